@@ -1,0 +1,71 @@
+"""Ingest benchmark: validation alone vs the write path, fresh and unchanged.
+
+    .venv/bin/python bench/ingest.py [--records 50000] [--batch 500] [--json FILE]
+
+Runs on a temporary SQLite database (WAL, synchronous=FULL) with the VN member on the
+`auto` review policy, so the fresh run also publishes to the change feed.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import schemas  # noqa: E402
+from bench.generate import products  # noqa: E402
+from hub import config  # noqa: E402
+from hub.actors import Actor  # noqa: E402
+from hub.db import transaction  # noqa: E402
+from hub.members import set_policy  # noqa: E402
+from hub.services import Hub  # noqa: E402
+
+
+def rate(n: int, seconds: float) -> float:
+    return round(n / seconds, 1)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--records", type=int, default=50_000)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--json", help="also write the figures to this file")
+    args = ap.parse_args()
+    records = list(products(args.records))
+
+    start = time.perf_counter()
+    for rec in records:
+        assert schemas.validate("products", rec).ok
+    validation = rate(len(records), time.perf_counter() - start)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        hub = Hub(config.load({"database_url": f"sqlite:///{tmp}/bench.sqlite3",
+                               "secret_key": "bench", "instance_path": tmp}))
+        hub.init()
+        with transaction(hub.sessions) as s:
+            set_policy(s, "bench", "VN", "auto")
+        actor = Actor("bench", "VN")
+        figures = {"records": len(records), "batch": args.batch, "validation_only": validation}
+        for label, expected in (("write_path_fresh", "created"), ("write_path_unchanged", "unchanged")):
+            start = time.perf_counter()
+            for i in range(0, len(records), args.batch):
+                out = hub.writes.write(actor, "products", records[i:i + args.batch], source="bench")
+                assert all(r.status == expected for r in out.results), out.summary
+            figures[label] = rate(len(records), time.perf_counter() - start)
+        hub.engine.dispose()
+
+    figures["fresh_vs_validation"] = round(figures["write_path_fresh"] / validation, 2)
+    figures["unchanged_vs_validation"] = round(figures["write_path_unchanged"] / validation, 2)
+    figures["targets_met"] = figures["fresh_vs_validation"] >= 0.5 and figures["unchanged_vs_validation"] >= 2
+    print(json.dumps(figures, indent=2))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
+    return 0 if figures["targets_met"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

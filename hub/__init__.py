@@ -1,0 +1,28 @@
+"""The OVOP Exchange Hub: ``create_app()`` assembles the web application in one place."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from . import config
+from .services import Hub
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the WSGI app; ``overrides`` replace settings (tests use this)."""
+    settings = config.load(overrides)
+    app = Flask(__name__, instance_path=None)
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
+    hub = Hub(settings)
+    app.extensions["hub"] = hub
+
+    from .web import errors, home
+    errors.init_app(app)
+    app.register_blueprint(home.bp)
+    return app
+
+
+def hub_of(app: Flask) -> Hub:
+    """The services of this app (for doors: API, console)."""
+    return app.extensions["hub"]

@@ -1,0 +1,176 @@
+"""The ``hub`` command: operator interface of SPEC section 9.
+
+Every failure a person can cause (bad file, unknown kind, database not initialised)
+ends in one line on stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import sqlalchemy.exc
+
+import schemas
+
+from . import audit, config, exports, members
+from .actors import Actor
+from .db import transaction
+from .services import Hub
+
+KIND = click.Choice(schemas.KINDS)
+
+
+class Failure(click.ClickException):
+    """One-line error, exit code 1."""
+
+
+def _hub(ctx: click.Context) -> Hub:
+    if ctx.obj is None:
+        try:
+            ctx.obj = Hub(config.load())
+        except config.ConfigError as exc:
+            raise Failure(str(exc)) from None
+    return ctx.obj
+
+
+@click.group(help="Operate the OVOP Exchange Hub.")
+def cli() -> None:
+    pass
+
+
+@cli.command(help="Create or migrate the database and add members; safe to repeat.")
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    hub = _hub(ctx)
+    added = hub.init()
+    click.echo(f"database ready at {hub.engine.url.render_as_string(hide_password=True)}; "
+               f"{added} member(s) added")
+
+
+@cli.command(help="Load the demo data set (published through the review path); safe to repeat.")
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    from .demo import load_demo
+    counts = load_demo(_hub(ctx))
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@cli.command(help="Serve the hub with gunicorn.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    from .serve import serve as run
+    click.echo(f"OVOP Exchange Hub on http://{host}:{port}/  (Ctrl-C stops)")
+    run(host, port, workers)
+
+
+@cli.command("import", help="Import a JSON or NDJSON file of KIND through the write path.")
+@click.argument("kind", type=KIND)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--country", required=True, help="The member country the records belong to.")
+@click.pass_context
+def import_(ctx: click.Context, kind: str, file: str, country: str) -> None:
+    from .importer import import_file
+    hub = _hub(ctx)
+    if country not in hub.settings.members:
+        raise Failure(f"{country} is not a member (members: {' '.join(hub.settings.members)})")
+    try:
+        report = import_file(hub.writes, Actor(f"cli:import:{country}", country), kind, file)
+    except OSError as exc:
+        raise Failure(f"cannot read {file}: {exc.strerror or exc}") from None
+    for number, result in report.problems:
+        for label, findings in (("error", result.errors), ("warning", result.warnings)):
+            for f in findings:
+                click.echo(f"line {number} ({result.uid or '?'}): {label} {f['path']}: "
+                           f"{f['code']}: {f['message']}", err=label == "error")
+    summary = ", ".join(f"{s} {report.counts.get(s, 0)}" for s in
+                        ("created", "updated", "unchanged", "invalid", "forbidden"))
+    click.echo(summary)
+    if report.failed:
+        ctx.exit(1)
+
+
+@cli.command(help="Write published records of KIND to stdout.")
+@click.argument("kind", type=KIND)
+@click.option("--format", "fmt", type=click.Choice(["ndjson", "csv", "jsonld"]), default="ndjson",
+              show_default=True)
+@click.pass_context
+def export(ctx: click.Context, kind: str, fmt: str) -> None:
+    hub = _hub(ctx)
+    out = sys.stdout.buffer
+    with hub.sessions() as session:
+        records = exports.published_records(session, kind)
+        if fmt == "csv":
+            for chunk in exports.csv_rows(kind, records):
+                out.write(chunk.encode("utf-8"))
+        elif fmt == "jsonld":
+            from .jsonld import jsonld_lines
+            for chunk in jsonld_lines(kind, records):
+                out.write(chunk)
+        else:
+            for chunk in exports.ndjson(records):
+                out.write(chunk)
+    out.flush()
+
+
+@cli.group(help="Member countries and their review policy.")
+def members_() -> None:
+    pass
+
+
+cli.add_command(members_, "members")
+
+
+@members_.command("list", help="List members and their review policy.")
+@click.pass_context
+def members_list(ctx: click.Context) -> None:
+    with _hub(ctx).sessions() as session:
+        for m in members.listing(session):
+            click.echo(f"{m.country}  {m.review_policy:<8}  {m.name}")
+
+
+@members_.command("policy", help="Set a member's review policy: auto or required.")
+@click.argument("country")
+@click.argument("policy", type=click.Choice(members.POLICIES))
+@click.pass_context
+def members_policy(ctx: click.Context, country: str, policy: str) -> None:
+    try:
+        with transaction(_hub(ctx).sessions) as session:
+            members.set_policy(session, "cli", country.upper(), policy)
+    except LookupError as exc:
+        raise Failure(str(exc.args[0])) from None
+    click.echo(f"{country.upper()}: review {policy}")
+
+
+@cli.group("audit", help="The hash-chained audit log.")
+def audit_() -> None:
+    pass
+
+
+@audit_.command("verify", help="Check the audit log's hash chain end to end.")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    with _hub(ctx).sessions() as session:
+        problems = audit.verify(session)
+        count = session.get(audit.WriteHead, 1)
+    if problems:
+        for p in problems:
+            click.echo(p, err=True)
+        raise Failure(f"audit log damaged: {len(problems)} problem(s)")
+    click.echo(f"audit log intact: {count.audit_seq if count else 0} entries")
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: turns database errors into one line instead of a traceback."""
+    try:
+        return cli.main(args=argv, prog_name="hub", standalone_mode=True)
+    except sqlalchemy.exc.OperationalError as exc:
+        msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        hint = " (run 'hub init' first)" if "no such table" in msg or "does not exist" in msg else ""
+        click.echo(f"Error: database: {msg}{hint}", err=True)
+        sys.exit(2)
+    except RuntimeError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,96 @@
+"""Settings: defaults, then a TOML file (``HUB_CONFIG``), then ``HUB_*`` environment variables.
+
+Every setting is documented in ``config/hub.example.toml``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+ASEAN = ("BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The hub's configuration; one instance per process, built by :func:`load`."""
+
+    database_url: str = ""
+    secret_key: str = ""
+    instance_path: str = "instance"
+    members: tuple[str, ...] = ASEAN + ("JP", "KR")
+    default_review_policy: str = "required"
+    batch_max_records: int = 1000
+    batch_max_bytes: int = 10 * 1024 * 1024
+    token_lifetime: int = 3600
+    data_dir: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _coerce(current: Any, value: str) -> Any:
+    if isinstance(current, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    if isinstance(current, int):
+        return int(value)
+    if isinstance(current, tuple):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    return value
+
+
+def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Build settings: defaults < TOML file < environment < explicit ``overrides``."""
+    env = dict(os.environ if env is None else env)
+    settings = Settings()
+    names = {f.name for f in fields(Settings)} - {"extra"}
+    config_file = env.get("HUB_CONFIG")
+    if config_file:
+        try:
+            data = tomllib.loads(Path(config_file).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read HUB_CONFIG {config_file}: {exc}") from None
+        hub = data.get("hub", data)
+        known = {k: tuple(v) if isinstance(v, list) else v for k, v in hub.items() if k in names}
+        settings = replace(settings, **known, extra={k: v for k, v in data.items() if k != "hub"})
+    for name in names:
+        value = env.get(f"HUB_{name.upper()}")
+        if value is not None:
+            try:
+                settings = replace(settings, **{name: _coerce(getattr(settings, name), value)})
+            except ValueError:
+                raise ConfigError(f"HUB_{name.upper()}={value!r} is not valid") from None
+    if overrides:
+        settings = replace(settings, **overrides)
+    if not settings.database_url:
+        path = Path(settings.instance_path).resolve() / "hub.sqlite3"
+        settings = replace(settings, database_url=f"sqlite:///{path}")
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_instance_secret(Path(settings.instance_path)))
+    if not settings.data_dir:
+        settings = replace(settings, data_dir=env.get("HUB_DATA_DIR", str(Path("..") / "shared" / "data")))
+    if settings.default_review_policy not in ("required", "auto"):
+        raise ConfigError("default_review_policy must be 'required' or 'auto'")
+    return settings
+
+
+def _instance_secret(instance: Path) -> str:
+    """A per-installation random key kept in the instance folder, so sessions survive restarts."""
+    path = instance / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        instance.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; reported as one line by the CLI."""

@@ -1,0 +1,11 @@
+"""Alembic environment: runs on the connection handed in by :mod:`hub.migrate`."""
+from alembic import context
+
+from hub.models import Base
+
+config = context.config
+connection = config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata,
+                  render_as_batch=True, compare_type=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,151 @@
+"""Storage model: current records, append-only revisions, the change feed, the audit log.
+
+Types are limited to those that work on SQLite and PostgreSQL alike.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(so.DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: sa.DateTime(timezone=True), dict[str, Any]: JSONDoc,
+                           list[Any]: JSONDoc}
+
+
+class Member(Base):
+    """A member country and its review policy."""
+
+    __tablename__ = "members"
+    country: so.Mapped[str] = so.mapped_column(sa.String(2), primary_key=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(100))
+    review_policy: so.Mapped[str] = so.mapped_column(sa.String(10), default="required")
+
+
+class Record(Base):
+    """The current state of one record, with projection columns of its published revision."""
+
+    __tablename__ = "records"
+    uid: so.Mapped[str] = so.mapped_column(sa.String(160), primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    country: so.Mapped[str] = so.mapped_column(sa.String(2))
+    local_id: so.Mapped[str] = so.mapped_column(sa.String(128))
+    latest_version: so.Mapped[int]
+    latest_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    input_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    review_state: so.Mapped[str] = so.mapped_column(sa.String(10))
+    published_version: so.Mapped[int | None]
+    published_at: so.Mapped[datetime | None]
+    published_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    deleted: so.Mapped[bool] = so.mapped_column(default=False)
+    document: so.Mapped[dict[str, Any] | None]
+    warnings: so.Mapped[list[Any] | None]
+    common_category: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    native_category: so.Mapped[str | None] = so.mapped_column(sa.String(60))
+    rating_band: so.Mapped[int | None]
+    area: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    name_folded: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    updated_at: so.Mapped[datetime]
+
+    __table_args__ = (
+        sa.UniqueConstraint("kind", "country", "local_id"),
+        sa.Index("ix_records_kind_published", "kind", "published_version", "uid"),
+        sa.Index("ix_records_kind_country", "kind", "country", "uid"),
+        sa.Index("ix_records_kind_category", "kind", "common_category"),
+        sa.Index("ix_records_kind_native", "kind", "native_category"),
+        sa.Index("ix_records_kind_band", "kind", "rating_band"),
+        sa.Index("ix_records_kind_area", "kind", "area"),
+        sa.Index("ix_records_review", "review_state", "kind"),
+    )
+
+
+class Revision(Base):
+    """One version of a record, never changed after review (append-only)."""
+
+    __tablename__ = "revisions"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=True)
+    uid: so.Mapped[str] = so.mapped_column(sa.ForeignKey("records.uid"))
+    version: so.Mapped[int]
+    document: so.Mapped[dict[str, Any]]
+    content_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    deleted: so.Mapped[bool] = so.mapped_column(default=False)
+    review_state: so.Mapped[str] = so.mapped_column(sa.String(10))
+    warnings: so.Mapped[list[Any]]
+    actor: so.Mapped[str] = so.mapped_column(sa.String(200))
+    source: so.Mapped[str] = so.mapped_column(sa.String(20))
+    created_at: so.Mapped[datetime]
+    decided_at: so.Mapped[datetime | None]
+    decided_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    reason: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
+
+    __table_args__ = (
+        sa.UniqueConstraint("uid", "version"),
+        sa.Index("ix_revisions_state", "review_state", "created_at"),
+    )
+
+
+class Change(Base):
+    """The change feed: one row per published change, ``seq`` without gaps."""
+
+    __tablename__ = "changes"
+    seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                           primary_key=True, autoincrement=False)
+    uid: so.Mapped[str] = so.mapped_column(sa.ForeignKey("records.uid"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(16))
+    country: so.Mapped[str] = so.mapped_column(sa.String(2))
+    op: so.Mapped[str] = so.mapped_column(sa.String(6))
+    version: so.Mapped[int]
+    created_at: so.Mapped[datetime]
+
+    __table_args__ = (sa.Index("ix_changes_kind_seq", "kind", "seq"),)
+
+
+class AuditEntry(Base):
+    """A hash-chained audit entry: ``hash = sha256(prev_hash + canonical(entry))``."""
+
+    __tablename__ = "audit_log"
+    seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+                                           primary_key=True, autoincrement=False)
+    at: so.Mapped[datetime]
+    actor: so.Mapped[str] = so.mapped_column(sa.String(200))
+    action: so.Mapped[str] = so.mapped_column(sa.String(40))
+    target: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    detail: so.Mapped[dict[str, Any]]
+    prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+
+    __table_args__ = (sa.Index("ix_audit_target", "target", "seq"),)
+
+
+class WriteHead(Base):
+    """A single row every write transaction locks first.
+
+    It serialises writers (on PostgreSQL as on SQLite), so change-feed and audit
+    sequence numbers are handed out and committed in the same order: a feed reader
+    can never see seq 11 committed before seq 10.
+    """
+
+    __tablename__ = "write_head"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    change_seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"))
+    audit_seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"))
+    audit_hash: so.Mapped[str] = so.mapped_column(sa.String(64))

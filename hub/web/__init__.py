@@ -1,0 +1,1 @@
+"""Pieces of the web layer shared by the API and the console."""

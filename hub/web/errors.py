@@ -1,0 +1,34 @@
+"""RFC 9457 problem+json for every HTTP error, never an HTML page or a stack trace."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        resp = problem(exc.code or 500, exc.name, exc.description)
+        for key, value in (exc.get_headers() or []):
+            if key.lower() not in ("content-type", "content-length"):
+                resp.headers[key] = value
+        return resp
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem(500, InternalServerError.name, "The hub failed to answer; the error is logged.")

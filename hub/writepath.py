@@ -1,0 +1,320 @@
+"""The one write path: every change to a record, from every door, goes through here.
+
+validate (schemas/) -> normalise and derive -> canonical hash -> compare with the
+latest revision -> append a revision -> review state -> publish to the change feed ->
+audit -> one commit per batch.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable, Sequence
+
+import orjson
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+import schemas
+from schemas.base import HUB_FIELDS
+from schemas.fields import ID_RE
+
+from . import audit
+from .actors import Actor
+from .db import Encoded
+from .models import Change, Member, Record, Revision, utcnow
+from .projection import EMPTY, project
+
+STATUSES = ("created", "updated", "unchanged", "deleted", "invalid", "forbidden")
+
+
+@dataclass
+class Outcome:
+    """The result for one input record, in the shape of SPEC 3.1."""
+
+    index: int
+    uid: str | None
+    status: str
+    version: int | None = None
+    review: str | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "uid": self.uid, "status": self.status,
+                "version": self.version, "review": self.review,
+                "errors": self.errors, "warnings": self.warnings}
+
+
+@dataclass
+class BatchOutcome:
+    results: list[Outcome]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = Counter(r.status for r in self.results)
+        return {s: counts.get(s, 0) for s in STATUSES} | {"total": len(self.results)}
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.status in ("invalid", "forbidden") for r in self.results)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"results": [r.as_dict() for r in self.results], "summary": self.summary}
+
+
+class Conflict(Exception):
+    """``If-Match`` did not match the latest revision (HTTP 412)."""
+
+
+class NotFound(Exception):
+    """The record does not exist (HTTP 404)."""
+
+
+def input_hash(raw: dict[str, Any]) -> str | None:
+    """Hash of the raw input (hub fields dropped): the cheap unchanged check."""
+    try:
+        body = orjson.dumps({k: v for k, v in raw.items() if k not in HUB_FIELDS},
+                            option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+    return hashlib.sha256(body).hexdigest()
+
+
+def uid_of(kind: str, country: str, local_id: str) -> str:
+    return f"{country}/{kind}/{local_id}"
+
+
+def _finding(path: str, code: str, message: str) -> dict[str, str]:
+    return {"path": path, "code": code, "message": message}
+
+
+class WritePath:
+    """The service every door calls. Each public method is one transaction."""
+
+    def __init__(self, factory: so.sessionmaker[so.Session]) -> None:
+        self.factory = factory
+
+    def write(self, actor: Actor, kind: str, records: Sequence[Any], *, source: str,
+              if_match: str | None = None, today: date | None = None) -> BatchOutcome:
+        """Upsert a batch of records of one kind; one transaction for the whole batch."""
+        if kind not in schemas.KINDS:
+            raise ValueError(f"unknown kind '{kind}'")
+        with self.factory() as session, session.begin():
+            head = audit.lock(session)
+            job = _Batch(session, actor, kind, source, audit.AuditBatch(head), today)
+            outcome = job.run(records, if_match)
+            job.finish()
+        return outcome
+
+    def delete(self, actor: Actor, kind: str, country: str, local_id: str, *, source: str,
+               if_match: str | None = None) -> Outcome:
+        """Write a tombstone revision; ``unchanged`` when already deleted."""
+        uid = uid_of(kind, country, local_id)
+        if not actor.may_write(country):
+            return Outcome(0, uid, "forbidden", errors=[_finding("country", "forbidden",
+                           f"{actor.id} may not write records of {country}.")])
+        with self.factory() as session, session.begin():
+            head = audit.lock(session)
+            job = _Batch(session, actor, kind, source, audit.AuditBatch(head), None)
+            rec = session.get(Record, uid)
+            if rec is None:
+                raise NotFound(uid)
+            if if_match is not None and if_match != rec.latest_hash:
+                raise Conflict(uid)
+            tomb = {"id": local_id, "country": country}
+            digest = schemas.content_hash({**tomb, "deleted": True})
+            if digest == rec.latest_hash:
+                return Outcome(0, uid, "unchanged", rec.latest_version, rec.review_state)
+            job.existing = {uid: rec}
+            out = job.new_revision(0, uid, tomb, digest, None, [], deleted=True)
+            job.finish()
+            return out
+
+
+class _Batch:
+    """The work of one write transaction (kept off the public surface)."""
+
+    def __init__(self, session: so.Session, actor: Actor, kind: str, source: str,
+                 trail: audit.AuditBatch, today: date | None) -> None:
+        self.session, self.actor, self.kind, self.source = session, actor, kind, source
+        self.trail, self.today, self.now = trail, today, utcnow()
+        self.policies: dict[str, str] = dict(session.execute(
+            sa.select(Member.country, Member.review_policy)).all())
+        self.existing: dict[str, Record] = {}
+        self.revisions: list[dict[str, Any]] = []
+        self.new_records: dict[str, dict[str, Any]] = {}
+        self.changes: list[dict[str, Any]] = []
+        self.published: list[dict[str, Any]] = []
+        self.record_updates: list[dict[str, Any]] = []
+        self.input_hash_updates: list[dict[str, Any]] = []
+        self.written: list[list[Any]] = []
+
+    # -- the batch ---------------------------------------------------------------
+    def run(self, records: Sequence[Any], if_match: str | None) -> BatchOutcome:
+        results: list[Outcome | None] = [None] * len(records)
+        pending: list[tuple[int, str, dict[str, Any], str | None]] = []
+        for i, raw in enumerate(records):
+            early = self._screen(i, raw)
+            if early is not None:
+                results[i] = early
+            else:
+                pending.append((i, uid_of(self.kind, raw["country"], raw["id"]), raw, input_hash(raw)))
+        self._load_existing([uid for _, uid, _, _ in pending])
+        seen: set[str] = set()
+        valid: list[tuple[int, str, schemas.Result, str | None]] = []
+        for i, uid, raw, ihash in pending:
+            rec = self.existing.get(uid)
+            if uid in seen:
+                results[i] = Outcome(i, uid, "invalid", errors=[_finding(
+                    "id", "duplicate_in_batch", "The same record appears twice in this batch.")])
+                continue
+            seen.add(uid)
+            if if_match is not None and (rec.latest_hash if rec else None) != if_match:
+                raise Conflict(uid)
+            if rec is not None and ihash is not None and ihash == rec.input_hash:
+                results[i] = Outcome(i, uid, "unchanged", rec.latest_version, rec.review_state)
+                continue
+            result = schemas.validate(self.kind, raw, self.today)
+            if not result.ok:
+                results[i] = Outcome(i, uid, "invalid", errors=[e.as_dict() for e in result.errors])
+            else:
+                valid.append((i, uid, result, ihash))
+        refs = [schemas.references(self.kind, r.document) for _, _, r, _ in valid]  # type: ignore[arg-type]
+        known = self._known_references(refs, seen)
+        for (i, uid, result, ihash), doc_refs in zip(valid, refs):
+            doc = result.document
+            assert doc is not None
+            warnings = [w.as_dict() for w in result.warnings]
+            for path, ref in doc_refs:
+                if ref not in known:
+                    warnings.append(_finding(path, "reference_unknown",
+                                             f"{ref} is not known to the hub (yet)."))
+            canon = schemas.canonical(doc)
+            digest = hashlib.sha256(canon).hexdigest()
+            rec = self.existing.get(uid)
+            if rec is not None and digest == rec.latest_hash:
+                if ihash and ihash != rec.input_hash:
+                    self.input_hash_updates.append({"uid": uid, "input_hash": ihash})
+                results[i] = Outcome(i, uid, "unchanged", rec.latest_version, rec.review_state)
+            else:
+                results[i] = self.new_revision(i, uid, doc, digest, ihash, warnings, Encoded(canon.decode()))
+        return BatchOutcome([r for r in results if r is not None])
+
+    def _screen(self, i: int, raw: Any) -> Outcome | None:
+        """Checks before validation: shape of the envelope and the actor's country."""
+        if not isinstance(raw, dict):
+            return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
+        rid, country = raw.get("id"), raw.get("country")
+        if not isinstance(rid, str) or not ID_RE.match(rid) or not isinstance(country, str) \
+                or len(country) != 2 or not country.isupper():
+            result = schemas.validate(self.kind, raw, self.today)
+            errors = [e.as_dict() for e in result.errors] or [
+                _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")]
+            return Outcome(i, None, "invalid", errors=errors)
+        uid = uid_of(self.kind, country, rid)
+        if not self.actor.may_write(country):
+            return Outcome(i, uid, "forbidden", errors=[_finding(
+                "country", "forbidden", f"This client writes records of {self.actor.country} only.")])
+        if country not in self.policies:
+            return Outcome(i, uid, "forbidden", errors=[_finding(
+                "country", "not_member", f"{country} is not a member of the hub.")])
+        return None
+
+    def _load_existing(self, uids: list[str]) -> None:
+        """Only the columns the comparison needs: documents are not loaded."""
+        cols = (Record.uid, Record.latest_version, Record.latest_hash, Record.input_hash,
+                Record.review_state)
+        for chunk in _chunks(uids, 500):
+            for row in self.session.execute(sa.select(*cols).where(Record.uid.in_(chunk))):
+                self.existing[row.uid] = row
+
+    def _known_references(self, refs: list[list[tuple[str, str]]], in_batch: set[str]) -> set[str]:
+        wanted = {ref for doc_refs in refs for _, ref in doc_refs}
+        known = {u for u in wanted if u in in_batch}
+        exact = [u for u in wanted - known if "/*/" not in u]
+        for chunk in _chunks(exact, 500):
+            known.update(self.session.scalars(sa.select(Record.uid).where(Record.uid.in_(chunk))))
+        for ref in wanted - known:
+            if "/*/" in ref:
+                country, _, local = ref.split("/", 2)
+                hit = self.session.scalar(sa.select(Record.uid).where(
+                    Record.country == country, Record.local_id == local).limit(1))
+                if hit or any(u.startswith(f"{country}/") and u.endswith(f"/{local}") for u in in_batch):
+                    known.add(ref)
+        return known
+
+    # -- writing -----------------------------------------------------------------
+    def new_revision(self, i: int, uid: str, doc: dict[str, Any], digest: str, ihash: str | None,
+                     warnings: list[dict[str, str]], encoded: str | None = None,
+                     deleted: bool = False) -> Outcome:
+        """Append version n+1; ``encoded`` is the document's canonical JSON when known."""
+        rec = self.existing.get(uid)
+        stored = encoded or doc
+        version = (rec.latest_version if rec else 0) + 1
+        auto = self.policies.get(doc["country"], "required") == "auto"
+        state = "approved" if auto else "pending"
+        self.revisions.append({
+            "uid": uid, "version": version, "document": stored, "content_hash": digest,
+            "deleted": deleted, "review_state": state, "warnings": warnings,
+            "actor": self.actor.id, "source": self.source, "created_at": self.now,
+            "decided_at": self.now if auto else None, "decided_by": "policy:auto" if auto else None})
+        latest = {"latest_version": version, "latest_hash": digest, "input_hash": ihash,
+                  "review_state": state, "updated_at": self.now}
+        if rec is None:
+            self.new_records[uid] = {"uid": uid, "kind": self.kind, "country": doc["country"],
+                                     "local_id": doc["id"], **_UNPUBLISHED, **latest}
+        else:
+            self.record_updates.append({"uid": uid, **latest})
+        status = "deleted" if deleted else ("updated" if rec else "created")
+        self.written.append([uid, version, digest, status, state])
+        if auto:
+            self.publish(uid, version, doc, digest, deleted, warnings, stored)
+        return Outcome(i, uid, status, version, state, warnings=warnings)
+
+    def publish(self, uid: str, version: int, doc: dict[str, Any], digest: str, deleted: bool,
+                warnings: list[dict[str, str]], stored: Any = None) -> None:
+        """Make a revision the published one and append it to the change feed."""
+        head = self.trail.head
+        head.change_seq += 1
+        kind, country = uid.split("/")[1], doc["country"]
+        self.changes.append({"seq": head.change_seq, "uid": uid, "kind": kind, "country": country,
+                             "op": "delete" if deleted else "upsert", "version": version,
+                             "created_at": self.now})
+        row = {"uid": uid, "published_version": version, "published_at": self.now,
+               "published_hash": digest, "deleted": deleted, "document": stored or doc,
+               "warnings": warnings,
+               **(EMPTY if deleted else project(doc))}
+        if uid in self.new_records:  # created and published at once: one INSERT
+            self.new_records[uid].update(row)
+        else:
+            self.published.append(row)
+
+    def finish(self) -> None:
+        """Write everything collected, in foreign-key order, and move the head."""
+        s = self.session
+        if self.new_records:
+            s.execute(Record.__table__.insert(), list(self.new_records.values()))
+        if self.revisions:
+            s.execute(Revision.__table__.insert(), self.revisions)
+        for rows in (self.record_updates, self.published, self.input_hash_updates):
+            if rows:
+                s.execute(sa.update(Record), rows)
+        if self.changes:
+            s.execute(Change.__table__.insert(), self.changes)
+        if self.written:
+            # One entry per write transaction naming every revision with its content hash:
+            # the chain covers each revision without an entry (and a hash) per record.
+            self.trail.add(self.actor.id, "records.write", self.kind,
+                           {"source": self.source, "revisions": self.written}, self.now)
+        self.trail.flush(s)  # the head's new sequence numbers are flushed with the commit
+
+
+_UNPUBLISHED = {"published_version": None, "published_at": None, "published_hash": None,
+                "deleted": False, "document": None, "warnings": None, **EMPTY}
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,14 @@
+"""The OVOP exchange standard, version 1: schemas, codelists and crosswalks.
+
+Stands alone (no hub, Flask or SQLAlchemy) so a partner country can validate its data
+offline: ``python -m schemas validate products my-products.ndjson``.
+"""
+from .errors import Finding
+from .fields import KINDS
+from .records import (Result, canonical, content_hash, enrich, best_band, references,
+                      validate)
+
+STANDARD_VERSION = "1"
+
+__all__ = ["KINDS", "STANDARD_VERSION", "Finding", "Result", "validate", "enrich",
+           "best_band", "canonical", "content_hash", "references"]

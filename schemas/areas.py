@@ -1,0 +1,353 @@
+"""Areas: versioned codes for countries, provinces and Viet Nam's 2025 provinces.
+
+Records name places with ISO 3166-2 codes where ISO is current, and with national codes
+behind a scheme prefix where it is stale: Viet Nam merged 63 provinces into 34 on
+1 July 2025, ISO (and pycountry) still list the 63, so the new provinces are
+``VN-GSO:NN`` (two-digit national statistics codes). The old ISO codes stay valid for
+old records but carry an end date and their successor, so nothing already stored breaks.
+
+Feeds give places as free text in mixed Unicode forms; :func:`find` resolves such text
+accent- and case-insensitively and returns None rather than guess (communes, districts).
+
+pycountry and vietnam_provinces are imported lazily and every table is built once, so
+importing :mod:`schemas` stays cheap.
+"""
+from __future__ import annotations
+
+import gettext
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from typing import Any
+
+from .codelists import codelist
+from .text import fold, nfc
+
+ISO_3166_1 = "ISO-3166-1"
+ISO_3166_2 = "ISO-3166-2"
+VN_GSO_2025 = "VN-GSO-2025"
+VN_GSO_PREFIX = "VN-GSO:"
+VN_REORGANISED_ON = "2025-07-01"
+VN_OLD_VALID_TO = "2025-06-30"
+MERGER_CODELIST = "areas-VN-2025-merger"
+
+# ASEAN member states (Timor-Leste admitted in October 2025): the default scope of
+# area_codelist(); lookup() and find() accept any ISO country.
+ASEAN = ("BN", "ID", "KH", "LA", "MM", "MY", "PH", "SG", "TH", "TL", "VN")
+
+# Languages whose subdivision names pycountry carries (gettext catalogues), so that
+# feeds written in the national script resolve too ("สงขลา" -> TH-90).
+_LOCAL_LANGUAGES = {"TH": ("th",), "LA": ("lo",), "KH": ("km",), "MM": ("my",)}
+
+# Names missing from pycountry's data or spelled differently in practice.
+_ALIASES: dict[str, dict[str, str]] = {
+    "TH": {
+        "Bangkok": "TH-10", "กรุงเทพมหานคร": "TH-10", "กรุงเทพฯ": "TH-10", "กรุงเทพ": "TH-10", "กทม": "TH-10",
+        "บึงกาฬ": "TH-38", "Ayutthaya": "TH-14", "Korat": "TH-30", "Pattaya": "TH-S",
+    },
+    "LA": {
+        "Vientiane Capital": "LA-VT", "Vientiane Prefecture": "LA-VT", "ນະຄອນຫຼວງວຽງຈັນ": "LA-VT",
+        "Vientiane Province": "LA-VI", "ແຂວງວຽງຈັນ": "LA-VI",
+        "Attapeu": "LA-AT", "Bokeo": "LA-BK", "Bolikhamsai": "LA-BL", "Bolikhamxay": "LA-BL",
+        "Champassak": "LA-CH", "Houaphanh": "LA-HO", "Khammouane": "LA-KH", "Luang Namtha": "LA-LM",
+        "Luang Prabang": "LA-LP", "Oudomxay": "LA-OU", "Phongsaly": "LA-PH", "Saravane": "LA-SL",
+        "Savannakhet": "LA-SV", "Sayaboury": "LA-XA", "Xayaboury": "LA-XA", "Sekong": "LA-XE",
+        "Xiengkhouang": "LA-XI", "Xieng Khouang": "LA-XI", "Saysomboun": "LA-XS", "Xaysomboun": "LA-XS",
+    },
+    "PH": {"Metro Manila": "PH-00", "NCR": "PH-00"},
+    "ID": {"Jakarta": "ID-JK", "DKI Jakarta": "ID-JK", "Yogyakarta": "ID-YO", "DI Yogyakarta": "ID-YO"},
+    "KH": {"Siem Reap": "KH-17", "Battambang": "KH-2", "Kampong Cham": "KH-3", "Kandal": "KH-8", "Takeo": "KH-21"},
+    "MY": {"Kuala Lumpur": "MY-14", "Penang": "MY-07", "Labuan": "MY-15", "Putrajaya": "MY-16", "Malacca": "MY-04"},
+}
+
+# Administrative words before or after a name ("Tỉnh", "TP.", "Province", "จังหวัด").
+_PREFIXES = ("tỉnh", "thành phố", "tp", "t p", "province of", "province", "provinsi", "changwat",
+             "จังหวัด", "จ", "ແຂວງ", "ខេត្ត", "negeri")
+_SUFFIXES = ("province", "provinsi")
+_VN_SUFFIXES = ("city",)
+# pycountry types that group provinces (Indonesia's islands): a province of the same
+# name wins over them.
+_GROUPING_TYPES = frozenset({"Geographical unit", "Region"})
+
+
+@dataclass(frozen=True)
+class Area:
+    """One area code with its validity, so old records stay resolvable after reforms."""
+
+    code: str
+    country: str
+    name: str
+    scheme: str  # "ISO-3166-1", "ISO-3166-2" or "VN-GSO-2025"
+    valid_from: str | None = None
+    valid_to: str | None = None
+    replaced_by: tuple[str, ...] = ()
+    parent: str | None = None
+
+    def as_item(self) -> dict[str, Any]:
+        """The codelist item for this area (JSON-friendly)."""
+        return {
+            "code": self.code,
+            "country": self.country,
+            "name": self.name,
+            "scheme": self.scheme,
+            "valid_from": self.valid_from,
+            "valid_to": self.valid_to,
+            "replaced_by": list(self.replaced_by),
+            **({"parent": self.parent} if self.parent else {}),
+        }
+
+
+# ---------------------------------------------------------------- tables (built once)
+
+@cache
+def _pycountry() -> Any:
+    import pycountry  # lazy: loading the ISO databases costs time
+
+    return pycountry
+
+
+@cache
+def _vn_new() -> dict[str, Area]:
+    """The 34 provinces in force since 1 July 2025, by ``VN-GSO:NN`` code."""
+    from vietnam_provinces import Province  # lazy
+
+    out: dict[str, Area] = {}
+    for p in Province.iter_all():
+        code = f"{VN_GSO_PREFIX}{int(p.code.value):02d}"
+        out[code] = Area(code, "VN", p.name, VN_GSO_2025, valid_from=VN_REORGANISED_ON)
+    return dict(sorted(out.items()))
+
+
+@cache
+def _vn_old() -> dict[str, dict[str, Any]]:
+    """Items of the 63→34 merger table, by old ISO 3166-2 code."""
+    return {it["code"]: it for it in codelist(MERGER_CODELIST)["items"]}
+
+
+@cache
+def _subdivisions(country: str) -> dict[str, Area]:
+    """ISO 3166-2 subdivisions of one country, by code (old VN provinces dated)."""
+    pc = _pycountry()
+    subs = pc.subdivisions.get(country_code=country) or []
+    old = _vn_old() if country == "VN" else {}
+    out: dict[str, Area] = {}
+    for s in sorted(subs, key=lambda s: s.code):
+        if s.code in old:
+            it = old[s.code]
+            out[s.code] = Area(s.code, country, it["name"], ISO_3166_2,
+                               valid_to=VN_OLD_VALID_TO, replaced_by=(it["successor"],),
+                               parent=s.parent_code)
+        else:
+            out[s.code] = Area(s.code, country, s.name, ISO_3166_2, parent=s.parent_code)
+    return out
+
+
+@cache
+def _subdivision_types(country: str) -> dict[str, str]:
+    return {s.code: s.type for s in (_pycountry().subdivisions.get(country_code=country) or [])}
+
+
+@cache
+def _country(alpha2: str) -> Area | None:
+    c = _pycountry().countries.get(alpha_2=alpha2)
+    if c is None:
+        return None
+    return Area(c.alpha_2, c.alpha_2, getattr(c, "common_name", None) or c.name, ISO_3166_1)
+
+
+# ---------------------------------------------------------------- lookup
+
+_GSO_RE = re.compile(r"^VN-GSO:\d{2}$")
+_ISO2_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+
+
+def lookup(code: str) -> Area | None:
+    """Resolve a code: ``TH`` (country), ``TH-90`` / ``VN-27`` (ISO 3166-2), ``VN-GSO:01``.
+
+    Old Vietnamese ISO codes resolve with ``valid_to`` and ``replaced_by`` set, so a
+    validator can accept them for old periods and point to the successor.
+    """
+    if not isinstance(code, str):
+        return None
+    c = code.strip().upper()
+    if _GSO_RE.match(c):
+        return _vn_new().get(c)
+    if len(c) == 2 and c.isalpha():
+        return _country(c)
+    if _ISO2_RE.match(c):
+        return _subdivisions(c[:2]).get(c)
+    return None
+
+
+def successor(code: str) -> str | None:
+    """The ``VN-GSO:NN`` province that took over an old Vietnamese province.
+
+    Accepts an old ISO 3166-2 code (``VN-27``) or an old province name in any spelling
+    (``Quảng Nam``); a current ``VN-GSO`` code is its own successor.
+    """
+    if not isinstance(code, str) or not code.strip():
+        return None
+    c = code.strip().upper()
+    if _GSO_RE.match(c):
+        return c if c in _vn_new() else None
+    if c in _vn_old():
+        return _vn_old()[c]["successor"]
+    return _lookup_text("VN", code)
+
+
+# ---------------------------------------------------------------- free text
+
+def _key(text: str) -> str:
+    """Folded comparison key: no accents, no case, punctuation as spaces."""
+    folded = fold(nfc(text))
+    cleaned = "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in folded)
+    return " ".join(cleaned.split())
+
+
+@cache
+def _affixes(country: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    suffixes = _SUFFIXES + (_VN_SUFFIXES if country == "VN" else ())
+    return tuple(_key(p) for p in _PREFIXES), tuple(_key(s) for s in suffixes)
+
+
+def _variants(key: str, country: str) -> list[str]:
+    """The key, then the key with administrative words removed, each also without spaces."""
+    prefixes, suffixes = _affixes(country)
+    out = [key]
+    current = key
+    changed = True
+    while changed:
+        changed = False
+        for p in prefixes:
+            rest = None
+            if current.startswith(p + " "):
+                rest = current[len(p) + 1:]
+            elif not p.isascii() and len(p) >= 3 and current.startswith(p) and len(current) > len(p):
+                rest = current[len(p):]  # scripts written without spaces: "จังหวัดสงขลา"
+            if rest:
+                current, changed = rest.strip(), True
+                out.append(current)
+                break
+        for s in suffixes:
+            if current.endswith(" " + s):
+                current, changed = current[: -len(s) - 1].strip(), True
+                out.append(current)
+                break
+    return out + [v.replace(" ", "") for v in out]
+
+
+def _add(index: dict[str, tuple[int, str | None]], name: str, code: str, rank: int) -> None:
+    """Add a name; of equal rank, two different codes make the name ambiguous (None)."""
+    for key in {_key(name), _key(name).replace(" ", "")}:
+        if not key:
+            continue
+        have = index.get(key)
+        if have is None or rank < have[0]:
+            index[key] = (rank, code)
+        elif rank == have[0] and have[1] != code:
+            index[key] = (rank, None)
+
+
+@cache
+def _index(country: str) -> dict[str, str | None]:
+    """Folded name -> code for one country (None marks an ambiguous name)."""
+    index: dict[str, tuple[int, str | None]] = {}
+    for alias, code in _ALIASES.get(country, {}).items():
+        _add(index, alias, code, 0)
+    if country == "VN":
+        for code, area in _vn_new().items():
+            _add(index, area.name, code, 1)
+            for variant in _variants(_key(area.name), "VN")[1:]:
+                _add(index, variant, code, 1)
+        for iso, it in _vn_old().items():
+            for name in (it["name"], *it.get("aliases", ())):
+                _add(index, name, it["successor"], 1)
+        for iso, area in _subdivisions("VN").items():
+            if area.replaced_by:
+                pc_name = _pycountry().subdivisions.get(code=iso).name
+                _add(index, pc_name, area.replaced_by[0], 2)
+        return {k: v for k, (_, v) in index.items()}
+
+    types = _subdivision_types(country)
+    translations = [gettext.translation("iso3166-2", _pycountry().LOCALES_DIR, languages=list(langs), fallback=True)
+                    for langs in [_LOCAL_LANGUAGES.get(country, ())] if langs]
+    for code, area in _subdivisions(country).items():
+        rank = 2 if types.get(code) in _GROUPING_TYPES else 1
+        names = {area.name, re.sub(r"\s*\([^)]*\)", "", area.name)}  # "Bicol (Region V)" -> "Bicol"
+        for t in translations:
+            names.add(t.gettext(area.name))
+        for name in names:
+            _add(index, name, code, rank)
+    return {k: v for k, (_, v) in index.items()}
+
+
+def _lookup_text(country: str, text: str) -> str | None:
+    index = _index(country)
+    for variant in _variants(_key(text), country):
+        if variant in index:
+            return index[variant]
+    return None
+
+
+def find(country: str, text: str) -> str | None:
+    """Resolve free-text place to an area code of ``country``, or None.
+
+    Accent-, case- and Unicode-form-insensitive; tolerates "Tỉnh", "Thành phố", "TP.",
+    "Province", "จังหวัด". For Viet Nam the answer is always a current ``VN-GSO:NN``
+    code: an old province name resolves through :func:`successor`. Communes and
+    districts are not resolved (None), so callers keep the original text.
+    """
+    if not isinstance(text, str) or not isinstance(country, str) or not text.strip():
+        return None
+    country = country.strip().upper()
+    area = lookup(text)
+    if area is not None and area.country == country and area.scheme != ISO_3166_1:
+        if country == "VN" and area.replaced_by:
+            return area.replaced_by[0]
+        return area.code
+    return _lookup_text(country, text)
+
+
+# ---------------------------------------------------------------- publishing
+
+def _version() -> str:
+    try:
+        pc = metadata.version("pycountry")
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        pc = "unknown"
+    try:
+        import vietnam_provinces as vp
+
+        vn = getattr(vp, "__data_version__", None) or vp.__version__
+    except ImportError:  # pragma: no cover
+        vn = "unknown"
+    return f"iso3166-2:pycountry-{pc};vn-gso:{vn};vn-merger:{codelist(MERGER_CODELIST)['version']}"
+
+
+def areas(country: str) -> list[Area]:
+    """Every area of one country: the country itself, its ISO subdivisions, VN-GSO codes."""
+    country = country.strip().upper()
+    head = _country(country)
+    if head is None:
+        return []
+    out = [head, *_subdivisions(country).values()]
+    if country == "VN":
+        out.extend(_vn_new().values())
+    return out
+
+
+def area_codelist(country: str | None = None) -> dict[str, Any]:
+    """A codelist-shaped document of areas (one country, or all ASEAN members) for the API."""
+    countries = (country.strip().upper(),) if country else ASEAN
+    items = [a.as_item() for c in countries for a in areas(c)]
+    return {
+        "name": "areas",
+        "version": _version(),
+        "title": {"en": "Areas", "vi": "Địa bàn"},
+        "source": ("ISO 3166-1 and ISO 3166-2 through pycountry; Viet Nam's 34 provinces since 1 July 2025 with "
+                   "national statistics codes (VN-GSO:NN) through vietnam_provinces; old Vietnamese ISO codes are "
+                   "dated and point to their successor (Resolution 202/2025/QH15)."),
+        "items": items,
+    }

@@ -1,0 +1,230 @@
+"""Field types shared by every kind of record: language text, references, codes, numbers."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+import langcodes
+import pycountry
+from marshmallow import ValidationError, fields
+from stdnum import ean
+
+from . import codelists
+from .errors import fail
+from .text import nfc
+
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
+KINDS = ("programmes", "organisations", "partnerships", "producers", "products",
+         "indicators", "activities")
+REF_RE = re.compile(r"^(?:([A-Z]{2})/([a-z]+)/)?([A-Za-z0-9][A-Za-z0-9._~-]{0,127})$")
+
+
+class Text(fields.String):
+    """A plain string, trimmed and NFC-normalised, with a length limit."""
+
+    def __init__(self, *, max_length: int = 500, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.max_length = max_length
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        text = nfc(super()._deserialize(value, attr, data, **kw))
+        if not text:
+            raise fail("empty", "Must not be empty.")
+        if len(text) > self.max_length:
+            raise fail("length", f"At most {self.max_length} characters.")
+        return text
+
+
+class LangText(fields.Field):
+    """``{BCP 47 tag: text}``: at least one entry, tags well-formed, strings NFC."""
+
+    def __init__(self, *, max_length: int = 500, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.max_length = max_length
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise fail("type", 'Expected an object of language tag to text, e.g. {"en": "..."}.')
+        if not value:
+            raise fail("empty", "At least one language is required.")
+        out: dict[str, str] = {}
+        errors: dict[str, list[str]] = {}
+        for tag, text in value.items():
+            if not isinstance(tag, str) or not _valid_tag(tag):
+                errors[str(tag)] = [fail("language_tag", f"'{tag}' is not a BCP 47 language tag.").messages[0]]
+                continue
+            if not isinstance(text, str):
+                errors[tag] = [fail("type", "Not a valid string.").messages[0]]
+                continue
+            clean = nfc(text)
+            if not clean:
+                errors[tag] = [fail("empty", "Must not be empty.").messages[0]]
+            elif len(clean) > self.max_length:
+                errors[tag] = [fail("length", f"At most {self.max_length} characters.").messages[0]]
+            else:
+                out[_canonical_tag(tag)] = clean
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+
+@cache
+def _valid_tag(tag: str) -> bool:
+    return len(tag) <= 35 and langcodes.tag_is_valid(tag)
+
+
+def _canonical_tag(tag: str) -> str:
+    """``EN-gb`` -> ``en-GB``: the case conventions of BCP 47, without remapping."""
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for p in parts[1:]:
+        out.append(p.upper() if len(p) == 2 else p.title() if len(p) == 4 else p.lower())
+    return "-".join(out)
+
+
+class Ref(fields.String):
+    """A reference: ``CC/kind/id`` or a bare ``id`` of the same country.
+
+    Kept as written (the bare form is resolved against the record's country when the
+    hub checks that the target exists, which is a warning, never an error).
+    """
+
+    def __init__(self, *, kinds: tuple[str, ...] = KINDS, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.kinds = kinds
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        text = nfc(super()._deserialize(value, attr, data, **kw))
+        m = REF_RE.match(text)
+        if not m:
+            raise fail("reference", "Expected 'CC/kind/id' or a bare id.")
+        country, kind, _ = m.groups()
+        if kind is not None and kind not in self.kinds:
+            raise fail("reference_kind", f"Must refer to one of: {', '.join(self.kinds)}.")
+        if country is not None and pycountry.countries.get(alpha_2=country) is None:
+            raise fail("country", f"'{country}' is not an ISO 3166-1 country code.")
+        return text
+
+
+class Code(fields.String):
+    """A code from a named codelist."""
+
+    def __init__(self, codelist: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.codelist = codelist
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kw).strip()
+        if text not in codelists.codes(self.codelist):
+            raise fail("code", f"'{text}' is not in codelist '{self.codelist}'.")
+        return text
+
+
+class Country(fields.String):
+    """ISO 3166-1 alpha-2."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kw).strip()
+        if len(text) != 2 or not text.isupper() or pycountry.countries.get(alpha_2=text) is None:
+            raise fail("country", f"'{text}' is not an ISO 3166-1 alpha-2 country code.")
+        return text
+
+
+class Currency(fields.String):
+    """ISO 4217 alphabetic code."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kw).strip()
+        if len(text) != 3 or pycountry.currencies.get(alpha_3=text) is None:
+            raise fail("currency", f"'{text}' is not an ISO 4217 currency code.")
+        return text
+
+
+class GTIN(fields.String):
+    """GTIN-8/12/13/14 with a correct GS1 check digit."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kw).strip()
+        if not text.isdigit() or len(text) not in (8, 12, 13, 14):
+            raise fail("gtin", "A GTIN has 8, 12, 13 or 14 digits.")
+        if not ean.is_valid(text):
+            raise fail("gtin_check_digit", "The GTIN check digit is wrong.")
+        return text
+
+
+class HSCode(fields.String):
+    """Harmonized System code: 6 digits, or 8 (AHTN) or 10 national digits; dots allowed."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kw).strip().replace(".", "")
+        if not text.isdigit() or len(text) not in (6, 8, 10):
+            raise fail("hs_code", "An HS code has 6, 8 or 10 digits.")
+        if not 1 <= int(text[:2]) <= 97:
+            raise fail("hs_code", "HS chapters run from 01 to 97.")
+        return text
+
+
+class Timestamp(fields.String):
+    """RFC 3339 timestamp with an explicit offset (kept as written, NFC-trimmed)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kw).strip()
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise fail("datetime", "Expected an RFC 3339 timestamp, e.g. 2025-07-01T08:00:00+07:00.") from None
+        if parsed.tzinfo is None or "T" not in text.upper():
+            raise fail("datetime_offset", "An RFC 3339 timestamp needs a date, a time and an offset.")
+        return text
+
+
+class Day(fields.Date):
+    """A calendar date (ISO 8601 ``YYYY-MM-DD``), kept as an ISO string."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        if not isinstance(value, str):
+            raise fail("date", "Expected a date as YYYY-MM-DD.")
+        try:
+            return super()._deserialize(value, attr, data, **kw).isoformat()
+        except ValidationError:
+            raise fail("date", "Expected a date as YYYY-MM-DD.") from None
+
+
+class Url(fields.Url):
+    """An http(s) URL."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(schemes={"http", "https"}, **kw)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        try:
+            return super()._deserialize(nfc(value) if isinstance(value, str) else value, attr, data, **kw)
+        except ValidationError:
+            raise fail("url", "Expected an http or https URL.") from None
+
+
+class Amount(fields.Field):
+    """A decimal number, kept as a canonical string (``"745209437.00"`` -> ``"745209437"``).
+
+    Accepts JSON numbers or strings; strings keep full precision (no float rounding).
+    """
+
+    def __init__(self, *, minimum: Decimal | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.minimum = minimum
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise fail("type", "Expected a number.")
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            raise fail("number", "Expected a number such as 1234.50 (no thousands separators).") from None
+        if not number.is_finite():
+            raise fail("number", "Expected a finite number.")
+        if self.minimum is not None and number < self.minimum:
+            raise fail("range", f"Must be at least {self.minimum}.")
+        return format(number.normalize(), "f")

@@ -1,0 +1,179 @@
+"""Validate, derive and hash records of every kind: the standard's public entry points."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import orjson
+from marshmallow import Schema, ValidationError, fields
+
+from . import areas, codelists
+from .activities import ActivitySchema
+from .certifications import active, band, expiry
+from .errors import Finding, flatten
+from .fields import KINDS, Ref
+from .indicators import IndicatorSchema
+from .organisations import OrganisationSchema
+from .partnerships import PartnershipSchema
+from .producers import ProducerSchema
+from .products import ProductSchema
+from .programmes import ProgrammeSchema
+
+SCHEMAS: dict[str, type[Schema]] = {
+    "programmes": ProgrammeSchema, "organisations": OrganisationSchema,
+    "partnerships": PartnershipSchema, "producers": ProducerSchema,
+    "products": ProductSchema, "indicators": IndicatorSchema, "activities": ActivitySchema,
+}
+assert tuple(SCHEMAS) == KINDS
+_INSTANCES: dict[str, Schema] = {k: s() for k, s in SCHEMAS.items()}
+PLACE_FIELDS = ("origin", "location")
+
+
+@dataclass(slots=True)
+class Result:
+    """The outcome of validating one record: the clean document or the errors."""
+
+    document: dict[str, Any] | None
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def validate(kind: str, raw: Any, today: date | None = None) -> Result:
+    """Validate one record of ``kind``: NFC, codes, derivations into the native document.
+
+    Returns the normalised document (what the hub hashes and stores) with warnings, or
+    the errors. Hub-added fields in ``raw`` are ignored, so exported records validate.
+    """
+    schema = _INSTANCES.get(kind)
+    if schema is None:
+        raise KeyError(kind)
+    try:
+        doc = schema.load(raw)
+    except ValidationError as exc:
+        return Result(None, list(flatten(exc.messages)))
+    errors: list[Finding] = []
+    warnings: list[Finding] = []
+    _check_places(doc, errors, warnings)
+    _check_certifications(doc, today or date.today(), warnings)
+    category = doc.get("category")
+    if category and codelists.common_category(category["scheme"], category["code"]) is None:
+        warnings.append(Finding("category", "no_common_category",
+                                f"{category['scheme']} {category['code']} has no common category yet."))
+    return Result(None if errors else doc, errors, warnings)
+
+
+def _check_area(code: str, path: str, country: str, errors: list[Finding],
+                warnings: list[Finding]) -> None:
+    area = areas.lookup(code)
+    if area is None:
+        errors.append(Finding(path, "area", f"'{code}' is not a known area code."))
+        return
+    if area.country != country:
+        warnings.append(Finding(path, "area_country", f"{code} lies outside {country}."))
+    if area.valid_to:
+        successor = ", ".join(area.replaced_by) or "none recorded"
+        warnings.append(Finding(path, "area_superseded",
+                                f"{code} ({area.name}) ended on {area.valid_to}; replaced by {successor}."))
+
+
+def _check_places(doc: dict[str, Any], errors: list[Finding], warnings: list[Finding]) -> None:
+    country = doc["country"]
+    if "area" in doc:  # indicators
+        _check_area(doc["area"], "area", country, errors, warnings)
+    for name in PLACE_FIELDS:
+        place = doc.get(name)
+        if not place:
+            continue
+        if "area" in place:
+            _check_area(place["area"], f"{name}.area", country, errors, warnings)
+            continue
+        code = areas.find(country, place["place"])
+        if code:
+            place["area"] = code
+        else:
+            warnings.append(Finding(f"{name}.place", "area_unresolved",
+                                    f"'{place['place']}' could not be resolved to an area code; kept as text."))
+
+
+def _check_certifications(doc: dict[str, Any], today: date, warnings: list[Finding]) -> None:
+    for i, cert in enumerate(doc.get("certifications") or ()):
+        ends = expiry(cert)
+        if ends and ends < today.isoformat():
+            warnings.append(Finding(f"certifications.{i}.expires_on", "certificate_expired",
+                                    f"The certificate expired on {ends}."))
+        scheme = codelists.rating_scheme(cert["scheme"]) or {}
+        floor = scheme.get("recognised_min")
+        if floor and cert.get("rating") is not None and cert["rating"] < floor:
+            warnings.append(Finding(f"certifications.{i}.rating", "below_recognised",
+                                    f"{cert['scheme']} recognises {floor} stars and above."))
+
+
+def enrich(kind: str, doc: dict[str, Any], today: date | None = None) -> dict[str, Any]:
+    """A copy of ``doc`` with the derived values readers get: common category, band, active."""
+    out = dict(doc)
+    if "category" in doc:
+        cat = doc["category"]
+        out["category"] = {**cat, "common": codelists.common_category(cat["scheme"], cat["code"])}
+    if "certifications" in doc:
+        day = today or date.today()
+        out["certifications"] = [{**c, "band": band(c), "active": active(c, day)}
+                                 for c in doc["certifications"]]
+    return out
+
+
+def best_band(doc: dict[str, Any], today: date | None = None) -> int | None:
+    """The highest band among the record's active certifications (for filtering)."""
+    day = today or date.today()
+    bands = [b for c in doc.get("certifications") or () if active(c, day) and (b := band(c))]
+    return max(bands) if bands else None
+
+
+def canonical(doc: dict[str, Any]) -> bytes:
+    """Canonical JSON: sorted keys, no spaces, UTF-8. Equal content, equal bytes."""
+    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+
+
+def content_hash(doc: dict[str, Any]) -> str:
+    """SHA-256 of the canonical form, hex."""
+    return hashlib.sha256(canonical(doc)).hexdigest()
+
+
+def _ref_fields(schema: Schema) -> tuple[tuple[str, bool, tuple[str, ...]], ...]:
+    """``(field, is_list, kinds)`` of every reference field of a schema."""
+    out = []
+    for name, fld in schema.fields.items():
+        if isinstance(fld, Ref):
+            out.append((name, False, fld.kinds))
+        elif isinstance(fld, fields.List) and isinstance(fld.inner, Ref):
+            out.append((name, True, fld.inner.kinds))
+    return tuple(out)
+
+
+_REF_FIELDS = {kind: _ref_fields(schema) for kind, schema in _INSTANCES.items()}
+
+
+def references(kind: str, doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """``(json path, uid)`` for every reference in ``doc``, bare ids made full."""
+    found: list[tuple[str, str]] = []
+    for name, many, kinds in _REF_FIELDS[kind]:
+        value = doc.get(name)
+        if value is None:
+            continue
+        if many:
+            found.extend((f"{name}.{i}", full_uid(v, doc["country"], kinds)) for i, v in enumerate(value))
+        else:
+            found.append((name, full_uid(value, doc["country"], kinds)))
+    return found
+
+
+def full_uid(ref: str, country: str, kinds: tuple[str, ...]) -> str:
+    """``abc`` -> ``VN/products/abc`` when the field admits one kind; full refs stay."""
+    if "/" in ref:
+        return ref
+    return f"{country}/{kinds[0]}/{ref}" if len(kinds) == 1 else f"{country}/*/{ref}"
