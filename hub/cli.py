@@ -106,8 +106,8 @@ def export(ctx: click.Context, kind: str, fmt: str) -> None:
             for chunk in exports.csv_rows(kind, records):
                 out.write(chunk.encode("utf-8"))
         elif fmt == "jsonld":
-            from .jsonld import jsonld_lines
-            for chunk in jsonld_lines(kind, records):
+            from .jsonld import jsonld_document
+            for chunk in jsonld_document(kind, records):
                 out.write(chunk)
         else:
             for chunk in exports.ndjson(records):

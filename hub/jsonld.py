@@ -70,7 +70,11 @@ def _full(ref: str, country: str, kind: str) -> str:
     return ref if "/" in ref else f"{country}/{kind}/{ref}"
 
 
-def jsonld_lines(kind: str, records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
-    """One JSON-LD object per line (streamable; each line is a complete JSON-LD document)."""
-    for rec in records:
-        yield orjson.dumps(to_jsonld(kind, rec)) + b"\n"
+def jsonld_document(kind: str, records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    """One JSON-LD document ``{"@context", "@graph": [...]}``, streamed node by node."""
+    yield b'{"@context":"' + CONTEXT.encode() + b'","@graph":['
+    for i, rec in enumerate(records):
+        node = to_jsonld(kind, rec)
+        node.pop("@context")
+        yield (b"," if i else b"") + orjson.dumps(node)
+    yield b"]}\n"

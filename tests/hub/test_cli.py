@@ -68,7 +68,7 @@ def test_export_csv_and_jsonld(run, tmp_path: Path) -> None:  # type: ignore[no-
     csv_out = run("export", "products", "--format", "csv").output.splitlines()
     assert csv_out[0].startswith("uid,version,review,hub_updated_at,content_hash,id,country")
     assert csv_out[1].startswith("VN/products/p1,1,approved,")
-    ld = json.loads(run("export", "products", "--format", "jsonld").output)
+    ld = json.loads(run("export", "products", "--format", "jsonld").output)["@graph"][0]
     assert ld["@type"] == "Product"
     assert ld["hasCertification"][0]["certificationRating"]["ratingValue"] == 4
 
