@@ -10,7 +10,7 @@ import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 import orjson
 import sqlalchemy as sa
@@ -97,15 +97,26 @@ class WritePath:
         self.factory = factory
 
     def write(self, actor: Actor, kind: str, records: Sequence[Any], *, source: str,
-              if_match: str | None = None, today: date | None = None) -> BatchOutcome:
-        """Upsert a batch of records of one kind; one transaction for the whole batch."""
+              if_match: str | None = None, today: date | None = None,
+              after: Callable[[so.Session, BatchOutcome], None] | None = None) -> BatchOutcome:
+        """Upsert a batch of records of one kind; one transaction for the whole batch.
+
+        Validation (the costly part) runs before the write lock is taken, so concurrent
+        writers in several processes validate in parallel and hold the lock only to
+        compare and write. ``after`` runs inside the transaction once the outcome is
+        known (a door's own bookkeeping, e.g. the stored answer of an idempotent request).
+        """
         if kind not in schemas.KINDS:
             raise ValueError(f"unknown kind '{kind}'")
+        with self.factory() as session:
+            prepared = _prepare(session, actor, kind, records, today)
         with self.factory() as session, session.begin():
             head = audit.lock(session)
             job = _Batch(session, actor, kind, source, audit.AuditBatch(head), today)
-            outcome = job.run(records, if_match)
+            outcome = job.apply(prepared, if_match)
             job.finish()
+            if after is not None:
+                after(session, outcome)
         return outcome
 
     def delete(self, actor: Actor, kind: str, country: str, local_id: str, *, source: str,
@@ -133,6 +144,82 @@ class WritePath:
             return out
 
 
+@dataclass
+class _Item:
+    """One input record on its way through the write path."""
+
+    index: int
+    uid: str | None
+    raw: Any
+    ihash: str | None = None
+    result: schemas.Result | None = None
+    canon: bytes | None = None
+    outcome: Outcome | None = None
+
+    @property
+    def document(self) -> dict[str, Any]:
+        assert self.result is not None and self.result.document is not None
+        return self.result.document
+
+    def validate(self, kind: str, today: date | None) -> None:
+        self.result = schemas.validate(kind, self.raw, today)
+        if self.result.ok:
+            self.canon = schemas.canonical(self.document)
+        else:
+            self.outcome = Outcome(self.index, self.uid, "invalid",
+                                   errors=[e.as_dict() for e in self.result.errors])
+
+
+def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any],
+             today: date | None) -> list[_Item]:
+    """Outside the write lock: screen, skip inputs identical to the last one received,
+    validate the rest. Only reads; :meth:`_Batch.apply` re-checks under the lock."""
+    policies = dict(session.execute(sa.select(Member.country, Member.review_policy)).all())
+    items: list[_Item] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(records):
+        early = _screen(i, raw, kind, actor, policies, today)
+        item = _Item(i, early.uid if early else uid_of(kind, raw["country"], raw["id"]), raw, outcome=early)
+        if early is None:
+            if item.uid in seen:
+                item.outcome = Outcome(i, item.uid, "invalid", errors=[_finding(
+                    "id", "duplicate_in_batch", "The same record appears twice in this batch.")])
+            else:
+                seen.add(item.uid)  # type: ignore[arg-type]
+                item.ihash = input_hash(raw)
+        items.append(item)
+    last_input: dict[str, str | None] = {}
+    for chunk in _chunks(sorted(seen), 500):
+        last_input.update(session.execute(sa.select(Record.uid, Record.input_hash)
+                                          .where(Record.uid.in_(chunk))).all())
+    for item in items:
+        if item.outcome is None and not (item.ihash and last_input.get(item.uid) == item.ihash):  # type: ignore[arg-type]
+            item.validate(kind, today)
+    return items
+
+
+def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
+            today: date | None) -> Outcome | None:
+    """Checks before validation: shape of the envelope and the actor's country."""
+    if not isinstance(raw, dict):
+        return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
+    rid, country = raw.get("id"), raw.get("country")
+    if not isinstance(rid, str) or not ID_RE.match(rid) or not isinstance(country, str) \
+            or len(country) != 2 or not country.isupper():
+        result = schemas.validate(kind, raw, today)
+        errors = [e.as_dict() for e in result.errors] or [
+            _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")]
+        return Outcome(i, None, "invalid", errors=errors)
+    uid = uid_of(kind, country, rid)
+    if not actor.may_write(country):
+        return Outcome(i, uid, "forbidden", errors=[_finding(
+            "country", "forbidden", f"This client writes records of {actor.country} only.")])
+    if country not in policies:
+        return Outcome(i, uid, "forbidden", errors=[_finding(
+            "country", "not_member", f"{country} is not a member of the hub.")])
+    return None
+
+
 class _Batch:
     """The work of one write transaction (kept off the public surface)."""
 
@@ -152,75 +239,40 @@ class _Batch:
         self.written: list[list[Any]] = []
 
     # -- the batch ---------------------------------------------------------------
-    def run(self, records: Sequence[Any], if_match: str | None) -> BatchOutcome:
-        results: list[Outcome | None] = [None] * len(records)
-        pending: list[tuple[int, str, dict[str, Any], str | None]] = []
-        for i, raw in enumerate(records):
-            early = self._screen(i, raw)
-            if early is not None:
-                results[i] = early
-            else:
-                pending.append((i, uid_of(self.kind, raw["country"], raw["id"]), raw, input_hash(raw)))
-        self._load_existing([uid for _, uid, _, _ in pending])
-        seen: set[str] = set()
-        valid: list[tuple[int, str, schemas.Result, str | None]] = []
-        for i, uid, raw, ihash in pending:
-            rec = self.existing.get(uid)
-            if uid in seen:
-                results[i] = Outcome(i, uid, "invalid", errors=[_finding(
-                    "id", "duplicate_in_batch", "The same record appears twice in this batch.")])
+    def apply(self, prepared: list[_Item], if_match: str | None) -> BatchOutcome:
+        """Under the write lock: compare each prepared record with its latest revision."""
+        self._load_existing([it.uid for it in prepared if it.uid and it.outcome is None])
+        for it in prepared:
+            if it.outcome is not None:
                 continue
-            seen.add(uid)
+            rec = self.existing.get(it.uid)  # type: ignore[arg-type]
             if if_match is not None and (rec.latest_hash if rec else None) != if_match:
-                raise Conflict(uid)
-            if rec is not None and ihash is not None and ihash == rec.input_hash:
-                results[i] = Outcome(i, uid, "unchanged", rec.latest_version, rec.review_state)
-                continue
-            result = schemas.validate(self.kind, raw, self.today)
-            if not result.ok:
-                results[i] = Outcome(i, uid, "invalid", errors=[e.as_dict() for e in result.errors])
-            else:
-                valid.append((i, uid, result, ihash))
-        refs = [schemas.references(self.kind, r.document) for _, _, r, _ in valid]  # type: ignore[arg-type]
-        known = self._known_references(refs, seen)
-        for (i, uid, result, ihash), doc_refs in zip(valid, refs):
-            doc = result.document
-            assert doc is not None
-            warnings = [w.as_dict() for w in result.warnings]
+                raise Conflict(it.uid)
+            if it.result is None:  # validation skipped: the same input as last received
+                if rec is not None and rec.input_hash == it.ihash:
+                    it.outcome = Outcome(it.index, it.uid, "unchanged", rec.latest_version, rec.review_state)
+                    continue
+                it.validate(self.kind, self.today)  # another writer changed it meanwhile
+        valid = [it for it in prepared if it.outcome is None]
+        refs = [schemas.references(self.kind, it.document) for it in valid]
+        known = self._known_references(refs, {it.uid for it in prepared if it.uid})
+        for it, doc_refs in zip(valid, refs):
+            warnings = [w.as_dict() for w in it.result.warnings]  # type: ignore[union-attr]
             for path, ref in doc_refs:
                 if ref not in known:
                     warnings.append(_finding(path, "reference_unknown",
                                              f"{ref} is not known to the hub (yet)."))
-            canon = schemas.canonical(doc)
-            digest = hashlib.sha256(canon).hexdigest()
-            rec = self.existing.get(uid)
+            assert it.canon is not None and it.uid is not None
+            digest = hashlib.sha256(it.canon).hexdigest()
+            rec = self.existing.get(it.uid)
             if rec is not None and digest == rec.latest_hash:
-                if ihash and ihash != rec.input_hash:
-                    self.input_hash_updates.append({"uid": uid, "input_hash": ihash})
-                results[i] = Outcome(i, uid, "unchanged", rec.latest_version, rec.review_state)
+                if it.ihash and it.ihash != rec.input_hash:
+                    self.input_hash_updates.append({"uid": it.uid, "input_hash": it.ihash})
+                it.outcome = Outcome(it.index, it.uid, "unchanged", rec.latest_version, rec.review_state)
             else:
-                results[i] = self.new_revision(i, uid, doc, digest, ihash, warnings, Encoded(canon.decode()))
-        return BatchOutcome([r for r in results if r is not None])
-
-    def _screen(self, i: int, raw: Any) -> Outcome | None:
-        """Checks before validation: shape of the envelope and the actor's country."""
-        if not isinstance(raw, dict):
-            return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
-        rid, country = raw.get("id"), raw.get("country")
-        if not isinstance(rid, str) or not ID_RE.match(rid) or not isinstance(country, str) \
-                or len(country) != 2 or not country.isupper():
-            result = schemas.validate(self.kind, raw, self.today)
-            errors = [e.as_dict() for e in result.errors] or [
-                _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")]
-            return Outcome(i, None, "invalid", errors=errors)
-        uid = uid_of(self.kind, country, rid)
-        if not self.actor.may_write(country):
-            return Outcome(i, uid, "forbidden", errors=[_finding(
-                "country", "forbidden", f"This client writes records of {self.actor.country} only.")])
-        if country not in self.policies:
-            return Outcome(i, uid, "forbidden", errors=[_finding(
-                "country", "not_member", f"{country} is not a member of the hub.")])
-        return None
+                it.outcome = self.new_revision(it.index, it.uid, it.document, digest, it.ihash,
+                                               warnings, Encoded(it.canon.decode()))
+        return BatchOutcome([it.outcome for it in prepared if it.outcome is not None])
 
     def _load_existing(self, uids: list[str]) -> None:
         """Only the columns the comparison needs: documents are not loaded."""
