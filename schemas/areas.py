@@ -207,14 +207,18 @@ def _key(text: str) -> str:
 
 
 @cache
-def _affixes(country: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _affixes(country: str, exact: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Administrative words, keyed like the names they are stripped from (both spellings
+    when exact: "tỉnh" and the unaccented "tinh" both occur in feeds)."""
     suffixes = _SUFFIXES + (_VN_SUFFIXES if country == "VN" else ())
-    return tuple(_key(p) for p in _PREFIXES), tuple(_key(s) for s in suffixes)
+    keys = (_key, _exact_key) if exact else (_key,)
+    return (tuple(dict.fromkeys(k(p) for p in _PREFIXES for k in keys)),
+            tuple(dict.fromkeys(k(s) for s in suffixes for k in keys)))
 
 
-def _variants(key: str, country: str) -> list[str]:
+def _variants(key: str, country: str, exact: bool = False) -> list[str]:
     """The key, then the key with administrative words removed, each also without spaces."""
-    prefixes, suffixes = _affixes(country)
+    prefixes, suffixes = _affixes(country, exact)
     out = [key]
     current = key
     changed = True
@@ -238,38 +242,31 @@ def _variants(key: str, country: str) -> list[str]:
     return out + [v.replace(" ", "") for v in out]
 
 
-def _add(index: dict[str, tuple[int, str | None]], name: str, code: str, rank: int) -> None:
-    """Add a name; of equal rank, two different codes make the name ambiguous (None)."""
-    for key in {_key(name), _key(name).replace(" ", "")}:
-        if not key:
+def _add(index: dict[str, tuple[int, str | None]], key: str, code: str, rank: int) -> None:
+    """Add a name key; of equal rank, two different codes make the name ambiguous (None)."""
+    for k in {key, key.replace(" ", "")}:
+        if not k:
             continue
-        have = index.get(key)
+        have = index.get(k)
         if have is None or rank < have[0]:
-            index[key] = (rank, code)
+            index[k] = (rank, code)
         elif rank == have[0] and have[1] != code:
-            index[key] = (rank, None)
+            index[k] = (rank, None)
 
 
 @cache
-def _index(country: str) -> dict[str, str | None]:
-    """Folded name -> code for one country (None marks an ambiguous name)."""
-    index: dict[str, tuple[int, str | None]] = {}
-    for alias, code in _ALIASES.get(country, {}).items():
-        _add(index, alias, code, 0)
+def _names(country: str) -> tuple[tuple[str, str, int], ...]:
+    """``(name, code, rank)`` of every known name of an area of ``country``; lower rank wins."""
+    out: list[tuple[str, str, int]] = [(alias, code, 0) for alias, code in _ALIASES.get(country, {}).items()]
     if country == "VN":
         for code, area in _vn_new().items():
-            _add(index, area.name, code, 1)
-            for variant in _variants(_key(area.name), "VN")[1:]:
-                _add(index, variant, code, 1)
+            out.append((area.name, code, 1))
         for iso, it in _vn_old().items():
-            for name in (it["name"], *it.get("aliases", ())):
-                _add(index, name, it["successor"], 1)
+            out.extend((name, it["successor"], 1) for name in (it["name"], *it.get("aliases", ())))
         for iso, area in _subdivisions("VN").items():
             if area.replaced_by:
-                pc_name = _pycountry().subdivisions.get(code=iso).name
-                _add(index, pc_name, area.replaced_by[0], 2)
-        return {k: v for k, (_, v) in index.items()}
-
+                out.append((_pycountry().subdivisions.get(code=iso).name, area.replaced_by[0], 2))
+        return tuple(out)
     types = _subdivision_types(country)
     translations = [gettext.translation("iso3166-2", _pycountry().LOCALES_DIR, languages=list(langs), fallback=True)
                     for langs in [_LOCAL_LANGUAGES.get(country, ())] if langs]
@@ -278,14 +275,49 @@ def _index(country: str) -> dict[str, str | None]:
         names = {area.name, re.sub(r"\s*\([^)]*\)", "", area.name)}  # "Bicol (Region V)" -> "Bicol"
         for t in translations:
             names.add(t.gettext(area.name))
-        for name in names:
-            _add(index, name, code, rank)
+        out.extend((name, code, rank) for name in names)
+    return tuple(out)
+
+
+@cache
+def _index(country: str, exact: bool) -> dict[str, str | None]:
+    """Name key -> code for one country (None marks an ambiguous name).
+
+    ``exact`` keys keep diacritics (only the placement of Vietnamese tone marks is
+    normalised: "Hoá" = "Hóa"); the other keys fold them away.
+    """
+    key = _exact_key if exact else _key
+    index: dict[str, tuple[int, str | None]] = {}
+    for name, code, rank in _names(country):
+        for variant in _variants(key(name), country, exact):
+            _add(index, variant, code, rank)
     return {k: v for k, (_, v) in index.items()}
 
 
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+
+
+def _exact_key(text: str) -> str:
+    """Like :func:`_key` but keeping diacritics; each word's tone mark goes to its end,
+    so the old and new tone placements ("Thanh Hoá", "Thanh Hóa") compare equal while
+    "Thạnh Hoá" (a district of Long An) stays apart from "Thanh Hóa" (a province)."""
+    words = []
+    for word in unicodedata.normalize("NFD", nfc(text).casefold()).split():
+        tones = "".join(sorted(c for c in word if c in _TONES))
+        base = "".join(c for c in word if c not in _TONES)
+        cleaned = "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in base)
+        words.append(unicodedata.normalize("NFC", " ".join(cleaned.split())) + tones)
+    return " ".join(w for w in words if w)
+
+
 def _lookup_text(country: str, text: str) -> str | None:
-    index = _index(country)
-    for variant in _variants(_key(text), country):
+    """Accent-insensitive only for input written without accents: input that has them
+    must match them (tone placement aside), so a similar name elsewhere is not taken."""
+    plain = _key(text)
+    exact = plain != " ".join("".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch
+                                      for ch in nfc(text).casefold()).split())
+    index = _index(country, exact)
+    for variant in _variants(_exact_key(text) if exact else plain, country, exact):
         if variant in index:
             return index[variant]
     return None

@@ -125,3 +125,10 @@ def test_area_codelist() -> None:
     assert item["replaced_by"] == ["VN-GSO:48"]
     everything = areas.area_codelist()
     assert {i["country"] for i in everything["items"]} == set(areas.ASEAN)
+
+
+def test_accented_input_must_match_its_accents_but_not_tone_placement() -> None:
+    # "Thạnh Hoá" is a district of Long An; folding accents away would make it Thanh Hóa province.
+    assert areas.find("VN", "Thạnh Hoá") is None
+    assert areas.find("VN", "Thanh Hoá") == areas.find("VN", "Thanh Hóa") == areas.find("VN", "Thanh Hoa")
+    assert areas.find("VN", "Thanh Hóa") is not None

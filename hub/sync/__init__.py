@@ -1,0 +1,1 @@
+"""Sync: read national data files through declarative TOML mappings into standard records."""

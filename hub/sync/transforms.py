@@ -1,0 +1,268 @@
+"""Transforms a mapping applies to a column value, named in TOML as ``"name"`` or ``"name:arg"``.
+
+Each transform takes the value so far and returns the next one. Empty values (``""``,
+``None``, ``[]``) pass through untouched, so a chain never fails on a blank cell; a
+value that is present but cannot be converted raises :class:`TransformError`, which
+the mapping reports with the row's line and column. After ``split`` the value is a list
+and text transforms apply to each element.
+
+==============================  ================================================================
+``nfc``                         Unicode NFC (feeds mix NFC and NFD: "Quảng Nam" two ways)
+``trim``                        strip leading and trailing white space
+``collapse``                    trim and turn every run of white space into one space
+``unescape``                    HTML entities -> characters: "&quot;" -> '"' (scraped feeds)
+``lower`` / ``upper``           change case
+``split:SEP``                   text -> list of trimmed, non-empty parts (default SEP ``,``)
+``truncate:N``                  cut text longer than N characters at a word boundary, add "…"
+``empty_if:TEXT``               treat TEXT (e.g. ``-`` or ``N/A``) as an empty cell
+``number`` / ``number:,``       "745,209,437.00" -> "745209437" (decimal string); the argument is
+                                the decimal mark (``.`` by default; ``,`` for "1.234,5")
+``int``                         "3.0" -> 3; refuses "3.5"
+``be_year``                     Buddhist-era year -> Common Era: 2567 -> 2024
+``th_fiscal_year_start``        Thai fiscal year -> first day: 2567 (or 2024) -> "2023-10-01"
+``th_fiscal_year_end``          Thai fiscal year -> last day: 2567 (or 2024) -> "2024-09-30"
+``date:FORMAT``                 strptime FORMAT -> ISO date: ``date:%d/%m/%Y`` "05/03/2024" -> "2024-03-05"
+``date_be:FORMAT``              the same for Buddhist-era years: "05/03/2567" -> "2024-03-05"
+``area:CC``                     place text -> ``{"place": text, "area": code}`` through
+                                :func:`schemas.areas.find` for country CC; ``{"place": text}``
+                                when the text does not resolve (the hub warns ``area_unresolved``)
+==============================  ================================================================
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Callable
+
+Transform = Callable[[Any], Any]
+
+BE_OFFSET = 543  # Buddhist era = Common Era + 543
+_BE_RANGE = range(2400, 2800)
+_CE_RANGE = range(1900, 2300)
+_BE_YEAR_IN_TEXT = re.compile(r"(?<!\d)(2[4-7]\d\d)(?!\d)")
+
+
+class TransformError(ValueError):
+    """A value is present but cannot be converted; the message says why."""
+
+
+def is_empty(value: Any) -> bool:
+    """``None``, blank text and empty lists count as an empty cell."""
+    return value is None or (isinstance(value, str) and not value.strip()) or value == [] or value == {}
+
+
+def _text(fn: Callable[[str], Any]) -> Transform:
+    """Apply a text function to a value, or to each element of a list."""
+    def run(value: Any) -> Any:
+        if is_empty(value):
+            return value
+        if isinstance(value, list):
+            return [out for v in value if not is_empty(out := fn(str(v)))]
+        return fn(value if isinstance(value, str) else str(value))
+    return run
+
+
+# ------------------------------------------------------------------ text
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def truncate(limit: int) -> Callable[[str], str]:
+    def cut(text: str) -> str:
+        if len(text) <= limit:
+            return text
+        head = text[: limit - 1]
+        space = head.rfind(" ")
+        if space > limit * 0.8:  # a word boundary not too far back
+            head = head[:space]
+        return head.rstrip(" ,.;:-") + "…"
+    return cut
+
+
+def split(sep: str) -> Transform:
+    def run(value: Any) -> Any:
+        if is_empty(value):
+            return value
+        items = value if isinstance(value, list) else [value]
+        return [p.strip() for item in items for p in str(item).split(sep) if p.strip()]
+    return run
+
+
+def empty_if(marker: str) -> Callable[[str], str]:
+    return lambda text: "" if text.strip() == marker else text
+
+
+# ------------------------------------------------------------------ numbers
+
+_THOUSANDS = {".": ",", ",": "."}
+_SPACES = (" ", "\u00a0", "\u202f", "_", "'")
+
+
+def number(decimal_mark: str = ".") -> Callable[[str], str]:
+    """A decimal string; thousands separators are checked to group by three digits."""
+    if decimal_mark not in _THOUSANDS:
+        raise ValueError(f"number: the decimal mark must be '.' or ',', not '{decimal_mark}'")
+    sep = re.escape(_THOUSANDS[decimal_mark])
+    dec = re.escape(decimal_mark)
+    shape = re.compile(rf"^[+-]?(?:\d{{1,3}}(?:{sep}\d{{3}})+|\d+)(?:{dec}\d+)?$")
+
+    def run(text: str) -> str:
+        compact = text.strip()
+        for space in _SPACES:
+            compact = compact.replace(space, _THOUSANDS[decimal_mark])
+        if not shape.match(compact):
+            raise TransformError(f"'{text}' is not a number (decimal mark '{decimal_mark}')")
+        plain = compact.replace(_THOUSANDS[decimal_mark], "").replace(decimal_mark, ".")
+        return format(Decimal(plain).normalize(), "f")
+    return run
+
+
+def to_int(value: Any) -> Any:
+    if is_empty(value):
+        return value
+    if isinstance(value, bool):
+        raise TransformError(f"'{value}' is not a whole number")
+    if isinstance(value, int):
+        return value
+    try:
+        number_ = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise TransformError(f"'{value}' is not a whole number") from None
+    if not number_.is_finite() or number_ != number_.to_integral_value():
+        raise TransformError(f"'{value}' is not a whole number")
+    return int(number_)
+
+
+# ------------------------------------------------------------------ years and dates
+
+def _year(value: Any) -> int:
+    year = to_int(value.strip() if isinstance(value, str) else value)
+    if not isinstance(year, int):
+        raise TransformError(f"'{value}' is not a year")
+    return year
+
+
+def be_year(value: Any) -> Any:
+    if is_empty(value):
+        return value
+    year = _year(value)
+    if year not in _BE_RANGE:
+        raise TransformError(f"{year} is not a Buddhist-era year (expected {_BE_RANGE.start}-{_BE_RANGE.stop - 1})")
+    return year - BE_OFFSET
+
+
+def _fiscal_ce(value: Any) -> int:
+    """Thai fiscal years carry the number of the year they end in; BE or CE accepted."""
+    year = _year(value)
+    if year in _BE_RANGE:
+        return year - BE_OFFSET
+    if year in _CE_RANGE:
+        return year
+    raise TransformError(f"{year} is not a fiscal year (Buddhist era {_BE_RANGE.start}-{_BE_RANGE.stop - 1} "
+                         f"or Common Era {_CE_RANGE.start}-{_CE_RANGE.stop - 1})")
+
+
+def th_fiscal_year_start(value: Any) -> Any:
+    return value if is_empty(value) else date(_fiscal_ce(value) - 1, 10, 1).isoformat()
+
+
+def th_fiscal_year_end(value: Any) -> Any:
+    return value if is_empty(value) else date(_fiscal_ce(value), 9, 30).isoformat()
+
+
+def parse_date(fmt: str, buddhist: bool = False) -> Callable[[str], str]:
+    def run(text: str) -> str:
+        source = text.strip()
+        if buddhist:  # convert the year before parsing so 29 February stays valid
+            source = _BE_YEAR_IN_TEXT.sub(lambda m: str(int(m.group(1)) - BE_OFFSET), source)
+        try:
+            return datetime.strptime(source, fmt).date().isoformat()
+        except ValueError:
+            raise TransformError(f"'{text}' does not match the date format '{fmt}'") from None
+    return run
+
+
+# ------------------------------------------------------------------ places
+
+def area(country: str) -> Callable[[str], Any]:
+    """Free-text place -> a place object with the area code when it resolves."""
+    from schemas import areas  # lazy: the area tables load on first use
+
+    code = country.strip().upper()
+    if len(code) != 2 or not code.isalpha():
+        raise ValueError(f"area: expected a two-letter country code, not '{country}'")
+
+    def run(text: str) -> Any:
+        place = collapse(nfc(text))
+        found = areas.find(code, place)
+        return {"place": place, "area": found} if found else {"place": place}
+    return run
+
+
+# ------------------------------------------------------------------ registry
+
+def _no_arg(fn: Transform) -> Callable[[str | None], Transform]:
+    def make(arg: str | None) -> Transform:
+        if arg is not None:
+            raise ValueError("takes no argument")
+        return fn
+    return make
+
+
+def _needs_arg(make: Callable[[str], Transform], default: str | None = None) -> Callable[[str | None], Transform]:
+    def build_(arg: str | None) -> Transform:
+        if arg is None or arg == "":
+            if default is None:
+                raise ValueError("needs an argument after ':'")
+            arg = default
+        return make(arg)
+    return build_
+
+
+def _positive(arg: str) -> int:
+    if not arg.isdigit() or int(arg) < 2:
+        raise ValueError(f"expected a number of characters, not '{arg}'")
+    return int(arg)
+
+
+REGISTRY: dict[str, Callable[[str | None], Transform]] = {
+    "nfc": _no_arg(_text(nfc)),
+    "trim": _no_arg(_text(str.strip)),
+    "collapse": _no_arg(_text(collapse)),
+    "unescape": _no_arg(_text(html.unescape)),
+    "lower": _no_arg(_text(str.lower)),
+    "upper": _no_arg(_text(str.upper)),
+    "split": _needs_arg(split, default=","),
+    "truncate": _needs_arg(lambda a: _text(truncate(_positive(a)))),
+    "empty_if": _needs_arg(lambda a: _text(empty_if(a))),
+    "number": _needs_arg(lambda a: _text(number(a)), default="."),
+    "int": _no_arg(to_int),
+    "be_year": _no_arg(be_year),
+    "th_fiscal_year_start": _no_arg(th_fiscal_year_start),
+    "th_fiscal_year_end": _no_arg(th_fiscal_year_end),
+    "date": _needs_arg(lambda a: _text(parse_date(a))),
+    "date_be": _needs_arg(lambda a: _text(parse_date(a, buddhist=True))),
+    "area": _needs_arg(lambda a: _text(area(a))),
+}
+
+
+def build(spec: str) -> Transform:
+    """``"split:;"`` -> the transform; ValueError (a mistake in the mapping file) when unknown."""
+    if not isinstance(spec, str) or not spec:
+        raise ValueError(f"a transform is a name such as 'trim' or 'split:;', not {spec!r}")
+    name, colon, arg = spec.partition(":")
+    make = REGISTRY.get(name)
+    if make is None:
+        raise ValueError(f"unknown transform '{name}' (known: {', '.join(sorted(REGISTRY))})")
+    try:
+        return make(arg if colon else None)
+    except ValueError as exc:
+        raise ValueError(f"transform '{spec}': {exc}") from None

@@ -1,0 +1,127 @@
+"""Every transform a mapping can name, on good and bad values."""
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from hub.sync.transforms import REGISTRY, TransformError, build, is_empty
+
+NFD_QUANG_NAM = unicodedata.normalize("NFD", "Quảng Nam")
+
+
+def run(spec: str, value: object) -> object:
+    return build(spec)(value)
+
+
+@pytest.mark.parametrize("spec", sorted(REGISTRY))
+def test_empty_values_pass_through_every_transform(spec: str) -> None:
+    arg = {"split": "split:;", "truncate": "truncate:10", "empty_if": "empty_if:-", "date": "date:%d/%m/%Y",
+           "date_be": "date_be:%d/%m/%Y", "area": "area:VN"}.get(spec, spec)
+    for empty in ("", None, []):
+        assert run(arg, empty) == empty
+
+
+def test_text_transforms() -> None:
+    assert NFD_QUANG_NAM != "Quảng Nam"
+    assert run("nfc", NFD_QUANG_NAM) == "Quảng Nam"
+    assert run("trim", "  a b  ") == "a b"
+    assert run("collapse", " Thanh  Khê\tTây \n") == "Thanh Khê Tây"
+    assert run("lower", "GẠO") == "gạo"
+    assert run("upper", "vnd") == "VND"
+    assert run("unescape", "&quot;Mỹ Sơn&quot; &amp; co") == '"Mỹ Sơn" & co'
+    assert run("empty_if:-", " - ") == ""
+    assert run("empty_if:-", "x") == "x"
+
+
+def test_split_then_text_transforms_apply_per_element() -> None:
+    assert run("split", "a, b,,c ") == ["a", "b", "c"]
+    assert run("split:;", "x;y") == ["x", "y"]
+    parts = build("split:|")(f"{NFD_QUANG_NAM}| Huế ")
+    assert build("nfc")(parts) == ["Quảng Nam", "Huế"]
+    assert run("upper", ["a", "b"]) == ["A", "B"]
+
+
+def test_truncate_cuts_at_a_word_boundary() -> None:
+    assert run("truncate:20", "short") == "short"
+    out = run("truncate:20", "một hai ba bốn năm sáu bảy tám")
+    assert len(out) <= 20 and out.endswith("…") and out == "một hai ba bốn năm…"
+    hard = run("truncate:10", "x" * 50)
+    assert hard == "x" * 9 + "…"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("745,209,437.00", "745209437"), ("0", "0"), ("220000", "220000"), ("1,234.50", "1234.5"),
+    ("-12.5", "-12.5"), ("1 234 567", "1234567"), ("  42 ", "42"),
+])
+def test_number_with_thousands_separators(text: str, expected: str) -> None:
+    assert run("number", text) == expected
+
+
+def test_number_with_a_decimal_comma() -> None:
+    assert run("number:,", "1.234.567,5") == "1234567.5"
+    assert run("number:,", "12,75") == "12.75"
+
+
+@pytest.mark.parametrize("text", ["12,34,5", "1,2345", "abc", "1.2.3", "12 bath", "1,234,56"])
+def test_number_refuses_what_is_not_a_number(text: str) -> None:
+    with pytest.raises(TransformError, match="not a number"):
+        run("number", text)
+
+
+def test_int() -> None:
+    assert run("int", "3.0") == 3
+    assert run("int", "4") == 4
+    assert run("int", 5) == 5
+    for bad in ("3.5", "three", "nan"):
+        with pytest.raises(TransformError, match="whole number"):
+            run("int", bad)
+
+
+def test_buddhist_era_year() -> None:
+    assert run("be_year", "2567") == 2024
+    assert run("be_year", " 2563 ") == 2020
+    with pytest.raises(TransformError, match="Buddhist-era"):
+        run("be_year", "2024")
+    with pytest.raises(TransformError, match="not a"):
+        run("be_year", "year")
+
+
+def test_thai_fiscal_years() -> None:
+    # FY 2567 (BE) = FY 2024 = 1 October 2023 to 30 September 2024.
+    assert run("th_fiscal_year_start", "2567") == "2023-10-01"
+    assert run("th_fiscal_year_end", "2567") == "2024-09-30"
+    assert run("th_fiscal_year_start", "2024") == "2023-10-01"
+    assert run("th_fiscal_year_end", 2563) == "2020-09-30"
+    with pytest.raises(TransformError, match="fiscal year"):
+        run("th_fiscal_year_start", "567")
+
+
+def test_dates() -> None:
+    assert run("date:%d/%m/%Y", "05/03/2024") == "2024-03-05"
+    assert run("date:%Y%m%d", "20240305") == "2024-03-05"
+    assert run("date_be:%d/%m/%Y", "29/02/2567") == "2024-02-29"  # a leap day in 2024, not in 2567
+    with pytest.raises(TransformError, match="date format"):
+        run("date:%d/%m/%Y", "2024-03-05")
+
+
+def test_area_resolves_free_text_and_keeps_it() -> None:
+    assert run("area:VN", NFD_QUANG_NAM) == {"place": "Quảng Nam", "area": "VN-GSO:48"}
+    assert run("area:VN", "Tỉnh  Quảng Nam") == {"place": "Tỉnh Quảng Nam", "area": "VN-GSO:48"}
+    assert run("area:VN", "Mỏ Cày") == {"place": "Mỏ Cày"}
+    assert run("area:TH", "สงขลา") == {"place": "สงขลา", "area": "TH-90"}
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("nope", "unknown transform 'nope'"), ("trim:x", "takes no argument"), ("truncate", "needs an argument"),
+    ("truncate:abc", "number of characters"), ("number:;", "decimal mark"), ("area:Vietnam", "two-letter"),
+    ("", "a transform is a name"),
+])
+def test_mistakes_in_a_transform_name_are_config_errors(spec: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        build(spec)
+
+
+def test_is_empty() -> None:
+    assert is_empty("  ") and is_empty(None) and is_empty([]) and is_empty({})
+    assert not is_empty("0") and not is_empty(0)
