@@ -29,6 +29,26 @@ def rate(n: int, seconds: float) -> float:
     return round(n / seconds, 1)
 
 
+def write_path(records: list[dict], batch: int) -> dict[str, float]:
+    """records/s through the write path on a fresh SQLite database: fresh, then unchanged."""
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        hub = Hub(config.load({"database_url": f"sqlite:///{tmp}/bench.sqlite3",
+                               "secret_key": "bench", "instance_path": tmp}))
+        hub.init()
+        with transaction(hub.sessions) as s:
+            set_policy(s, "bench", "VN", "auto")
+        actor = Actor("bench", "VN")
+        for label, expected in (("write_path_fresh", "created"), ("write_path_unchanged", "unchanged")):
+            start = time.perf_counter()
+            for i in range(0, len(records), batch):
+                out = hub.writes.write(actor, "products", records[i:i + batch], source="bench")
+                assert all(r.status == expected for r in out.results), out.summary
+            figures[label] = rate(len(records), time.perf_counter() - start)
+        hub.engine.dispose()
+    return figures
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=50_000)
@@ -42,21 +62,8 @@ def main() -> int:
         assert schemas.validate("products", rec).ok
     validation = rate(len(records), time.perf_counter() - start)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        hub = Hub(config.load({"database_url": f"sqlite:///{tmp}/bench.sqlite3",
-                               "secret_key": "bench", "instance_path": tmp}))
-        hub.init()
-        with transaction(hub.sessions) as s:
-            set_policy(s, "bench", "VN", "auto")
-        actor = Actor("bench", "VN")
-        figures = {"records": len(records), "batch": args.batch, "validation_only": validation}
-        for label, expected in (("write_path_fresh", "created"), ("write_path_unchanged", "unchanged")):
-            start = time.perf_counter()
-            for i in range(0, len(records), args.batch):
-                out = hub.writes.write(actor, "products", records[i:i + args.batch], source="bench")
-                assert all(r.status == expected for r in out.results), out.summary
-            figures[label] = rate(len(records), time.perf_counter() - start)
-        hub.engine.dispose()
+    figures = {"records": len(records), "batch": args.batch, "validation_only": validation,
+               **write_path(records, args.batch)}
 
     figures["fresh_vs_validation"] = round(figures["write_path_fresh"] / validation, 2)
     figures["unchanged_vs_validation"] = round(figures["write_path_unchanged"] / validation, 2)

@@ -10,6 +10,7 @@ import orjson
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from .db import insert_many
 from .models import AuditEntry, Revision, WriteHead, utcnow
 
 GENESIS = "0" * 64
@@ -55,9 +56,8 @@ class AuditBatch:
         self.head.audit_seq, self.head.audit_hash = seq, digest
 
     def flush(self, session: so.Session) -> None:
-        if self.rows:
-            session.execute(AuditEntry.__table__.insert(), self.rows)
-            self.rows = []
+        insert_many(session, AuditEntry.__table__, self.rows)
+        self.rows = []
 
 
 def record(session: so.Session, actor: str, action: str, target: str | None,

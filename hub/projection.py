@@ -1,6 +1,7 @@
 """Projection columns of a published document: what list filters and search index."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from schemas import best_band
@@ -10,7 +11,7 @@ from schemas.text import fold
 NAME_FIELDS = ("name", "title", "short_name")
 
 
-def project(doc: dict[str, Any]) -> dict[str, Any]:
+def project(doc: dict[str, Any], today: date | None = None) -> dict[str, Any]:
     """Column values derived from one validated document (any kind)."""
     cat = doc.get("category")
     place = doc.get("origin") or doc.get("location") or {}
@@ -24,7 +25,7 @@ def project(doc: dict[str, Any]) -> dict[str, Any]:
     return {
         "common_category": common_category(cat["scheme"], cat["code"]) if cat else None,
         "native_category": f"{cat['scheme']}:{cat['code']}" if cat else None,
-        "rating_band": best_band(doc),
+        "rating_band": best_band(doc, today),
         "area": doc.get("area") or place.get("area"),
         "name_folded": " | ".join(fold(n) for n in names) or None,
     }

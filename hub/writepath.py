@@ -22,7 +22,7 @@ from schemas.fields import ID_RE
 
 from . import audit
 from .actors import Actor
-from .db import Encoded
+from .db import Encoded, insert_many
 from .models import Change, Member, Record, Revision, utcnow
 from .projection import EMPTY, project
 
@@ -227,6 +227,8 @@ class _Batch:
                  trail: audit.AuditBatch, today: date | None) -> None:
         self.session, self.actor, self.kind, self.source = session, actor, kind, source
         self.trail, self.today, self.now = trail, today, utcnow()
+        self.day = today or self.now.date()
+        self.change_seq = trail.head.change_seq
         self.policies: dict[str, str] = dict(session.execute(
             sa.select(Member.country, Member.review_policy)).all())
         self.existing: dict[str, Record] = {}
@@ -311,7 +313,8 @@ class _Batch:
             "uid": uid, "version": version, "document": stored, "content_hash": digest,
             "deleted": deleted, "review_state": state, "warnings": warnings,
             "actor": self.actor.id, "source": self.source, "created_at": self.now,
-            "decided_at": self.now if auto else None, "decided_by": "policy:auto" if auto else None})
+            "decided_at": self.now if auto else None, "decided_by": "policy:auto" if auto else None,
+            "reason": None, "comment": None})
         latest = {"latest_version": version, "latest_hash": digest, "input_hash": ihash,
                   "review_state": state, "updated_at": self.now}
         if rec is None:
@@ -328,16 +331,15 @@ class _Batch:
     def publish(self, uid: str, version: int, doc: dict[str, Any], digest: str, deleted: bool,
                 warnings: list[dict[str, str]], stored: Any = None) -> None:
         """Make a revision the published one and append it to the change feed."""
-        head = self.trail.head
-        head.change_seq += 1
+        self.change_seq += 1
         kind, country = uid.split("/")[1], doc["country"]
-        self.changes.append({"seq": head.change_seq, "uid": uid, "kind": kind, "country": country,
+        self.changes.append({"seq": self.change_seq, "uid": uid, "kind": kind, "country": country,
                              "op": "delete" if deleted else "upsert", "version": version,
                              "created_at": self.now})
         row = {"uid": uid, "published_version": version, "published_at": self.now,
                "published_hash": digest, "deleted": deleted, "document": stored or doc,
                "warnings": warnings,
-               **(EMPTY if deleted else project(doc))}
+               **(EMPTY if deleted else project(doc, self.day))}
         if uid in self.new_records:  # created and published at once: one INSERT
             self.new_records[uid].update(row)
         else:
@@ -346,20 +348,18 @@ class _Batch:
     def finish(self) -> None:
         """Write everything collected, in foreign-key order, and move the head."""
         s = self.session
-        if self.new_records:
-            s.execute(Record.__table__.insert(), list(self.new_records.values()))
-        if self.revisions:
-            s.execute(Revision.__table__.insert(), self.revisions)
+        insert_many(s, Record.__table__, list(self.new_records.values()))
+        insert_many(s, Revision.__table__, self.revisions)
         for rows in (self.record_updates, self.published, self.input_hash_updates):
             if rows:
                 s.execute(sa.update(Record), rows)
-        if self.changes:
-            s.execute(Change.__table__.insert(), self.changes)
+        insert_many(s, Change.__table__, self.changes)
         if self.written:
             # One entry per write transaction naming every revision with its content hash:
             # the chain covers each revision without an entry (and a hash) per record.
             self.trail.add(self.actor.id, "records.write", self.kind,
                            {"source": self.source, "revisions": self.written}, self.now)
+        self.trail.head.change_seq = self.change_seq
         self.trail.flush(s)  # the head's new sequence numbers are flushed with the commit
 
 
