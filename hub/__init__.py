@@ -20,6 +20,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from .web import errors, home
     errors.init_app(app)
     app.register_blueprint(home.bp)
+    from . import api
+    api.init_app(app, settings)
+    from . import auth
+    auth.init_app(app)  # after the API: /api/v1/whoami joins its OpenAPI document
     return app
 
 

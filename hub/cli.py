@@ -162,6 +162,10 @@ def audit_verify(ctx: click.Context) -> None:
     click.echo(f"audit log intact: {count.audit_seq if count else 0} entries")
 
 
+from .auth import cli as auth_cli  # noqa: E402  (clients and users groups)
+auth_cli.register(cli)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point: turns database errors into one line instead of a traceback."""
     try:

@@ -26,6 +26,10 @@ class Settings:
     batch_max_records: int = 1000
     batch_max_bytes: int = 10 * 1024 * 1024
     token_lifetime: int = 3600
+    secret_rotation_grace: int = 86400
+    public_url: str = ""
+    rate_limit: str = "1200/minute"
+    rate_limit_storage: str = "memory://"
     data_dir: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -16,9 +16,10 @@ def _config(connection: sa.Connection | None = None) -> Config:
 
 
 def upgrade(engine: sa.Engine) -> None:
-    """Bring the database to the latest revision."""
+    """Bring the database to the latest revision of every branch (subsystems may add
+    their migrations on branches of their own, merged later)."""
     with engine.begin() as conn:
-        command.upgrade(_config(conn), "head")
+        command.upgrade(_config(conn), "heads")
 
 
 def revision(engine: sa.Engine, message: str) -> None:
@@ -29,6 +30,6 @@ def revision(engine: sa.Engine, message: str) -> None:
 
 def is_current(engine: sa.Engine) -> bool:
     """Whether the database is at the latest migration (for readiness checks)."""
-    head = ScriptDirectory.from_config(_config()).get_current_head()
+    heads = set(ScriptDirectory.from_config(_config()).get_heads())
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() == head
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads

@@ -117,6 +117,9 @@ class Change(Base):
     op: so.Mapped[str] = so.mapped_column(sa.String(6))
     version: so.Mapped[int]
     created_at: so.Mapped[datetime]
+    #: The record as published at this change, serialised once at publication (plain
+    #: text, not a JSON column): feed readers get it without parsing or re-serialising.
+    record: so.Mapped[str] = so.mapped_column(sa.Text)
 
     __table_args__ = (sa.Index("ix_changes_kind_seq", "kind", "seq"),)
 

@@ -25,6 +25,7 @@ from .actors import Actor
 from .db import Encoded, insert_many
 from .models import Change, Member, Record, Revision, utcnow
 from .projection import EMPTY, project
+from .representation import rfc3339, shown
 
 STATUSES = ("created", "updated", "unchanged", "deleted", "invalid", "forbidden")
 
@@ -228,6 +229,7 @@ class _Batch:
         self.session, self.actor, self.kind, self.source = session, actor, kind, source
         self.trail, self.today, self.now = trail, today, utcnow()
         self.day = today or self.now.date()
+        self.stamp = rfc3339(self.now)
         self.change_seq = trail.head.change_seq
         self.policies: dict[str, str] = dict(session.execute(
             sa.select(Member.country, Member.review_policy)).all())
@@ -333,9 +335,10 @@ class _Batch:
         """Make a revision the published one and append it to the change feed."""
         self.change_seq += 1
         kind, country = uid.split("/")[1], doc["country"]
+        snapshot = shown(kind, uid, version, "approved", doc, deleted, self.stamp, digest, warnings, self.day)
         self.changes.append({"seq": self.change_seq, "uid": uid, "kind": kind, "country": country,
                              "op": "delete" if deleted else "upsert", "version": version,
-                             "created_at": self.now})
+                             "created_at": self.now, "record": orjson.dumps(snapshot).decode()})
         row = {"uid": uid, "published_version": version, "published_at": self.now,
                "published_hash": digest, "deleted": deleted, "document": stored or doc,
                "warnings": warnings,

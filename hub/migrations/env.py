@@ -2,6 +2,7 @@
 from alembic import context
 
 from hub.models import Base
+import hub.auth.models  # noqa: E402,F401  (the access model's tables, for autogenerate)
 
 config = context.config
 connection = config.attributes["connection"]

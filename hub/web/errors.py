@@ -5,7 +5,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -31,4 +31,4 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         log.exception("unhandled error")
-        return problem(500, InternalServerError.name, "The hub failed to answer; the error is logged.")
+        return problem(500, "Internal Server Error", "The hub failed to answer; the error is logged.")

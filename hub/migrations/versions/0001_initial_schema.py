@@ -97,6 +97,7 @@ def upgrade() -> None:
     sa.Column('op', sa.String(length=6), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('record', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['uid'], ['records.uid'], name=op.f('fk_changes_uid_records')),
     sa.PrimaryKeyConstraint('seq', name=op.f('pk_changes'))
     )

@@ -1,0 +1,79 @@
+"""The exchange API v1 (SPEC sections 3, 4, 8): flask-smorest, one module per resource.
+
+Every error is ``application/problem+json``; the OpenAPI document and Swagger UI are
+served from the hub itself (no CDN: ministries run closed networks).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Flask, Response, send_from_directory
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from ..web.errors import problem
+from . import changes, codelists, records, stats
+from .limits import limiter
+
+PREFIX = "/api/v1"
+
+
+class ProblemApi(Api):
+    """flask-smorest with RFC 9457 bodies; headers of the error (Retry-After,
+    WWW-Authenticate, Allow) are kept, which the stock handler drops."""
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        data = getattr(error, "data", None) or {}
+        extra: dict[str, Any] = {}
+        errors = data.get("errors") or data.get("messages")
+        if errors:
+            extra["errors"] = _flatten_webargs(errors)
+        resp = problem(error.code or 500, error.name, data.get("message") or error.description, **extra)
+        for key, value in (data.get("headers") or {}).items():
+            resp.headers[key] = value
+        for key, value in error.get_headers() or []:
+            if key.lower() not in ("content-type", "content-length"):
+                resp.headers[key] = value
+        return resp
+
+
+def _flatten_webargs(messages: Any) -> list[dict[str, str]]:
+    """webargs nests errors by location (``{"query": {"limit": [...]}}``): make them findings."""
+    from schemas.errors import flatten
+    out = []
+    for finding in flatten(messages):
+        location, _, path = finding.path.partition(".")
+        out.append({"path": path or location, "code": finding.code, "message": finding.message,
+                    "in": location})
+    return out
+
+
+def init_app(app: Flask, settings: Any) -> None:
+    app.config.update(
+        API_TITLE="OVOP Exchange Hub", API_VERSION="1", OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX=PREFIX, OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs", OPENAPI_SWAGGER_UI_URL=f"{PREFIX}/docs/assets/",
+        MAX_CONTENT_LENGTH=settings.batch_max_bytes,
+        RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
+        API_SPEC_OPTIONS={
+            "info": {"description": "Exchange of one-village-one-product records between member "
+                                    "countries. See docs/partner-guide.md."},
+            "components": {"securitySchemes": {"oauth2": {
+                "type": "oauth2", "flows": {"clientCredentials": {
+                    "tokenUrl": "/oauth/token",
+                    "scopes": {"exchange:read": "read published records", "exchange:write":
+                               "write own country's records", "review": "review own country's revisions",
+                               "admin": "manage sources, subscriptions and clients"}}}}}},
+        },
+    )
+    api = ProblemApi(app)
+    limiter.init_app(app)
+    for module in (records, changes, stats, codelists):
+        api.register_blueprint(module.blp)
+
+    assets = swagger_ui_bundle.swagger_ui_path
+
+    @app.get(f"{PREFIX}/docs/assets/<path:filename>")
+    def swagger_assets(filename: str) -> Response:
+        return send_from_directory(assets, filename, max_age=86400)

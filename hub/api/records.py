@@ -1,0 +1,231 @@
+"""Records of every kind: lists, single records, history, batch and single writes, exports."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+from flask import Response, request, stream_with_context
+from flask_smorest import Blueprint
+
+import schemas
+
+from .. import exports, reads
+from ..jsonld import jsonld_document
+from ..web.errors import problem
+from ..writepath import Conflict, NotFound, uid_of
+from . import idempotency
+from .common import (actor, bad_request, etag, json_response, parse_etag, protected, services)
+from .schemas import BatchBody, BatchResponse, ExportArgs, ListArgs, Page, Record
+
+blp = Blueprint("records", __name__, url_prefix="/api/v1", description="Records of the seven kinds")
+KIND = "<any(" + ",".join(schemas.KINDS) + "):kind>"
+ONE = f"/{KIND}/<country>/<local_id>"
+NDJSON = "application/x-ndjson"
+
+
+@blp.route(f"/{KIND}", methods=["GET"])
+@protected(blp, "exchange:read", errors=(400, 422))
+@blp.arguments(ListArgs, location="query", unknown=None)
+@blp.response(200, Page)
+def list_records(args: dict[str, Any], kind: str) -> Response:
+    """Published records, filtered, in pages (keyset: follow `next_cursor` or the Link header)."""
+    limit, cursor = args.pop("limit"), args.pop("cursor", None)
+    with services().sessions() as session:
+        try:
+            items, nxt = reads.list_records(session, kind, reads.Filters(**args), limit, cursor)
+        except ValueError as exc:
+            return bad_request(str(exc))
+    headers = {}
+    if nxt:
+        query = request.args.to_dict() | {"cursor": nxt}
+        link = request.base_url + "?" + "&".join(f"{k}={_q(v)}" for k, v in query.items())
+        headers["Link"] = f'<{link}>; rel="next"'
+    return json_response({"items": items, "next_cursor": nxt}, headers=headers)
+
+
+def _q(value: str) -> str:
+    from urllib.parse import quote
+    return quote(value, safe="")
+
+
+@blp.route(f"/{KIND}/batch", methods=["POST"])
+@protected(blp, "exchange:write", errors=(400, 413, 415, 422))
+@blp.doc(requestBody={"required": True, "content": {
+    "application/json": {"schema": BatchBody}, NDJSON: {"schema": {"type": "string"}}}},
+    parameters=[{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"}}])
+@blp.response(200, BatchResponse, description="Every record accepted")
+@blp.alt_response(207, schema=BatchResponse, description="Some records invalid or forbidden")
+def batch(kind: str) -> Response:
+    """Upsert up to 1,000 records; each is judged on its own (SPEC 3.1)."""
+    body = request.get_data(cache=False)
+    key = request.headers.get("Idempotency-Key")
+    digest = hashlib.sha256(kind.encode() + b"\0" + body).hexdigest()
+    who = actor()
+    if key:
+        if len(key) > 200:
+            return bad_request("Idempotency-Key is longer than 200 characters")
+        stored = idempotency.lookup(services(), who.id, key, digest)
+        if stored is not None:
+            return stored
+    records, failure = _parse_batch(body)
+    if failure is not None:
+        return failure
+    limit = services().settings.batch_max_records
+    if len(records) > limit:
+        return problem(413, "Payload Too Large", f"At most {limit} records per request; got {len(records)}.")
+    after = idempotency.saver(who.id, key, digest) if key else None
+    outcome = services().writes.write(who, kind, records, source="api", after=after)
+    return json_response(outcome.as_dict(), 200 if outcome.ok else 207)
+
+
+class _Unparsed(dict):  # type: ignore[type-arg]
+    """A line of an NDJSON body that is not JSON: judged invalid on its own."""
+
+
+def _parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
+    ctype = (request.mimetype or "").lower()
+    if ctype == NDJSON:
+        records: list[Any] = []
+        for line in body.splitlines():
+            if line.strip():
+                try:
+                    records.append(orjson.loads(line))
+                except orjson.JSONDecodeError:
+                    records.append(None)
+        return records, None
+    if ctype != "application/json":
+        return [], problem(415, "Unsupported Media Type",
+                           f"Send application/json or {NDJSON}, not '{ctype or 'nothing'}'.")
+    try:
+        doc = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        return [], bad_request(f"Malformed JSON: {exc}")
+    if not isinstance(doc, dict) or not isinstance(doc.get("records"), list) or set(doc) != {"records"}:
+        return [], problem(422, "Unprocessable Content", 'The body must be {"records": [...]} and nothing else.')
+    return doc["records"], None
+
+
+@blp.route(ONE, methods=["GET"])
+@protected(blp, "exchange:read", errors=(404, 410))
+@blp.response(200, Record)
+def get_one(kind: str, country: str, local_id: str) -> Response:
+    """One published record; `If-None-Match` with its ETag answers 304."""
+    with services().sessions() as session:
+        rec = reads.get_record(session, kind, country, local_id)
+        if rec is None or rec.published_version is None:
+            return problem(404, "Not Found", f"No published record {uid_of(kind, country, local_id)}.")
+        shown = reads.published(rec)
+    tag = etag(rec.published_hash)
+    if rec.deleted:
+        return json_response(shown, 410, {"ETag": tag})
+    if parse_etag(request.headers.get("If-None-Match")) == rec.published_hash:
+        return Response(status=304, headers={"ETag": tag})
+    return json_response(shown, headers={"ETag": tag})
+
+
+@blp.route(ONE, methods=["PUT"])
+@protected(blp, "exchange:write", country_param="country", errors=(400, 412, 415, 422))
+@blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": Record}}})
+@blp.response(200, BatchResponse, description="Created (201), updated or unchanged (200): the result of the record")
+def put_one(kind: str, country: str, local_id: str) -> Response:
+    """Upsert one record; `If-Match` makes it conditional on the current revision."""
+    if (request.mimetype or "") != "application/json":
+        return problem(415, "Unsupported Media Type", "Send application/json.")
+    try:
+        doc = orjson.loads(request.get_data(cache=False))
+    except orjson.JSONDecodeError as exc:
+        return bad_request(f"Malformed JSON: {exc}")
+    if not isinstance(doc, dict):
+        return problem(422, "Unprocessable Content", "A record is a JSON object.")
+    doc.setdefault("id", local_id)
+    doc.setdefault("country", country)
+    if (doc["id"], doc["country"]) != (local_id, country):
+        return problem(422, "Unprocessable Content", "The record's id and country must match the URL.",
+                       errors=[{"path": "id", "code": "mismatch", "message": "id/country differ from the URL"}])
+    try:
+        outcome = services().writes.write(actor(), kind, [doc], source="api",
+                                          if_match=parse_etag(request.headers.get("If-Match")))
+    except Conflict:
+        return problem(412, "Precondition Failed", "The record has changed since you read it.")
+    result = outcome.results[0]
+    if result.status == "invalid":
+        return problem(422, "Unprocessable Content", "The record is not valid.", errors=result.errors)
+    if result.status == "forbidden":
+        return problem(403, "Forbidden", result.errors[0]["message"], errors=result.errors)
+    with services().sessions() as session:
+        latest = reads.get_record(session, kind, country, local_id)
+    headers = {"ETag": etag(latest.latest_hash)} if latest else {}
+    return json_response(result.as_dict(), 201 if result.status == "created" else 200, headers)
+
+
+@blp.route(ONE, methods=["DELETE"])
+@protected(blp, "exchange:write", country_param="country", errors=(404, 412))
+@blp.response(200, None, description="Tombstone written (or already deleted)")
+def delete_one(kind: str, country: str, local_id: str) -> Response:
+    """Write a tombstone; afterwards GET answers 410 with it (once published)."""
+    try:
+        result = services().writes.delete(actor(), kind, country, local_id, source="api",
+                                          if_match=parse_etag(request.headers.get("If-Match")))
+    except NotFound:
+        return problem(404, "Not Found", f"No record {uid_of(kind, country, local_id)}.")
+    except Conflict:
+        return problem(412, "Precondition Failed", "The record has changed since you read it.")
+    if result.status == "forbidden":
+        return problem(403, "Forbidden", result.errors[0]["message"])
+    return json_response(result.as_dict())
+
+
+@blp.route(f"{ONE}/versions", methods=["GET"])
+@protected(blp, "exchange:read", errors=(404,))
+@blp.response(200, Record(many=True))
+def versions(kind: str, country: str, local_id: str) -> Response:
+    """Full history: approved versions, and for the owner country every revision."""
+    uid = uid_of(kind, country, local_id)
+    with services().sessions() as session:
+        items = reads.history(session, kind, uid, include_unpublished=actor().country in (None, country))
+    if not items:
+        return problem(404, "Not Found", f"No history for {uid}.")
+    return json_response(items)
+
+
+@blp.route(f"{ONE}/versions/<int:version>", methods=["GET"])
+@protected(blp, "exchange:read", errors=(404,))
+@blp.response(200, Record)
+def version(kind: str, country: str, local_id: str, version: int) -> Response:
+    """One version of the record."""
+    uid = uid_of(kind, country, local_id)
+    if version >= 2**31:
+        return problem(404, "Not Found", f"{uid} has no version {version}.")
+    with services().sessions() as session:
+        item = reads.one_version(session, kind, uid, version,
+                                 include_unpublished=actor().country in (None, country))
+    if item is None:
+        return problem(404, "Not Found", f"{uid} has no version {version} you may see.")
+    return json_response(item)
+
+
+@blp.route(f"/{KIND}/export", methods=["GET"])
+@protected(blp, "exchange:read", errors=(422,))
+@blp.arguments(ExportArgs, location="query", unknown=None)
+@blp.response(200, None, content_type="application/x-ndjson",
+              description="Streamed: NDJSON, CSV or JSON-LD (schema.org)")
+def export(args: dict[str, Any], kind: str) -> Response:
+    """Every published record of the kind, streamed."""
+    fmt = args["format"]
+    factory = services().sessions
+
+    def generate():  # type: ignore[no-untyped-def]
+        with factory() as session:
+            records = exports.published_records(session, kind)
+            if fmt == "csv":
+                for chunk in exports.csv_rows(kind, records):
+                    yield chunk.encode("utf-8")
+            elif fmt == "jsonld":
+                yield from jsonld_document(kind, records)
+            else:
+                yield from exports.ndjson(records)
+
+    mimetype = {"csv": "text/csv", "jsonld": "application/ld+json", "ndjson": NDJSON}[fmt]
+    return Response(stream_with_context(generate()), mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})

@@ -1,0 +1,38 @@
+"""The access model: OAuth 2.0 authorization server, client registry, staff accounts,
+and the one mechanism that protects every API route (SPEC sections 1 and 7).
+
+- :mod:`.models`     OAuthClient, AccessToken, StaffUser (secrets and tokens stored hashed)
+- :mod:`.clients`    the client registry: create, list, revoke, rotate (audited)
+- :mod:`.users`      staff accounts (argon2) and ``actor_for_user``
+- :mod:`.server`     Authlib authorization server, grant, client authentication methods
+- :mod:`.endpoints`  /oauth/token, /oauth/revoke, /oauth/introspect, /.well-known/...
+- :mod:`.protect`    ``require(scope)``, ``current_actor()``, the public-endpoint allowlist
+- :mod:`.whoami`     GET /api/v1/whoami
+- :mod:`.cli`        ``hub clients ...`` and ``hub users ...``
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from .protect import PUBLIC_ENDPOINTS, current_actor, require
+from .users import actor_for_user
+
+__all__ = ["init_app", "require", "current_actor", "actor_for_user", "PUBLIC_ENDPOINTS"]
+
+
+def init_app(app: Flask) -> None:
+    """Mount the authorization server and its endpoints on ``app`` (after ``hub`` is set).
+
+    ``/api/v1/whoami`` is registered through flask-smorest when the API is already
+    initialised (so it is in the OpenAPI document), else as a plain blueprint.
+    """
+    from . import endpoints, whoami
+    from .server import HubAuthorizationServer
+
+    app.extensions["oauth_server"] = HubAuthorizationServer(app, app.extensions["hub"])
+    app.register_blueprint(endpoints.bp)
+    smorest = app.extensions.get("flask-smorest")
+    if smorest and smorest.get("apis"):
+        next(iter(smorest["apis"].values()))["ext_obj"].register_blueprint(whoami.blp)
+    else:
+        app.register_blueprint(whoami.blp)

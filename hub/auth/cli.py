@@ -1,0 +1,187 @@
+"""``hub clients ...`` and ``hub users ...``: the operator's side of the access model.
+
+Secrets are printed once (at creation and rotation); ``--json`` gives scripts one
+JSON object. Every refusal is one line on stderr and exit code 1.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import config
+from ..db import transaction
+from ..services import Hub
+from . import clients as registry
+from . import users as staff
+from .models import SCOPES, aware
+
+BY = "cli"
+
+
+def _hub(ctx: click.Context) -> Hub:
+    if ctx.obj is None:
+        try:
+            ctx.obj = Hub(config.load())
+        except config.ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+    return ctx.obj
+
+
+def _emit(data: dict[str, Any] | list[Any]) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+def _read_jwks(path: str) -> dict[str, Any]:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise click.ClickException(f"{path} is not JSON: {exc}") from None
+
+
+@click.group(help="Partner systems: OAuth clients bound to one member country.")
+def clients() -> None:
+    pass
+
+
+@clients.command("create", help="Register a partner system; prints client_id and client_secret once.")
+@click.option("--country", required=True, help="The member country the client writes for.")
+@click.option("--name", required=True, help="Who runs the system, e.g. 'VN OCOP portal'.")
+@click.option("--scopes", default=None, show_default="exchange:read exchange:write",
+              help=f"Comma or space separated, among: {' '.join(SCOPES)}.")
+@click.option("--jwks", "jwks_file", type=click.Path(dir_okay=False), default=None,
+              help="The partner's public JWKS file: the client authenticates with private_key_jwt "
+                   "and gets no secret.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def clients_create(ctx: click.Context, country: str, name: str, scopes: str | None, jwks_file: str | None,
+                   as_json: bool) -> None:
+    jwks = _read_jwks(jwks_file) if jwks_file else None
+    try:
+        with transaction(_hub(ctx).sessions) as session:
+            creds = registry.create(session, BY, country=country, name=name,
+                                    scopes=registry.parse_scopes(scopes), jwks=jwks)
+    except registry.RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        _emit(creds.as_dict())
+        return
+    c = creds.client
+    click.echo(f"client_id:     {creds.client_id}")
+    if creds.client_secret:
+        click.echo(f"client_secret: {creds.client_secret}")
+    click.echo(f"country {c.country}; scopes {c.scope}; authentication {c.auth_method}")
+    if creds.client_secret:
+        click.echo("The secret is shown this once: the hub keeps only its hash.")
+
+
+@clients.command("list", help="List clients (never their secrets).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_context
+def clients_list(ctx: click.Context, as_json: bool) -> None:
+    with _hub(ctx).sessions() as session:
+        rows = registry.listing(session)
+    if as_json:
+        _emit([{"client_id": c.client_id, **registry.describe(c)} for c in rows])
+        return
+    for c in rows:
+        created = aware(c.created_at).date().isoformat()  # type: ignore[union-attr]
+        click.echo(f"{c.client_id}  {c.country}  {'active' if c.active else 'revoked':<7}  "
+                   f"{c.auth_method:<15}  {created}  {c.scope}  {c.name}")
+
+
+@clients.command("revoke", help="Revoke a client; its live tokens stop working at once.")
+@click.argument("client_id")
+@click.pass_context
+def clients_revoke(ctx: click.Context, client_id: str) -> None:
+    try:
+        with transaction(_hub(ctx).sessions) as session:
+            killed = registry.revoke(session, BY, client_id)
+    except registry.RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"client {client_id} revoked; {killed} live token(s) revoked")
+
+
+@clients.command("rotate", help="Give a client a new secret; the old one stays valid for a grace period.")
+@click.argument("client_id")
+@click.option("--grace", type=click.IntRange(min=0), default=None,
+              help="Seconds the old secret stays valid (default: the secret_rotation_grace setting).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+def clients_rotate(ctx: click.Context, client_id: str, grace: int | None, as_json: bool) -> None:
+    hub = _hub(ctx)
+    grace = hub.settings.secret_rotation_grace if grace is None else grace
+    try:
+        with transaction(hub.sessions) as session:
+            secret, until = registry.rotate(session, BY, client_id, grace)
+    except registry.RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    until_text = until.isoformat(timespec="seconds")
+    if as_json:
+        _emit({"client_id": client_id, "client_secret": secret,
+               "previous_secret_valid_until": until_text if grace else None})
+        return
+    click.echo(f"client_id:     {client_id}")
+    click.echo(f"client_secret: {secret}")
+    click.echo(f"The previous secret stays valid until {until_text}." if grace
+               else "The previous secret no longer works.")
+
+
+@clients.command("keys", help="Replace the public JWKS of a private_key_jwt client.")
+@click.argument("client_id")
+@click.option("--jwks", "jwks_file", type=click.Path(dir_okay=False), required=True)
+@click.pass_context
+def clients_keys(ctx: click.Context, client_id: str, jwks_file: str) -> None:
+    jwks = _read_jwks(jwks_file)
+    try:
+        with transaction(_hub(ctx).sessions) as session:
+            client = registry.replace_keys(session, BY, client_id, jwks)
+    except registry.RegistryError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"client {client_id}: {len(client.jwks['keys'])} public key(s) registered")  # type: ignore[index]
+
+
+@click.group(help="Staff accounts: reviewers, secretariat, admins.")
+def users() -> None:
+    pass
+
+
+@users.command("create", help="Create a staff account; the password is read from stdin.")
+@click.option("--email", required=True)
+@click.option("--role", required=True, type=click.Choice(staff.ROLES))
+@click.option("--country", default=None, help="Reviewers only: the member whose revisions they review.")
+@click.option("--password-stdin", "password_stdin", is_flag=True,
+              help="Read the password from the first line of stdin (required).")
+@click.pass_context
+def users_create(ctx: click.Context, email: str, role: str, country: str | None, password_stdin: bool) -> None:
+    if not password_stdin:
+        raise click.ClickException("pass the password on stdin with --password-stdin "
+                                   "(never on the command line)")
+    password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        with transaction(_hub(ctx).sessions) as session:
+            user = staff.create(session, BY, email=email, role=role, country=country, password=password)
+    except staff.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    where = f" for {user.country}" if user.country else ""
+    click.echo(f"user {user.email} created: {user.role}{where}")
+
+
+@users.command("list", help="List staff accounts.")
+@click.pass_context
+def users_list(ctx: click.Context) -> None:
+    with _hub(ctx).sessions() as session:
+        for u in staff.listing(session):
+            state = "disabled" if u.disabled_at else "active"
+            click.echo(f"{u.email}  {u.role:<11}  {u.country or '*':<2}  {state}")
+
+
+def register(group: click.Group) -> None:
+    """Add ``clients`` and ``users`` to the ``hub`` command."""
+    group.add_command(clients, "clients")
+    group.add_command(users, "users")

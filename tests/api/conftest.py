@@ -1,0 +1,43 @@
+"""API fixtures: bearer headers of partner systems of two countries, members on `auto`."""
+from __future__ import annotations
+
+import pytest
+
+from hub.db import transaction
+from hub.members import set_policy
+from tests.auth.helpers import bearer, get_token, make_client
+
+READ_WRITE = ("exchange:read", "exchange:write")
+
+
+@pytest.fixture(autouse=True)
+def auto_review(hub):  # type: ignore[no-untyped-def]
+    """Publish on write, so reads see what was written (review has its own tests)."""
+    with transaction(hub.sessions) as s:
+        for cc in ("VN", "TH"):
+            set_policy(s, "test", cc, "auto")
+
+
+def _headers(hub, client, country: str, scopes: tuple[str, ...]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    cid, secret = make_client(hub, country, scopes)
+    return bearer(get_token(client, cid, secret))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def vn_writer(hub, client):  # type: ignore[no-untyped-def]
+    return _headers(hub, client, "VN", READ_WRITE)
+
+
+@pytest.fixture
+def th_writer(hub, client):  # type: ignore[no-untyped-def]
+    return _headers(hub, client, "TH", READ_WRITE)
+
+
+@pytest.fixture
+def vn_reader(hub, client):  # type: ignore[no-untyped-def]
+    return _headers(hub, client, "VN", ("exchange:read",))
+
+
+@pytest.fixture
+def th_reader(hub, client):  # type: ignore[no-untyped-def]
+    return _headers(hub, client, "TH", ("exchange:read",))

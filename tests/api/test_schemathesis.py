@@ -1,0 +1,42 @@
+"""Property-based conformance: every operation of the OpenAPI document, with a real token.
+
+Schemathesis generates requests from the spec (valid and invalid ones) and checks the
+answers against it: no server error, status codes, content types, headers and bodies
+as documented.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+import schemathesis
+from schemathesis import checks
+from hypothesis import HealthCheck, settings
+
+from hub.db import transaction
+from hub.members import set_policy
+from tests.auth.helpers import bearer, get_token, make_client
+
+
+@pytest.fixture
+def api_schema(app, hub):  # type: ignore[no-untyped-def]
+    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+
+@pytest.fixture
+def vn_all(hub, client):  # type: ignore[no-untyped-def]
+    with transaction(hub.sessions) as s:
+        set_policy(s, "test", "VN", "auto")
+    cid, secret = make_client(hub, "VN", ("exchange:read", "exchange:write", "review"))
+    return bearer(get_token(client, cid, secret))  # type: ignore[arg-type]
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@schema.parametrize()
+@settings(max_examples=int(os.environ.get("HUB_SCHEMATHESIS_EXAMPLES", "30")), deadline=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_conforms_to_the_spec(case, vn_all) -> None:  # type: ignore[no-untyped-def]
+    # Opaque cursors are strings in the spec, yet only the hub's own are valid: a made-up
+    # one is refused with a documented 400. That is the one heuristic left out.
+    case.call_and_validate(headers=vn_all, excluded_checks=[checks.positive_data_acceptance])

@@ -1,0 +1,125 @@
+"""POST /oauth/token: client credentials with client_secret_basic or client_secret_post."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from hub import create_app
+from hub.auth.models import AccessToken, OAuthClient, digest
+from tests.auth.helpers import audit_entries, bearer, get_token
+
+GRANT = {"grant_type": "client_credentials"}
+
+
+def test_basic_auth_gives_a_bearer_token_of_all_allowed_scopes(client, new_client) -> None:  # type: ignore[no-untyped-def]
+    cid, secret = new_client("VN")
+    r = client.post("/oauth/token", data=GRANT, auth=(cid, secret))
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 3600
+    assert body["scope"] == "exchange:read exchange:write"
+    assert "refresh_token" not in body
+    assert r.headers["Cache-Control"] == "no-store"
+    me = client.get("/api/v1/whoami", headers=bearer(body["access_token"])).get_json()
+    assert me == {"actor": f"client:{cid}", "client_id": cid, "country": "VN",
+                  "scopes": ["exchange:read", "exchange:write"]}
+
+
+def test_post_auth_works_too(client, new_client) -> None:  # type: ignore[no-untyped-def]
+    cid, secret = new_client("TH")
+    r = client.post("/oauth/token", data={**GRANT, "client_id": cid, "client_secret": secret})
+    assert r.status_code == 200 and r.get_json()["access_token"]
+
+
+def test_scope_may_narrow_but_not_widen(client, new_client) -> None:  # type: ignore[no-untyped-def]
+    cid, secret = new_client("VN", ("exchange:read", "exchange:write"))
+    r = client.post("/oauth/token", data={**GRANT, "scope": "exchange:read"}, auth=(cid, secret))
+    assert r.status_code == 200 and r.get_json()["scope"] == "exchange:read"
+    for asked in ("exchange:read admin", "review", "no-such-scope"):
+        r = client.post("/oauth/token", data={**GRANT, "scope": asked}, auth=(cid, secret))
+        assert r.status_code == 400 and r.get_json()["error"] == "invalid_scope", asked
+
+
+def test_wrong_secret_is_401_invalid_client_and_audited(client, new_client, hub) -> None:  # type: ignore[no-untyped-def]
+    cid, _ = new_client("VN")
+    r = client.post("/oauth/token", data=GRANT, auth=(cid, "not-the-secret"))
+    assert r.status_code == 401 and r.get_json()["error"] == "invalid_client"
+    assert r.headers["WWW-Authenticate"].startswith("Basic ")
+    r = client.post("/oauth/token", data={**GRANT, "client_id": cid, "client_secret": "nope"})
+    assert r.status_code == 401 and r.get_json()["error"] == "invalid_client"
+    entries = audit_entries(hub, "token.refused")
+    assert [(e.target, e.detail["method"], e.detail["error"]) for e in entries] == [
+        (f"client:{cid}", "client_secret_basic", "invalid_client"),
+        (f"client:{cid}", "client_secret_post", "invalid_client")]
+    assert "not-the-secret" not in str(entries[0].detail) and "nope" not in str(entries[1].detail)
+
+
+def test_unknown_client_is_invalid_client_and_audited(client, hub) -> None:  # type: ignore[no-untyped-def]
+    r = client.post("/oauth/token", data=GRANT, auth=("vn-0000000000000000", "whatever"))
+    assert r.status_code == 401 and r.get_json()["error"] == "invalid_client"
+    r = client.post("/oauth/token", data=GRANT)
+    assert r.status_code == 401 and r.get_json()["error"] == "invalid_client"
+    targets = [e.target for e in audit_entries(hub, "token.refused")]
+    assert targets == ["client:vn-0000000000000000", None]
+
+
+def test_revoked_client_gets_no_token(client, new_client, hub) -> None:  # type: ignore[no-untyped-def]
+    from hub.auth import clients
+    from hub.db import transaction
+    cid, secret = new_client("VN")
+    with transaction(hub.sessions) as session:
+        clients.revoke(session, "test", cid)
+    r = client.post("/oauth/token", data=GRANT, auth=(cid, secret))
+    assert r.status_code == 401 and r.get_json()["error"] == "invalid_client"
+    assert audit_entries(hub, "token.refused")[-1].target == f"client:{cid}"
+
+
+def test_only_form_encoded_bodies(client, new_client, hub) -> None:  # type: ignore[no-untyped-def]
+    cid, secret = new_client("VN")
+    r = client.post("/oauth/token", json={**GRANT, "client_id": cid, "client_secret": secret})
+    assert r.status_code == 400 and r.get_json()["error"] == "invalid_request"
+    # Parameters in the query string are ignored: credentials never belong in a URL.
+    r = client.post(f"/oauth/token?grant_type=client_credentials&client_id={cid}&client_secret={secret}",
+                    data={"x": "1"})
+    assert r.status_code in (400, 401) and r.get_json()["error"] in ("unsupported_grant_type", "invalid_client")
+    assert client.get("/oauth/token").status_code == 405
+    assert len(audit_entries(hub, "token.refused")) == 2
+
+
+def test_other_grant_types_are_refused(client, new_client) -> None:  # type: ignore[no-untyped-def]
+    cid, secret = new_client("VN")
+    r = client.post("/oauth/token", data={"grant_type": "password", "username": "a", "password": "b"},
+                    auth=(cid, secret))
+    assert r.status_code == 400 and r.get_json()["error"] == "unsupported_grant_type"
+
+
+def test_lifetime_is_configurable(settings, hub, new_client) -> None:  # type: ignore[no-untyped-def]
+    app = create_app({"database_url": settings.database_url, "secret_key": "t",
+                      "instance_path": settings.instance_path, "token_lifetime": 120})
+    cid, secret = new_client("VN")
+    r = app.test_client().post("/oauth/token", data=GRANT, auth=(cid, secret))
+    assert r.get_json()["expires_in"] == 120
+    with hub.sessions() as session:
+        row = session.scalar(sa.select(AccessToken))
+        assert (row.expires_at - row.issued_at).total_seconds() == 120
+
+
+def test_tokens_and_secrets_are_stored_hashed_only(client, new_client, hub, settings) -> None:  # type: ignore[no-untyped-def]
+    cid, secret = new_client("VN")
+    tok = get_token(client, cid, secret)
+    with hub.sessions() as session:
+        row = session.scalar(sa.select(AccessToken))
+        assert row.token_hash == digest(tok)
+        stored = session.get(OAuthClient, cid)
+        assert stored.secret_hash == digest(secret)
+    hub.engine.dispose()
+    db = Path(settings.database_url.removeprefix("sqlite:///"))
+    raw = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
+    assert tok.encode() not in raw and secret.encode() not in raw
+    assert digest(tok).encode() in raw
+
+
+def test_tokens_are_distinct_per_request(client, new_client) -> None:  # type: ignore[no-untyped-def]
+    cid, secret = new_client("VN")
+    assert get_token(client, cid, secret) != get_token(client, cid, secret)
