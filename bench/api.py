@@ -29,7 +29,7 @@ import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.generate import products  # noqa: E402
+from bench.generate import products, report  # noqa: E402
 from bench.ingest import write_path  # noqa: E402
 
 HUB = [sys.executable, "-c", "from hub.cli import main; main()"]
@@ -155,10 +155,7 @@ def main() -> int:
     figures["targets_met"] = (figures["http_fresh_vs_write_path"] >= 0.7
                               and figures["http_unchanged_vs_http_fresh"] >= 3
                               and figures["feed_read"] >= 50_000)
-    print(json.dumps(figures, indent=2))
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
-    return 0 if figures["targets_met"] else 1
+    return report(figures, args.json)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Deterministic synthetic products for benchmarks: realistic shape, Vietnamese text, stars."""
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 from typing import Any, Iterator
 
 from vietnam_provinces import Province
@@ -36,3 +38,12 @@ def products(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
             "price": {"amount": str(rnd.randint(20, 900) * 1000), "currency": "VND"},
             "package": f"{rnd.choice((250, 500, 1000))} g",
         }
+
+
+def report(figures: dict[str, Any], json_path: str | None) -> int:
+    """Print the figures (and write them to ``json_path``); exit status 1 if a target is missed."""
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if json_path:
+        Path(json_path).write_text(text + "\n")
+    return 0 if figures["targets_met"] else 1

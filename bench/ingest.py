@@ -8,7 +8,6 @@ Runs on a temporary SQLite database (WAL, synchronous=FULL) with the VN member o
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import schemas  # noqa: E402
-from bench.generate import products  # noqa: E402
+from bench.generate import products, report  # noqa: E402
 from hub import config  # noqa: E402
 from hub.actors import Actor  # noqa: E402
 from hub.db import transaction  # noqa: E402
@@ -68,10 +67,7 @@ def main() -> int:
     figures["fresh_vs_validation"] = round(figures["write_path_fresh"] / validation, 2)
     figures["unchanged_vs_validation"] = round(figures["write_path_unchanged"] / validation, 2)
     figures["targets_met"] = figures["fresh_vs_validation"] >= 0.5 and figures["unchanged_vs_validation"] >= 2
-    print(json.dumps(figures, indent=2))
-    if args.json:
-        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
-    return 0 if figures["targets_met"] else 1
+    return report(figures, args.json)
 
 
 if __name__ == "__main__":
