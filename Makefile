@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev bench clean
+.PHONY: run test install install-dev bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ test: install-dev
 bench: install-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/api.py
+
+# Console translations: extract the strings, merge them into each .po, compile the .mo
+# (both are committed; tests/console/test_i18n.py checks that they agree).
+translations: install-dev
+	$(BIN)/pybabel extract -F hub/console/babel.cfg -k _l -k lazy_gettext --no-location \
+		-o hub/console/translations/messages.pot hub/console
+	$(BIN)/pybabel update -i hub/console/translations/messages.pot -d hub/console/translations --no-location
+	$(BIN)/pybabel compile -d hub/console/translations --statistics
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -24,6 +24,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     api.init_app(app, settings)
     from . import auth
     auth.init_app(app)  # after the API: /api/v1/whoami joins its OpenAPI document
+    from . import console
+    console.init_app(app)
     return app
 
 

@@ -6,17 +6,39 @@ from typing import Any
 from flask import Response
 from flask_smorest import Blueprint
 
-from .. import cursors, reads
-from .common import bad_request, protected, services
+import orjson
+from marshmallow import fields, validate
+
+from .. import cursors, reads, review
+from .common import actor, bad_request, protected, services
+from .reviews import ReviewItem
 from .schemas import ChangesArgs, ChangesPage
 
 blp = Blueprint("changes", __name__, url_prefix="/api/v1", description="The change feed")
 
 
+# -- include=own (review, SPEC 5; owned by the review module) ---------------------------
+class FeedArgs(ChangesArgs):
+    include = fields.String(validate=validate.OneOf(["own"]), metadata={
+        "description": "own: add `own`, the caller's country's revisions that are pending, "
+                       "returned or rejected (with reasons); see GET /api/v1/reviews"})
+
+
+class FeedPage(ChangesPage):
+    own = fields.List(fields.Nested(ReviewItem), metadata={"description": "with include=own only"})
+
+
+def _with_own(body: bytes, limit: int) -> bytes:
+    with services().sessions() as session:
+        own = review.own_outstanding(session, actor(), limit)
+    return body[:-1] + b',"own":' + orjson.dumps(own) + b"}"
+# ---------------------------------------------------------------------------------------
+
+
 @blp.route("/changes", methods=["GET"])
 @protected(blp, "exchange:read", errors=(400, 422))
-@blp.arguments(ChangesArgs, location="query", unknown=None)
-@blp.response(200, ChangesPage)
+@blp.arguments(FeedArgs, location="query", unknown=None)
+@blp.response(200, FeedPage)
 def feed(args: dict[str, Any]) -> Response:
     """Changes after a cursor. Resume from `next_cursor`; cursors never expire, and a
     reader that follows them gets every published change exactly once, in order."""
@@ -26,4 +48,7 @@ def feed(args: dict[str, Any]) -> Response:
         return bad_request(str(exc))
     with services().sessions() as session:
         page = reads.changes(session, after, args["limit"], args.get("kind"), args.get("country"))
-    return Response(page.json(cursors.encode(page.last)), mimetype="application/json")
+    body = page.json(cursors.encode(page.last))
+    if args.get("include") == "own":
+        body = _with_own(body, args["limit"])
+    return Response(body, mimetype="application/json")

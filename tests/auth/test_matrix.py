@@ -6,6 +6,10 @@ OAuth endpoint protected by client authentication, or protected by ``require()``
 whose view carries the scope it needs (and the URL parameter naming the country for
 country-bound routes). A route added without protection fails here.
 
+Console pages (``console.*``) are protected by a staff session instead: without one,
+every page but the console's own public ones (``hub.console.PUBLIC_ENDPOINTS``)
+redirects to the login page, whatever bearer token is sent.
+
 Cases: no token, malformed tokens, an expired token, a revoked token, a token of a
 revoked client, a token lacking the scope, a token of another country, a proper token.
 """
@@ -21,6 +25,7 @@ from werkzeug.routing.converters import AnyConverter, IntegerConverter
 
 from hub.auth import clients
 from hub.auth.protect import CLIENT_AUTH_ENDPOINTS, PUBLIC_ENDPOINTS, REALM
+from hub.console import PUBLIC_ENDPOINTS as CONSOLE_PUBLIC
 from hub.db import transaction
 from tests.auth.helpers import ALL_SCOPES, bearer, expire, get_token, make_client
 
@@ -100,8 +105,23 @@ def check_401(resp) -> str | None:  # type: ignore[no-untyped-def]
     return None
 
 
+def check_console(case: str, route: Route, client, tokens: Tokens) -> str | None:  # type: ignore[no-untyped-def]
+    """Console pages are protected by a staff session, not by tokens: whatever token is
+    sent, a page outside the console's public list redirects to the login page."""
+    token = {"proper": tokens.proper, "other country": tokens.other_country, "expired": tokens.expired,
+             "revoked": tokens.revoked, "revoked client": tokens.revoked_client}.get(case)
+    resp = call(client, route, bearer(token) if token else {})
+    if route.rule.endpoint in CONSOLE_PUBLIC:
+        return f"public console page answered {resp.status_code}" if resp.status_code >= 500 else None
+    if resp.status_code != 302 or not resp.headers.get("Location", "").startswith("/console/login"):
+        return f"status {resp.status_code} without a staff session, expected a redirect to /console/login"
+    return None
+
+
 def check(case: str, route: Route, client, tokens: Tokens) -> str | None:  # type: ignore[no-untyped-def]
     """What is wrong with the route's answer in this case (None: as it should be)."""
+    if route.rule.endpoint.startswith("console."):
+        return check_console(case, route, client, tokens)
     if route.rule.endpoint in PUBLIC_ENDPOINTS:
         resp = call(client, route, {})
         return f"public route answered {resp.status_code}" if resp.status_code >= 500 else None

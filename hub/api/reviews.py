@@ -1,0 +1,129 @@
+"""Review over the API (SPEC section 5): the queue of revisions and the decision.
+
+``GET /api/v1/reviews`` lists revisions of the caller's country (every country for a
+caller without one): scope ``review`` to decide on them, scope ``exchange:write`` to
+see what happened to one's own submissions, with the reasons of returned and rejected
+revisions. ``POST /api/v1/reviews/{country}/{kind}/{id}/{version}`` decides.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, validate
+
+import schemas as standard
+
+from .. import cursors, review
+from ..web.errors import problem
+from .common import actor, bad_request, json_response, protected, services
+from .schemas import Finding, Query, Record
+
+blp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Review of revisions")
+KIND = "<any(" + ",".join(standard.KINDS) + "):kind>"
+
+
+class ReviewArgs(Query):
+    state = fields.String(load_default="pending", validate=validate.OneOf(review.STATES))
+    kind = fields.String(validate=validate.OneOf(standard.KINDS))
+    country = fields.String(validate=validate.Length(equal=2),
+                            metadata={"description": "callers without a country (secretariat) only"})
+    mine = fields.Boolean(load_default=False,
+                          metadata={"description": "only revisions this client submitted"})
+    limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
+    cursor = fields.String(validate=validate.Length(1, 100))
+
+
+class Reason(Schema):
+    code = fields.String(allow_none=True, metadata={"description": "codelist return-reasons"})
+    label = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True, metadata={"description": "the reviewer's hint"})
+
+
+class ReviewItem(Schema):
+    uid = fields.String()
+    kind = fields.String()
+    country = fields.String()
+    id = fields.String()
+    version = fields.Integer()
+    state = fields.String(validate=validate.OneOf(review.STATES))
+    submitted_at = fields.String()
+    submitted_by = fields.String()
+    source = fields.String()
+    decided_at = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    reason = fields.Nested(Reason, allow_none=True)
+    warnings = fields.List(fields.Nested(Finding))
+    published_version = fields.Integer(allow_none=True)
+    latest_version = fields.Integer()
+    superseded = fields.Boolean(metadata={"description": "a later version of the record exists"})
+    record = fields.Nested(Record)
+
+
+class ReviewPage(Schema):
+    items = fields.List(fields.Nested(ReviewItem))
+    next_cursor = fields.String(allow_none=True)
+
+
+class DecisionBody(Schema):
+    class Meta:
+        unknown = RAISE
+
+    decision = fields.String(required=True, validate=validate.OneOf(list(review.DECISIONS)))
+    reason = fields.String(allow_none=True, validate=validate.Length(1, 40), metadata={
+        "description": "code of codelist return-reasons; required to return"})
+    comment = fields.String(allow_none=True, validate=validate.Length(0, review.MAX_COMMENT),
+                            metadata={"description": "hint for the submitter"})
+
+
+class DecisionResult(Schema):
+    uid = fields.String()
+    version = fields.Integer()
+    state = fields.String()
+    published = fields.Boolean()
+
+
+def refused(exc: review.ReviewError) -> Response:
+    titles = {403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Content"}
+    return problem(exc.status, titles.get(exc.status, "Error"), str(exc))
+
+
+@blp.route("/reviews", methods=["GET"])
+@protected(blp, "exchange:read", errors=(400, 422))
+@blp.arguments(ReviewArgs, location="query", unknown=None)
+@blp.response(200, ReviewPage)
+def listing(args: dict[str, Any]) -> Response:
+    """Revisions by review state, oldest first. Needs scope `review` (to decide) or
+    `exchange:write` (to follow one's own submissions) besides `exchange:read`; a caller
+    sees its own country's revisions, the reasons of returned and rejected ones included."""
+    try:
+        after = cursors.decode(args["cursor"], int) if "cursor" in args else 0
+    except cursors.BadCursor as exc:
+        return bad_request(str(exc))
+    query = review.Query(state=args["state"], kind=args.get("kind"), country=args.get("country"),
+                         mine=args["mine"])
+    try:
+        with services().sessions() as session:
+            rows, nxt = review.queue(session, actor(), query, limit=args["limit"], after=after)
+            items = [review.item(rev, rec) for rev, rec in rows]
+    except review.ReviewError as exc:
+        return refused(exc)
+    return json_response({"items": items, "next_cursor": cursors.encode(nxt) if nxt else None})
+
+
+@blp.route(f"/reviews/<country>/{KIND}/<local_id>/<int:version>", methods=["POST"])
+@protected(blp, "review", country_param="country", errors=(400, 404, 409, 422))
+@blp.arguments(DecisionBody)
+@blp.response(200, DecisionResult)
+def decide(body: dict[str, Any], country: str, kind: str, local_id: str, version: int) -> Response:
+    """Approve, reject or return a pending revision of the caller's country. Returning
+    needs a `reason` (codelist `return-reasons`); `comment` is a hint for the submitter.
+    Approval publishes the revision (lists, exports, the change feed)."""
+    uid = f"{country}/{kind}/{local_id}"
+    try:
+        result = review.decide(services().sessions, actor(), uid, version, body["decision"],
+                               body.get("reason"), body.get("comment"))
+    except review.ReviewError as exc:
+        return refused(exc)
+    return json_response(result.as_dict())

@@ -1,0 +1,141 @@
+"""Secretariat pages: partner systems (OAuth clients), staff accounts, review policies.
+
+A new or rotated client secret is shown once, in the answer to the POST itself (never
+stored, never put in a redirect or a flash message), with ``Cache-Control: no-store``.
+"""
+from __future__ import annotations
+
+from flask import Response, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from .. import members
+from ..auth import clients as registry
+from ..auth import users as staff
+from ..auth.models import DEFAULT_SCOPES, SCOPES
+from ..db import transaction
+from .web import bp, hub, requires
+
+MANAGERS = ("secretariat", "admin")
+
+
+def _by() -> str:
+    return g.actor.id
+
+
+def _secret_page(client_id: str, secret: str, country: str, name: str, rotated: bool) -> Response:
+    resp = make_response(render_template("console/admin/secret.html", client_id=client_id, secret=secret,
+                                         country=country, name=name, rotated=rotated))
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/admin/clients")
+@requires(roles=MANAGERS)
+def clients() -> str:
+    with hub().sessions() as s:
+        rows = [(c, registry.describe(c)) for c in registry.listing(s)]
+        countries = [m.country for m in members.listing(s)]
+    return render_template("console/admin/clients.html", rows=rows, countries=countries, scopes=SCOPES,
+                           defaults=DEFAULT_SCOPES)
+
+
+@bp.post("/admin/clients")
+@requires(roles=MANAGERS)
+def create_client() -> Response:
+    country = (request.form.get("country") or "").upper()
+    name = request.form.get("name") or ""
+    chosen = tuple(s for s in SCOPES if s in request.form.getlist("scopes"))
+    try:
+        with transaction(hub().sessions) as s:
+            creds = registry.create(s, _by(), country=country, name=name, scopes=chosen)
+    except registry.RegistryError as exc:
+        flash(_("The partner system was not registered: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for("console.clients"))
+    assert creds.client_secret is not None
+    return _secret_page(creds.client_id, creds.client_secret, country, name.strip(), rotated=False)
+
+
+@bp.post("/admin/clients/<client_id>/rotate")
+@requires(roles=MANAGERS)
+def rotate_client(client_id: str) -> Response:
+    try:
+        with transaction(hub().sessions) as s:
+            secret, _until = registry.rotate(s, _by(), client_id, hub().settings.secret_rotation_grace)
+            client = registry.get(s, client_id)
+            country, name = client.country, client.name
+    except registry.RegistryError as exc:
+        flash(_("The secret was not rotated: %(reason)s", reason=str(exc)), "error")
+        return redirect(url_for("console.clients"))
+    return _secret_page(client_id, secret, country, name, rotated=True)
+
+
+@bp.post("/admin/clients/<client_id>/revoke")
+@requires(roles=MANAGERS)
+def revoke_client(client_id: str) -> Response:
+    try:
+        with transaction(hub().sessions) as s:
+            killed = registry.revoke(s, _by(), client_id)
+    except registry.RegistryError as exc:
+        flash(_("The partner system was not revoked: %(reason)s", reason=str(exc)), "error")
+    else:
+        flash(_("%(client)s revoked; %(tokens)d live token(s) stopped working.", client=client_id,
+                tokens=killed), "success")
+    return redirect(url_for("console.clients"))
+
+
+@bp.get("/admin/users")
+@requires(roles=MANAGERS)
+def users() -> str:
+    with hub().sessions() as s:
+        rows = staff.listing(s)
+        for u in rows:
+            s.expunge(u)
+        countries = [m.country for m in members.listing(s)]
+    return render_template("console/admin/users.html", rows=rows, countries=countries, roles=staff.ROLES,
+                           min_password=staff.MIN_PASSWORD)
+
+
+@bp.post("/admin/users")
+@requires(roles=MANAGERS)
+def create_user() -> Response:
+    form = request.form
+    role = form.get("role", "")
+    if form.get("password", "") != form.get("password2", ""):
+        flash(_("The two passwords differ."), "error")
+        return redirect(url_for("console.users"))
+    try:
+        with transaction(hub().sessions) as s:
+            user = staff.create(s, _by(), email=form.get("email", ""), role=role,
+                                country=(form.get("country") or None) if role == "reviewer" else None,
+                                password=form.get("password", ""))
+            email = user.email
+    except staff.UserError as exc:
+        flash(_("The account was not created: %(reason)s", reason=str(exc)), "error")
+    else:
+        flash(_("Account %(email)s created.", email=email), "success")
+    return redirect(url_for("console.users"))
+
+
+@bp.get("/admin/members")
+@requires(roles=MANAGERS)
+def member_policies() -> str:
+    with hub().sessions() as s:
+        rows = members.listing(s)
+        for m in rows:
+            s.expunge(m)
+    return render_template("console/admin/members.html", rows=rows)
+
+
+@bp.post("/admin/members/<country>")
+@requires(roles=MANAGERS)
+def set_policy(country: str) -> Response:
+    policy = request.form.get("policy", "")
+    try:
+        with transaction(hub().sessions) as s:
+            members.set_policy(s, _by(), country.upper(), policy)
+    except (ValueError, LookupError) as exc:
+        flash(_("The policy was not changed: %(reason)s", reason=str(exc)), "error")
+    else:
+        flash(_("Review policy of %(country)s is now: %(policy)s.", country=country.upper(),
+                policy=policy), "success")
+    return redirect(url_for("console.member_policies"))

@@ -1,0 +1,172 @@
+"""The console blueprint: staff sessions, CSRF on every form, error pages.
+
+Every console page needs a signed-in staff user, except those in
+:data:`hub.console.PUBLIC_ENDPOINTS`. The session is Flask's signed cookie holding the
+user id and sign-in time only; the cookie is HttpOnly, SameSite=Lax, and Secure
+whenever the request came over HTTPS. The user is reloaded on every request, so a
+disabled account is signed out at its next click.
+"""
+from __future__ import annotations
+
+import functools
+import time
+from datetime import timedelta
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, Response, abort, current_app, g, redirect, render_template,
+                   request, session, url_for)
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from ..auth import actor_for_user
+from ..auth.models import StaffUser
+from ..services import Hub
+from . import PUBLIC_ENDPOINTS, accounts
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+csrf = CSRFProtect()
+SESSION_HOURS = 10
+
+
+class _Sessions(SecureCookieSessionInterface):
+    """Secure cookies whenever the request itself came over HTTPS (behind a proxy, set
+    up ProxyFix so that ``request.is_secure`` is right)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("SESSION_COOKIE_NAME", "hub_console")
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_PATH="/", PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
+                      WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
+    if hub(app).settings.public_url.startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.session_interface = _Sessions()
+    csrf.init_app(app)
+
+
+def hub(app: Flask | None = None) -> Hub:
+    return (app or current_app).extensions["hub"]
+
+
+def current_user() -> StaffUser | None:
+    return g.get("staff")
+
+
+def sign_in(user: StaffUser) -> None:
+    """A fresh session for the user (nothing of the anonymous one carries over)."""
+    lang = session.get("lang")
+    session.clear()
+    session.permanent = True
+    session["user"], session["since"] = user.id, int(time.time())
+    if lang:
+        session["lang"] = lang
+
+
+def sign_out() -> None:
+    session.clear()
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path inside the console: never an open redirect to another site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/console/") or "\\" in target:
+        return None
+    return target
+
+
+@bp.before_request
+def _load_user() -> Response | None:
+    g.staff = None
+    user_id, since = session.get("user"), session.get("since", 0)
+    if isinstance(user_id, int) and time.time() - since < SESSION_HOURS * 3600:
+        with hub().sessions() as s:
+            user = accounts.active_user(s, user_id)
+            if user is not None:
+                s.expunge(user)
+        if user is not None:
+            g.staff, g.actor = user, actor_for_user(user)
+        else:
+            session.pop("user", None)
+    if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        # Bearer tokens do not open the console: only a staff session does.
+        nxt = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("console.login", next=nxt))
+    if request.method == "POST":
+        csrf.protect()
+    return None
+
+
+#: Pages load only the hub's own CSS and script; no framing (clickjacking), forms post
+#: back to the hub only. Inline style *attributes* colour the chart legends.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "style-src-attr 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; "
+                               "form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+@bp.after_request
+def _headers(resp: Response) -> Response:
+    for key, value in SECURITY_HEADERS.items():
+        resp.headers.setdefault(key, value)
+    if request.endpoint != "console.static":
+        resp.headers.setdefault("Cache-Control", "no-store")  # pages hold unpublished data
+    return resp
+
+
+def requires(scope: str | None = None, roles: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A page for staff with ``scope`` (e.g. ``review``) or one of ``roles``; else 403."""
+    def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            user, actor = current_user(), g.get("actor")
+            if user is None or actor is None:
+                abort(401)
+            if (scope and scope not in actor.scopes) or (roles and user.role not in roles):
+                abort(403)
+            return view(*args, **kwargs)
+        return guarded
+    return wrap
+
+
+@bp.app_template_global()
+def can(scope: str) -> bool:
+    actor = g.get("actor")
+    return actor is not None and g.get("staff") is not None and scope in actor.scopes
+
+
+@bp.app_template_global()
+def is_role(*roles: str) -> bool:
+    user = g.get("staff")
+    return user is not None and user.role in roles
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_failed(exc: CSRFError) -> tuple[str, int]:
+    return render_template("console/error.html", status=400, title=_("The form has expired"),
+                           message=_("For your security the form could not be sent. Go back, reload "
+                                     "the page and try again.")), 400
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[str, int] | HTTPException:
+    messages = {
+        401: (_("Please sign in"), _("This page needs a staff session.")),
+        403: (_("Not allowed"), _("Your role does not give access to this page or action.")),
+        404: (_("Not found"), _("There is no such page or record.")),
+        405: (_("Not allowed"), _("This address does not take that kind of request.")),
+    }
+    title, message = messages.get(exc.code or 500, (exc.name, exc.description or ""))
+    return render_template("console/error.html", status=exc.code, title=title, message=message), exc.code or 500
