@@ -164,6 +164,10 @@ def audit_verify(ctx: click.Context) -> None:
 
 from .auth import cli as auth_cli  # noqa: E402  (clients and users groups)
 auth_cli.register(cli)
+from .sync import cli as sync_cli  # noqa: E402  (sync, scheduler, subscriptions)
+cli.add_command(sync_cli.sync)
+cli.add_command(sync_cli.scheduler)
+cli.add_command(sync_cli.subscriptions)
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -31,6 +31,21 @@ class Settings:
     rate_limit: str = "1200/minute"
     rate_limit_storage: str = "memory://"
     data_dir: str = ""
+    sources_dir: str = "config/sources"
+    sync_timeout: int = 30
+    sync_retries: int = 5
+    sync_retry_budget: int = 50
+    sync_backoff_ms: int = 500
+    sync_backoff_max_ms: int = 60_000
+    sync_retry_after_max: int = 600
+    sync_lock_ttl: int = 900
+    sync_batch_size: int = 500
+    webhook_attempts: int = 8
+    webhook_backoff_ms: int = 30_000
+    webhook_backoff_max_ms: int = 3_600_000
+    webhook_timeout: int = 10
+    webhook_batch: int = 100
+    scheduler_tick: int = 15
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

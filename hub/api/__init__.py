@@ -13,7 +13,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from ..web.errors import problem
-from . import changes, codelists, flags, records, reviews, stats
+from . import changes, codelists, flags, records, reviews, stats, subscriptions, sync
 from .limits import limiter
 
 PREFIX = "/api/v1"
@@ -69,7 +69,7 @@ def init_app(app: Flask, settings: Any) -> None:
     )
     api = ProblemApi(app)
     limiter.init_app(app)
-    for module in (records, changes, stats, codelists, reviews, flags):
+    for module in (records, changes, stats, codelists, reviews, flags, subscriptions, sync):
         api.register_blueprint(module.blp)
 
     assets = swagger_ui_bundle.swagger_ui_path

@@ -4,6 +4,7 @@ from alembic import context
 from hub.models import Base
 import hub.auth.models  # noqa: E402,F401  (the access model's tables, for autogenerate)
 import hub.flags, hub.console.models  # noqa: E402,F401  (review: flags, console state)
+import hub.sync.models  # noqa: E402,F401  (sync: runs, checkpoints, quarantine, locks, webhooks)
 
 config = context.config
 connection = config.attributes["connection"]

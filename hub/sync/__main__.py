@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         mapping = load(args.mapping)
+        if mapping.path.startswith(("http://", "https://")):
+            print(f"error: {mapping.name} reads {mapping.path}: check it with "
+                  f"'hub sync run {mapping.name} --dry-run'", file=sys.stderr)
+            return 2
         rows = list(mapping.read(args.data_dir))
     except (MappingConfigError, SourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -31,8 +31,13 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _FIELD_KEYS = frozenset({"from", "value", "template", "transforms", "map", "unmapped", "rules",
                          "default", "required", "skip_if_empty", "when"})
+# Keys of [source] read by the sync runner (hub/sync/sources.py checks them); the mapping
+# itself only needs to accept them. docs/sync.md, "Running a source", explains each.
+SYNC_KEYS = frozenset({"type", "url", "schedule", "deletes", "max_deletes", "timeout", "retries",
+                       "retry_budget", "batch_size", "items", "pagination", "params", "auth",
+                       "since_param", "since_field"})
 _SOURCE_KEYS = frozenset({"name", "kind", "country", "format", "path", "encoding", "delimiter",
-                          "description"})
+                          "description"}) | SYNC_KEYS
 _SKIP_KEYS = frozenset({"column", "equals", "regex", "reason"})
 
 
@@ -281,9 +286,12 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>") -> Mapping:
         raise bad(f"unknown table(s) {', '.join(sorted(unknown))}; expected [source], [id], [fields.*], [[skip]]")
     source = _table(data.get("source"), "[source]", bad)
     _known(source, _SOURCE_KEYS, "[source]", bad)
-    for key in ("name", "kind", "country", "path"):
+    for key in ("name", "kind", "country"):
         if not isinstance(source.get(key), str) or not source[key].strip():
             raise bad(f"[source] needs '{key}'")
+    location = source.get("path") or source.get("url")  # a file, or a URL the runner fetches
+    if not isinstance(location, str) or not location.strip():
+        raise bad("[source] needs 'path' (a file) or 'url'")
     if not _NAME_RE.match(source["name"]):
         raise bad(f"[source] name '{source['name']}' may hold only letters, digits, '.', '_' and '-'")
     if source["kind"] not in KINDS:
@@ -319,7 +327,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>") -> Mapping:
             if t not in targets:
                 raise bad(f"field '{s.target}': 'when' names '{t}', which is not a field of this mapping")
     skips = tuple(_skip(i, s, bad) for i, s in enumerate(_list(data.get("skip"), "[[skip]]", bad)))
-    return Mapping(name=source["name"], kind=source["kind"], country=country, path=source["path"],
+    return Mapping(name=source["name"], kind=source["kind"], country=country, path=location,
                    id=id_spec, fields=tuple(specs), skips=skips, format=fmt, encoding=encoding,
                    delimiter=delimiter, description=str(source.get("description", "")), origin=origin)
 

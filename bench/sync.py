@@ -1,0 +1,170 @@
+"""Sync benchmark: the real national files, a large generated CSV, a paged JSON API.
+
+    .venv/bin/python bench/sync.py [--rows 100000] [--api-items 20000] [--json FILE]
+
+Every figure is records per second through the whole sync engine (fetch, map, validate,
+write path with its after-hook bookkeeping, checkpoint per page) into a fresh SQLite
+database (WAL, synchronous=FULL), members on the default `required` review policy:
+
+- `real_<source>_fresh` / `_reread`: the two files of ../shared/data (HUB_DATA_DIR) with
+  the shipped mappings, first into an empty hub, then read again with --restart;
+- `csv_fresh` / `csv_reread`: a generated CSV of --rows products, 500 per page;
+- `json_fresh`: --api-items items from a local paged API (page style, 500 per page);
+- `peak_rss_mb_<n>`: the peak resident memory of a child process syncing a CSV of n
+  rows (a fifth of --rows, then --rows): about equal when memory is bounded.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hub import config  # noqa: E402
+from hub.services import Hub  # noqa: E402
+from hub.sync import sources  # noqa: E402
+from hub.sync.runner import Runner  # noqa: E402
+
+MAPPING = """
+[source]
+name = "{name}"
+type = "{type}"
+kind = "products"
+country = "VN"
+{where}
+batch_size = 500
+{extra}
+
+[id]
+template = "g-{{code}}"
+
+[fields."name.vi"]
+from = "name"
+transforms = ["nfc", "collapse"]
+
+[fields."category.scheme"]
+value = "VN-OCOP-2023"
+
+[fields."category.code"]
+value = "1.2.1"
+
+[fields."price.amount"]
+from = "price"
+transforms = ["number"]
+
+[fields."price.currency"]
+value = "VND"
+when = "price.amount"
+"""
+
+
+def hub_in(tmp: str, data_dir: str, sources_dir: str) -> Hub:
+    hub = Hub(config.load({"database_url": f"sqlite:///{tmp}/bench.sqlite3", "secret_key": "bench",
+                           "instance_path": tmp, "data_dir": data_dir, "sources_dir": sources_dir}))
+    hub.init()
+    return hub
+
+
+def timed(hub: Hub, source: sources.Source, restart: bool = False) -> tuple[float, dict[str, int]]:
+    started = time.perf_counter()
+    result = Runner(hub, source, restart=restart).run()
+    assert result is not None and result.ok, result and result.error
+    return time.perf_counter() - started, result.counts
+
+
+def write_csv(path: Path, rows: int) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("code,name,price\n")
+        for i in range(rows):
+            out.write(f'{i},Gạo ST25 lô {i},"{100_000 + i:,}"\n')
+
+
+def real_files(figures: dict[str, float]) -> None:
+    data = os.environ.get("HUB_DATA_DIR") or str(ROOT.parent / "shared" / "data")
+    if not Path(data).is_dir():
+        print(f"skipping the real files: {data} not found", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        hub = hub_in(tmp, data, str(ROOT / "config" / "sources"))
+        for name, source in sources.load_all(ROOT / "config" / "sources").items():
+            seconds, counts = timed(hub, source)
+            figures[f"real_{name}_fresh"] = round(counts["fetched"] / seconds, 1)
+            seconds, counts = timed(hub, source, restart=True)
+            figures[f"real_{name}_reread"] = round(counts["fetched"] / seconds, 1)
+        hub.engine.dispose()
+
+
+def generated_csv(rows: int, figures: dict[str, float]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        write_csv(Path(tmp) / "gen.csv", rows)
+        (Path(tmp) / "gen.toml").write_text(MAPPING.format(name="gen", type="csv", where='path = "gen.csv"',
+                                                           extra=""), encoding="utf-8")
+        hub = hub_in(tmp, tmp, tmp)
+        source = sources.load(Path(tmp) / "gen.toml")
+        seconds, counts = timed(hub, source)
+        figures["csv_fresh"] = round(counts["fetched"] / seconds, 1)
+        seconds, counts = timed(hub, source, restart=True)
+        figures["csv_reread"] = round(counts["fetched"] / seconds, 1)
+        hub.engine.dispose()
+
+
+def json_api(items: int, figures: dict[str, float]) -> None:
+    import logging
+    from tests.sync.fakes import FakeNational
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = FakeNational(items=[{"code": str(i), "name": f"Gạo ST25 lô {i}", "price": f"{100_000 + i:,}"}
+                                 for i in range(items)]).start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            text = MAPPING.format(name="api", type="json", where=f'url = "{server.url}/products"\nitems = "data"',
+                                  extra='[source.pagination]\nstyle = "page"\nsize = 500\n')
+            (Path(tmp) / "api.toml").write_text(text, encoding="utf-8")
+            hub = hub_in(tmp, tmp, tmp)
+            seconds, counts = timed(hub, sources.load(Path(tmp) / "api.toml"))
+            figures["json_fresh"] = round(counts["fetched"] / seconds, 1)
+            hub.engine.dispose()
+    finally:
+        server.stop()
+
+
+def child(rows: int) -> None:
+    """Sync a generated CSV of ``rows`` rows and print the peak RSS in MB."""
+    figures: dict[str, float] = {}
+    generated_csv(rows, figures)
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--api-items", type=int, default=20_000)
+    parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return 0
+    figures: dict[str, float] = {}
+    real_files(figures)
+    generated_csv(args.rows, figures)
+    json_api(args.api_items, figures)
+    for n in (args.rows // 5, args.rows):
+        out = subprocess.run([sys.executable, __file__, "--child", str(n)], capture_output=True, text=True, check=True)
+        figures[f"peak_rss_mb_{n}"] = round(float(out.stdout.strip().splitlines()[-1]), 1)
+    text = json.dumps(figures, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""``hub sync ...``, ``hub scheduler`` and ``hub subscriptions ...``.
+
+Every refusal is one line on stderr and a non-zero exit; a run that fails says why in
+its report (and in ``hub sync status``) and makes ``hub sync run`` exit 1.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from datetime import datetime
+from typing import Any
+
+import click
+
+from .. import config
+from ..db import transaction
+from ..models import utcnow
+from ..services import Hub
+from . import history, locks, webhooks
+from .progress import Progress
+from .runner import RunResult, Runner
+from .schedule import Scheduler, next_fire
+from .sources import Source, scan
+
+
+def _hub(ctx: click.Context) -> Hub:
+    if ctx.obj is None:
+        try:
+            ctx.obj = Hub(config.load())
+        except config.ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+    return ctx.obj
+
+
+def _sources(hub: Hub, names: tuple[str, ...]) -> tuple[list[Source], list[str]]:
+    found, errors = scan(hub.settings.sources_dir)
+    if not names:
+        return list(found.values()), errors
+    missing = [n for n in names if n not in found]
+    if missing:
+        known = ", ".join(sorted(found)) or "none"
+        hint = f"; {len(errors)} source file(s) in error: {errors[0]}" if errors else ""
+        raise click.ClickException(f"unknown source '{missing[0]}' (known: {known}){hint}")
+    return [found[n] for n in names], []
+
+
+@click.group("sync", help="Sync sources: national files and APIs, other hubs (docs/sync.md).")
+def sync() -> None:
+    pass
+
+
+@sync.command("run", help="Run sources now (all of them without SOURCE names).")
+@click.argument("names", nargs=-1, metavar="[SOURCE]...")
+@click.option("--dry-run", is_flag=True, help="Read, map and validate; write nothing; report what "
+                                              "would be created, updated and deleted.")
+@click.option("--restart", is_flag=True, help="Ignore the checkpoint: read the source from its start.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.pass_context
+def run(ctx: click.Context, names: tuple[str, ...], dry_run: bool, restart: bool, progress: bool | None) -> None:
+    hub = _hub(ctx)
+    sources, errors = _sources(hub, names)
+    for message in errors:
+        click.echo(f"Error: {message}", err=True)
+    if not sources and not errors:
+        raise click.ClickException(f"no sources in {hub.settings.sources_dir} (setting sources_dir)")
+    failed = bool(errors)
+    for source in sources:
+        runner = Runner(hub, source, trigger="cli", dry_run=dry_run, restart=restart,
+                        progress=Progress(source.name, enabled=progress))
+        try:
+            result = runner.run()
+        except locks.Busy as exc:
+            click.echo(f"Error: {source.name} not run: {exc}", err=True)
+            failed = True
+            continue
+        assert result is not None
+        _report(hub, result)
+        failed = failed or not result.ok
+    if failed:
+        ctx.exit(1)
+
+
+def _report(hub: Hub, result: RunResult) -> None:
+    click.echo(result.summary())
+    report = result.report
+    for note in report.get("notes", []):
+        click.echo(f"  note: {note}")
+    for text, n in (report.get("warnings") or {}).items():
+        click.echo(f"  warning {text}: {n}")
+    for problem in report.get("problems", [])[:20]:
+        click.echo(f"  problem: {problem}")
+    deletes = report.get("deletes")
+    if deletes and deletes.get("candidates"):
+        shown = ", ".join(deletes["uids"][:5]) + (", ..." if deletes["candidates"] > 5 else "")
+        verb = {"apply": f"deleted {deletes['applied']}", "report": "nothing deleted (deletes = \"report\")",
+                "never": "ignored"}.get(deletes["policy"], "")
+        click.echo(f"  deletions: {deletes['candidates']} record(s) no longer in the source ({shown}); {verb}")
+    ignored = report.get("deletes_not_applied")
+    if ignored:
+        click.echo(f"  deletions announced but not applied (deletes is not \"apply\"): {ignored['count']}")
+    if not result.dry_run:
+        with hub.sessions() as session:
+            open_count = history.open_quarantine(session, result.source)
+        if open_count:
+            click.echo(f"  quarantined: {open_count} open (hub sync quarantine {result.source})")
+
+
+@sync.command("status", help="Each source: schedule, last run with its counts, quarantine, checkpoint.")
+@click.argument("names", nargs=-1, metavar="[SOURCE]...")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object.")
+@click.pass_context
+def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
+    hub = _hub(ctx)
+    sources, errors = _sources(hub, names)
+    now = utcnow()
+    out: dict[str, Any] = {}
+    with hub.sessions() as session:
+        for source in sources:
+            out[source.name] = {"type": source.type, "kind": source.kind, "country": source.country,
+                                "where": source.where(hub.settings.data_dir), "schedule": source.schedule,
+                                "next_run": _stamp(next_fire(source.schedule, now)),
+                                "deletes": source.deletes, **history.status(session, source.name)}
+    if as_json:
+        click.echo(json.dumps({"sources": out, "errors": errors}, ensure_ascii=False, indent=2))
+        return
+    for message in errors:
+        click.echo(f"Error: {message}", err=True)
+    for name, s in out.items():
+        what = f"{s['type']}" + (f", {s['kind']} {s['country']}" if s["kind"] else "")
+        click.echo(f"{name} ({what}): {s['where']}")
+        click.echo(f"  schedule {s['schedule']} (next {s['next_run']}); deletes {s['deletes']}")
+        last = s["last_run"]
+        if last is None:
+            click.echo("  never run")
+        else:
+            counts = ", ".join(f"{k} {v}" for k, v in last["counts"].items())
+            click.echo(f"  last run #{last['id']} {last['status']} at {last['started_at']} "
+                       f"({last['trigger']}): {counts}")
+            if last["error"]:
+                click.echo(f"  error: {last['error']}")
+        click.echo(f"  quarantined: {s['quarantined']} open")
+        if s["running"]:
+            click.echo(f"  running now: {s['running']}")
+    if errors:
+        ctx.exit(1)
+
+
+@sync.command("quarantine", help="Records a source could not accept: where, why, and the raw payload.")
+@click.argument("name", required=False, metavar="[SOURCE]")
+@click.option("--all", "show_all", is_flag=True, help="Resolved entries too.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def quarantine(ctx: click.Context, name: str | None, show_all: bool, limit: int, as_json: bool) -> None:
+    hub = _hub(ctx)
+    with hub.sessions() as session:
+        rows, _ = history.quarantine(session, name, "all" if show_all else "open", limit)
+        items = [history.quarantine_dict(q) for q in rows]
+    for q in items:
+        if as_json:
+            click.echo(json.dumps(q, ensure_ascii=False))
+            continue
+        state = f" [{q['resolution']}]" if q["resolved_at"] else ""
+        click.echo(f"#{q['id']} {q['source']} {q['locator']} {q['uid'] or ''} {q['status']}{state}")
+        for e in q["errors"]:
+            click.echo(f"    {e.get('path')}: {e.get('code')}: {e.get('message')}")
+        click.echo(f"    payload: {json.dumps(q['payload'], ensure_ascii=False)[:300]}")
+    if not items and not as_json:
+        click.echo("nothing in quarantine")
+
+
+@click.command("scheduler", help="Run sources on their schedules and deliver webhooks, in the foreground.")
+@click.option("--once", is_flag=True, help="One tick: run what is due, deliver what is due, exit.")
+@click.option("--tick", type=click.IntRange(1, 3600), default=None,
+              help="Seconds between ticks (default: setting scheduler_tick).")
+@click.pass_context
+def scheduler(ctx: click.Context, once: bool, tick: int | None) -> None:
+    hub = _hub(ctx)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    job = Scheduler(hub, stop=stop)
+    if once:
+        results, delivered = job.once()
+        for result in results:
+            _report(hub, result)
+        click.echo(f"sources run: {len(results)}; webhooks: "
+                   + (", ".join(f"{k} {v}" for k, v in sorted(delivered.items())) or "nothing due"))
+        if any(not r.ok for r in results):
+            ctx.exit(1)
+        return
+
+    def halt(signum: int, _frame: Any) -> None:
+        logging.getLogger("hub.scheduler").info("signal %s: stopping after the current page", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, halt)
+    signal.signal(signal.SIGINT, halt)
+    every = tick or hub.settings.scheduler_tick
+    click.echo(f"scheduler: sources from {hub.settings.sources_dir}, tick {every} s (Ctrl-C stops)", err=True)
+    job.serve(every)
+
+
+@click.group("subscriptions", help="Webhook subscriptions (SPEC 6) and their delivery log.")
+def subscriptions() -> None:
+    pass
+
+
+@subscriptions.command("create", help="Subscribe a URL to published changes.")
+@click.option("--url", required=True)
+@click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeat; default all).")
+@click.option("--country", "countries", multiple=True, help="Only these countries (repeat; default all).")
+@click.option("--secret-stdin", is_flag=True, help="Read the shared secret from stdin (default: generate one).")
+@click.pass_context
+def subscriptions_create(ctx: click.Context, url: str, kinds: tuple[str, ...], countries: tuple[str, ...],
+                         secret_stdin: bool) -> None:
+    hub = _hub(ctx)
+    secret = sys.stdin.readline().strip() if secret_stdin else None
+    try:
+        with transaction(hub.sessions) as session:
+            sub, generated = webhooks.create(session, hub.settings.secret_key, "cli", url, list(kinds),
+                                             [c.upper() for c in countries], secret)
+            shown = webhooks.as_dict(sub)
+    except webhooks.SubscriptionError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps({**shown, **({"secret": generated} if generated else {})}, indent=2))
+
+
+@subscriptions.command("list", help="Active subscriptions with their delivery counts.")
+@click.pass_context
+def subscriptions_list(ctx: click.Context) -> None:
+    with _hub(ctx).sessions() as session:
+        for sub in webhooks.listing(session):
+            c = webhooks.counts(session, sub.id)
+            click.echo(f"{sub.id}  {sub.url}  kinds={','.join(sub.kinds) or 'all'} "
+                       f"countries={','.join(sub.countries) or 'all'}  delivered {c['delivered']}, "
+                       f"pending {c['pending']}, dead {c['dead']}")
+
+
+@subscriptions.command("remove", help="Stop a subscription (its delivery log stays).")
+@click.argument("sub_id")
+@click.pass_context
+def subscriptions_remove(ctx: click.Context, sub_id: str) -> None:
+    with transaction(_hub(ctx).sessions) as session:
+        if not webhooks.remove(session, sub_id):
+            raise click.ClickException(f"no active subscription {sub_id}")
+    click.echo(f"{sub_id}: removed")
+
+
+@subscriptions.command("deliveries", help="The delivery log of a subscription, newest first.")
+@click.argument("sub_id")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.pass_context
+def subscriptions_deliveries(ctx: click.Context, sub_id: str, limit: int) -> None:
+    with _hub(ctx).sessions() as session:
+        if webhooks.get(session, sub_id) is None:
+            raise click.ClickException(f"no subscription {sub_id}")
+        rows, _ = webhooks.deliveries(session, sub_id, limit=limit)
+        for d in rows:
+            click.echo(f"#{d.id} {d.status} changes {d.first_seq}-{d.last_seq} ({d.count}), "
+                       f"{d.attempts} attempt(s), last: {d.last_status_code or '-'} {d.last_error or ''}".rstrip())
+
+
+def _stamp(at: datetime) -> str:
+    return at.strftime("%Y-%m-%d %H:%M UTC")

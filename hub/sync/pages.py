@@ -1,0 +1,101 @@
+"""What a fetcher hands the runner: pages of items, each page with its checkpoint.
+
+A fetcher (:mod:`.files`, :mod:`.rest`, :mod:`.federation`) reads its source from a
+checkpoint ``state`` and yields :class:`Page` objects. ``Page.state`` is the checkpoint
+to commit once every item of the page is written; ``Page.start`` is the checkpoint the
+page was read from, so that a run stopped in the middle of a page resumes at
+``{**start, "done": n}`` and skips the ``n`` items already written.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .mapping import Mapping, MappingError
+
+
+@dataclass
+class Item:
+    """One record (or one deletion) as the source gave it, and what the mapping made of it."""
+
+    locator: str
+    raw: Any
+    record: dict[str, Any] | None = None
+    uid: str | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    skipped: str | None = None
+    op: str = "upsert"
+    kind: str | None = None
+    stamp: str | None = None  # the since_field value of an incremental JSON item
+
+
+@dataclass
+class Page:
+    items: list[Item]
+    start: dict[str, Any]
+    state: dict[str, Any]
+    label: str
+    progress: float | None = None  # fraction of the source done after this page, if known
+
+
+def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line: int | None = None) -> Item:
+    """Map one row; a row that cannot be mapped keeps its id when the id itself maps."""
+    try:
+        mapped = mapping.map_row(row, line)
+    except MappingError as exc:
+        uid = None
+        try:
+            local = mapping.id.evaluate(row, line)
+            if local:
+                uid = f"{mapping.country}/{mapping.kind}/{local}"
+        except (MappingError, Exception):  # noqa: BLE001 - the id is a courtesy here
+            uid = None
+        return Item(locator, raw, uid=uid, kind=mapping.kind, errors=[{
+            "path": exc.target or exc.column or "$", "code": "mapping", "message": str(exc)}])
+    if mapped.skipped is not None:
+        return Item(locator, raw, skipped=mapped.skipped, kind=mapping.kind)
+    record = mapped.record
+    assert record is not None
+    return Item(locator, raw, record=record, kind=mapping.kind,
+                uid=f"{record['country']}/{mapping.kind}/{record['id']}")
+
+
+def flatten(value: Any, prefix: str = "", out: dict[str, str] | None = None) -> dict[str, str]:
+    """A JSON item as mapping columns: nested keys joined with dots (``rating.stars``), list
+    elements by position (``images.0``); a list of plain values is also one column, its
+    values joined with ", " (``tags``). ``null`` is an empty cell."""
+    out = {} if out is None else out
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            flatten(inner, f"{prefix}.{key}" if prefix else str(key), out)
+    elif isinstance(value, list):
+        if prefix and all(not isinstance(v, (dict, list)) for v in value):
+            out[prefix] = ", ".join(_text(v) for v in value if v is not None)
+        for i, inner in enumerate(value):
+            flatten(inner, f"{prefix}.{i}" if prefix else str(i), out)
+    elif prefix:
+        out[prefix] = _text(value)
+    return out
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def dig(doc: Any, path: str) -> Any:
+    """The value at a dotted path (``meta.next``; ``""`` is the document itself)."""
+    if not path:
+        return doc
+    current = doc
+    for part in path.split("."):
+        if isinstance(current, dict):
+            current = current.get(part)
+        elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+            current = current[int(part)]
+        else:
+            return None
+    return current

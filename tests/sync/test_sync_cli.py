@@ -1,0 +1,126 @@
+"""``hub sync run|status|quarantine``, ``hub subscriptions ...``: reports, one-line
+errors, exit codes, the progress bar; and both real national files synced end to end."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from hub.cli import cli
+from hub.sync import locks
+from tests.sync.test_csv_sources import csv_source, rows
+
+CONFIG = Path(__file__).resolve().parents[2] / "config" / "sources"
+
+
+def invoke(hub, monkeypatch, *args: str, **env: str) -> Any:  # type: ignore[no-untyped-def]
+    s = hub.settings
+    for key, value in {"DATABASE_URL": s.database_url, "INSTANCE_PATH": s.instance_path, "SECRET_KEY": s.secret_key,
+                       "SOURCES_DIR": s.sources_dir, "DATA_DIR": s.data_dir, **env}.items():
+        monkeypatch.setenv(f"HUB_{key}", value)
+    return CliRunner().invoke(cli, list(args))
+
+
+def files(shub, name: str = "files", text: str | None = None) -> None:  # type: ignore[no-untyped-def]
+    (Path(shub.settings.data_dir) / f"{name}.csv").write_text(text or rows(5))
+    (Path(shub.settings.sources_dir) / f"{name}.toml").write_text(csv_source(f'path = "{name}.csv"', name=name))
+
+
+def test_both_real_files_sync_with_a_clear_report(shub, shared_data, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    env = {"SOURCES_DIR": str(CONFIG), "DATA_DIR": str(shared_data)}
+    first = invoke(shub, monkeypatch, "sync", "run", **env)
+    assert first.exit_code == 0, first.output
+    lines = first.output.splitlines()
+    assert re.match(r"th-songkhla-otop-revenue: succeeded in [\d.]+ s \([\d,]+ records/s\): fetched 90, created 80, "
+                    r"updated 0, unchanged 0, invalid 0, deleted 0, skipped 10, stale 0$", lines[0]), lines[0]
+    assert re.match(r"vn-buudien-ocop-products: succeeded in [\d.]+ s \([\d,]+ records/s\): fetched 1851, "
+                    r"created 1851, updated 0, unchanged 0, invalid 0, deleted 0, skipped 0, stale 0$", lines[1]), lines[1]
+    assert lines[2] == "  warning origin.place area_unresolved: 196"
+
+    again = invoke(shub, monkeypatch, "sync", "run", **env)
+    assert again.exit_code == 0
+    assert again.output.count("note: the file is the one the last complete pass read") == 2
+    reread = invoke(shub, monkeypatch, "sync", "run", "vn-buudien-ocop-products", "--restart", **env)
+    assert "fetched 1851, created 0, updated 0, unchanged 1851" in reread.output
+    dry = invoke(shub, monkeypatch, "sync", "run", "th-songkhla-otop-revenue", "--dry-run", **env)
+    assert "dry run succeeded" in dry.output and "unchanged 80" in dry.output
+
+    status = invoke(shub, monkeypatch, "sync", "status", **env)
+    assert status.exit_code == 0
+    assert "vn-buudien-ocop-products (csv, products VN): " in status.output
+    assert "schedule 0 2 * * * (next " in status.output and "deletes report" in status.output
+    assert "fetched 1851, created 0, updated 0, unchanged 1851" in status.output  # the last (non-dry) run
+
+
+def test_unknown_sources_and_broken_files_are_one_line_errors(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    files(shub)
+    unknown = invoke(shub, monkeypatch, "sync", "run", "nope")
+    assert unknown.exit_code == 1
+    assert unknown.output == "Error: unknown source 'nope' (known: files)\n"
+    (Path(shub.settings.sources_dir) / "broken.toml").write_text("[source\n")
+    mixed = invoke(shub, monkeypatch, "sync", "run")
+    assert mixed.exit_code == 1  # the good source ran; the broken file is reported
+    assert "files: succeeded" in mixed.output and "broken.toml: not valid TOML" in mixed.stderr
+    assert "Traceback" not in mixed.output
+
+
+def test_a_failed_run_exits_1_and_says_why(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    files(shub)
+    (Path(shub.settings.data_dir) / "files.csv").unlink()
+    result = invoke(shub, monkeypatch, "sync", "run", "files")
+    assert result.exit_code == 1
+    assert "files: failed" in result.output and "files.csv: file not found" in result.output
+    status = invoke(shub, monkeypatch, "sync", "status", "files")
+    assert "  error: " in status.output and "file not found" in status.output
+
+
+def test_a_source_held_by_another_runner_is_not_run(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    files(shub)
+    locks.acquire(shub.sessions, "source:files", 60, holder="elsewhere:1:x")
+    result = invoke(shub, monkeypatch, "sync", "run", "files")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: files not run: source:files is held by elsewhere:1:x until ")
+    assert "running now: elsewhere:1:x" in invoke(shub, monkeypatch, "sync", "status").output
+
+
+def test_the_progress_bar_and_the_quarantine_listing(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    files(shub, text="ma,ten\n1,Gạo tám\n2,\n")
+    result = invoke(shub, monkeypatch, "sync", "run", "--progress")
+    assert result.exit_code == 0
+    assert "[########################] 100%" in result.stderr and "2 fetched" in result.stderr
+    assert "quarantined: 1 open (hub sync quarantine files)" in result.output
+    listing = invoke(shub, monkeypatch, "sync", "quarantine", "files")
+    assert listing.output.splitlines()[:3] == [
+        "#1 files line 3 VN/products/f-2 mapping",
+        "    name.vi: mapping: line 3 column 'ten' -> name.vi: required value is empty",
+        '    payload: {"ma": "2", "ten": ""}']
+    plain = invoke(shub, monkeypatch, "sync", "run", "--restart")
+    assert "[" not in plain.stderr  # no bar when stderr is not a terminal
+
+
+def test_subscriptions_from_the_command_line(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    made = invoke(shub, monkeypatch, "subscriptions", "create", "--url", "http://127.0.0.1:9/hook",
+                  "--kind", "products", "--country", "vn")
+    assert made.exit_code == 0, made.output
+    import json
+    sub = json.loads(made.output)
+    assert sub["countries"] == ["VN"] and len(sub["secret"]) >= 32
+    listed = invoke(shub, monkeypatch, "subscriptions", "list")
+    assert f"{sub['id']}  http://127.0.0.1:9/hook  kinds=products countries=VN" in listed.output
+    assert invoke(shub, monkeypatch, "subscriptions", "deliveries", sub["id"]).exit_code == 0
+    assert invoke(shub, monkeypatch, "subscriptions", "remove", sub["id"]).output == f"{sub['id']}: removed\n"
+    gone = invoke(shub, monkeypatch, "subscriptions", "remove", sub["id"])
+    assert gone.exit_code == 1 and gone.output == f"Error: no active subscription {sub['id']}\n"
+    bad = invoke(shub, monkeypatch, "subscriptions", "create", "--url", "gopher://x")
+    assert bad.exit_code == 1 and bad.output.startswith("Error: url must be an http or https URL")
+
+
+@pytest.mark.parametrize("args", [["scheduler", "--once"]])
+def test_the_scheduler_reports_broken_source_files_without_stopping(shub, monkeypatch, args) -> None:  # type: ignore[no-untyped-def]
+    files(shub)
+    (Path(shub.settings.sources_dir) / "broken.toml").write_text("[source\n")
+    result = invoke(shub, monkeypatch, *args)
+    assert result.exit_code == 0 and "sources run: 1" in result.output
