@@ -19,7 +19,7 @@ from schemas.text import fold
 
 from . import audit
 from .actors import Actor
-from .models import Record, Revision
+from .models import Record, Revision, WriteHead
 from .representation import revision as shown_revision, rfc3339
 from .writepath import _Batch
 
@@ -106,6 +106,22 @@ def _apply(job: _Batch, uid: str, version: int, decision: str, state: str,
     job.trail.add(job.actor.id, f"review.{decision}", uid,
                   {"version": version, "reason": reason, "comment": comment}, job.now)
     return Decision(uid, version, state, state == "approved")
+
+
+def approve_within(session: so.Session, actor: Actor, kind: str, pending: list[tuple[str, int]],
+                   comment: str | None = None) -> list[Decision]:
+    """Approve revisions inside a write transaction the caller already holds.
+
+    For doors that must publish atomically with their own write (a hub mirror that
+    trusts what the remote hub published): call it from the write path's ``after``
+    hook, where the write lock is held and the head is in the session.
+    """
+    head = session.get(WriteHead, 1)
+    assert head is not None, "approve_within needs the write transaction's session"
+    job = _Batch(session, actor, kind, "review", audit.AuditBatch(head), None)
+    decisions = [_apply(job, uid, version, "approve", "approved", None, comment) for uid, version in pending]
+    job.finish()
+    return decisions
 
 
 def decide(factory: so.sessionmaker[so.Session], actor: Actor, uid: str, version: int,

@@ -31,11 +31,11 @@ import sqlalchemy.orm as so
 
 import schemas
 
-from .. import audit, review
+from .. import review
 from ..db import transaction
-from ..models import Record, Revision, WriteHead, utcnow
+from ..models import Record, Revision, utcnow
 from ..services import Hub
-from ..writepath import BatchOutcome, NotFound, _Batch, input_hash
+from ..writepath import BatchOutcome, NotFound, input_hash
 from . import locks
 from .files import CsvFetcher
 from .federation import HubFetcher
@@ -324,12 +324,7 @@ class Runner:
 
     def _approve(self, session: so.Session, kind: str, pending: list[tuple[str, int]]) -> None:
         """Publish what the remote hub published, in the same transaction as the write."""
-        head = session.get(WriteHead, 1)
-        assert head is not None
-        job = _Batch(session, self.actor, kind, "review", audit.AuditBatch(head), None)
-        for uid, version in pending:
-            review._apply(job, uid, version, "approve", "approved", None, f"published at {self.source.url}")
-        job.finish()
+        review.approve_within(session, self.actor, kind, pending, comment=f"published at {self.source.url}")
 
     # -- bookkeeping, inside the page's transaction --------------------------------------
     def _bookkeeping(self, session: so.Session, state: dict[str, Any], delta: Counter[str],
