@@ -1,18 +1,22 @@
 """Projection columns of a published document: what list filters and search index."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from schemas import best_band
-from schemas.codelists import common_category
 from schemas.text import fold
 
 NAME_FIELDS = ("name", "title", "short_name")
 
 
-def project(doc: dict[str, Any], today: date | None = None) -> dict[str, Any]:
-    """Column values derived from one validated document (any kind)."""
+def project_shown(shown: dict[str, Any]) -> dict[str, Any]:
+    """Column values of a published record, taken from the record as readers see it
+    (common category, bands and ``active`` already derived): the write path derives
+    each value once, for the feed snapshot and for these columns alike."""
+    bands = [c["band"] for c in shown.get("certifications") or () if c.get("active") and c.get("band")]
+    return _columns(shown, (shown.get("category") or {}).get("common"), max(bands) if bands else None)
+
+
+def _columns(doc: dict[str, Any], common: str | None, band: int | None) -> dict[str, Any]:
     cat = doc.get("category")
     place = doc.get("origin") or doc.get("location") or {}
     names: list[str] = []
@@ -23,9 +27,9 @@ def project(doc: dict[str, Any], today: date | None = None) -> dict[str, Any]:
         elif isinstance(value, str):
             names.append(value)
     return {
-        "common_category": common_category(cat["scheme"], cat["code"]) if cat else None,
+        "common_category": common,
         "native_category": f"{cat['scheme']}:{cat['code']}" if cat else None,
-        "rating_band": best_band(doc, today),
+        "rating_band": band,
         "area": doc.get("area") or place.get("area"),
         "name_folded": " | ".join(fold(n) for n in names) or None,
     }

@@ -24,7 +24,7 @@ from . import audit
 from .actors import Actor
 from .db import Encoded, insert_many
 from .models import Change, Member, Record, Revision, utcnow
-from .projection import EMPTY, project
+from .projection import EMPTY, project_shown
 from .representation import rfc3339, shown
 
 STATUSES = ("created", "updated", "unchanged", "deleted", "invalid", "forbidden")
@@ -76,8 +76,8 @@ class NotFound(Exception):
 def input_hash(raw: dict[str, Any]) -> str | None:
     """Hash of the raw input (hub fields dropped): the cheap unchanged check."""
     try:
-        body = orjson.dumps({k: v for k, v in raw.items() if k not in HUB_FIELDS},
-                            option=orjson.OPT_SORT_KEYS)
+        clean = raw if HUB_FIELDS.isdisjoint(raw) else {k: v for k, v in raw.items() if k not in HUB_FIELDS}
+        body = orjson.dumps(clean, option=orjson.OPT_SORT_KEYS)
     except (TypeError, orjson.JSONEncodeError):
         return None
     return hashlib.sha256(body).hexdigest()
@@ -313,7 +313,7 @@ class _Batch:
         state = "approved" if auto else "pending"
         self.revisions.append({
             "uid": uid, "version": version, "document": stored, "content_hash": digest,
-            "deleted": deleted, "review_state": state, "warnings": warnings,
+            "deleted": deleted, "review_state": state, "warnings": warnings or _NO_WARNINGS,
             "actor": self.actor.id, "source": self.source, "created_at": self.now,
             "decided_at": self.now if auto else None, "decided_by": "policy:auto" if auto else None,
             "reason": None, "comment": None})
@@ -341,8 +341,8 @@ class _Batch:
                              "created_at": self.now, "record": orjson.dumps(snapshot).decode()})
         row = {"uid": uid, "published_version": version, "published_at": self.now,
                "published_hash": digest, "deleted": deleted, "document": stored or doc,
-               "warnings": warnings,
-               **(EMPTY if deleted else project(doc, self.day))}
+               "warnings": warnings or _NO_WARNINGS,
+               **(EMPTY if deleted else project_shown(snapshot))}
         if uid in self.new_records:  # created and published at once: one INSERT
             self.new_records[uid].update(row)
         else:
@@ -366,6 +366,7 @@ class _Batch:
         self.trail.flush(s)  # the head's new sequence numbers are flushed with the commit
 
 
+_NO_WARNINGS = Encoded("[]")  # most records have none: no serialising per row
 _UNPUBLISHED = {"published_version": None, "published_at": None, "published_hash": None,
                 "deleted": False, "document": None, "warnings": None, **EMPTY}
 

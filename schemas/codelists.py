@@ -111,6 +111,7 @@ def crosswalk(source: str, target: str, code: str) -> str | None:
     return None
 
 
+@cache
 def common_category(scheme: str, code: str) -> str | None:
     """The common ASEAN category of a native category code, or None."""
     if scheme == COMMON:
