@@ -56,7 +56,8 @@ class Record(Base):
     published_at: so.Mapped[datetime | None]
     published_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     deleted: so.Mapped[bool] = so.mapped_column(default=False)
-    document: so.Mapped[dict[str, Any] | None]
+    # ``document`` (the published revision's) is read from ``revisions`` (see the end of
+    # this module): stored once, and the write path's hot loop writes it once.
     warnings: so.Mapped[list[Any] | None]
     common_category: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     native_category: so.Mapped[str | None] = so.mapped_column(sa.String(60))
@@ -103,6 +104,13 @@ class Revision(Base):
         sa.Index("ix_revisions_pending", "created_at", sqlite_where=sa.text("review_state = 'pending'"),
                  postgresql_where=sa.text("review_state = 'pending'")),
     )
+
+
+# The published document, read through the unique (uid, version) index of revisions.
+Record.document = so.column_property(  # type: ignore[attr-defined]
+    sa.select(Revision.document)
+    .where(Revision.uid == Record.uid, Revision.version == Record.published_version)
+    .correlate_except(Revision).scalar_subquery())
 
 
 class Change(Base):

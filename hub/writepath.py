@@ -327,11 +327,11 @@ class _Batch:
         status = "deleted" if deleted else ("updated" if rec else "created")
         self.written.append([uid, version, digest, status, state])
         if auto:
-            self.publish(uid, version, doc, digest, deleted, warnings, stored)
+            self.publish(uid, version, doc, digest, deleted, warnings)
         return Outcome(i, uid, status, version, state, warnings=warnings)
 
     def publish(self, uid: str, version: int, doc: dict[str, Any], digest: str, deleted: bool,
-                warnings: list[dict[str, str]], stored: Any = None) -> None:
+                warnings: list[dict[str, str]]) -> None:
         """Make a revision the published one and append it to the change feed."""
         self.change_seq += 1
         kind, country = uid.split("/")[1], doc["country"]
@@ -340,8 +340,7 @@ class _Batch:
                              "op": "delete" if deleted else "upsert", "version": version,
                              "created_at": self.now, "record": orjson.dumps(snapshot).decode()})
         row = {"uid": uid, "published_version": version, "published_at": self.now,
-               "published_hash": digest, "deleted": deleted, "document": stored or doc,
-               "warnings": warnings or _NO_WARNINGS,
+               "published_hash": digest, "deleted": deleted, "warnings": warnings or _NO_WARNINGS,
                **(EMPTY if deleted else project_shown(snapshot))}
         if uid in self.new_records:  # created and published at once: one INSERT
             self.new_records[uid].update(row)
@@ -368,7 +367,7 @@ class _Batch:
 
 _NO_WARNINGS = Encoded("[]")  # most records have none: no serialising per row
 _UNPUBLISHED = {"published_version": None, "published_at": None, "published_hash": None,
-                "deleted": False, "document": None, "warnings": None, **EMPTY}
+                "deleted": False, "warnings": None, **EMPTY}
 
 
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
