@@ -9,7 +9,6 @@ workers are used.
 """
 from __future__ import annotations
 
-import argparse
 import gc
 import json
 import re
@@ -29,7 +28,7 @@ import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.generate import products, report  # noqa: E402
+from bench.generate import arguments, products, report  # noqa: E402
 from bench.ingest import write_path  # noqa: E402
 
 HUB = [sys.executable, "-c", "from hub.cli import main; main()"]
@@ -128,11 +127,7 @@ def read_lists(base: str, headers: dict[str, str]) -> dict[str, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--records", type=int, default=50_000)
-    ap.add_argument("--batch", type=int, default=500)
-    ap.add_argument("--json", help="also write the figures to this file")
-    args = ap.parse_args()
+    args = arguments(__doc__)
     records = list(products(args.records))
     gc.freeze()  # the generated records live to the end: keep the collector off them
     figures: dict[str, object] = {"records": len(records), "batch": args.batch}

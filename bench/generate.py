@@ -1,6 +1,7 @@
 """Deterministic synthetic products for benchmarks: realistic shape, Vietnamese text, stars."""
 from __future__ import annotations
 
+import argparse
 import json
 import random
 from pathlib import Path
@@ -38,6 +39,15 @@ def products(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
             "price": {"amount": str(rnd.randint(20, 900) * 1000), "currency": "VND"},
             "package": f"{rnd.choice((250, 500, 1000))} g",
         }
+
+
+def arguments(doc: str | None) -> argparse.Namespace:
+    """The options both benchmarks take: --records, --batch, --json."""
+    ap = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    ap.add_argument("--records", type=int, default=50_000)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--json", help="also write the figures to this file")
+    return ap.parse_args()
 
 
 def report(figures: dict[str, Any], json_path: str | None) -> int:

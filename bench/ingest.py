@@ -7,7 +7,6 @@ Runs on a temporary SQLite database (WAL, synchronous=FULL) with the VN member o
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import schemas  # noqa: E402
-from bench.generate import products, report  # noqa: E402
+from bench.generate import arguments, products, report  # noqa: E402
 from hub import config  # noqa: E402
 from hub.actors import Actor  # noqa: E402
 from hub.db import transaction  # noqa: E402
@@ -49,11 +48,7 @@ def write_path(records: list[dict], batch: int) -> dict[str, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--records", type=int, default=50_000)
-    ap.add_argument("--batch", type=int, default=500)
-    ap.add_argument("--json", help="also write the figures to this file")
-    args = ap.parse_args()
+    args = arguments(__doc__)
     records = list(products(args.records))
 
     start = time.perf_counter()

@@ -5,7 +5,7 @@ import pytest
 
 from hub.db import transaction
 from hub.members import set_policy
-from tests.auth.helpers import bearer, get_token, make_client
+from tests.auth.helpers import partner_headers
 
 READ_WRITE = ("exchange:read", "exchange:write")
 
@@ -18,26 +18,22 @@ def auto_review(hub):  # type: ignore[no-untyped-def]
             set_policy(s, "test", cc, "auto")
 
 
-def _headers(hub, client, country: str, scopes: tuple[str, ...]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    cid, secret = make_client(hub, country, scopes)
-    return bearer(get_token(client, cid, secret))  # type: ignore[arg-type]
-
 
 @pytest.fixture
 def vn_writer(hub, client):  # type: ignore[no-untyped-def]
-    return _headers(hub, client, "VN", READ_WRITE)
+    return partner_headers(hub, client, "VN", READ_WRITE)
 
 
 @pytest.fixture
 def th_writer(hub, client):  # type: ignore[no-untyped-def]
-    return _headers(hub, client, "TH", READ_WRITE)
+    return partner_headers(hub, client, "TH", READ_WRITE)
 
 
 @pytest.fixture
 def vn_reader(hub, client):  # type: ignore[no-untyped-def]
-    return _headers(hub, client, "VN", ("exchange:read",))
+    return partner_headers(hub, client, "VN", ("exchange:read",))
 
 
 @pytest.fixture
 def th_reader(hub, client):  # type: ignore[no-untyped-def]
-    return _headers(hub, client, "TH", ("exchange:read",))
+    return partner_headers(hub, client, "TH", ("exchange:read",))

@@ -54,3 +54,9 @@ def audit_entries(hub: Hub, action: str) -> list[AuditEntry]:
 def public_jwks(*keys: Any) -> dict[str, Any]:
     """The public JWKS a partner registers for its private key(s)."""
     return KeySet(list(keys)).as_dict(private=False)
+
+
+def partner_headers(hub: Hub, client: Any, country: str, scopes: tuple[str, ...]) -> dict[str, str]:
+    """Bearer headers of a new partner system of ``country`` with ``scopes``."""
+    cid, secret = make_client(hub, country, scopes)
+    return bearer(get_token(client, cid, secret))  # type: ignore[arg-type]

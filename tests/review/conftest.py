@@ -9,7 +9,7 @@ import pytest
 from hub.actors import Actor
 from hub.db import transaction
 from hub.members import set_policy
-from tests.auth.helpers import bearer, get_token, make_client
+from tests.auth.helpers import partner_headers
 from tests.conftest import product
 
 SUBMITTER = ("exchange:read", "exchange:write")
@@ -23,29 +23,25 @@ def required_review(hub):  # type: ignore[no-untyped-def]
             set_policy(s, "test", cc, "required")
 
 
-def _headers(hub, client, country: str, scopes: tuple[str, ...]) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    cid, secret = make_client(hub, country, scopes)
-    return bearer(get_token(client, cid, secret))  # type: ignore[arg-type]
-
 
 @pytest.fixture
 def vn_submitter(hub, client):  # type: ignore[no-untyped-def]
-    return _headers(hub, client, "VN", SUBMITTER)
+    return partner_headers(hub, client, "VN", SUBMITTER)
 
 
 @pytest.fixture
 def vn_reviewer(hub, client):  # type: ignore[no-untyped-def]
-    return _headers(hub, client, "VN", REVIEWER)
+    return partner_headers(hub, client, "VN", REVIEWER)
 
 
 @pytest.fixture
 def th_reviewer(hub, client):  # type: ignore[no-untyped-def]
-    return _headers(hub, client, "TH", REVIEWER)
+    return partner_headers(hub, client, "TH", REVIEWER)
 
 
 @pytest.fixture
 def vn_reader(hub, client):  # type: ignore[no-untyped-def]
-    return _headers(hub, client, "VN", ("exchange:read",))
+    return partner_headers(hub, client, "VN", ("exchange:read",))
 
 
 VN_REVIEWER = Actor("user:reviewer@vn.example", "VN", frozenset({"exchange:read", "exchange:write", "review"}), "reviewer")
