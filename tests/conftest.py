@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh hub on a temporary SQLite file, the app, a CLI runner."""
+"""Shared fixtures: a fresh hub (SQLite file, or PostgreSQL: tests/databases.py), the app."""
 from __future__ import annotations
 
 import os
@@ -9,13 +9,21 @@ import pytest
 
 from hub import config, create_app
 from hub.services import Hub
+from tests import databases
 
 SHARED_DATA = Path(os.environ.get("HUB_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
+@pytest.fixture(autouse=True)
+def _drop_test_databases():  # type: ignore[no-untyped-def]
+    """PostgreSQL runs: drop the databases each test created once it is over."""
+    yield
+    databases.drop_created()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> config.Settings:
-    return config.load({"database_url": f"sqlite:///{tmp_path / 'hub.sqlite3'}",
+    return config.load({"database_url": databases.database_url(tmp_path),
                         "secret_key": "test-secret", "instance_path": str(tmp_path)})
 
 
