@@ -13,25 +13,16 @@ import sqlalchemy.exc
 
 import schemas
 
-from . import audit, config, exports, members
+from . import audit, exports, members
 from .actors import Actor
 from .db import transaction
-from .services import Hub
+from .clictx import hub_of as _hub
 
 KIND = click.Choice(schemas.KINDS)
 
 
 class Failure(click.ClickException):
     """One-line error, exit code 1."""
-
-
-def _hub(ctx: click.Context) -> Hub:
-    if ctx.obj is None:
-        try:
-            ctx.obj = Hub(config.load())
-        except config.ConfigError as exc:
-            raise Failure(str(exc)) from None
-    return ctx.obj
 
 
 @click.group(help="Operate the OVOP Exchange Hub.")
@@ -174,7 +165,8 @@ def main(argv: list[str] | None = None) -> Any:
     """Entry point: turns database errors into one line instead of a traceback."""
     try:
         return cli.main(args=argv, prog_name="hub", standalone_mode=True)
-    except sqlalchemy.exc.OperationalError as exc:
+    except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError) as exc:
+        # OperationalError: unreachable or locked; ProgrammingError: PostgreSQL's missing table.
         msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
         hint = " (run 'hub init' first)" if "no such table" in msg or "does not exist" in msg else ""
         click.echo(f"Error: database: {msg}{hint}", err=True)

@@ -91,7 +91,7 @@ class Revision(Base):
     review_state: so.Mapped[str] = so.mapped_column(sa.String(10))
     warnings: so.Mapped[list[Any]]
     actor: so.Mapped[str] = so.mapped_column(sa.String(200))
-    source: so.Mapped[str] = so.mapped_column(sa.String(20))
+    source: so.Mapped[str] = so.mapped_column(sa.String(200))
     created_at: so.Mapped[datetime]
     decided_at: so.Mapped[datetime | None]
     decided_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import uuid
+import weakref
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -35,15 +37,31 @@ def database_url(tmp_path: Path, name: str = "hub") -> str:
 
 
 def drop_created() -> None:
-    """Drop every database created since the last call (connections still open are closed)."""
+    """Drop every database created since the last call.
+
+    The test's engines may still hold pooled connections: they are closed first, so the
+    garbage collector later finds nothing open (an open psycopg connection warns when collected).
+    """
     if not _created:
         return
+    while _opened:
+        conn = _opened.pop()
+        if not conn.closed:
+            conn.close()
     with _admin() as conn:
         while _created:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{_created.pop()}" WITH (FORCE)')
 
 
 _engine: sa.Engine | None = None
+_opened: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
+@sa.event.listens_for(sa.pool.Pool, "connect")
+def _track(dbapi_conn: Any, _record: Any) -> None:
+    """Remember every DBAPI connection a PostgreSQL run opens, to close it at the test's end."""
+    if SERVER and hasattr(dbapi_conn, "closed"):
+        _opened.add(dbapi_conn)
 
 
 def _admin() -> sa.Connection:

@@ -12,23 +12,13 @@ from typing import Any
 
 import click
 
-from .. import config
 from ..db import transaction
-from ..services import Hub
 from . import clients as registry
 from . import users as staff
 from .models import SCOPES, aware
+from ..clictx import hub_of as _hub
 
 BY = "cli"
-
-
-def _hub(ctx: click.Context) -> Hub:
-    if ctx.obj is None:
-        try:
-            ctx.obj = Hub(config.load())
-        except config.ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-    return ctx.obj
 
 
 def _emit(data: dict[str, Any] | list[Any]) -> None:

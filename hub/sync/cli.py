@@ -15,7 +15,6 @@ from typing import Any
 
 import click
 
-from .. import config
 from ..db import transaction
 from ..models import utcnow
 from ..services import Hub
@@ -24,15 +23,7 @@ from .progress import Progress
 from .runner import RunResult, Runner
 from .schedule import Scheduler, next_fire
 from .sources import Source, scan
-
-
-def _hub(ctx: click.Context) -> Hub:
-    if ctx.obj is None:
-        try:
-            ctx.obj = Hub(config.load())
-        except config.ConfigError as exc:
-            raise click.ClickException(str(exc)) from None
-    return ctx.obj
+from ..clictx import hub_of as _hub
 
 
 def _sources(hub: Hub, names: tuple[str, ...]) -> tuple[list[Source], list[str]]:

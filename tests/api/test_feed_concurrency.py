@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from tests.conftest import product
+from tests import databases
 
 HUB = [sys.executable, "-c", "from hub.cli import main; main()"]
 
@@ -32,7 +33,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    env = {**os.environ, "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.sqlite3'}",
+    env = {**os.environ, "HUB_DATABASE_URL": databases.database_url(tmp_path),
            "HUB_INSTANCE_PATH": str(tmp_path), "HUB_RATE_LIMIT": "100000/minute"}
     env.pop("HUB_CONFIG", None)
     run = lambda *a: subprocess.run([*HUB, *a], env=env, check=True, capture_output=True, text=True)  # noqa: E731

@@ -14,6 +14,7 @@ from hub.cli import cli
 from hub.db import transaction
 from hub.models import utcnow
 from tests.auth.helpers import audit_entries, bearer, public_jwks
+from tests import databases
 
 GRANT = {"grant_type": "client_credentials"}
 
@@ -166,7 +167,7 @@ def test_the_installed_command_end_to_end(tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
-    env = {**os.environ, "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.sqlite3'}",
+    env = {**os.environ, "HUB_DATABASE_URL": databases.database_url(tmp_path),
            "HUB_INSTANCE_PATH": str(tmp_path)}
     env.pop("HUB_CONFIG", None)
 

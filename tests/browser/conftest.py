@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 from hub import config, create_app
 from hub.services import Hub
 from tests.browser.seed import Seeded, seed
+from tests import databases
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -30,7 +31,7 @@ class Live:
     """A hub on a free port of 127.0.0.1 in a thread, with its seeded data."""
 
     def __init__(self, root: Path) -> None:
-        self.settings = config.load({"database_url": f"sqlite:///{root / 'hub.sqlite3'}",
+        self.settings = config.load({"database_url": databases.database_url(root),
                                      "secret_key": "browser-test", "instance_path": str(root)})
         self.hub = Hub(self.settings)
         self.hub.init()

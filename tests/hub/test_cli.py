@@ -11,11 +11,12 @@ from click.testing import CliRunner
 
 from hub.cli import cli
 from tests.conftest import product
+from tests import databases
 
 
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("HUB_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.sqlite3'}")
+    monkeypatch.setenv("HUB_DATABASE_URL", databases.database_url(tmp_path, "cli"))
     monkeypatch.setenv("HUB_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("HUB_CONFIG", raising=False)
     runner = CliRunner()
@@ -99,7 +100,7 @@ def test_bad_input_is_one_line(run, args, message) -> None:  # type: ignore[no-u
 
 
 def test_uninitialised_database_says_what_to_do(tmp_path: Path) -> None:
-    env = {"HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}", "HUB_INSTANCE_PATH": str(tmp_path),
+    env = {"HUB_DATABASE_URL": databases.database_url(tmp_path, "empty"), "HUB_INSTANCE_PATH": str(tmp_path),
            "PATH": "/usr/bin:/bin"}
     res = subprocess.run([sys.executable, "-c", "from hub.cli import main; main()", "members", "list"],
                          capture_output=True, text=True, env=env)

@@ -25,6 +25,7 @@ from hub.sync import sources
 from tests.auth.helpers import make_client
 from tests.conftest import product
 from tests.sync.conftest import FAST, run, stored
+from tests import databases
 
 VN = Actor("client:vn-portal", "VN")
 REVIEWER = Actor("staff:vn-reviewer", "VN")
@@ -35,7 +36,7 @@ class Served:
 
     def __init__(self, root: Path, name: str) -> None:
         root.mkdir()
-        self.app = create_app({"database_url": f"sqlite:///{root / 'hub.sqlite3'}", "secret_key": f"{name}-key",
+        self.app = create_app({"database_url": databases.database_url(root, name), "secret_key": f"{name}-key",
                                "instance_path": str(root), "sources_dir": str(root), "data_dir": str(root), **FAST})
         self.hub: Hub = hub_of(self.app)
         self.hub.init()

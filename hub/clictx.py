@@ -1,0 +1,23 @@
+"""The hub a command-line invocation works on: one per invocation, closed when it ends."""
+from __future__ import annotations
+
+import click
+
+from . import config
+from .services import Hub
+
+
+def hub_of(ctx: click.Context) -> Hub:
+    """Build the hub from the settings on first use; dispose its engine when the command ends.
+
+    Disposing matters where commands run in one process (tests, scripts calling ``main``):
+    pooled PostgreSQL connections would otherwise stay open until garbage-collected.
+    """
+    root = ctx.find_root()
+    if root.obj is None:
+        try:
+            root.obj = Hub(config.load())
+        except config.ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+        root.call_on_close(root.obj.engine.dispose)
+    return root.obj
