@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev bench clean translations
+.PHONY: run test test-postgresql install install-dev bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,11 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite on a real PostgreSQL server (each test gets its own database), with Redis,
+# both started on 127.0.0.1 by .ci/services (installed from Debian's packages when missing).
+test-postgresql: install-dev
+	eval "$$(.ci/services start)" && $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python bench/ingest.py
