@@ -1,6 +1,9 @@
 """Schema migrations with Alembic, run from ``hub init`` (safe to repeat)."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
@@ -13,6 +16,32 @@ def _config(connection: sa.Connection | None = None) -> Config:
     cfg.set_main_option("script_location", "hub:migrations")
     cfg.attributes["connection"] = connection
     return cfg
+
+
+# Any fixed number: the key of PostgreSQL's advisory lock that serialises ``hub init``.
+_INIT_LOCK = 0x0F0C_0001
+
+
+@contextmanager
+def exclusive(engine: sa.Engine) -> Iterator[None]:
+    """Let one ``hub init`` at a time work on a PostgreSQL database.
+
+    Every machine of a deployment may run ``hub init`` when it starts; without the lock two
+    of them would race to create the same tables and members. The lock is held on its own
+    connection and released when the block ends (or the process dies). SQLite databases
+    live on one machine, where deployments run init once.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SELECT pg_advisory_lock({_INIT_LOCK})")
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.exec_driver_sql(f"SELECT pg_advisory_unlock({_INIT_LOCK})")
+            conn.commit()
 
 
 def upgrade(engine: sa.Engine) -> None:

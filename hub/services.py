@@ -34,6 +34,7 @@ class Hub:
 
     def init(self) -> int:
         """Migrate to the latest schema and add configured members; safe to repeat."""
-        migrate.upgrade(self.engine)
-        with transaction(self.sessions) as session:
-            return ensure_members(session, self.settings.members, self.settings.default_review_policy)
+        with migrate.exclusive(self.engine):
+            migrate.upgrade(self.engine)
+            with transaction(self.sessions) as session:
+                return ensure_members(session, self.settings.members, self.settings.default_review_policy)
