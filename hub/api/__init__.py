@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..web.errors import problem
 from . import changes, codelists, flags, records, reviews, stats, subscriptions, sync
+from . import limits
 from .limits import limiter
 
 PREFIX = "/api/v1"
@@ -56,6 +57,7 @@ def init_app(app: Flask, settings: Any) -> None:
         OPENAPI_SWAGGER_UI_PATH="docs", OPENAPI_SWAGGER_UI_URL=f"{PREFIX}/docs/assets/",
         MAX_CONTENT_LENGTH=settings.batch_max_bytes,
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
+        **limits.storage_config(settings.rate_limit_storage),
         API_SPEC_OPTIONS={
             "info": {"description": "Exchange of one-village-one-product records between member "
                                     "countries. See docs/partner-guide.md."},

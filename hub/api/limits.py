@@ -2,9 +2,11 @@
 
 The key is the authenticated client, so a partner cannot escape its limit by asking for
 more tokens. Settings ``rate_limit`` and ``rate_limit_storage`` (per process by default;
-a Redis URL shares the counters across workers).
+a Redis URL shares the counters across workers and machines).
 """
 from __future__ import annotations
+
+from typing import Any
 
 from flask import current_app, g, request
 from flask_limiter import Limiter
@@ -17,6 +19,22 @@ def client_key() -> str:
 
 limiter = Limiter(key_func=client_key, default_limits=[], headers_enabled=True,
                   retry_after="delta-seconds")
+
+
+def storage_config(uri: str) -> dict[str, Any]:
+    """Flask-Limiter settings for a shared counter store.
+
+    The limits protect the hub; they are not worth an outage. When Redis cannot be reached,
+    requests are still served and counted per process until it is back (a warning is logged
+    by Flask-Limiter), and a stalled Redis costs a request at most a second.
+    """
+    if uri.startswith("memory://"):
+        return {}
+    shared: dict[str, Any] = {"RATELIMIT_SWALLOW_ERRORS": True, "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+                              "RATELIMIT_KEY_PREFIX": "hub"}
+    if uri.startswith(("redis://", "rediss://", "redis+")):
+        shared["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 1, "socket_connect_timeout": 1}
+    return shared
 
 
 def _limit() -> str:
