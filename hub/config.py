@@ -117,8 +117,8 @@ def _check_jobs(s: Settings) -> None:
         raise ConfigError('jobs = "celery" needs celery_broker_url (environment HUB_CELERY_BROKER_URL), '
                           'e.g. redis://127.0.0.1:6379/0')
     if s.celery_broker_url and not s.celery_broker_url.startswith(BROKER_SCHEMES):
-        raise ConfigError(f"celery_broker_url must be a Redis URL (redis:// or rediss://), "
-                          f"not {s.celery_broker_url.partition('://')[0] or s.celery_broker_url!r}")
+        scheme = s.celery_broker_url.partition("://")[0] if "://" in s.celery_broker_url else "no scheme"
+        raise ConfigError(f"celery_broker_url must be a Redis URL (redis:// or rediss://), not {scheme}")
     if s.celery_result_backend and "://" not in s.celery_result_backend:
         raise ConfigError(f"celery_result_backend must be a URL such as redis://127.0.0.1:6379/1, "
                           f"not {s.celery_result_backend!r}")
