@@ -112,6 +112,7 @@ class SourceScheduler(PersistentScheduler):
             try:
                 self.send_task(SYNC_DUE, expires=self.settings.scheduler_tick * 4)
                 self._caught_up = True
+                log.info("beat: sent %s (sources due by their run history run once now)", SYNC_DUE)
             except Exception as exc:  # noqa: BLE001 - the broker may be back at the next tick
                 log.error("beat: could not send %s: %s", SYNC_DUE, exc)
         if time.monotonic() >= self._next_scan:
