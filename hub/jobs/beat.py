@@ -3,7 +3,9 @@
 One entry per source, ``sync:NAME``, on the source's ``schedule`` (cron, UTC), sending
 ``hub.sync_source`` with ``scheduled=True`` (the worker checks under the lock that the
 source is still due, so a duplicate send runs nothing); and ``webhooks``, a delivery pass
-every ``scheduler_tick`` seconds.
+every ``scheduler_tick`` seconds. Nobody waits for the results of what beat sends (the
+run history is in the database), so none is stored: a webhook pass every 15 s would
+otherwise fill the result backend.
 
 Cron expressions are evaluated by croniter, as in embedded mode, not by Celery's
 ``crontab``, which differs (with both day-of-month and day-of-week restricted, cron
@@ -78,10 +80,10 @@ def beat_schedule(settings: Settings) -> tuple[dict[str, dict[str, Any]], list[s
     found, errors = scan(settings.sources_dir)
     entries: dict[str, dict[str, Any]] = {
         f"sync:{name}": {"task": SYNC_SOURCE, "schedule": CronSchedule(source.schedule),
-                         "kwargs": {"name": name, "scheduled": True}}
+                         "kwargs": {"name": name, "scheduled": True}, "options": {"ignore_result": True}}
         for name, source in found.items()}
     entries["webhooks"] = {"task": DELIVER_WEBHOOKS, "schedule": timedelta(seconds=settings.scheduler_tick),
-                           "options": {"expires": settings.scheduler_tick}}
+                           "options": {"expires": settings.scheduler_tick, "ignore_result": True}}
     return entries, errors
 
 
@@ -110,7 +112,7 @@ class SourceScheduler(PersistentScheduler):
     def tick(self, *args: Any, **kwargs: Any) -> float:
         if not self._caught_up:
             try:
-                self.send_task(SYNC_DUE, expires=self.settings.scheduler_tick * 4)
+                self.send_task(SYNC_DUE, expires=self.settings.scheduler_tick * 4, ignore_result=True)
                 self._caught_up = True
                 log.info("beat: sent %s (sources due by their run history run once now)", SYNC_DUE)
             except Exception as exc:  # noqa: BLE001 - the broker may be back at the next tick

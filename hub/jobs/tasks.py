@@ -42,7 +42,7 @@ def register(app: HubCelery) -> None:
         """Queue a scheduled run of every source due by its history (beat sends this at start)."""
         names = work.due_sources(app.hub)
         for name in names:
-            sync_source.apply_async(kwargs={"name": name, "scheduled": True})
+            sync_source.apply_async(kwargs={"name": name, "scheduled": True}, ignore_result=True)
         return names
 
     @app.task(name=DELIVER_WEBHOOKS, bind=True, **RETRY)

@@ -168,8 +168,18 @@ def jobs(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[J
         state.stop_worker()
         for result in state.sent:
             result.forget()
+        _forget_queue(redis_url, settings.celery_queue)
         state.app.close()
         hub.engine.dispose()
+
+
+def _forget_queue(url: str, queue: str) -> None:
+    """Remove what the broker keeps for this module's queue (Redis may be shared: only ours)."""
+    import redis
+    client = redis.Redis.from_url(url)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    client.zrem("_kombu.binding_deadlines", queue)
+    client.close()
 
 
 @pytest.fixture
