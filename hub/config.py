@@ -5,6 +5,7 @@ Every setting is documented in ``config/hub.example.toml``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field, fields, replace
@@ -46,6 +47,11 @@ class Settings:
     webhook_timeout: int = 10
     webhook_batch: int = 100
     scheduler_tick: int = 15
+    jobs: str = "embedded"
+    celery_broker_url: str = ""
+    celery_result_backend: str = ""
+    celery_queue: str = "hub"
+    celery_visibility_timeout: int = 3600
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -95,7 +101,31 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
         settings = replace(settings, data_dir=env.get("HUB_DATA_DIR", str(Path("..") / "shared" / "data")))
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
+    _check_jobs(settings)
     return settings
+
+
+JOBS = ("embedded", "celery")
+BROKER_SCHEMES = ("redis://", "rediss://")
+
+
+def _check_jobs(s: Settings) -> None:
+    """Refuse a job setup that could only fail later, inside a worker, with a traceback."""
+    if s.jobs not in JOBS:
+        raise ConfigError(f"jobs must be 'embedded' or 'celery', not {s.jobs!r}")
+    if s.jobs == "celery" and not s.celery_broker_url:
+        raise ConfigError('jobs = "celery" needs celery_broker_url (environment HUB_CELERY_BROKER_URL), '
+                          'e.g. redis://127.0.0.1:6379/0')
+    if s.celery_broker_url and not s.celery_broker_url.startswith(BROKER_SCHEMES):
+        scheme = s.celery_broker_url.partition("://")[0] if "://" in s.celery_broker_url else "no scheme"
+        raise ConfigError(f"celery_broker_url must be a Redis URL (redis:// or rediss://), not {scheme}")
+    if s.celery_result_backend and "://" not in s.celery_result_backend:
+        raise ConfigError(f"celery_result_backend must be a URL such as redis://127.0.0.1:6379/1, "
+                          f"not {s.celery_result_backend!r}")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", s.celery_queue):
+        raise ConfigError(f"celery_queue must be letters, digits and . _ : - (not {s.celery_queue!r})")
+    if s.celery_visibility_timeout < 60:
+        raise ConfigError("celery_visibility_timeout must be at least 60 seconds")
 
 
 def _instance_secret(instance: Path) -> str:

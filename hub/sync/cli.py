@@ -49,14 +49,26 @@ def sync() -> None:
                                               "would be created, updated and deleted.")
 @click.option("--restart", is_flag=True, help="Ignore the checkpoint: read the source from its start.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.option("--queue", "queue", is_flag=True, help='Send the runs to the Celery workers instead of running '
+                                                     'them here (jobs = "celery"; docs/workers.md).')
 @click.pass_context
-def run(ctx: click.Context, names: tuple[str, ...], dry_run: bool, restart: bool, progress: bool | None) -> None:
+def run(ctx: click.Context, names: tuple[str, ...], dry_run: bool, restart: bool, progress: bool | None,
+        queue: bool) -> None:
     hub = _hub(ctx)
     sources, errors = _sources(hub, names)
     for message in errors:
         click.echo(f"Error: {message}", err=True)
     if not sources and not errors:
         raise click.ClickException(f"no sources in {hub.settings.sources_dir} (setting sources_dir)")
+    if queue:
+        if dry_run:
+            raise click.ClickException("--dry-run runs here and writes nothing: it cannot be queued")
+        from ..jobs.cli import enqueue
+        for name, task_id in enqueue(hub.settings, [s.name for s in sources], restart=restart):
+            click.echo(f"{name}: queued as task {task_id} (hub sync status {name} shows its run)")
+        if errors:
+            ctx.exit(1)
+        return
     failed = bool(errors)
     for source in sources:
         runner = Runner(hub, source, trigger="cli", dry_run=dry_run, restart=restart,
@@ -170,6 +182,9 @@ def quarantine(ctx: click.Context, name: str | None, show_all: bool, limit: int,
 @click.pass_context
 def scheduler(ctx: click.Context, once: bool, tick: int | None) -> None:
     hub = _hub(ctx)
+    if hub.settings.jobs == "celery":
+        raise click.ClickException('jobs = "celery": Celery beat schedules sync runs and webhook deliveries '
+                                   "(hub beat, with hub worker); hub scheduler is for jobs = \"embedded\"")
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
     stop = threading.Event()
