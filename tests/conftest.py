@@ -10,6 +10,7 @@ import pytest
 from hub import config, create_app
 from hub.services import Hub
 from tests import databases
+from tests.services import redis_url  # noqa: F401  (a fixture, for every folder)
 
 SHARED_DATA = Path(os.environ.get("HUB_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
 

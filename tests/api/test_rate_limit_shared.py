@@ -2,13 +2,11 @@
 from __future__ import annotations
 
 import socket
-from pathlib import Path
-
 import pytest
 
 from hub import create_app
 from tests.auth.helpers import partner_headers
-from tests.services import redis_url
+from tests.services import on_db
 
 
 def machine(settings, storage: str):  # type: ignore[no-untyped-def]
@@ -21,8 +19,8 @@ def machine(settings, storage: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def machines(settings, hub):  # type: ignore[no-untyped-def]
-    apps = [machine(settings, redis_url(3)) for _ in range(2)]
+def machines(settings, hub, redis_url):  # type: ignore[no-untyped-def]
+    apps = [machine(settings, on_db(redis_url, 3)) for _ in range(2)]
     yield apps
     for app in apps:
         app.extensions["hub"].engine.dispose()
