@@ -20,6 +20,8 @@ class Settings:
     """The hub's configuration; one instance per process, built by :func:`load`."""
 
     database_url: str = ""
+    database_pool_size: int = 5
+    database_max_overflow: int = 10
     secret_key: str = ""
     instance_path: str = "instance"
     members: tuple[str, ...] = ASEAN + ("JP", "KR")

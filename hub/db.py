@@ -13,12 +13,17 @@ import sqlalchemy.orm as so
 from sqlalchemy.engine import make_url
 
 
-def make_engine(url: str) -> sa.Engine:
-    """Create an engine; for SQLite, set the pragmas every connection needs."""
+def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> sa.Engine:
+    """Create an engine; for SQLite, set the pragmas every connection needs.
+
+    Server databases get a bounded pool (``pool_size`` + ``max_overflow`` per process) and
+    a ping before reuse, so a restarted database server costs no failed request.
+    """
     parsed = make_url(url)
     json_kw = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True, **json_kw)
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
+                                **json_kw)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"timeout": 30}, **json_kw)

@@ -22,7 +22,8 @@ class Hub:
 
     @cached_property
     def engine(self) -> sa.Engine:
-        return make_engine(self.settings.database_url)
+        return make_engine(self.settings.database_url, pool_size=self.settings.database_pool_size,
+                           max_overflow=self.settings.database_max_overflow)
 
     @cached_property
     def sessions(self) -> so.sessionmaker[so.Session]:

@@ -1,21 +1,18 @@
 """The one write path: statuses, versions, idempotency, review, feed, audit, atomicity."""
 from __future__ import annotations
 
-import threading
 import unicodedata
 
 import pytest
 import sqlalchemy as sa
 
-from hub import audit, config, migrate, review
+from hub import audit, review
 from hub.actors import Actor
 from hub.db import transaction
 from hub.exports import published_records
 from hub.members import set_policy
-from hub.models import AuditEntry, Change, Member, Record, Revision
-from hub.services import Hub
+from hub.models import AuditEntry, Change, Record, Revision
 from hub.writepath import Conflict, NotFound
-from tests import databases
 from tests.conftest import product
 
 VN = Actor("client:vn", "VN")
@@ -214,31 +211,3 @@ def test_audit_names_every_revision_and_detects_edited_revisions(hub):
     with hub.sessions() as s:
         assert audit.verify(s) == ["the audit log names 2 revisions but 1 are stored"]
 
-
-@pytest.mark.skipif(not databases.postgresql(), reason="PostgreSQL only: several machines share one database")
-def test_machines_starting_together_initialise_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Every web machine runs `hub init` at start: concurrent inits must all succeed."""
-    url = databases.database_url(tmp_path, "init")
-    hubs = [Hub(config.load({"database_url": url, "secret_key": "k", "instance_path": str(tmp_path)}))
-            for _ in range(4)]
-    barrier = threading.Barrier(len(hubs))
-    errors: list[BaseException] = []
-
-    def start(h: Hub) -> None:
-        barrier.wait()
-        try:
-            h.init()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=start, args=(h,)) for h in hubs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors
-    with hubs[0].sessions() as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(Member)) == len(hubs[0].settings.members)
-    assert migrate.is_current(hubs[0].engine)
-    for h in hubs:
-        h.engine.dispose()
