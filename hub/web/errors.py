@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import sqlalchemy.exc
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
@@ -26,6 +27,15 @@ def init_app(app: Flask) -> None:
         for key, value in (exc.get_headers() or []):
             if key.lower() not in ("content-type", "content-length"):
                 resp.headers[key] = value
+        return resp
+
+    @app.errorhandler(sqlalchemy.exc.OperationalError)
+    def database_unavailable(exc: sqlalchemy.exc.OperationalError) -> Response:
+        """Database down, restarting or locked past its timeout: the client should retry,
+        and a load balancer's readiness check (``/readyz``) takes the machine out meanwhile."""
+        log.error("database unavailable: %s", str(exc.orig or exc).splitlines()[0])
+        resp = problem(503, "Service Unavailable", "The database cannot be reached; retry later.")
+        resp.headers["Retry-After"] = "5"
         return resp
 
     @app.errorhandler(Exception)
