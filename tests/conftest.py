@@ -15,11 +15,27 @@ from tests.services import redis_url  # noqa: F401  (a fixture, for every folder
 SHARED_DATA = Path(os.environ.get("HUB_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
-@pytest.fixture(autouse=True)
-def _drop_test_databases():  # type: ignore[no-untyped-def]
-    """PostgreSQL runs: drop the databases each test created once it is over."""
+@pytest.fixture(autouse=True, scope="session")
+def _drop_remaining_databases():  # type: ignore[no-untyped-def]
+    """PostgreSQL runs: drop what module- and session-wide fixtures created, at the end."""
     yield
     databases.drop_created()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _drop_module_databases():  # type: ignore[no-untyped-def]
+    """PostgreSQL runs: drop the databases of a module's fixtures when the module ends."""
+    since = databases.mark()
+    yield
+    databases.drop_created(since)
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases():  # type: ignore[no-untyped-def]
+    """PostgreSQL runs: drop the databases a test created once it is over."""
+    since = databases.mark()
+    yield
+    databases.drop_created(since)
 
 
 @pytest.fixture
@@ -41,7 +57,8 @@ def app(settings: config.Settings, hub: Hub):  # type: ignore[no-untyped-def]
     application = create_app({"database_url": settings.database_url, "secret_key": "test-secret",
                               "instance_path": settings.instance_path})
     application.config["TESTING"] = True
-    return application
+    yield application
+    application.extensions["hub"].engine.dispose()
 
 
 @pytest.fixture

@@ -36,21 +36,28 @@ def database_url(tmp_path: Path, name: str = "hub") -> str:
     return make_url(SERVER).set(database=dbname).render_as_string(hide_password=False)
 
 
-def drop_created() -> None:
-    """Drop every database created since the last call.
+def mark() -> int:
+    """How many databases exist so far: a test drops those created after its mark."""
+    return len(_created)
 
-    The test's engines may still hold pooled connections: they are closed first, so the
-    garbage collector later finds nothing open (an open psycopg connection warns when collected).
+
+def drop_created(since: int = 0) -> None:
+    """Drop the databases created after ``since`` (databases of wider-scoped fixtures,
+    created before a test's mark, stay until their scope ends).
+
+    Connections still open to them are closed first, so the garbage collector later finds
+    nothing open (an open psycopg connection warns when collected).
     """
-    if not _created:
+    if len(_created) <= since:
         return
-    while _opened:
-        conn = _opened.pop()
-        if not conn.closed:
+    doomed = set(_created[since:])
+    del _created[since:]
+    for conn in list(_opened):
+        if not conn.closed and conn.info.dbname in doomed:
             conn.close()
     with _admin() as conn:
-        while _created:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{_created.pop()}" WITH (FORCE)')
+        for name in doomed:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 _engine: sa.Engine | None = None

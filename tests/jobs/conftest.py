@@ -5,7 +5,7 @@ sends to its own queue name and forgets its results; nothing is flushed.
 
 One worker per module (``hub worker``, prefork, 2 processes) serves one hub database
 (``tests.databases``: SQLite, or PostgreSQL with ``HUB_TEST_DATABASE_URL``); the
-databases are dropped when the module ends, not after each test.
+databases are dropped when the module ends (tests/conftest.py), not after each test.
 """
 from __future__ import annotations
 
@@ -27,13 +27,6 @@ from tests.services import wait_for
 from tests.sync.conftest import FAST
 
 HUB = str(Path(sys.executable).parent / "hub")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _drop_test_databases() -> Iterator[None]:
-    """Overrides the suite's per-test drop: the worker keeps one database for the module."""
-    yield
-    databases.drop_created()
 
 
 def job_env(settings: config.Settings) -> dict[str, str]:
