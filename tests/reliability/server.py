@@ -67,10 +67,10 @@ class HubServer:
         while True:  # readiness: the first HTTP answer (polling, bounded)
             if self.proc.poll() is not None:
                 raise RuntimeError(f"hub serve exited with {self.proc.returncode}: {self.tail()}")
-            try:
-                requests.get(self.base + "/", timeout=1)
+            try:  # once bound, the request waits in the backlog until a worker has booted
+                requests.get(self.base + "/", timeout=max(1.0, deadline - time.monotonic()))
                 return self.base
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 if time.monotonic() > deadline:
                     self.stop()
                     raise RuntimeError(f"hub serve did not answer within {START_TIMEOUT} s: {self.tail()}")
