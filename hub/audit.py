@@ -72,43 +72,98 @@ def verify(session: so.Session) -> list[str]:
     """Check the whole chain; returns the problems found (empty when intact).
 
     Detects edited rows (hash mismatch), deleted or reordered rows (sequence or link
-    breaks), and a truncated tail (last hash differs from the head's).
+    breaks), a truncated tail (last hash differs from the head's), and revisions that
+    differ from those the log names (one line per damaged entry or revision).
     """
     problems: list[str] = []
-    prev, expected_seq, listed = GENESIS, 1, 0
-    rows = session.execute(sa.select(AuditEntry).order_by(AuditEntry.seq)
-                           .execution_options(yield_per=2000)).scalars()
-    for row in rows:
+    prev, expected_seq = GENESIS, 1
+    named = _Revisions()
+    for row in _entries(session):
+        found = []
         if row.seq != expected_seq:
-            problems.append(f"entry {row.seq}: expected entry {expected_seq} (missing or reordered entries)")
+            found.append(f"expected entry {expected_seq} here (missing or reordered entries)")
         if row.prev_hash != prev:
-            problems.append(f"entry {row.seq}: does not link to the entry before it")
+            found.append("does not link to the entry before it")
         if entry_hash(row.prev_hash, row.seq, row.at, row.actor, row.action, row.target, row.detail) != row.hash:
-            problems.append(f"entry {row.seq}: content does not match its hash (edited)")
-        if row.action == "records.write":
-            listed += len(row.detail.get("revisions", ()))
+            found.append("content does not match its hash (edited)")
+        if found:  # one line per damaged entry
+            problems.append(f"entry {row.seq}: " + "; ".join(found))
+        for uid, version, digest, *_ in _named_revisions(row):
+            named.add(uid, version, digest)
         prev, expected_seq = row.hash, row.seq + 1
         session.expunge(row)
     head = session.get(WriteHead, 1)
     if head is not None and (head.audit_hash != prev or head.audit_seq != expected_seq - 1):
         problems.append(f"the log ends at entry {expected_seq - 1} but {head.audit_seq} were written "
                         "(entries removed from the end)")
-    return problems + _verify_revisions(session, listed)
+    return problems + _verify_revisions(session, named)
 
 
-def _verify_revisions(session: so.Session, listed: int) -> list[str]:
-    """Every revision's document still hashes to its recorded hash, and the audit log
-    names exactly as many revisions as the table holds (none added or removed by hand)."""
+def _entries(session: so.Session) -> Any:
+    return session.execute(sa.select(AuditEntry).order_by(AuditEntry.seq)
+                           .execution_options(yield_per=2000)).scalars()
+
+
+def _named_revisions(entry: AuditEntry) -> list[list[Any]]:
+    """``[uid, version, content_hash, status, review]`` of each revision a write entry names."""
+    return entry.detail.get("revisions", []) if entry.action == "records.write" else []
+
+
+class _Revisions:
+    """A multiset of (uid, version, content hash) in constant memory: a count and the sum
+    of their SHA-256 digests modulo 2**256 (order-independent, so the log's write order
+    and the table's order compare without sorting or holding either in memory)."""
+
+    def __init__(self) -> None:
+        self.count, self.total = 0, 0
+
+    def add(self, uid: str, version: int, digest: str) -> None:
+        key = hashlib.sha256(f"{uid}\0{version}\0{digest}".encode()).digest()
+        self.count += 1
+        self.total = (self.total + int.from_bytes(key, "big")) % (1 << 256)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Revisions) and (self.count, self.total) == (other.count, other.total)
+
+
+def _verify_revisions(session: so.Session, named: _Revisions) -> list[str]:
+    """Every revision's document still hashes to its content hash, and the stored
+    revisions are exactly those the audit log names, with the hashes it recorded (none
+    added, removed or rewritten together with its hash by hand)."""
     problems: list[str] = []
-    count = 0
+    stored = _Revisions()
     rows = session.execute(sa.select(Revision.uid, Revision.version, Revision.document,
                                      Revision.deleted, Revision.content_hash)
                            .execution_options(yield_per=2000))
     for uid, version, document, deleted, digest in rows:
-        count += 1
+        stored.add(uid, version, digest)
         body = {**document, "deleted": True} if deleted else document
         if hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest() != digest:
             problems.append(f"revision {uid} v{version}: document does not match its hash (edited)")
-    if count != listed:
-        problems.append(f"the audit log names {listed} revisions but {count} are stored")
+    if stored.count != named.count:
+        problems.append(f"the audit log names {named.count} revisions but {stored.count} are stored")
+    if stored != named:
+        problems += _revision_differences(session)
+    return problems
+
+
+def _revision_differences(session: so.Session) -> list[str]:
+    """Only when the multisets differ: which revisions (memory in proportion to the log)."""
+    recorded: dict[tuple[str, int], tuple[str, int]] = {}
+    for entry in _entries(session):
+        for uid, version, digest, *_ in _named_revisions(entry):
+            recorded[(uid, version)] = (digest, entry.seq)
+        session.expunge(entry)
+    problems: list[str] = []
+    for uid, version, digest in session.execute(
+            sa.select(Revision.uid, Revision.version, Revision.content_hash).order_by(Revision.id)):
+        logged = recorded.pop((uid, version), None)
+        if logged is None:
+            problems.append(f"revision {uid} v{version}: not named by any audit entry "
+                            "(added by hand, or its entry removed)")
+        elif logged[0] != digest:
+            problems.append(f"revision {uid} v{version}: its hash is not the one audit entry {logged[1]} "
+                            "recorded (edited)")
+    problems += [f"revision {uid} v{version}: named by audit entry {seq} but not stored (deleted)"
+                 for (uid, version), (_, seq) in recorded.items()]
     return problems

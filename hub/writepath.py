@@ -41,6 +41,8 @@ class Outcome:
     review: str | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
+    #: The content hash of the revision this outcome names (its ETag); not in the body.
+    content_hash: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"index": self.index, "uid": self.uid, "status": self.status,
@@ -138,7 +140,8 @@ class WritePath:
             tomb = {"id": local_id, "country": country}
             digest = schemas.content_hash({**tomb, "deleted": True})
             if digest == rec.latest_hash:
-                return Outcome(0, uid, "unchanged", rec.latest_version, rec.review_state)
+                return Outcome(0, uid, "unchanged", rec.latest_version, rec.review_state,
+                               content_hash=digest)
             job.existing = {uid: rec}
             out = job.new_revision(0, uid, tomb, digest, None, [], deleted=True)
             job.finish()
@@ -254,7 +257,8 @@ class _Batch:
                 raise Conflict(it.uid)
             if it.result is None:  # validation skipped: the same input as last received
                 if rec is not None and rec.input_hash == it.ihash:
-                    it.outcome = Outcome(it.index, it.uid, "unchanged", rec.latest_version, rec.review_state)
+                    it.outcome = Outcome(it.index, it.uid, "unchanged", rec.latest_version, rec.review_state,
+                                         content_hash=rec.latest_hash)
                     continue
                 it.validate(self.kind, self.today)  # another writer changed it meanwhile
         valid = [it for it in prepared if it.outcome is None]
@@ -272,7 +276,8 @@ class _Batch:
             if rec is not None and digest == rec.latest_hash:
                 if it.ihash and it.ihash != rec.input_hash:
                     self.input_hash_updates.append({"uid": it.uid, "input_hash": it.ihash})
-                it.outcome = Outcome(it.index, it.uid, "unchanged", rec.latest_version, rec.review_state)
+                it.outcome = Outcome(it.index, it.uid, "unchanged", rec.latest_version, rec.review_state,
+                                     content_hash=digest)
             else:
                 it.outcome = self.new_revision(it.index, it.uid, it.document, digest, it.ihash,
                                                warnings, Encoded(it.canon.decode()))
@@ -328,7 +333,7 @@ class _Batch:
         self.written.append([uid, version, digest, status, state])
         if auto:
             self.publish(uid, version, doc, digest, deleted, warnings)
-        return Outcome(i, uid, status, version, state, warnings=warnings)
+        return Outcome(i, uid, status, version, state, warnings=warnings, content_hash=digest)
 
     def publish(self, uid: str, version: int, doc: dict[str, Any], digest: str, deleted: bool,
                 warnings: list[dict[str, str]]) -> None:

@@ -153,9 +153,9 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
         return problem(422, "Unprocessable Content", "The record is not valid.", errors=result.errors)
     if result.status == "forbidden":
         return problem(403, "Forbidden", result.errors[0]["message"], errors=result.errors)
-    with services().sessions() as session:
-        latest = reads.get_record(session, kind, country, local_id)
-    headers = {"ETag": etag(latest.latest_hash)} if latest else {}
+    # The ETag of the revision this request wrote (or found unchanged), from its own
+    # transaction: read afterwards it could name a later writer's revision.
+    headers = {"ETag": etag(result.content_hash)} if result.content_hash else {}
     return json_response(result.as_dict(), 201 if result.status == "created" else 200, headers)
 
 

@@ -209,5 +209,5 @@ def test_audit_names_every_revision_and_detects_edited_revisions(hub):
     with transaction(hub.sessions) as s:
         s.execute(sa.delete(Revision).where(Revision.uid == "VN/products/p2"))
     with hub.sessions() as s:
-        assert audit.verify(s) == ["the audit log names 2 revisions but 1 are stored"]
-
+        assert audit.verify(s) == ["the audit log names 2 revisions but 1 are stored",
+                                   "revision VN/products/p2 v1: named by audit entry 1 but not stored (deleted)"]
