@@ -56,14 +56,26 @@ def demo(ctx: click.Context) -> None:
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
-@cli.command(help="Serve the hub with gunicorn.")
+@cli.command(help="Serve the hub with gunicorn (settings: docs/operations.md).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
-    from .serve import serve as run
-    click.echo(f"OVOP Exchange Hub on http://{host}:{port}/  (Ctrl-C stops)")
-    run(host, port, workers)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+@click.option("--timeout", default=120, show_default=True, type=click.IntRange(1),
+              help="Seconds a silent worker lives before it is killed and replaced.")
+@click.option("--graceful-timeout", default=30, show_default=True, type=click.IntRange(1),
+              help="Seconds requests in flight get to finish on SIGTERM.")
+@click.option("--keepalive", default=5, show_default=True, type=click.IntRange(0), help="Keep-alive seconds.")
+@click.option("--max-requests", default=0, show_default=True, type=click.IntRange(0),
+              help="Recycle a worker after this many requests (0: never).")
+@click.option("--max-requests-jitter", default=0, show_default=True, type=click.IntRange(0),
+              help="Random extra requests before recycling, so workers do not restart together.")
+@click.option("--forwarded-allow-ips", default="127.0.0.1,::1", show_default=True,
+              help="Proxies trusted for X-Forwarded-Proto (comma-separated, or '*').")
+def serve(**options: Any) -> None:
+    from .serve import ServerOptions, serve as run
+    click.echo(f"OVOP Exchange Hub on http://{options['host']}:{options['port']}/  (Ctrl-C stops)")
+    run(ServerOptions(**options))
 
 
 @cli.command("import", help="Import a JSON or NDJSON file of KIND through the write path.")

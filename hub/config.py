@@ -4,6 +4,7 @@ Every setting is documented in ``config/hub.example.toml``.
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import tomllib
@@ -46,6 +47,11 @@ class Settings:
     webhook_timeout: int = 10
     webhook_batch: int = 100
     scheduler_tick: int = 15
+    log_format: str = "text"
+    log_level: str = "INFO"
+    metrics_token: str = ""
+    readiness_timeout: int = 3
+    pg_bin_dir: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -95,6 +101,10 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
         settings = replace(settings, data_dir=env.get("HUB_DATA_DIR", str(Path("..") / "shared" / "data")))
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
+    if settings.log_format not in ("text", "json"):
+        raise ConfigError("log_format must be 'text' or 'json'")
+    if not isinstance(logging.getLevelName(settings.log_level.upper()), int):
+        raise ConfigError("log_level must be DEBUG, INFO, WARNING or ERROR")
     return settings
 
 
