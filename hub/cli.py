@@ -180,6 +180,9 @@ from .sync import cli as sync_cli  # noqa: E402  (sync, scheduler, subscriptions
 cli.add_command(sync_cli.sync)
 cli.add_command(sync_cli.scheduler)
 cli.add_command(sync_cli.subscriptions)
+from . import backup_cli  # noqa: E402  (backup, restore)
+cli.add_command(backup_cli.backup_cmd)
+cli.add_command(backup_cli.restore_cmd)
 
 
 def main(argv: list[str] | None = None) -> Any:
