@@ -95,13 +95,17 @@ def _refuse(*_a, **_kw):  # type: ignore[no-untyped-def]
 
 def test_scrape_access(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]
     base = {"database_url": settings.database_url, "secret_key": "t", "instance_path": str(tmp_path)}
-    open_app = create_app(base).test_client()
-    assert open_app.get("/metrics").status_code == 200  # loopback, no token set
-    far = open_app.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"})
-    assert far.status_code == 403 and far.mimetype == "application/problem+json"
-    locked = create_app({**base, "metrics_token": "s3cret-scrape"}).test_client()
-    assert locked.get("/metrics").status_code == 401
-    assert locked.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
-    ok = locked.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"},
-                    environ_base={"REMOTE_ADDR": "203.0.113.9"})
-    assert ok.status_code == 200
+    apps = [create_app(base), create_app({**base, "metrics_token": "s3cret-scrape"})]
+    try:
+        open_app, locked = (a.test_client() for a in apps)
+        assert open_app.get("/metrics").status_code == 200  # loopback, no token set
+        far = open_app.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+        assert far.status_code == 403 and far.mimetype == "application/problem+json"
+        assert locked.get("/metrics").status_code == 401
+        assert locked.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        ok = locked.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"},
+                        environ_base={"REMOTE_ADDR": "203.0.113.9"})
+        assert ok.status_code == 200
+    finally:
+        for a in apps:
+            a.extensions["hub"].engine.dispose()
