@@ -18,7 +18,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["hub"] = hub
 
     from . import logs
-    logs.configure(settings.log_format, settings.log_level)
+    logs.install_context()  # handlers and format: hub serve / hub scheduler (docs/operations.md)
     from .web import errors, health, home, metrics, requestid
     requestid.init_app(app)  # first: the request id is in the log context for what follows
     metrics.init_app(app)

@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from typing import Any, Iterator, TextIO
 
 FORMATS = ("text", "json")
+QUIET = "alembic.runtime.migration"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(context)s %(message)s"
 JSON_FIELDS = ("asctime", "levelname", "name", "message")
 
@@ -66,9 +67,11 @@ def json_formatter() -> logging.Formatter:
                          reserved_attrs=[*_RESERVED, "hub_context", "context"])
 
 
-def configure(log_format: str = "text", level: str = "INFO", stream: TextIO | None = None) -> None:
-    """Install the hub's handler on the root logger (replacing the one installed before:
-    safe to call once per app); gunicorn's own loggers propagate to it."""
+def configure(log_format: str = "text", level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
+    """Install the hub's handler on the root logger, replacing one installed before
+    (``hub scheduler``; ``hub serve`` does it through :func:`gunicorn_config`). The app
+    itself only adds the context (:func:`install_context`): whoever runs it owns the
+    handlers."""
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         raise ValueError(f"log_level {level!r} is not a logging level (DEBUG, INFO, WARNING, ERROR)")
@@ -79,15 +82,16 @@ def configure(log_format: str = "text", level: str = "INFO", stream: TextIO | No
     root.addHandler(handler)
     root.setLevel(numeric)
     # /readyz reads the schema version on every probe; Alembic would say so each time
-    logging.getLogger("alembic.runtime.migration").setLevel(max(numeric, logging.WARNING))
+    logging.getLogger(QUIET).setLevel(max(numeric, logging.WARNING))
+    return handler
 
 
 def make_handler(log_format: str = "text", stream: TextIO | None = None) -> logging.Handler:
     """The hub's handler (also named in gunicorn's logging configuration: :func:`gunicorn_config`)."""
     if log_format not in FORMATS:
         raise ValueError(f"log_format must be one of {', '.join(FORMATS)}, not {log_format!r}")
-    _install_factory()
-    handler = logging.StreamHandler(stream) if stream is not None else _Stderr()
+    install_context()
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(json_formatter() if log_format == "json" else TextFormatter())
     handler._hub = True  # type: ignore[attr-defined]
     return handler
@@ -100,26 +104,13 @@ def gunicorn_config(log_format: str, level: str) -> dict[str, Any]:
             "root": {"level": level.upper(), "handlers": ["hub"]},
             "handlers": {"hub": {"()": "hub.logs.make_handler", "log_format": log_format}},
             "loggers": {"gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-                        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True}}}
+                        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+                        QUIET: {"level": "WARNING"}}}
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever ``sys.stderr`` is at the time (test runners swap it)."""
-
-    def __init__(self) -> None:
-        logging.Handler.__init__(self)
-
-    @property
-    def stream(self) -> TextIO:  # type: ignore[override]
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _value: TextIO) -> None:
-        pass
-
-
-def _install_factory() -> None:
-    """Wrap the record factory once: each record gets the context as attributes."""
+def install_context() -> None:
+    """Wrap the log-record factory (once per process): each record gets the context's
+    fields as attributes, whichever handler formats it."""
     previous = logging.getLogRecordFactory()
     if getattr(previous, "_hub_context", False):
         return

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 import threading
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -89,7 +90,6 @@ def use_directory(path: str | Path) -> Path:
         if match is None or not _alive(int(match.group(1))):
             file.unlink(missing_ok=True)
     os.environ[ENV] = str(folder)
-    import sys
     if "prometheus_client.values" in sys.modules and not _metrics:  # imported early by a library
         from prometheus_client import values
         values.ValueClass = values.get_value_class()

@@ -9,6 +9,7 @@ recycled, bounding slow leaks), ``forwarded_allow_ips`` (proxies trusted for
 """
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,6 @@ def gunicorn_options(opts: ServerOptions, settings: config.Settings) -> dict[str
 def serve(opts: ServerOptions) -> None:
     """Run until interrupted; each worker builds its own app (no shared state but the DB
     and the metrics folder, ``PROMETHEUS_MULTIPROC_DIR``, default ``<instance>/metrics``)."""
-    import os
     settings = config.load()
     metrics.use_directory(os.environ.get(metrics.ENV) or Path(settings.instance_path) / "metrics")
     _Gunicorn(gunicorn_options(opts, settings)).run()

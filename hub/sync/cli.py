@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .. import config
+from .. import config, logs
 from ..db import transaction
 from ..models import utcnow
 from ..services import Hub
@@ -179,8 +179,7 @@ def quarantine(ctx: click.Context, name: str | None, show_all: bool, limit: int,
 @click.pass_context
 def scheduler(ctx: click.Context, once: bool, tick: int | None) -> None:
     hub = _hub(ctx)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(hub.settings.log_format, hub.settings.log_level)  # text or JSON lines (docs/operations.md)
     stop = threading.Event()
     job = Scheduler(hub, stop=stop)
     if once:

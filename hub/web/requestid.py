@@ -19,6 +19,8 @@ from .. import logs
 HEADER = "X-Request-Id"
 SANE = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")
 log = logging.getLogger("hub.request")
+#: probed every few seconds: their request lines only at DEBUG, unless they fail
+PROBES = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 def request_id() -> str | None:
@@ -44,9 +46,10 @@ def init_app(app: Flask) -> None:
         if rid:
             resp.headers[HEADER] = rid
         started = g.get("request_started")
-        if started is not None and log.isEnabledFor(logging.INFO):
-            log.info("%s %s %s %.1f ms", request.method, request.path, resp.status_code,
-                     (time.perf_counter() - started) * 1000)
+        level = logging.DEBUG if request.path in PROBES and resp.status_code < 400 else logging.INFO
+        if started is not None and log.isEnabledFor(level):
+            log.log(level, "%s %s %s %.1f ms", request.method, request.path, resp.status_code,
+                    (time.perf_counter() - started) * 1000)
         return resp
 
     @app.teardown_request

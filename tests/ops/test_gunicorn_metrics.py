@@ -63,10 +63,11 @@ def test_a_scrape_sums_every_worker(server) -> None:  # type: ignore[no-untyped-
     files = list((root / "metrics").glob("*.db"))
     pids = {f.name.rsplit("_", 1)[1] for f in files}
     assert "999999.db" not in pids, "files of dead processes are removed at start"
+    assert requests.get(base + "/", headers={"X-Request-Id": "landing-1"}, timeout=10).status_code == 200
     scrapes = [healthz_count(requests.get(base + "/metrics", headers={"Connection": "close"}, timeout=10).text)
                for _ in range(4)]
     assert all(n - before == 40 for n in scrapes), (before, scrapes)
     assert len(pids) == 2, f"expected both workers to have answered: {sorted(pids)}"
     lines = [json.loads(ln) for ln in (root / "server.log").read_text().splitlines() if ln.startswith("{")]
-    assert any(ln.get("logger") == "hub.request" and ln.get("request_id") for ln in lines)
+    assert any(ln.get("logger") == "hub.request" and ln.get("request_id") == "landing-1" for ln in lines)
     assert any(ln.get("logger", "").startswith("gunicorn") for ln in lines)

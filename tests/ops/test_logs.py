@@ -40,6 +40,7 @@ def test_the_request_id_follows_a_write_into_the_write_path(app, client, hub, ca
     with transaction(hub.sessions) as s:
         set_policy(s, "test", "VN", "auto")
     headers = partner_headers(hub, client, "VN", ("exchange:read", "exchange:write"))
+    caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="hub.writepath")
     r = client.post("/api/v1/products/batch", headers={**headers, "X-Request-Id": "batch-0001"},
                     json={"records": [product(1), product(2), product(3, name={})]})
@@ -74,13 +75,13 @@ def test_a_sync_run_puts_its_id_and_source_on_every_line(ops_hub, caplog) -> Non
 
 def test_json_lines_parse_and_carry_the_context() -> None:
     out = io.StringIO()
-    logs.configure("json", "INFO", stream=out)
+    handler = logs.configure("json", "INFO", stream=out)
     try:
         with logs.context(request_id="r-1"), logs.context(sync_run=7):
             logging.getLogger("hub.test").info("hello %s", "world")
         logging.getLogger("hub.test").warning("plain")
     finally:
-        logs.configure("text", "INFO")
+        logging.getLogger().removeHandler(handler)
     first, second = (json.loads(line) for line in out.getvalue().splitlines())
     assert first["message"] == "hello world" and first["level"] == "INFO" and first["logger"] == "hub.test"
     assert first["request_id"] == "r-1" and first["sync_run"] == 7 and "time" in first
@@ -89,12 +90,12 @@ def test_json_lines_parse_and_carry_the_context() -> None:
 
 def test_text_lines_show_the_context() -> None:
     out = io.StringIO()
-    logs.configure("text", "INFO", stream=out)
+    handler = logs.configure("text", "INFO", stream=out)
     try:
         with logs.context(request_id="r-2"):
             logging.getLogger("hub.test").info("hello")
     finally:
-        logs.configure("text", "INFO")
+        logging.getLogger().removeHandler(handler)
     assert "INFO hub.test [request_id=r-2] hello" in out.getvalue()
 
 
