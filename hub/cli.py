@@ -75,7 +75,10 @@ def demo(ctx: click.Context) -> None:
 def serve(**options: Any) -> None:
     from .serve import ServerOptions, serve as run
     click.echo(f"OVOP Exchange Hub on http://{options['host']}:{options['port']}/  (Ctrl-C stops)")
-    run(ServerOptions(**options))
+    try:
+        run(ServerOptions(**options))
+    except config.ConfigError as exc:
+        raise Failure(str(exc)) from None
 
 
 @cli.command("import", help="Import a JSON or NDJSON file of KIND through the write path.")

@@ -63,6 +63,11 @@ def _get(name: str) -> Any:
     return metric
 
 
+def prepare() -> None:
+    """Create the process's metrics now (imports prometheus_client, opens its files)."""
+    _get("latency")
+
+
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
     """Record one request; unknown methods are folded into OTHER (bounded cardinality)."""
     _get("latency").labels(route, method if method in METHODS else "OTHER", str(status)).observe(seconds)

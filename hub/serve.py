@@ -61,5 +61,9 @@ def serve(opts: ServerOptions) -> None:
     """Run until interrupted; each worker builds its own app (no shared state but the DB
     and the metrics folder, ``PROMETHEUS_MULTIPROC_DIR``, default ``<instance>/metrics``)."""
     settings = config.load()
-    metrics.use_directory(os.environ.get(metrics.ENV) or Path(settings.instance_path) / "metrics")
+    folder = os.environ.get(metrics.ENV) or Path(settings.instance_path) / "metrics"
+    try:
+        metrics.use_directory(folder)
+    except OSError as exc:
+        raise RuntimeError(f"cannot use the metrics folder {folder}: {exc.strerror or exc}") from None
     _Gunicorn(gunicorn_options(opts, settings)).run()

@@ -47,6 +47,7 @@ def _loopback(addr: str | None) -> bool:
 def init_app(app: Flask) -> None:
     """Time every request (until its response starts) by URL rule, method and status."""
     app.register_blueprint(bp)
+    metrics.prepare()  # in the worker, at boot: not on its first request
 
     @app.before_request
     def start_clock() -> None:
