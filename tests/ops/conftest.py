@@ -45,3 +45,16 @@ def csv_run_source(hub: Hub, good: int, bad: int):  # type: ignore[no-untyped-de
     lines = ["ma,ten"] + [f"{i},Gạo {i}" for i in range(good)] + [f"x{i}," for i in range(bad)]
     (Path(hub.settings.data_dir) / "p.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return add_source(hub, CSV_SOURCE, "ops-files")
+
+
+@pytest.fixture
+def app(settings, hub):  # type: ignore[no-untyped-def]
+    """The shared ``app`` fixture, with its own engine closed at the end (PostgreSQL runs
+    otherwise leave its pooled connections to the garbage collector)."""
+    from hub import create_app
+    application = create_app({"database_url": settings.database_url, "secret_key": "test-secret",
+                              "instance_path": settings.instance_path})
+    application.config["TESTING"] = True
+    engine = application.extensions["hub"].engine
+    yield application
+    engine.dispose()

@@ -80,7 +80,10 @@ def test_webhook_backlog_and_dead_letters(app, client, hub) -> None:  # type: ig
     assert value(samples, "hub_webhook_backlog", subscription=ids[1]) == 0
     dead = webhooks.Deliverer(hub, post=_refuse)
     dead.attempts = 1
-    assert dead.run()["dead"] == 1  # the 4 changes in one delivery, given up at once
+    try:
+        assert dead.run()["dead"] == 1  # the 4 changes in one delivery, given up at once
+    finally:
+        dead.close()
     samples = scrape(client)
     assert value(samples, "hub_webhook_dead_letters", subscription=ids[0]) == 1
     assert value(samples, "hub_webhook_backlog", subscription=ids[0]) == 0
