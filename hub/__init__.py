@@ -17,9 +17,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     hub = Hub(settings)
     app.extensions["hub"] = hub
 
-    from .web import errors, home
+    from . import logs
+    logs.install_context()  # handlers and format: hub serve / hub scheduler (docs/operations.md)
+    from .web import errors, health, home, metrics, requestid
+    requestid.init_app(app)  # first: the request id is in the log context for what follows
+    metrics.init_app(app)
     errors.init_app(app)
     app.register_blueprint(home.bp)
+    app.register_blueprint(health.bp)
     from . import api
     api.init_app(app, settings)
     from . import auth

@@ -13,7 +13,7 @@ import sqlalchemy.exc
 
 import schemas
 
-from . import audit, exports, members
+from . import audit, config, exports, members
 from .actors import Actor
 from .db import transaction
 from .clictx import hub_of as _hub
@@ -47,14 +47,29 @@ def demo(ctx: click.Context) -> None:
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
-@cli.command(help="Serve the hub with gunicorn.")
+@cli.command(help="Serve the hub with gunicorn (settings: docs/operations.md).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
-    from .serve import serve as run
-    click.echo(f"OVOP Exchange Hub on http://{host}:{port}/  (Ctrl-C stops)")
-    run(host, port, workers)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
+@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+@click.option("--timeout", default=120, show_default=True, type=click.IntRange(1),
+              help="Seconds a silent worker lives before it is killed and replaced.")
+@click.option("--graceful-timeout", default=30, show_default=True, type=click.IntRange(1),
+              help="Seconds requests in flight get to finish on SIGTERM.")
+@click.option("--keepalive", default=5, show_default=True, type=click.IntRange(0), help="Keep-alive seconds.")
+@click.option("--max-requests", default=0, show_default=True, type=click.IntRange(0),
+              help="Recycle a worker after this many requests (0: never).")
+@click.option("--max-requests-jitter", default=0, show_default=True, type=click.IntRange(0),
+              help="Random extra requests before recycling, so workers do not restart together.")
+@click.option("--forwarded-allow-ips", default="127.0.0.1,::1", show_default=True,
+              help="Proxies trusted for X-Forwarded-Proto (comma-separated, or '*').")
+def serve(**options: Any) -> None:
+    from .serve import ServerOptions, serve as run
+    click.echo(f"OVOP Exchange Hub on http://{options['host']}:{options['port']}/  (Ctrl-C stops)")
+    try:
+        run(ServerOptions(**options))
+    except config.ConfigError as exc:
+        raise Failure(str(exc)) from None
 
 
 @cli.command("import", help="Import a JSON or NDJSON file of KIND through the write path.")
@@ -162,6 +177,9 @@ cli.add_command(sync_cli.subscriptions)
 from .jobs import cli as jobs_cli  # noqa: E402  (worker, beat: jobs = "celery")
 cli.add_command(jobs_cli.worker)
 cli.add_command(jobs_cli.beat)
+from . import backup_cli  # noqa: E402  (backup, restore)
+cli.add_command(backup_cli.backup_cmd)
+cli.add_command(backup_cli.restore_cmd)
 
 
 def main(argv: list[str] | None = None) -> Any:

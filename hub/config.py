@@ -4,6 +4,7 @@ Every setting is documented in ``config/hub.example.toml``.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 import secrets
@@ -54,6 +55,11 @@ class Settings:
     celery_result_backend: str = ""
     celery_queue: str = "hub"
     celery_visibility_timeout: int = 3600
+    log_format: str = "text"
+    log_level: str = "INFO"
+    metrics_token: str = ""
+    readiness_timeout: int = 3
+    pg_bin_dir: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -104,6 +110,10 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
     _check_jobs(settings)
+    if settings.log_format not in ("text", "json"):
+        raise ConfigError("log_format must be 'text' or 'json'")
+    if not isinstance(logging.getLevelName(settings.log_level.upper()), int):
+        raise ConfigError("log_level must be DEBUG, INFO, WARNING or ERROR")
     return settings
 
 

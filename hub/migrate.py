@@ -57,8 +57,12 @@ def revision(engine: sa.Engine, message: str) -> None:
         command.revision(_config(conn), message=message, autogenerate=True)
 
 
+def heads() -> set[str]:
+    """The latest revision of every branch, as this code ships them."""
+    return set(ScriptDirectory.from_config(_config()).get_heads())
+
+
 def is_current(engine: sa.Engine) -> bool:
     """Whether the database is at the latest migration (for readiness checks)."""
-    heads = set(ScriptDirectory.from_config(_config()).get_heads())
     with engine.connect() as conn:
-        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads()

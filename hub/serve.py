@@ -1,9 +1,36 @@
-"""``hub serve``: the app under gunicorn, the production WSGI server."""
+"""``hub serve``: the app under gunicorn, the production WSGI server.
+
+Settings worth knowing (docs/operations.md): ``workers`` processes (CPU-bound
+validation: about one per core), ``threads`` per worker (I/O waits), ``timeout`` (a
+worker silent this long is killed and replaced), ``graceful_timeout`` (on SIGTERM,
+requests in flight get this long to finish), ``max_requests`` (+ jitter: workers are
+recycled, bounding slow leaks), ``forwarded_allow_ips`` (proxies trusted for
+``X-Forwarded-Proto``).
+"""
 from __future__ import annotations
 
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+
+from . import config, logs, metrics
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 1
+    timeout: int = 120
+    graceful_timeout: int = 30
+    keepalive: int = 5
+    max_requests: int = 0
+    max_requests_jitter: int = 0
+    forwarded_allow_ips: str = "127.0.0.1,::1"
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -20,7 +47,23 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
-def serve(host: str, port: int, workers: int) -> None:
-    """Run until interrupted; each worker builds its own app (no shared state but the DB)."""
-    _Gunicorn({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-",
-               "timeout": 120, "graceful_timeout": 30}).run()
+def gunicorn_options(opts: ServerOptions, settings: config.Settings) -> dict[str, Any]:
+    """gunicorn's settings for these options (its access log is replaced by the hub's
+    request line, which carries the request id)."""
+    values = asdict(opts)
+    host, port = values.pop("host"), values.pop("port")
+    bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    return {"bind": bind, **values, "accesslog": None,
+            "logconfig_dict": logs.gunicorn_config(settings.log_format, settings.log_level)}
+
+
+def serve(opts: ServerOptions) -> None:
+    """Run until interrupted; each worker builds its own app (no shared state but the DB
+    and the metrics folder, ``PROMETHEUS_MULTIPROC_DIR``, default ``<instance>/metrics``)."""
+    settings = config.load()
+    folder = os.environ.get(metrics.ENV) or Path(settings.instance_path) / "metrics"
+    try:
+        metrics.use_directory(folder)
+    except OSError as exc:
+        raise RuntimeError(f"cannot use the metrics folder {folder}: {exc.strerror or exc}") from None
+    _Gunicorn(gunicorn_options(opts, settings)).run()

@@ -7,6 +7,7 @@ audit -> one commit per batch.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,7 +21,7 @@ import schemas
 from schemas.base import HUB_FIELDS
 from schemas.fields import ID_RE
 
-from . import audit
+from . import audit, metrics
 from .actors import Actor
 from .db import Encoded, insert_many
 from .models import Change, Member, Record, Revision, utcnow
@@ -28,6 +29,7 @@ from .projection import EMPTY, project_shown
 from .representation import rfc3339, shown
 
 STATUSES = ("created", "updated", "unchanged", "deleted", "invalid", "forbidden")
+log = logging.getLogger("hub.writepath")
 
 
 @dataclass
@@ -120,11 +122,18 @@ class WritePath:
             job.finish()
             if after is not None:
                 after(session, outcome)
+        _committed(actor, kind, source, outcome.results)
         return outcome
 
     def delete(self, actor: Actor, kind: str, country: str, local_id: str, *, source: str,
                if_match: str | None = None) -> Outcome:
         """Write a tombstone revision; ``unchanged`` when already deleted."""
+        out = self._delete(actor, kind, country, local_id, source, if_match)
+        _committed(actor, kind, source, [out])
+        return out
+
+    def _delete(self, actor: Actor, kind: str, country: str, local_id: str, source: str,
+                if_match: str | None) -> Outcome:
         uid = uid_of(kind, country, local_id)
         if not actor.may_write(country):
             return Outcome(0, uid, "forbidden", errors=[_finding("country", "forbidden",
@@ -146,6 +155,21 @@ class WritePath:
             out = job.new_revision(0, uid, tomb, digest, None, [], deleted=True)
             job.finish()
             return out
+
+
+def _committed(actor: Actor, kind: str, source: str, results: list[Outcome]) -> None:
+    """Count and log a committed batch: one line per batch (the uids only at DEBUG), so the
+    line carries the request id or sync run of the caller (:mod:`hub.logs`)."""
+    counts = Counter(r.status for r in results)
+    metrics.count_written(counts, source)
+    if log.isEnabledFor(logging.INFO):
+        log.info("%s %s by %s: %s", source, kind, actor.id,
+                 ", ".join(f"{s} {counts[s]}" for s in STATUSES if counts[s]) or "empty batch")
+    if log.isEnabledFor(logging.DEBUG):
+        for status in STATUSES:
+            uids = [r.uid or f"#{r.index}" for r in results if r.status == status]
+            if uids:
+                log.debug("%s %s %s: %s", source, kind, status, " ".join(uids))
 
 
 @dataclass

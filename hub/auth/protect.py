@@ -30,12 +30,14 @@ from .models import SCOPES, AccessToken
 REALM = "ovop-hub"
 
 #: Endpoints anyone may call without a token: the landing page, the OAuth metadata,
-#: the API description. The single allowlist: the authorization matrix test
+#: the API description, the health probes and the metrics (which check their own
+#: access: hub/web/metrics.py). The single allowlist: the authorization matrix test
 #: (tests/auth/test_matrix.py) requires every other endpoint to refuse a request
 #: without a valid token.
 PUBLIC_ENDPOINTS = frozenset({
     "static", "home.index", "oauth.metadata",
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "swagger_assets",
+    "health.healthz", "health.readyz", "metrics.scrape",
 })
 #: OAuth endpoints protected by client authentication instead of a bearer token.
 CLIENT_AUTH_ENDPOINTS = frozenset({"oauth.token", "oauth.revoke", "oauth.introspect"})

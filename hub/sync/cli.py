@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from .. import logs
 from ..db import transaction
 from ..models import utcnow
 from ..services import Hub
@@ -185,8 +186,7 @@ def scheduler(ctx: click.Context, once: bool, tick: int | None) -> None:
     if hub.settings.jobs == "celery":
         raise click.ClickException('jobs = "celery": Celery beat schedules sync runs and webhook deliveries '
                                    "(hub beat, with hub worker); hub scheduler is for jobs = \"embedded\"")
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logs.configure(hub.settings.log_format, hub.settings.log_level)  # text or JSON lines (docs/operations.md)
     stop = threading.Event()
     job = Scheduler(hub, stop=stop)
     if once:

@@ -31,7 +31,7 @@ import sqlalchemy.orm as so
 
 import schemas
 
-from .. import review
+from .. import logs, review
 from ..db import transaction
 from ..models import Record, Revision, utcnow
 from ..services import Hub
@@ -127,10 +127,13 @@ class Runner:
         self.lock = locks.acquire(factory, f"source:{self.source.name}", self.hub.settings.sync_lock_ttl)
         started = time.monotonic()
         fetcher = None
+        context = None
         try:
             if self.precheck is not None and not self.precheck():
                 return None
             self.run_id = self._start()
+            context = logs.bind(sync_run=self.run_id, sync_source=self.source.name)  # on every line of the run
+            log.info("sync run started (%s%s)", self.trigger, ", dry run" if self.dry_run else "")
             status, error = "succeeded", None
             try:
                 fetcher = fetcher_for(self.source, self.hub, self.policy, self.batch,
@@ -146,6 +149,9 @@ class Runner:
                           exc_info=log.isEnabledFor(logging.DEBUG))
                 status, error = "failed", f"{type(exc).__name__}: {_one_line(exc)}"
             self._finish(status, error, fetcher)
+            log.log(logging.INFO if status == "succeeded" else logging.WARNING, "sync run %s: %s%s", status,
+                    ", ".join(f"{k} {v}" for k, v in self._counts().items() if v) or "nothing fetched",
+                    f"; error: {error}" if error else "")
             return RunResult(self.run_id, self.source.name, status, self._counts(),
                              time.monotonic() - started, error, self.dry_run, self.report)
         finally:
@@ -156,6 +162,8 @@ class Runner:
                 locks.release(factory, self.lock)
             except Exception:  # noqa: BLE001 - the lock expires anyway
                 log.warning("could not release %s", self.lock.name)
+            if context is not None:
+                logs.unbind(context)
 
     def _run(self, fetcher: Any) -> None:
         state = self._checkpoint()
@@ -170,6 +178,7 @@ class Runner:
         self.generation = fetcher.state.get("generation")
         for page in fetcher.pages():
             self._page(page)
+            log.info("page %s: %s items", page.label, len(page.items))
             self.progress.update(self._counts(), page.progress, page.label)
             if self.stop is not None and self.stop.is_set():
                 raise Stopped("stopped on request; the next run resumes at the last checkpoint")
@@ -351,7 +360,11 @@ class Runner:
                 **{k: getattr(SyncRun, k) + v for k, v in delta.items() if k in COUNTS}))
 
     def _quarantine(self, item: Item, status: str, errors: Iterable[dict[str, str]]) -> dict[str, Any]:
+        errors = list(errors)
         uid = item.uid if item.uid and len(item.uid) <= UID_MAX else None
+        first = errors[0] if errors else {}
+        log.info("quarantined %s (%s): %s %s: %s", item.locator[:200], uid or "no uid", status,
+                 first.get("path", "$"), first.get("code", "?"))
         return {"source": self.source.name, "run_id": self.run_id, "locator": item.locator[:200],
                 "uid": uid, "status": status, "payload": item.raw if item.raw is not None else {},
                 "errors": list(errors), "resolved_at": None, "resolution": None}

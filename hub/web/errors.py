@@ -8,6 +8,8 @@ import sqlalchemy.exc
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
+from .. import logs
+
 PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)
 
@@ -17,6 +19,9 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
     if detail:
         body["detail"] = detail
     body.update(extra)
+    rid = logs.current().get("request_id")
+    if rid:  # an extension member (RFC 9457 section 3.2): a partner can quote it
+        body.setdefault("request_id", rid)
     return Response(json.dumps(body), status=status, mimetype=PROBLEM)
 
 
