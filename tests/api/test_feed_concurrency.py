@@ -45,11 +45,14 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     proc = subprocess.Popen([*HUB, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    deadline = time.monotonic() + 60  # a loaded CI machine starts gunicorn slowly
+    while True:
         try:
-            requests.get(base + "/", timeout=1)
-            break
-        except requests.ConnectionError:
+            if requests.get(base + "/healthz", timeout=5).ok:
+                break
+        except requests.RequestException:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("the server did not start: " + (tmp_path / "server.log").read_text()) from None
             time.sleep(0.1)
     creds = {}
     for cc in ("VN", "TH"):
