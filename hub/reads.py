@@ -60,7 +60,11 @@ def list_query(kind: str, f: Filters, limit: int, cursor: str | None) -> sa.Sele
     query = _apply(sa.select(Record).where(_published(kind)), f)
     if cursor:
         last = cursors.decode(cursor, str)
-        query = query.where(sa.tuple_(Record.country, Record.uid) > sa.tuple_(last[:2], last))
+        # uid begins with the country, so both conditions mean "after the last uid"; each
+        # is the form the engines turn into an index range (with the country fixed, the
+        # row value would be a filter, and a deep page would read every row before it).
+        query = query.where(Record.uid > last if f.country else
+                            sa.tuple_(Record.country, Record.uid) > sa.tuple_(last[:2], last))
     # uid begins with the country, so (country, uid) is uid order, and it is the order of
     # the (kind, country, uid) index: pages are index range scans, deep pages included.
     return query.order_by(Record.country, Record.uid).limit(limit + 1)
