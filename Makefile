@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgresql install install-dev bench clean translations
+.PHONY: run test test-postgresql install install-dev bench bench-scale clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test-postgresql: install-dev
 bench: install-dev
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/api.py
+
+# A million products on SQLite (minutes); PostgreSQL: SCALE_ARGS="--database-url URL"
+# (see bench/README.md, "Scale").
+bench-scale: install-dev
+	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 # Console translations: extract the strings, merge them into each .po, compile the .mo
 # (both are committed; tests/console/test_i18n.py checks that they agree).
