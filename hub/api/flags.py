@@ -111,7 +111,7 @@ def listing(args: dict[str, Any]) -> Response:
     return json_response({"items": items, "next_cursor": nxt})
 
 
-@blp.route("/flags/<int:flag_id>/resolve", methods=["POST"])
+@blp.route("/flags/<int(max=2147483647):flag_id>/resolve", methods=["POST"])
 @protected(blp, "review", errors=(400, 404, 409, 422))
 @blp.arguments(ResolveBody)
 @blp.response(200, FlagOut)

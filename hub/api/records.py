@@ -189,7 +189,7 @@ def versions(kind: str, country: str, local_id: str) -> Response:
     return json_response(items)
 
 
-@blp.route(f"{ONE}/versions/<int:version>", methods=["GET"])
+@blp.route(f"{ONE}/versions/<int(max=2147483647):version>", methods=["GET"])
 @protected(blp, "exchange:read", errors=(404,))
 @blp.response(200, Record)
 def version(kind: str, country: str, local_id: str, version: int) -> Response:

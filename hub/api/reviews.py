@@ -112,7 +112,7 @@ def listing(args: dict[str, Any]) -> Response:
     return json_response({"items": items, "next_cursor": cursors.encode(nxt) if nxt else None})
 
 
-@blp.route(f"/reviews/<country>/{KIND}/<local_id>/<int:version>", methods=["POST"])
+@blp.route(f"/reviews/<country>/{KIND}/<local_id>/<int(max=2147483647):version>", methods=["POST"])
 @protected(blp, "review", country_param="country", errors=(400, 404, 409, 422))
 @blp.arguments(DecisionBody)
 @blp.response(200, DecisionResult)

@@ -24,7 +24,7 @@ def flags() -> str:
                            here=request.full_path.rstrip("?"))
 
 
-@bp.post("/flags/<int:flag_id>/resolve")
+@bp.post("/flags/<int(max=2147483647):flag_id>/resolve")
 @requires("review")
 def resolve_flag(flag_id: int) -> Response:
     try:

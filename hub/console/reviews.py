@@ -88,7 +88,7 @@ def _load(country: str, kind: str, local_id: str, version: int) -> tuple[Any, An
 KIND_RULE = "<any(" + ",".join(schemas.KINDS) + "):kind>"
 
 
-@bp.get(f"/reviews/<country>/{KIND_RULE}/<local_id>/<int:version>")
+@bp.get(f"/reviews/<country>/{KIND_RULE}/<local_id>/<int(max=2147483647):version>")
 @requires("review")
 def revision(country: str, kind: str, local_id: str, version: int) -> str:
     rev, rec, current = _load(country, kind, local_id, version)
@@ -101,7 +101,7 @@ def revision(country: str, kind: str, local_id: str, version: int) -> str:
                            back=safe_next(request.args.get("back")))
 
 
-@bp.post(f"/reviews/<country>/{KIND_RULE}/<local_id>/<int:version>/decide")
+@bp.post(f"/reviews/<country>/{KIND_RULE}/<local_id>/<int(max=2147483647):version>/decide")
 @requires("review")
 def decide(country: str, kind: str, local_id: str, version: int) -> Response:
     uid = f"{country}/{kind}/{local_id}"

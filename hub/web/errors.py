@@ -43,6 +43,14 @@ def init_app(app: Flask) -> None:
         resp.headers["Retry-After"] = "5"
         return resp
 
+    @app.errorhandler(sqlalchemy.exc.DataError)
+    def unstorable_value(exc: sqlalchemy.exc.DataError) -> Response:
+        """A value the database refuses (out of its integer range, a character it cannot
+        store): the request's fault, so 400; logged in full, since a check that should
+        have caught it earlier is missing."""
+        log.exception("database refused a value")
+        return problem(400, "Bad Request", "A value in the request is outside what the hub can store.")
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Response:
         log.exception("unhandled error")

@@ -140,3 +140,16 @@ def test_an_unexpected_error_is_a_problem_without_a_trace(app, client, vn_reader
     monkeypatch.setattr(reads, "stats", broken)
     r = client.get("/api/v1/stats", headers=vn_reader)
     assert r.status_code == 500 and r.mimetype == PROBLEM and "fire" not in r.get_data(as_text=True)
+
+
+def test_a_value_the_database_refuses_is_400_not_500(app, client, vn_reader, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy.exc
+
+    from hub import reads
+
+    def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise sqlalchemy.exc.DataError("SELECT ...", {}, Exception("integer out of range"))
+
+    monkeypatch.setattr(reads, "stats", refused)
+    r = client.get("/api/v1/stats", headers=vn_reader)
+    assert r.status_code == 400 and r.mimetype == PROBLEM and "out of range" not in r.get_data(as_text=True)

@@ -2,6 +2,8 @@
 feed's include=own, flags raised by one member and resolved by the owner."""
 from __future__ import annotations
 
+import pytest
+
 from hub import review
 from tests.auth.helpers import audit_entries
 from tests.conftest import product
@@ -128,3 +130,14 @@ def test_flag_errors(client, hub, th_reviewer, vn_submitter) -> None:  # type: i
                        headers=vn_submitter).status_code == 403  # raising a flag needs scope review
     assert client.post("/api/v1/flags/99/resolve", json={}, headers=th_reviewer).status_code == 404
     assert client.post(f"/api/v1/flags/{2**70}/resolve", json={}, headers=th_reviewer).status_code == 404
+
+
+@pytest.mark.parametrize("number", [2**31, 2**53, 10**30])
+def test_ids_beyond_the_database_integers_are_404(client, hub, vn_reviewer, number) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL's integer columns stop at 2**31 - 1: a larger id is no such thing, not a 500."""
+    published_product(hub)
+    for method, url in (("post", f"/api/v1/flags/{number}/resolve"),
+                        ("post", f"/api/v1/reviews/VN/products/p1/{number}"),
+                        ("get", f"/api/v1/products/VN/p1/versions/{number}")):
+        r = getattr(client, method)(url, json={"decision": "approve"}, headers=vn_reviewer)
+        assert r.status_code == 404 and r.mimetype == "application/problem+json", (url, r.status_code)
