@@ -1,10 +1,11 @@
 """Engine and sessions: SQLite with WAL and foreign keys, or PostgreSQL."""
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
-from pathlib import Path
 from dataclasses import dataclass
 from operator import itemgetter
+from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import orjson
@@ -52,6 +53,24 @@ def _dumps(value: object) -> str:
     if type(value) is Encoded:
         return value
     return orjson.dumps(value).decode()
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """Raw input kept for people to read (quarantined rows), made storable on every engine.
+
+    PostgreSQL's JSON holds no NUL and JSON text no lone surrogate; both become U+FFFD.
+    Records never need this: the standard refuses such text (``control_character``).
+    """
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value) if _UNSTORABLE.search(value) else value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [storable(v) for v in value]
+    return value
 
 
 def session_factory(engine: sa.Engine) -> so.sessionmaker[so.Session]:

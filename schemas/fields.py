@@ -19,6 +19,9 @@ from .text import nfc
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
 KINDS = ("programmes", "organisations", "partnerships", "producers", "products",
          "indicators", "activities")
+# C0 controls other than tab, line feed and carriage return, DEL, and lone surrogates:
+# no national record means them, and PostgreSQL cannot store NUL at all.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 REF_RE = re.compile(r"^(?:([A-Z]{2})/([a-z]+)/)?([A-Za-z0-9][A-Za-z0-9._~-]{0,127})$")
 
 
@@ -35,6 +38,8 @@ class Text(fields.String):
             raise fail("empty", "Must not be empty.")
         if len(text) > self.max_length:
             raise fail("length", f"At most {self.max_length} characters.")
+        if CONTROL_RE.search(text):
+            raise fail("control_character", _CONTROL_MESSAGE)
         return text
 
 
@@ -64,11 +69,16 @@ class LangText(fields.Field):
                 errors[tag] = [fail("empty", "Must not be empty.").messages[0]]
             elif len(clean) > self.max_length:
                 errors[tag] = [fail("length", f"At most {self.max_length} characters.").messages[0]]
+            elif CONTROL_RE.search(clean):
+                errors[tag] = [fail("control_character", _CONTROL_MESSAGE).messages[0]]
             else:
                 out[_canonical_tag(tag)] = clean
         if errors:
             raise ValidationError(errors)
         return out
+
+
+_CONTROL_MESSAGE = "Contains a control character (U+0000-U+001F other than tab and line breaks, or U+007F) or a lone surrogate."
 
 
 @cache

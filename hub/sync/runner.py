@@ -32,7 +32,7 @@ import sqlalchemy.orm as so
 import schemas
 
 from .. import logs, review
-from ..db import transaction
+from ..db import storable, transaction
 from ..models import Record, Revision, utcnow
 from ..services import Hub
 from ..writepath import BatchOutcome, NotFound, input_hash
@@ -366,7 +366,7 @@ class Runner:
         log.info("quarantined %s (%s): %s %s: %s", item.locator[:200], uid or "no uid", status,
                  first.get("path", "$"), first.get("code", "?"))
         return {"source": self.source.name, "run_id": self.run_id, "locator": item.locator[:200],
-                "uid": uid, "status": status, "payload": item.raw if item.raw is not None else {},
+                "uid": uid, "status": status, "payload": storable(item.raw) if item.raw is not None else {},
                 "errors": list(errors), "resolved_at": None, "resolution": None}
 
     def _heartbeat(self, _pause: float) -> None:

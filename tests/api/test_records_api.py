@@ -172,3 +172,13 @@ def test_updated_after(client, vn_writer, vn_reader) -> None:  # type: ignore[no
     earlier = client.get("/api/v1/products", query_string={"updated_after": "2000-01-01T00:00:00+07:00"},
                          headers=vn_reader)
     assert len(earlier.get_json()["items"]) == 1
+
+
+def test_nul_in_text_is_an_invalid_record_on_every_engine(client, vn_writer) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL cannot store NUL: the standard refuses it per record, before any insert."""
+    r = client.put("/api/v1/products/VN/p1", json=product(1, name={"vi": "Mắc\x00ca"}), headers=vn_writer)
+    assert r.status_code == 422 and "control_character" in r.get_data(as_text=True)
+    r = client.post("/api/v1/products/batch", headers=vn_writer,
+                    json={"records": [product(2, name={"vi": "a\x00b"}), product(3)]})
+    assert r.status_code == 207
+    assert [item["status"] for item in r.get_json()["results"]] == ["invalid", "created"]

@@ -65,6 +65,16 @@ def test_language_text_is_trimmed_nfc_and_tags_are_checked() -> None:
         ("name.vi", "length")]
 
 
+
+@pytest.mark.parametrize("bad", ["a\x00b", "a\x07b", "a\x7fb", "a\ud800b"])
+def test_control_characters_are_refused_in_every_text(bad: str) -> None:
+    """NUL cannot be stored by PostgreSQL, and no national record means a bell or a lone surrogate."""
+    result = schemas.validate("products", product(1, name={"vi": bad}, description={"en": bad}), TODAY)
+    assert sorted(codes(result)) == [("description.en", "control_character"), ("name.vi", "control_character")]
+    ok = schemas.validate("products", product(1, description={"en": "line one\nline two\ttabbed\r\n"}), TODAY)
+    assert not ok.errors
+
+
 def test_unknown_and_personal_fields_are_rejected() -> None:
     assert codes(schemas.validate("products", product(1, colour="red"), TODAY)) == [("colour", "unknown_field")]
     result = schemas.validate("producers", {**VALID["producers"], "phone": "0912345678",

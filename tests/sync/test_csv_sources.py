@@ -194,3 +194,14 @@ def test_the_same_id_on_two_pages_keeps_the_first(shub) -> None:  # type: ignore
         codes = [q.errors[0]["code"] for q in s.scalars(sa.select(Quarantine))]
         assert codes == ["duplicate_in_source", "duplicate_in_source"]
         assert s.scalar(sa.select(sa.func.count()).select_from(Record)) == 2
+
+
+def test_a_nul_byte_in_a_row_is_quarantined_on_every_engine(shub) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL stores no NUL, not even in the quarantined raw row: the run goes on."""
+    write(shub, "p.csv", "ma,ten\n1,Gạo\x00 nếp\n2,Gạo tám\n")
+    result = run(shub, add_source(shub, csv_source('path = "p.csv"')))
+    assert result.counts["created"] == 1
+    with shub.sessions() as s:
+        [row] = s.scalars(sa.select(Quarantine)).all()
+    assert row.uid == "VN/products/f-1" and "control_character" in str(row.errors)
+    assert row.payload["ten"] == "Gạo\ufffd nếp"  # kept readable; PostgreSQL holds no NUL
