@@ -124,9 +124,16 @@ def _copy(conn: sa.Connection, plan: _Plan, values: list[list[Any]]) -> None:
     thousand rows per table is most of PostgreSQL's insert cost (bench/scale.py).
     """
     driver_conn = conn.connection.driver_connection
-    with driver_conn.cursor() as cur, cur.copy(plan.copy) as copy:  # type: ignore[union-attr]
-        for row in values:
-            copy.write_row(row)
+    dbapi_error = conn.dialect.loaded_dbapi.Error
+    try:
+        with driver_conn.cursor() as cur, cur.copy(plan.copy) as copy:  # type: ignore[union-attr]
+            for row in values:
+                copy.write_row(row)
+    except dbapi_error as exc:
+        # Wrapped as SQLAlchemy wraps every other statement's errors, so a lost connection
+        # is an OperationalError (503 and retries) and a refused value a DataError (400).
+        raise sa.exc.DBAPIError.instance(plan.copy, None, exc, dbapi_error,
+                                         connection_invalidated=driver_conn.closed) from exc
 
 
 _UNSET = object()

@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from hub import config, migrate
+from hub.db import insert_many, transaction
 from hub.models import Member
 from hub.services import Hub
 from tests import databases
@@ -49,3 +50,13 @@ def test_the_pool_is_bounded_by_the_settings(tmp_path) -> None:  # type: ignore[
                          "database_max_overflow": 1}))
     assert (h.engine.pool.size(), h.engine.pool._max_overflow) == (2, 1)  # type: ignore[attr-defined]
     h.engine.dispose()
+
+
+def test_copy_errors_are_wrapped_like_every_other_statement(hub) -> None:  # type: ignore[no-untyped-def]
+    """insert_many streams through COPY: a refused value must still be SQLAlchemy's DataError
+    (400 at the API), not the driver's own exception (a 500)."""
+    row = {c.key: None for c in Member.__table__.columns}
+    row.update(country="XX", name="a\x00b", review_policy="auto")
+    with pytest.raises(sa.exc.DataError):
+        with transaction(hub.sessions) as session:
+            insert_many(session, Member.__table__, [row])
