@@ -91,6 +91,9 @@ def _shape(entries: dict[str, dict[str, Any]]) -> dict[str, str]:
     return {name: repr(e["schedule"]) for name, e in entries.items()}
 
 
+SWEEP_TICKS = 20  # a catch-up sweep every 20 ticks: 5 minutes at the default 15 s
+
+
 class SourceScheduler(PersistentScheduler):
     """Beat's scheduler for the hub: the entries of :func:`beat_schedule`, kept current."""
 
@@ -98,7 +101,7 @@ class SourceScheduler(PersistentScheduler):
         self._shape: dict[str, str] = {}
         self._reported: set[str] = set()
         self._next_scan = 0.0
-        self._caught_up = False
+        self._next_sweep = 0.0  # monotonic time of the next catch-up sweep (0: at once)
         super().__init__(*args, **kwargs)
 
     @property
@@ -110,13 +113,8 @@ class SourceScheduler(PersistentScheduler):
         super().setup_schedule()
 
     def tick(self, *args: Any, **kwargs: Any) -> float:
-        if not self._caught_up:
-            try:
-                self.send_task(SYNC_DUE, expires=self.settings.scheduler_tick * 4, ignore_result=True)
-                self._caught_up = True
-                log.info("beat: sent %s (sources due by their run history run once now)", SYNC_DUE)
-            except Exception as exc:  # noqa: BLE001 - the broker may be back at the next tick
-                log.error("beat: could not send %s: %s", SYNC_DUE, exc)
+        if time.monotonic() >= self._next_sweep:
+            self._sweep()
         if time.monotonic() >= self._next_scan:
             before = dict(self._shape)
             entries = self._scan()
@@ -127,6 +125,34 @@ class SourceScheduler(PersistentScheduler):
                 self.install_default_entries(self.schedule)
                 self._heap = None
         return float(super().tick(*args, **kwargs))
+
+    def apply_entry(self, entry: Any, producer: Any = None) -> None:
+        """Send one due entry; when the broker refuses, sweep at the next tick.
+
+        Celery has already moved the entry's last run forward, so without the sweep a
+        nightly source whose send met a Redis outage would wait for the next night.
+        """
+        try:
+            self.apply_async(entry, producer=producer, advance=False)
+        except Exception as exc:  # noqa: BLE001 - Celery's own apply_entry only logs too
+            log.error("beat: could not send %s: %s (a catch-up sweep follows)", entry.name, exc)
+            self._next_sweep = 0.0
+
+    def _sweep(self) -> None:
+        """Send ``hub.sync_due``: every source due by its run history runs once.
+
+        At start (runs missed while beat was down), after a failed send, and every
+        ``SWEEP_TICKS`` ticks (runs whose task expired or was lost with Redis' data). The
+        task is idempotent, and expires before the next sweep so none pile up.
+        """
+        every = self.settings.scheduler_tick * SWEEP_TICKS
+        try:
+            self.send_task(SYNC_DUE, expires=every, ignore_result=True)
+            self._next_sweep = time.monotonic() + every
+            log.info("beat: sent %s (sources due by their run history run once now)", SYNC_DUE)
+        except Exception as exc:  # noqa: BLE001 - the broker may be back at the next tick
+            self._next_sweep = time.monotonic() + self.settings.scheduler_tick
+            log.error("beat: could not send %s: %s", SYNC_DUE, exc)
 
     def _scan(self) -> dict[str, dict[str, Any]]:
         entries, errors = beat_schedule(self.settings)

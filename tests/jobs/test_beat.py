@@ -10,7 +10,7 @@ import pytest
 
 from hub import config
 from hub.jobs.beat import CronSchedule, SourceScheduler, beat_schedule
-from hub.jobs.factory import DELIVER_WEBHOOKS, SYNC_SOURCE, make_app
+from hub.jobs.factory import DELIVER_WEBHOOKS, SYNC_DUE, SYNC_SOURCE, make_app
 from hub.sync.schedule import last_fire, next_fire
 from hub.sync.sources import NIGHTLY, scan
 from tests.sync.test_csv_sources import csv_source
@@ -82,7 +82,7 @@ def test_beat_picks_up_edited_added_and_removed_sources(jobs_settings: config.Se
     app = make_app(jobs_settings)
     beat = SourceScheduler(app=app, schedule_filename=str(tmp_path / "beat-schedule"), lazy=False)
     try:
-        beat._caught_up = True  # no broker here: do not send the start-up sync_due
+        beat._next_sweep = float("inf")  # no broker here: do not send the catch-up sweep
         assert beat.schedule["sync:quarterly"].schedule == CronSchedule("0 0 1 */3 *")
         folder = Path(jobs_settings.sources_dir)
         (folder / "quarterly.toml").unlink()
@@ -93,6 +93,31 @@ def test_beat_picks_up_edited_added_and_removed_sources(jobs_settings: config.Se
         assert "sync:quarterly" not in beat.schedule
         assert beat.schedule["sync:nightly"].schedule == CronSchedule("5 3 * * *")
         assert "sync:either-day" in beat.schedule and "webhooks" in beat.schedule
+    finally:
+        beat.close()
+        app.close()
+
+
+def test_a_send_the_broker_refuses_is_caught_up_at_the_next_tick(jobs_settings: config.Settings,
+                                                                tmp_path: Path) -> None:
+    """Celery moves an entry's last run forward before sending: a refused send must not
+    leave a nightly source waiting for the next night."""
+    app = make_app(jobs_settings)
+    beat = SourceScheduler(app=app, schedule_filename=str(tmp_path / "beat-schedule"), lazy=False)
+    sent: list[str] = []
+    try:
+        beat._next_sweep = float("inf")
+
+        def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
+            raise ConnectionError("Redis is down")
+
+        beat.apply_async = refused  # type: ignore[method-assign]
+        beat.apply_entry(beat.schedule["sync:nightly"])
+        beat.send_task = lambda name, **kw: sent.append(name)  # type: ignore[method-assign,assignment,return-value]
+        beat._next_scan = float("inf")
+        beat.tick()
+        assert sent[0] == SYNC_DUE
+        assert beat._next_sweep > 0  # and the next sweep is planned, not repeated every tick
     finally:
         beat.close()
         app.close()
