@@ -9,6 +9,7 @@ it around. A log-record factory copies it onto every record, so any handler sees
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -47,6 +48,13 @@ def unbind(token: Any) -> None:
     _context.reset(token)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return repr(match.group())[1:-1]  # "\n", "\t", "\x1b"
+
+
 class TextFormatter(logging.Formatter):
     """``time LEVEL logger [key=value ...] message``: for people and journald."""
 
@@ -54,6 +62,12 @@ class TextFormatter(logging.Formatter):
         super().__init__(TEXT_FORMAT)
 
     def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if _CONTROL.search(message):
+            # A request path (%0A decodes to a newline) or a source's row could otherwise
+            # forge whole log lines; a traceback, added below, keeps its own line breaks.
+            record = logging.makeLogRecord({**record.__dict__, "args": None,
+                                            "msg": _CONTROL.sub(_escape, message)})
         fields = getattr(record, "hub_context", None) or {}
         record.context = " [" + " ".join(f"{k}={v}" for k, v in fields.items()) + "]" if fields else ""
         return super().format(record)

@@ -105,3 +105,15 @@ def test_bad_log_settings_are_one_line_errors() -> None:
         config.load({"log_format": "xml", "secret_key": "x"})
     with pytest.raises(config.ConfigError, match="log_level"):
         config.load({"log_level": "LOUD", "secret_key": "x"})
+
+
+def test_a_decoded_newline_in_a_path_cannot_forge_a_text_line(app) -> None:  # type: ignore[no-untyped-def]
+    out = io.StringIO()
+    handler = logs.configure("text", "INFO", stream=out)
+    try:
+        forged = "2026-01-01 00:00:00,000 INFO hub.request [request_id=admin] POST /api/v1/products/batch 201"
+        app.test_client().get("/nothing%0A" + forged.replace(" ", "%20"))
+    finally:
+        logging.getLogger().removeHandler(handler)
+    request_lines = [line for line in out.getvalue().splitlines() if " hub.request " in line]
+    assert len(request_lines) == 1 and "/nothing\\n2026-01-01" in request_lines[0]
