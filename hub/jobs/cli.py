@@ -32,6 +32,21 @@ def celery_app(settings: config.Settings) -> "HubCelery":
     return make_app(settings)
 
 
+def _hub_logging(settings: config.Settings) -> None:
+    """Celery's processes log as ``hub serve`` does: ``log_format``, ``log_level`` and the
+    context fields (``sync_run``, ``sync_source``). With a receiver connected to
+    ``setup_logging``, Celery leaves the root logger to it; forked children inherit it."""
+    from celery import signals
+
+    from .. import logs
+
+    def setup(**_kwargs: object) -> None:
+        logs.install_context()
+        logs.configure(settings.log_format, settings.log_level)
+
+    signals.setup_logging.connect(setup, weak=False)
+
+
 def _settings() -> config.Settings:
     try:
         return config.load()
@@ -44,8 +59,10 @@ def _settings() -> config.Settings:
                     "docs/workers.md). Further arguments go to `celery worker`.")
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:
-    app = celery_app(_settings())
-    app.worker_main(["worker", "--loglevel=INFO", *celery_args])
+    settings = _settings()
+    app = celery_app(settings)
+    _hub_logging(settings)
+    app.worker_main(["worker", f"--loglevel={settings.log_level.upper()}", *celery_args])
 
 
 @click.command("beat", context_settings=PASS_THROUGH,
@@ -60,7 +77,8 @@ def beat(celery_args: tuple[str, ...]) -> None:
     if not any(a in ("-s", "--schedule") or a.startswith("--schedule=") for a in args):
         Path(settings.instance_path).mkdir(parents=True, exist_ok=True)
         args += ["--schedule", str(Path(settings.instance_path) / "celerybeat-schedule")]
-    app.start(["beat", "--loglevel=INFO", *args])
+    _hub_logging(settings)
+    app.start(["beat", f"--loglevel={settings.log_level.upper()}", *args])
 
 
 def enqueue(settings: config.Settings, names: list[str], *, restart: bool = False) -> list[tuple[str, str]]:

@@ -58,6 +58,10 @@ def test_a_source_run_as_a_task_writes_its_records_and_its_history(jobs: Jobs, c
     assert out["status"] == "succeeded" and out["counts"]["created"] == 5
     assert sorted(stored(jobs.hub))[:2] == ["VN/products/f-0", "VN/products/f-1"]
     assert [r[:2] for r in runs(jobs, "task-csv")] == [("succeeded", "celery")]
+    with jobs.hub.sessions() as session:
+        run_id = session.scalar(sa.select(SyncRun.id).where(SyncRun.source == "task-csv"))
+    wait_for(lambda: f"sync_run={run_id} sync_source=task-csv" in jobs.log.read_text(), TIMEOUT,  # type: ignore[union-attr]
+             "the worker's log lines lack the run's context (hub logging in Celery)")
 
     again = jobs.send(SYNC_SOURCE, name="task-csv", restart=True).get(timeout=TIMEOUT)
     assert again["counts"]["unchanged"] == 5 and again["counts"]["created"] == 0  # safe to repeat
