@@ -110,6 +110,8 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
     _check_jobs(settings)
+    if settings.readiness_timeout < 1:
+        raise ConfigError("readiness_timeout must be at least 1 (seconds)")
     if settings.log_format not in ("text", "json"):
         raise ConfigError("log_format must be 'text' or 'json'")
     if not isinstance(logging.getLevelName(settings.log_level.upper()), int):

@@ -8,6 +8,7 @@ database makes the probe fail instead of hang.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from functools import lru_cache
 
@@ -32,7 +33,31 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    hub: Hub = current_app.extensions["hub"]
+    code, detail, ms = _checked(current_app.extensions["hub"])
+    if code is not None:
+        return _not_ready(code, detail)
+    resp = jsonify({"status": "ready", "database_ms": ms})
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+# Probes from several balancers, or from anyone (the route is public), share one check a
+# second per process: each PostgreSQL check opens a connection of its own.
+READY_CACHE_SECONDS = 1.0
+_Result = tuple["str | None", str, float]
+
+
+def _checked(hub: Hub) -> _Result:
+    state = current_app.extensions.setdefault("readiness", {"lock": threading.Lock(), "at": -1e9,
+                                                           "result": None})
+    with state["lock"]:  # concurrent probes wait for the one check under way
+        if time.monotonic() - state["at"] >= READY_CACHE_SECONDS:
+            state["result"], state["at"] = _check(hub), time.monotonic()
+        return state["result"]  # type: ignore[no-any-return]
+
+
+def _check(hub: Hub) -> _Result:
+    """``(None, "", ms)`` when ready, else ``(code, detail, ms)``; the reason is logged."""
     started = time.perf_counter()
     try:
         with _probe_engine(hub).connect() as conn:
@@ -40,15 +65,14 @@ def readyz() -> Response:
             current = set(MigrationContext.configure(conn).get_current_heads())
     except (sa.exc.SQLAlchemyError, OSError) as exc:
         log.warning("not ready: database unreachable: %s", _one_line(exc))
-        return _not_ready("database_unreachable", "The database does not answer; the reason is logged.")
+        return "database_unreachable", "The database does not answer; the reason is logged.", 0.0
+    ms = round((time.perf_counter() - started) * 1000, 1)
     if current != _heads():
         log.warning("not ready: database schema at %s, the code expects %s: run 'hub init'",
                     ", ".join(sorted(current)) or "no migration", ", ".join(sorted(_heads())))
-        return _not_ready("migrations_not_current", "The database schema is not the one this version "
-                          "expects: run 'hub init'.")
-    resp = jsonify({"status": "ready", "database_ms": round((time.perf_counter() - started) * 1000, 1)})
-    resp.headers["Cache-Control"] = "no-store"
-    return resp
+        return ("migrations_not_current", "The database schema is not the one this version "
+                "expects: run 'hub init'.", ms)
+    return None, "", ms
 
 
 def _not_ready(code: str, detail: str) -> Response:

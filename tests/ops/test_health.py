@@ -4,7 +4,9 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
-from hub import create_app
+import pytest
+
+from hub import config, create_app
 from tests import databases
 
 PROBLEM = "application/problem+json"
@@ -52,3 +54,21 @@ def test_readyz_503_when_the_sqlite_file_is_not_a_database(tmp_path: Path) -> No
     bad.write_bytes(b"this is not a database" * 100)
     r = app_for(f"sqlite:///{bad}", tmp_path).test_client().get("/readyz")
     assert r.status_code == 503 and r.get_json()["code"] == "database_unreachable"
+
+
+def test_probes_in_the_same_second_share_one_check(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """/readyz is public: a flood of probes must not become a flood of database connections."""
+    from hub.web import health
+    calls: list[int] = []
+    real = health._check
+    monkeypatch.setattr(health, "_check", lambda hub: calls.append(1) or real(hub))
+    assert {client.get("/readyz").status_code for _ in range(20)} == {200}
+    assert len(calls) == 1
+    monkeypatch.setattr(health, "READY_CACHE_SECONDS", 0.0)
+    client.get("/readyz")
+    assert len(calls) == 2
+
+
+def test_a_readiness_timeout_below_one_second_is_refused() -> None:
+    with pytest.raises(config.ConfigError, match="readiness_timeout"):
+        config.load({"readiness_timeout": 0}, env={})
