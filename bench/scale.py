@@ -85,6 +85,9 @@ def fresh_database(url: str) -> None:
         if parsed.database and Path(parsed.database).exists():
             raise SystemExit(f"{parsed.database} exists: give a new file (or --skip-ingest to reuse it)")
         return
+    if "bench" not in (parsed.database or ""):  # it is dropped: never a hub's own database
+        raise SystemExit(f"refusing to drop and recreate database '{parsed.database}': "
+                         "name a throwaway database with 'bench' in its name")
     with _admin(url) as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')

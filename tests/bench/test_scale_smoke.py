@@ -32,4 +32,11 @@ def test_scale_on_sqlite() -> None:
 @pytest.mark.skipif(not databases.postgresql(), reason="HUB_TEST_DATABASE_URL not set (see .ci/services)")
 def test_scale_on_postgresql(tmp_path: Path) -> None:
     # The script drops and recreates the database it is given (and its <name>_sync sibling).
-    check(run_scale("--database-url", databases.database_url(tmp_path, "scale")))
+    check(run_scale("--database-url", databases.database_url(tmp_path, "bench")))
+
+
+@pytest.mark.skipif(not databases.postgresql(), reason="HUB_TEST_DATABASE_URL not set (see .ci/services)")
+def test_a_database_not_named_for_benchmarks_is_never_dropped(tmp_path: Path) -> None:
+    url = databases.database_url(tmp_path, "hub")
+    out = run_scale("--database-url", url)
+    assert out.returncode != 0 and "refusing to drop" in out.stderr
