@@ -112,13 +112,15 @@ def make_handler(log_format: str = "text", stream: TextIO | None = None) -> logg
 
 
 def gunicorn_config(log_format: str, level: str) -> dict[str, Any]:
-    """gunicorn's ``logconfig_dict``: its error and access loggers go through the hub's
-    handler, so the server's own lines have the same format as the application's."""
+    """gunicorn's ``logconfig_dict``: its error logger goes through the hub's handler, so
+    the server's own lines have the same format as the application's."""
     return {"version": 1, "disable_existing_loggers": False,
             "root": {"level": level.upper(), "handlers": ["hub"]},
             "handlers": {"hub": {"()": "hub.logs.make_handler", "log_format": log_format}},
             "loggers": {"gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-                        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+                        # gunicorn logs access lines whenever a logconfig is given: off, the
+                        # hub's request line (with its request id) says the same
+                        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
                         QUIET: {"level": "WARNING"}}}
 
 

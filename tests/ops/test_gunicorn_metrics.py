@@ -78,3 +78,4 @@ def test_a_scrape_sums_every_worker(server) -> None:  # type: ignore[no-untyped-
     lines = [json.loads(ln) for ln in (root / "server.log").read_text().splitlines() if ln.startswith("{")]
     assert any(ln.get("logger") == "hub.request" and ln.get("request_id") == "landing-1" for ln in lines)
     assert any(ln.get("logger", "").startswith("gunicorn") for ln in lines)
+    assert not any(ln.get("logger") == "gunicorn.access" for ln in lines)  # the hub's request line replaces it
