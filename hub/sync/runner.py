@@ -367,7 +367,7 @@ class Runner:
                  first.get("path", "$"), first.get("code", "?"))
         return {"source": self.source.name, "run_id": self.run_id, "locator": item.locator[:200],
                 "uid": uid, "status": status, "payload": storable(item.raw) if item.raw is not None else {},
-                "errors": list(errors), "resolved_at": None, "resolution": None}
+                "errors": errors, "resolved_at": None, "resolution": None}
 
     def _heartbeat(self, _pause: float) -> None:
         """While waiting to retry, keep the lock (a long Retry-After must not lose it)."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import time
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+from flask import Blueprint, Flask, Response, current_app, request
 
 from .. import metrics
+from . import requestid
 from .errors import problem
 
 bp = Blueprint("metrics", __name__)
@@ -49,15 +49,11 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     metrics.prepare()  # in the worker, at boot: not on its first request
 
-    @app.before_request
-    def start_clock() -> None:
-        g.metrics_started = time.perf_counter()
-
     @app.after_request
     def observe(resp: Response) -> Response:
-        started = g.pop("metrics_started", None)
-        if started is not None:
+        seconds = requestid.elapsed()  # the request's clock, started by hub.web.requestid
+        if seconds is not None:
             rule = request.url_rule
             metrics.observe_request(rule.rule if rule is not None else UNMATCHED, request.method,
-                                    resp.status_code, time.perf_counter() - started)
+                                    resp.status_code, seconds)
         return resp

@@ -28,6 +28,13 @@ def request_id() -> str | None:
     return logs.current().get("request_id")
 
 
+def elapsed() -> float | None:
+    """Seconds since this request started (``None`` outside one): one clock for the
+    request line here and the latency metric (:mod:`hub.web.metrics`)."""
+    started = g.get("request_started")
+    return None if started is None else time.perf_counter() - started
+
+
 def incoming() -> str:
     """The caller's id when it is sane, else a new one."""
     given = request.headers.get(HEADER, "")
@@ -45,11 +52,10 @@ def init_app(app: Flask) -> None:
         rid = request_id()
         if rid:
             resp.headers[HEADER] = rid
-        started = g.get("request_started")
+        seconds = elapsed()
         level = logging.DEBUG if request.path in PROBES and resp.status_code < 400 else logging.INFO
-        if started is not None and log.isEnabledFor(level):
-            log.log(level, "%s %s %s %.1f ms", request.method, request.path, resp.status_code,
-                    (time.perf_counter() - started) * 1000)
+        if seconds is not None and log.isEnabledFor(level):
+            log.log(level, "%s %s %s %.1f ms", request.method, request.path, resp.status_code, seconds * 1000)
         return resp
 
     @app.teardown_request
