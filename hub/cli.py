@@ -174,7 +174,7 @@ from .sync import cli as sync_cli  # noqa: E402  (sync, scheduler, subscriptions
 cli.add_command(sync_cli.sync)
 cli.add_command(sync_cli.scheduler)
 cli.add_command(sync_cli.subscriptions)
-from .jobs import cli as jobs_cli  # noqa: E402  (worker, beat: jobs = "celery")
+from .sync.jobs import cli as jobs_cli  # noqa: E402  (worker, beat: jobs = "celery")
 cli.add_command(jobs_cli.worker)
 cli.add_command(jobs_cli.beat)
 from . import backup_cli  # noqa: E402  (backup, restore)

@@ -33,6 +33,10 @@ from typing import Any, Iterator, Mapping
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from .locks import aware
+from .models import Change, WriteHead
+from .syncruns import Quarantine, SyncRun
+
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: the classic text format: every Prometheus version reads it (our names need no escaping)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -147,8 +151,7 @@ class DatabaseCollector:
     def _families(self) -> Iterator[Any]:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-        from .models import WriteHead
-        from .sync.models import Delivery, Quarantine, Subscription, SyncRun
+        from .sync.models import Delivery, Subscription  # moving to core (hub.subscriptions)
         with self.factory() as session:
             runs = CounterMetricFamily("hub_sync_runs", "Finished sync runs (not dry runs), by source "
                                        "and outcome (succeeded, failed, abandoned).", labels=("source", "outcome"))
@@ -181,7 +184,6 @@ class DatabaseCollector:
 def _webhooks(session: so.Session, subscription: Any, delivery: Any) -> Iterator[Any]:
     from prometheus_client.core import GaugeMetricFamily
 
-    from .models import Change, WriteHead
     backlog = GaugeMetricFamily("hub_webhook_backlog", "Published changes a subscription has not "
                                 "received yet: claimed into pending deliveries, or not claimed yet.",
                                 labels=("subscription",))
@@ -211,5 +213,4 @@ def _webhooks(session: so.Session, subscription: Any, delivery: Any) -> Iterator
 
 
 def _unix(at: Any) -> float:
-    from .sync.locks import aware
     return aware(at).timestamp()

@@ -21,6 +21,10 @@ NAMING = {
 JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
+#: 64-bit ids and sequence numbers (SQLite's INTEGER is 64-bit and autoincrements only as such)
+BigInt = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -122,7 +126,7 @@ class Change(Base):
     """The change feed: one row per published change, ``seq`` without gaps."""
 
     __tablename__ = "changes"
-    seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+    seq: so.Mapped[int] = so.mapped_column(BigInt,
                                            primary_key=True, autoincrement=False)
     uid: so.Mapped[str] = so.mapped_column(sa.ForeignKey("records.uid"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(16))
@@ -141,7 +145,7 @@ class AuditEntry(Base):
     """A hash-chained audit entry: ``hash = sha256(prev_hash + canonical(entry))``."""
 
     __tablename__ = "audit_log"
-    seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+    seq: so.Mapped[int] = so.mapped_column(BigInt,
                                            primary_key=True, autoincrement=False)
     at: so.Mapped[datetime]
     actor: so.Mapped[str] = so.mapped_column(sa.String(200))
@@ -164,8 +168,8 @@ class WriteHead(Base):
 
     __tablename__ = "write_head"
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    change_seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"))
-    audit_seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"))
+    change_seq: so.Mapped[int] = so.mapped_column(BigInt)
+    audit_seq: so.Mapped[int] = so.mapped_column(BigInt)
     audit_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
 
 

@@ -10,12 +10,12 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from .. import cursors
-from ..sync import history
+from .. import syncruns
+from ..syncruns import RUN_STATES
 from .common import bad_request, json_response, protected, services
 from .schemas import Finding, Query
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Sync runs and quarantine")
-RUN_STATES = ("running", "succeeded", "failed", "abandoned")
 
 
 class RunArgs(Query):
@@ -86,8 +86,8 @@ def runs(args: dict[str, Any]) -> Response:
     except cursors.BadCursor as exc:
         return bad_request(str(exc))
     with services().sessions() as session:
-        rows, nxt = history.runs(session, args.get("source"), args.get("status"), args["limit"], before)
-        items = [history.run_dict(r) for r in rows]
+        rows, nxt = syncruns.runs(session, args.get("source"), args.get("status"), args["limit"], before)
+        items = [syncruns.run_dict(r) for r in rows]
     return json_response({"items": items, "next_cursor": cursors.encode(nxt) if nxt else None})
 
 
@@ -103,6 +103,6 @@ def quarantine(args: dict[str, Any]) -> Response:
     except cursors.BadCursor as exc:
         return bad_request(str(exc))
     with services().sessions() as session:
-        rows, nxt = history.quarantine(session, args.get("source"), args["state"], args["limit"], before)
-        items = [history.quarantine_dict(q) for q in rows]
+        rows, nxt = syncruns.quarantine(session, args.get("source"), args["state"], args["limit"], before)
+        items = [syncruns.quarantine_dict(q) for q in rows]
     return json_response({"items": items, "next_cursor": cursors.encode(nxt) if nxt else None})

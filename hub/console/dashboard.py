@@ -6,29 +6,17 @@ from typing import Any
 import sqlalchemy.exc
 from flask import g, render_template
 
-from .. import flags, overview, review
+from .. import flags, overview, review, syncruns
 from . import charts
 from .web import bp, hub
 
 BANDS = ["1", "2", "3", "4", "5", "none"]
 
 
-def _sync_history() -> Any:
-    """The sync engine's run history (``hub.sync.history``), or ``None`` while the hub
-    has no sync engine: the dashboard then hides its panel."""
-    try:
-        from ..sync import history
-    except ImportError:
-        return None
-    return history if hasattr(history, "runs") else None
-
-
 def _sync_runs(session: Any) -> list[Any] | None:
-    history = _sync_history()
-    if history is None:
-        return None
+    """The last sync runs, or ``None`` (the panel is hidden) while their tables are missing."""
     try:
-        rows, _more = history.runs(session, limit=5)
+        rows, _more = syncruns.runs(session, limit=5)
     except sqlalchemy.exc.SQLAlchemyError:  # its tables not migrated yet: no panel
         session.rollback()
         return None

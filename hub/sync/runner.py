@@ -36,12 +36,12 @@ from ..db import storable, transaction
 from ..models import Record, Revision, utcnow
 from ..services import Hub
 from ..writepath import NotFound, input_hash
-from . import locks
+from .. import locks
 from .files import CsvFetcher
 from .federation import HubFetcher
 from .http import FetchError, Http, RetryPolicy
 from .mapping import MappingConfigError
-from .models import Checkpoint, Quarantine, SourceItem, SyncRun
+from ..syncruns import COUNTS, Checkpoint, Quarantine, SourceItem, SyncRun
 from .pages import Item, Page
 from .progress import Progress
 from .readers import SourceError
@@ -49,7 +49,6 @@ from .rest import JsonFetcher
 from .sources import Source, SourceConfigError
 
 log = logging.getLogger("hub.sync")
-COUNTS = ("fetched", "created", "updated", "unchanged", "invalid", "deleted", "skipped", "stale")
 WRITE_SOURCE = "sync"  # Revision.source; the actor (sync:NAME) names the source
 UID_MAX = 160  # a longer "uid" (from an invalid id) is not one: it is kept in the payload only
 KNOWN_FAILURES = (FetchError, SourceError, SourceConfigError, MappingConfigError, locks.LockLost)

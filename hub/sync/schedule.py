@@ -23,8 +23,8 @@ from croniter import croniter
 
 from ..models import utcnow
 from ..services import Hub
-from . import locks
-from .models import SyncRun
+from .. import locks
+from ..syncruns import SyncRun
 from .runner import RunResult, Runner
 from .sources import Source, scan
 from .webhooks import Deliverer

@@ -42,7 +42,7 @@ from ..db import transaction
 from ..models import Change, WriteHead, utcnow
 from ..representation import rfc3339
 from ..services import Hub
-from . import locks
+from .. import locks
 from .http import retry_after
 from .models import Delivery, Subscription
 

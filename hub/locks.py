@@ -1,4 +1,5 @@
-"""One holder per job: a row in ``sync_locks`` with an expiry time.
+"""One holder per job (a sync source, a webhook subscription): a row in ``sync_locks``
+with an expiry time. The sync runner and the webhook deliverer both lease through it.
 
 ``acquire`` takes the row when it is free, expired, or held by a process of this machine
 that no longer exists (a runner killed with SIGKILL frees its source at once instead of
@@ -19,11 +20,20 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from ..db import transaction
-from ..models import utcnow
-from .models import SourceLock
+from .db import transaction
+from .models import Base, utcnow
 
 HOST = socket.gethostname()
+
+
+class SourceLock(Base):
+    """One runner per source (and per webhook subscription): a row with an expiry time."""
+
+    __tablename__ = "sync_locks"
+    name: so.Mapped[str] = so.mapped_column(sa.String(120), primary_key=True)
+    holder: so.Mapped[str] = so.mapped_column(sa.String(200))
+    acquired_at: so.Mapped[datetime]
+    expires_at: so.Mapped[datetime]
 
 
 def new_holder() -> str:
