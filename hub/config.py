@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+#: where national source files are looked for when ``data_dir`` is not set
+DEFAULT_DATA_DIR = str(Path("..") / "shared" / "data")
 ASEAN = ("BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN")
 
 
@@ -106,7 +108,7 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if not settings.secret_key:
         settings = replace(settings, secret_key=_instance_secret(Path(settings.instance_path)))
     if not settings.data_dir:
-        settings = replace(settings, data_dir=env.get("HUB_DATA_DIR", str(Path("..") / "shared" / "data")))
+        settings = replace(settings, data_dir=DEFAULT_DATA_DIR)
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
     _check_jobs(settings)

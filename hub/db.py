@@ -6,12 +6,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import orjson
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.engine import make_url
+
+T = TypeVar("T")
 
 
 def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> sa.Engine:
@@ -82,6 +84,12 @@ def transaction(factory: so.sessionmaker[so.Session]) -> Iterator[so.Session]:
     """One unit of work: commit on success, roll back on any exception."""
     with factory() as session, session.begin():
         yield session
+
+
+def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """Slices of at most ``size``: an ``IN (...)`` list stays within every engine's limits."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def insert_many(session: so.Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:

@@ -8,6 +8,7 @@ ever written by the write path (:mod:`hub.writepath`).
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from . import locks
+from .db import chunks
 from .models import Base, BigInt, JSONDoc
 from .representation import rfc3339
 
@@ -96,6 +98,27 @@ class SourceItem(Base):
     source: so.Mapped[str] = so.mapped_column(sa.String(100), primary_key=True)
     uid: so.Mapped[str] = so.mapped_column(sa.String(160), primary_key=True)
     generation: so.Mapped[int]
+
+
+# -- writes by the sync engine ----------------------------------------------------------------
+
+def add_counts(session: so.Session, run_id: int, delta: Mapping[str, int]) -> None:
+    """Add to a run's counters, inside the transaction that did the counted work."""
+    values = {k: getattr(SyncRun, k) + v for k, v in delta.items() if k in COUNTS and v}
+    if values:
+        session.execute(sa.update(SyncRun).where(SyncRun.id == run_id).values(**values))
+
+
+def mark_seen(session: so.Session, source: str, uids: list[str], generation: int) -> None:
+    """Upsert ``(source, uid) -> generation`` (portable: update, then insert the rest)."""
+    for chunk in chunks(uids):
+        session.execute(sa.update(SourceItem).where(SourceItem.source == source, SourceItem.uid.in_(chunk))
+                        .values(generation=generation))
+        present = set(session.scalars(sa.select(SourceItem.uid).where(
+            SourceItem.source == source, SourceItem.uid.in_(chunk))))
+        new = [{"source": source, "uid": u, "generation": generation} for u in chunk if u not in present]
+        if new:
+            session.execute(sa.insert(SourceItem), new)
 
 
 # -- reads ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import orjson
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from schemas.fields import ID_RE
 
 from . import audit, metrics
 from .actors import Actor
-from .db import Encoded, insert_many
+from .db import Encoded, chunks, insert_many
 from .models import Change, Member, Record, Revision, WriteHead, utcnow
 from .projection import EMPTY, project_shown
 from .representation import rfc3339, shown
@@ -227,7 +227,7 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
                 item.ihash = input_hash(raw)
         items.append(item)
     last_input: dict[str, str | None] = {}
-    for chunk in _chunks(sorted(seen), 500):
+    for chunk in chunks(sorted(seen), 500):
         last_input.update(session.execute(sa.select(Record.uid, Record.input_hash)
                                           .where(Record.uid.in_(chunk))).all())
     for item in items:
@@ -362,7 +362,7 @@ class WriteTxn:
         """Only the columns the comparison needs: documents are not loaded."""
         cols = (Record.uid, Record.latest_version, Record.latest_hash, Record.input_hash,
                 Record.review_state)
-        for chunk in _chunks(uids, 500):
+        for chunk in chunks(uids, 500):
             for row in self.session.execute(sa.select(*cols).where(Record.uid.in_(chunk))):
                 self.existing[row.uid] = row
 
@@ -370,7 +370,7 @@ class WriteTxn:
         wanted = {ref for doc_refs in refs for _, ref in doc_refs}
         known = {u for u in wanted if u in in_batch}
         exact = [u for u in wanted - known if "/*/" not in u]
-        for chunk in _chunks(exact, 500):
+        for chunk in chunks(exact, 500):
             known.update(self.session.scalars(sa.select(Record.uid).where(Record.uid.in_(chunk))))
         for ref in wanted - known:
             if "/*/" in ref:
@@ -456,8 +456,3 @@ class WriteTxn:
 _NO_WARNINGS = Encoded("[]")  # most records have none: no serialising per row
 _UNPUBLISHED = {"published_version": None, "published_at": None, "published_hash": None,
                 "deleted": False, "warnings": None, **EMPTY}
-
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -33,11 +33,10 @@ _FIELD_KEYS = frozenset({"from", "value", "template", "transforms", "map", "unma
                          "default", "required", "skip_if_empty", "when"})
 # Keys of [source] read by the sync runner (hub/sync/sources.py checks them); the mapping
 # itself only needs to accept them. docs/sync.md, "Running a source", explains each.
-SYNC_KEYS = frozenset({"type", "url", "schedule", "deletes", "max_deletes", "timeout", "retries",
-                       "retry_budget", "batch_size", "items", "pagination", "params", "auth",
-                       "since_param", "since_field"})
-_SOURCE_KEYS = frozenset({"name", "kind", "country", "format", "path", "encoding", "delimiter",
-                          "description"}) | SYNC_KEYS
+#: the mapping's own keys of ``[source]``; the source file's other keys (type, schedule, ...)
+#: belong to the source loader (:mod:`hub.sync.sources`), which names them in ``from_dict``
+SOURCE_KEYS = frozenset({"name", "kind", "country", "format", "path", "url", "encoding", "delimiter",
+                         "description"})
 _SKIP_KEYS = frozenset({"column", "equals", "regex", "reason"})
 
 
@@ -254,7 +253,8 @@ class Mapping:
 # ------------------------------------------------------------------ loading
 
 def load(path: str | Path) -> Mapping:
-    """Read and check one mapping file."""
+    """Read and check the mapping of one source file (its other ``[source]`` keys are
+    the source loader's to check: :func:`hub.sync.sources.load`)."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -262,7 +262,9 @@ def load(path: str | Path) -> Mapping:
         raise MappingConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise MappingConfigError(f"{path}: not valid TOML ({exc})") from None
-    return from_dict(data, origin=str(path))
+    source = data.get("source")
+    others = set(source) - SOURCE_KEYS if isinstance(source, dict) else set()
+    return from_dict(data, origin=str(path), others=frozenset(others))
 
 
 def load_all(folder: str | Path) -> dict[str, Mapping]:
@@ -276,8 +278,9 @@ def load_all(folder: str | Path) -> dict[str, Mapping]:
     return out
 
 
-def from_dict(data: dict[str, Any], origin: str = "<mapping>") -> Mapping:
-    """Build a mapping from parsed TOML (tests build small ones inline)."""
+def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset[str] = frozenset()) -> Mapping:
+    """Build a mapping from parsed TOML (tests build small ones inline); ``others`` are
+    keys of ``[source]`` that the caller checks itself."""
     def bad(message: str) -> MappingConfigError:
         return MappingConfigError(f"{origin}: {message}")
 
@@ -285,7 +288,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>") -> Mapping:
     if unknown:
         raise bad(f"unknown table(s) {', '.join(sorted(unknown))}; expected [source], [id], [fields.*], [[skip]]")
     source = _table(data.get("source"), "[source]", bad)
-    _known(source, _SOURCE_KEYS, "[source]", bad)
+    _known(source, SOURCE_KEYS | others, "[source]", bad)
     for key in ("name", "kind", "country"):
         if not isinstance(source.get(key), str) or not source[key].strip():
             raise bad(f"[source] needs '{key}'")
