@@ -121,12 +121,9 @@ def export(ctx: click.Context, kind: str, fmt: str) -> None:
     out.flush()
 
 
-@cli.group(help="Member countries and their review policy.")
+@cli.group("members", help="Member countries and their review policy.")
 def members_() -> None:
     pass
-
-
-cli.add_command(members_, "members")
 
 
 @members_.command("list", help="List members and their review policy.")

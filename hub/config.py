@@ -9,7 +9,7 @@ import os
 import re
 import secrets
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,6 @@ class Settings:
     metrics_token: str = ""
     readiness_timeout: int = 3
     pg_bin_dir: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def sqlite(self) -> bool:
@@ -83,7 +82,7 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     """Build settings: defaults < TOML file < environment < explicit ``overrides``."""
     env = dict(os.environ if env is None else env)
     settings = Settings()
-    names = {f.name for f in fields(Settings)} - {"extra"}
+    names = {f.name for f in fields(Settings)}
     config_file = env.get("HUB_CONFIG")
     if config_file:
         try:
@@ -92,7 +91,7 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
             raise ConfigError(f"cannot read HUB_CONFIG {config_file}: {exc}") from None
         hub = data.get("hub", data)
         known = {k: tuple(v) if isinstance(v, list) else v for k, v in hub.items() if k in names}
-        settings = replace(settings, **known, extra={k: v for k, v in data.items() if k != "hub"})
+        settings = replace(settings, **known)
     for name in names:
         value = env.get(f"HUB_{name.upper()}")
         if value is not None:

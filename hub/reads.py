@@ -12,6 +12,8 @@ import sqlalchemy.orm as so
 
 from schemas.text import fold
 
+import schemas
+
 from . import cursors
 from .models import Change, Record, Revision
 from .representation import published, revision
@@ -80,7 +82,7 @@ def list_records(session: so.Session, kind: str, f: Filters, limit: int,
 
 def get_record(session: so.Session, kind: str, country: str, local_id: str) -> Record | None:
     """The record, published or not (callers decide what the reader may see)."""
-    return session.get(Record, f"{country}/{kind}/{local_id}")
+    return session.get(Record, schemas.uid(country, kind, local_id))
 
 
 def history(session: so.Session, kind: str, uid: str, *, include_unpublished: bool) -> list[dict[str, Any]]:

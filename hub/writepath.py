@@ -88,10 +88,6 @@ def input_hash(raw: dict[str, Any]) -> str | None:
     return hashlib.sha256(body).hexdigest()
 
 
-def uid_of(kind: str, country: str, local_id: str) -> str:
-    return f"{country}/{kind}/{local_id}"
-
-
 def _finding(path: str, code: str, message: str) -> dict[str, str]:
     return {"path": path, "code": code, "message": message}
 
@@ -217,7 +213,7 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
     seen: set[str] = set()
     for i, raw in enumerate(records):
         early = _screen(i, raw, kind, actor, policies, today)
-        item = _Item(i, early.uid if early else uid_of(kind, raw["country"], raw["id"]), raw, outcome=early)
+        item = _Item(i, early.uid if early else schemas.uid(raw["country"], kind, raw["id"]), raw, outcome=early)
         if early is None:
             if item.uid in seen:
                 item.outcome = Outcome(i, item.uid, "invalid", errors=[_finding(
@@ -248,7 +244,7 @@ def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
         errors = [e.as_dict() for e in result.errors] or [
             _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")]
         return Outcome(i, None, "invalid", errors=errors)
-    uid = uid_of(kind, country, rid)
+    uid = schemas.uid(country, kind, rid)
     if not actor.may_write(country):
         return Outcome(i, uid, "forbidden", errors=[_finding(
             "country", "forbidden", f"This client writes records of {actor.country} only.")])
@@ -338,7 +334,7 @@ class WriteTxn:
 
         Raises :class:`NotFound` for a record the hub does not have and :class:`Conflict`
         when ``if_match`` is not the latest revision's hash."""
-        uid = uid_of(kind, country, local_id)
+        uid = schemas.uid(country, kind, local_id)
         if not self.actor.may_write(country):
             out = Outcome(0, uid, "forbidden", errors=[_finding("country", "forbidden",
                           f"{self.actor.id} may not write records of {country}.")])
@@ -374,7 +370,7 @@ class WriteTxn:
             known.update(self.session.scalars(sa.select(Record.uid).where(Record.uid.in_(chunk))))
         for ref in wanted - known:
             if "/*/" in ref:
-                country, _, local = ref.split("/", 2)
+                country, _, local = schemas.split_uid(ref)
                 hit = self.session.scalar(sa.select(Record.uid).where(
                     Record.country == country, Record.local_id == local).limit(1))
                 if hit or any(u.startswith(f"{country}/") and u.endswith(f"/{local}") for u in in_batch):
@@ -414,7 +410,7 @@ class WriteTxn:
                 warnings: list[dict[str, str]]) -> None:
         """Make a revision the published one and append it to the change feed."""
         self.change_seq += 1
-        kind, country = uid.split("/")[1], doc["country"]
+        kind, country = schemas.split_uid(uid)[1], doc["country"]
         snapshot = shown(kind, uid, version, "approved", doc, deleted, self.stamp, digest, warnings, self.day)
         self.changes.append({"seq": self.change_seq, "uid": uid, "kind": kind, "country": country,
                              "op": "delete" if deleted else "upsert", "version": version,

@@ -13,12 +13,12 @@ from schemas import codelists
 
 from .. import cursors, flags
 from ..db import transaction
+from ..web import KIND_RULE
 from ..web.errors import problem
-from .common import actor, bad_request, json_response, protected, services
+from .common import actor, bad_request, json_response, page, position, protected, services
 from .schemas import Query
 
 blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags on records")
-KIND = "<any(" + ",".join(standard.KINDS) + "):kind>"
 
 
 class FlagBody(Schema):
@@ -73,7 +73,7 @@ def refused(exc: flags.FlagError) -> Response:
     return problem(exc.status, titles.get(exc.status, "Error"), str(exc))
 
 
-@blp.route(f"/{KIND}/<country>/<local_id>/flags", methods=["POST"])
+@blp.route(f"/{KIND_RULE}/<country>/<local_id>/flags", methods=["POST"])
 @protected(blp, "review", errors=(400, 404, 422))
 @blp.arguments(FlagBody)
 @blp.response(201, FlagOut)
@@ -82,7 +82,7 @@ def raise_flag(body: dict[str, Any], kind: str, country: str, local_id: str) -> 
     flag in `GET /api/v1/flags` and resolves it."""
     try:
         with transaction(services().sessions) as session:
-            flag = flags.raise_flag(session, actor(), f"{country}/{kind}/{local_id}",
+            flag = flags.raise_flag(session, actor(), standard.uid(country, kind, local_id),
                                     body["reason"], body.get("comment"))
             out = flags.as_dict(flag)
     except flags.FlagError as exc:
@@ -97,18 +97,14 @@ def raise_flag(body: dict[str, Any], kind: str, country: str, local_id: str) -> 
 def listing(args: dict[str, Any]) -> Response:
     """Flags on the caller's country's records (`box=received`, default) or raised by it
     (`box=raised`), oldest first."""
-    try:
-        after = cursors.decode(args["cursor"], int) if "cursor" in args else 0
-    except cursors.BadCursor as exc:
-        return bad_request(str(exc))
+    after = position(args, start=0) or 0
     query = flags.FlagQuery(state=None if args["state"] == "all" else args["state"],
                             box=args["box"], kind=args.get("kind"))
     limit = args["limit"]
     with services().sessions() as session:
         rows = flags.listing(session, actor(), query, limit=limit + 1, after=after)
         items = [flags.as_dict(f) for f in rows[:limit]]
-    nxt = cursors.encode(rows[limit - 1].id) if len(rows) > limit else None
-    return json_response({"items": items, "next_cursor": nxt})
+    return page(items, rows[limit - 1].id if len(rows) > limit else None)
 
 
 @blp.route("/flags/<int(max=2147483647):flag_id>/resolve", methods=["POST"])

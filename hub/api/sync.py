@@ -12,7 +12,7 @@ from marshmallow import Schema, fields, validate
 from .. import cursors
 from .. import syncruns
 from ..syncruns import RUN_STATES
-from .common import bad_request, json_response, protected, services
+from .common import bad_request, json_response, page, position, protected, services
 from .schemas import Finding, Query
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Sync runs and quarantine")
@@ -71,24 +71,17 @@ class QuarantinePage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-def _before(args: dict[str, Any]) -> int | None:
-    return cursors.decode(args["cursor"], int) if "cursor" in args else None
-
-
 @blp.route("/sync/runs", methods=["GET"])
 @protected(blp, "admin", errors=(400, 422))
 @blp.arguments(RunArgs, location="query", unknown=None)
 @blp.response(200, RunPage)
 def runs(args: dict[str, Any]) -> Response:
     """Sync runs, newest first, with their counts and the error of a failed run."""
-    try:
-        before = _before(args)
-    except cursors.BadCursor as exc:
-        return bad_request(str(exc))
+    before = position(args)
     with services().sessions() as session:
         rows, nxt = syncruns.runs(session, args.get("source"), args.get("status"), args["limit"], before)
         items = [syncruns.run_dict(r) for r in rows]
-    return json_response({"items": items, "next_cursor": cursors.encode(nxt) if nxt else None})
+    return page(items, nxt)
 
 
 @blp.route("/sync/quarantine", methods=["GET"])
@@ -98,11 +91,8 @@ def runs(args: dict[str, Any]) -> Response:
 def quarantine(args: dict[str, Any]) -> Response:
     """Records sync runs could not accept, newest first: open ones until a later run
     writes the record or a later full pass no longer has it."""
-    try:
-        before = _before(args)
-    except cursors.BadCursor as exc:
-        return bad_request(str(exc))
+    before = position(args)
     with services().sessions() as session:
         rows, nxt = syncruns.quarantine(session, args.get("source"), args["state"], args["limit"], before)
         items = [syncruns.quarantine_dict(q) for q in rows]
-    return json_response({"items": items, "next_cursor": cursors.encode(nxt) if nxt else None})
+    return page(items, nxt)

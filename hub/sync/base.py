@@ -14,7 +14,11 @@ from typing import Any, Callable, Iterator, Protocol
 
 from ..actors import Actor
 from .http import RetryPolicy
+from .mapping import known
 from .pages import Page
+
+__all__ = ["WRITE_SOURCE", "SourceConfigError", "Bad", "Keys", "Source", "FetchContext", "Fetcher", "Auth",
+           "parse_auth", "known", "strings", "is_country", "is_http_url", "data_file"]
 
 
 #: ``Revision.source`` of what sync runs write; the actor (``sync:NAME``) names the source
@@ -177,13 +181,6 @@ def parse_auth(raw: Any, bad: Bad) -> Auth:
         if not isinstance(value, str) or not value:
             raise bad(f"[source.auth] {key} is text")
     return Auth(**raw)
-
-
-def known(table: dict[str, Any], keys: frozenset[str], where: str, bad: Bad) -> None:
-    """Refuse keys a table does not have, naming the ones it has."""
-    unknown = set(table) - keys
-    if unknown:
-        raise bad(f"{where}: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(keys))})")
 
 
 def strings(value: Any, key: str, bad: Bad) -> list[str]:

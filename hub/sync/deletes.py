@@ -14,6 +14,8 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+import schemas
+
 from .. import locks, syncruns
 from ..services import Hub
 from ..syncruns import SourceItem
@@ -63,7 +65,7 @@ def detect(hub: Hub, source: Source, lock: locks.Lock, run_id: int, generation: 
             f"refusing to delete {len(gone)} of the source's {total} records (max_deletes = "
             f"{source.max_deletes:.0%}); check the source (a truncated file?), or raise max_deletes")
     for uid in gone:
-        country, kind, local = uid.split("/", 2)
+        country, kind, local = schemas.split_uid(uid)
         delta: Counter[str] = Counter()
         with hub.writes.transaction(source.actor, WRITE_SOURCE) as txn:
             try:

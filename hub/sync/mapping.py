@@ -288,7 +288,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
     if unknown:
         raise bad(f"unknown table(s) {', '.join(sorted(unknown))}; expected [source], [id], [fields.*], [[skip]]")
     source = _table(data.get("source"), "[source]", bad)
-    _known(source, SOURCE_KEYS | others, "[source]", bad)
+    known(source, SOURCE_KEYS | others, "[source]", bad)
     for key in ("name", "kind", "country"):
         if not isinstance(source.get(key), str) or not source[key].strip():
             raise bad(f"[source] needs '{key}'")
@@ -337,7 +337,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
 
 def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False) -> FieldSpec:
     where = "[id]" if target == "id" else f"field '{target}'"
-    _known(spec, _FIELD_KEYS, where, bad)
+    known(spec, _FIELD_KEYS, where, bad)
     sources = spec.get("from")
     if isinstance(sources, str):
         sources = [sources]
@@ -388,7 +388,7 @@ def _rule(where: str, index: int, raw: Any, bad: _Bad) -> Rule:
     here = f"{where} rule {index + 1}"
     if not isinstance(raw, dict):
         raise bad(f"{here}: a rule is a table such as {{code = \"1.2.1\", keywords = [\"gạo\"]}}")
-    _known(raw, frozenset({"code", "keywords", "regex"}), here, bad)
+    known(raw, frozenset({"code", "keywords", "regex"}), here, bad)
     if "code" not in raw:
         raise bad(f"{here}: needs 'code'")
     keywords, regex = raw.get("keywords"), raw.get("regex")
@@ -411,7 +411,7 @@ def _skip(index: int, raw: Any, bad: _Bad) -> Skip:
     here = f"[[skip]] {index + 1}"
     if not isinstance(raw, dict):
         raise bad(f"{here}: expected a table")
-    _known(raw, _SKIP_KEYS, here, bad)
+    known(raw, _SKIP_KEYS, here, bad)
     if not isinstance(raw.get("column"), str) or not isinstance(raw.get("reason"), str):
         raise bad(f"{here}: needs 'column' and 'reason'")
     equals = raw.get("equals", [])
@@ -443,7 +443,8 @@ def _list(value: Any, where: str, bad: _Bad) -> list[Any]:
     return value
 
 
-def _known(table: dict[str, Any], keys: frozenset[str], where: str, bad: _Bad) -> None:
+def known(table: dict[str, Any], keys: frozenset[str], where: str, bad: Callable[[str], Exception]) -> None:
+    """Refuse keys a table does not have, naming the ones it has."""
     unknown = set(table) - keys
     if unknown:
         raise bad(f"{where}: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(keys))})")

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urljoin
 
+import schemas
 from schemas import KINDS
 
 from . import mapping as mappings
@@ -240,7 +241,7 @@ class JsonFetcher:
             record = dict(raw)
             record.setdefault("country", source.country)
             rid, country = record.get("id"), record.get("country")
-            uid = f"{country}/{source.kind}/{rid}" if isinstance(rid, str) and isinstance(country, str) else None
+            uid = schemas.uid(country, source.kind, rid) if isinstance(rid, str) and isinstance(country, str) else None
             item = Item(locator, raw, record=record, uid=uid, kind=source.kind)
         item.stamp = stamp
         return item

@@ -25,6 +25,8 @@ from typing import Any, Callable, Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+import schemas
+
 from .. import locks, logs, review, syncruns
 from ..db import chunks, storable, transaction
 from ..models import utcnow
@@ -243,7 +245,7 @@ class Runner:
         assert item.uid is not None and self.fetcher is not None
         delta: Counter[str] = Counter(fetched=1)
         quarantined: list[dict[str, Any]] = []
-        country, kind, local = item.uid.split("/", 2)
+        country, kind, local = schemas.split_uid(item.uid)
         with self.hub.writes.transaction(self.actor, WRITE_SOURCE) as txn:
             if self.source.deletes != "apply":
                 delta["skipped"] += 1
