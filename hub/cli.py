@@ -14,6 +14,7 @@ import sqlalchemy.exc
 import schemas
 
 from . import audit, config, exports, members
+from .models import WriteHead
 from .actors import Actor
 from .db import transaction
 from .clictx import hub_of as _hub
@@ -109,8 +110,8 @@ def export(ctx: click.Context, kind: str, fmt: str) -> None:
     with hub.sessions() as session:
         records = exports.published_records(session, kind)
         if fmt == "csv":
-            for chunk in exports.csv_rows(kind, records):
-                out.write(chunk.encode("utf-8"))
+            for line in exports.csv_rows(kind, records):
+                out.write(line.encode("utf-8"))
         elif fmt == "jsonld":
             from .jsonld import jsonld_document
             for chunk in jsonld_document(kind, records):
@@ -157,7 +158,7 @@ def audit_() -> None:
 def audit_verify(ctx: click.Context) -> None:
     with _hub(ctx).sessions() as session:
         problems = audit.verify(session)
-        count = session.get(audit.WriteHead, 1)
+        count = session.get(WriteHead, 1)
     if problems:
         for p in problems:
             click.echo(p, err=True)

@@ -90,7 +90,7 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read HUB_CONFIG {config_file}: {exc}") from None
         hub = data.get("hub", data)
-        known = {k: tuple(v) if isinstance(v, list) else v for k, v in hub.items() if k in names}
+        known: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in hub.items() if k in names}
         settings = replace(settings, **known)
     for name in names:
         value = env.get(f"HUB_{name.upper()}")

@@ -92,7 +92,13 @@ def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
         yield items[start:start + size]
 
 
-def insert_many(session: so.Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+def rowcount(session: so.Session, statement: sa.Update | sa.Delete) -> int:
+    """How many rows an UPDATE or DELETE changed."""
+    result: sa.CursorResult[Any] = session.execute(statement)  # type: ignore[assignment]  # a CursorResult, typed as Result
+    return result.rowcount
+
+
+def insert_many(session: so.Session, table: sa.FromClause, rows: list[dict[str, Any]]) -> None:
     """Bulk INSERT through the driver's executemany, with SQLAlchemy's own bind processors.
 
     The same values reach the database as through ``session.execute(table.insert(), rows)``,
@@ -102,6 +108,7 @@ def insert_many(session: so.Session, table: sa.Table, rows: list[dict[str, Any]]
     """
     if not rows:
         return
+    assert isinstance(table, sa.Table)  # a mapped class's __table__, typed as a FromClause
     conn = session.connection()
     plan = _insert_plan(conn.dialect, table)
     try:
@@ -132,9 +139,10 @@ def _copy(conn: sa.Connection, plan: _Plan, values: list[list[Any]]) -> None:
     thousand rows per table is most of PostgreSQL's insert cost (bench/scale.py).
     """
     driver_conn = conn.connection.driver_connection
+    assert driver_conn is not None
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
-        with driver_conn.cursor() as cur, cur.copy(plan.copy) as copy:  # type: ignore[union-attr]
+        with driver_conn.cursor() as cur, cur.copy(plan.copy) as copy:
             for row in values:
                 copy.write_row(row)
     except dbapi_error as exc:
@@ -166,7 +174,7 @@ def _insert_plan(dialect: sa.Dialect, table: sa.Table) -> _Plan:
     if plan is None:
         cols = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
         compiled = table.insert().compile(dialect=dialect, column_keys=[c.key for c in cols])
-        keys = tuple(compiled.positiontup if compiled.positional else [c.key for c in cols])
+        keys = tuple((compiled.positiontup or []) if compiled.positional else [c.key for c in cols])
         types = {c.key: c.type for c in cols}
         procs = tuple((i, proc) for i, key in enumerate(keys)
                       if (proc := types[key].dialect_impl(dialect).bind_processor(dialect)) is not None)

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from .db import transaction
+from .db import rowcount, transaction
 from .models import Base, utcnow
 
 HOST = socket.gethostname()
@@ -92,9 +92,9 @@ def acquire(factory: so.sessionmaker[so.Session], name: str, ttl: int, holder: s
             previous, until = row.holder, aware(row.expires_at)
             if until > now and not _gone(previous) and previous != holder:
                 raise Busy(f"{name} is held by {previous} until {until:%Y-%m-%d %H:%M:%S} UTC")
-            taken = session.execute(sa.update(SourceLock).where(
+            taken = rowcount(session, sa.update(SourceLock).where(
                 SourceLock.name == name, SourceLock.holder == previous).values(
-                holder=holder, acquired_at=now, expires_at=expires)).rowcount
+                holder=holder, acquired_at=now, expires_at=expires))
             if taken != 1:
                 raise Busy(f"{name} was taken by another runner just now")
     except sqlalchemy.exc.IntegrityError:
@@ -104,9 +104,9 @@ def acquire(factory: so.sessionmaker[so.Session], name: str, ttl: int, holder: s
 
 def check(session: so.Session, name: str, holder: str, ttl: int) -> None:
     """Inside a transaction: still ours? Then renew; else :class:`LockLost` (rolls it back)."""
-    renewed = session.execute(sa.update(SourceLock).where(
+    renewed = rowcount(session, sa.update(SourceLock).where(
         SourceLock.name == name, SourceLock.holder == holder).values(
-        expires_at=utcnow() + timedelta(seconds=ttl))).rowcount
+        expires_at=utcnow() + timedelta(seconds=ttl)))
     if renewed != 1:
         raise LockLost(f"{name}: the lock expired and another runner took it over")
 

@@ -101,7 +101,7 @@ def use_directory(path: str | Path) -> Path:
     os.environ[ENV] = str(folder)
     if "prometheus_client.values" in sys.modules and not _metrics:  # imported early by a library
         from prometheus_client import values
-        values.ValueClass = values.get_value_class()
+        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
     return folder
 
 
@@ -124,11 +124,11 @@ def exposition(factory: so.sessionmaker[so.Session]) -> tuple[bytes, str]:
     if os.environ.get(ENV):
         from prometheus_client import multiprocess
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped in prometheus-client
         own = generate_latest(registry)
     else:
         own = generate_latest(REGISTRY)
-    return own + generate_latest(DatabaseCollector(factory)), CONTENT_TYPE  # type: ignore[arg-type]
+    return own + generate_latest(DatabaseCollector(factory)), CONTENT_TYPE
 
 
 class DatabaseCollector:

@@ -5,7 +5,7 @@ Types are limited to those that work on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -62,6 +62,8 @@ class Record(Base):
     deleted: so.Mapped[bool] = so.mapped_column(default=False)
     # ``document`` (the published revision's) is read from ``revisions`` (see the end of
     # this module): stored once, and the write path's hot loop writes it once.
+    if TYPE_CHECKING:
+        document: dict[str, Any] | None
     warnings: so.Mapped[list[Any] | None]
     common_category: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     native_category: so.Mapped[str | None] = so.mapped_column(sa.String(60))
@@ -116,7 +118,7 @@ class Revision(Base):
 
 
 # The published document, read through the unique (uid, version) index of revisions.
-Record.document = so.column_property(  # type: ignore[attr-defined]
+Record.document = so.column_property(  # type: ignore[assignment]  # declared above for the type checker only
     sa.select(Revision.document)
     .where(Revision.uid == Record.uid, Revision.version == Record.published_version)
     .correlate_except(Revision).scalar_subquery())

@@ -151,8 +151,9 @@ def stats(session: so.Session) -> dict[str, Any]:
     and of the latest revisions by review state."""
     pub = sa.and_(Record.published_version.is_not(None), Record.deleted.is_(False))
 
-    def grouped(*cols: Any, where: Any = pub) -> list[sa.Row[Any]]:
-        return session.execute(sa.select(*cols, sa.func.count()).where(where).group_by(*cols)).all()
+    def grouped(col: Any, where: Any = pub) -> list[tuple[Any, int]]:
+        return [(value, n) for value, n in session.execute(
+            sa.select(col, sa.func.count()).where(where).group_by(col))]
 
     out: dict[str, Any] = {
         "published": session.scalar(sa.select(sa.func.count()).select_from(Record).where(pub)) or 0,

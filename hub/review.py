@@ -182,7 +182,7 @@ def visible_country(actor: Actor, wanted: str | None) -> str | None:
     return actor.country
 
 
-def _select(actor: Actor, query: Query) -> sa.Select[Any]:
+def _select(actor: Actor, query: Query) -> sa.Select[Revision, Record]:
     country = visible_country(actor, query.country)
     s = sa.select(Revision, Record).join(Record, Record.uid == Revision.uid)
     if query.state:

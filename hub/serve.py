@@ -33,7 +33,7 @@ class ServerOptions:
     forwarded_allow_ips: str = "127.0.0.1,::1"
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()

@@ -24,7 +24,7 @@ class ProblemApi(Api):
     """flask-smorest with RFC 9457 bodies; headers of the error (Retry-After,
     WWW-Authenticate, Allow) are kept, which the stock handler drops."""
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}
         extra: dict[str, Any] = {}
         errors = data.get("errors") or data.get("messages")

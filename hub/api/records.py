@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Iterator
 
 import orjson
 from flask import Response, request, stream_with_context
@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 
 import schemas
 
-from .. import exports, reads
+from .. import exports, reads, representation
 from ..jsonld import jsonld_document
 from ..web import KIND_RULE
 from ..web.errors import problem
@@ -115,7 +115,7 @@ def get_one(kind: str, country: str, local_id: str) -> Response:
         rec = reads.get_record(session, kind, country, local_id)
         if rec is None or rec.published_version is None:
             return problem(404, "Not Found", f"No published record {schemas.uid(country, kind, local_id)}.")
-        shown = reads.published(rec)
+        shown = representation.published(rec)
     tag = etag(rec.published_hash)
     if rec.deleted:
         return json_response(shown, 410, {"ETag": tag})
@@ -215,7 +215,7 @@ def export(args: dict[str, Any], kind: str) -> Response:
     fmt = args["format"]
     factory = services().sessions
 
-    def generate():  # type: ignore[no-untyped-def]
+    def generate() -> Iterator[bytes]:
         with factory() as session:
             records = exports.published_records(session, kind)
             if fmt == "csv":

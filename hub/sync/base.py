@@ -36,12 +36,20 @@ Bad = Callable[[str], SourceConfigError]
 class Keys(Protocol):
     """A type's own ``[source]`` keys, parsed and checked by its module."""
 
-    #: the one kind the source writes (``None``: several, named by each item)
-    kind: str | None
-    #: the country it writes for (``None``: any of several)
-    country: str | None
-    #: every complete pass delivers the whole source, so deletions can be detected
-    snapshot: bool
+    @property
+    def kind(self) -> str | None:
+        """The one kind the source writes (``None``: several, named by each item)."""
+        ...
+
+    @property
+    def country(self) -> str | None:
+        """The country it writes for (``None``: any of several)."""
+        ...
+
+    @property
+    def snapshot(self) -> bool:
+        """Whether every complete pass delivers the whole source (deletions can be detected)."""
+        ...
 
     def where(self, data_dir: str | Path) -> str:
         """The URL or file the source reads, for messages."""

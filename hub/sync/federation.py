@@ -61,7 +61,7 @@ def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], o
     if set(data) != {"source"}:
         raise bad("a hub source has [source] only: records come in the standard already")
     url = table.get("url")
-    if not is_http_url(url):
+    if not isinstance(url, str) or not is_http_url(url):
         raise bad("[source] a hub source needs the remote hub's 'url' (http or https)")
     kinds = strings(table.get("kinds", []), "kinds", bad)
     if set(kinds) - set(KINDS):
@@ -86,7 +86,9 @@ class HubFetcher:
     def __init__(self, source: Source, policy: RetryPolicy, batch: int, *, on_wait: Any = None,
                  sleep: Any = None) -> None:
         assert isinstance(source.keys, HubKeys)
-        self.source, self.keys, self.batch = source, source.keys, min(batch, 1000)
+        self.source = source
+        self.keys: HubKeys = source.keys
+        self.batch = min(batch, 1000)
         self.trusts_review = source.keys.review == "trust"
         auth = source.keys.auth
         client_id = auth.client_id or Auth.env(auth.client_id_env or "", source.name)
@@ -122,7 +124,7 @@ class HubFetcher:
             except HubAuthError as exc:
                 raise FetchError(f"{src.url}: the remote hub refused a token: {exc}") from None
             changes = body.get("changes") if isinstance(body, dict) else None
-            if not isinstance(changes, list) or "next_cursor" not in body:
+            if not isinstance(body, dict) or not isinstance(changes, list) or "next_cursor" not in body:
                 raise FetchError(f"{src.url}/api/v1/changes: not a change feed page")
             items = [self._item(c) for c in changes]
             nxt, more = body.get("next_cursor") or cursor, bool(body.get("has_more"))

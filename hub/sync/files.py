@@ -80,7 +80,10 @@ class CsvFetcher:
 
     def __init__(self, source: Source, data_dir: str, http: Http, batch: int) -> None:
         assert isinstance(source.keys, CsvKeys)
-        self.source, self.keys, self.http, self.batch = source, source.keys, http, batch
+        self.source = source
+        self.keys: CsvKeys = source.keys
+        self.http = http
+        self.batch = batch
         self.mapping = source.keys.mapping
         self.data_dir = data_dir
         self.tmp: tempfile.TemporaryDirectory[str] | None = None
@@ -108,6 +111,7 @@ class CsvFetcher:
             self.file = self.keys.file(self.data_dir)
             if not self.file.is_file():
                 raise SourceError(f"{self.file}: file not found (data_dir is {self.data_dir})")
+        assert self.file is not None
         identity = _digest(self.file) + ":" + self.source.digest[:16]
         self.lines = _count_lines(self.file)
         if previous.get("identity") == identity and previous.get("complete"):

@@ -98,7 +98,7 @@ def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], o
         if not is_country(table.get("country")):
             raise bad("[source] needs a 'country' such as 'TH' (the writer's country)")
     url = table.get("url")
-    if not is_http_url(url):
+    if not isinstance(url, str) or not is_http_url(url):
         raise bad("[source] a json source needs a 'url' (http or https)")
     if table.get("path") is not None:
         raise bad("[source] a json source has a 'url', not a 'path'")
@@ -147,7 +147,9 @@ class JsonFetcher:
 
     def __init__(self, source: Source, http: Http) -> None:
         assert isinstance(source.keys, JsonKeys)
-        self.source, self.keys, self.http = source, source.keys, http
+        self.source = source
+        self.keys: JsonKeys = source.keys
+        self.http = http
         self.snapshot = source.keys.snapshot
         self.state: dict[str, Any] = {}
         self.not_modified = False
@@ -166,8 +168,9 @@ class JsonFetcher:
 
     def _first(self) -> dict[str, Any]:
         p = self.keys.pagination
-        return {"page": {"page": p.first_page}, "offset": {"offset": 0}, "cursor": {"cursor": None},
-                "link": {"url": None}, "none": {"url": None}}[p.style]
+        first: dict[str, dict[str, Any]] = {"page": {"page": p.first_page}, "offset": {"offset": 0}, "cursor": {"cursor": None},
+                "link": {"url": None}, "none": {"url": None}}
+        return first[p.style]
 
     def pages(self) -> Iterator[Page]:
         p = self.keys.pagination

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from datetime import datetime
 from typing import Callable
 
@@ -74,7 +75,7 @@ class Scheduler:
             if not is_due(self.hub, source, now):
                 continue
             runner = Runner(self.hub, source, trigger="scheduler", stop=self.stop,
-                            precheck=lambda s=source, t=now: is_due(self.hub, s, t))
+                            precheck=partial(is_due, self.hub, source, now))
             try:
                 result = runner.run()
             except locks.Busy as exc:

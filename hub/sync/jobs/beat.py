@@ -106,7 +106,7 @@ class SourceScheduler(PersistentScheduler):
 
     @property
     def settings(self) -> Settings:
-        return self.app.hub_settings  # type: ignore[no-any-return]
+        return self.app.hub_settings
 
     def setup_schedule(self) -> None:
         self.app.conf.beat_schedule = self._scan()
