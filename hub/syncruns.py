@@ -138,13 +138,6 @@ def runs(session: so.Session, source: str | None = None, status: str | None = No
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
 
 
-def run_dict(run: SyncRun) -> dict[str, Any]:
-    return {"id": run.id, "source": run.source, "trigger": run.trigger, "dry_run": run.dry_run,
-            "status": run.status, "started_at": rfc3339(run.started_at),
-            "finished_at": rfc3339(run.finished_at), "counts": {k: getattr(run, k) for k in COUNTS},
-            "retries": run.retries, "error": run.error, "report": run.report or {}}
-
-
 def quarantine(session: so.Session, source: str | None = None, state: str = "open", limit: int = 50,
                before: int | None = None) -> tuple[list[Quarantine], int | None]:
     """Quarantined records (``open``, ``resolved`` or ``all``), newest first."""
@@ -161,20 +154,15 @@ def quarantine(session: so.Session, source: str | None = None, state: str = "ope
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
 
 
-def quarantine_dict(q: Quarantine) -> dict[str, Any]:
-    return {"id": q.id, "source": q.source, "run": q.run_id, "locator": q.locator, "uid": q.uid,
-            "status": q.status, "errors": q.errors, "payload": q.payload, "created_at": rfc3339(q.created_at),
-            "resolved_at": rfc3339(q.resolved_at), "resolution": q.resolution}
-
-
 def status(session: so.Session, name: str) -> dict[str, Any]:
-    """One source's state: last run, open quarantine, checkpoint, who runs it now."""
+    """One source's state: last run (a :class:`SyncRun`, shown by :class:`hub.shapes.Run`),
+    open quarantine, checkpoint, who runs it now."""
     last = session.scalar(sa.select(SyncRun).where(SyncRun.source == name, SyncRun.dry_run.is_(False))
                           .order_by(SyncRun.id.desc()).limit(1))
     open_count = open_quarantine(session, name)
     point = session.get(Checkpoint, name)
     holder = locks.holder_of(session, f"source:{name}")
-    return {"last_run": run_dict(last) if last else None, "quarantined": open_count,
+    return {"last_run": last, "quarantined": open_count,
             "checkpoint": point.state if point else None,
             "checkpoint_at": rfc3339(point.updated_at) if point else None,
             "running": holder.holder if holder else None}

@@ -6,6 +6,8 @@ from marshmallow import RAISE, Schema, fields, validate
 
 import schemas as standard
 
+from ..shapes import Finding
+
 
 class Problem(Schema):
     type = fields.String()
@@ -13,12 +15,6 @@ class Problem(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.List(fields.Dict(), metadata={"description": "findings: path, code, message"})
-
-
-class Finding(Schema):
-    path = fields.String()
-    code = fields.String()
-    message = fields.String()
 
 
 class Record(Schema):

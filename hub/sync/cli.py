@@ -20,6 +20,7 @@ from ..db import transaction
 from ..models import utcnow
 from ..services import Hub
 from .. import locks, syncruns
+from ..shapes import Quarantined, Run
 from . import webhooks
 from .progress import Progress
 from .runner import RunResult, Runner
@@ -128,6 +129,8 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
                                 "where": source.where(hub.settings.data_dir), "schedule": source.schedule,
                                 "next_run": _stamp(next_fire(source.schedule, now)),
                                 "deletes": source.deletes, **syncruns.status(session, source.name)}
+            last = out[source.name]["last_run"]
+            out[source.name]["last_run"] = Run().dump(last) if last is not None else None
     if as_json:
         click.echo(json.dumps({"sources": out, "errors": errors}, ensure_ascii=False, indent=2))
         return
@@ -163,7 +166,7 @@ def quarantine(ctx: click.Context, name: str | None, show_all: bool, limit: int,
     hub = _hub(ctx)
     with hub.sessions() as session:
         rows, _ = syncruns.quarantine(session, name, "all" if show_all else "open", limit)
-        items = [syncruns.quarantine_dict(q) for q in rows]
+        items = Quarantined(many=True).dump(rows)
     for q in items:
         if as_json:
             click.echo(json.dumps(q, ensure_ascii=False))
