@@ -11,6 +11,7 @@ from typing import Any
 
 from marshmallow import Schema, fields
 
+from .flags import STATES as FLAG_STATES
 from .representation import rfc3339
 from .syncruns import COUNTS, RUN_STATES
 
@@ -65,3 +66,21 @@ class Quarantined(Schema):
     created_at = Stamp()
     resolved_at = Stamp(allow_none=True)
     resolution = fields.String(allow_none=True, metadata={"description": "written, or superseded by a later pass"})
+
+
+class Flag(Schema):
+    """A query on a record (:class:`hub.flags.Flag`), and its answer once resolved."""
+
+    id = fields.Integer()
+    uid = fields.String()
+    kind = fields.String()
+    country = fields.String()
+    reason = fields.String()
+    comment = fields.String(allow_none=True)
+    raised_by = fields.String()
+    raised_country = fields.String(allow_none=True)
+    raised_at = Stamp()
+    state = fields.String(metadata={"enum": list(FLAG_STATES)})
+    resolved_at = Stamp(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
