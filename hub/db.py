@@ -32,7 +32,7 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> sa.Engi
     engine = sa.create_engine(url, connect_args={"timeout": 30}, **json_kw)
 
     @sa.event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import sqlalchemy as sa
@@ -141,9 +141,10 @@ def changes(session: so.Session, after: int, limit: int, kind: str | None = None
         query = query.where(Change.kind == kind)
     if country:
         query = query.where(Change.country == country)
-    rows = [tuple(r) for r in session.execute(query.order_by(Change.seq).limit(limit + 1))]
+    rows = cast("list[tuple[int, str, str, str, int, str]]",
+                [tuple(r) for r in session.execute(query.order_by(Change.seq).limit(limit + 1))])
     page = rows[:limit]
-    return FeedPage(page, page[-1][0] if page else after, len(rows) > limit)  # type: ignore[arg-type]
+    return FeedPage(page, page[-1][0] if page else after, len(rows) > limit)
 
 
 def stats(session: so.Session) -> dict[str, Any]:

@@ -6,7 +6,6 @@ added to a shape is added everywhere it is shown.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from marshmallow import Schema, fields
@@ -19,7 +18,7 @@ from .syncruns import COUNTS, RUN_STATES
 class Stamp(fields.String):
     """A stored UTC time as RFC 3339 (``2026-01-31T12:00:00Z``)."""
 
-    def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kw: Any) -> str | None:
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kw: Any) -> str | None:
         return rfc3339(value)
 
 

@@ -213,21 +213,24 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
     seen: set[str] = set()
     for i, raw in enumerate(records):
         early = _screen(i, raw, kind, actor, policies, today)
-        item = _Item(i, early.uid if early else schemas.uid(raw["country"], kind, raw["id"]), raw, outcome=early)
-        if early is None:
-            if item.uid in seen:
-                item.outcome = Outcome(i, item.uid, "invalid", errors=[_finding(
-                    "id", "duplicate_in_batch", "The same record appears twice in this batch.")])
-            else:
-                seen.add(item.uid)  # type: ignore[arg-type]
-                item.ihash = input_hash(raw)
+        if early is not None:
+            items.append(_Item(i, early.uid, raw, outcome=early))
+            continue
+        uid = schemas.uid(raw["country"], kind, raw["id"])
+        item = _Item(i, uid, raw)
+        if uid in seen:
+            item.outcome = Outcome(i, uid, "invalid", errors=[_finding(
+                "id", "duplicate_in_batch", "The same record appears twice in this batch.")])
+        else:
+            seen.add(uid)
+            item.ihash = input_hash(raw)
         items.append(item)
     last_input: dict[str, str | None] = {}
     for chunk in chunks(sorted(seen), 500):
         last_input.update(session.execute(sa.select(Record.uid, Record.input_hash)
                                           .where(Record.uid.in_(chunk))).all())
     for item in items:
-        if item.outcome is None and not (item.ihash and last_input.get(item.uid) == item.ihash):  # type: ignore[arg-type]
+        if item.outcome is None and not (item.ihash and last_input.get(item.uid or "") == item.ihash):
             item.validate(kind, today)
     return items
 
@@ -296,7 +299,7 @@ class WriteTxn:
         for it in prepared:
             if it.outcome is not None:
                 continue
-            rec = self.existing.get(it.uid)  # type: ignore[arg-type]
+            rec = self.existing.get(it.uid or "")
             if if_match is not None and (rec.latest_hash if rec else None) != if_match:
                 raise Conflict(it.uid)
             if it.result is None:  # validation skipped: the same input as last received
@@ -309,7 +312,7 @@ class WriteTxn:
         refs = [schemas.references(kind, it.document) for it in valid]
         known = self._known_references(refs, {it.uid for it in prepared if it.uid})
         for it, doc_refs in zip(valid, refs):
-            warnings = [w.as_dict() for w in it.result.warnings]  # type: ignore[union-attr]
+            warnings = [w.as_dict() for w in (it.result.warnings if it.result else ())]
             for path, ref in doc_refs:
                 if ref not in known:
                     warnings.append(_finding(path, "reference_unknown",

@@ -19,7 +19,8 @@ from .. import cursors, review
 from ..web import KIND_RULE
 from ..web.errors import problem
 from .common import actor, bad_request, json_response, page, position, protected, services
-from .schemas import Finding, Query, Record
+from ..shapes import Finding
+from .schemas import Query, Record
 
 blp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Review of revisions")
 
