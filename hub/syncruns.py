@@ -18,7 +18,6 @@ import sqlalchemy.orm as so
 from . import locks
 from .db import chunks
 from .models import Base, BigInt, JSONDoc
-from .representation import rfc3339
 
 #: a run's counters, in the order they are shown
 COUNTS = ("fetched", "created", "updated", "unchanged", "invalid", "deleted", "skipped", "stale")
@@ -156,7 +155,7 @@ def quarantine(session: so.Session, source: str | None = None, state: str = "ope
 
 def status(session: so.Session, name: str) -> dict[str, Any]:
     """One source's state: last run (a :class:`SyncRun`, shown by :class:`hub.shapes.Run`),
-    open quarantine, checkpoint, who runs it now."""
+    open quarantine, checkpoint (and when it was written), who runs it now."""
     last = session.scalar(sa.select(SyncRun).where(SyncRun.source == name, SyncRun.dry_run.is_(False))
                           .order_by(SyncRun.id.desc()).limit(1))
     open_count = open_quarantine(session, name)
@@ -164,7 +163,7 @@ def status(session: so.Session, name: str) -> dict[str, Any]:
     holder = locks.holder_of(session, f"source:{name}")
     return {"last_run": last, "quarantined": open_count,
             "checkpoint": point.state if point else None,
-            "checkpoint_at": rfc3339(point.updated_at) if point else None,
+            "checkpoint_at": point.updated_at if point else None,
             "running": holder.holder if holder else None}
 
 

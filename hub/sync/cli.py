@@ -20,6 +20,7 @@ from ..db import transaction
 from ..models import utcnow
 from ..services import Hub
 from .. import locks, syncruns
+from ..representation import rfc3339
 from ..shapes import Quarantined, Run
 from . import webhooks
 from .progress import Progress
@@ -129,8 +130,9 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
                                 "where": source.where(hub.settings.data_dir), "schedule": source.schedule,
                                 "next_run": _stamp(next_fire(source.schedule, now)),
                                 "deletes": source.deletes, **syncruns.status(session, source.name)}
-            last = out[source.name]["last_run"]
-            out[source.name]["last_run"] = Run().dump(last) if last is not None else None
+            shown = out[source.name]
+            shown["last_run"] = Run().dump(shown["last_run"]) if shown["last_run"] is not None else None
+            shown["checkpoint_at"] = rfc3339(shown["checkpoint_at"])
     if as_json:
         click.echo(json.dumps({"sources": out, "errors": errors}, ensure_ascii=False, indent=2))
         return
