@@ -15,7 +15,6 @@ from werkzeug.exceptions import HTTPException
 from ..web.errors import problem
 from . import changes, codelists, flags, records, reviews, stats, subscriptions, sync
 from . import limits
-from .limits import limiter
 
 PREFIX = "/api/v1"
 
@@ -70,7 +69,7 @@ def init_app(app: Flask, settings: Any) -> None:
         },
     )
     api = ProblemApi(app)
-    limiter.init_app(app)
+    limits.init_app(app)
     for module in (records, changes, stats, codelists, reviews, flags, subscriptions, sync):
         api.register_blueprint(module.blp)
 
