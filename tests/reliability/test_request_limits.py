@@ -107,3 +107,24 @@ def test_a_content_length_body_over_the_limit_is_413_too(base, prepared) -> None
     assert "Content-Length" in r.request.headers
     _is_problem(r, 413)
     assert _count(base, h) == 0
+
+
+@pytest.mark.parametrize("threads", ["1", "4"])  # gunicorn's sync and gthread workers
+def test_over_long_request_lines_and_headers_are_problems_too(prepared, tmp_path, threads) -> None:  # type: ignore[no-untyped-def]
+    srv = HubServer(prepared.env, tmp_path / "server.log", workers=1, options=("--threads", threads))
+    try:
+        base = srv.start()
+        h = _auth(base, prepared)
+        line = requests.get(base + "/api/v1/products?q=" + "x" * 5000, headers=h, timeout=HTTP_TIMEOUT)
+        assert _is_problem(line, 414)["code"] == "request_line_too_long"
+        field = requests.get(base + "/api/v1/products", headers={**h, "X-Big": "y" * 9000}, timeout=HTTP_TIMEOUT)
+        assert _is_problem(field, 431)["code"] == "header_fields_too_large"
+        many = requests.get(base + "/api/v1/products", timeout=HTTP_TIMEOUT,
+                            headers={**h, **{f"X-N{i}": "1" * 10 for i in range(120)}})
+        assert _is_problem(many, 431)["code"] == "header_fields_too_large"
+        # at the limit the request reaches the app (which finds q too long: 200 characters)
+        room = 4094 - len("GET /api/v1/products?q= HTTP/1.1")
+        app = requests.get(base + "/api/v1/products?q=" + "x" * room, headers=h, timeout=HTTP_TIMEOUT)
+        assert _is_problem(app, 422)["errors"][0]["path"] == "q"
+    finally:
+        srv.stop()
