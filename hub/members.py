@@ -1,4 +1,4 @@
-"""Member countries and their review policy."""
+"""Member countries, their review policy and the four-eyes rule."""
 from __future__ import annotations
 
 import pycountry
@@ -41,3 +41,13 @@ def set_policy(session: so.Session, actor: str, country: str, policy: str) -> No
     old = member.review_policy
     member.review_policy = policy
     audit.record(session, actor, "member.policy", country, {"from": old, "to": policy})
+
+
+def set_four_eyes(session: so.Session, actor: str, country: str, on: bool) -> None:
+    """Require (on) or waive (off) a reviewer other than the submitter (audited)."""
+    member = session.get(Member, country)
+    if member is None:
+        raise LookupError(f"{country} is not a member")
+    old = member.four_eyes
+    member.four_eyes = on
+    audit.record(session, actor, "member.four_eyes", country, {"from": old, "to": on})
