@@ -56,7 +56,7 @@ def start_server(tmp: str) -> tuple[subprocess.Popen[bytes], str, dict[str, str]
         try:
             requests.get(base + "/", timeout=1)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or slow to start on a busy machine
             time.sleep(0.05)
     return proc, base, cred
 
