@@ -170,10 +170,11 @@ def audit_verify(ctx: click.Context) -> None:
 
 from .auth import cli as auth_cli  # noqa: E402  (clients and users groups)
 auth_cli.register(cli)
-from .sync import cli as sync_cli  # noqa: E402  (sync, scheduler, subscriptions)
+from .sync import cli as sync_cli  # noqa: E402  (sync, scheduler)
 cli.add_command(sync_cli.sync)
 cli.add_command(sync_cli.scheduler)
-cli.add_command(sync_cli.subscriptions)
+from . import subscriptions_cli  # noqa: E402  (webhook subscriptions)
+cli.add_command(subscriptions_cli.subscriptions)
 from .jobs import cli as jobs_cli  # noqa: E402  (worker, beat: jobs = "celery")
 cli.add_command(jobs_cli.worker)
 cli.add_command(jobs_cli.beat)

@@ -1,6 +1,7 @@
 """Webhook subscriptions (SPEC 6): manage them, read their delivery log. Scope ``admin``.
 
-Deliveries themselves are made by ``hub scheduler`` (:mod:`hub.sync.webhooks`): each is
+Deliveries themselves are made by ``hub scheduler`` (:mod:`hub.sync.webhooks`; the service is
+:mod:`hub.subscriptions`): each is
 ``POST url`` with ``{"changes": [...]}`` and ``X-Hub-Signature-256: sha256=<hex HMAC of
 the body with the secret>``, retried with exponential backoff, dead-lettered after the
 configured number of attempts.
@@ -16,8 +17,8 @@ from marshmallow import RAISE, Schema, fields, validate
 import schemas as standard
 
 from .. import cursors
+from .. import subscriptions as webhooks
 from ..db import transaction
-from ..sync import webhooks
 from ..web.errors import problem
 from .common import actor, bad_request, json_response, protected, services
 from .schemas import Query

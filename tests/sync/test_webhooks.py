@@ -14,8 +14,9 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from hub.actors import Actor
+from hub import subscriptions
+from hub.subscriptions import Delivery, Subscription
 from hub.sync import webhooks
-from hub.sync.models import Delivery, Subscription
 from tests.auth.helpers import bearer, get_token, make_client
 from tests.conftest import product
 from tests.sync.conftest import publish_on_write
@@ -38,7 +39,7 @@ class Receiver:
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         body = request.get_data()
-        if not webhooks.verify(SECRET, body, request.headers.get("X-Hub-Signature-256")):
+        if not subscriptions.verify(SECRET, body, request.headers.get("X-Hub-Signature-256")):
             status = 401
         elif self.failures > 0:
             self.failures -= 1
