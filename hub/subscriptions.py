@@ -1,10 +1,12 @@
 """Webhook subscriptions (SPEC 6): the stored subscriptions and deliveries, and the service
-behind the API, the console and the CLI: create, list, remove, the delivery log, the
-sealed secrets and the signature.
+behind the API, the console and the CLI: create, list, remove, replay dead letters, the
+delivery log, the sealed secrets and the signature.
 
-The deliveries themselves are made by the sync engine's deliverer
-(:mod:`hub.sync.webhooks`); this module is core, so the doors (API, console, CLI) manage
-subscriptions without loading the engine.
+A subscription belongs to the partner system (OAuth client) that created it: the API
+shows a client its own subscriptions only; staff (console) and the operator (CLI) see
+all. Creating, removing and replaying are audited. The deliveries themselves are made by
+the sync engine's deliverer (:mod:`hub.sync.webhooks`); this module is core, so the
+doors manage subscriptions without loading the engine.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,12 +25,17 @@ from cryptography.fernet import Fernet, InvalidToken
 
 import schemas
 
-from . import cursors
+from . import audit, cursors, destinations
+from .config import Settings
 from .models import Base, WriteHead, utcnow
 from .representation import rfc3339
 
 BigInt = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 SIGNATURE = "X-Hub-Signature-256"
+TIMESTAMP = "X-Hub-Timestamp"
+#: how far a receiver should accept X-Hub-Timestamp from its own clock (docs/partner-guide.md)
+TOLERANCE = 300
+STATES = ("pending", "delivered", "dead")
 
 
 class Subscription(Base):
@@ -44,8 +52,13 @@ class Subscription(Base):
     cursor: so.Mapped[int] = so.mapped_column(BigInt)
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_by: so.Mapped[str] = so.mapped_column(sa.String(200))
+    #: the OAuth client that owns it (only it sees it in the API); None: made by the
+    #: operator, seen in the console and the CLI only
+    owner: so.Mapped[str | None] = so.mapped_column(sa.String(100))
     created_at: so.Mapped[datetime]
     deleted_at: so.Mapped[datetime | None]
+
+    __table_args__ = (sa.Index("ix_webhook_subscriptions_owner", "owner", "created_at"),)
 
 
 class Delivery(Base):
@@ -67,6 +80,8 @@ class Delivery(Base):
     log: so.Mapped[list[Any]]
     created_at: so.Mapped[datetime]
     delivered_at: so.Mapped[datetime | None]
+    #: when its dead letter was last put back in line (``attempts`` then counts from 0)
+    replayed_at: so.Mapped[datetime | None]
 
     __table_args__ = (sa.Index("ix_webhook_deliveries_subscription", "subscription_id", "id"),
                       sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"))
@@ -82,14 +97,25 @@ class SubscriptionError(ValueError):
 
 # -- signatures and sealed secrets ---------------------------------------------------------
 
-def sign(secret: str, body: bytes) -> str:
-    """The ``X-Hub-Signature-256`` value of a body."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    """The ``X-Hub-Signature-256`` value: HMAC-SHA256 of ``"<timestamp>." + body``.
+
+    The timestamp (``X-Hub-Timestamp``, Unix seconds) is signed with the body, so a
+    captured delivery replayed later fails the receiver's freshness check.
+    """
+    message = str(int(timestamp)).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def verify(secret: str, body: bytes, header: str | None) -> bool:
-    """For receivers: is ``header`` the signature of ``body``? (constant time)"""
-    return bool(header) and hmac.compare_digest(sign(secret, body), header or "")
+def verify(secret: str, body: bytes, header: str | None, timestamp: str | None,
+           tolerance: int = TOLERANCE, now: float | None = None) -> bool:
+    """For receivers: is ``header`` the signature of ``timestamp`` and ``body``, and is the
+    timestamp within ``tolerance`` seconds of ``now``? (constant-time comparison)"""
+    if not header or not timestamp or not timestamp.isdigit() or len(timestamp) > 12:
+        return False
+    if abs((time.time() if now is None else now) - int(timestamp)) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, body, int(timestamp)), header)
 
 
 def _fernet(key: str) -> Fernet:
@@ -111,16 +137,27 @@ def unseal(key: str, sealed: str) -> str:
 
 # -- subscriptions -----------------------------------------------------------------------------
 
-def create(session: so.Session, key: str, by: str, url: str, kinds: list[str] | None = None,
+def check_destination(settings: Settings, url: str,
+                      resolver: destinations.Resolver | None = None) -> destinations.Destination:
+    """The URL rules and the address check of :mod:`hub.destinations`, under the settings."""
+    try:
+        return destinations.resolve(url, settings.webhook_allow_http,
+                                    destinations.networks(settings.webhook_allowed_networks),
+                                    *((resolver,) if resolver else ()))
+    except destinations.DestinationError as exc:
+        raise SubscriptionError(str(exc)) from None
+
+
+def create(session: so.Session, settings: Settings, by: str, url: str, kinds: list[str] | None = None,
            countries: list[str] | None = None, secret: str | None = None,
-           after: str | None = None) -> tuple[Subscription, str | None]:
-    """A new subscription; returns it and the generated secret when none was given.
+           after: str | None = None, owner: str | None = None,
+           resolver: destinations.Resolver | None = None) -> tuple[Subscription, str | None]:
+    """A new subscription of ``owner`` (a client id; None: the operator's), audited;
+    returns it and the generated secret when none was given.
 
     It starts after the current end of the change feed, or after the feed cursor ``after``.
     """
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
-        raise SubscriptionError("url must be an http or https URL of at most 2,000 characters")
+    check_destination(settings, url, resolver)
     kinds, countries = list(kinds or []), list(countries or [])
     unknown = sorted(set(kinds) - set(schemas.KINDS))
     if unknown:
@@ -141,28 +178,78 @@ def create(session: so.Session, key: str, by: str, url: str, kinds: list[str] | 
         head = session.get(WriteHead, 1)
         start = head.change_seq if head else 0
     sub = Subscription(id="sub_" + secrets.token_hex(8), url=url, kinds=sorted(set(kinds)),
-                       countries=sorted(set(countries)), secret=seal(key, secret), cursor=start,
-                       active=True, created_by=by, created_at=utcnow(), deleted_at=None)
+                       countries=sorted(set(countries)), secret=seal(settings.secret_key, secret),
+                       cursor=start, active=True, created_by=by, owner=owner, created_at=utcnow(),
+                       deleted_at=None)
     session.add(sub)
+    audit.record(session, by, "subscription.create", f"subscription:{sub.id}",
+                 {"url": _shown(url), "kinds": sub.kinds, "countries": sub.countries, "owner": owner,
+                  "cursor": start})
     return sub, generated
 
 
-def listing(session: so.Session) -> list[Subscription]:
-    return list(session.scalars(sa.select(Subscription).where(Subscription.active.is_(True))
-                                .order_by(Subscription.created_at, Subscription.id)))
+def _shown(url: str) -> str:
+    """The URL as the audit log keeps it: without its query (which may hold a token)."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def get(session: so.Session, sub_id: str) -> Subscription | None:
-    return session.get(Subscription, sub_id) if len(sub_id) <= 40 else None
+def listing(session: so.Session, owner: str | None = None, everyone: bool = False) -> list[Subscription]:
+    """Active subscriptions: of ``owner``, or all of them with ``everyone`` (staff, operator)."""
+    q = sa.select(Subscription).where(Subscription.active.is_(True))
+    if not everyone:
+        q = q.where(Subscription.owner == owner) if owner is not None else q.where(sa.false())
+    return list(session.scalars(q.order_by(Subscription.created_at, Subscription.id)))
 
 
-def remove(session: so.Session, sub_id: str) -> bool:
-    """Stop a subscription (its delivery log stays readable); False if unknown."""
-    sub = get(session, sub_id)
+def get(session: so.Session, sub_id: str, owner: str | None = None,
+        everyone: bool = False) -> Subscription | None:
+    """A subscription (also a removed one) if ``owner`` owns it or ``everyone``; else None,
+    so a client cannot tell another's subscription from one that does not exist."""
+    sub = session.get(Subscription, sub_id) if len(sub_id) <= 40 else None
+    if sub is None or everyone or (owner is not None and sub.owner == owner):
+        return sub
+    return None
+
+
+def remove(session: so.Session, sub_id: str, by: str, owner: str | None = None,
+           everyone: bool = False) -> bool:
+    """Stop a subscription (its delivery log stays readable), audited; False if unknown
+    (or not the owner's)."""
+    sub = get(session, sub_id, owner, everyone)
     if sub is None or not sub.active:
         return False
     sub.active, sub.deleted_at = False, utcnow()
+    audit.record(session, by, "subscription.delete", f"subscription:{sub.id}",
+                 {"url": _shown(sub.url), "owner": sub.owner})
     return True
+
+
+def replay(session: so.Session, sub_id: str, by: str, owner: str | None = None,
+           everyone: bool = False) -> list[int]:
+    """Put a subscription's dead letters back in line, oldest first, audited; their ids.
+
+    The deliverer sends a subscription's pending deliveries in id order, so the replayed
+    ones go out in their original order, before any delivery claimed after them. Each
+    gets a fresh round of ``webhook_attempts`` tries; its log keeps the earlier attempts.
+    """
+    sub = get(session, sub_id, owner, everyone)
+    if sub is None:
+        raise LookupError(f"no subscription {sub_id}")
+    if not sub.active:
+        raise SubscriptionError(f"{sub_id} was removed: there is nothing to deliver to")
+    dead = list(session.scalars(sa.select(Delivery).where(
+        Delivery.subscription_id == sub_id, Delivery.status == "dead").order_by(Delivery.id)
+        .with_for_update()))
+    if not dead:
+        return []
+    now = utcnow()
+    for d in dead:
+        d.status, d.attempts, d.next_attempt_at, d.replayed_at = "pending", 0, None, now
+    ids = [d.id for d in dead]
+    audit.record(session, by, "subscription.replay", f"subscription:{sub_id}",
+                 {"deliveries": ids, "changes": sum(d.count for d in dead)})
+    return ids
 
 
 def deliveries(session: so.Session, sub_id: str, status: str | None = None, limit: int = 50,
@@ -180,13 +267,13 @@ def deliveries(session: so.Session, sub_id: str, status: str | None = None, limi
 def counts(session: so.Session, sub_id: str) -> dict[str, int]:
     found = dict(session.execute(sa.select(Delivery.status, sa.func.count()).where(
         Delivery.subscription_id == sub_id).group_by(Delivery.status)).all())
-    return {s: found.get(s, 0) for s in ("pending", "delivered", "dead")}
+    return {s: found.get(s, 0) for s in STATES}
 
 
 def as_dict(sub: Subscription, delivery_counts: dict[str, int] | None = None) -> dict[str, Any]:
     out = {"id": sub.id, "url": sub.url, "kinds": sub.kinds, "countries": sub.countries,
            "active": sub.active, "created_at": rfc3339(sub.created_at), "created_by": sub.created_by,
-           "cursor": cursors.encode(sub.cursor)}
+           "owner": sub.owner, "cursor": cursors.encode(sub.cursor)}
     if delivery_counts is not None:
         out["deliveries"] = delivery_counts
     return out
@@ -197,4 +284,4 @@ def delivery_dict(d: Delivery) -> dict[str, Any]:
             "last_seq": d.last_seq, "count": d.count, "attempts": d.attempts,
             "created_at": rfc3339(d.created_at), "delivered_at": rfc3339(d.delivered_at),
             "next_attempt_at": rfc3339(d.next_attempt_at), "last_status_code": d.last_status_code,
-            "last_error": d.last_error, "log": d.log}
+            "last_error": d.last_error, "replayed_at": rfc3339(d.replayed_at), "log": d.log}

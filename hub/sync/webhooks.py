@@ -5,10 +5,15 @@ delivers. Deliveries are driven by the change feed, not by hooks in the write pa
 subscription keeps a cursor (the last feed ``seq`` it has taken), and the deliverer
 claims the next published changes that match its kinds and countries into a
 :class:`~hub.subscriptions.Delivery` (claim and cursor move in one transaction, so no
-change is lost or claimed twice), then POSTs ``{"changes": [...]}`` with
-``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body with the secret>``,
-``X-Hub-Delivery`` (the delivery id: the same on every retry, for receivers to drop
-duplicates) and ``X-Hub-Subscription``.
+change is lost or claimed twice), then POSTs ``{"changes": [...]}`` with ``X-Hub-Timestamp`` (Unix seconds, new on
+every attempt), ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of "<timestamp>." + body
+with the secret>``, ``X-Hub-Delivery`` (the delivery id: the same on every retry, for
+receivers to drop duplicates) and ``X-Hub-Subscription`` (the subscription id).
+
+Before every attempt the URL is checked again and its host resolved
+(:mod:`hub.destinations`), and the POST goes to the address that passed: a name that
+now points inside the network is refused (the attempt fails and is retried), and
+redirects are not followed.
 
 A delivery that fails (no answer, a timeout, a status other than 2xx) is retried with
 exponential backoff and jitter (``Retry-After`` honoured), in order: later changes wait.
@@ -25,16 +30,19 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Callable
 
+import certifi
 import orjson
-import requests
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+import urllib3
 
 from ..db import transaction
 from ..models import Change, WriteHead, utcnow
 from ..representation import rfc3339
 from ..services import Hub
-from ..subscriptions import SIGNATURE, Delivery, Subscription, SubscriptionError, listing, sign, unseal
+from ..destinations import Destination, Resolver, literal
+from ..subscriptions import (SIGNATURE, TIMESTAMP, Delivery, Subscription, SubscriptionError, check_destination,
+                             listing, sign, unseal)
 from . import locks
 from .http import retry_after
 
@@ -42,14 +50,42 @@ log = logging.getLogger("hub.webhooks")
 MAX_PER_RUN = 50  # deliveries per subscription per deliverer run (keeps a tick bounded)
 
 
+#: ``post(destination, body, headers, timeout) -> (status, Retry-After)``; tests hand in their own.
+Post = Callable[[Destination, bytes, dict[str, str], float], tuple[int, str | None]]
+
+
+def post(dest: Destination, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str | None]:
+    """POST to the address that passed the check (never a fresh lookup of the name), with
+    the URL's host in ``Host`` and, over https, in SNI and the certificate check. No
+    redirects are followed, no proxy from the environment is used, no retries here."""
+    pool: urllib3.HTTPConnectionPool
+    wait = urllib3.Timeout(connect=timeout, read=timeout)
+    if dest.scheme == "https":
+        named = literal(dest.host) is None
+        pool = urllib3.HTTPSConnectionPool(str(dest.address), dest.port, timeout=wait, retries=False,
+                                           cert_reqs="CERT_REQUIRED", ca_certs=certifi.where(),
+                                           server_hostname=dest.host if named else None,
+                                           assert_hostname=dest.host)
+    else:
+        pool = urllib3.HTTPConnectionPool(str(dest.address), dest.port, timeout=wait, retries=False)
+    try:
+        resp = pool.urlopen("POST", dest.target, body=body, headers={**headers, "Host": dest.host_header},
+                            redirect=False, retries=False, preload_content=False, assert_same_host=False)
+        try:
+            return resp.status, resp.headers.get("Retry-After")
+        finally:
+            resp.drain_conn()
+            resp.release_conn()
+    finally:
+        pool.close()
+
+
 class Deliverer:
     """Delivers what is due for every active subscription (the scheduler calls :meth:`run`)."""
 
-    def __init__(self, hub: Hub, *, post: Callable[..., requests.Response] | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        self.hub, self.clock = hub, clock
-        self.http = requests.Session()
-        self.post = post or self.http.post
+    def __init__(self, hub: Hub, *, post: Post = post, clock: Callable[[], datetime] = utcnow,
+                 resolver: Resolver | None = None) -> None:
+        self.hub, self.clock, self.post, self.resolver = hub, clock, post, resolver
         s = hub.settings
         self.attempts, self.timeout, self.batch = s.webhook_attempts, s.webhook_timeout, s.webhook_batch
         self.base, self.cap = s.webhook_backoff_ms / 1000, s.webhook_backoff_max_ms / 1000
@@ -58,7 +94,7 @@ class Deliverer:
         """One pass over the subscriptions: returns counts of delivered, retrying, dead."""
         done: Counter[str] = Counter()
         with self.hub.sessions() as session:
-            ids = [s.id for s in listing(session)]
+            ids = [s.id for s in listing(session, everyone=True)]
         for sub_id in ids:
             try:
                 lock = locks.acquire(self.hub.sessions, f"webhook:{sub_id}", max(60, self.timeout * 6))
@@ -71,7 +107,7 @@ class Deliverer:
         return done
 
     def close(self) -> None:
-        self.http.close()
+        """Nothing is kept open between attempts (each connects to its freshly checked address)."""
 
     def _subscription(self, sub_id: str, lock: locks.Lock) -> Counter[str]:
         done: Counter[str] = Counter()
@@ -89,32 +125,33 @@ class Deliverer:
                         break
                 if delivery.next_attempt_at is not None and _aware(delivery.next_attempt_at) > self.clock():
                     break
-                job = (delivery.id, delivery.body, sub.url, sub.secret)
+                job = (delivery.id, delivery.body, sub.id, sub.url, sub.secret)
             outcome = self._attempt(*job)
             done[outcome] += 1
             if outcome == "retrying":
                 break
         return done
 
-    def _attempt(self, delivery_id: int, body: str, url: str, sealed: str) -> str:
+    def _attempt(self, delivery_id: int, body: str, sub_id: str, url: str, sealed: str) -> str:
         data = body.encode()
         status, error, wait = None, None, None
         started = time.monotonic()
         try:
             secret = unseal(self.hub.settings.secret_key, sealed)
-            resp = self.post(url, data=data, timeout=self.timeout, allow_redirects=False, headers={
-                "Content-Type": "application/json", SIGNATURE: sign(secret, data),
-                "X-Hub-Delivery": str(delivery_id), "User-Agent": "ovop-exchange-hub webhooks"})
-            status = resp.status_code
+            dest = check_destination(self.hub.settings, url, self.resolver)  # again: names move
+            stamp = int(self.clock().timestamp())
+            status, after = self.post(dest, data, {
+                "Content-Type": "application/json", TIMESTAMP: str(stamp), SIGNATURE: sign(secret, data, stamp),
+                "X-Hub-Delivery": str(delivery_id), "X-Hub-Subscription": sub_id,
+                "User-Agent": "ovop-exchange-hub webhooks"}, self.timeout)
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
-                wait = retry_after(resp.headers.get("Retry-After"))
-            resp.close()
+                wait = retry_after(after)
         except SubscriptionError as exc:
             error = str(exc)
-        except requests.Timeout:
+        except urllib3.exceptions.TimeoutError:
             error = f"no answer within {self.timeout} s"
-        except requests.RequestException as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
         ms = int((time.monotonic() - started) * 1000)
         now = self.clock()
@@ -122,7 +159,8 @@ class Deliverer:
             d = session.get(Delivery, delivery_id)
             assert d is not None
             d.attempts += 1
-            d.log = [*d.log, {"attempt": d.attempts, "at": rfc3339(now), "status": status, "error": error, "ms": ms}]
+            entry = {"attempt": len(d.log) + 1, "at": rfc3339(now), "status": status, "error": error, "ms": ms}
+            d.log = [*d.log, entry]
             d.last_status_code, d.last_error = status, error
             if error is None:
                 d.status, d.delivered_at, d.next_attempt_at = "delivered", now, None

@@ -73,7 +73,7 @@ def test_a_webhook_delivery_task_posts_signed_changes(jobs: Jobs) -> None:
     try:
         publish_on_write(jobs.hub, "VN")
         with transaction(jobs.hub.sessions) as s:
-            sub, _ = subscriptions.create(s, jobs.settings.secret_key, "test", receiver.url, ["products"], ["VN"], SECRET)
+            sub, _ = subscriptions.create(s, jobs.settings, "test", receiver.url, ["products"], ["VN"], SECRET)
             sub_id = sub.id
         jobs.hub.writes.write(Actor("client:vn", "VN"), "products", [product("w1")], source="api")
         assert jobs.send(DELIVER_WEBHOOKS).get(timeout=TIMEOUT) == {"delivered": 1}
@@ -83,7 +83,7 @@ def test_a_webhook_delivery_task_posts_signed_changes(jobs: Jobs) -> None:
     finally:
         receiver.stop()
         with transaction(jobs.hub.sessions) as s:
-            subscriptions.remove(s, sub_id)
+            subscriptions.remove(s, sub_id, "test", everyone=True)
 
 
 def test_a_source_held_elsewhere_is_not_run(jobs: Jobs, clean_sources: Path) -> None:

@@ -26,12 +26,15 @@ VN = Actor("client:vn", "VN")
 
 
 class Receiver:
-    """A subscriber: checks X-Hub-Signature-256 with the shared secret, fails ``failures`` times."""
+    """A subscriber: checks X-Hub-Signature-256 over X-Hub-Timestamp and the body with the
+    shared secret (and the timestamp's freshness), fails ``failures`` times."""
 
     def __init__(self, failures: int = 0) -> None:
         self.failures = failures
         self.bodies: list[dict[str, Any]] = []
+        self.raw: list[bytes] = []
         self.attempts: list[tuple[str, int]] = []  # (X-Hub-Delivery, status answered)
+        self.headers: list[dict[str, str]] = []
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
@@ -39,13 +42,16 @@ class Receiver:
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         body = request.get_data()
-        if not subscriptions.verify(SECRET, body, request.headers.get("X-Hub-Signature-256")):
+        self.headers.append(dict(request.headers))
+        if not subscriptions.verify(SECRET, body, request.headers.get("X-Hub-Signature-256"),
+                                    request.headers.get("X-Hub-Timestamp")):
             status = 401
         elif self.failures > 0:
             self.failures -= 1
             status = 500
         else:
             self.bodies.append(orjson.loads(body))
+            self.raw.append(body)
             status = 204
         self.attempts.append((request.headers.get("X-Hub-Delivery", ""), status))
         return Response(status=status)(environ, start_response)
