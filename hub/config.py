@@ -53,6 +53,7 @@ class Settings:
     webhook_batch: int = 100
     webhook_allow_http: bool = False
     webhook_allowed_networks: tuple[str, ...] = ()
+    webhook_ca_file: str = ""
     scheduler_tick: int = 15
     jobs: str = "embedded"
     celery_broker_url: str = ""
@@ -152,6 +153,8 @@ def _check_webhooks(s: Settings) -> None:
         networks(s.webhook_allowed_networks)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    if s.webhook_ca_file and not Path(s.webhook_ca_file).is_file():
+        raise ConfigError(f"webhook_ca_file {s.webhook_ca_file} is not a readable file (PEM certificates)")
 
 
 def _instance_secret(instance: Path) -> str:

@@ -23,6 +23,7 @@ log (``GET /api/v1/subscriptions/{id}/deliveries``).
 """
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import time
@@ -54,16 +55,18 @@ MAX_PER_RUN = 50  # deliveries per subscription per deliverer run (keeps a tick 
 Post = Callable[[Destination, bytes, dict[str, str], float], tuple[int, str | None]]
 
 
-def post(dest: Destination, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str | None]:
+def pinned_post(dest: Destination, body: bytes, headers: dict[str, str], timeout: float,
+         ca_file: str | None = None) -> tuple[int, str | None]:
     """POST to the address that passed the check (never a fresh lookup of the name), with
-    the URL's host in ``Host`` and, over https, in SNI and the certificate check. No
-    redirects are followed, no proxy from the environment is used, no retries here."""
+    the URL's host in ``Host`` and, over https, in SNI and the certificate check (against
+    ``ca_file``, default certifi's bundle). No redirects are followed, no proxy from the
+    environment is used, no retries here."""
     pool: urllib3.HTTPConnectionPool
     wait = urllib3.Timeout(connect=timeout, read=timeout)
     if dest.scheme == "https":
         named = literal(dest.host) is None
         pool = urllib3.HTTPSConnectionPool(str(dest.address), dest.port, timeout=wait, retries=False,
-                                           cert_reqs="CERT_REQUIRED", ca_certs=certifi.where(),
+                                           cert_reqs="CERT_REQUIRED", ca_certs=ca_file or certifi.where(),
                                            server_hostname=dest.host if named else None,
                                            assert_hostname=dest.host)
     else:
@@ -83,10 +86,11 @@ def post(dest: Destination, body: bytes, headers: dict[str, str], timeout: float
 class Deliverer:
     """Delivers what is due for every active subscription (the scheduler calls :meth:`run`)."""
 
-    def __init__(self, hub: Hub, *, post: Post = post, clock: Callable[[], datetime] = utcnow,
+    def __init__(self, hub: Hub, *, post: Post | None = None, clock: Callable[[], datetime] = utcnow,
                  resolver: Resolver | None = None) -> None:
-        self.hub, self.clock, self.post, self.resolver = hub, clock, post, resolver
         s = hub.settings
+        self.hub, self.clock, self.resolver = hub, clock, resolver
+        self.post: Post = post or functools.partial(pinned_post, ca_file=s.webhook_ca_file or None)
         self.attempts, self.timeout, self.batch = s.webhook_attempts, s.webhook_timeout, s.webhook_batch
         self.base, self.cap = s.webhook_backoff_ms / 1000, s.webhook_backoff_max_ms / 1000
 

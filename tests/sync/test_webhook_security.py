@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import ssl
 import threading
 import time
 from typing import Any, Iterator
 
 import pytest
 import sqlalchemy as sa
+import trustme
 from alembic import command
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -211,3 +213,38 @@ def test_existing_subscriptions_get_their_creating_client_as_owner(tmp_path) -> 
         assert migrate.is_current(engine)
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def tls_receiver(tmp_path) -> Iterator[tuple[Receiver, str]]:  # type: ignore[no-untyped-def]
+    """A receiver over https with a certificate for hooks.partner.test from a test CA."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("hooks.partner.test")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    cert.configure_cert(context)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    r = Receiver(ssl_context=context)
+    yield r, str(ca_file)
+    r.stop()
+
+
+def test_https_deliveries_verify_the_urls_host_while_connecting_to_the_checked_address(shub, tls_receiver) -> None:  # type: ignore[no-untyped-def]
+    receiver, ca_file = tls_receiver
+    publish_on_write(shub, "VN")
+    port = receiver.server.server_port
+    hub = type(shub)(dataclasses.replace(shub.settings, webhook_allow_http=False, webhook_ca_file=ca_file))
+    try:
+        with transaction(hub.sessions) as s:
+            for name in ("hooks.partner.test", "impostor.partner.test"):  # the certificate names the first only
+                subscriptions.create(s, hub.settings, "test", f"https://{name}:{port}/hook", secret=SECRET,
+                                     resolver=resolver("127.0.0.1"))
+        hub.writes.write(VN, "products", [product(1)], source="api")
+        done = webhooks.Deliverer(hub, resolver=resolver("127.0.0.1")).run()
+        assert (done["delivered"], done["retrying"]) == (1, 1)
+        assert receiver.headers[0]["Host"] == f"hooks.partner.test:{port}" and len(receiver.bodies) == 1
+        with hub.sessions() as s:
+            refused = s.scalar(sa.select(Delivery.last_error).where(Delivery.status == "pending"))
+        assert "SSLError" in refused and "impostor.partner.test" in refused
+    finally:
+        hub.engine.dispose()

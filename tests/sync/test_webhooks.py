@@ -29,14 +29,14 @@ class Receiver:
     """A subscriber: checks X-Hub-Signature-256 over X-Hub-Timestamp and the body with the
     shared secret (and the timestamp's freshness), fails ``failures`` times."""
 
-    def __init__(self, failures: int = 0) -> None:
+    def __init__(self, failures: int = 0, ssl_context: Any = None) -> None:
         self.failures = failures
         self.bodies: list[dict[str, Any]] = []
         self.raw: list[bytes] = []
         self.attempts: list[tuple[str, int]] = []  # (X-Hub-Delivery, status answered)
         self.headers: list[dict[str, str]] = []
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True, ssl_context=ssl_context)
+        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.server.server_port}/hook"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
