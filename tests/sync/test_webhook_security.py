@@ -9,6 +9,7 @@ import socket
 import ssl
 import threading
 import time
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -248,3 +249,21 @@ def test_https_deliveries_verify_the_urls_host_while_connecting_to_the_checked_a
         assert "SSLError" in refused and "impostor.partner.test" in refused
     finally:
         hub.engine.dispose()
+
+
+def test_the_partner_guides_verification_snippet_accepts_a_delivery_and_refuses_a_replay(shub, receiver) -> None:  # type: ignore[no-untyped-def]
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "partner-guide.md").read_text(encoding="utf-8")
+    section = guide[guide.index("## 10. Webhooks"):]
+    snippet = section[section.index("```python") + len("```python"):section.index("```", section.index("```python") + 9)]
+    scope: dict[str, Any] = {}
+    exec(compile(snippet, "partner-guide.md", "exec"), scope)  # noqa: S102  (our own documentation)
+    publish_on_write(shub, "VN")
+    with transaction(shub.sessions) as s:
+        subscriptions.create(s, shub.settings, "test", receiver.url, secret=SECRET)
+    shub.writes.write(VN, "products", [product(1)], source="api")
+    deliver_until(shub, lambda: receiver.bodies)
+    headers, body = receiver.headers[0], receiver.raw[0]
+    assert scope["verified"](SECRET, body, headers)
+    assert not scope["verified"](SECRET, body + b" ", headers)
+    old = {**headers, "X-Hub-Timestamp": str(int(headers["X-Hub-Timestamp"]) - 301)}
+    assert not scope["verified"](SECRET, body, old)
