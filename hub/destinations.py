@@ -110,8 +110,9 @@ def refusal(address: IPAddress, allowed: tuple[IPNetwork, ...]) -> str | None:
 
 
 def resolve(url: str, allow_http: bool, allowed: tuple[IPNetwork, ...],
-            resolver: Resolver = socket.getaddrinfo) -> Destination:
-    """Check ``url`` and every address of its host; the destination to connect to."""
+            resolver: Resolver | None = None) -> Destination:
+    """Check ``url`` and every address of its host (``resolver`` defaults to the system's
+    ``getaddrinfo``); the destination to connect to."""
     check_url(url, allow_http)
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -122,7 +123,7 @@ def resolve(url: str, allow_http: bool, allowed: tuple[IPNetwork, ...],
         addresses = [found]
     else:
         try:
-            infos = resolver(host, port, type=socket.SOCK_STREAM)
+            infos = (resolver or socket.getaddrinfo)(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError) as exc:
             raise DestinationError(f"url's host {host} cannot be resolved ({exc})") from None
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]

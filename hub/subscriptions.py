@@ -142,8 +142,7 @@ def check_destination(settings: Settings, url: str,
     """The URL rules and the address check of :mod:`hub.destinations`, under the settings."""
     try:
         return destinations.resolve(url, settings.webhook_allow_http,
-                                    destinations.networks(settings.webhook_allowed_networks),
-                                    *((resolver,) if resolver else ()))
+                                    destinations.networks(settings.webhook_allowed_networks), resolver)
     except destinations.DestinationError as exc:
         raise SubscriptionError(str(exc)) from None
 
