@@ -156,7 +156,10 @@ def create(session: so.Session, settings: Settings, by: str, url: str, kinds: li
 
     It starts after the current end of the change feed, or after the feed cursor ``after``.
     """
-    check_destination(settings, url, resolver)
+    try:
+        destinations.check_url(url, settings.webhook_allow_http)
+    except destinations.DestinationError as exc:
+        raise SubscriptionError(str(exc)) from None
     kinds, countries = list(kinds or []), list(countries or [])
     unknown = sorted(set(kinds) - set(schemas.KINDS))
     if unknown:
@@ -176,6 +179,7 @@ def create(session: so.Session, settings: Settings, by: str, url: str, kinds: li
     else:
         head = session.get(WriteHead, 1)
         start = head.change_seq if head else 0
+    check_destination(settings, url, resolver)  # last: it may look the host up
     sub = Subscription(id="sub_" + secrets.token_hex(8), url=url, kinds=sorted(set(kinds)),
                        countries=sorted(set(countries)), secret=seal(settings.secret_key, secret),
                        cursor=start, active=True, created_by=by, owner=owner, created_at=utcnow(),

@@ -38,10 +38,10 @@ import sqlalchemy.orm as so
 import urllib3
 
 from ..db import transaction
+from ..destinations import Destination, Resolver, literal
 from ..models import Change, WriteHead, utcnow
 from ..representation import rfc3339
 from ..services import Hub
-from ..destinations import Destination, Resolver, literal
 from ..subscriptions import (SIGNATURE, TIMESTAMP, Delivery, Subscription, SubscriptionError, check_destination,
                              listing, sign, unseal)
 from . import locks
@@ -56,7 +56,7 @@ Post = Callable[[Destination, bytes, dict[str, str], float], tuple[int, str | No
 
 
 def pinned_post(dest: Destination, body: bytes, headers: dict[str, str], timeout: float,
-         ca_file: str | None = None) -> tuple[int, str | None]:
+                ca_file: str | None = None) -> tuple[int, str | None]:
     """POST to the address that passed the check (never a fresh lookup of the name), with
     the URL's host in ``Host`` and, over https, in SNI and the certificate check (against
     ``ca_file``, default certifi's bundle). No redirects are followed, no proxy from the
@@ -77,8 +77,7 @@ def pinned_post(dest: Destination, body: bytes, headers: dict[str, str], timeout
         try:
             return resp.status, resp.headers.get("Retry-After")
         finally:
-            resp.drain_conn()
-            resp.release_conn()
+            resp.close()  # the answer's body is never read: a receiver cannot stall the deliverer
     finally:
         pool.close()
 
