@@ -156,21 +156,12 @@ def create(session: so.Session, settings: Settings, by: str, url: str, kinds: li
 
     It starts after the current end of the change feed, or after the feed cursor ``after``.
     """
-    try:
-        destinations.check_url(url, settings.webhook_allow_http)
-    except destinations.DestinationError as exc:
-        raise SubscriptionError(str(exc)) from None
-    kinds, countries = list(kinds or []), list(countries or [])
-    unknown = sorted(set(kinds) - set(schemas.KINDS))
-    if unknown:
-        raise SubscriptionError(f"unknown kind(s): {', '.join(unknown)}")
-    if not all(isinstance(c, str) and len(c) == 2 and c.isalpha() and c.isupper() for c in countries):
-        raise SubscriptionError("countries are ISO 3166-1 alpha-2 codes such as 'VN'")
+    _url_syntax(settings, url)
+    kinds, countries = _kinds(kinds), _countries(countries)
     generated = None
     if secret is None:
         secret = generated = secrets.token_urlsafe(32)
-    elif not 16 <= len(secret) <= 256:
-        raise SubscriptionError("secret must be 16 to 256 characters")
+    _secret(secret)
     if after is not None:
         try:
             start = cursors.decode(after, int)
@@ -180,8 +171,8 @@ def create(session: so.Session, settings: Settings, by: str, url: str, kinds: li
         head = session.get(WriteHead, 1)
         start = head.change_seq if head else 0
     check_destination(settings, url, resolver)  # last: it may look the host up
-    sub = Subscription(id="sub_" + secrets.token_hex(8), url=url, kinds=sorted(set(kinds)),
-                       countries=sorted(set(countries)), secret=seal(settings.secret_key, secret),
+    sub = Subscription(id="sub_" + secrets.token_hex(8), url=url, kinds=kinds,
+                       countries=countries, secret=seal(settings.secret_key, secret),
                        cursor=start, active=True, created_by=by, owner=owner, created_at=utcnow(),
                        deleted_at=None)
     session.add(sub)
@@ -189,6 +180,66 @@ def create(session: so.Session, settings: Settings, by: str, url: str, kinds: li
                  {"url": _shown(url), "kinds": sub.kinds, "countries": sub.countries, "owner": owner,
                   "cursor": start})
     return sub, generated
+
+
+def change(session: so.Session, settings: Settings, sub_id: str, by: str, owner: str | None = None,
+           everyone: bool = False, *, url: str | None = None, kinds: list[str] | None = None,
+           countries: list[str] | None = None, secret: str | None = None,
+           resolver: destinations.Resolver | None = None) -> Subscription:
+    """Change an active subscription's URL, filters or secret (what is None stays), audited
+    with the names of the fields changed (never the secret). Its feed position stays:
+    pending deliveries go to the new URL, signed with the new secret."""
+    sub = get(session, sub_id, owner, everyone)
+    if sub is None or not sub.active:
+        raise LookupError(f"no active subscription {sub_id}")
+    if url is None and kinds is None and countries is None and secret is None:
+        raise SubscriptionError("nothing to change: give url, kinds, countries or secret")
+    changed: dict[str, Any] = {}
+    if url is not None:
+        _url_syntax(settings, url)
+    if kinds is not None:
+        changed["kinds"] = _kinds(kinds)
+    if countries is not None:
+        changed["countries"] = _countries(countries)
+    if secret is not None:
+        _secret(secret)
+    if url is not None:
+        check_destination(settings, url, resolver)
+        sub.url = changed["url"] = url
+    for name in ("kinds", "countries"):
+        if name in changed:
+            setattr(sub, name, changed[name])
+    if secret is not None:
+        sub.secret = seal(settings.secret_key, secret)
+    detail = {k: (_shown(v) if k == "url" else v) for k, v in changed.items()}
+    audit.record(session, by, "subscription.change", f"subscription:{sub.id}",
+                 {**detail, "secret_changed": secret is not None})
+    return sub
+
+
+def _url_syntax(settings: Settings, url: str) -> None:
+    try:
+        destinations.check_url(url, settings.webhook_allow_http)
+    except destinations.DestinationError as exc:
+        raise SubscriptionError(str(exc)) from None
+
+
+def _kinds(kinds: list[str] | None) -> list[str]:
+    unknown = sorted(set(kinds or []) - set(schemas.KINDS))
+    if unknown:
+        raise SubscriptionError(f"unknown kind(s): {', '.join(unknown)}")
+    return sorted(set(kinds or []))
+
+
+def _countries(countries: list[str] | None) -> list[str]:
+    if not all(isinstance(c, str) and len(c) == 2 and c.isalpha() and c.isupper() for c in countries or []):
+        raise SubscriptionError("countries are ISO 3166-1 alpha-2 codes such as 'VN'")
+    return sorted(set(countries or []))
+
+
+def _secret(secret: str) -> None:
+    if not 16 <= len(secret) <= 256:
+        raise SubscriptionError("secret must be 16 to 256 characters")
 
 
 def _shown(url: str) -> str:

@@ -46,6 +46,20 @@ class SubscriptionBody(Schema):
         "description": "a change-feed cursor to start after (default: the end of the feed: future changes)"})
 
 
+class SubscriptionChange(Schema):
+    class Meta:
+        unknown = RAISE
+
+    url = fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000),
+                     metadata={"description": "a new destination, checked as at creation"})
+    kinds = fields.List(fields.String(validate=validate.OneOf(standard.KINDS)),
+                        metadata={"description": "new kinds filter ([]: all)"})
+    countries = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{2}$")),
+                            metadata={"description": "new countries filter ([]: all)"})
+    secret = fields.String(validate=validate.Length(16, 256), metadata={
+        "description": "a new shared secret: every later attempt is signed with it"})
+
+
 class DeliveryCounts(Schema):
     pending = fields.Integer()
     delivered = fields.Integer()
@@ -157,6 +171,26 @@ def one(sub_id: str) -> Response:
         if sub is None:
             return _missing(sub_id)
         return json_response(webhooks.as_dict(sub, webhooks.counts(session, sub.id)))
+
+
+@blp.route("/subscriptions/<sub_id>", methods=["PATCH"])
+@protected(blp, "admin", errors=(400, 422))
+@blp.arguments(SubscriptionChange)
+@blp.response(200, Subscription)
+def change(body: dict[str, Any], sub_id: str) -> Response:
+    """Change a subscription's URL, filters or secret; its feed position stays (audited)."""
+    hub = services()
+    try:
+        with transaction(hub.sessions) as session:
+            sub = webhooks.change(session, hub.settings, sub_id, actor().id, _owner(), url=body.get("url"),
+                                  kinds=body.get("kinds"), countries=body.get("countries"),
+                                  secret=body.get("secret"))
+            out = webhooks.as_dict(sub, webhooks.counts(session, sub.id))
+    except LookupError:
+        return _missing(sub_id)
+    except webhooks.SubscriptionError as exc:
+        return problem(422, "Unprocessable Content", str(exc))
+    return json_response(out)
 
 
 @blp.route("/subscriptions/<sub_id>", methods=["DELETE"])

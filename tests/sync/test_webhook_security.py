@@ -267,3 +267,32 @@ def test_the_partner_guides_verification_snippet_accepts_a_delivery_and_refuses_
     assert not scope["verified"](SECRET, body + b" ", headers)
     old = {**headers, "X-Hub-Timestamp": str(int(headers["X-Hub-Timestamp"]) - 301)}
     assert not scope["verified"](SECRET, body, old)
+
+
+def test_a_change_is_checked_like_a_creation_audited_and_only_the_owners(shub, client, admin, receiver) -> None:  # type: ignore[no-untyped-def]
+    publish_on_write(shub, "VN")
+    made = client.post("/api/v1/subscriptions", headers=admin, json={"url": receiver.url, "secret": SECRET}).get_json()
+    path = f"/api/v1/subscriptions/{made['id']}"
+    other_id, other_secret = make_client(shub, "TH", ("admin",), name="another admin system")
+    other = bearer(get_token(client, other_id, other_secret))  # type: ignore[arg-type]
+    assert client.patch(path, headers=other, json={"kinds": ["products"]}).status_code == 404
+    assert client.patch(path, headers=admin, json={}).get_json()["detail"].startswith("nothing to change")
+    inside = client.patch(path, headers=admin, json={"url": "http://169.254.169.254/latest/meta-data/"})
+    assert inside.status_code == 422 and "link-local" in inside.get_json()["detail"]
+    new_secret = "a-new-secret-after-rotation"
+    changed = client.patch(path, headers=admin, json={"kinds": ["products"], "countries": ["VN"], "secret": new_secret})
+    assert changed.status_code == 200, changed.get_json()
+    assert (changed.get_json()["kinds"], changed.get_json()["countries"]) == (["products"], ["VN"])
+    assert changed.get_json()["cursor"] == made["cursor"]  # the feed position stays
+
+    shub.writes.write(VN, "products", [product(1)], source="api")
+    webhooks.Deliverer(shub).run()
+    assert receiver.attempts[-1][1] == 401  # the receiver still checks the old secret: it is no longer used
+    stamp = receiver.headers[-1]["X-Hub-Timestamp"]
+    assert subscriptions.verify(new_secret, receiver.raw_attempts[-1], receiver.headers[-1]["X-Hub-Signature-256"], stamp)
+    with shub.sessions() as s:
+        entry = s.scalar(sa.select(AuditEntry).where(AuditEntry.action == "subscription.change"))
+    assert entry.detail == {"kinds": ["products"], "countries": ["VN"], "secret_changed": True}
+    assert new_secret not in str(entry.detail)
+    assert client.delete(path, headers=admin).status_code == 204
+    assert client.patch(path, headers=admin, json={"kinds": []}).status_code == 404  # removed

@@ -33,6 +33,7 @@ class Receiver:
         self.failures = failures
         self.bodies: list[dict[str, Any]] = []
         self.raw: list[bytes] = []
+        self.raw_attempts: list[bytes] = []
         self.attempts: list[tuple[str, int]] = []  # (X-Hub-Delivery, status answered)
         self.headers: list[dict[str, str]] = []
         self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True, ssl_context=ssl_context)
@@ -43,6 +44,7 @@ class Receiver:
         request = Request(environ)
         body = request.get_data()
         self.headers.append(dict(request.headers))
+        self.raw_attempts.append(body)
         if not subscriptions.verify(SECRET, body, request.headers.get("X-Hub-Signature-256"),
                                     request.headers.get("X-Hub-Timestamp")):
             status = 401
