@@ -111,7 +111,7 @@ def verify(secret: str, body: bytes, header: str | None, timestamp: str | None,
            tolerance: int = TOLERANCE, now: float | None = None) -> bool:
     """For receivers: is ``header`` the signature of ``timestamp`` and ``body``, and is the
     timestamp within ``tolerance`` seconds of ``now``? (constant-time comparison)"""
-    if not header or not timestamp or not timestamp.isdigit() or len(timestamp) > 12:
+    if not header or not timestamp or not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
         return False
     if abs((time.time() if now is None else now) - int(timestamp)) > tolerance:
         return False

@@ -167,6 +167,8 @@ def test_the_signature_covers_a_timestamp_and_the_subscription_is_named(shub, cl
     assert not subscriptions.verify(SECRET, body, headers["X-Hub-Signature-256"], stamp, now=int(stamp) + 301)
     assert not subscriptions.verify(SECRET, body, headers["X-Hub-Signature-256"], str(int(time.time()) + 5))
     assert not subscriptions.verify(SECRET, body, headers["X-Hub-Signature-256"], None)
+    arabic = "".join(chr(0x660 + int(d)) for d in stamp)  # digits to Python, not to a receiver
+    assert not subscriptions.verify(SECRET, body, subscriptions.sign(SECRET, body, int(stamp)), arabic)
 
 
 def test_a_subscription_belongs_to_the_client_that_made_it(shub, client, admin, receiver) -> None:  # type: ignore[no-untyped-def]
