@@ -61,7 +61,10 @@ def check_url(url: str, allow_http: bool) -> None:
     """The URL rules that need no resolution (scheme, credentials, host, port, length)."""
     if not isinstance(url, str) or not url or len(url) > MAX_URL:
         raise DestinationError(f"url must be an https URL of at most {MAX_URL:,} characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise DestinationError(f"url is not a valid URL: {exc}") from None
     schemes = ("https", "http") if allow_http else ("https",)
     if parts.scheme.lower() not in schemes:
         raise DestinationError("url must be an https URL" + (" or an http URL" if allow_http else

@@ -115,7 +115,7 @@ def verify(secret: str, body: bytes, header: str | None, timestamp: str | None,
         return False
     if abs((time.time() if now is None else now) - int(timestamp)) > tolerance:
         return False
-    return hmac.compare_digest(sign(secret, body, int(timestamp)), header)
+    return hmac.compare_digest(sign(secret, body, int(timestamp)).encode(), header.encode())
 
 
 def _fernet(key: str) -> Fernet:

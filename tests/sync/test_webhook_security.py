@@ -82,6 +82,9 @@ def test_only_https_by_default_and_never_credentials(settings) -> None:  # type:
         subscriptions.check_destination(settings, "http://user:pw@127.0.0.1/")
     with pytest.raises(subscriptions.SubscriptionError, match="credentials"):
         subscriptions.check_destination(default, "https://token@93.184.215.14/")
+    for broken in ("https://[::1/", "https://93.184.215.14:99999/", "https:///path", "https://a b.example/"):
+        with pytest.raises(subscriptions.SubscriptionError):
+            subscriptions.check_destination(default, broken)
     allowed = subscriptions.check_destination(settings, "http://127.0.0.1:9/hook")  # listed in the tests' settings
     assert str(allowed.address) == "127.0.0.1"
     with pytest.raises(config.ConfigError, match="webhook_allowed_networks"):
@@ -167,6 +170,7 @@ def test_the_signature_covers_a_timestamp_and_the_subscription_is_named(shub, cl
     assert not subscriptions.verify(SECRET, body, headers["X-Hub-Signature-256"], stamp, now=int(stamp) + 301)
     assert not subscriptions.verify(SECRET, body, headers["X-Hub-Signature-256"], str(int(time.time()) + 5))
     assert not subscriptions.verify(SECRET, body, headers["X-Hub-Signature-256"], None)
+    assert not subscriptions.verify(SECRET, body, "sha256=é", stamp)  # not ASCII: no TypeError
     arabic = "".join(chr(0x660 + int(d)) for d in stamp)  # digits to Python, not to a receiver
     assert not subscriptions.verify(SECRET, body, subscriptions.sign(SECRET, body, int(stamp)), arabic)
 
@@ -269,6 +273,7 @@ def test_the_partner_guides_verification_snippet_accepts_a_delivery_and_refuses_
     assert not scope["verified"](SECRET, body + b" ", headers)
     old = {**headers, "X-Hub-Timestamp": str(int(headers["X-Hub-Timestamp"]) - 301)}
     assert not scope["verified"](SECRET, body, old)
+    assert not scope["verified"](SECRET, body, {**headers, "X-Hub-Signature-256": "sha256=é"})
 
 
 def test_a_change_is_checked_like_a_creation_audited_and_only_the_owners(shub, client, admin, receiver) -> None:  # type: ignore[no-untyped-def]
