@@ -6,16 +6,16 @@ CLI (``created_by`` is ``cli``) gets no owner: the operator's, seen in the conso
 the CLI but by no API client (``hub subscriptions create --owner`` makes new ones a
 client's). docs/sync.md, "Webhooks", says the same.
 
-Revision ID: 0008_webhook_owner
-Revises: 0007
+Revision ID: 0009_webhook_owner
+Revises: 0008_four_eyes
 """
 from typing import Sequence, Union
 
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_webhook_owner"
-down_revision: Union[str, Sequence[str], None] = "0007"
+revision: str = "0009_webhook_owner"
+down_revision: Union[str, Sequence[str], None] = "0008_four_eyes"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
