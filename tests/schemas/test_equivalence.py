@@ -1,0 +1,29 @@
+"""Validation gives exactly what it gave before its speed-up (issue 17).
+
+The expectations were recorded once from the earlier validation
+(``tests/schemas/equivalence_corpus.py`` says how and what the corpus holds): the same
+errors and warnings (path, code, message, in order) and the same content hash of the
+normalised document, for every one of about 7,000 records.
+"""
+from __future__ import annotations
+
+from tests.schemas.equivalence_corpus import load, outcome
+
+
+def test_validation_gives_the_recorded_errors_warnings_and_hashes_for_the_whole_corpus() -> None:
+    rows = load()
+    assert len(rows) > 5000
+    differ = []
+    for i, row in enumerate(rows):
+        got = outcome(row["kind"], row["input"])
+        want = {k: row[k] for k in ("errors", "warnings", "hash")}
+        if got != want:
+            differ.append((i, row["kind"], want, got))
+    assert not differ, f"{len(differ)} records differ; the first: {differ[:3]}"
+
+
+def test_the_corpus_holds_valid_and_invalid_records_of_every_kind() -> None:
+    rows = load()
+    kinds = {(r["kind"], bool(r["errors"])) for r in rows}
+    assert kinds >= {(k, ok) for k in ("programmes", "organisations", "partnerships", "producers",
+                                        "products", "indicators", "activities") for ok in (True, False)}
