@@ -69,6 +69,15 @@ class BatchOutcome:
         return {"results": [r.as_dict() for r in self.results], "summary": self.summary}
 
 
+@dataclass(frozen=True)
+class Unparsed:
+    """An input line that could not be read as JSON (an NDJSON line): invalid on its own,
+    with the reason (``code`` ``json``, or ``too_deep`` past the parser's nesting limit)."""
+
+    code: str
+    message: str
+
+
 class Conflict(Exception):
     """``If-Match`` did not match the latest revision (HTTP 412)."""
 
@@ -229,6 +238,8 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
 def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
             today: date | None) -> Outcome | None:
     """Checks before validation: shape of the envelope and the actor's country."""
+    if isinstance(raw, Unparsed):
+        return Outcome(i, None, "invalid", errors=[_finding("$", raw.code, raw.message)])
     if not isinstance(raw, dict):
         return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
     rid, country = raw.get("id"), raw.get("country")
