@@ -16,13 +16,15 @@ from . import codelists
 from .errors import fail
 from .text import nfc
 
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
+# Patterns end with \Z, not $: "$" also matches before a final newline, so "nl-test\n"
+# would pass (and become a second record, and a CSV row split in two).
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}\Z")
 KINDS = ("programmes", "organisations", "partnerships", "producers", "products",
          "indicators", "activities")
 # C0 controls other than tab, line feed and carriage return, DEL, and lone surrogates:
 # no national record means them, and PostgreSQL cannot store NUL at all.
 CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-REF_RE = re.compile(r"^(?:([A-Z]{2})/([a-z]+)/)?([A-Za-z0-9][A-Za-z0-9._~-]{0,127})$")
+REF_RE = re.compile(r"^(?:([A-Z]{2})/([a-z]+)/)?([A-Za-z0-9][A-Za-z0-9._~-]{0,127})\Z")
 
 
 class Text(fields.String):

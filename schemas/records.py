@@ -71,7 +71,7 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
 def _check_area(code: str, path: str, country: str, errors: list[Finding],
                 warnings: list[Finding]) -> None:
     area = areas.lookup(code)
-    if area is None:
+    if area is None or area.code != code:  # exactly the code: no stray case, space or newline
         errors.append(Finding(path, "area", f"'{code}' is not a known area code."))
         return
     if area.country != country:

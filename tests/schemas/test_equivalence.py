@@ -7,7 +7,26 @@ normalised document, for every one of about 7,000 records.
 """
 from __future__ import annotations
 
+from typing import Any
+
+from schemas import areas
 from tests.schemas.equivalence_corpus import load, outcome
+
+
+def _dig(doc: Any, path: str) -> Any:
+    for part in path.split("."):
+        doc = doc.get(part) if isinstance(doc, dict) else None
+    return doc
+
+
+def area_written_inexactly(row: dict[str, Any], got: dict[str, Any]) -> bool:
+    """The one deliberate change since the recording (issue 11, item 9): an area code is
+    refused unless written exactly; before, ``"  TH-90\t"`` passed and was stored padded."""
+    added = [e for e in got["errors"] if e not in row["errors"]]
+    return bool(added) and got["hash"] is None and all(
+        code == "area" and isinstance(value := _dig(row["input"], path), str)
+        and areas.lookup(value) is not None and areas.lookup(value).code != value
+        for path, code, _ in added)
 
 
 def test_validation_gives_the_recorded_errors_warnings_and_hashes_for_the_whole_corpus() -> None:
@@ -20,7 +39,7 @@ def test_validation_gives_the_recorded_errors_warnings_and_hashes_for_the_whole_
         # marshmallow lists several unknown fields of one object in set order, which
         # follows the process's string hash seed: errors compare as a multiset.
         got["errors"], want["errors"] = sorted(got["errors"]), sorted(want["errors"])
-        if got != want:
+        if got != want and not area_written_inexactly(row, got):
             differ.append((i, row["kind"], want, got))
     assert not differ, f"{len(differ)} records differ; the first: {differ[:3]}"
 
