@@ -47,6 +47,40 @@ def is_personal(key: Any) -> bool:
     return hit
 
 
+_SAFE_KEYS: set[Any] = set()  # short keys seen that are not personal (bounded)
+
+
+def _has_personal(node: dict[Any, Any]) -> bool:
+    found = False
+    for key in node:
+        if is_personal(key):
+            found = True
+        elif isinstance(key, str) and len(key) <= 64 and len(_SAFE_KEYS) < 4096:
+            _SAFE_KEYS.add(key)
+    return found
+
+
+def _clean(value: Any, level: int) -> bool:
+    """Whether nothing below ``value`` (at ``level``) is personal or nested too deep: the
+    common case, decided without paths, in any order; :func:`screen` walks again, in
+    document order and with paths, only when it is not."""
+    stack = [(value, level)]
+    while stack:
+        node, level = stack.pop()
+        if isinstance(node, dict):
+            if not _SAFE_KEYS.issuperset(node) and _has_personal(node):
+                return False
+            children: Any = node.values()
+        else:
+            children = node
+        for sub in children:
+            if isinstance(sub, (dict, list)):
+                if level >= MAX_DEPTH:
+                    return False
+                stack.append((sub, level + 1))
+    return True
+
+
 def _entries(value: Any) -> Iterator[tuple[Any, Any, bool]]:
     if isinstance(value, dict):
         return ((k, v, True) for k, v in value.items())
@@ -72,11 +106,11 @@ def screen(record: dict[str, Any], known: frozenset[str]) -> tuple[dict[str, Any
     for field, value in record.items():
         if field in HUB_FIELDS:
             continue
-        if is_personal(field):
+        if field not in _SAFE_KEYS and is_personal(field):
             errors[_segment(field)] = [Coded("personal_data", _PERSONAL_MESSAGE)]
             found += 1
             continue
-        if field not in known or not isinstance(value, (dict, list)):
+        if field not in known or not isinstance(value, (dict, list)) or _clean(value, 2):
             continue
         path: list[str] = [_segment(field)]
         stack = [_entries(value)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import langcodes
@@ -88,6 +88,7 @@ def _valid_tag(tag: str) -> bool:
     return len(tag) <= 35 and langcodes.tag_is_valid(tag)
 
 
+@lru_cache(maxsize=1024)
 def _canonical_tag(tag: str) -> str:
     """``EN-gb`` -> ``en-GB``: the case conventions of BCP 47, without remapping."""
     parts = tag.split("-")
@@ -116,7 +117,7 @@ class Ref(fields.String):
         country, kind, _ = m.groups()
         if kind is not None and kind not in self.kinds:
             raise fail("reference_kind", f"Must refer to one of: {', '.join(self.kinds)}.")
-        if country is not None and pycountry.countries.get(alpha_2=country) is None:
+        if country is not None and not _is_country(country):
             raise fail("country", f"'{country}' is not an ISO 3166-1 country code.")
         return text
 
@@ -140,9 +141,19 @@ class Country(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
         text = super()._deserialize(value, attr, data, **kw).strip()
-        if len(text) != 2 or not text.isupper() or pycountry.countries.get(alpha_2=text) is None:
+        if len(text) != 2 or not text.isupper() or not _is_country(text):
             raise fail("country", f"'{text}' is not an ISO 3166-1 alpha-2 country code.")
         return text
+
+
+@lru_cache(maxsize=1024)
+def _is_country(code: str) -> bool:
+    return pycountry.countries.get(alpha_2=code) is not None
+
+
+@lru_cache(maxsize=1024)
+def _is_currency(code: str) -> bool:
+    return pycountry.currencies.get(alpha_3=code) is not None
 
 
 class Currency(fields.String):
@@ -150,7 +161,7 @@ class Currency(fields.String):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
         text = super()._deserialize(value, attr, data, **kw).strip()
-        if len(text) != 3 or pycountry.currencies.get(alpha_3=text) is None:
+        if len(text) != 3 or not _is_currency(text):
             raise fail("currency", f"'{text}' is not an ISO 4217 currency code.")
         return text
 

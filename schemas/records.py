@@ -13,6 +13,7 @@ from . import areas, codelists
 from .activities import ActivitySchema
 from .certifications import active, band, expiry
 from .errors import Finding, flatten
+from .fastload import Bail, Loader, compile_schema
 from .fields import KINDS, Ref
 from .indicators import IndicatorSchema
 from .organisations import OrganisationSchema
@@ -28,6 +29,8 @@ SCHEMAS: dict[str, type[Schema]] = {
 }
 assert tuple(SCHEMAS) == KINDS
 _INSTANCES: dict[str, Schema] = {k: s() for k, s in SCHEMAS.items()}
+# The fast path for valid records (schemas/fastload.py); marshmallow loads the rest.
+_FAST: dict[str, Loader | None] = {k: compile_schema(s) for k, s in _INSTANCES.items()}
 PLACE_FIELDS = ("origin", "location")
 
 
@@ -53,14 +56,21 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
     schema = _INSTANCES.get(kind)
     if schema is None:
         raise KeyError(kind)
+    fast = _FAST[kind]
     try:
-        doc = schema.load(raw)
-    except ValidationError as exc:
-        return Result(None, list(flatten(exc.messages)))
+        if fast is None:
+            raise Bail
+        doc = fast(raw)
+    except Exception:  # noqa: BLE001 - any doubt: marshmallow decides, and reports
+        try:
+            doc = schema.load(raw)
+        except ValidationError as exc:
+            return Result(None, list(flatten(exc.messages)))
     errors: list[Finding] = []
     warnings: list[Finding] = []
     _check_places(doc, errors, warnings)
-    _check_certifications(doc, today or date.today(), warnings)
+    if doc.get("certifications"):
+        _check_certifications(doc, today or date.today(), warnings)
     category = doc.get("category")
     if category and codelists.common_category(category["scheme"], category["code"]) is None:
         warnings.append(Finding("category", "no_common_category",
