@@ -27,6 +27,14 @@ CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 REF_RE = re.compile(r"^(?:([A-Z]{2})/([a-z]+)/)?([A-Za-z0-9][A-Za-z0-9._~-]{0,127})\Z")
 
 
+_STRING = fields.String._deserialize
+
+
+def _string(field: fields.String, value: Any, attr: str | None, data: Any, kw: dict[str, Any]) -> str:
+    """``fields.String._deserialize``, which returns a ``str`` as it is: skipped for one."""
+    return value if type(value) is str else _STRING(field, value, attr, data, **kw)
+
+
 class Text(fields.String):
     """A plain string, trimmed and NFC-normalised, with a length limit."""
 
@@ -35,7 +43,7 @@ class Text(fields.String):
         self.max_length = max_length
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = nfc(super()._deserialize(value, attr, data, **kw))
+        text = nfc(_string(self, value, attr, data, kw))
         if not text:
             raise fail("empty", "Must not be empty.")
         if len(text) > self.max_length:
@@ -110,7 +118,7 @@ class Ref(fields.String):
         self.kinds = kinds
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = nfc(super()._deserialize(value, attr, data, **kw))
+        text = nfc(_string(self, value, attr, data, kw))
         m = REF_RE.match(text)
         if not m:
             raise fail("reference", "Expected 'CC/kind/id' or a bare id.")
@@ -130,7 +138,7 @@ class Code(fields.String):
         self.codelist = codelist
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip()
+        text = _string(self, value, attr, data, kw).strip()
         if text not in codelists.codes(self.codelist):
             raise fail("code", f"'{text}' is not in codelist '{self.codelist}'.")
         return text
@@ -140,7 +148,7 @@ class Country(fields.String):
     """ISO 3166-1 alpha-2."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip()
+        text = _string(self, value, attr, data, kw).strip()
         if len(text) != 2 or not text.isupper() or not _is_country(text):
             raise fail("country", f"'{text}' is not an ISO 3166-1 alpha-2 country code.")
         return text
@@ -160,7 +168,7 @@ class Currency(fields.String):
     """ISO 4217 alphabetic code."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip()
+        text = _string(self, value, attr, data, kw).strip()
         if len(text) != 3 or not _is_currency(text):
             raise fail("currency", f"'{text}' is not an ISO 4217 currency code.")
         return text
@@ -170,7 +178,7 @@ class GTIN(fields.String):
     """GTIN-8/12/13/14 with a correct GS1 check digit."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip()
+        text = _string(self, value, attr, data, kw).strip()
         if not text.isdigit() or len(text) not in (8, 12, 13, 14):
             raise fail("gtin", "A GTIN has 8, 12, 13 or 14 digits.")
         if not ean.is_valid(text):
@@ -182,7 +190,7 @@ class HSCode(fields.String):
     """Harmonized System code: 6 digits, or 8 (AHTN) or 10 national digits; dots allowed."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip().replace(".", "")
+        text = _string(self, value, attr, data, kw).strip().replace(".", "")
         if not text.isdigit() or len(text) not in (6, 8, 10):
             raise fail("hs_code", "An HS code has 6, 8 or 10 digits.")
         if not 1 <= int(text[:2]) <= 97:
@@ -194,7 +202,7 @@ class Timestamp(fields.String):
     """RFC 3339 timestamp with an explicit offset (kept as written, NFC-trimmed)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip()
+        text = _string(self, value, attr, data, kw).strip()
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
@@ -210,10 +218,27 @@ class Day(fields.Date):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
         if not isinstance(value, str):
             raise fail("date", "Expected a date as YYYY-MM-DD.")
+        if len(value) <= 40:  # dates repeat: parsed once
+            day = _iso_day(value)
+            if day is None:
+                raise fail("date", "Expected a date as YYYY-MM-DD.")
+            return day
         try:
             return super()._deserialize(value, attr, data, **kw).isoformat()
         except ValidationError:
             raise fail("date", "Expected a date as YYYY-MM-DD.") from None
+
+
+_DATE = fields.Date()
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(text: str) -> str | None:
+    """What :class:`Day` makes of ``text``, None when it is not a date."""
+    try:
+        return _DATE._deserialize(text, None, None).isoformat()
+    except ValidationError:
+        return None
 
 
 class Url(fields.Url):
@@ -240,6 +265,11 @@ class Amount(fields.Field):
         self.minimum = minimum
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        if type(value) is str and len(value) <= 40 and (hit := _amount(value)) is not None:
+            number, text = hit  # amounts repeat: parsed once
+            if self.minimum is not None and number < self.minimum:
+                raise fail("range", f"Must be at least {self.minimum}.")
+            return text
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise fail("type", "Expected a number.")
         try:
@@ -251,3 +281,14 @@ class Amount(fields.Field):
         if self.minimum is not None and number < self.minimum:
             raise fail("range", f"Must be at least {self.minimum}.")
         return format(number.normalize(), "f")
+
+
+@lru_cache(maxsize=4096)
+def _amount(text: str) -> tuple[Decimal, str] | None:
+    """``(number, canonical text)`` of a finite decimal string, None otherwise (the caller
+    then says why)."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return (number, format(number.normalize(), "f")) if number.is_finite() else None

@@ -12,6 +12,7 @@ from marshmallow import Schema, ValidationError, fields
 from . import areas, codelists
 from .activities import ActivitySchema
 from .certifications import active, band, expiry
+from .base import keys_clean
 from .errors import Finding, flatten
 from .fastload import Bail, Loader, compile_schema
 from .fields import KINDS, Ref
@@ -30,7 +31,7 @@ SCHEMAS: dict[str, type[Schema]] = {
 assert tuple(SCHEMAS) == KINDS
 _INSTANCES: dict[str, Schema] = {k: s() for k, s in SCHEMAS.items()}
 # The fast path for valid records (schemas/fastload.py); marshmallow loads the rest.
-_FAST: dict[str, Loader | None] = {k: compile_schema(s) for k, s in _INSTANCES.items()}
+_FAST: dict[str, Loader | None] = {k: compile_schema(s, keys_clean) for k, s in _INSTANCES.items()}
 PLACE_FIELDS = ("origin", "location")
 
 
