@@ -190,7 +190,8 @@ class _Item:
     raw: Any
     ihash: str | None = None
     result: schemas.Result | None = None
-    canon: bytes | None = None
+    canon: Encoded | None = None  # the canonical JSON that is stored, and its hash
+    digest: str | None = None
     outcome: Outcome | None = None
 
     @property
@@ -201,7 +202,11 @@ class _Item:
     def validate(self, kind: str, today: date | None) -> None:
         self.result = schemas.validate(kind, self.raw, today)
         if self.result.ok:
-            self.canon = schemas.canonical(self.document)
+            # Kept as text, hashed at once: orjson's bytes hold its whole working buffer
+            # (about 130 KB for a 13 KB record), too much to keep for a batch.
+            canon = schemas.canonical(self.document)
+            self.digest = hashlib.sha256(canon).hexdigest()
+            self.canon = Encoded(canon.decode())
         else:
             self.outcome = Outcome(self.index, self.uid, "invalid",
                                    errors=[e.as_dict() for e in self.result.errors])
@@ -305,8 +310,8 @@ class _Batch:
                 if ref not in known:
                     warnings.append(_finding(path, "reference_unknown",
                                              f"{ref} is not known to the hub (yet)."))
-            assert it.canon is not None and it.uid is not None
-            digest = hashlib.sha256(it.canon).hexdigest()
+            assert it.canon is not None and it.digest is not None and it.uid is not None
+            digest = it.digest
             rec = self.existing.get(it.uid)
             if rec is not None and digest == rec.latest_hash:
                 if it.ihash and it.ihash != rec.input_hash:
@@ -315,7 +320,7 @@ class _Batch:
                                      content_hash=digest)
             else:
                 it.outcome = self.new_revision(it.index, it.uid, it.document, digest, it.ihash,
-                                               warnings, Encoded(it.canon.decode()))
+                                               warnings, it.canon)
         return BatchOutcome([it.outcome for it in prepared if it.outcome is not None])
 
     def _load_existing(self, uids: list[str]) -> None:
