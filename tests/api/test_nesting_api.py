@@ -44,3 +44,15 @@ def test_a_json_body_past_the_parsers_limit_is_a_400_problem(client, vn_writer) 
 def test_a_single_record_too_deep_is_422_with_the_code(client, vn_writer) -> None:  # type: ignore[no-untyped-def]
     r = client.put("/api/v1/products/VN/p1", data=deep(1, 970), content_type="application/json", headers=vn_writer)
     assert r.status_code == 422 and r.get_json()["errors"][0]["code"] == "too_deep"
+
+
+def test_the_2_mb_unknown_field_shape_over_http_is_one_invalid_record(client, vn_writer) -> None:  # type: ignore[no-untyped-def]
+    nest = "".join('{"%04d%s":' % (i, "k" * 2_500) for i in range(800)) + "true" + "}" * 800
+    record = json.dumps(product(2, extra="@")).replace('"@"', nest)
+    body = '{"records": [' + json.dumps(product(1)) + "," + record + "]}"
+    assert len(body) > 2_000_000
+    r = client.post("/api/v1/products/batch", data=body, content_type="application/json", headers=vn_writer)
+    assert r.status_code == 207
+    first, second = r.get_json()["results"]
+    assert first["status"] == "created"
+    assert [(e["path"], e["code"]) for e in second["errors"]] == [("extra", "unknown_field")]
