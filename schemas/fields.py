@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 import langcodes
@@ -68,7 +68,8 @@ class LangText(fields.Field):
         out: dict[str, str] = {}
         errors: dict[str, list[str]] = {}
         for tag, text in value.items():
-            if not isinstance(tag, str) or not _valid_tag(tag):
+            canonical = _tag(tag) if isinstance(tag, str) and len(tag) <= 35 else None
+            if canonical is None:
                 errors[str(tag)] = [fail("language_tag", f"'{tag}' is not a BCP 47 language tag.").messages[0]]
                 continue
             if not isinstance(text, str):
@@ -82,7 +83,7 @@ class LangText(fields.Field):
             elif CONTROL_RE.search(clean):
                 errors[tag] = [fail("control_character", _CONTROL_MESSAGE).messages[0]]
             else:
-                out[_canonical_tag(tag)] = clean
+                out[canonical] = clean
         if errors:
             raise ValidationError(errors)
         return out
@@ -91,12 +92,13 @@ class LangText(fields.Field):
 _CONTROL_MESSAGE = "Contains a control character (U+0000-U+001F other than tab and line breaks, or U+007F) or a lone surrogate."
 
 
-@cache
-def _valid_tag(tag: str) -> bool:
-    return len(tag) <= 35 and langcodes.tag_is_valid(tag)
+@lru_cache(maxsize=4096)
+def _tag(tag: str) -> str | None:
+    """The tag in canonical case when it is a valid BCP 47 tag (of at most 35 characters,
+    checked by the caller, so the cache holds only short keys), else None."""
+    return _canonical_tag(tag) if langcodes.tag_is_valid(tag) else None
 
 
-@lru_cache(maxsize=1024)
 def _canonical_tag(tag: str) -> str:
     """``EN-gb`` -> ``en-GB``: the case conventions of BCP 47, without remapping."""
     parts = tag.split("-")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 import orjson
@@ -71,7 +73,7 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
     warnings: list[Finding] = []
     _check_places(doc, errors, warnings)
     if doc.get("certifications"):
-        _check_certifications(doc, today or date.today(), warnings)
+        _check_certifications(doc, today or _today(), warnings)
     category = doc.get("category")
     if category and codelists.common_category(category["scheme"], category["code"]) is None:
         warnings.append(Finding("category", "no_common_category",
@@ -112,10 +114,24 @@ def _check_places(doc: dict[str, Any], errors: list[Finding], warnings: list[Fin
                                     f"'{place['place']}' could not be resolved to an area code; kept as text."))
 
 
+_DAY: list[Any] = [0.0, 0.0, None]  # [start, end) of the local day as timestamps, and the day
+
+
+def _today() -> date:
+    """``date.today()``, read from the clock once a day (it costs as much as a field)."""
+    now = time.time()
+    if not _DAY[0] <= now < _DAY[1]:
+        day = date.today()
+        _DAY[:] = [datetime.combine(day, dtime()).timestamp(),
+                   datetime.combine(day + timedelta(days=1), dtime()).timestamp(), day]
+    return _DAY[2]
+
+
 def _check_certifications(doc: dict[str, Any], today: date, warnings: list[Finding]) -> None:
+    day = today.isoformat()
     for i, cert in enumerate(doc.get("certifications") or ()):
         ends = expiry(cert)
-        if ends and ends < today.isoformat():
+        if ends and ends < day:
             warnings.append(Finding(f"certifications.{i}.expires_on", "certificate_expired",
                                     f"The certificate expired on {ends}."))
         scheme = codelists.rating_scheme(cert["scheme"]) or {}
