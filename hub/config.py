@@ -63,8 +63,8 @@ class Settings:
     console_cookie_name: str = "hub_console"
     console_session_lifetime: int = 36_000
     console_idle_timeout: int = 1_800
-    console_login_limit_per_address: str = "10/minute;60/hour"
-    console_login_limit_global: str = "60/minute"
+    console_login_limit_per_address: str = "5/minute;30/hour"
+    console_login_limit_global: str = "30/minute"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

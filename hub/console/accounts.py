@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import audit
 from ..auth import users
@@ -75,22 +76,36 @@ def sign_in(session: so.Session, email: str, password: str, *, device: str = "",
         audit.record(session, f"user:{user.email}", "console.sign_in", f"user:{user.email}",
                      {"address": address, "known_device": bool(device)})
         return SignIn(user)
-    if row is None:
-        _make_room(session, now)
-        row = LoginBackoff(email=key, device=device, failures=0, last_failure_at=now)
-        session.add(row)
-    row.failures += 1
-    row.last_failure_at = now
-    delay = delay_after(row.failures)
-    row.next_attempt_at = now + delay if delay else None
+    failures = _count_failure(session, key, device, now)
+    delay = delay_after(failures)
+    wait_until = now + delay if delay else None
+    if wait_until is not None:
+        session.execute(sa.update(LoginBackoff).where(LoginBackoff.email == key, LoginBackoff.device == device)
+                        .values(next_attempt_at=wait_until))
     if session.scalar(sa.select(StaffUser.id).where(StaffUser.email == key)) is not None:
-        detail = {"address": address, "known_device": bool(device), "failures": row.failures}
+        detail = {"address": address, "known_device": bool(device), "failures": failures}
         if delay:
             audit.record(session, "anonymous", "console.sign_in_backoff", f"user:{key}",
                          {**detail, "wait_seconds": int(delay.total_seconds())})
         else:
             audit.record(session, "anonymous", "console.sign_in_failed", f"user:{key}", detail)
-    return SignIn(None, row.next_attempt_at)
+    return SignIn(None, wait_until)
+
+
+def _count_failure(session: so.Session, email: str, device: str, now: datetime) -> int:
+    """Add one failure and return the count, atomically: concurrent failures for the same
+    address and device neither collide on the insert nor lose an increment."""
+    table = LoginBackoff.__table__
+    if session.get(LoginBackoff, (email, device)) is None:
+        _make_room(session, now)
+        dialect = session.get_bind().dialect.name
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+        session.execute(insert.values(email=email, device=device, failures=0, last_failure_at=now)
+                        .on_conflict_do_nothing())
+    counted = session.execute(sa.update(table).where(table.c.email == email, table.c.device == device)
+                              .values(failures=table.c.failures + 1, last_failure_at=now)
+                              .returning(table.c.failures))
+    return int(counted.scalar_one())
 
 
 def _make_room(session: so.Session, now: datetime) -> None:
