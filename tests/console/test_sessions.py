@@ -226,3 +226,16 @@ def test_the_cli_disables_resets_and_ends_sessions(run, app, as_vn, hub, staff) 
 def test_cli_refusals_are_one_line(run, staff, args, stdin, message) -> None:  # type: ignore[no-untyped-def]
     res = run(*args, input=(stdin + "\n") if stdin else None)
     assert res.exit_code == 1 and message in res.output and len(res.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("setting, value, message", [
+    ("console_cookie_name", "bad name;", "console_cookie_name"),
+    ("console_idle_timeout", 10, "console_idle_timeout"),
+    ("console_session_lifetime", 600, "console_idle_timeout"),
+    ("console_login_limit_per_address", "lots", "console_login_limit_per_address"),
+    ("console_login_limit_global", "5 per fortnight", "console_login_limit_global"),
+])
+def test_console_settings_are_checked_at_start(tmp_path, setting, value, message) -> None:  # type: ignore[no-untyped-def]
+    from hub import config
+    with pytest.raises(config.ConfigError, match=message):
+        config.load({setting: value, "instance_path": str(tmp_path), "secret_key": "x"})
