@@ -169,3 +169,15 @@ def test_sign_in_failures_and_back_off_are_audited_without_the_password(client, 
     assert [(e.actor, e.detail["address"]) for e in signed] == [("user:reviewer@th.example", "127.0.0.1")]
     assert not any("nobody" in (e.target or "") for e in failed + backoff)
     assert "wrong password" not in str([e.detail for e in failed + backoff + signed])
+
+
+def test_a_known_browser_gets_in_when_its_address_is_over_the_limit(limited_app, staff, hashes) -> None:  # type: ignore[no-untyped-def]
+    """Owner and stranger behind the same address (an office NAT, a proxy)."""
+    owner = limited_app.test_client()
+    assert attempt(owner, staff["vn"], PASSWORD).status_code == 302
+    sign_out(owner)
+    stranger = limited_app.test_client()
+    for i in range(8):
+        attempt(stranger, f"r{i}@nowhere.example", "guess guess guess")
+    assert attempt(stranger, staff["vn"], PASSWORD).status_code == 429
+    assert attempt(owner, staff["vn"], PASSWORD).status_code == 302
