@@ -4,8 +4,8 @@
 once. ``console_login_backoff`` (per e-mail address and device) replaces the lockout
 table; its short-lived counts are not carried over.
 
-Revision ID: 0008_console
-Revises: 0007
+Revision ID: 0010_console
+Revises: 0009_webhook_owner
 """
 from typing import Sequence, Union
 
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision: str = '0008_console'
-down_revision: Union[str, Sequence[str], None] = '0007'
+revision: str = '0010_console'
+down_revision: Union[str, Sequence[str], None] = '0009_webhook_owner'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
