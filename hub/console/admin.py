@@ -174,6 +174,10 @@ def create_user() -> Response:
     if form.get("password", "") != form.get("password2", ""):
         flash(_("The two passwords differ."), "error")
         return redirect(url_for("console.users"))
+    if role in ADMINS and g.actor.role not in ADMINS:
+        # The secretariat manages staff but may not make accounts with more rights than its own.
+        flash(_("Only an admin can create an admin account."), "error")
+        return redirect(url_for("console.users"))
     try:
         with transaction(hub().sessions) as s:
             user = staff.create(s, _by(), email=form.get("email", ""), role=role,
