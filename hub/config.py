@@ -34,6 +34,9 @@ class Settings:
     public_url: str = ""
     rate_limit: str = "1200/minute"
     rate_limit_storage: str = "memory://"
+    oauth_rate_limit_client: str = "30/minute"
+    oauth_rate_limit_address: str = "120/minute"
+    refused_rate_limit: str = "60/minute"
     data_dir: str = ""
     sources_dir: str = "config/sources"
     sync_timeout: int = 30
@@ -65,6 +68,18 @@ class Settings:
     @property
     def sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        """The hub's absolute base URL (OAuth issuer, token audience, links), never taken
+        from a request's Host header: ``public_url``, which ``hub serve`` fills in with
+        the bound address on loopback; :data:`LOCAL_URL` for an app built without it
+        (tests, a development shell)."""
+        return (self.public_url or LOCAL_URL).rstrip("/")
+
+
+#: The base URL of an app built without ``public_url`` and outside ``hub serve``.
+LOCAL_URL = "http://localhost"
 
 
 def _coerce(current: Any, value: str) -> Any:
@@ -110,6 +125,7 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
     _check_jobs(settings)
+    _check_security(settings)
     if settings.readiness_timeout < 1:
         raise ConfigError("readiness_timeout must be at least 1 (seconds)")
     if settings.log_format not in ("text", "json"):
@@ -140,6 +156,24 @@ def _check_jobs(s: Settings) -> None:
         raise ConfigError(f"celery_queue must be letters, digits and . _ : - (not {s.celery_queue!r})")
     if s.celery_visibility_timeout < 60:
         raise ConfigError("celery_visibility_timeout must be at least 60 seconds")
+
+
+def _check_security(s: Settings) -> None:
+    """A public URL and rate limits that can be used as they are, or a one-line refusal."""
+    from urllib.parse import urlsplit
+    if s.public_url:
+        parts = urlsplit(s.public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+                or parts.username is not None:
+            raise ConfigError(f"public_url must be an http(s) URL such as https://hub.example.org "
+                              f"(no query, fragment or credentials), not {s.public_url!r}")
+    from limits import parse_many
+    for name in ("rate_limit", "oauth_rate_limit_client", "oauth_rate_limit_address", "refused_rate_limit"):
+        try:
+            parse_many(getattr(s, name))
+        except ValueError:
+            raise ConfigError(f"{name} must be a limit such as \"60/minute\", "
+                              f"not {getattr(s, name)!r}") from None
 
 
 def _instance_secret(instance: Path) -> str:
