@@ -33,7 +33,7 @@ class Settings:
     secret_rotation_grace: int = 86400
     public_url: str = ""
     rate_limit: str = "1200/minute"
-    rate_limit_storage: str = "memory://"
+    rate_limit_storage: str = ""
     oauth_rate_limit_client: str = "30/minute"
     oauth_rate_limit_address: str = "120/minute"
     refused_rate_limit: str = "60/minute"
@@ -118,6 +118,9 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if not settings.database_url:
         path = Path(settings.instance_path).resolve() / "hub.sqlite3"
         settings = replace(settings, database_url=f"sqlite:///{path}")
+    if not settings.rate_limit_storage:  # shared by this machine's workers (hub/api/limitstore.py)
+        path = Path(settings.instance_path).resolve() / "ratelimits.sqlite3"
+        settings = replace(settings, rate_limit_storage=f"machine://{path}")
     if not settings.secret_key:
         settings = replace(settings, secret_key=_instance_secret(Path(settings.instance_path)))
     if not settings.data_dir:
