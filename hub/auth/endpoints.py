@@ -95,10 +95,14 @@ def metadata() -> Response:
 
 
 def _audit_refusal(resp: Response) -> None:
-    """Count a refused token request: who claimed to ask, how, from where, why."""
+    """Count a refused token request: who claimed to ask, how, from where, why. A
+    registered client's refusals are counted under it; those naming no registered client
+    together (the ids they claimed are a facet), so random ids cannot multiply entries."""
     body = resp.get_json(silent=True) or {}
     claimed, method = claimed_client()
+    known = bool(claimed and g.get("claimed_known"))
     audit.tally_of(current_app).count(
-        "anonymous", "token.refused", f"client:{claimed}" if claimed else None,
-        error=body.get("error"), reason=g.get("refusal_reason") or body.get("error_description"),
+        "anonymous", "token.refused", f"client:{claimed}" if known else None,
+        claimed=None if known else claimed, error=body.get("error"),
+        reason=g.get("refusal_reason") or body.get("error_description"),
         method=method, addr=address(), status=str(resp.status_code))

@@ -57,10 +57,10 @@ def oauth_limits(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def oauth_too_many(error: RateLimitExceeded) -> Response:
-    """The 429 of an OAuth endpoint, counted in the audit tally (not one entry each)."""
+    """The 429 of an OAuth endpoint, counted in the audit tally: one aggregate per window
+    (the claimed client ids and addresses are facets), never one entry each."""
     from ..api.limits import limiter
-    claimed = claimed_client()[0]
-    audit.tally_of(current_app).count("anonymous", "oauth.limited", f"client:{claimed}" if claimed else None,
+    audit.tally_of(current_app).count("anonymous", "oauth.limited", None, client=claimed_client()[0],
                                       endpoint=request.endpoint, addr=address(), limit=str(error.limit.limit))
     detail = f"Too many requests ({error.description}); retry after the time in Retry-After."
     resp = problem(429, "Too Many Requests", detail, error="temporarily_unavailable", error_description=detail)

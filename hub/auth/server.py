@@ -231,6 +231,7 @@ class HubAuthorizationServer(AuthorizationServer):
             return None
         with self.hub.sessions() as session:
             client = session.get(OAuthClient, client_id)
+            g.claimed_known = client is not None  # for the audit log: a registered client, or noise
             return client if client is not None and client.revoked_at is None else None
 
     def _save_token_(self, token: dict[str, Any], request: Any) -> None:

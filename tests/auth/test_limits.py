@@ -128,17 +128,20 @@ def test_a_flood_of_refused_token_requests_is_one_audit_entry_not_one_each(setti
     app = limited_app(settings, oauth_rate_limit_address="100000/minute", oauth_rate_limit_client="100000/minute")
     dispose(app)
     web = app.test_client()
+    cid, _ = make_client(hub, "VN")
     before = audit_seq(hub)
-    for i in range(300):
-        r = web.post("/oauth/token", data=GRANT, auth=("vn-0000000000000001", f"guess-{i}"),
-                     **from_addr(f"10.5.{i % 3}.1"))
-        assert r.status_code == 401
+    for i in range(300):  # a registered client's id, and 300 random ones
+        for who in (cid, f"vn-{secrets.token_hex(8)}"):
+            r = web.post("/oauth/token", data=GRANT, auth=(who, f"guess-{i}"), **from_addr(f"10.5.{i % 3}.1"))
+            assert r.status_code == 401
     assert audit_seq(hub) == before  # nothing under the write lock while the flood lasts
     counted = tallied(web, hub, "token.refused")
-    assert counted["client:vn-0000000000000001"]["count"] == 300
-    assert counted["client:vn-0000000000000001"]["addr"] == {"10.5.0.1": 100, "10.5.1.1": 100, "10.5.2.1": 100}
+    assert set(counted) == {f"client:{cid}", None}
+    assert counted[f"client:{cid}"]["count"] == counted[None]["count"] == 300
+    assert counted[f"client:{cid}"]["addr"] == {"10.5.0.1": 100, "10.5.1.1": 100, "10.5.2.1": 100}
+    assert len(counted[None]["claimed"]) == audit.FACET_VALUES + 1  # 20 ids and "(other)"
     entries = audit_entries(hub, "token.refused")
-    assert 1 <= len(entries) <= 2  # one per client and minute (two if the flood spans a minute)
+    assert 2 <= len(entries) <= 4  # per registered client and minute (more if the flood spans a minute)
     with hub.sessions() as session:
         assert audit.verify(session) == []
 
@@ -150,9 +153,10 @@ def test_rate_limited_oauth_requests_are_counted_not_written_each(settings, hub,
     for _ in range(50):
         web.post("/oauth/token", data=GRANT, auth=("vn-0000000000000002", "x"))
     counted = tallied(web, hub, "oauth.limited")
-    assert counted["client:vn-0000000000000002"]["count"] == 48
-    assert counted["client:vn-0000000000000002"]["endpoint"] == {"oauth.token": 48}
-    assert tallied(web, hub, "token.refused")["client:vn-0000000000000002"]["count"] == 2
+    assert list(counted) == [None] and counted[None]["count"] == 48
+    assert counted[None]["endpoint"] == {"oauth.token": 48}
+    assert counted[None]["client"] == {"vn-0000000000000002": 48}
+    assert tallied(web, hub, "token.refused")[None]["claimed"] == {"vn-0000000000000002": 2}
 
 
 def test_closed_windows_are_written_by_the_next_request(client, hub) -> None:  # type: ignore[no-untyped-def]
