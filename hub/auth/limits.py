@@ -64,9 +64,9 @@ def oauth_too_many(error: RateLimitExceeded) -> Response:
                                       endpoint=request.endpoint, addr=address(), limit=str(error.limit.limit))
     detail = f"Too many requests ({error.description}); retry after the time in Retry-After."
     resp = problem(429, "Too Many Requests", detail, error="temporarily_unavailable", error_description=detail)
-    current = limiter.current_limit
+    current = limiter.current_limit  # reset_at is already rounded up to a whole second
     wait = current.reset_at - time.time() if current is not None else 60
-    resp.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    resp.headers["Retry-After"] = str(max(1, int(wait)))
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
