@@ -167,7 +167,7 @@ def _detail(resp: requests.Response) -> str:
         doc = json.loads(text)
         oauth = ": ".join(str(doc[k]) for k in ("error", "error_description") if doc.get(k))
         text = str(doc.get("detail") or oauth)
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         pass
     text = " ".join(text.split())[:200]
     return f": {text}" if text else ""
@@ -189,3 +189,5 @@ def json_body(resp: requests.Response) -> Any:
         return resp.json()
     except ValueError as exc:
         raise BodyError(f"not JSON: {exc}") from None
+    except RecursionError:  # the same body would fail again: not worth a retry
+        raise FetchError(f"GET {resp.url}: the body nests too deep to be read as JSON") from None
