@@ -23,12 +23,25 @@ PERSONAL_KEYS = frozenset({
 })
 
 
+def _is_personal(key: Any) -> bool:
+    return str(key).lower().replace("-", "_") in PERSONAL_KEYS
+
+
+def _without_personal(value: Any) -> Any:
+    """``value`` with every personal key removed, at any depth."""
+    if isinstance(value, dict):
+        return {k: _without_personal(v) for k, v in value.items() if not _is_personal(k)}
+    if isinstance(value, list):
+        return [_without_personal(v) for v in value]
+    return value
+
+
 def _personal_paths(value: Any, path: str = "") -> list[str]:
     found: list[str] = []
     if isinstance(value, dict):
         for key, sub in value.items():
             here = f"{path}.{key}" if path else str(key)
-            if str(key).lower().replace("-", "_") in PERSONAL_KEYS:
+            if _is_personal(key):
                 found.append(here)
             else:
                 found.extend(_personal_paths(sub, here))
@@ -54,15 +67,21 @@ class Envelope(Strict):
 
     @pre_load
     def drop_hub_fields(self, data: Any, **_: Any) -> Any:
-        """Ignore what the hub itself adds on read (round trip), refuse personal data."""
+        """Ignore what the hub itself adds on read (round trip); set personal data aside
+        (``no_personal_data`` refuses it) so the record's other errors are reported too."""
         if not isinstance(data, dict):
             raise fail("type", "A record is a JSON object.")
-        personal = _personal_paths(data)
+        if _personal_paths(data):
+            data = _without_personal(data)
+        return {k: v for k, v in data.items() if k not in HUB_FIELDS}
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def no_personal_data(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        personal = _personal_paths(original)
         if personal:
             raise ValidationError({p: [fail("personal_data",
                                             "Personal data of individuals is not part of the standard.").messages[0]]
                                    for p in personal})
-        return {k: v for k, v in data.items() if k not in HUB_FIELDS}
 
 
 class LegalAct(Strict):
