@@ -43,6 +43,20 @@ TIMESTAMP = r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0
 # Keys a schema ignores on input because the hub adds them on read (round trip).
 IGNORED = {Envelope: HUB_FIELDS, Certification: frozenset(DERIVED),
            Category: frozenset({"common", "label"})}
+_FINDINGS = {"type": "array", "items": {"type": "object", "properties": {
+    "path": {"type": "string"}, "code": {"type": "string"}, "message": {"type": "string"}}}}
+# What the hub adds on read, typed for readers; every one is ignored on input.
+READ_ONLY: dict[str, dict[str, Any]] = {
+    "uid": {"type": "string", "description": "CC/kind/id"},
+    "version": {"type": "integer"},
+    "review": {"type": "string", "description": "review state of this revision"},
+    "hub_updated_at": {"type": "string"}, "content_hash": {"type": "string"},
+    "warnings": _FINDINGS, "deleted": {"type": "boolean"},
+    "band": {"type": ["integer", "null"], "description": "1-5 band of the rating, for filtering"},
+    "active": {"type": "boolean", "description": "whether the certificate is valid today"},
+    "common": {"type": ["string", "null"], "description": "the common category"},
+    "label": {"type": ["string", "null"]},
+}
 # Per-parameter keywords apispec adds to list fields; not JSON Schema.
 _PARAMETER_KEYS = ("explode", "style")
 EXAMPLES = Path(__file__).with_name("examples.json")
@@ -123,7 +137,9 @@ def _components() -> dict[str, dict[str, Any]]:
         for target in ([kind_name(k) for k in KINDS] if cls is Envelope else [name_of(cls)]):
             for key in sorted(ignored):
                 out[target]["properties"].setdefault(key, {
-                    "readOnly": True, "description": "Added by the hub on read; ignored on input."})
+                    **READ_ONLY.get(key, {}), "readOnly": True,
+                    "description": " ".join(filter(None, (READ_ONLY.get(key, {}).get("description"),
+                                                          "(added by the hub on read; ignored on input)")))})
     out[name_of(Place)]["minProperties"] = 1
     out[name_of(Category)]["allOf"] = _category_rules()
     out[name_of(Certification)]["allOf"] = _rating_rules()

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import swagger_ui_bundle
-from flask import Flask, Response, send_from_directory
+from flask import Flask, Response, current_app, send_from_directory
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from ..web.errors import problem
-from . import changes, codelists, flags, records, reviews, stats, subscriptions, sync
-from . import limits
+from . import changes, codelists, flags, records, reviews, standard, stats, subscriptions, sync
+from . import limits, openapi
 from .limits import limiter
+from .schemas import Problem
 
 PREFIX = "/api/v1"
 
@@ -38,6 +40,14 @@ class ProblemApi(Api):
                 resp.headers[key] = value
         return resp
 
+    def _openapi_json(self) -> Response:  # type: ignore[override]
+        """The document with a path per kind and the standard's schemas (hub/api/openapi.py)."""
+        cache = current_app.extensions.setdefault("hub_openapi", {})
+        if "json" not in cache:
+            doc = openapi.document(self.spec.to_dict(), current_app.config["HUB_BATCH_MAX_RECORDS"])
+            cache["json"] = orjson.dumps(doc)
+        return Response(cache["json"], mimetype="application/json")
+
 
 def _flatten_webargs(messages: Any) -> list[dict[str, str]]:
     """webargs nests errors by location (``{"query": {"limit": [...]}}``): make them findings."""
@@ -55,7 +65,7 @@ def init_app(app: Flask, settings: Any) -> None:
         API_TITLE="OVOP Exchange Hub", API_VERSION="1", OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX=PREFIX, OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs", OPENAPI_SWAGGER_UI_URL=f"{PREFIX}/docs/assets/",
-        MAX_CONTENT_LENGTH=settings.batch_max_bytes,
+        MAX_CONTENT_LENGTH=settings.batch_max_bytes, HUB_BATCH_MAX_RECORDS=settings.batch_max_records,
         RATELIMIT_STORAGE_URI=settings.rate_limit_storage,
         **limits.storage_config(settings.rate_limit_storage),
         API_SPEC_OPTIONS={
@@ -70,8 +80,10 @@ def init_app(app: Flask, settings: Any) -> None:
         },
     )
     api = ProblemApi(app)
+    if "Problem" not in api.spec.components.schemas:
+        api.spec.components.schema("Problem", schema=Problem)
     limiter.init_app(app)
-    for module in (records, changes, stats, codelists, reviews, flags, subscriptions, sync):
+    for module in (records, changes, stats, codelists, reviews, flags, subscriptions, sync, standard):
         api.register_blueprint(module.blp)
 
     assets = swagger_ui_bundle.swagger_ui_path
