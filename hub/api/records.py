@@ -13,7 +13,7 @@ import schemas
 from .. import exports, reads
 from ..jsonld import jsonld_document
 from ..web.errors import problem
-from ..writepath import Conflict, NotFound, uid_of
+from ..writepath import BatchOutcome, Conflict, NotFound, uid_of
 from . import idempotency
 from .common import (actor, bad_request, etag, json_response, parse_etag, protected, services)
 from .schemas import BatchBody, BatchResponse, ExportArgs, ListArgs, Page, Record
@@ -68,42 +68,54 @@ def batch(kind: str) -> Response:
         stored = idempotency.lookup(services(), who.id, key, digest)
         if stored is not None:
             return stored
-    records, failure = _parse_batch(body)
+    records, unparsed, failure = _parse_batch(body)
     if failure is not None:
         return failure
     limit = services().settings.batch_max_records
     if len(records) > limit:
         return problem(413, "Payload Too Large", f"At most {limit} records per request; got {len(records)}.")
-    after = idempotency.saver(who.id, key, digest) if key else None
+    saver = idempotency.saver(who.id, key, digest) if key else None
+
+    def after(session: Any, outcome: BatchOutcome) -> None:
+        _report_unparsed(outcome, unparsed)  # before an idempotent answer is stored
+        if saver is not None:
+            saver(session, outcome)
+
     outcome = services().writes.write(who, kind, records, source="api", after=after)
     return json_response(outcome.as_dict(), 200 if outcome.ok else 207)
 
 
-class _Unparsed(dict):  # type: ignore[type-arg]
-    """A line of an NDJSON body that is not JSON: judged invalid on its own."""
-
-
-def _parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
+def _parse_batch(body: bytes) -> tuple[list[Any], dict[int, str], Response | None]:
+    """The records of a body, and for NDJSON lines that are not JSON: index -> why."""
     ctype = (request.mimetype or "").lower()
     if ctype == NDJSON:
         records: list[Any] = []
-        for line in body.splitlines():
+        unparsed: dict[int, str] = {}
+        for number, line in enumerate(body.splitlines(), start=1):
             if line.strip():
                 try:
                     records.append(orjson.loads(line))
-                except orjson.JSONDecodeError:
+                except orjson.JSONDecodeError as exc:
+                    unparsed[len(records)] = f"Line {number} is not JSON: {exc}"
                     records.append(None)
-        return records, None
+        return records, unparsed, None
     if ctype != "application/json":
-        return [], problem(415, "Unsupported Media Type",
-                           f"Send application/json or {NDJSON}, not '{ctype or 'nothing'}'.")
+        return [], {}, problem(415, "Unsupported Media Type",
+                               f"Send application/json or {NDJSON}, not '{ctype or 'nothing'}'.")
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        return [], bad_request(f"Malformed JSON: {exc}")
+        return [], {}, bad_request(f"Malformed JSON: {exc}")
     if not isinstance(doc, dict) or not isinstance(doc.get("records"), list) or set(doc) != {"records"}:
-        return [], problem(422, "Unprocessable Content", 'The body must be {"records": [...]} and nothing else.')
-    return doc["records"], None
+        return [], {}, problem(422, "Unprocessable Content",
+                               'The body must be {"records": [...]} and nothing else.')
+    return doc["records"], {}, None
+
+
+def _report_unparsed(outcome: BatchOutcome, unparsed: dict[int, str]) -> None:
+    """An NDJSON line that is not JSON is invalid as such, not as "not an object"."""
+    for index, message in unparsed.items():
+        outcome.results[index].errors = [{"path": "$", "code": "json", "message": message}]
 
 
 @blp.route(ONE, methods=["GET"])

@@ -8,6 +8,11 @@ import schemas as standard
 
 
 class Problem(Schema):
+    """RFC 9457 problem details; extension members (``code``, ``request_id``...) may follow."""
+
+    class Meta:
+        unknown = "include"
+
     type = fields.String()
     title = fields.String()
     status = fields.Integer()
