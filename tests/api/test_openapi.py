@@ -82,6 +82,7 @@ def test_the_json_schema_route_publishes_each_kind_with_the_standards_version(cl
     check = Draft202012Validator(doc, format_checker=FormatChecker())
     assert not list(check.iter_errors(product(1)))
     assert list(check.iter_errors(product(1, country="vn")))
-    batch = client.get("/api/v1/standard/products.schema.json?batch=1").get_json()
+    batch = client.get("/api/v1/standard/products.schema.json?batch=true").get_json()
     assert batch["properties"]["records"]["maxItems"] == 1000
+    assert client.get("/api/v1/standard/products.schema.json?batch=maybe").status_code == 422
     assert client.get("/api/v1/standard/gadgets.schema.json").status_code == 404

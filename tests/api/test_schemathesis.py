@@ -39,4 +39,10 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 def test_every_operation_conforms_to_the_spec(case, vn_all) -> None:  # type: ignore[no-untyped-def]
     # Opaque cursors are strings in the spec, yet only the hub's own are valid: a made-up
     # one is refused with a documented 400. That is the one heuristic left out.
-    case.call_and_validate(headers=vn_all, excluded_checks=[checks.positive_data_acceptance])
+    excluded = [checks.positive_data_acceptance]
+    if case.operation.path.endswith("/batch"):
+        # The batch body carries the kind's real record schema, so generated records reach
+        # validation; a record that breaks it is reported `invalid` in a 207 (SPEC 3.1),
+        # not refused with a 4xx as this heuristic expects.
+        excluded.append(checks.negative_data_rejection)
+    case.call_and_validate(headers=vn_all, excluded_checks=excluded)
