@@ -2,7 +2,8 @@
 
 Federation between a regional and an international hub, or a partner country's own
 mirror: the remote hub's ``GET /api/v1/changes`` is followed from the saved cursor
-through :class:`hub.partner.HubClient` (tokens fetched and renewed for it). The feed
+through :class:`ovop_hub_client.HubClient`, the partners' own client (clients/python;
+tokens fetched and renewed for it, retries left to this module's policy). The feed
 holds only published changes, in order, so a revision pending or rejected at the remote
 hub never arrives, and an approval arrives as the next change. Records come in the
 standard already: upserts go through the write path as they are (the hub's own fields
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..partner import HubAuthError, HubClient
+from ovop_hub_client import HubAuthError, HubClient
+
 from .http import FetchError, Http, RetryPolicy, json_body
 from .pages import Item, Page
 from .sources import Auth, Source
@@ -34,7 +36,7 @@ class HubFetcher:
         secret = Auth.env(auth.client_secret_env, source.name) if auth.client_secret_env else None
         key = Auth.env(auth.private_key_env, source.name) if auth.private_key_env and not secret else None
         self.client = HubClient(source.url, client_id, client_secret=secret, private_key=key,
-                                scope=auth.scope, timeout=policy.timeout)
+                                scope=auth.scope, timeout=policy.timeout, retries=0)
         extra = {"sleep": sleep} if sleep is not None else {}
         self.http = Http(policy, send=self.client.request, on_wait=on_wait, **extra)
         self.state: dict[str, Any] = {}
