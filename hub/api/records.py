@@ -74,14 +74,13 @@ def batch(kind: str) -> Response:
     limit = services().settings.batch_max_records
     if len(records) > limit:
         return problem(413, "Payload Too Large", f"At most {limit} records per request; got {len(records)}.")
-    saver = idempotency.saver(who.id, key, digest) if key else None
-
-    def after(session: Any, outcome: BatchOutcome) -> None:
+    writes = services().writes
+    prepared = writes.prepare(who, kind, records)
+    with writes.transaction(who, "api") as txn:
+        outcome = txn.write(prepared)
         _report_unparsed(outcome, unparsed)  # before an idempotent answer is stored
-        if saver is not None:
-            saver(session, outcome)
-
-    outcome = services().writes.write(who, kind, records, source="api", after=after)
+        if key:  # the stored answer commits with the batch, or neither does
+            idempotency.save(txn.session, who.id, key, digest, outcome)
     return json_response(outcome.as_dict(), 200 if outcome.ok else 207)
 
 
