@@ -92,7 +92,9 @@ def init_app(app: Flask, settings: Any) -> None:
                 "type": "oauth2", "flows": {"clientCredentials": {
                     "tokenUrl": "/oauth/token",
                     "scopes": {"exchange:read": "read published records", "exchange:write":
-                               "write own country's records", "review": "review own country's revisions",
+                               "write own country's records", "exchange:validate":
+                               "check own country's records without writing (POST .../validate)",
+                               "review": "review own country's revisions",
                                "admin": "manage sources, subscriptions and clients"}}}}}},
         },
     )

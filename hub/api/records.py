@@ -68,7 +68,7 @@ def batch(kind: str) -> Response:
         stored = idempotency.lookup(services(), who.id, key, digest)
         if stored is not None:
             return stored
-    records, unparsed, failure = _parse_batch(body)
+    records, unparsed, failure = parse_batch(body)
     if failure is not None:
         return failure
     limit = services().settings.batch_max_records
@@ -78,13 +78,13 @@ def batch(kind: str) -> Response:
     prepared = writes.prepare(who, kind, records)
     with writes.transaction(who, "api") as txn:
         outcome = txn.write(prepared)
-        _report_unparsed(outcome, unparsed)  # before an idempotent answer is stored
+        report_unparsed(outcome, unparsed)  # before an idempotent answer is stored
         if key:  # the stored answer commits with the batch, or neither does
             idempotency.save(txn.session, who.id, key, digest, outcome)
     return json_response(outcome.as_dict(), 200 if outcome.ok else 207)
 
 
-def _parse_batch(body: bytes) -> tuple[list[Any], dict[int, str], Response | None]:
+def parse_batch(body: bytes) -> tuple[list[Any], dict[int, str], Response | None]:
     """The records of a body, and for NDJSON lines that are not JSON: index -> why."""
     ctype = (request.mimetype or "").lower()
     if ctype == NDJSON:
@@ -111,7 +111,7 @@ def _parse_batch(body: bytes) -> tuple[list[Any], dict[int, str], Response | Non
     return doc["records"], {}, None
 
 
-def _report_unparsed(outcome: BatchOutcome, unparsed: dict[int, str]) -> None:
+def report_unparsed(outcome: BatchOutcome, unparsed: dict[int, str]) -> None:
     """An NDJSON line that is not JSON is invalid as such, not as "not an object"."""
     for index, message in unparsed.items():
         outcome.results[index].errors = [{"path": "$", "code": "json", "message": message}]
