@@ -155,7 +155,7 @@ def _precondition_failed(kind: str, country: str, local_id: str) -> Response:
         published = {"version": rec.published_version, "etag": etag(rec.published_hash)} \
             if rec is not None and rec.published_version is not None else None
     if latest is None:
-        detail = "If-Match names a revision, but the record does not exist."
+        detail = "If-Match needs a current revision, and the record does not exist."
     else:
         detail = (f"If-Match was compared with the latest revision, version {latest['version']} "
                   f"({latest['review']}), ETag {latest['etag']}.")
