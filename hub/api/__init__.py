@@ -62,7 +62,6 @@ class ProblemApi(Api):
             cache["json"] = orjson.dumps(doc)
         return Response(cache["json"], mimetype="application/json")
 
-
     def _openapi_swagger_ui(self) -> str:  # type: ignore[override]
         """Swagger UI 5 from the hub's own assets, with a favicon (no request leaves the hub)."""
         return render_template_string(
