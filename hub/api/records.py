@@ -13,7 +13,7 @@ import schemas
 from .. import exports, reads
 from ..jsonld import jsonld_document
 from ..web.errors import problem
-from ..writepath import BatchOutcome, Conflict, NotFound, uid_of
+from ..writepath import Conflict, NotFound, Unparsed, uid_of
 from . import idempotency
 from .common import (actor, bad_request, etag, json_response, parse_etag, protected, services)
 from .schemas import BatchBody, BatchResponse, ExportArgs, ListArgs, OneArgs, Page, Record
@@ -68,7 +68,7 @@ def batch(kind: str) -> Response:
         stored = idempotency.lookup(services(), who.id, key, digest)
         if stored is not None:
             return stored
-    records, unparsed, failure = parse_batch(body)
+    records, failure = parse_batch(body)
     if failure is not None:
         return failure
     limit = services().settings.batch_max_records
@@ -78,43 +78,49 @@ def batch(kind: str) -> Response:
     prepared = writes.prepare(who, kind, records)
     with writes.transaction(who, "api") as txn:
         outcome = txn.write(prepared)
-        report_unparsed(outcome, unparsed)  # before an idempotent answer is stored
         if key:  # the stored answer commits with the batch, or neither does
             idempotency.save(txn.session, who.id, key, digest, outcome)
     return json_response(outcome.as_dict(), 200 if outcome.ok else 207)
 
 
-def parse_batch(body: bytes) -> tuple[list[Any], dict[int, str], Response | None]:
-    """The records of a body, and for NDJSON lines that are not JSON: index -> why."""
+def _unreadable(exc: orjson.JSONDecodeError) -> tuple[str, str]:
+    """``(code, message)`` for JSON that does not parse: past orjson's nesting limit of
+    1,024 levels it is ``too_deep`` (records may nest 32), else ``json``."""
+    if "depth" in str(exc) or "recursion" in str(exc).lower():
+        return "too_deep", f"Nested more than 1,024 levels deep (a record may nest {schemas.MAX_DEPTH}): not read."
+    return "json", f"Not valid JSON: {exc}"
+
+
+def _malformed(exc: orjson.JSONDecodeError) -> Response:
+    code, message = _unreadable(exc)
+    if code == "json":
+        return bad_request(f"Malformed JSON: {exc}")
+    return problem(400, "Bad Request", message, errors=[{"path": "$", "code": code, "message": message}])
+
+
+def parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
+    """The records of a batch body (``/batch`` and ``/validate``), or the refusal."""
     ctype = (request.mimetype or "").lower()
     if ctype == NDJSON:
         records: list[Any] = []
-        unparsed: dict[int, str] = {}
         for number, line in enumerate(body.splitlines(), start=1):
             if line.strip():
                 try:
                     records.append(orjson.loads(line))
                 except orjson.JSONDecodeError as exc:
-                    unparsed[len(records)] = f"Line {number} is not JSON: {exc}"
-                    records.append(None)
-        return records, unparsed, None
+                    code, message = _unreadable(exc)
+                    records.append(Unparsed(code, f"Line {number}: {message}"))
+        return records, None
     if ctype != "application/json":
-        return [], {}, problem(415, "Unsupported Media Type",
-                               f"Send application/json or {NDJSON}, not '{ctype or 'nothing'}'.")
+        return [], problem(415, "Unsupported Media Type",
+                           f"Send application/json or {NDJSON}, not '{ctype or 'nothing'}'.")
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        return [], {}, bad_request(f"Malformed JSON: {exc}")
+        return [], _malformed(exc)
     if not isinstance(doc, dict) or not isinstance(doc.get("records"), list) or set(doc) != {"records"}:
-        return [], {}, problem(422, "Unprocessable Content",
-                               'The body must be {"records": [...]} and nothing else.')
-    return doc["records"], {}, None
-
-
-def report_unparsed(outcome: BatchOutcome, unparsed: dict[int, str]) -> None:
-    """An NDJSON line that is not JSON is invalid as such, not as "not an object"."""
-    for index, message in unparsed.items():
-        outcome.results[index].errors = [{"path": "$", "code": "json", "message": message}]
+        return [], problem(422, "Unprocessable Content", 'The body must be {"records": [...]} and nothing else.')
+    return doc["records"], None
 
 
 @blp.route(ONE, methods=["GET"])
@@ -176,7 +182,7 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
     try:
         doc = orjson.loads(request.get_data(cache=False))
     except orjson.JSONDecodeError as exc:
-        return bad_request(f"Malformed JSON: {exc}")
+        return _malformed(exc)
     if not isinstance(doc, dict):
         return problem(422, "Unprocessable Content", "A record is a JSON object.")
     doc.setdefault("id", local_id)

@@ -23,7 +23,7 @@ from schemas import jsonschema
 
 from ..web.errors import problem
 from .common import PROBLEM_REF, actor, json_response, protected, services
-from .records import NDJSON, parse_batch, report_unparsed
+from .records import NDJSON, parse_batch
 from .schemas import BatchResponse, Query
 
 blp = Blueprint("standard", __name__, url_prefix="/api/v1",
@@ -67,12 +67,11 @@ def validate(kind: str) -> Response:
     The results are those `POST .../batch` would answer now: `created`, `updated` or
     `unchanged` for what it would accept, `invalid` or `forbidden` with the errors.
     """
-    records, unparsed, failure = parse_batch(request.get_data(cache=False))
+    records, failure = parse_batch(request.get_data(cache=False))
     if failure is not None:
         return failure
     limit = services().settings.batch_max_records
     if len(records) > limit:
         return problem(413, "Payload Too Large", f"At most {limit} records per request; got {len(records)}.")
     outcome = services().writes.preview(actor(), kind, records)
-    report_unparsed(outcome, unparsed)
     return json_response(outcome.as_dict(), 200 if outcome.ok else 207)

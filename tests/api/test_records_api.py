@@ -44,7 +44,7 @@ def test_an_ndjson_line_that_is_not_json_says_so_with_its_line(client, vn_writer
                     headers={**vn_writer, "Idempotency-Key": "k1"})
     error = r.get_json()["results"][1]["errors"]
     assert len(error) == 1 and error[0]["code"] == "json"
-    assert error[0]["message"].startswith("Line 3 is not JSON:")
+    assert error[0]["message"].startswith("Line 3: Not valid JSON:")
     again = client.post("/api/v1/products/batch", data=body, content_type="application/x-ndjson",
                         headers={**vn_writer, "Idempotency-Key": "k1"})
     assert again.get_json()["results"][1]["errors"] == error

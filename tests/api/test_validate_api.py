@@ -60,5 +60,5 @@ def test_same_body_and_limits_as_a_batch(app, client, hub, vn_writer) -> None:  
     assert client.post("/api/v1/products/validate", json={"items": []}, headers=vn_writer).status_code == 422
     ndjson = json.dumps(product(1)) + "\n{oops\n"
     r = client.post("/api/v1/products/validate", data=ndjson, content_type="application/x-ndjson", headers=vn_writer)
-    assert r.status_code == 207 and r.get_json()["results"][1]["errors"][0]["message"].startswith("Line 2 is not JSON")
+    assert r.status_code == 207 and r.get_json()["results"][1]["errors"][0]["message"].startswith("Line 2: Not valid JSON")
     assert counts(hub) == (0, 0, 0)
