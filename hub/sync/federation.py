@@ -2,8 +2,9 @@
 
 Federation between a regional and an international hub, or a partner country's own
 mirror: the remote hub's ``GET /api/v1/changes`` is followed from the saved cursor
-with the client credentials of :class:`hub.partner.HubClient`; its tokens are fetched
-and renewed under the run's retry policy (:mod:`.tokens`). The feed
+with the client credentials of :class:`ovop_hub_client.HubClient`, the partners' own client
+(clients/python); its tokens are fetched and renewed under the run's retry policy
+(:mod:`.tokens`). The feed
 holds only published changes, in order, so a revision pending or rejected at the remote
 hub never arrives, and an approval arrives as the next change. Records come in the
 standard already: upserts go through the write path as they are (the hub's own fields
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from ovop_hub_client import HubClient
+
 from schemas import KINDS
 
-from ..partner import HubClient
 from .base import Auth, Bad, FetchContext, Source, is_country, is_http_url, known, parse_auth, strings
 from .http import FetchError, Http, RetryPolicy, json_body
 from .pages import Item, Page
@@ -97,7 +99,7 @@ class HubFetcher:
         secret = Auth.env(auth.client_secret_env, source.name) if auth.client_secret_env else None
         key = Auth.env(auth.private_key_env, source.name) if auth.private_key_env and not secret else None
         self.client = HubClient(source.keys.url, client_id, client_secret=secret, private_key=key,
-                                scope=auth.scope, timeout=policy.timeout)
+                                scope=auth.scope, timeout=policy.timeout, retries=0)
         extra = {"sleep": sleep} if sleep is not None else {}
         self.http = Http(policy, send=self._send, on_wait=on_wait, **extra)
         self.tokens = UpstreamTokens(self.client, self.http)  # token requests retried like feed pages
