@@ -27,8 +27,8 @@ import schemas  # noqa: E402
 from bench.generate import arguments, mixed, products, report  # noqa: E402
 from hub import config  # noqa: E402
 from hub.actors import Actor  # noqa: E402
-from hub.db import transaction  # noqa: E402
-from hub.members import set_policy  # noqa: E402
+from hub.store.db import transaction  # noqa: E402
+from hub.curation.members import set_policy  # noqa: E402
 from hub.services import Hub  # noqa: E402
 
 ROUNDS = 5

@@ -9,11 +9,11 @@ Phases, each printed as it ends (``== phase: PASS|FAIL``) and summed up as JSON 
   published to the change feed. Records/s overall and in the first and last tenth: the
   last tenth must keep at least half the first's rate (no collapse as tables grow).
   Then the counts and a gapless feed (seq 1..N, the write head at N) are asserted.
-- ``feed``: a page of 1,000 changes through ``hub.reads.changes`` and ``FeedPage.json``
+- ``feed``: a page of 1,000 changes through ``hub.records.reads.changes`` and ``FeedPage.json``
   (what ``GET /api/v1/changes`` runs) at the start, middle and end of the feed; the end
   page must take at most 1.5 x the start page. The whole feed is also walked once and
   checked to be gapless.
-- ``lists``: the list filters of SPEC section 4 (``hub.reads.list_records``, what
+- ``lists``: the list filters of SPEC section 4 (``hub.records.reads.list_records``, what
   ``GET /api/v1/{kind}`` runs), 100 per page, first page and a deep page (keyset cursor at
   90 % of the uid order): p50/p95, and the plan (SQLite ``EXPLAIN QUERY PLAN``, PostgreSQL
   ``EXPLAIN``). A plan that scans ``records`` or ``revisions`` fails.
@@ -56,11 +56,12 @@ from sqlalchemy.sql.expression import ClauseElement, Executable  # noqa: E402
 
 from bench.generate import products  # noqa: E402
 from bench.sync import MAPPING, write_csv  # noqa: E402
-from hub import config, cursors, reads  # noqa: E402
+from hub import config
+from hub.records import cursors, reads  # noqa: E402
 from hub.actors import Actor  # noqa: E402
-from hub.db import transaction  # noqa: E402
-from hub.members import set_policy  # noqa: E402
-from hub.models import Change, Record, Revision, WriteHead  # noqa: E402
+from hub.store.db import transaction  # noqa: E402
+from hub.curation.members import set_policy  # noqa: E402
+from hub.store.models import Change, Record, Revision, WriteHead  # noqa: E402
 from hub.services import Hub  # noqa: E402
 
 BATCH = 1000

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 
 from . import config
 from .services import Hub
@@ -17,7 +17,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     hub = Hub(settings)
     app.extensions["hub"] = hub
 
-    from . import logs
+    from .operations import logs
     logs.install_context()  # handlers and format: hub serve / hub scheduler (docs/operations.md)
     from .web import bodies, errors, health, home, metrics, requestid
     bodies.init_app(app)
@@ -35,6 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def hub_of(app: Flask) -> Hub:
-    """The services of this app (for doors: API, console)."""
-    return app.extensions["hub"]
+def hub_of(app: Flask | None = None) -> Hub:
+    """The services of an app, by default the one answering the request: the one way the
+    doors (API, console, OAuth endpoints, health and metrics pages) reach them."""
+    return (app or current_app).extensions["hub"]

@@ -13,10 +13,13 @@ import sqlalchemy.exc
 
 import schemas
 
-from . import audit, config, exports, members
-from .models import WriteHead
+from .store import audit
+from . import config
+from .records import exports
+from .curation import members
+from .store.models import WriteHead
 from .actors import Actor
-from .db import transaction
+from .store.db import transaction
 from .clictx import hub_of as _hub
 
 KIND = click.Choice(schemas.KINDS)
@@ -65,7 +68,7 @@ def demo(ctx: click.Context) -> None:
 @click.option("--forwarded-allow-ips", default="127.0.0.1,::1", show_default=True,
               help="Proxies trusted for X-Forwarded-Proto (comma-separated, or '*').")
 def serve(**options: Any) -> None:
-    from .serve import ServerOptions, serve as run
+    from .operations.serve import ServerOptions, serve as run
     click.echo(f"OVOP Exchange Hub on http://{options['host']}:{options['port']}/  (Ctrl-C stops)")
     try:
         run(ServerOptions(**options))
@@ -79,7 +82,7 @@ def serve(**options: Any) -> None:
 @click.option("--country", required=True, help="The member country the records belong to.")
 @click.pass_context
 def import_(ctx: click.Context, kind: str, file: str, country: str) -> None:
-    from .importer import import_file
+    from .records.importer import import_file
     hub = _hub(ctx)
     if country not in hub.settings.members:
         raise Failure(f"{country} is not a member (members: {' '.join(hub.settings.members)})")
@@ -113,7 +116,7 @@ def export(ctx: click.Context, kind: str, fmt: str) -> None:
             for line in exports.csv_rows(kind, records):
                 out.write(line.encode("utf-8"))
         elif fmt == "jsonld":
-            from .jsonld import jsonld_document
+            from .records.jsonld import jsonld_document
             for chunk in jsonld_document(kind, records):
                 out.write(chunk)
         else:
@@ -188,13 +191,13 @@ auth_cli.register(cli)
 from .sync import cli as sync_cli  # noqa: E402  (sync, scheduler)
 cli.add_command(sync_cli.sync)
 cli.add_command(sync_cli.scheduler)
-from . import subscriptions_cli  # noqa: E402  (webhook subscriptions, replay)
+from .webhooks import cli as subscriptions_cli  # noqa: E402  (webhook subscriptions, replay)
 cli.add_command(subscriptions_cli.subscriptions)
 cli.add_command(subscriptions_cli.webhooks_group)
 from .sync.jobs import cli as jobs_cli  # noqa: E402  (worker, beat: jobs = "celery")
 cli.add_command(jobs_cli.worker)
 cli.add_command(jobs_cli.beat)
-from . import backup_cli  # noqa: E402  (backup, restore)
+from .operations import backup_cli  # noqa: E402  (backup, restore)
 cli.add_command(backup_cli.backup_cmd)
 cli.add_command(backup_cli.restore_cmd)
 

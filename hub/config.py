@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .destinations import networks
+from .webhooks.destinations import networks
 
 #: where national source files are looked for when ``data_dir`` is not set
 DEFAULT_DATA_DIR = str(Path("..") / "shared" / "data")

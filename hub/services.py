@@ -7,11 +7,11 @@ from functools import cached_property
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from . import migrate
+from .store import migrate
 from .config import Settings
-from .db import make_engine, session_factory, transaction
-from .members import ensure as ensure_members
-from .writepath import WritePath
+from .store.db import make_engine, session_factory, transaction
+from .curation.members import ensure as ensure_members
+from .records.writepath import WritePath
 
 
 @dataclass

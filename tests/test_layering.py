@@ -52,7 +52,7 @@ DOORS = ("hub.api", "hub.console")
 ENGINE = ("hub.sync",)
 #: what assembles the doors and the engine: the app factory (``hub``), the ``hub`` command,
 #: and the migrations, which know every table
-ASSEMBLY = ("hub.cli", "hub.migrations", "hub.migrate")
+ASSEMBLY = ("hub.cli", "hub.migrations", "hub.store.migrate")
 
 
 def core() -> list[Path]:

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 from ..web.errors import PROBLEM, problem
 from . import changes, codelists, flags, records, reviews, standard, stats, subscriptions, sync
 from . import limits, openapi
-from .schemas import Problem
+from .bodies import Problem
 
 PREFIX = "/api/v1"
 

@@ -9,10 +9,12 @@ from flask_smorest import Blueprint
 import orjson
 from marshmallow import fields, validate
 
-from .. import cursors, reads, review
-from .common import actor, bad_request, position, protected, services
+from .. import hub_of
+from ..records import cursors, reads
+from ..curation import review
+from .common import actor, bad_request, position, protected
 from .reviews import ReviewItem
-from .schemas import ChangesArgs, ChangesPage
+from .bodies import ChangesArgs, ChangesPage
 
 blp = Blueprint("changes", __name__, url_prefix="/api/v1", description="The change feed")
 
@@ -29,7 +31,7 @@ class FeedPage(ChangesPage):
 
 
 def _with_own(body: bytes, limit: int) -> bytes:
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         own = review.own_outstanding(session, actor(), limit)
     return body[:-1] + b',"own":' + orjson.dumps(own) + b"}"
 # ---------------------------------------------------------------------------------------
@@ -43,7 +45,7 @@ def feed(args: dict[str, Any]) -> Response:
     """Changes after a cursor. Resume from `next_cursor`; cursors never expire, and a
     reader that follows them gets every published change exactly once, in order."""
     after = position(args, "after", 0) or 0
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         page = reads.changes(session, after, args["limit"], args.get("kind"), args.get("country"))
     body = page.json(cursors.encode(page.last))
     if args.get("include") == "own":

@@ -10,7 +10,7 @@ from schemas import areas, codelists
 
 from ..web.errors import problem
 from .common import json_response, protected
-from .schemas import AreaArgs, Codelist, Codelists
+from .bodies import AreaArgs, Codelist, Codelists
 
 blp = Blueprint("codelists", __name__, url_prefix="/api/v1", description="Codelists and crosswalks")
 

@@ -7,7 +7,7 @@ import orjson
 from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
-from .. import cursors
+from ..records import cursors
 from ..actors import Actor
 from ..auth.protect import require
 from ..services import Hub
@@ -24,17 +24,13 @@ AUTH_ERRORS = {401: {"description": "Missing, malformed, expired or revoked toke
                429: {"description": "Rate limit exceeded; see Retry-After", **PROBLEM_REF}}
 
 
-def services() -> Hub:
-    return current_app.extensions["hub"]
-
-
 def actor() -> Actor:
     return g.actor
 
 
 def position(args: dict[str, Any], name: str = "cursor", start: int | None = None) -> int | None:
     """The position a page continues from (query parameter ``name``), else ``start``; a
-    cursor this hub did not issue raises :class:`hub.cursors.BadCursor` (400, by
+    cursor this hub did not issue raises :class:`hub.records.cursors.BadCursor` (400, by
     :mod:`hub.web.errors`)."""
     return cursors.decode(args[name], int) if name in args else start
 

@@ -11,13 +11,15 @@ from marshmallow import RAISE, Schema, fields, validate
 import schemas as standard
 from schemas import codelists
 
-from .. import cursors, flags
-from ..db import transaction
+from .. import hub_of
+from ..records import cursors
+from ..curation import flags
+from ..store.db import transaction
 from ..shapes import Flag
 from ..web import KIND_RULE
 from ..web.errors import problem
-from .common import actor, bad_request, json_response, page, position, protected, services
-from .schemas import Query
+from .common import actor, bad_request, json_response, page, position, protected
+from .bodies import Query
 
 blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags on records")
 
@@ -66,7 +68,7 @@ def raise_flag(body: dict[str, Any], kind: str, country: str, local_id: str) -> 
     """Query a record (any member's published record, or one's own): the owner sees the
     flag in `GET /api/v1/flags` and resolves it."""
     try:
-        with transaction(services().sessions) as session:
+        with transaction(hub_of().sessions) as session:
             flag = flags.raise_flag(session, actor(), standard.uid(country, kind, local_id),
                                     body["reason"], body.get("comment"))
     except flags.FlagError as exc:
@@ -85,7 +87,7 @@ def listing(args: dict[str, Any]) -> dict[str, Any]:
     query = flags.FlagQuery(state=None if args["state"] == "all" else args["state"],
                             box=args["box"], kind=args.get("kind"))
     limit = args["limit"]
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         rows = flags.listing(session, actor(), query, limit=limit + 1, after=after)
     nxt = rows[limit - 1].id if len(rows) > limit else None
     return {"items": rows[:limit], "next_cursor": cursors.encode(nxt) if nxt else None}
@@ -98,7 +100,7 @@ def listing(args: dict[str, Any]) -> dict[str, Any]:
 def resolve(body: dict[str, Any], flag_id: int) -> Response | flags.Flag:
     """Resolve an open flag on one of the caller's country's records, with an answer."""
     try:
-        with transaction(services().sessions) as session:
+        with transaction(hub_of().sessions) as session:
             flag = flags.resolve(session, actor(), flag_id, body.get("comment"))
     except flags.FlagError as exc:
         return refused(exc)

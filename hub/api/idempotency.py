@@ -12,10 +12,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Response
 
-from ..models import IdempotencyKey, utcnow
+from ..store.models import IdempotencyKey, utcnow
 from ..services import Hub
 from ..web.errors import problem
-from ..writepath import BatchOutcome
+from ..records.writepath import BatchOutcome
 
 TTL = timedelta(hours=24)
 

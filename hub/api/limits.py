@@ -12,6 +12,7 @@ from typing import Any, Callable
 from flask import Flask, Response, current_app, g, request
 from flask_limiter import HeaderNames, Limiter
 
+from .. import hub_of
 from . import limitstore  # noqa: F401 - registers the machine:// counter store
 
 
@@ -63,7 +64,7 @@ def storage_config(uri: str) -> dict[str, Any]:
 
 
 def _limit() -> str:
-    return current_app.extensions["hub"].settings.rate_limit
+    return hub_of().settings.rate_limit
 
 
 def per_client() -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -10,14 +10,15 @@ from flask_smorest import Blueprint
 
 import schemas
 
-from .. import exports, reads, representation
-from ..jsonld import jsonld_document
+from .. import hub_of
+from ..records import exports, reads, representation
+from ..records.jsonld import jsonld_document
 from ..web import KIND_RULE
 from ..web.errors import problem
-from ..writepath import Conflict, NotFound, Unparsed
+from ..records.writepath import Conflict, NotFound, Unparsed
 from . import idempotency
-from .common import (actor, bad_request, etag, json_response, parse_etag, protected, services)
-from .schemas import BatchBody, BatchResponse, ExportArgs, ListArgs, OneArgs, Page, Record
+from .common import (actor, bad_request, etag, json_response, parse_etag, protected)
+from .bodies import BatchBody, BatchResponse, ExportArgs, ListArgs, OneArgs, Page, Record
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="Records of the seven kinds")
 ONE = f"/{KIND_RULE}/<country>/<local_id>"
@@ -31,7 +32,7 @@ NDJSON = "application/x-ndjson"
 def list_records(args: dict[str, Any], kind: str) -> Response:
     """Published records, filtered, in pages (keyset: follow `next_cursor` or the Link header)."""
     limit, cursor = args.pop("limit"), args.pop("cursor", None)
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         try:
             items, nxt = reads.list_records(session, kind, reads.Filters(**args), limit, cursor)
         except ValueError as exc:
@@ -39,7 +40,7 @@ def list_records(args: dict[str, Any], kind: str) -> Response:
     headers = {}
     if nxt:
         query = request.args.to_dict() | {"cursor": nxt}
-        base = services().settings.base_url + request.path  # public_url, never the Host header
+        base = hub_of().settings.base_url + request.path  # public_url, never the Host header
         link = base + "?" + "&".join(f"{k}={_q(v)}" for k, v in query.items())
         headers["Link"] = f'<{link}>; rel="next"'
     return json_response({"items": items, "next_cursor": nxt}, headers=headers)
@@ -66,16 +67,16 @@ def batch(kind: str) -> Response:
     if key:
         if len(key) > 200:
             return bad_request("Idempotency-Key is longer than 200 characters")
-        stored = idempotency.lookup(services(), who.id, key, digest)
+        stored = idempotency.lookup(hub_of(), who.id, key, digest)
         if stored is not None:
             return stored
     records, failure = parse_batch(body)
     if failure is not None:
         return failure
-    limit = services().settings.batch_max_records
+    limit = hub_of().settings.batch_max_records
     if len(records) > limit:
         return problem(413, "Payload Too Large", f"At most {limit} records per request; got {len(records)}.")
-    writes = services().writes
+    writes = hub_of().writes
     prepared = writes.prepare(who, kind, records)
     with writes.transaction(who, "api") as txn:
         outcome = txn.write(prepared)
@@ -136,7 +137,7 @@ def get_one(args: dict[str, Any], kind: str, country: str, local_id: str) -> Res
     compared with on PUT and DELETE. Everyone else always gets the published record.
     """
     own = args.get("include") == "own" and actor().country in (None, country)
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         rec = reads.get_record(session, kind, country, local_id)
         if rec is not None and own and rec.latest_version != rec.published_version:
             shown = reads.one_version(session, kind, rec.uid, rec.latest_version, include_unpublished=True)
@@ -155,7 +156,7 @@ def get_one(args: dict[str, Any], kind: str, country: str, local_id: str) -> Res
 
 def _precondition_failed(kind: str, country: str, local_id: str) -> Response:
     """412, naming the revision If-Match was compared with (the latest, maybe pending)."""
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         rec = reads.get_record(session, kind, country, local_id)
         latest = {"version": rec.latest_version, "review": rec.review_state,
                   "etag": etag(rec.latest_hash)} if rec is not None else None
@@ -192,7 +193,7 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
         return problem(422, "Unprocessable Content", "The record's id and country must match the URL.",
                        errors=[{"path": "id", "code": "mismatch", "message": "id/country differ from the URL"}])
     try:
-        outcome = services().writes.write(actor(), kind, [doc], source="api",
+        outcome = hub_of().writes.write(actor(), kind, [doc], source="api",
                                           if_match=parse_etag(request.headers.get("If-Match")))
     except Conflict:
         return _precondition_failed(kind, country, local_id)
@@ -213,7 +214,7 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
 def delete_one(kind: str, country: str, local_id: str) -> Response:
     """Write a tombstone; afterwards GET answers 410 with it (once published)."""
     try:
-        result = services().writes.delete(actor(), kind, country, local_id, source="api",
+        result = hub_of().writes.delete(actor(), kind, country, local_id, source="api",
                                           if_match=parse_etag(request.headers.get("If-Match")))
     except NotFound:
         return problem(404, "Not Found", f"No record {schemas.uid(country, kind, local_id)}.")
@@ -230,7 +231,7 @@ def delete_one(kind: str, country: str, local_id: str) -> Response:
 def versions(kind: str, country: str, local_id: str) -> Response:
     """Full history: approved versions, and for the owner country every revision."""
     uid = schemas.uid(country, kind, local_id)
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         items = reads.history(session, kind, uid, include_unpublished=actor().country in (None, country))
     if not items:
         return problem(404, "Not Found", f"No history for {uid}.")
@@ -245,7 +246,7 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
     uid = schemas.uid(country, kind, local_id)
     if version >= 2**31:
         return problem(404, "Not Found", f"{uid} has no version {version}.")
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         item = reads.one_version(session, kind, uid, version,
                                  include_unpublished=actor().country in (None, country))
     if item is None:
@@ -261,7 +262,7 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
 def export(args: dict[str, Any], kind: str) -> Response:
     """Every published record of the kind, streamed."""
     fmt = args["format"]
-    factory = services().sessions
+    factory = hub_of().sessions
 
     def generate() -> Iterator[bytes]:
         with factory() as session:

@@ -15,12 +15,14 @@ from marshmallow import RAISE, Schema, fields, validate
 
 import schemas as standard
 
-from .. import cursors, review
+from .. import hub_of
+from ..records import cursors
+from ..curation import review
 from ..web import KIND_RULE
 from ..web.errors import problem
-from .common import actor, bad_request, json_response, page, position, protected, services
+from .common import actor, bad_request, json_response, page, position, protected
 from ..shapes import Finding
-from .schemas import Query, Record
+from .bodies import Query, Record
 
 blp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Review of revisions")
 
@@ -103,7 +105,7 @@ def listing(args: dict[str, Any]) -> Response:
     query = review.Query(state=args["state"], kind=args.get("kind"), country=args.get("country"),
                          mine=args["mine"])
     try:
-        with services().sessions() as session:
+        with hub_of().sessions() as session:
             rows, nxt = review.queue(session, actor(), query, limit=args["limit"], after=after)
             items = [review.item(rev, rec) for rev, rec in rows]
     except review.ReviewError as exc:
@@ -121,7 +123,7 @@ def decide(body: dict[str, Any], country: str, kind: str, local_id: str, version
     Approval publishes the revision (lists, exports, the change feed)."""
     uid = standard.uid(country, kind, local_id)
     try:
-        result = review.decide(services().sessions, actor(), uid, version, body["decision"],
+        result = review.decide(hub_of().sessions, actor(), uid, version, body["decision"],
                                body.get("reason"), body.get("comment"))
     except review.ReviewError as exc:
         return refused(exc)

@@ -21,10 +21,11 @@ from marshmallow import fields
 from schemas import KINDS
 from schemas import jsonschema
 
+from .. import hub_of
 from ..web.errors import problem
-from .common import PROBLEM_REF, actor, json_response, protected, services
+from .common import PROBLEM_REF, actor, json_response, protected
 from .records import NDJSON, parse_batch
-from .schemas import BatchResponse, Query
+from .bodies import BatchResponse, Query
 
 blp = Blueprint("standard", __name__, url_prefix="/api/v1",
                 description="The exchange standard as JSON Schema 2020-12; validation without writing")
@@ -70,8 +71,8 @@ def validate(kind: str) -> Response:
     records, failure = parse_batch(request.get_data(cache=False))
     if failure is not None:
         return failure
-    limit = services().settings.batch_max_records
+    limit = hub_of().settings.batch_max_records
     if len(records) > limit:
         return problem(413, "Payload Too Large", f"At most {limit} records per request; got {len(records)}.")
-    outcome = services().writes.preview(actor(), kind, records)
+    outcome = hub_of().writes.preview(actor(), kind, records)
     return json_response(outcome.as_dict(), 200 if outcome.ok else 207)

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Response
 from flask_smorest import Blueprint
 
-from .. import reads
-from .common import json_response, protected, services
-from .schemas import Stats
+from .. import hub_of
+from ..records import reads
+from .common import json_response, protected
+from .bodies import Stats
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics")
 
@@ -17,5 +18,5 @@ blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics
 def stats() -> Response:
     """Published records by country, kind, common category and rating band; latest
     revisions by review state."""
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         return json_response(reads.stats(session))

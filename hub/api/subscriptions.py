@@ -1,7 +1,7 @@
 """Webhook subscriptions (SPEC 6): manage them, read their delivery log. Scope ``admin``.
 
 A subscription belongs to the client that created it: another client gets 404 for it,
-as for one that does not exist. The service is :mod:`hub.subscriptions`; deliveries are
+as for one that does not exist. The service is :mod:`hub.webhooks.subscriptions`; deliveries are
 made by ``hub scheduler`` or the workers: each is ``POST url`` with ``{"changes": [...]}``,
 ``X-Hub-Timestamp`` and ``X-Hub-Signature-256: sha256=<hex HMAC of "<timestamp>." + body
 with the secret>``, retried with exponential backoff, dead-lettered after the configured
@@ -17,12 +17,13 @@ from marshmallow import RAISE, Schema, fields, validate
 
 import schemas as standard
 
-from .. import cursors
-from .. import subscriptions as webhooks
-from ..db import transaction
+from .. import hub_of
+from ..records import cursors
+from ..webhooks import subscriptions as webhooks
+from ..store.db import transaction
 from ..web.errors import problem
-from .common import actor, bad_request, json_response, protected, services
-from .schemas import Query
+from .common import actor, bad_request, json_response, protected
+from .bodies import Query
 
 blp = Blueprint("subscriptions", __name__, url_prefix="/api/v1", description="Webhook subscriptions")
 STATES = webhooks.STATES
@@ -135,7 +136,7 @@ def _owner() -> str:
 @blp.response(201, Subscription)
 def create(body: dict[str, Any]) -> Response:
     """Subscribe a URL to published changes, optionally of some kinds and countries."""
-    hub = services()
+    hub = hub_of()
     try:
         with transaction(hub.sessions) as session:
             sub, generated = webhooks.create(session, hub.settings, actor().id, body["url"],
@@ -156,7 +157,7 @@ def create(body: dict[str, Any]) -> Response:
 @blp.response(200, SubscriptionList)
 def listing() -> Response:
     """The caller's active subscriptions with their delivery counts."""
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         items = [webhooks.as_dict(s, webhooks.counts(session, s.id)) for s in webhooks.listing(session, _owner())]
     return json_response({"items": items})
 
@@ -166,7 +167,7 @@ def listing() -> Response:
 @blp.response(200, Subscription)
 def one(sub_id: str) -> Response:
     """One subscription (also a removed one: `active` is false)."""
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         sub = webhooks.get(session, sub_id, _owner())
         if sub is None:
             return _missing(sub_id)
@@ -179,7 +180,7 @@ def one(sub_id: str) -> Response:
 @blp.response(200, Subscription)
 def change(body: dict[str, Any], sub_id: str) -> Response:
     """Change a subscription's URL, filters or secret; its feed position stays (audited)."""
-    hub = services()
+    hub = hub_of()
     try:
         with transaction(hub.sessions) as session:
             sub = webhooks.change(session, hub.settings, sub_id, actor().id, _owner(), url=body.get("url"),
@@ -198,7 +199,7 @@ def change(body: dict[str, Any], sub_id: str) -> Response:
 @blp.response(204, None, description="Removed: no more deliveries; the log stays readable")
 def remove(sub_id: str) -> Response:
     """Stop a subscription."""
-    with transaction(services().sessions) as session:
+    with transaction(hub_of().sessions) as session:
         if not webhooks.remove(session, sub_id, actor().id, _owner()):
             return _missing(sub_id)
     return Response(status=204)
@@ -214,7 +215,7 @@ def deliveries(args: dict[str, Any], sub_id: str) -> Response:
         before = cursors.decode(args["cursor"], int) if "cursor" in args else None
     except cursors.BadCursor as exc:
         return bad_request(str(exc))
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         if webhooks.get(session, sub_id, _owner()) is None:
             return _missing(sub_id)
         rows, nxt = webhooks.deliveries(session, sub_id, args.get("status"), args["limit"], before)

@@ -20,7 +20,8 @@ import weakref
 
 from flask import Flask, Response
 
-from .. import audit
+from .. import hub_of
+from ..store import audit
 
 from .protect import PUBLIC_ENDPOINTS, current_actor, require
 from .users import actor_for_user
@@ -37,10 +38,10 @@ def init_app(app: Flask) -> None:
     from . import endpoints, whoami
     from .server import HubAuthorizationServer
 
-    tally = app.extensions[audit.TALLY_KEY] = audit.Tally(app.extensions["hub"].sessions)
+    tally = app.extensions[audit.TALLY_KEY] = audit.Tally(hub_of(app).sessions)
     app.after_request(_flusher(tally))
     atexit.register(_flush_at_exit, weakref.ref(tally))
-    app.extensions["oauth_server"] = HubAuthorizationServer(app, app.extensions["hub"])
+    app.extensions["oauth_server"] = HubAuthorizationServer(app, hub_of(app))
     app.register_blueprint(endpoints.bp)
     smorest = app.extensions.get("flask-smorest")
     if smorest and smorest.get("apis"):

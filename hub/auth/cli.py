@@ -13,8 +13,8 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from .. import audit
-from ..db import transaction
+from ..store import audit
+from ..store.db import transaction
 from . import clients as registry
 from . import sessions as staff_sessions
 from . import users as staff

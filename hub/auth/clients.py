@@ -15,9 +15,9 @@ import sqlalchemy.orm as so
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
 
-from .. import audit
-from ..db import rowcount
-from ..models import Member, utcnow
+from ..store import audit
+from ..store.db import rowcount
+from ..store.models import Member, utcnow
 from .models import (DEFAULT_SCOPES, PRIVATE_KEY_JWT, SCOPES, SECRET, AccessToken, OAuthClient,
                      aware, digest)
 

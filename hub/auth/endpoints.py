@@ -4,7 +4,7 @@ Their answers, including errors, are those of RFC 6749 section 5 (``{"error",
 "error_description"}`` as JSON), which every OAuth client library reads; only the
 protected API routes answer with problem+json, and so does a ``429`` here (with the
 OAuth members too: :mod:`.limits`). Refused token requests are audited as counts per
-claimed client and minute (:class:`hub.audit.Tally`), never one chain write each.
+claimed client and minute (:class:`hub.store.audit.Tally`), never one chain write each.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from authlib.oauth2.rfc6749.errors import InsecureTransportError, InvalidRequest
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_limiter import RateLimitExceeded
 
-from .. import audit
+from ..store import audit
 from .claimed import FORM, claimed_client
 from .limits import address, oauth_limits, oauth_too_many
 from .server import HubAuthorizationServer

@@ -23,7 +23,8 @@ from flask import Response, current_app, request
 from flask_limiter import RateLimitExceeded
 from limits import parse
 
-from .. import audit
+from .. import hub_of
+from ..store import audit
 from ..web.errors import problem
 from .claimed import claimed_client
 
@@ -32,7 +33,7 @@ REFUSED_SCOPE = "hub-refused"
 
 
 def _settings() -> Any:
-    return current_app.extensions["hub"].settings
+    return hub_of().settings
 
 
 def address() -> str:

@@ -17,7 +17,7 @@ import sqlalchemy.orm as so
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 
-from ..models import Base, utcnow
+from ..store.models import Base, utcnow
 
 #: The scopes of SPEC section 1, in the order they are shown.
 SCOPES = ("exchange:read", "exchange:write", "exchange:validate", "review", "admin")

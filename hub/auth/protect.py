@@ -24,6 +24,7 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
 from flask import Response, current_app, g
 
+from .. import hub_of
 from ..actors import Actor
 from ..web.errors import problem
 from .limits import limit_refusal
@@ -51,7 +52,7 @@ class _TokenValidator(BearerTokenValidator):
 
     def authenticate_token(self, token_string: str) -> AccessToken | None:
         from .server import find_token
-        return find_token(current_app.extensions["hub"], token_string)
+        return find_token(hub_of(), token_string)
 
     def validate_token(self, token: AccessToken | None, scopes: Any, request: Any) -> None:
         if token is None:

@@ -27,9 +27,9 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
 
-from .. import audit
-from ..db import transaction
-from ..models import utcnow
+from ..store import audit
+from ..store.db import transaction
+from ..store.models import utcnow
 from ..services import Hub
 from .models import (PRIVATE_KEY_JWT, SCOPES, SECRET_METHODS, AccessToken, OAuthClient, UsedAssertion,
                      aware, digest)

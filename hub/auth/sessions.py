@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..models import utcnow
+from ..store.models import utcnow
 from .models import StaffSession, StaffUser, aware, digest
 
 #: How stale ``last_seen_at`` may get before a request writes it again.

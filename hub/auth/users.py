@@ -14,9 +14,9 @@ import sqlalchemy.orm as so
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .. import audit
+from ..store import audit
 from ..actors import Actor
-from ..models import Member, utcnow
+from ..store.models import Member, utcnow
 from . import sessions
 from .models import StaffUser
 

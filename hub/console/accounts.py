@@ -23,10 +23,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import audit
+from ..store import audit
 from ..auth import users
 from ..auth.models import StaffUser, aware
-from ..models import utcnow
+from ..store.models import utcnow
 from .models import LoginBackoff, StaffPreference
 
 FREE_FAILURES = 3

@@ -9,7 +9,7 @@ from flask_babel import format_datetime, get_locale, lazy_gettext as _l
 
 from schemas import codelists
 
-from ..projection import NAME_FIELDS
+from ..records.projection import NAME_FIELDS
 
 STATE_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "returned": _l("Returned"),
                 "rejected": _l("Rejected"), "open": _l("Open"), "resolved": _l("Resolved")}

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..models import Base
+from ..store.models import Base
 
 
 class LoginBackoff(Base):

@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 
 import schemas
 
-from .. import browse, diff, flags, review
-from ..db import transaction
+from .. import hub_of
+from ..records import browse, diff
+from ..curation import flags, review
+from ..store.db import transaction
 from ..web import KIND_RULE
 from .format import display_name
-from .web import bp, hub, requires
+from .web import bp, requires
 
 PER_PAGE = 50
 
@@ -36,19 +38,19 @@ def records() -> str:
         page = max(1, min(int(request.args.get("page", 1)), 100_000))
     except ValueError:
         page = 1
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         rows, total = browse.search(s, f, page, PER_PAGE)
         items = [(r.record, display_name(r.document, r.record.uid)) for r in rows]
     params = {k: v for k, v in request.args.items() if k != "page" and v}
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
     return render_template("console/records/list.html", items=items, total=total, page=page, pages=pages,
-                           f=f, params=params, urlencode=urlencode, members=hub().settings.members)
+                           f=f, params=params, urlencode=urlencode, members=hub_of().settings.members)
 
 
 @bp.get(f"/records/<country>/{KIND_RULE}/<local_id>")
 def record(country: str, kind: str, local_id: str) -> str:
     uid = schemas.uid(country, kind, local_id)
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         page = browse.record_page(s, uid, g.actor.country)
         if page is None:
             abort(404)
@@ -66,7 +68,7 @@ def record(country: str, kind: str, local_id: str) -> str:
 def raise_flag(country: str, kind: str, local_id: str) -> Response:
     uid = schemas.uid(country, kind, local_id)
     try:
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             flags.raise_flag(s, g.actor, uid, request.form.get("reason", ""), request.form.get("comment"))
     except flags.FlagError as exc:
         if exc.status == 404:

@@ -9,10 +9,12 @@ from flask_babel import gettext as _, ngettext
 
 import schemas
 
-from .. import diff, review
+from .. import hub_of
+from ..records import diff
+from ..curation import review
 from ..web import KIND_RULE
 from .format import display_name
-from .web import bp, hub, requires, safe_next
+from .web import bp, requires, safe_next
 
 PER_PAGE = 50
 
@@ -40,7 +42,7 @@ def _after(args: Any) -> int:
 def queue() -> str:
     query = _query(request.args)
     after = _after(request.args)
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         rows, nxt = review.queue(s, g.actor, query, limit=PER_PAGE, after=after)
         counts = {state: review.count(s, g.actor, review.Query(state=state, kind=query.kind, country=query.country))
                   for state in review.STATES}
@@ -64,7 +66,7 @@ def approve_selected() -> Response:
     if not wanted:
         flash(_("Tick the revisions to approve first."), "warning")
         return redirect(back)
-    results = review.approve_many(hub().sessions, g.actor, wanted)
+    results = review.approve_many(hub_of().sessions, g.actor, wanted)
     done = [r for r in results if isinstance(r, review.Decision)]
     failed = [(item, r) for item, r in zip(wanted, results) if isinstance(r, review.ReviewError)]
     if done:
@@ -78,7 +80,7 @@ def approve_selected() -> Response:
 
 def _load(country: str, kind: str, local_id: str, version: int) -> tuple[Any, Any, Any]:
     try:
-        with hub().sessions() as s:
+        with hub_of().sessions() as s:
             rev, rec = review.get(s, g.actor, schemas.uid(country, kind, local_id), version)
             current = review.published_revision(s, rec)
             return rev, rec, current
@@ -110,7 +112,7 @@ def decide(country: str, kind: str, local_id: str, version: int) -> Response:
     comment = (request.form.get("comment") or "").strip()[:review.MAX_COMMENT] or None
     here = url_for("console.revision", country=country, kind=kind, local_id=local_id, version=version)
     try:
-        result = review.decide(hub().sessions, g.actor, uid, version, decision, reason, comment)
+        result = review.decide(hub_of().sessions, g.actor, uid, version, decision, reason, comment)
     except review.ReviewError as exc:
         if exc.status == 403:
             abort(403)
@@ -122,7 +124,7 @@ def decide(country: str, kind: str, local_id: str, version: int) -> Response:
                 "returned": _("Returned to the sender: %(uid)s version %(version)d."),
                 "rejected": _("Rejected: %(uid)s version %(version)d.")}
     flash(messages[result.state] % {"uid": uid, "version": version}, "success")
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         rev, _rec = review.get(s, g.actor, uid, version)
         following = review.next_pending(s, g.actor, rev.id)
     if following is None:

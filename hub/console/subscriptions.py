@@ -5,17 +5,18 @@ from __future__ import annotations
 from flask import Response, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from .. import subscriptions as webhooks
+from .. import hub_of
+from ..webhooks import subscriptions as webhooks
 from ..auth import clients as registry
-from ..db import transaction
+from ..store.db import transaction
 from .admin import MANAGERS
-from .web import bp, hub, requires
+from .web import bp, requires
 
 
 @bp.get("/admin/subscriptions")
 @requires(roles=MANAGERS)
 def subscriptions() -> str:
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         names = {c.client_id: f"{c.name} ({c.country})" for c in registry.listing(s)}
         rows = [(sub, webhooks.counts(s, sub.id)) for sub in webhooks.listing(s, everyone=True)]
         for sub, _counts in rows:
@@ -27,7 +28,7 @@ def subscriptions() -> str:
 @requires(roles=MANAGERS)
 def replay_subscription(sub_id: str) -> Response:
     try:
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             ids = webhooks.replay(s, sub_id, g.actor.id, everyone=True)
     except LookupError:
         abort(404)

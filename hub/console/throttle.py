@@ -19,13 +19,14 @@ import secrets
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .. import hub_of
 from ..api.limits import limiter
 
 DEVICE_MAX_AGE = 365 * 86400
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    return current_app.extensions["hub"].settings
+    return hub_of().settings
 
 
 def _failed(resp: Response) -> bool:

@@ -22,10 +22,11 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from .. import hub_of
 from ..auth import actor_for_user
 from ..auth import sessions as staff_sessions
 from ..auth.models import StaffUser
-from ..db import transaction
+from ..store.db import transaction
 from ..services import Hub
 from . import PUBLIC_ENDPOINTS
 
@@ -43,7 +44,7 @@ class _Sessions(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    settings = hub(app).settings
+    settings = hub_of(app).settings
     # Flask's defaults hold SESSION_COOKIE_NAME already ("session"): set it, not setdefault.
     app.config.update(SESSION_COOKIE_NAME=settings.console_cookie_name, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_PATH="/",
@@ -55,12 +56,8 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
 
 
-def hub(app: Flask | None = None) -> Hub:
-    return (app or current_app).extensions["hub"]
-
-
 def session_limits() -> staff_sessions.Limits:
-    settings = hub().settings
+    settings = hub_of().settings
     return staff_sessions.Limits(settings.console_session_lifetime, settings.console_idle_timeout)
 
 
@@ -104,7 +101,7 @@ def _load_user() -> Response | None:
     g.staff = None
     token = session.get("sid")
     if isinstance(token, str) and request.endpoint != "console.static":
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             row = staff_sessions.resolve(s, token, session_limits())
             user = row.user if row is not None else None
             if row is not None:

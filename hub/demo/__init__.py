@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 import schemas
 
-from .. import review
+from ..curation import review
 from ..actors import Actor
-from ..models import Member
+from ..store.models import Member
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..services import Hub

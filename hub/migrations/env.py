@@ -1,13 +1,13 @@
-"""Alembic environment: runs on the connection handed in by :mod:`hub.migrate`."""
+"""Alembic environment: runs on the connection handed in by :mod:`hub.store.migrate`."""
 from alembic import context
 
-from hub.migrate import compare_type
-from hub.models import Base
+from hub.store.migrate import compare_type
+from hub.store.models import Base
 import hub.auth.models  # noqa: E402,F401  (the access model's tables, for autogenerate)
-import hub.flags, hub.console.models  # noqa: E402,F401  (review: flags, console state)
-import hub.locks  # noqa: E402,F401  (locks)
-import hub.subscriptions  # noqa: E402,F401  (webhook subscriptions and deliveries)
-import hub.syncruns  # noqa: E402,F401  (sync runs, checkpoints, quarantine)
+import hub.curation.flags, hub.console.models  # noqa: E402,F401  (review: flags, console state)
+import hub.store.locks  # noqa: E402,F401  (locks)
+import hub.webhooks.subscriptions  # noqa: E402,F401  (webhook subscriptions and deliveries)
+import hub.store.syncruns  # noqa: E402,F401  (sync runs, checkpoints, quarantine)
 
 config = context.config
 connection = config.attributes["connection"]

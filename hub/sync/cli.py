@@ -14,11 +14,11 @@ from typing import Any
 
 import click
 
-from .. import logs
-from ..models import utcnow
+from ..operations import logs
+from ..store.models import utcnow
 from ..services import Hub
-from .. import locks, syncruns
-from ..representation import rfc3339
+from ..store import locks, syncruns
+from ..records.representation import rfc3339
 from ..shapes import Quarantined, Run
 from .progress import Progress
 from .runner import RunResult, Runner

@@ -1,7 +1,7 @@
 """Delete detection for snapshot sources, at the end of a complete pass.
 
 Every record a snapshot source delivers is marked with the pass (``generation``) that
-last delivered it (:func:`hub.syncruns.mark_seen`). Records the source delivered in
+last delivered it (:func:`hub.store.syncruns.mark_seen`). Records the source delivered in
 earlier passes but not in this one are gone at the source: reported (``deletes =
 "report"``), deleted through the write path (``"apply"``, refused beyond ``max_deletes``
 of the source's records: a truncated file must not empty the hub), or ignored (``"never"``).
@@ -16,10 +16,10 @@ import sqlalchemy.orm as so
 
 import schemas
 
-from .. import locks, syncruns
+from ..store import locks, syncruns
 from ..services import Hub
-from ..syncruns import SourceItem
-from ..writepath import NotFound
+from ..store.syncruns import SourceItem
+from ..records.writepath import NotFound
 from .base import WRITE_SOURCE, Source
 SHOWN = 100  # uids listed in a report
 

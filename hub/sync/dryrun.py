@@ -2,7 +2,7 @@
 
 Items go through the same steps as in a real run up to the write: the mapping, the
 screen for stale records (:mod:`.screen`), and then the write path's
-:meth:`~hub.writepath.WritePath.preview` (validation, the member and actor checks, the
+:meth:`~hub.records.writepath.WritePath.preview` (validation, the member and actor checks, the
 comparison with the stored revisions), so a dry run counts what a real run would.
 Deletions are those a real run's delete detection would find (:mod:`.deletes`).
 """

@@ -27,12 +27,14 @@ import sqlalchemy.orm as so
 
 import schemas
 
-from .. import locks, logs, review, syncruns
-from ..db import chunks, storable, transaction
-from ..models import utcnow
+from ..store import locks, syncruns
+from ..operations import logs
+from ..curation import review
+from ..store.db import chunks, storable, transaction
+from ..store.models import utcnow
 from ..services import Hub
-from ..syncruns import COUNTS, Checkpoint, Quarantine, SyncRun
-from ..writepath import NotFound
+from ..store.syncruns import COUNTS, Checkpoint, Quarantine, SyncRun
+from ..records.writepath import NotFound
 from .base import WRITE_SOURCE, FetchContext, Fetcher, Source, SourceConfigError
 from .deletes import RefusedDeletes, detect
 from .dryrun import dry_run

@@ -22,10 +22,10 @@ from typing import Callable
 import sqlalchemy as sa
 from croniter import croniter
 
-from ..models import utcnow
+from ..store.models import utcnow
 from ..services import Hub
-from .. import locks
-from ..syncruns import SyncRun
+from ..store import locks
+from ..store.syncruns import SyncRun
 from .runner import RunResult, Runner
 from .sources import Source, scan
 from .webhooks import Deliverer

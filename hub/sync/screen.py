@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..models import Record, Revision
-from ..syncruns import SourceItem
-from ..writepath import input_hash
+from ..store.models import Record, Revision
+from ..store.syncruns import SourceItem
+from ..records.writepath import input_hash
 from .pages import Item
 
 #: the verdict of a stale item; any other verdict is the finding of a second delivery

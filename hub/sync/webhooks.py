@@ -1,17 +1,17 @@
 """Webhooks (SPEC 6): the deliverer: signed deliveries, retries, dead letters, the log.
 
-Subscriptions and their deliveries are core (:mod:`hub.subscriptions`); this module only
+Subscriptions and their deliveries are core (:mod:`hub.webhooks.subscriptions`); this module only
 delivers. Deliveries are driven by the change feed, not by hooks in the write path: each
 subscription keeps a cursor (the last feed ``seq`` it has taken), and the deliverer
 claims the next published changes that match its kinds and countries into a
-:class:`~hub.subscriptions.Delivery` (claim and cursor move in one transaction, so no
+:class:`~hub.webhooks.subscriptions.Delivery` (claim and cursor move in one transaction, so no
 change is lost or claimed twice), then POSTs ``{"changes": [...]}`` with ``X-Hub-Timestamp`` (Unix seconds, new on
 every attempt), ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of "<timestamp>." + body
 with the secret>``, ``X-Hub-Delivery`` (the delivery id: the same on every retry, for
 receivers to drop duplicates) and ``X-Hub-Subscription`` (the subscription id).
 
 Before every attempt the URL is checked again and its host resolved
-(:mod:`hub.destinations`), and the POST goes to the address that passed: a name that
+(:mod:`hub.webhooks.destinations`), and the POST goes to the address that passed: a name that
 now points inside the network is refused (the attempt fails and is retried), and
 redirects are not followed.
 
@@ -37,14 +37,13 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 import urllib3
 
-from ..db import transaction
-from ..destinations import Destination, Resolver, literal
-from ..models import Change, WriteHead, utcnow
-from ..representation import rfc3339
+from ..store.db import transaction
+from ..webhooks.destinations import Destination, Resolver, literal
+from ..store.models import Change, WriteHead, utcnow
+from ..records.representation import rfc3339
 from ..services import Hub
-from .. import locks
-from ..subscriptions import (SIGNATURE, TIMESTAMP, Delivery, Subscription, SubscriptionError, check_destination,
-                             listing, sign, unseal)
+from ..store import locks
+from ..webhooks.subscriptions import SIGNATURE, TIMESTAMP, Delivery, Subscription, SubscriptionError, check_destination, listing, sign, unseal
 from .http import retry_after
 
 log = logging.getLogger("hub.webhooks")

@@ -8,7 +8,8 @@ import sqlalchemy.exc
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
-from .. import cursors, logs
+from ..records import cursors
+from ..operations import logs
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)

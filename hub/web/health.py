@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from flask import Blueprint, Response, current_app, jsonify
 
-from .. import migrate
+from .. import hub_of
+from ..store import migrate
 from ..services import Hub
 from .errors import problem
 
@@ -33,7 +34,7 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    code, detail, ms = _checked(current_app.extensions["hub"])
+    code, detail, ms = _checked(hub_of())
     if code is not None:
         return _not_ready(code, detail)
     resp = jsonify({"status": "ready", "database_ms": ms})

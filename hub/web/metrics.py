@@ -13,7 +13,8 @@ import ipaddress
 
 from flask import Blueprint, Flask, Response, current_app, request
 
-from .. import metrics
+from .. import hub_of
+from ..operations import metrics
 from . import requestid
 from .errors import problem
 
@@ -23,7 +24,7 @@ UNMATCHED = "<unmatched>"
 
 @bp.get("/metrics")
 def scrape() -> Response:
-    token = current_app.extensions["hub"].settings.metrics_token
+    token = hub_of().settings.metrics_token
     if token:
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
@@ -33,7 +34,7 @@ def scrape() -> Response:
     elif not _loopback(request.remote_addr):
         return problem(403, "Forbidden", "Metrics are served to loopback clients only unless the "
                        "setting metrics_token is set.")
-    body, content_type = metrics.exposition(current_app.extensions["hub"].sessions)
+    body, content_type = metrics.exposition(hub_of().sessions)
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from hub.db import transaction
-from hub.members import set_policy
+from hub.store.db import transaction
+from hub.curation.members import set_policy
 from tests.auth.helpers import partner_headers
 
 READ_WRITE = ("exchange:read", "exchange:write")

@@ -134,7 +134,7 @@ def test_huge_numbers_are_not_server_errors(client, vn_writer, vn_reader) -> Non
 
 
 def test_an_unexpected_error_is_a_problem_without_a_trace(app, client, vn_reader, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from hub import reads
+    from hub.records import reads
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("database on fire")
@@ -147,7 +147,7 @@ def test_an_unexpected_error_is_a_problem_without_a_trace(app, client, vn_reader
 def test_a_value_the_database_refuses_is_400_not_500(app, client, vn_reader, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import sqlalchemy.exc
 
-    from hub import reads
+    from hub.records import reads
 
     def refused(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise sqlalchemy.exc.DataError("SELECT ...", {}, Exception("integer out of range"))

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import sqlalchemy.exc
 
-from hub import reads
+from hub.records import reads
 from tests.conftest import product
 
 

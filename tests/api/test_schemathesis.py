@@ -13,8 +13,8 @@ import schemathesis
 from schemathesis import checks
 from hypothesis import HealthCheck, settings
 
-from hub.db import transaction
-from hub.members import set_policy
+from hub.store.db import transaction
+from hub.curation.members import set_policy
 from tests.auth.helpers import bearer, get_token, make_client
 
 

@@ -6,7 +6,7 @@ import json
 
 import sqlalchemy as sa
 
-from hub.models import Change, Record, Revision
+from hub.store.models import Change, Record, Revision
 from tests.auth.helpers import partner_headers
 from tests.conftest import product
 

@@ -9,8 +9,8 @@ from joserfc.jwk import KeySet
 
 from hub.auth import clients
 from hub.auth.models import AccessToken, digest
-from hub.db import transaction
-from hub.models import AuditEntry, utcnow
+from hub.store.db import transaction
+from hub.store.models import AuditEntry, utcnow
 from hub.services import Hub
 
 ALL_SCOPES = ("exchange:read", "exchange:write", "review", "admin")
@@ -63,9 +63,9 @@ def partner_headers(hub: Hub, client: Any, country: str, scopes: tuple[str, ...]
 
 
 def tallied(client: Any, hub: Hub, action: str) -> dict[str | None, dict[str, Any]]:
-    """Counted security events of ``action`` (hub.audit.Tally), written to the chain now,
+    """Counted security events of ``action`` (hub.store.audit.Tally), written to the chain now,
     merged per target across time windows: ``{target: {"count": n, facet: {value: n}}}``."""
-    from hub import audit
+    from hub.store import audit
     audit.tally_of(client.application).flush(everything=True)
     merged: dict[str | None, dict[str, Any]] = {}
     for entry in audit_entries(hub, action):

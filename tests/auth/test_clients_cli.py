@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from hub.auth.models import OAuthClient
 from hub.cli import cli
-from hub.db import transaction
-from hub.models import utcnow
+from hub.store.db import transaction
+from hub.store.models import utcnow
 from tests.auth.helpers import audit_entries, bearer, public_jwks
 from tests import databases
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from hub import audit, create_app
-from hub.models import AuditEntry, WriteHead, utcnow
+from hub.store import audit
+from hub import create_app
+from hub.store.models import AuditEntry, WriteHead, utcnow
 from tests.auth.helpers import audit_entries, bearer, get_token, make_client, tallied
 from tests.services import on_db
 

@@ -26,7 +26,7 @@ from werkzeug.routing.converters import AnyConverter, IntegerConverter
 from hub.auth import clients
 from hub.auth.protect import CLIENT_AUTH_ENDPOINTS, PUBLIC_ENDPOINTS, REALM
 from hub.console import PUBLIC_ENDPOINTS as CONSOLE_PUBLIC
-from hub.db import transaction
+from hub.store.db import transaction
 from tests.auth.helpers import ALL_SCOPES, bearer, expire, get_token, make_client
 
 PROBLEM = "application/problem+json"

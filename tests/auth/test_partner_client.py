@@ -12,9 +12,9 @@ from werkzeug.serving import make_server
 
 from hub.actors import Actor
 from hub.auth.models import AccessToken
-from hub.db import transaction
-from hub.members import set_policy
-from hub.models import utcnow
+from hub.store.db import transaction
+from hub.curation.members import set_policy
+from hub.store.models import utcnow
 from ovop_hub_client import HubAuthError, HubClient, load_private_key
 from tests.auth.helpers import make_client, public_jwks
 from tests.conftest import product

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from hub.actors import Actor
 from hub.auth import current_actor, require
 from hub.auth.protect import actor_for_token
-from hub.models import Revision
+from hub.store.models import Revision
 from tests.auth.helpers import bearer, expire
 from tests.conftest import product
 

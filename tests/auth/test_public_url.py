@@ -10,9 +10,9 @@ from click.testing import CliRunner
 from hub import config, create_app
 from hub.actors import Actor
 from hub.cli import cli
-from hub.db import transaction
-from hub.members import set_policy
-from hub.serve import ServerOptions, public_url
+from hub.store.db import transaction
+from hub.curation.members import set_policy
+from hub.operations.serve import ServerOptions, public_url
 from tests.auth.helpers import bearer, get_token, make_client, public_jwks
 from tests.conftest import product
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from hub.auth import clients
-from hub.db import transaction
+from hub.store.db import transaction
 from tests.auth.helpers import audit_entries, bearer, expire, get_token
 
 

@@ -72,7 +72,7 @@ def test_unknown_client_is_invalid_client_and_audited(client, hub) -> None:  # t
 
 def test_revoked_client_gets_no_token(client, new_client, hub) -> None:  # type: ignore[no-untyped-def]
     from hub.auth import clients
-    from hub.db import transaction
+    from hub.store.db import transaction
     cid, secret = new_client("VN")
     with transaction(hub.sessions) as session:
         clients.revoke(session, "test", cid)

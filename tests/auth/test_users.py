@@ -9,7 +9,7 @@ from hub.actors import Actor
 from hub.auth import actor_for_user, users
 from hub.auth.models import StaffUser
 from hub.cli import cli
-from hub.db import transaction
+from hub.store.db import transaction
 from tests.auth.helpers import audit_entries
 
 PASSWORD = "correct horse battery staple"

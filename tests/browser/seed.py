@@ -9,12 +9,13 @@ from typing import Any
 
 import socket
 
-from hub import flags, review, subscriptions
+from hub.curation import flags, review
+from hub.webhooks import subscriptions
 from hub.actors import Actor
 from hub.auth import clients, users
-from hub.db import transaction
+from hub.store.db import transaction
 from hub.demo import load_demo, records
-from hub.members import set_policy
+from hub.curation.members import set_policy
 from hub.services import Hub
 
 PASSWORD = "correct horse battery"

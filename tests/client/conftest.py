@@ -7,8 +7,8 @@ from typing import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from hub.db import transaction
-from hub.members import set_policy
+from hub.store.db import transaction
+from hub.curation.members import set_policy
 
 
 @pytest.fixture

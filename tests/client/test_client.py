@@ -85,7 +85,7 @@ def test_a_large_ndjson_file_goes_in_chunks_under_the_limits(live, hub, tmp_path
         small = partner.send_file("products", f, max_bytes=200_000)
         assert small.chunks > 3 and small.counts["invalid"] == 2
     with hub.sessions() as session:
-        from hub.models import Record
+        from hub.store.models import Record
         import sqlalchemy as sa
         assert session.scalar(sa.select(sa.func.count()).select_from(Record)) == 2501
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from hub.auth import users
-from hub.db import transaction
-from hub.members import set_policy
+from hub.store.db import transaction
+from hub.curation.members import set_policy
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

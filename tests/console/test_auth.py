@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hub.auth.models import StaffUser
-from hub.db import transaction
-from hub.models import utcnow
+from hub.store.db import transaction
+from hub.store.models import utcnow
 from tests.console.conftest import PASSWORD, csrf_token, post, sign_in
 
 WRONG = "The e-mail address or the password is not right."

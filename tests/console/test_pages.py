@@ -7,9 +7,10 @@ import re
 
 import sqlalchemy as sa
 
-from hub import flags, reads, review
+from hub.curation import flags, review
+from hub.records import reads
 from hub.auth.models import OAuthClient, StaffUser
-from hub.models import Member
+from hub.store.models import Member
 from tests.auth.helpers import audit_entries
 from tests.conftest import product
 from tests.console.conftest import post, sign_in
@@ -151,7 +152,7 @@ def test_the_record_page_has_history_audit_trail_and_flags(hub, as_vn) -> None: 
 
 
 def test_the_flags_inbox_and_resolving(hub, as_vn, client, staff) -> None:  # type: ignore[no-untyped-def]
-    from hub.db import transaction
+    from hub.store.db import transaction
     published_product(hub)
     with transaction(hub.sessions) as s:
         flag_id = flags.raise_flag(s, TH_REVIEWER, "VN/products/p1", "possible-duplicate", "Same as p7?").id
@@ -250,9 +251,9 @@ def test_the_dashboard(hub, as_vn, client, staff, monkeypatch) -> None:  # type:
 
 def test_the_dashboard_lists_recent_sync_runs(hub, as_sec) -> None:  # type: ignore[no-untyped-def]
     import pytest
-    models = pytest.importorskip("hub.syncruns", reason="the sync engine is not part of this hub yet")
-    from hub.db import transaction
-    from hub.models import utcnow
+    models = pytest.importorskip("hub.store.syncruns", reason="the sync engine is not part of this hub yet")
+    from hub.store.db import transaction
+    from hub.store.models import utcnow
     with transaction(hub.sessions) as s:
         s.add(models.SyncRun(source="vn-buudien-ocop-products", trigger="schedule", status="succeeded",
                              holder="test", started_at=utcnow(), fetched=1851, created=1840, invalid=11,

@@ -13,7 +13,7 @@ from hub import create_app
 from hub.auth import sessions as staff_sessions
 from hub.auth.models import StaffSession, StaffUser
 from hub.cli import cli
-from hub.db import transaction
+from hub.store.db import transaction
 from tests.auth.helpers import audit_entries
 from tests.console.conftest import PASSWORD, post, sign_in
 

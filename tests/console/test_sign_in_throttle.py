@@ -13,8 +13,8 @@ from hub import create_app
 from hub.auth import users
 from hub.console import accounts
 from hub.console.models import LoginBackoff
-from hub.db import transaction
-from hub.models import utcnow
+from hub.store.db import transaction
+from hub.store.models import utcnow
 from tests.auth.helpers import audit_entries
 from tests.console.conftest import CSRF, PASSWORD
 

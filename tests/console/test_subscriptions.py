@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from hub import subscriptions
-from hub.db import transaction
-from hub.models import AuditEntry
-from hub.subscriptions import Delivery
+from hub.webhooks import subscriptions
+from hub.store.db import transaction
+from hub.store.models import AuditEntry
+from hub.webhooks.subscriptions import Delivery
 from hub.sync import webhooks
 from tests.auth.helpers import make_client
 from tests.conftest import product

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from marshmallow import ValidationError
 
-from hub import cursors
+from hub.records import cursors
 from hub.api.subscriptions import SubscriptionBody
 from hub.sync.mapping import MappingConfigError, from_dict
 from hub.sync.sources import SourceConfigError, from_data
@@ -14,8 +14,8 @@ from tests.conftest import product
 
 def test_a_trailing_newline_id_is_invalid_in_a_batch_and_no_second_record_appears(hub) -> None:  # type: ignore[no-untyped-def]
     from hub.actors import Actor
-    from hub.db import transaction
-    from hub.members import set_policy
+    from hub.store.db import transaction
+    from hub.curation.members import set_policy
 
     with transaction(hub.sessions) as s:
         set_policy(s, "test", "VN", "auto")

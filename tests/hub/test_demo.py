@@ -9,10 +9,11 @@ import pytest
 import sqlalchemy as sa
 
 import schemas
-from hub import audit, review
+from hub.store import audit
+from hub.curation import review
 from hub.actors import Actor
 from hub.demo import ORDER, DemoDataError, all_records, check, load_demo, records
-from hub.models import AuditEntry, Change, Record, Revision
+from hub.store.models import AuditEntry, Change, Record, Revision
 from schemas import codelists
 from schemas.records import references
 

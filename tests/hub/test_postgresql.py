@@ -6,9 +6,10 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from hub import config, migrate
-from hub.db import insert_many, transaction
-from hub.models import Member
+from hub import config
+from hub.store import migrate
+from hub.store.db import insert_many, transaction
+from hub.store.models import Member
 from hub.services import Hub
 from tests import databases
 

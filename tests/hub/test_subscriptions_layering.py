@@ -11,7 +11,7 @@ import hub
 
 
 def test_managing_subscriptions_loads_no_sync_module() -> None:
-    code = ("import sys, hub.subscriptions, hub.subscriptions_cli\n"
+    code = ("import sys, hub.webhooks.subscriptions, hub.webhooks.cli\n"
             "print(sorted(m for m in sys.modules if m == 'hub.sync' or m.startswith('hub.sync.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout

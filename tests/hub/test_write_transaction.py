@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from hub import audit, members, review
+from hub.store import audit
+from hub.curation import members, review
 from hub.actors import Actor
-from hub.models import AuditEntry, Change, Record, Revision
+from hub.store.models import AuditEntry, Change, Record, Revision
 from tests.conftest import product
 
 VN = Actor("client:vn", "VN")

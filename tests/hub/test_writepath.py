@@ -6,13 +6,14 @@ import unicodedata
 import pytest
 import sqlalchemy as sa
 
-from hub import audit, review
+from hub.store import audit
+from hub.curation import review
 from hub.actors import Actor
-from hub.db import transaction
-from hub.exports import published_records
-from hub.members import set_policy
-from hub.models import AuditEntry, Change, Record, Revision
-from hub.writepath import Conflict, NotFound
+from hub.store.db import transaction
+from hub.records.exports import published_records
+from hub.curation.members import set_policy
+from hub.store.models import AuditEntry, Change, Record, Revision
+from hub.records.writepath import Conflict, NotFound
 from tests.conftest import product
 
 VN = Actor("client:vn", "VN")
@@ -215,5 +216,5 @@ def test_audit_names_every_revision_and_detects_edited_revisions(hub):
 
 def test_the_migrations_build_exactly_the_models(hub) -> None:  # type: ignore[no-untyped-def]
     """On both engines: autogenerate would find nothing to add (no drift either way)."""
-    from hub import migrate
+    from hub.store import migrate
     assert migrate.drift(hub.engine) == []

@@ -12,10 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from hub.actors import Actor
-from hub.db import transaction
+from hub.store.db import transaction
 from hub.sync.jobs.factory import DELIVER_WEBHOOKS, SYNC_SOURCE
-from hub import locks, subscriptions
-from hub.syncruns import SyncRun
+from hub.store import locks
+from hub.webhooks import subscriptions
+from hub.store.syncruns import SyncRun
 from tests.conftest import product
 from tests.jobs.conftest import HUB, Jobs, job_env, wait_for
 from tests.sync.conftest import publish_on_write, stored

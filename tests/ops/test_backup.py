@@ -11,12 +11,13 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from hub import audit, backup
+from hub.store import audit
+from hub.operations import backup
 from hub.actors import Actor
 from hub.cli import cli
-from hub.db import transaction
-from hub.members import set_policy
-from hub.models import AuditEntry, Change, Revision
+from hub.store.db import transaction
+from hub.curation.members import set_policy
+from hub.store.models import AuditEntry, Change, Revision
 from hub.services import Hub
 from tests import databases
 from tests.conftest import product
@@ -55,13 +56,13 @@ def test_backup_while_writing_restores_one_moment(hub: Hub, tmp_path: Path) -> N
     try:
         while batches[0] < 3:
             stop.wait(0.01)
-        done = backup.backup(hub.settings.database_url, tmp_path / "hub.backup")
+        done = backup.backup(hub.settings.database_url, tmp_path / "hub.operations.backup")
     finally:
         stop.set()
         thread.join(60)
     assert done.bytes > 0
     restored = Hub(dataclasses.replace(hub.settings, database_url=databases.database_url(tmp_path, "restored")))
-    backup.restore(restored.settings.database_url, tmp_path / "hub.backup")
+    backup.restore(restored.settings.database_url, tmp_path / "hub.operations.backup")
     try:
         with restored.sessions() as s:
             assert audit.verify(s) == []
@@ -96,7 +97,7 @@ def test_the_commands_and_their_refusals(hub: Hub, tmp_path: Path, cli_env) -> N
         set_policy(s, "test", "VN", "auto")
     hub.writes.write(Actor("test", "VN"), "products", [product(i) for i in range(5)], source="api")
     cli_env(hub.settings.database_url)
-    dump = tmp_path / "hub.backup"
+    dump = tmp_path / "hub.operations.backup"
     made = invoke("backup", str(dump))
     assert made.exit_code == 0 and "backup written" in made.output
     again = invoke("backup", str(dump))

@@ -8,9 +8,9 @@ import logging
 
 import pytest
 
-from hub import logs
-from hub.db import transaction
-from hub.members import set_policy
+from hub.operations import logs
+from hub.store.db import transaction
+from hub.curation.members import set_policy
 from hub.sync.runner import Runner
 from tests.auth.helpers import partner_headers
 from tests.conftest import product

@@ -6,11 +6,12 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from hub import create_app, subscriptions
+from hub import create_app
+from hub.webhooks import subscriptions
 from hub.actors import Actor
-from hub.db import transaction
-from hub.members import set_policy
-from hub.subscriptions import Delivery
+from hub.store.db import transaction
+from hub.curation.members import set_policy
+from hub.webhooks.subscriptions import Delivery
 from hub.sync import webhooks
 from hub.sync.runner import Runner
 from tests.auth.helpers import partner_headers

@@ -7,8 +7,9 @@ from typing import Iterator
 
 import pytest
 
-from hub import config, members
-from hub.db import transaction
+from hub import config
+from hub.curation import members
+from hub.store.db import transaction
 from hub.services import Hub
 from tests import databases
 from tests.auth.helpers import make_client

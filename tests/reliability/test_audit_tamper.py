@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from hub.actors import Actor
-from hub.db import transaction
-from hub.models import AuditEntry, Revision
+from hub.store.db import transaction
+from hub.store.models import AuditEntry, Revision
 
 from tests.conftest import product
 
@@ -53,7 +53,7 @@ def _edit_entry(s: so.Session, seq: int) -> str:
 
 def _edit_and_rehash_entry(s: so.Session, seq: int) -> str:
     """A careful forger recomputes the edited entry's own hash: the next one no longer links."""
-    from hub.audit import entry_hash
+    from hub.store.audit import entry_hash
     entry = s.get(AuditEntry, seq)
     assert entry is not None
     entry.actor = "mallory"

@@ -126,8 +126,8 @@ def test_a_put_answers_the_etag_of_its_own_revision(app: Any, client: Any, hub: 
     If-Match would overwrite a revision it has never seen."""
     from hub import hub_of
     from hub.actors import Actor
-    from hub.db import transaction
-    from hub.members import set_policy
+    from hub.store.db import transaction
+    from hub.curation.members import set_policy
     from tests.auth.helpers import partner_headers
 
     with transaction(hub.sessions) as s:

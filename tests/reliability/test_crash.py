@@ -17,7 +17,7 @@ from typing import Any, Callable
 import requests
 import sqlalchemy as sa
 
-from hub.models import Record
+from hub.store.models import Record
 from tests.conftest import product
 
 from .conftest import Prepared

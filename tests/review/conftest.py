@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from hub.actors import Actor
-from hub.db import transaction
-from hub.members import set_policy
+from hub.store.db import transaction
+from hub.curation.members import set_policy
 from tests.auth.helpers import partner_headers
 from tests.conftest import product
 
@@ -58,6 +58,6 @@ def submit(hub, *docs: dict[str, Any], actor: Actor = VN_WRITER, kind: str = "pr
 
 def published_product(hub, i: int = 1, **over: Any) -> None:  # type: ignore[no-untyped-def]
     """A VN product with version 1 approved and published."""
-    from hub import review
+    from hub.curation import review
     out = submit(hub, product(i, **over))
     review.decide(hub.sessions, SECRETARIAT, out[0].uid, out[0].version, "approve")

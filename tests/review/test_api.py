@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub import review
+from hub.curation import review
 from tests.auth.helpers import audit_entries
 from tests.conftest import product
 from tests.review.conftest import SECRETARIAT, published_product, submit

@@ -1,7 +1,7 @@
 """The reviewer's diff: field paths like the warnings', statuses, word diffs of long texts."""
 from __future__ import annotations
 
-from hub import diff
+from hub.records import diff
 
 
 def test_flatten_uses_the_paths_of_validation_findings() -> None:

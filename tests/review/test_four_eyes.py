@@ -12,11 +12,12 @@ import sqlalchemy as sa
 from alembic import command
 from click.testing import CliRunner
 
-from hub import members, migrate, review
+from hub.curation import members, review
+from hub.store import migrate
 from hub.actors import Actor
 from hub.cli import cli
-from hub.db import transaction
-from hub.models import Member
+from hub.store.db import transaction
+from hub.store.models import Member
 from tests import databases
 from tests.auth.helpers import audit_entries, partner_headers
 from tests.console.conftest import post, sign_in

@@ -3,7 +3,7 @@
 one; a 412 names the revision If-Match was compared with."""
 from __future__ import annotations
 
-from hub import review
+from hub.curation import review
 from tests.auth.helpers import partner_headers
 from tests.conftest import product
 from tests.review.conftest import VN_REVIEWER

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from hub import audit, reads, review
-from hub.db import transaction
-from hub.members import set_policy
-from hub.models import AuditEntry, Record
+from hub.store import audit
+from hub.records import reads
+from hub.curation import review
+from hub.store.db import transaction
+from hub.curation.members import set_policy
+from hub.store.models import AuditEntry, Record
 from tests.conftest import product
 from tests.review.conftest import (ADMIN, SECRETARIAT, TH_REVIEWER, VN_REVIEWER, VN_WRITER,
                                    published_product, submit)

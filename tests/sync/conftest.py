@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from hub import config
-from hub.db import transaction
-from hub.members import set_policy
-from hub.models import Record, Revision
+from hub.store.db import transaction
+from hub.curation.members import set_policy
+from hub.store.models import Record, Revision
 from hub.services import Hub
 from hub.sync import sources
 from hub.sync.runner import RunResult, Runner

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from hub.models import Record
-from hub.syncruns import Quarantine, SourceItem
+from hub.store.models import Record
+from hub.store.syncruns import Quarantine, SourceItem
 from tests.sync.conftest import add_source, revision_count, run, stored
 
 

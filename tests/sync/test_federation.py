@@ -15,11 +15,13 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from hub import audit, create_app, hub_of, review
+from hub.store import audit
+from hub import create_app, hub_of
+from hub.curation import review
 from hub.actors import Actor
-from hub.db import transaction
-from hub.members import set_policy
-from hub.models import Change, Record, Revision
+from hub.store.db import transaction
+from hub.curation.members import set_policy
+from hub.store.models import Change, Record, Revision
 from hub.services import Hub
 from hub.sync import sources
 from tests.auth.helpers import make_client

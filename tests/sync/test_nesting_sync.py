@@ -8,7 +8,7 @@ import orjson
 import pytest
 import requests
 
-from hub.db import STORABLE_DEPTH, storable
+from hub.store.db import STORABLE_DEPTH, storable
 from hub.sync.http import FetchError, json_body
 from hub.sync.pages import flatten
 

@@ -8,10 +8,10 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from hub import subscriptions
-from hub.db import transaction
-from hub.models import AuditEntry
-from hub.subscriptions import Delivery
+from hub.webhooks import subscriptions
+from hub.store.db import transaction
+from hub.store.models import AuditEntry
+from hub.webhooks.subscriptions import Delivery
 from tests.auth.helpers import make_client
 from tests.conftest import product
 from tests.sync.conftest import publish_on_write

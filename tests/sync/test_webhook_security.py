@@ -19,10 +19,12 @@ from alembic import command
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from hub import config, migrate, subscriptions
-from hub.db import transaction
-from hub.models import AuditEntry
-from hub.subscriptions import Delivery, Subscription
+from hub import config
+from hub.store import migrate
+from hub.webhooks import subscriptions
+from hub.store.db import transaction
+from hub.store.models import AuditEntry
+from hub.webhooks.subscriptions import Delivery, Subscription
 from hub.sync import webhooks
 from tests import databases
 from tests.auth.helpers import bearer, get_token, make_client

@@ -14,8 +14,8 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from hub.actors import Actor
-from hub import subscriptions
-from hub.subscriptions import Delivery, Subscription
+from hub.webhooks import subscriptions
+from hub.webhooks.subscriptions import Delivery, Subscription
 from hub.sync import webhooks
 from tests.auth.helpers import bearer, get_token, make_client
 from tests.conftest import product
@@ -158,7 +158,7 @@ def test_a_subscription_starts_at_the_end_of_the_feed_or_at_a_cursor(shub, clien
     publish_on_write(shub, "VN")
     shub.writes.write(VN, "products", [product(1)], source="api")
     from_now = subscribe(client, admin, receiver)
-    from hub import cursors
+    from hub.records import cursors
     replay = subscribe(client, admin, receiver, after=cursors.encode(0))
     deliver_until(shub, lambda: receiver.bodies)
     assert len(receiver.bodies) == 1  # only the replaying subscription had something to send

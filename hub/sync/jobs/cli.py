@@ -38,7 +38,7 @@ def _hub_logging(settings: config.Settings) -> None:
     ``setup_logging``, Celery leaves the root logger to it; forked children inherit it."""
     from celery import signals
 
-    from ... import logs
+    from ...operations import logs
 
     def setup(**_kwargs: object) -> None:
         logs.install_context()

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ...models import utcnow
+from ...store.models import utcnow
 from ...services import Hub
-from ... import locks
+from ...store import locks
 from ..runner import Runner
 from ..schedule import is_due
 from ..sources import Source, scan

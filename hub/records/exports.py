@@ -11,7 +11,7 @@ import sqlalchemy.orm as so
 
 from schemas.records import SCHEMAS
 
-from .models import Record
+from ..store.models import Record
 from .representation import published
 
 HUB_COLUMNS = ("uid", "version", "review", "hub_updated_at", "content_hash")

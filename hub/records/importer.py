@@ -8,7 +8,7 @@ from typing import Iterator
 
 from schemas.io import Line, read_records
 
-from .actors import Actor
+from ..actors import Actor
 from .writepath import Outcome, WritePath
 
 BATCH = 500

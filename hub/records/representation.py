@@ -6,7 +6,7 @@ from typing import Any
 
 import schemas
 
-from .models import Record, Revision
+from ..store.models import Record, Revision
 
 
 def rfc3339(at: datetime | None) -> str | None:

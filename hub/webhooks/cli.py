@@ -11,9 +11,9 @@ import sys
 import click
 
 from . import subscriptions as webhooks
-from .auth import clients as registry
-from .clictx import hub_of as _hub
-from .db import transaction
+from ..auth import clients as registry
+from ..clictx import hub_of as _hub
+from ..store.db import transaction
 
 BY = "cli"
 

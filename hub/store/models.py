@@ -37,7 +37,7 @@ class Base(so.DeclarativeBase):
 
 class Member(Base):
     """A member country, its review policy and whether a submitter may review its own
-    revisions (``four_eyes`` off) or not (on, the default: hub.review)."""
+    revisions (``four_eyes`` off) or not (on, the default: hub.curation.review)."""
 
     __tablename__ = "members"
     country: so.Mapped[str] = so.mapped_column(sa.String(2), primary_key=True)

@@ -16,9 +16,9 @@ import sqlalchemy.orm as so
 
 from schemas import codelists
 
-from . import audit
-from .actors import Actor
-from .models import Base, Record, utcnow
+from ..store import audit
+from ..actors import Actor
+from ..store.models import Base, Record, utcnow
 
 STATES = ("open", "resolved")
 REASONS = "flag-reasons"

@@ -25,10 +25,12 @@ from cryptography.fernet import Fernet, InvalidToken
 
 import schemas
 
-from . import audit, cursors, destinations
-from .config import Settings
-from .models import Base, WriteHead, utcnow
-from .representation import rfc3339
+from ..store import audit
+from ..records import cursors
+from . import destinations
+from ..config import Settings
+from ..store.models import Base, WriteHead, utcnow
+from ..records.representation import rfc3339
 
 BigInt = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 SIGNATURE = "X-Hub-Signature-256"
@@ -139,7 +141,7 @@ def unseal(key: str, sealed: str) -> str:
 
 def check_destination(settings: Settings, url: str,
                       resolver: destinations.Resolver | None = None) -> destinations.Destination:
-    """The URL rules and the address check of :mod:`hub.destinations`, under the settings."""
+    """The URL rules and the address check of :mod:`hub.webhooks.destinations`, under the settings."""
     try:
         return destinations.resolve(url, settings.webhook_allow_http,
                                     destinations.networks(settings.webhook_allowed_networks), resolver)

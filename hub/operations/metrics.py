@@ -33,10 +33,10 @@ from typing import Any, Iterator, Mapping
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from .locks import aware
-from .models import Change, WriteHead
-from .subscriptions import Delivery, Subscription
-from .syncruns import Quarantine, SyncRun
+from ..store.locks import aware
+from ..store.models import Change, WriteHead
+from ..webhooks.subscriptions import Delivery, Subscription
+from ..store.syncruns import Quarantine, SyncRun
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: the classic text format: every Prometheus version reads it (our names need no escaping)

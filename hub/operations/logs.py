@@ -116,7 +116,7 @@ def gunicorn_config(log_format: str, level: str) -> dict[str, Any]:
     the server's own lines have the same format as the application's."""
     return {"version": 1, "disable_existing_loggers": False,
             "root": {"level": level.upper(), "handlers": ["hub"]},
-            "handlers": {"hub": {"()": "hub.logs.make_handler", "log_format": log_format}},
+            "handlers": {"hub": {"()": "hub.operations.logs.make_handler", "log_format": log_format}},
             "loggers": {"gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
                         # gunicorn logs access lines whenever a logconfig is given: off, the
                         # hub's request line (with its request id) says the same

@@ -1,6 +1,6 @@
 """The staff record browser: every record, published or not, with accent-insensitive search.
 
-The API lists published records only (hub/reads.py); staff also need the records that
+The API lists published records only (hub/records/reads.py); staff also need the records that
 were never published (pending, returned, rejected). Published records are searched
 through their folded-name column; the rest are few, so their latest revision's names
 are folded here.
@@ -15,7 +15,7 @@ import sqlalchemy.orm as so
 
 from schemas.text import fold
 
-from .models import AuditEntry, Record, Revision
+from ..store.models import AuditEntry, Record, Revision
 from .projection import names
 
 SCAN_LIMIT = 5000

@@ -4,7 +4,7 @@ each snapshot source delivered, and their reads.
 The sync engine writes these rows; ``hub sync status``, ``GET /api/v1/sync/runs`` and
 ``.../quarantine``, the console's dashboard and ``/metrics`` read them, without importing
 the engine. Every table here is bookkeeping *about* records; records themselves are only
-ever written by the write path (:mod:`hub.writepath`).
+ever written by the write path (:mod:`hub.records.writepath`).
 """
 from __future__ import annotations
 

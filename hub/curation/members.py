@@ -5,8 +5,8 @@ import pycountry
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from . import audit
-from .models import Member
+from ..store import audit
+from ..store.models import Member
 
 POLICIES = ("required", "auto")
 

@@ -84,9 +84,10 @@ def drift(engine: sa.Engine) -> list[Any]:
     migrations agree (tests check it on both engines)."""
     from alembic.autogenerate import compare_metadata
 
-    from . import flags, subscriptions  # noqa: F401  (every table, as hub/migrations/env.py imports them)
-    from .auth import models as _auth  # noqa: F401
-    from .console import models as _console  # noqa: F401
+    from ..curation import flags
+    from ..webhooks import subscriptions  # noqa: F401  (every table, as hub/migrations/env.py imports them)
+    from ..auth import models as _auth  # noqa: F401
+    from ..console import models as _console  # noqa: F401
     from .models import Base
     from . import locks as _locks, syncruns as _syncruns  # noqa: F401
     with engine.connect() as conn:

@@ -22,10 +22,11 @@ import schemas
 from schemas.base import HUB_FIELDS
 from schemas.fields import ID_RE
 
-from . import audit, metrics
-from .actors import Actor
-from .db import Encoded, chunks, insert_many
-from .models import Change, Member, Record, Revision, WriteHead, utcnow
+from ..store import audit
+from ..operations import metrics
+from ..actors import Actor
+from ..store.db import Encoded, chunks, insert_many
+from ..store.models import Change, Member, Record, Revision, WriteHead, utcnow
 from .projection import EMPTY, project_shown
 from .representation import rfc3339, shown
 
@@ -195,7 +196,7 @@ class Prepared:
 
 def _committed(actor: Actor, kind: str, source: str, results: list[Outcome]) -> None:
     """Count and log a committed batch: one line per batch (the uids only at DEBUG), so the
-    line carries the request id or sync run of the caller (:mod:`hub.logs`)."""
+    line carries the request id or sync run of the caller (:mod:`hub.operations.logs`)."""
     counts = Counter(r.status for r in results)
     metrics.count_written(counts, source)
     if log.isEnabledFor(logging.INFO):

@@ -15,7 +15,7 @@ from schemas.text import fold
 import schemas
 
 from . import cursors
-from .models import Change, Record, Revision
+from ..store.models import Change, Record, Revision
 from .representation import published, revision
 
 
@@ -131,7 +131,7 @@ def changes(session: so.Session, after: int, limit: int, kind: str | None = None
             country: str | None = None) -> FeedPage:
     """Published changes with ``seq > after``, in order.
 
-    Sequence numbers are committed in order (see :class:`hub.models.WriteHead`), so a
+    Sequence numbers are committed in order (see :class:`hub.store.models.WriteHead`), so a
     reader resuming from the last seq it saw never misses a change. Each change carries
     the record as it was published at that moment (``active`` and warnings included).
     """

@@ -2,7 +2,7 @@
 
 SPEC section 5: a revision is ``pending``, then ``approved``, ``rejected`` or
 ``returned`` (with a reason code of codelist ``return-reasons`` and a hint). Only an
-approval publishes (through :meth:`hub.writepath.WriteTxn.publish`, inside the write
+approval publishes (through :meth:`hub.records.writepath.WriteTxn.publish`, inside the write
 path's one transaction, its one way to publish and feed). A pending revision of a published record leaves the
 published version visible until it is approved. Every decision is in the audit log.
 """
@@ -17,11 +17,11 @@ import sqlalchemy.orm as so
 from schemas import codelists, split_uid
 from schemas.text import fold
 
-from .actors import Actor
-from .models import Member, Record, Revision
-from .projection import names
-from .representation import revision as shown_revision, rfc3339
-from .writepath import WritePath, WriteTxn
+from ..actors import Actor
+from ..store.models import Member, Record, Revision
+from ..records.projection import names
+from ..records.representation import revision as shown_revision, rfc3339
+from ..records.writepath import WritePath, WriteTxn
 
 DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
 STATES = ("pending", "approved", "returned", "rejected")

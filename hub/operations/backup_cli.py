@@ -4,9 +4,11 @@ from __future__ import annotations
 import click
 import sqlalchemy.exc
 
-from . import audit, backup, config, migrate
-from .models import WriteHead
-from .services import Hub
+from ..store import audit, migrate
+from . import backup
+from .. import config
+from ..store.models import WriteHead
+from ..services import Hub
 
 
 def _settings() -> config.Settings:

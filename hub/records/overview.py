@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from .models import Record
+from ..store.models import Record
 
 
 @dataclass

@@ -38,7 +38,7 @@ def _certification(cert: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_jsonld(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
-    """One published record (as :func:`hub.representation.published` gives it) in JSON-LD."""
+    """One published record (as :func:`hub.records.representation.published` gives it) in JSON-LD."""
     out: dict[str, Any] = {"@context": CONTEXT, "@type": TYPES[kind], "@id": f"urn:ovop:{rec['uid']}",
                            "identifier": rec["id"], "name": _text(rec.get("name") or rec.get("title")),
                            "description": _text(rec.get("description")), "url": rec.get("url") or rec.get("website"),

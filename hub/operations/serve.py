@@ -18,7 +18,8 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from . import config, front_limits, logs, metrics
+from .. import config
+from . import front_limits, logs, metrics
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        from . import create_app
+        from .. import create_app
         return create_app()
 
 
