@@ -1,4 +1,5 @@
 """The OVOP Exchange Hub: ``create_app()`` assembles the web application in one place."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,8 +19,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["hub"] = hub
 
     from .operations import logs
+
     logs.install_context()  # handlers and format: hub serve / hub scheduler (docs/operations.md)
     from .web import bodies, errors, health, home, metrics, requestid
+
     bodies.init_app(app)
     requestid.init_app(app)  # first: the request id is in the log context for what follows
     metrics.init_app(app)
@@ -27,10 +30,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(home.bp)
     app.register_blueprint(health.bp)
     from . import api
+
     api.init_app(app, settings)
     from . import auth
+
     auth.init_app(app)  # after the API: /api/v1/whoami joins its OpenAPI document
     from . import console
+
     console.init_app(app)
     return app
 

@@ -4,6 +4,7 @@ serialises and documents (``@blp.response``) and the CLI's ``--json`` prints.
 Each dumps the stored object as it is (a :class:`hub.store.syncruns.SyncRun`, ...), so a field
 added to a shape is added everywhere it is shown.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -40,12 +41,16 @@ class Run(Schema):
     status = fields.String(metadata={"enum": list(RUN_STATES)})
     started_at = Stamp()
     finished_at = Stamp(allow_none=True)
-    counts = fields.Method("_counts", metadata={"type": "object", "additionalProperties": {"type": "integer"},
-                                                "description": ", ".join(COUNTS)})
+    counts = fields.Method(
+        "_counts",
+        metadata={"type": "object", "additionalProperties": {"type": "integer"}, "description": ", ".join(COUNTS)},
+    )
     retries = fields.Integer()
     error = fields.String(allow_none=True)
-    report = fields.Function(lambda run: run.report or {}, metadata={
-        "type": "object", "description": "notes, warnings by code, the delete report"})
+    report = fields.Function(
+        lambda run: run.report or {},
+        metadata={"type": "object", "description": "notes, warnings by code, the delete report"},
+    )
 
     def _counts(self, run: Any) -> dict[str, int]:
         return {k: getattr(run, k) for k in COUNTS}

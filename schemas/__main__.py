@@ -1,5 +1,6 @@
 """``python -m schemas validate KIND FILE`` checks a file offline before sending it;
 ``python -m schemas jsonschema [KIND]`` prints the standard as JSON Schema 2020-12."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,16 +13,18 @@ from .io import read_records
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m schemas",
-                                     description="Validate records against the OVOP exchange standard v1.")
+    parser = argparse.ArgumentParser(
+        prog="python -m schemas", description="Validate records against the OVOP exchange standard v1."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("validate", help="validate a JSON or NDJSON file")
     check.add_argument("kind", choices=KINDS)
     check.add_argument("file")
     check.add_argument("--quiet", action="store_true", help="print only the summary")
     publish = sub.add_parser("jsonschema", help="print the standard as JSON Schema 2020-12")
-    publish.add_argument("kind", nargs="?", choices=KINDS,
-                         help="one kind's record; without it, every kind in one document")
+    publish.add_argument(
+        "kind", nargs="?", choices=KINDS, help="one kind's record; without it, every kind in one document"
+    )
     publish.add_argument("--batch", action="store_true", help='the batch body {"records": [...]} instead')
     args = parser.parse_args(argv)
     if args.command == "jsonschema":

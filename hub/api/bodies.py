@@ -1,6 +1,6 @@
 """marshmallow schemas of the API's parameters and answers (they also make the OpenAPI)."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
@@ -55,8 +55,12 @@ class Query(Schema):
 
 class ListArgs(Query):
     country = fields.String(validate=validate.Length(equal=2))
-    q = fields.String(validate=validate.Length(1, 200), metadata={"description": "text in names, any language, accent-insensitive"})
-    category = fields.String(metadata={"description": "common category (food) or native SCHEME:CODE (VN-OCOP-2023:1.2)"})
+    q = fields.String(
+        validate=validate.Length(1, 200), metadata={"description": "text in names, any language, accent-insensitive"}
+    )
+    category = fields.String(
+        metadata={"description": "common category (food) or native SCHEME:CODE (VN-OCOP-2023:1.2)"}
+    )
     rating_min = fields.Integer(validate=validate.Range(1, 5), metadata={"description": "minimum rating band"})
     area = fields.String(validate=validate.Length(1, 20))
     updated_after = fields.AwareDateTime(format="iso")
@@ -65,9 +69,13 @@ class ListArgs(Query):
 
 
 class OneArgs(Query):
-    include = fields.String(validate=validate.OneOf(["own"]), metadata={
-        "description": "own: the owner country gets its latest revision (pending or returned) and "
-                       "its ETag, the one If-Match is compared with"})
+    include = fields.String(
+        validate=validate.OneOf(["own"]),
+        metadata={
+            "description": "own: the owner country gets its latest revision (pending or returned) and "
+            "its ETag, the one If-Match is compared with"
+        },
+    )
 
 
 class Page(Schema):
@@ -76,16 +84,22 @@ class Page(Schema):
 
 
 class BatchBody(Schema):
-    records = fields.List(fields.Raw(), required=True, metadata={
-        "description": "Up to 1,000 records. Each is judged on its own: one that is not a valid "
-                       "record (not even an object) is reported `invalid` in the results (207)."})
+    records = fields.List(
+        fields.Raw(),
+        required=True,
+        metadata={
+            "description": "Up to 1,000 records. Each is judged on its own: one that is not a valid "
+            "record (not even an object) is reported `invalid` in the results (207)."
+        },
+    )
 
 
 class Result(Schema):
     index = fields.Integer()
     uid = fields.String(allow_none=True)
-    status = fields.String(validate=validate.OneOf(["created", "updated", "unchanged", "deleted",
-                                                    "invalid", "forbidden"]))
+    status = fields.String(
+        validate=validate.OneOf(["created", "updated", "unchanged", "deleted", "invalid", "forbidden"])
+    )
     version = fields.Integer(allow_none=True)
     review = fields.String(allow_none=True)
     errors = fields.List(fields.Nested(Finding))
@@ -102,7 +116,9 @@ class ExportArgs(Query):
 
 
 class ChangesArgs(Query):
-    after = fields.String(validate=validate.Length(1, 100), metadata={"description": "next_cursor of the previous page"})
+    after = fields.String(
+        validate=validate.Length(1, 100), metadata={"description": "next_cursor of the previous page"}
+    )
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
     kind = fields.String(validate=validate.OneOf(standard.KINDS))
     country = fields.String(validate=validate.Length(equal=2))
@@ -154,5 +170,3 @@ class Codelist(Schema):
 
 class AreaArgs(Query):
     country = fields.String(validate=validate.Length(equal=2))
-
-

@@ -1,29 +1,33 @@
 """``GET /api/v1/changes``: the change feed, every published change once, in order."""
+
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from flask import Response
 from flask_smorest import Blueprint
-
-import orjson
 from marshmallow import fields, validate
 
 from .. import hub_of
-from ..records import cursors, reads
 from ..curation import review
-from .common import actor, bad_request, position, protected
-from .reviews import ReviewItem
+from ..records import cursors, reads
 from .bodies import ChangesArgs, ChangesPage
+from .common import actor, position, protected
+from .reviews import ReviewItem
 
 blp = Blueprint("changes", __name__, url_prefix="/api/v1", description="The change feed")
 
 
 # -- include=own (review, SPEC 5; owned by the review module) ---------------------------
 class FeedArgs(ChangesArgs):
-    include = fields.String(validate=validate.OneOf(["own"]), metadata={
-        "description": "own: add `own`, the caller's country's revisions that are pending, "
-                       "returned or rejected (with reasons); see GET /api/v1/reviews"})
+    include = fields.String(
+        validate=validate.OneOf(["own"]),
+        metadata={
+            "description": "own: add `own`, the caller's country's revisions that are pending, "
+            "returned or rejected (with reasons); see GET /api/v1/reviews"
+        },
+    )
 
 
 class FeedPage(ChangesPage):
@@ -34,6 +38,8 @@ def _with_own(body: bytes, limit: int) -> bytes:
     with hub_of().sessions() as session:
         own = review.own_outstanding(session, actor(), limit)
     return body[:-1] + b',"own":' + orjson.dumps(own) + b"}"
+
+
 # ---------------------------------------------------------------------------------------
 
 

@@ -1,5 +1,6 @@
 """Flags over the API (SPEC section 5): a member queries another member's record; the
 owner lists the flags on its records and resolves them. Both are audited."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,14 +13,14 @@ import schemas as standard
 from schemas import codelists
 
 from .. import hub_of
-from ..records import cursors
 from ..curation import flags
-from ..store.db import transaction
+from ..records import cursors
 from ..shapes import Flag
+from ..store.db import transaction
 from ..web import KIND_RULE
 from ..web.errors import problem
-from .common import actor, bad_request, json_response, page, position, protected
 from .bodies import Query
+from .common import actor, position, protected
 
 blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags on records")
 
@@ -28,8 +29,11 @@ class FlagBody(Schema):
     class Meta:
         unknown = RAISE
 
-    reason = fields.String(required=True, validate=validate.OneOf(sorted(codelists.codes("flag-reasons"))),
-                           metadata={"description": "codelist flag-reasons"})
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(codelists.codes("flag-reasons"))),
+        metadata={"description": "codelist flag-reasons"},
+    )
     comment = fields.String(allow_none=True, validate=validate.Length(0, flags.MAX_COMMENT))
 
 
@@ -37,14 +41,18 @@ class ResolveBody(Schema):
     class Meta:
         unknown = RAISE
 
-    comment = fields.String(allow_none=True, validate=validate.Length(0, flags.MAX_COMMENT),
-                            metadata={"description": "the owner's answer"})
+    comment = fields.String(
+        allow_none=True, validate=validate.Length(0, flags.MAX_COMMENT), metadata={"description": "the owner's answer"}
+    )
 
 
 class FlagArgs(Query):
     state = fields.String(load_default="open", validate=validate.OneOf([*flags.STATES, "all"]))
-    box = fields.String(load_default="received", validate=validate.OneOf(["received", "raised"]),
-                        metadata={"description": "received: flags on own records; raised: flags own country raised"})
+    box = fields.String(
+        load_default="received",
+        validate=validate.OneOf(["received", "raised"]),
+        metadata={"description": "received: flags on own records; raised: flags own country raised"},
+    )
     kind = fields.String(validate=validate.OneOf(standard.KINDS))
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
     cursor = fields.String(validate=validate.Length(1, 100))
@@ -69,8 +77,9 @@ def raise_flag(body: dict[str, Any], kind: str, country: str, local_id: str) -> 
     flag in `GET /api/v1/flags` and resolves it."""
     try:
         with transaction(hub_of().sessions) as session:
-            flag = flags.raise_flag(session, actor(), standard.uid(country, kind, local_id),
-                                    body["reason"], body.get("comment"))
+            flag = flags.raise_flag(
+                session, actor(), standard.uid(country, kind, local_id), body["reason"], body.get("comment")
+            )
     except flags.FlagError as exc:
         return refused(exc)
     return flag
@@ -84,8 +93,9 @@ def listing(args: dict[str, Any]) -> dict[str, Any]:
     """Flags on the caller's country's records (`box=received`, default) or raised by it
     (`box=raised`), oldest first."""
     after = position(args, start=0) or 0
-    query = flags.FlagQuery(state=None if args["state"] == "all" else args["state"],
-                            box=args["box"], kind=args.get("kind"))
+    query = flags.FlagQuery(
+        state=None if args["state"] == "all" else args["state"], box=args["box"], kind=args.get("kind")
+    )
     limit = args["limit"]
     with hub_of().sessions() as session:
         rows = flags.listing(session, actor(), query, limit=limit + 1, after=after)

@@ -6,6 +6,7 @@ kind whose bodies refer to that kind's record, page and batch: the schemas come 
 ``schemas.jsonschema`` (generated from the marshmallow schemas, one source of truth),
 registered as components of the same OpenAPI 3.1 document.
 """
+
 from __future__ import annotations
 
 import copy
@@ -27,15 +28,26 @@ def document(spec: dict[str, Any], batch_max_records: int) -> dict[str, Any]:
     for kind in KINDS:
         name = standard.kind_name(kind)
         schemas[f"{name}Page"] = {
-            "type": "object", "properties": {
+            "type": "object",
+            "properties": {
                 "items": {"type": "array", "items": {"$ref": REF + name}},
-                "next_cursor": {"type": ["string", "null"]}}}
+                "next_cursor": {"type": ["string", "null"]},
+            },
+        }
         schemas[f"{name}Batch"] = {
-            "type": "object", "required": ["records"], "additionalProperties": False,
-            "properties": {"records": {
-                "type": "array", "maxItems": batch_max_records, "items": {"$ref": REF + name},
-                "description": f"Up to {batch_max_records:,} {kind} records, each judged on its own."}},
-            "example": {"records": standard.load_examples().get(kind, [])}}
+            "type": "object",
+            "required": ["records"],
+            "additionalProperties": False,
+            "properties": {
+                "records": {
+                    "type": "array",
+                    "maxItems": batch_max_records,
+                    "items": {"$ref": REF + name},
+                    "description": f"Up to {batch_max_records:,} {kind} records, each judged on its own.",
+                }
+            },
+            "example": {"records": standard.load_examples().get(kind, [])},
+        }
     paths: dict[str, Any] = {}
     for path, item in doc.get("paths", {}).items():
         if KIND_PARAM not in path:
@@ -45,8 +57,10 @@ def document(spec: dict[str, Any], batch_max_records: int) -> dict[str, Any]:
             concrete = path.replace(KIND_PARAM, kind)
             paths[concrete] = _for_kind(item, kind, concrete, "/versions" in path)
     doc["paths"] = paths
-    doc["tags"] = [*[t for t in doc.get("tags", []) if t.get("name") != "records"],
-                   *({"name": kind, "description": f"Records of kind {kind}"} for kind in KINDS)]
+    doc["tags"] = [
+        *[t for t in doc.get("tags", []) if t.get("name") != "records"],
+        *({"name": kind, "description": f"Records of kind {kind}"} for kind in KINDS),
+    ]
     return doc
 
 
@@ -75,8 +89,8 @@ def _slug(text: str) -> str:
 def _rename(value: Any, renames: dict[str, str]) -> None:
     if isinstance(value, dict):
         ref = value.get("$ref")
-        if isinstance(ref, str) and ref.startswith(REF) and ref[len(REF):] in renames:
-            value["$ref"] = REF + renames[ref[len(REF):]]
+        if isinstance(ref, str) and ref.startswith(REF) and ref[len(REF) :] in renames:
+            value["$ref"] = REF + renames[ref[len(REF) :]]
         for sub in value.values():
             _rename(sub, renames)
     elif isinstance(value, list):

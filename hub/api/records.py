@@ -1,4 +1,5 @@
 """Records of every kind: lists, single records, history, batch and single writes, exports."""
+
 from __future__ import annotations
 
 import hashlib
@@ -13,12 +14,12 @@ import schemas
 from .. import hub_of
 from ..records import exports, reads, representation
 from ..records.jsonld import jsonld_document
+from ..records.writepath import Conflict, NotFound, Unparsed
 from ..web import KIND_RULE
 from ..web.errors import problem
-from ..records.writepath import Conflict, NotFound, Unparsed
 from . import idempotency
-from .common import (actor, bad_request, etag, json_response, parse_etag, protected)
 from .bodies import BatchBody, BatchResponse, ExportArgs, ListArgs, OneArgs, Page, Record
+from .common import actor, bad_request, etag, json_response, parse_etag, protected
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="Records of the seven kinds")
 ONE = f"/{KIND_RULE}/<country>/<local_id>"
@@ -48,14 +49,19 @@ def list_records(args: dict[str, Any], kind: str) -> Response:
 
 def _q(value: str) -> str:
     from urllib.parse import quote
+
     return quote(value, safe="")
 
 
 @blp.route(f"/{KIND_RULE}/batch", methods=["POST"])
 @protected(blp, "exchange:write", errors=(400, 413, 415, 422))
-@blp.doc(requestBody={"required": True, "content": {
-    "application/json": {"schema": BatchBody}, NDJSON: {"schema": {"type": "string"}}}},
-    parameters=[{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"}}])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {"application/json": {"schema": BatchBody}, NDJSON: {"schema": {"type": "string"}}},
+    },
+    parameters=[{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"}}],
+)
 @blp.response(200, BatchResponse, description="Every record accepted")
 @blp.alt_response(207, schema=BatchResponse, description="Some records invalid or forbidden")
 def batch(kind: str) -> Response:
@@ -114,8 +120,9 @@ def parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
                     records.append(Unparsed(code, f"Line {number}: {message}"))
         return records, None
     if ctype != "application/json":
-        return [], problem(415, "Unsupported Media Type",
-                           f"Send application/json or {NDJSON}, not '{ctype or 'nothing'}'.")
+        return [], problem(
+            415, "Unsupported Media Type", f"Send application/json or {NDJSON}, not '{ctype or 'nothing'}'."
+        )
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -158,18 +165,28 @@ def _precondition_failed(kind: str, country: str, local_id: str) -> Response:
     """412, naming the revision If-Match was compared with (the latest, maybe pending)."""
     with hub_of().sessions() as session:
         rec = reads.get_record(session, kind, country, local_id)
-        latest = {"version": rec.latest_version, "review": rec.review_state,
-                  "etag": etag(rec.latest_hash)} if rec is not None else None
-        published = {"version": rec.published_version, "etag": etag(rec.published_hash)} \
-            if rec is not None and rec.published_version is not None else None
+        latest = (
+            {"version": rec.latest_version, "review": rec.review_state, "etag": etag(rec.latest_hash)}
+            if rec is not None
+            else None
+        )
+        published = (
+            {"version": rec.published_version, "etag": etag(rec.published_hash)}
+            if rec is not None and rec.published_version is not None
+            else None
+        )
     if latest is None:
         detail = "If-Match needs a current revision, and the record does not exist."
     else:
-        detail = (f"If-Match was compared with the latest revision, version {latest['version']} "
-                  f"({latest['review']}), ETag {latest['etag']}.")
+        detail = (
+            f"If-Match was compared with the latest revision, version {latest['version']} "
+            f"({latest['review']}), ETag {latest['etag']}."
+        )
         if published and published["version"] != latest["version"]:
-            detail += (f" The published version {published['version']} is not the latest: read the "
-                       "latest with GET ...?include=own.")
+            detail += (
+                f" The published version {published['version']} is not the latest: read the "
+                "latest with GET ...?include=own."
+            )
     return problem(412, "Precondition Failed", detail, compared_with=latest, published=published)
 
 
@@ -190,11 +207,16 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
     doc.setdefault("id", local_id)
     doc.setdefault("country", country)
     if (doc["id"], doc["country"]) != (local_id, country):
-        return problem(422, "Unprocessable Content", "The record's id and country must match the URL.",
-                       errors=[{"path": "id", "code": "mismatch", "message": "id/country differ from the URL"}])
+        return problem(
+            422,
+            "Unprocessable Content",
+            "The record's id and country must match the URL.",
+            errors=[{"path": "id", "code": "mismatch", "message": "id/country differ from the URL"}],
+        )
     try:
-        outcome = hub_of().writes.write(actor(), kind, [doc], source="api",
-                                          if_match=parse_etag(request.headers.get("If-Match")))
+        outcome = hub_of().writes.write(
+            actor(), kind, [doc], source="api", if_match=parse_etag(request.headers.get("If-Match"))
+        )
     except Conflict:
         return _precondition_failed(kind, country, local_id)
     result = outcome.results[0]
@@ -214,8 +236,9 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
 def delete_one(kind: str, country: str, local_id: str) -> Response:
     """Write a tombstone; afterwards GET answers 410 with it (once published)."""
     try:
-        result = hub_of().writes.delete(actor(), kind, country, local_id, source="api",
-                                          if_match=parse_etag(request.headers.get("If-Match")))
+        result = hub_of().writes.delete(
+            actor(), kind, country, local_id, source="api", if_match=parse_etag(request.headers.get("If-Match"))
+        )
     except NotFound:
         return problem(404, "Not Found", f"No record {schemas.uid(country, kind, local_id)}.")
     except Conflict:
@@ -247,8 +270,7 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
     if version >= 2**31:
         return problem(404, "Not Found", f"{uid} has no version {version}.")
     with hub_of().sessions() as session:
-        item = reads.one_version(session, kind, uid, version,
-                                 include_unpublished=actor().country in (None, country))
+        item = reads.one_version(session, kind, uid, version, include_unpublished=actor().country in (None, country))
     if item is None:
         return problem(404, "Not Found", f"{uid} has no version {version} you may see.")
     return json_response(item)
@@ -257,8 +279,9 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
 @blp.route(f"/{KIND_RULE}/export", methods=["GET"])
 @protected(blp, "exchange:read", errors=(422,))
 @blp.arguments(ExportArgs, location="query", unknown=None)
-@blp.response(200, None, content_type="application/x-ndjson",
-              description="Streamed: NDJSON, CSV or JSON-LD (schema.org)")
+@blp.response(
+    200, None, content_type="application/x-ndjson", description="Streamed: NDJSON, CSV or JSON-LD (schema.org)"
+)
 def export(args: dict[str, Any], kind: str) -> Response:
     """Every published record of the kind, streamed."""
     fmt = args["format"]
@@ -276,5 +299,8 @@ def export(args: dict[str, Any], kind: str) -> Response:
                 yield from exports.ndjson(records)
 
     mimetype = {"csv": "text/csv", "jsonld": "application/ld+json", "ndjson": NDJSON}[fmt]
-    return Response(stream_with_context(generate()), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})
+    return Response(
+        stream_with_context(generate()),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'},
+    )

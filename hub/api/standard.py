@@ -10,6 +10,7 @@ the results the batch would get now (validation, the member and actor checks, th
 comparison with stored revisions) through the write path's ``preview()``: nothing is
 written, so a partner's CI can test its export against the live hub.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,38 +19,50 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from marshmallow import fields
 
-from schemas import KINDS
-from schemas import jsonschema
+from schemas import KINDS, jsonschema
 
 from .. import hub_of
 from ..web.errors import problem
+from .bodies import BatchResponse, Query
 from .common import PROBLEM_REF, actor, json_response, protected
 from .records import NDJSON, parse_batch
-from .bodies import BatchResponse, Query
 
-blp = Blueprint("standard", __name__, url_prefix="/api/v1",
-                description="The exchange standard as JSON Schema 2020-12; validation without writing")
+blp = Blueprint(
+    "standard",
+    __name__,
+    url_prefix="/api/v1",
+    description="The exchange standard as JSON Schema 2020-12; validation without writing",
+)
 KIND = "<any(" + ",".join(KINDS) + "):kind>"
 SCHEMA_JSON = "application/schema+json"
 
 
 class SchemaArgs(Query):
-    batch = fields.Boolean(load_default=False, metadata={
-        "description": 'true: the schema of the batch body {"records": [...]} instead of one record'})
+    batch = fields.Boolean(
+        load_default=False,
+        metadata={"description": 'true: the schema of the batch body {"records": [...]} instead of one record'},
+    )
 
 
 @blp.route(f"/standard/{KIND}.schema.json", methods=["GET"])
 @blp.arguments(SchemaArgs, location="query", unknown=None)
-@blp.doc(security=[], responses={"200": {
-    "description": "JSON Schema 2020-12 of one record of the kind; `x-standard-version` names the "
-                   "standard's version.",
-    "content": {SCHEMA_JSON: {"schema": {"type": "object"}}}},
-    "422": {"description": "Invalid parameters", **PROBLEM_REF}})
+@blp.doc(
+    security=[],
+    responses={
+        "200": {
+            "description": "JSON Schema 2020-12 of one record of the kind; `x-standard-version` names the "
+            "standard's version.",
+            "content": {SCHEMA_JSON: {"schema": {"type": "object"}}},
+        },
+        "422": {"description": "Invalid parameters", **PROBLEM_REF},
+    },
+)
 def kind_schema(args: dict[str, Any], kind: str) -> Response:
     """The JSON Schema of one kind's record (or of its batch body)."""
     if args["batch"]:
-        doc = jsonschema.batch_document(kind, request.base_url + "?batch=true",
-                                        current_app.config["HUB_BATCH_MAX_RECORDS"])
+        doc = jsonschema.batch_document(
+            kind, request.base_url + "?batch=true", current_app.config["HUB_BATCH_MAX_RECORDS"]
+        )
     else:
         doc = jsonschema.document(kind, request.base_url)
     return json_response(doc, mimetype=SCHEMA_JSON, headers={"Cache-Control": "public, max-age=3600"})
@@ -57,9 +70,15 @@ def kind_schema(args: dict[str, Any], kind: str) -> Response:
 
 @blp.route(f"/{KIND}/validate", methods=["POST"])
 @protected(blp, "exchange:write", also=("exchange:validate",), errors=(400, 413, 415, 422))
-@blp.doc(requestBody={"required": True, "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/BatchBody"}},
-    NDJSON: {"schema": {"type": "string"}}}})
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/BatchBody"}},
+            NDJSON: {"schema": {"type": "string"}},
+        },
+    }
+)
 @blp.response(200, BatchResponse, description="Every record would be accepted; nothing was written")
 @blp.alt_response(207, schema=BatchResponse, description="Some records would be invalid or forbidden")
 def validate(kind: str) -> Response:

@@ -1,4 +1,5 @@
 """``GET /api/v1/stats``: counts for dashboards and partners."""
+
 from __future__ import annotations
 
 from flask import Response
@@ -6,8 +7,8 @@ from flask_smorest import Blueprint
 
 from .. import hub_of
 from ..records import reads
-from .common import json_response, protected
 from .bodies import Stats
+from .common import json_response, protected
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics")
 

@@ -7,6 +7,7 @@ made by ``hub scheduler`` or the workers: each is ``POST url`` with ``{"changes"
 with the secret>``, retried with exponential backoff, dead-lettered after the configured
 number of attempts.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,11 +20,11 @@ import schemas as standard
 
 from .. import hub_of
 from ..records import cursors
-from ..webhooks import subscriptions as webhooks
 from ..store.db import transaction
 from ..web.errors import problem
-from .common import actor, bad_request, json_response, protected
+from ..webhooks import subscriptions as webhooks
 from .bodies import Query
+from .common import actor, bad_request, json_response, protected
 
 blp = Blueprint("subscriptions", __name__, url_prefix="/api/v1", description="Webhook subscriptions")
 STATES = webhooks.STATES
@@ -33,32 +34,57 @@ class SubscriptionBody(Schema):
     class Meta:
         unknown = RAISE
 
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=2000), metadata={
-                         "description": "where changes are POSTed: https (http only where the hub allows it), "
-                                        "no credentials, a host with public addresses only"})
-    kinds = fields.List(fields.String(validate=validate.OneOf(standard.KINDS)), load_default=list,
-                        metadata={"description": "only these kinds (default: all)"})
-    countries = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{2}\Z")), load_default=list,
-                            metadata={"description": "only records of these countries (default: all)"})
-    secret = fields.String(validate=validate.Length(16, 256), metadata={
-        "description": "shared secret of the HMAC signature; generated and returned once when absent"})
-    after = fields.String(validate=validate.Length(1, 100), metadata={
-        "description": "a change-feed cursor to start after (default: the end of the feed: future changes)"})
+    url = fields.Url(
+        required=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "where changes are POSTed: https (http only where the hub allows it), "
+            "no credentials, a host with public addresses only"
+        },
+    )
+    kinds = fields.List(
+        fields.String(validate=validate.OneOf(standard.KINDS)),
+        load_default=list,
+        metadata={"description": "only these kinds (default: all)"},
+    )
+    countries = fields.List(
+        fields.String(validate=validate.Regexp(r"^[A-Z]{2}\Z")),
+        load_default=list,
+        metadata={"description": "only records of these countries (default: all)"},
+    )
+    secret = fields.String(
+        validate=validate.Length(16, 256),
+        metadata={"description": "shared secret of the HMAC signature; generated and returned once when absent"},
+    )
+    after = fields.String(
+        validate=validate.Length(1, 100),
+        metadata={"description": "a change-feed cursor to start after (default: the end of the feed: future changes)"},
+    )
 
 
 class SubscriptionChange(Schema):
     class Meta:
         unknown = RAISE
 
-    url = fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000),
-                     metadata={"description": "a new destination, checked as at creation"})
-    kinds = fields.List(fields.String(validate=validate.OneOf(standard.KINDS)),
-                        metadata={"description": "new kinds filter ([]: all)"})
-    countries = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{2}$")),
-                            metadata={"description": "new countries filter ([]: all)"})
-    secret = fields.String(validate=validate.Length(16, 256), metadata={
-        "description": "a new shared secret: every later attempt is signed with it"})
+    url = fields.Url(
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=2000),
+        metadata={"description": "a new destination, checked as at creation"},
+    )
+    kinds = fields.List(
+        fields.String(validate=validate.OneOf(standard.KINDS)), metadata={"description": "new kinds filter ([]: all)"}
+    )
+    countries = fields.List(
+        fields.String(validate=validate.Regexp(r"^[A-Z]{2}$")),
+        metadata={"description": "new countries filter ([]: all)"},
+    )
+    secret = fields.String(
+        validate=validate.Length(16, 256),
+        metadata={"description": "a new shared secret: every later attempt is signed with it"},
+    )
 
 
 class DeliveryCounts(Schema):
@@ -139,9 +165,17 @@ def create(body: dict[str, Any]) -> Response:
     hub = hub_of()
     try:
         with transaction(hub.sessions) as session:
-            sub, generated = webhooks.create(session, hub.settings, actor().id, body["url"],
-                                             body["kinds"], body["countries"], body.get("secret"),
-                                             body.get("after"), owner=_owner())
+            sub, generated = webhooks.create(
+                session,
+                hub.settings,
+                actor().id,
+                body["url"],
+                body["kinds"],
+                body["countries"],
+                body.get("secret"),
+                body.get("after"),
+                owner=_owner(),
+            )
             out = webhooks.as_dict(sub, {s: 0 for s in STATES})
     except webhooks.SubscriptionError as exc:
         if exc.status == 400:
@@ -183,9 +217,17 @@ def change(body: dict[str, Any], sub_id: str) -> Response:
     hub = hub_of()
     try:
         with transaction(hub.sessions) as session:
-            sub = webhooks.change(session, hub.settings, sub_id, actor().id, _owner(), url=body.get("url"),
-                                  kinds=body.get("kinds"), countries=body.get("countries"),
-                                  secret=body.get("secret"))
+            sub = webhooks.change(
+                session,
+                hub.settings,
+                sub_id,
+                actor().id,
+                _owner(),
+                url=body.get("url"),
+                kinds=body.get("kinds"),
+                countries=body.get("countries"),
+                secret=body.get("secret"),
+            )
             out = webhooks.as_dict(sub, webhooks.counts(session, sub.id))
     except LookupError:
         return _missing(sub_id)

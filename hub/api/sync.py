@@ -1,21 +1,21 @@
 """Sync runs and quarantine (scope ``admin``): what each source did, and what it could
 not accept, with the raw payload and the reasons. Runs are started by ``hub sync run``
 and ``hub scheduler``; see docs/sync.md."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from .. import hub_of
 from ..records import cursors
-from ..store import syncruns
 from ..shapes import Quarantined, Run
+from ..store import syncruns
 from ..store.syncruns import RUN_STATES
-from .common import bad_request, json_response, page, position, protected
 from .bodies import Query
+from .common import position, protected
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Sync runs and quarantine")
 

@@ -12,6 +12,7 @@ and the one mechanism that protects every API route (SPEC sections 1 and 7).
 - :mod:`.whoami`     GET /api/v1/whoami
 - :mod:`.cli`        ``hub clients ...`` and ``hub users ...``
 """
+
 from __future__ import annotations
 
 import atexit
@@ -22,7 +23,6 @@ from flask import Flask, Response
 
 from .. import hub_of
 from ..store import audit
-
 from .protect import PUBLIC_ENDPOINTS, current_actor, require
 from .users import actor_for_user
 
@@ -55,6 +55,7 @@ log = logging.getLogger(__name__)
 
 def _flusher(tally: audit.Tally):  # type: ignore[no-untyped-def]
     """After a request, write the tally's closed windows (about once a minute)."""
+
     def flush(resp: Response) -> Response:
         if tally.due():
             try:
@@ -62,6 +63,7 @@ def _flusher(tally: audit.Tally):  # type: ignore[no-untyped-def]
             except Exception:  # noqa: BLE001 - the counts are kept for the next try
                 log.exception("could not write security counts to the audit log; kept for the next try")
         return resp
+
     return flush
 
 

@@ -5,6 +5,7 @@ kept as SHA-256 digests (they are 256-bit random values, so a fast hash is enoug
 lets a token be looked up by its digest); staff passwords, which people choose, are
 hashed with argon2 (:mod:`hub.auth.users`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -106,8 +107,12 @@ class OAuthClient(Base, ClientMixin):
         if hmac.compare_digest(given, self.secret_hash):
             return True
         grace = aware(self.previous_valid_until)
-        return bool(self.previous_secret_hash and grace and grace > utcnow()
-                    and hmac.compare_digest(given, self.previous_secret_hash))
+        return bool(
+            self.previous_secret_hash
+            and grace
+            and grace > utcnow()
+            and hmac.compare_digest(given, self.previous_secret_hash)
+        )
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if not self.active:

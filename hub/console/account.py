@@ -1,13 +1,14 @@
 """The signed-in user's own account: a new password, and the sessions that are open."""
+
 from __future__ import annotations
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from .. import hub_of
-from ..store import audit
 from ..auth import sessions as staff_sessions
 from ..auth import users as staff
+from ..store import audit
 from ..store.db import transaction
 from .web import bp, current_session_id, current_user, session_limits, sign_in
 
@@ -18,8 +19,9 @@ def account() -> str:
     assert user is not None
     with hub_of().sessions() as s:
         rows = staff_sessions.active(s, session_limits(), user_id=user.id)
-    return render_template("console/account.html", rows=rows, current=current_session_id(),
-                           min_password=staff.MIN_PASSWORD)
+    return render_template(
+        "console/account.html", rows=rows, current=current_session_id(), min_password=staff.MIN_PASSWORD
+    )
 
 
 @bp.post("/account/password")

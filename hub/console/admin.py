@@ -3,6 +3,7 @@
 A new or rotated client secret is shown once, in the answer to the POST itself (never
 stored, never put in a redirect or a flash message), with ``Cache-Control: no-store``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,12 +12,12 @@ from flask import Response, flash, g, make_response, redirect, render_template, 
 from flask_babel import gettext as _
 
 from .. import hub_of
-from ..store import audit
-from ..curation import members
 from ..auth import clients as registry
 from ..auth import sessions as staff_sessions
 from ..auth import users as staff
 from ..auth.models import DEFAULT_SCOPES, SCOPES, StaffUser
+from ..curation import members
+from ..store import audit
 from ..store.db import transaction
 from .web import bp, requires, session_limits
 
@@ -30,8 +31,11 @@ def _by() -> str:
 
 
 def _secret_page(client_id: str, secret: str, country: str, name: str, rotated: bool) -> Response:
-    resp = make_response(render_template("console/admin/secret.html", client_id=client_id, secret=secret,
-                                         country=country, name=name, rotated=rotated))
+    resp = make_response(
+        render_template(
+            "console/admin/secret.html", client_id=client_id, secret=secret, country=country, name=name, rotated=rotated
+        )
+    )
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -42,8 +46,9 @@ def clients() -> str:
     with hub_of().sessions() as s:
         rows = [(c, registry.describe(c)) for c in registry.listing(s)]
         countries = [m.country for m in members.listing(s)]
-    return render_template("console/admin/clients.html", rows=rows, countries=countries, scopes=SCOPES,
-                           defaults=DEFAULT_SCOPES)
+    return render_template(
+        "console/admin/clients.html", rows=rows, countries=countries, scopes=SCOPES, defaults=DEFAULT_SCOPES
+    )
 
 
 @bp.post("/admin/clients")
@@ -85,8 +90,10 @@ def revoke_client(client_id: str) -> Response:
     except registry.RegistryError as exc:
         flash(_("The partner system was not revoked: %(reason)s", reason=str(exc)), "error")
     else:
-        flash(_("%(client)s revoked; %(tokens)d live token(s) stopped working.", client=client_id,
-                tokens=killed), "success")
+        flash(
+            _("%(client)s revoked; %(tokens)d live token(s) stopped working.", client=client_id, tokens=killed),
+            "success",
+        )
     return redirect(url_for("console.clients"))
 
 
@@ -101,8 +108,14 @@ def users() -> str:
         open_sessions: dict[int, int] = {}
         for row in staff_sessions.active(s, session_limits()):
             open_sessions[row.user_id] = open_sessions.get(row.user_id, 0) + 1
-    return render_template("console/admin/users.html", rows=rows, countries=countries, roles=staff.ROLES,
-                           min_password=staff.MIN_PASSWORD, open_sessions=open_sessions)
+    return render_template(
+        "console/admin/users.html",
+        rows=rows,
+        countries=countries,
+        roles=staff.ROLES,
+        min_password=staff.MIN_PASSWORD,
+        open_sessions=open_sessions,
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/state")
@@ -116,8 +129,12 @@ def set_user_state(user_id: int) -> Response:
     except staff.UserError as exc:
         flash(_("The account was not changed: %(reason)s", reason=str(exc)), "error")
     else:
-        flash(_("Account %(email)s disabled; its sessions have ended.", email=email) if disable
-              else _("Account %(email)s enabled.", email=email), "success")
+        flash(
+            _("Account %(email)s disabled; its sessions have ended.", email=email)
+            if disable
+            else _("Account %(email)s enabled.", email=email),
+            "success",
+        )
     return redirect(url_for("console.users"))
 
 
@@ -182,9 +199,14 @@ def create_user() -> Response:
         return redirect(url_for("console.users"))
     try:
         with transaction(hub_of().sessions) as s:
-            user = staff.create(s, _by(), email=form.get("email", ""), role=role,
-                                country=(form.get("country") or None) if role == "reviewer" else None,
-                                password=form.get("password", ""))
+            user = staff.create(
+                s,
+                _by(),
+                email=form.get("email", ""),
+                role=role,
+                country=(form.get("country") or None) if role == "reviewer" else None,
+                password=form.get("password", ""),
+            )
             email = user.email
     except staff.UserError as exc:
         flash(_("The account was not created: %(reason)s", reason=str(exc)), "error")
@@ -213,8 +235,7 @@ def set_policy(country: str) -> Response:
     except (ValueError, LookupError) as exc:
         flash(_("The policy was not changed: %(reason)s", reason=str(exc)), "error")
     else:
-        flash(_("Review policy of %(country)s is now: %(policy)s.", country=country.upper(),
-                policy=policy), "success")
+        flash(_("Review policy of %(country)s is now: %(policy)s.", country=country.upper(), policy=policy), "success")
     return redirect(url_for("console.member_policies"))
 
 
@@ -230,8 +251,10 @@ def set_four_eyes(country: str) -> Response:
     except (ValueError, LookupError) as exc:
         flash(_("The policy was not changed: %(reason)s", reason=str(exc)), "error")
     else:
-        flash(_("%(country)s: a revision is now reviewed by someone other than its submitter.",
-                country=country.upper()) if setting == "on" else
-              _("%(country)s: a partner system may now approve its own revisions.", country=country.upper()),
-              "success")
+        flash(
+            _("%(country)s: a revision is now reviewed by someone other than its submitter.", country=country.upper())
+            if setting == "on"
+            else _("%(country)s: a partner system may now approve its own revisions.", country=country.upper()),
+            "success",
+        )
     return redirect(url_for("console.member_policies"))

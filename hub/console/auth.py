@@ -1,4 +1,5 @@
 """Sign in, sign out and the language switch."""
+
 from __future__ import annotations
 
 import math
@@ -13,8 +14,8 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from .. import hub_of
-from ..store import audit
 from ..auth import sessions as staff_sessions
+from ..store import audit
 from ..store.db import transaction
 from ..store.models import utcnow
 from . import accounts, throttle
@@ -51,8 +52,13 @@ def login() -> Response | str | tuple[str, int]:
         else:
             email = form.email.data or ""
             with transaction(hub_of().sessions) as s:
-                result = accounts.sign_in(s, email, form.password.data or "",
-                                          device=throttle.known_device(), address=request.remote_addr or "")
+                result = accounts.sign_in(
+                    s,
+                    email,
+                    form.password.data or "",
+                    device=throttle.known_device(),
+                    address=request.remote_addr or "",
+                )
                 if result.user is not None:
                     saved = accounts.locale_of(s, result.user.id)
                     sign_in(s, result.user)
@@ -75,9 +81,17 @@ def _too_many(exc: RateLimitExceeded) -> Response:
     Flask-Limiter), and no password checked."""
     hit = throttle.limiter.current_limit
     seconds = max(1, math.ceil(hit.reset_at - time.time())) if hit is not None else 60
-    return make_response(render_template("console/login.html", form=LoginForm(), error=_(
-        "Too many sign-in attempts from here or across the hub. Try again in %(seconds)d seconds.",
-        seconds=seconds)), 429)
+    return make_response(
+        render_template(
+            "console/login.html",
+            form=LoginForm(),
+            error=_(
+                "Too many sign-in attempts from here or across the hub. Try again in %(seconds)d seconds.",
+                seconds=seconds,
+            ),
+        ),
+        429,
+    )
 
 
 @bp.post("/logout")

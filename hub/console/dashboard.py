@@ -1,4 +1,5 @@
 """The dashboard: what the hub holds and what waits for the signed-in user."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,6 +47,12 @@ def dashboard() -> str:
         runs = _sync_runs(s)
     kinds = sorted({k for inner in figures.by_country_kind.values() for k in inner})
     return render_template(
-        "console/dashboard.html", figures=figures, kinds=kinds, waiting=waiting, open_flags=open_flags,
-        runs=runs, by_category=charts.stacked(figures.products_by_category),
-        by_band=charts.columns(figures.products_by_band, BANDS))
+        "console/dashboard.html",
+        figures=figures,
+        kinds=kinds,
+        waiting=waiting,
+        open_flags=open_flags,
+        runs=runs,
+        by_category=charts.stacked(figures.products_by_category),
+        by_band=charts.columns(figures.products_by_band, BANDS),
+    )

@@ -1,4 +1,5 @@
 """The flags inbox: flags on the user's country's records, and those it raised."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -21,8 +22,9 @@ def flags() -> str:
         rows = service.listing(s, g.actor, query, limit=500)
         for f in rows:
             s.expunge(f)
-    return render_template("console/flags.html", rows=rows, state=query.state or "all", box=box,
-                           here=request.full_path.rstrip("?"))
+    return render_template(
+        "console/flags.html", rows=rows, state=query.state or "all", box=box, here=request.full_path.rstrip("?")
+    )
 
 
 @bp.post("/flags/<int(max=2147483647):flag_id>/resolve")

@@ -2,6 +2,7 @@
 
 Kept apart from the access model (hub/auth/) because only the console needs it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,5 +1,6 @@
 """The record browser: search every record, and a record's page with its history,
 audit trail and flags."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -10,8 +11,8 @@ from flask_babel import gettext as _
 import schemas
 
 from .. import hub_of
-from ..records import browse, diff
 from ..curation import flags, review
+from ..records import browse, diff
 from ..store.db import transaction
 from ..web import KIND_RULE
 from .format import display_name
@@ -25,10 +26,15 @@ def _filters() -> browse.Filters:
     kind = a.get("kind") if a.get("kind") in schemas.KINDS else None
     state = a.get("state") if a.get("state") in review.STATES else None
     band = a.get("band")
-    return browse.Filters(q=(a.get("q") or "").strip()[:200] or None, kind=kind,
-                          country=(a.get("country") or "").upper()[:2] or None, state=state,
-                          category=(a.get("category") or None), band=int(band) if band in list("12345") else None,
-                          viewer=g.actor.country)
+    return browse.Filters(
+        q=(a.get("q") or "").strip()[:200] or None,
+        kind=kind,
+        country=(a.get("country") or "").upper()[:2] or None,
+        state=state,
+        category=(a.get("category") or None),
+        band=int(band) if band in list("12345") else None,
+        viewer=g.actor.country,
+    )
 
 
 @bp.get("/records")
@@ -43,8 +49,17 @@ def records() -> str:
         items = [(r.record, display_name(r.document, r.record.uid)) for r in rows]
     params = {k: v for k, v in request.args.items() if k != "page" and v}
     pages = max(1, (total + PER_PAGE - 1) // PER_PAGE)
-    return render_template("console/records/list.html", items=items, total=total, page=page, pages=pages,
-                           f=f, params=params, urlencode=urlencode, members=hub_of().settings.members)
+    return render_template(
+        "console/records/list.html",
+        items=items,
+        total=total,
+        page=page,
+        pages=pages,
+        f=f,
+        params=params,
+        urlencode=urlencode,
+        members=hub_of().settings.members,
+    )
 
 
 @bp.get(f"/records/<country>/{KIND_RULE}/<local_id>")
@@ -58,9 +73,16 @@ def record(country: str, kind: str, local_id: str) -> str:
     latest = page.revisions[0] if page.revisions else None
     shown = page.record.document or (latest.document if latest else {})
     fields = diff.flatten(shown)
-    return render_template("console/records/record.html", page=page, rec=page.record, kind=kind,
-                           name=display_name(shown, uid), fields=fields, flags=record_flags,
-                           may_see_unpublished=g.actor.may_write(country))
+    return render_template(
+        "console/records/record.html",
+        page=page,
+        rec=page.record,
+        kind=kind,
+        name=display_name(shown, uid),
+        fields=fields,
+        flags=record_flags,
+        may_see_unpublished=g.actor.may_write(country),
+    )
 
 
 @bp.post(f"/records/<country>/{KIND_RULE}/<local_id>/flags")

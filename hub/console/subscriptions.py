@@ -1,14 +1,15 @@
 """Secretariat page: every webhook subscription, whoever owns it, with its delivery
 counts; dead letters can be put back in line (audited, in their original order)."""
+
 from __future__ import annotations
 
 from flask import Response, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from .. import hub_of
-from ..webhooks import subscriptions as webhooks
 from ..auth import clients as registry
 from ..store.db import transaction
+from ..webhooks import subscriptions as webhooks
 from .admin import MANAGERS
 from .web import bp, requires
 
@@ -36,8 +37,10 @@ def replay_subscription(sub_id: str) -> Response:
         flash(_("Nothing was replayed: %(reason)s", reason=str(exc)), "error")
     else:
         if ids:
-            flash(_("Dead deliveries of %(sub)s queued again, oldest first: %(count)d.", count=len(ids),
-                    sub=sub_id), "success")
+            flash(
+                _("Dead deliveries of %(sub)s queued again, oldest first: %(count)d.", count=len(ids), sub=sub_id),
+                "success",
+            )
         else:
             flash(_("%(sub)s has no dead deliveries.", sub=sub_id), "success")
     return redirect(url_for("console.subscriptions"))

@@ -8,6 +8,7 @@ came over HTTPS) with a session token; the session itself lives on the server
 password, a disabled account or an admin ending it takes effect at the next click, as do
 the ``console_session_lifetime`` and ``console_idle_timeout`` settings.
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,8 +16,18 @@ from datetime import timedelta
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, Response, abort, current_app, g, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -27,11 +38,16 @@ from ..auth import actor_for_user
 from ..auth import sessions as staff_sessions
 from ..auth.models import StaffUser
 from ..store.db import transaction
-from ..services import Hub
 from . import PUBLIC_ENDPOINTS
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 csrf = CSRFProtect()
 
 
@@ -46,10 +62,15 @@ class _Sessions(SecureCookieSessionInterface):
 def init_app(app: Flask) -> None:
     settings = hub_of(app).settings
     # Flask's defaults hold SESSION_COOKIE_NAME already ("session"): set it, not setdefault.
-    app.config.update(SESSION_COOKIE_NAME=settings.console_cookie_name, SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_PATH="/",
-                      PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.console_session_lifetime),
-                      WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
+    app.config.update(
+        SESSION_COOKIE_NAME=settings.console_cookie_name,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.console_session_lifetime),
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
     if settings.public_url.startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
     app.session_interface = _Sessions()
@@ -123,8 +144,8 @@ def _load_user() -> Response | None:
 #: back to the hub only. Inline style *attributes* colour the chart legends.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                               "style-src-attr 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; "
-                               "form-action 'self'; base-uri 'none'",
+    "style-src-attr 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -140,8 +161,11 @@ def _headers(resp: Response) -> Response:
     return resp
 
 
-def requires(scope: str | None = None, roles: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def requires(
+    scope: str | None = None, roles: tuple[str, ...] = ()
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A page for staff with ``scope`` (e.g. ``review``) or one of ``roles``; else 403."""
+
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -151,7 +175,9 @@ def requires(scope: str | None = None, roles: tuple[str, ...] = ()) -> Callable[
             if (scope and scope not in actor.scopes) or (roles and user.role not in roles):
                 abort(403)
             return view(*args, **kwargs)
+
         return guarded
+
     return wrap
 
 
@@ -169,9 +195,12 @@ def is_role(*roles: str) -> bool:
 
 @bp.errorhandler(CSRFError)
 def _csrf_failed(exc: CSRFError) -> tuple[str, int]:
-    return render_template("console/error.html", status=400, title=_("The form has expired"),
-                           message=_("For your security the form could not be sent. Go back, reload "
-                                     "the page and try again.")), 400
+    return render_template(
+        "console/error.html",
+        status=400,
+        title=_("The form has expired"),
+        message=_("For your security the form could not be sent. Go back, reload the page and try again."),
+    ), 400
 
 
 @bp.errorhandler(HTTPException)

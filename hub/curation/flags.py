@@ -5,19 +5,19 @@ country lists the flags on its records and resolves them. Raising and resolving 
 audited (``flag.raise``, ``flag.resolve``) with the record's uid as target, so a
 record's audit trail shows its flags.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from schemas import codelists
 
-from ..store import audit
 from ..actors import Actor
+from ..store import audit
 from ..store.models import Base, Record, utcnow
 
 STATES = ("open", "resolved")
@@ -63,8 +63,7 @@ def _clean(comment: str | None) -> str | None:
     return comment or None
 
 
-def raise_flag(session: so.Session, actor: Actor, uid: str, reason: str,
-               comment: str | None = None) -> Flag:
+def raise_flag(session: so.Session, actor: Actor, uid: str, reason: str, comment: str | None = None) -> Flag:
     """Flag a record (audited). The record must be published, or the actor's own."""
     if reason not in codelists.codes(REASONS):
         raise FlagError(f"reason must be a code of codelist '{REASONS}'")
@@ -72,12 +71,20 @@ def raise_flag(session: so.Session, actor: Actor, uid: str, reason: str,
     rec = session.get(Record, uid)
     if rec is None or (rec.published_version is None and not actor.may_write(rec.country)):
         raise FlagError(f"no record {uid}", 404)
-    flag = Flag(uid=uid, kind=rec.kind, country=rec.country, reason=reason, comment=comment,
-                raised_by=actor.id, raised_country=actor.country, raised_at=utcnow(), state="open")
+    flag = Flag(
+        uid=uid,
+        kind=rec.kind,
+        country=rec.country,
+        reason=reason,
+        comment=comment,
+        raised_by=actor.id,
+        raised_country=actor.country,
+        raised_at=utcnow(),
+        state="open",
+    )
     session.add(flag)
     session.flush()
-    audit.record(session, actor.id, "flag.raise", uid,
-                 {"flag": flag.id, "reason": reason, "comment": comment})
+    audit.record(session, actor.id, "flag.raise", uid, {"flag": flag.id, "reason": reason, "comment": comment})
     return flag
 
 
@@ -92,15 +99,17 @@ def resolve(session: so.Session, actor: Actor, flag_id: int, comment: str | None
         raise FlagError(f"flag {flag_id} is already {flag.state}", 409)
     flag.state, flag.resolved_at, flag.resolved_by = "resolved", utcnow(), actor.id
     flag.resolution = _clean(comment)
-    audit.record(session, actor.id, "flag.resolve", flag.uid,
-                 {"flag": flag.id, "comment": flag.resolution})
+    audit.record(session, actor.id, "flag.resolve", flag.uid, {"flag": flag.id, "comment": flag.resolution})
     return flag
 
 
 def _visible(actor: Actor, flag: Flag) -> bool:
     """The owner country sees flags on its records, the raiser the flags it raised."""
-    return actor.may_write(flag.country) or flag.raised_by == actor.id or (
-        actor.country is not None and flag.raised_country == actor.country)
+    return (
+        actor.may_write(flag.country)
+        or flag.raised_by == actor.id
+        or (actor.country is not None and flag.raised_country == actor.country)
+    )
 
 
 @dataclass(frozen=True)
@@ -113,8 +122,7 @@ class FlagQuery:
     country: str | None = None
 
 
-def listing(session: so.Session, actor: Actor, query: FlagQuery, limit: int = 100,
-            after: int = 0) -> list[Flag]:
+def listing(session: so.Session, actor: Actor, query: FlagQuery, limit: int = 100, after: int = 0) -> list[Flag]:
     """Flags the actor may see, oldest first, keyset-paginated by id."""
     q = sa.select(Flag).where(Flag.id > after)
     if query.box == "raised":

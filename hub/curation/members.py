@@ -1,4 +1,5 @@
 """Member countries, their review policy and the four-eyes rule."""
+
 from __future__ import annotations
 
 import pycountry
@@ -21,8 +22,9 @@ def ensure(session: so.Session, countries: tuple[str, ...], default_policy: str)
         country = pycountry.countries.get(alpha_2=code)
         if country is None:
             raise ValueError(f"'{code}' in the members setting is not an ISO 3166-1 country code")
-        session.add(Member(country=code, name=getattr(country, "common_name", country.name),
-                           review_policy=default_policy))
+        session.add(
+            Member(country=code, name=getattr(country, "common_name", country.name), review_policy=default_policy)
+        )
         added += 1
     return added
 

@@ -6,6 +6,7 @@ approval publishes (through :meth:`hub.records.writepath.WriteTxn.publish`, insi
 path's one transaction, its one way to publish and feed). A pending revision of a published record leaves the
 published version visible until it is approved. Every decision is in the audit log.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,10 +19,11 @@ from schemas import codelists, split_uid
 from schemas.text import fold
 
 from ..actors import Actor
-from ..store.models import Member, Record, Revision
 from ..records.projection import names
-from ..records.representation import revision as shown_revision, rfc3339
+from ..records.representation import revision as shown_revision
+from ..records.representation import rfc3339
 from ..records.writepath import WritePath, WriteTxn
+from ..store.models import Member, Record, Revision
 
 DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
 STATES = ("pending", "approved", "returned", "rejected")
@@ -48,8 +50,7 @@ class Decision:
     published: bool
 
     def as_dict(self) -> dict[str, Any]:
-        return {"uid": self.uid, "version": self.version, "state": self.state,
-                "published": self.published}
+        return {"uid": self.uid, "version": self.version, "state": self.state, "published": self.published}
 
 
 def may_review(actor: Actor, country: str) -> bool:
@@ -90,12 +91,17 @@ def _four_eyes(session: so.Session, actor: Actor, country: str, rev: Revision) -
         return
     member = session.get(Member, country)
     if member is not None and member.four_eyes:
-        raise ReviewError(f"{actor.id} submitted {rev.uid} version {rev.version}: "
-                          f"{country} requires another client or a staff user to review it (four eyes)", 403, "four_eyes")
+        raise ReviewError(
+            f"{actor.id} submitted {rev.uid} version {rev.version}: "
+            f"{country} requires another client or a staff user to review it (four eyes)",
+            403,
+            "four_eyes",
+        )
 
 
-def _apply(txn: WriteTxn, uid: str, version: int, decision: str, state: str,
-           reason: str | None, comment: str | None) -> Decision:
+def _apply(
+    txn: WriteTxn, uid: str, version: int, decision: str, state: str, reason: str | None, comment: str | None
+) -> Decision:
     """One decision inside an open write transaction; raises before changing anything."""
     country, _ = _split(uid)
     if not may_review(txn.actor, country):
@@ -112,8 +118,7 @@ def _apply(txn: WriteTxn, uid: str, version: int, decision: str, state: str,
     rec = session.get(Record, uid)
     assert rec is not None
     if state == "approved" and (rec.published_version or 0) > version:
-        raise ReviewError(f"version {rec.published_version} is already published; "
-                          f"version {version} is superseded")
+        raise ReviewError(f"version {rec.published_version} is already published; version {version} is superseded")
     rev.review_state, rev.decided_at, rev.decided_by = state, txn.now, txn.actor.id
     rev.reason, rev.comment = reason, comment
     if rec.latest_version == version:
@@ -135,8 +140,15 @@ def approve_within(txn: WriteTxn, pending: list[tuple[str, int]], comment: str |
     return [_apply(txn, uid, version, "approve", "approved", None, comment) for uid, version in pending]
 
 
-def decide(factory: so.sessionmaker[so.Session], actor: Actor, uid: str, version: int,
-           decision: str, reason: str | None = None, comment: str | None = None) -> Decision:
+def decide(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    uid: str,
+    version: int,
+    decision: str,
+    reason: str | None = None,
+    comment: str | None = None,
+) -> Decision:
     """Approve, reject or return one pending revision, in one audited transaction."""
     comment = (comment or "").strip() or None
     state = _check(decision, reason, comment)
@@ -147,8 +159,9 @@ def decide(factory: so.sessionmaker[so.Session], actor: Actor, uid: str, version
         return _apply(txn, uid, version, decision, state, reason, comment)
 
 
-def approve_many(factory: so.sessionmaker[so.Session], actor: Actor,
-                 items: Iterable[tuple[str, int]]) -> list[Decision | ReviewError]:
+def approve_many(
+    factory: so.sessionmaker[so.Session], actor: Actor, items: Iterable[tuple[str, int]]
+) -> list[Decision | ReviewError]:
     """Bulk approve in one transaction: each item is judged on its own, in order.
 
     Returns a Decision or the ReviewError of each item; the approvable ones are published
@@ -168,6 +181,7 @@ def approve_many(factory: so.sessionmaker[so.Session], actor: Actor,
 
 
 # -- the queue ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Query:
@@ -220,8 +234,9 @@ def _matches(rev: Revision, query: Query, words: list[str]) -> bool:
     return all(w in text for w in words)
 
 
-def queue(session: so.Session, actor: Actor, query: Query, *, limit: int = 100,
-          after: int = 0) -> tuple[list[tuple[Revision, Record]], int | None]:
+def queue(
+    session: so.Session, actor: Actor, query: Query, *, limit: int = 100, after: int = 0
+) -> tuple[list[tuple[Revision, Record]], int | None]:
     """One page of revisions the actor may see, oldest first; keyset on the revision id.
 
     Returns the rows and the id to continue after (``None`` on the last page). Text and
@@ -233,8 +248,9 @@ def queue(session: so.Session, actor: Actor, query: Query, *, limit: int = 100,
     rows: list[tuple[Revision, Record]] = []
     cursor = after
     while len(rows) <= limit:
-        chunk = session.execute(base.where(Revision.id > cursor).order_by(Revision.id)
-                                .limit(500 if words or query.warnings else limit + 1)).all()
+        chunk = session.execute(
+            base.where(Revision.id > cursor).order_by(Revision.id).limit(500 if words or query.warnings else limit + 1)
+        ).all()
         for rev, rec in chunk:
             if _matches(rev, query, words):
                 rows.append((rev, rec))
@@ -266,18 +282,26 @@ def item(rev: Revision, rec: Record) -> dict[str, Any]:
     """A revision in the queue, as the API shows it: state, who, when, why, the record."""
     country, kind, local_id = split_uid(rev.uid)
     out = {
-        "uid": rev.uid, "kind": kind, "country": country, "id": local_id,
-        "version": rev.version, "state": rev.review_state,
-        "submitted_at": rfc3339(rev.created_at), "submitted_by": rev.actor, "source": rev.source,
-        "decided_at": rfc3339(rev.decided_at), "decided_by": rev.decided_by,
-        "reason": None, "warnings": rev.warnings or [],
-        "published_version": rec.published_version, "latest_version": rec.latest_version,
+        "uid": rev.uid,
+        "kind": kind,
+        "country": country,
+        "id": local_id,
+        "version": rev.version,
+        "state": rev.review_state,
+        "submitted_at": rfc3339(rev.created_at),
+        "submitted_by": rev.actor,
+        "source": rev.source,
+        "decided_at": rfc3339(rev.decided_at),
+        "decided_by": rev.decided_by,
+        "reason": None,
+        "warnings": rev.warnings or [],
+        "published_version": rec.published_version,
+        "latest_version": rec.latest_version,
         "superseded": rev.version < rec.latest_version,
         "record": shown_revision(rev, kind),
     }
     if rev.review_state in ("returned", "rejected") or rev.reason or rev.comment:
-        out["reason"] = {"code": rev.reason, "label": reason_label(rev.reason),
-                         "comment": rev.comment}
+        out["reason"] = {"code": rev.reason, "label": reason_label(rev.reason), "comment": rev.comment}
     return out
 
 
@@ -298,8 +322,7 @@ def published_revision(session: so.Session, rec: Record) -> Revision | None:
     """The revision that is published now (what a pending one would replace)."""
     if rec.published_version is None:
         return None
-    return session.scalar(sa.select(Revision).where(Revision.uid == rec.uid,
-                                                    Revision.version == rec.published_version))
+    return session.scalar(sa.select(Revision).where(Revision.uid == rec.uid, Revision.version == rec.published_version))
 
 
 def next_pending(session: so.Session, actor: Actor, after_id: int) -> tuple[str, int] | None:
@@ -317,11 +340,12 @@ def own_outstanding(session: so.Session, actor: Actor, limit: int = 100) -> list
     A snapshot rather than a stream: it lists what is waiting or came back, and an item
     leaves it once a new version is approved.
     """
-    s = sa.select(Revision, Record).join(Record, sa.and_(
-        Record.uid == Revision.uid, Record.latest_version == Revision.version)).where(
-        Record.review_state.in_(("pending", "returned", "rejected")))
+    s = (
+        sa.select(Revision, Record)
+        .join(Record, sa.and_(Record.uid == Revision.uid, Record.latest_version == Revision.version))
+        .where(Record.review_state.in_(("pending", "returned", "rejected")))
+    )
     if actor.country:
         s = s.where(Record.country == actor.country)
     rows = session.execute(s.order_by(Record.updated_at.desc(), Revision.id.desc()).limit(limit)).all()
     return [item(rev, rec) for rev, rec in rows]
-

@@ -11,6 +11,7 @@ file at ``PATH`` is always a whole backup. A restore refuses a target that holds
 unless forced. The audit log's hash chain travels with the data: ``hub audit verify``
 checks a restored database like any other.
 """
+
 from __future__ import annotations
 
 import os
@@ -77,13 +78,17 @@ def restore(database_url: str, path: str | Path, *, force: bool = False, pg_bin_
     if kind is None:
         raise BackupError(f"{src} is not a backup made by 'hub backup' (neither SQLite nor pg_dump custom format)")
     if kind != backend:
-        raise BackupError(f"{src} is a {kind} backup and the database is {backend}: restore into a "
-                          f"{kind} database (moving between engines is not a restore)")
+        raise BackupError(
+            f"{src} is a {kind} backup and the database is {backend}: restore into a "
+            f"{kind} database (moving between engines is not a restore)"
+        )
     tables = _tables(database_url)
     if tables and not force:
-        raise BackupError(f"the database already holds {len(tables)} table(s) ({', '.join(sorted(tables)[:3])}"
-                          f"{', ...' if len(tables) > 3 else ''}): restore into an empty database, or add --force "
-                          "to replace it")
+        raise BackupError(
+            f"the database already holds {len(tables)} table(s) ({', '.join(sorted(tables)[:3])}"
+            f"{', ...' if len(tables) > 3 else ''}): restore into an empty database, or add --force "
+            "to replace it"
+        )
     if backend == "sqlite":
         _sqlite_restore(src, _sqlite_file(url, must_exist=False))
     else:
@@ -95,6 +100,7 @@ def restore(database_url: str, path: str | Path, *, force: bool = False, pg_bin_
 
 
 # -- SQLite ---------------------------------------------------------------------------------
+
 
 def _sqlite_file(url: URL, *, must_exist: bool) -> Path:
     if not url.database or url.database == ":memory:":
@@ -140,6 +146,7 @@ def _sqlite_restore(src_file: Path, file: Path) -> None:
 
 # -- both ------------------------------------------------------------------------------------
 
+
 def _tables(database_url: str) -> list[str]:
     """The tables the target holds (an SQLite file that does not exist holds none)."""
     url = make_url(database_url)
@@ -157,14 +164,20 @@ def _tables(database_url: str) -> list[str]:
 
 # -- PostgreSQL tools ------------------------------------------------------------------------
 
+
 def _run(pg_bin_dir: str, tool: str, url: URL, args: list[str]) -> None:
     """Run ``pg_dump``/``pg_restore`` against ``url``; the password goes by environment,
     never on the command line (where ``ps`` shows it)."""
     libpq = url.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
     env = {**os.environ, **({"PGPASSWORD": str(url.password)} if url.password else {})}
     try:
-        done = subprocess.run([_tool(pg_bin_dir, tool), f"--dbname={libpq}", *args], env=env,
-                              capture_output=True, text=True, timeout=24 * 3600)
+        done = subprocess.run(
+            [_tool(pg_bin_dir, tool), f"--dbname={libpq}", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=24 * 3600,
+        )
     except OSError as exc:
         raise BackupError(f"cannot run {tool}: {exc.strerror or exc}") from None
     if done.returncode != 0:
@@ -182,8 +195,10 @@ def _tool(pg_bin_dir: str, name: str) -> str:
     found = shutil.which(name)
     if found:
         return found
-    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
-                        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0,
+    )
     if candidates:
         return str(candidates[-1])
     raise BackupError(f"{name} not found: install the PostgreSQL client tools or set pg_bin_dir")

@@ -1,14 +1,15 @@
 """``hub backup PATH`` and ``hub restore PATH [--force]`` (docs/operations.md)."""
+
 from __future__ import annotations
 
 import click
 import sqlalchemy.exc
 
-from ..store import audit, migrate
-from . import backup
 from .. import config
-from ..store.models import WriteHead
 from ..services import Hub
+from ..store import audit, migrate
+from ..store.models import WriteHead
+from . import backup
 
 
 def _settings() -> config.Settings:
@@ -29,8 +30,7 @@ def backup_cmd(path: str) -> None:
     click.echo(f"{done.engine} backup written to {done.path} ({done.bytes:,} bytes)")
 
 
-@click.command("restore", help="Replace the database with the backup at PATH; stop the server and "
-                               "scheduler first.")
+@click.command("restore", help="Replace the database with the backup at PATH; stop the server and scheduler first.")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace a database that already holds tables.")
 @click.pass_context
@@ -47,12 +47,15 @@ def restore_cmd(ctx: click.Context, path: str, force: bool) -> None:
             head = session.get(WriteHead, 1)
         current = migrate.is_current(hub.engine)
     except sqlalchemy.exc.SQLAlchemyError as exc:
-        raise click.ClickException(f"restored, but the database cannot be read as a hub: "
-                                   f"{' '.join(str(getattr(exc, 'orig', None) or exc).split())[:200]}") from None
+        raise click.ClickException(
+            f"restored, but the database cannot be read as a hub: "
+            f"{' '.join(str(getattr(exc, 'orig', None) or exc).split())[:200]}"
+        ) from None
     finally:
         hub.engine.dispose()
-    click.echo(f"restored {path}: {head.change_seq if head else 0} changes, "
-               f"{head.audit_seq if head else 0} audit entries")
+    click.echo(
+        f"restored {path}: {head.change_seq if head else 0} changes, {head.audit_seq if head else 0} audit entries"
+    )
     if not current:
         click.echo("the schema is older than this version: run 'hub init' to migrate it", err=True)
     if problems:

@@ -6,6 +6,7 @@ before the app sees the request, with an HTML page. The workers here send those 
 RFC 9457 problem+json (with a ``code``), so a partner's client parses every refusal the
 same way. Other refusals of malformed HTTP (what no HTTP library sends) keep gunicorn's.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,15 +19,18 @@ from gunicorn.workers.gthread import ThreadWorker as _ThreadWorker
 from gunicorn.workers.sync import SyncWorker as _SyncWorker
 
 # gunicorn's defaults, named here because docs/partner-guide.md promises them.
-REQUEST_LINE = 4094          # bytes: method, path with query, protocol
-HEADER_FIELDS = 100          # header fields per request
-HEADER_FIELD_SIZE = 8190     # bytes per header field (name and value)
+REQUEST_LINE = 4094  # bytes: method, path with query, protocol
+HEADER_FIELDS = 100  # header fields per request
+HEADER_FIELD_SIZE = 8190  # bytes per header field (name and value)
 
 
 def settings() -> dict[str, int]:
     """gunicorn's settings for the limits above."""
-    return {"limit_request_line": REQUEST_LINE, "limit_request_fields": HEADER_FIELDS,
-            "limit_request_field_size": HEADER_FIELD_SIZE}
+    return {
+        "limit_request_line": REQUEST_LINE,
+        "limit_request_fields": HEADER_FIELDS,
+        "limit_request_field_size": HEADER_FIELD_SIZE,
+    }
 
 
 def answer(exc: BaseException) -> bytes | None:
@@ -36,14 +40,16 @@ def answer(exc: BaseException) -> bytes | None:
         detail = f"The request line (method, path and query) is longer than {REQUEST_LINE} bytes."
     elif isinstance(exc, LimitRequestHeaders):
         status, title, code = 431, "Request Header Fields Too Large", "header_fields_too_large"
-        detail = (f"More than {HEADER_FIELDS} header fields, or a header field longer than "
-                  f"{HEADER_FIELD_SIZE} bytes.")
+        detail = f"More than {HEADER_FIELDS} header fields, or a header field longer than {HEADER_FIELD_SIZE} bytes."
     else:
         return None
-    body = json.dumps({"type": "about:blank", "title": title, "status": status, "code": code,
-                       "detail": detail}).encode()
-    head = (f"HTTP/1.1 {status} {title}\r\nConnection: close\r\n"
-            f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n\r\n")
+    body = json.dumps(
+        {"type": "about:blank", "title": title, "status": status, "code": code, "detail": detail}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status} {title}\r\nConnection: close\r\n"
+        f"Content-Type: application/problem+json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
     return head.encode("latin-1") + body
 
 

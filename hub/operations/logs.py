@@ -6,6 +6,7 @@ by the runner) into every module it calls, the write path included, without pass
 it around. A log-record factory copies it onto every record, so any handler sees it
 (``record.request_id``, ``record.sync_run``, ...), not only the hub's own.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,7 +21,7 @@ QUIET = "alembic.runtime.migration"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(context)s %(message)s"
 JSON_FIELDS = ("asctime", "levelname", "name", "message")
 
-_context: ContextVar[dict[str, Any]] = ContextVar("hub_log_context", default={})
+_context: ContextVar[dict[str, Any]] = ContextVar("hub_log_context", default={})  # noqa: B039  (never mutated: bind() sets a new dict)
 
 
 def current() -> dict[str, Any]:
@@ -66,8 +67,7 @@ class TextFormatter(logging.Formatter):
         if _CONTROL.search(message):
             # A request path (%0A decodes to a newline) or a source's row could otherwise
             # forge whole log lines; a traceback, added below, keeps its own line breaks.
-            record = logging.makeLogRecord({**record.__dict__, "args": None,
-                                            "msg": _CONTROL.sub(_escape, message)})
+            record = logging.makeLogRecord({**record.__dict__, "args": None, "msg": _CONTROL.sub(_escape, message)})
         fields = getattr(record, "hub_context", None) or {}
         record.context = " [" + " ".join(f"{k}={v}" for k, v in fields.items()) + "]" if fields else ""
         return super().format(record)
@@ -76,9 +76,12 @@ class TextFormatter(logging.Formatter):
 def json_formatter() -> logging.Formatter:
     """One JSON object per line (python-json-logger); context fields at the top level."""
     from pythonjsonlogger.json import JsonFormatter
-    return JsonFormatter(list(JSON_FIELDS), rename_fields={"asctime": "time", "levelname": "level",
-                                                           "name": "logger"},
-                         reserved_attrs=[*_RESERVED, "hub_context", "context"])
+
+    return JsonFormatter(
+        list(JSON_FIELDS),
+        rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+        reserved_attrs=[*_RESERVED, "hub_context", "context"],
+    )
 
 
 def configure(log_format: str = "text", level: str = "INFO", stream: TextIO | None = None) -> logging.Handler:
@@ -114,14 +117,19 @@ def make_handler(log_format: str = "text", stream: TextIO | None = None) -> logg
 def gunicorn_config(log_format: str, level: str) -> dict[str, Any]:
     """gunicorn's ``logconfig_dict``: its error logger goes through the hub's handler, so
     the server's own lines have the same format as the application's."""
-    return {"version": 1, "disable_existing_loggers": False,
-            "root": {"level": level.upper(), "handlers": ["hub"]},
-            "handlers": {"hub": {"()": "hub.operations.logs.make_handler", "log_format": log_format}},
-            "loggers": {"gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-                        # gunicorn logs access lines whenever a logconfig is given: off, the
-                        # hub's request line (with its request id) says the same
-                        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
-                        QUIET: {"level": "WARNING"}}}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "root": {"level": level.upper(), "handlers": ["hub"]},
+        "handlers": {"hub": {"()": "hub.operations.logs.make_handler", "log_format": log_format}},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
+            # gunicorn logs access lines whenever a logconfig is given: off, the
+            # hub's request line (with its request id) says the same
+            "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": True},
+            QUIET: {"level": "WARNING"},
+        },
+    }
 
 
 def install_context() -> None:

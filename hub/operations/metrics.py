@@ -20,6 +20,7 @@ and covering work done by other processes such as ``hub scheduler``):
 import time whether to run in multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``), and
 ``hub serve`` sets that variable before the first metric exists (:func:`use_directory`).
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,8 @@ import sqlalchemy.orm as so
 
 from ..store.locks import aware
 from ..store.models import Change, WriteHead
-from ..webhooks.subscriptions import Delivery, Subscription
 from ..store.syncruns import Quarantine, SyncRun
+from ..webhooks.subscriptions import Delivery, Subscription
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: the classic text format: every Prometheus version reads it (our names need no escaping)
@@ -57,13 +58,18 @@ def _get(name: str) -> Any:
         with _lock:
             if not _metrics:
                 from prometheus_client import Counter, Histogram
+
                 _metrics["latency"] = Histogram(
-                    "hub_http_request_duration_seconds", "Time to answer a request (until the "
-                    "response starts), by URL rule, method and status.",
-                    ("route", "method", "status"), buckets=BUCKETS)
+                    "hub_http_request_duration_seconds",
+                    "Time to answer a request (until the response starts), by URL rule, method and status.",
+                    ("route", "method", "status"),
+                    buckets=BUCKETS,
+                )
                 _metrics["written"] = Counter(
-                    "hub_records_written", "Records through the write path, by result status "
-                    "and door (api, cli, sync, demo).", ("status", "door"))
+                    "hub_records_written",
+                    "Records through the write path, by result status and door (api, cli, sync, demo).",
+                    ("status", "door"),
+                )
             metric = _metrics[name]
     return metric
 
@@ -102,6 +108,7 @@ def use_directory(path: str | Path) -> Path:
     os.environ[ENV] = str(folder)
     if "prometheus_client.values" in sys.modules and not _metrics:  # imported early by a library
         from prometheus_client import values
+
         values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
     return folder
 
@@ -121,9 +128,11 @@ def _alive(pid: int) -> bool:
 def exposition(factory: so.sessionmaker[so.Session]) -> tuple[bytes, str]:
     """The text format of every metric: this process's (or all workers'), then the database's."""
     from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+
     _get("latency")  # the families exist (with no samples) before the first request
     if os.environ.get(ENV):
         from prometheus_client import multiprocess
+
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped in prometheus-client
         own = generate_latest(registry)
@@ -140,64 +149,95 @@ class DatabaseCollector:
 
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
+
         try:
             families = list(self._families())
         except sa.exc.SQLAlchemyError as exc:
             log.warning("metrics: database not readable: %s", " ".join(str(exc).split())[:300])
             families = []
-        yield GaugeMetricFamily("hub_database_up", "1 when the metrics below could be read from the "
-                                "database, else 0.", value=1 if families else 0)
+        yield GaugeMetricFamily(
+            "hub_database_up",
+            "1 when the metrics below could be read from the database, else 0.",
+            value=1 if families else 0,
+        )
         yield from families
 
     def _families(self) -> Iterator[Any]:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
         with self.factory() as session:
-            runs = CounterMetricFamily("hub_sync_runs", "Finished sync runs (not dry runs), by source "
-                                       "and outcome (succeeded, failed, abandoned).", labels=("source", "outcome"))
+            runs = CounterMetricFamily(
+                "hub_sync_runs",
+                "Finished sync runs (not dry runs), by source and outcome (succeeded, failed, abandoned).",
+                labels=("source", "outcome"),
+            )
             for source, status, n in session.execute(
-                    sa.select(SyncRun.source, SyncRun.status, sa.func.count()).where(
-                        SyncRun.dry_run.is_(False), SyncRun.status != "running")
-                    .group_by(SyncRun.source, SyncRun.status)):
+                sa.select(SyncRun.source, SyncRun.status, sa.func.count())
+                .where(SyncRun.dry_run.is_(False), SyncRun.status != "running")
+                .group_by(SyncRun.source, SyncRun.status)
+            ):
                 runs.add_metric((source, status), n)
             yield runs
-            last = GaugeMetricFamily("hub_sync_last_success_timestamp_seconds", "When the last "
-                                     "successful run of each source finished (Unix time).", labels=("source",))
+            last = GaugeMetricFamily(
+                "hub_sync_last_success_timestamp_seconds",
+                "When the last successful run of each source finished (Unix time).",
+                labels=("source",),
+            )
             for source, at in session.execute(
-                    sa.select(SyncRun.source, sa.func.max(SyncRun.finished_at)).where(
-                        SyncRun.dry_run.is_(False), SyncRun.status == "succeeded").group_by(SyncRun.source)):
+                sa.select(SyncRun.source, sa.func.max(SyncRun.finished_at))
+                .where(SyncRun.dry_run.is_(False), SyncRun.status == "succeeded")
+                .group_by(SyncRun.source)
+            ):
                 if at is not None:
                     last.add_metric((source,), _unix(at))
             yield last
-            quarantine = GaugeMetricFamily("hub_sync_quarantine_open", "Records a source delivered "
-                                           "that the hub could not accept, not yet resolved.", labels=("source",))
-            for source, n in session.execute(sa.select(Quarantine.source, sa.func.count()).where(
-                    Quarantine.resolved_at.is_(None)).group_by(Quarantine.source)):
+            quarantine = GaugeMetricFamily(
+                "hub_sync_quarantine_open",
+                "Records a source delivered that the hub could not accept, not yet resolved.",
+                labels=("source",),
+            )
+            for source, n in session.execute(
+                sa.select(Quarantine.source, sa.func.count())
+                .where(Quarantine.resolved_at.is_(None))
+                .group_by(Quarantine.source)
+            ):
                 quarantine.add_metric((source,), n)
             yield quarantine
             yield from _webhooks(session, Subscription, Delivery)
             head = session.get(WriteHead, 1)
-            yield GaugeMetricFamily("hub_change_feed_head", "Sequence number of the last published "
-                                    "change.", value=head.change_seq if head else 0)
+            yield GaugeMetricFamily(
+                "hub_change_feed_head",
+                "Sequence number of the last published change.",
+                value=head.change_seq if head else 0,
+            )
 
 
 def _webhooks(session: so.Session, subscription: Any, delivery: Any) -> Iterator[Any]:
     from prometheus_client.core import GaugeMetricFamily
 
-    backlog = GaugeMetricFamily("hub_webhook_backlog", "Published changes a subscription has not "
-                                "received yet: claimed into pending deliveries, or not claimed yet.",
-                                labels=("subscription",))
-    dead = GaugeMetricFamily("hub_webhook_dead_letters", "Deliveries given up after every attempt "
-                             "(kept with their body; see the delivery log).", labels=("subscription",))
+    backlog = GaugeMetricFamily(
+        "hub_webhook_backlog",
+        "Published changes a subscription has not received yet: claimed into pending deliveries, or not claimed yet.",
+        labels=("subscription",),
+    )
+    dead = GaugeMetricFamily(
+        "hub_webhook_dead_letters",
+        "Deliveries given up after every attempt (kept with their body; see the delivery log).",
+        labels=("subscription",),
+    )
     head = session.get(WriteHead, 1)
     end = head.change_seq if head else 0
     per_status: dict[tuple[str, str], int] = {
-        (sub, status): n for sub, status, n in session.execute(
-            sa.select(delivery.subscription_id, delivery.status, sa.func.coalesce(
-                sa.func.sum(sa.case((delivery.status == "pending", delivery.count), else_=1)), 0))
-            .group_by(delivery.subscription_id, delivery.status))}
-    for sub in session.scalars(sa.select(subscription).where(subscription.active.is_(True))
-                               .order_by(subscription.id)):
+        (sub, status): n
+        for sub, status, n in session.execute(
+            sa.select(
+                delivery.subscription_id,
+                delivery.status,
+                sa.func.coalesce(sa.func.sum(sa.case((delivery.status == "pending", delivery.count), else_=1)), 0),
+            ).group_by(delivery.subscription_id, delivery.status)
+        )
+    }
+    for sub in session.scalars(sa.select(subscription).where(subscription.active.is_(True)).order_by(subscription.id)):
         waiting = 0
         if sub.cursor < end:
             q = sa.select(sa.func.count()).select_from(Change).where(Change.seq > sub.cursor, Change.seq <= end)

@@ -7,6 +7,7 @@ requests in flight get this long to finish), ``max_requests`` (+ jitter: workers
 recycled, bounding slow leaks), ``forwarded_allow_ips`` (proxies trusted for
 ``X-Forwarded-Proto``).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -47,6 +48,7 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> Flask:
         from .. import create_app
+
         return create_app()
 
 
@@ -56,9 +58,14 @@ def gunicorn_options(opts: ServerOptions, settings: config.Settings) -> dict[str
     values = asdict(opts)
     host, port = values.pop("host"), values.pop("port")
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    return {"bind": bind, **values, "accesslog": None,
-            "logconfig_dict": logs.gunicorn_config(settings.log_format, settings.log_level),
-            "worker_class": front_limits.worker_class(opts.threads), **front_limits.settings()}
+    return {
+        "bind": bind,
+        **values,
+        "accesslog": None,
+        "logconfig_dict": logs.gunicorn_config(settings.log_format, settings.log_level),
+        "worker_class": front_limits.worker_class(opts.threads),
+        **front_limits.settings(),
+    }
 
 
 def public_url(opts: ServerOptions, settings: config.Settings) -> str:
@@ -73,9 +80,11 @@ def public_url(opts: ServerOptions, settings: config.Settings) -> str:
     except ValueError:
         loopback = False
     if not loopback:
-        raise config.ConfigError(f"set public_url (environment HUB_PUBLIC_URL), e.g. https://hub.example.org: "
-                                 f"the hub binds {opts.host}, not loopback, and will not take its URL from "
-                                 "the Host header")
+        raise config.ConfigError(
+            f"set public_url (environment HUB_PUBLIC_URL), e.g. https://hub.example.org: "
+            f"the hub binds {opts.host}, not loopback, and will not take its URL from "
+            "the Host header"
+        )
     return f"http://[{host}]:{opts.port}" if ":" in host else f"http://{host}:{opts.port}"
 
 

@@ -5,6 +5,7 @@ were never published (pending, returned, rejected). Published records are search
 through their folded-name column; the rest are few, so their latest revision's names
 are folded here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -66,10 +67,12 @@ def _base(f: Filters) -> sa.Select[Any]:
 def _latest_documents(session: so.Session, uids: list[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for start in range(0, len(uids), 500):
-        chunk = uids[start:start + 500]
-        rows = session.execute(sa.select(Revision.uid, Revision.document).join(
-            Record, sa.and_(Record.uid == Revision.uid, Record.latest_version == Revision.version))
-            .where(Revision.uid.in_(chunk)))
+        chunk = uids[start : start + 500]
+        rows = session.execute(
+            sa.select(Revision.uid, Revision.document)
+            .join(Record, sa.and_(Record.uid == Revision.uid, Record.latest_version == Revision.version))
+            .where(Revision.uid.in_(chunk))
+        )
         out.update({uid: doc for uid, doc in rows})
     return out
 
@@ -80,17 +83,21 @@ def search(session: so.Session, f: Filters, page: int = 1, per_page: int = 50) -
     words = fold(f.q).split() if f.q else []
     if not words:
         total = session.scalar(_base(f).with_only_columns(sa.func.count()).order_by(None)) or 0
-        records = list(session.scalars(_base(f).order_by(Record.uid)
-                                       .offset((page - 1) * per_page).limit(per_page)))
+        records = list(session.scalars(_base(f).order_by(Record.uid).offset((page - 1) * per_page).limit(per_page)))
     else:
         published = _base(f).where(Record.published_version.is_not(None))
         for word in words:
             escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            published = published.where(sa.or_(Record.name_folded.like(f"%{escaped}%", escape="\\"),
-                                                Record.local_id.like(f"%{escaped}%", escape="\\")))
+            published = published.where(
+                sa.or_(
+                    Record.name_folded.like(f"%{escaped}%", escape="\\"),
+                    Record.local_id.like(f"%{escaped}%", escape="\\"),
+                )
+            )
         found = list(session.scalars(published.order_by(Record.uid).limit(SCAN_LIMIT)))
-        unpublished = list(session.scalars(_base(f).where(Record.published_version.is_(None))
-                                           .order_by(Record.uid).limit(SCAN_LIMIT)))
+        unpublished = list(
+            session.scalars(_base(f).where(Record.published_version.is_(None)).order_by(Record.uid).limit(SCAN_LIMIT))
+        )
         docs = _latest_documents(session, [r.uid for r in unpublished])
         for rec in unpublished:
             text = _names(docs.get(rec.uid, {})) + " " + fold(rec.local_id)
@@ -98,7 +105,7 @@ def search(session: so.Session, f: Filters, page: int = 1, per_page: int = 50) -
                 found.append(rec)
         found.sort(key=lambda r: r.uid)
         total = len(found)
-        records = found[(page - 1) * per_page: page * per_page]
+        records = found[(page - 1) * per_page : page * per_page]
     missing = [r.uid for r in records if r.document is None]
     latest = _latest_documents(session, missing) if missing else {}
     return [Row(r, r.document if r.document is not None else latest.get(r.uid, {})) for r in records], total
@@ -115,9 +122,10 @@ def record_page(session: so.Session, uid: str, viewer: str | None = None) -> Rec
     """A record with its full history and its audit trail.
 
     A viewer of another country (``viewer``) sees a published record only, and only its
-    approved revisions and what concerns them. The trail holds the entries that name the record (decisions, flags) and the write
-    entry of each of its revisions: a write entry names its batch's kind and is stamped
-    with the revision's own time, which is how it is found.
+    approved revisions and what concerns them. The trail holds the entries that name the
+    record (decisions, flags) and the write entry of each of its revisions: a write entry
+    names its batch's kind and is stamped with the revision's own time, which is how it
+    is found.
     """
     rec = session.get(Record, uid)
     outsider = viewer is not None and rec is not None and rec.country != viewer
@@ -130,8 +138,10 @@ def record_page(session: so.Session, uid: str, viewer: str | None = None) -> Rec
     stamps = [r.created_at for r in revisions]
     cond = AuditEntry.target == uid
     if stamps:
-        cond = sa.or_(cond, sa.and_(AuditEntry.action == "records.write", AuditEntry.target == rec.kind,
-                                    AuditEntry.at.in_(stamps)))
+        cond = sa.or_(
+            cond,
+            sa.and_(AuditEntry.action == "records.write", AuditEntry.target == rec.kind, AuditEntry.at.in_(stamps)),
+        )
     trail = list(session.scalars(sa.select(AuditEntry).where(cond).order_by(AuditEntry.seq.desc())))
     shown = {r.version for r in revisions}
     trail = [e for e in trail if _concerns(e, uid, shown, outsider)]

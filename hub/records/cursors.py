@@ -3,6 +3,7 @@
 Opaque to clients, so the encoding can change; stable for the server, so change-feed
 cursors never expire (they only name a sequence number).
 """
+
 from __future__ import annotations
 
 import base64
@@ -33,7 +34,10 @@ def decode(cursor: str, expected: type) -> Any:
         value = orjson.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True))
     except (binascii.Error, ValueError, orjson.JSONDecodeError):
         raise BadCursor("cursor is not one this hub issued") from None
-    if not isinstance(value, expected) or isinstance(value, bool) or \
-            (isinstance(value, int) and not 0 <= value < 2**63):
+    if (
+        not isinstance(value, expected)
+        or isinstance(value, bool)
+        or (isinstance(value, int) and not 0 <= value < 2**63)
+    ):
         raise BadCursor("cursor is not one this hub issued")
     return value

@@ -4,6 +4,7 @@ Documents are flattened to JSON paths (``certifications.0.rating``), the paths t
 validation warnings use, so a warning can be shown on the row it concerns. Long texts
 that changed also get a word-level diff.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -75,8 +76,7 @@ def _applies(warning_path: str, path: str) -> bool:
     return path == warning_path or path.startswith(warning_path + ".") or warning_path == "$"
 
 
-def compare(old: dict[str, Any] | None, new: dict[str, Any],
-            warnings: list[dict[str, str]] | None = None) -> list[Row]:
+def compare(old: dict[str, Any] | None, new: dict[str, Any], warnings: list[dict[str, str]] | None = None) -> list[Row]:
     """Rows in the new document's field order (removed fields after their neighbours)."""
     before, after = (flatten(old) if old else {}), flatten(new)
     paths = list(after) + [p for p in before if p not in after]

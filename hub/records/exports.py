@@ -1,4 +1,5 @@
 """Streamed exports of published records: NDJSON and CSV (JSON-LD comes with the API)."""
+
 from __future__ import annotations
 
 import csv
@@ -22,9 +23,13 @@ def published_records(session: so.Session, kind: str, batch: int = 1000) -> Iter
     last = ""
     while True:
         rows = session.scalars(
-            sa.select(Record).where(Record.kind == kind, Record.published_version.is_not(None),
-                                    Record.deleted.is_(False), Record.uid > last)
-            .order_by(Record.uid).limit(batch)).all()
+            sa.select(Record)
+            .where(
+                Record.kind == kind, Record.published_version.is_not(None), Record.deleted.is_(False), Record.uid > last
+            )
+            .order_by(Record.uid)
+            .limit(batch)
+        ).all()
         if not rows:
             return
         for rec in rows:

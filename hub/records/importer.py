@@ -1,4 +1,5 @@
 """Import a standard JSON/NDJSON file through the write path, in bounded batches."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -24,8 +25,7 @@ class ImportReport:
         return bool(self.counts["invalid"] or self.counts["forbidden"])
 
 
-def import_file(writes: WritePath, actor: Actor, kind: str, path: str | Path,
-                source: str = "cli") -> ImportReport:
+def import_file(writes: WritePath, actor: Actor, kind: str, path: str | Path, source: str = "cli") -> ImportReport:
     """Import ``path``; each batch is its own transaction, so earlier batches stay committed."""
     report = ImportReport()
     for lines in _batches(read_records(path), BATCH):
@@ -34,8 +34,12 @@ def import_file(writes: WritePath, actor: Actor, kind: str, path: str | Path,
         for ln in lines:
             if ln.error is not None:
                 report.counts["invalid"] += 1
-                report.problems.append((ln.number, Outcome(0, None, "invalid", errors=[
-                    {"path": "$", "code": "json", "message": ln.error}])))
+                report.problems.append(
+                    (
+                        ln.number,
+                        Outcome(0, None, "invalid", errors=[{"path": "$", "code": "json", "message": ln.error}]),
+                    )
+                )
         outcome = writes.write(actor, kind, records, source=source)
         for number, result in zip(numbers, outcome.results):
             report.counts[result.status] += 1

@@ -1,4 +1,5 @@
 """Projection columns of a published document: what list filters and search index."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -42,5 +43,4 @@ def _columns(doc: dict[str, Any], common: str | None, band: int | None) -> dict[
     }
 
 
-EMPTY = {"common_category": None, "native_category": None, "rating_band": None, "area": None,
-         "name_folded": None}
+EMPTY = {"common_category": None, "native_category": None, "rating_band": None, "area": None, "name_folded": None}

@@ -4,14 +4,15 @@ validate (schemas/) -> normalise and derive -> canonical hash -> compare with th
 latest revision -> append a revision -> review state -> publish to the change feed ->
 audit -> one commit per batch.
 """
+
 from __future__ import annotations
 
 import hashlib
 import logging
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
 import orjson
@@ -22,9 +23,9 @@ import schemas
 from schemas.base import HUB_FIELDS
 from schemas.fields import ID_RE
 
-from ..store import audit
-from ..operations import metrics
 from ..actors import Actor
+from ..operations import metrics
+from ..store import audit
 from ..store.db import Encoded, chunks, insert_many
 from ..store.models import Change, Member, Record, Revision, WriteHead, utcnow
 from .projection import EMPTY, project_shown
@@ -49,9 +50,15 @@ class Outcome:
     content_hash: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "uid": self.uid, "status": self.status,
-                "version": self.version, "review": self.review,
-                "errors": self.errors, "warnings": self.warnings}
+        return {
+            "index": self.index,
+            "uid": self.uid,
+            "status": self.status,
+            "version": self.version,
+            "review": self.review,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
 
 
 @dataclass
@@ -136,8 +143,7 @@ class WritePath:
     def __init__(self, factory: so.sessionmaker[so.Session]) -> None:
         self.factory = factory
 
-    def prepare(self, actor: Actor, kind: str, records: Sequence[Any], *,
-                today: date | None = None) -> Prepared:
+    def prepare(self, actor: Actor, kind: str, records: Sequence[Any], *, today: date | None = None) -> Prepared:
         """Screen and validate a batch (the costly part) before the write lock is taken,
         so concurrent writers in several processes validate in parallel and hold the lock
         only to compare and write."""
@@ -160,15 +166,22 @@ class WritePath:
         for kind, results in txn.committed:
             _committed(actor, kind, source, results)
 
-    def write(self, actor: Actor, kind: str, records: Sequence[Any], *, source: str,
-              if_match: str | None = None, today: date | None = None) -> BatchOutcome:
+    def write(
+        self,
+        actor: Actor,
+        kind: str,
+        records: Sequence[Any],
+        *,
+        source: str,
+        if_match: str | None = None,
+        today: date | None = None,
+    ) -> BatchOutcome:
         """Upsert a batch of records of one kind; one transaction for the whole batch."""
         prepared = self.prepare(actor, kind, records, today=today)
         with self.transaction(actor, source, today=today) as txn:
             return txn.write(prepared, if_match)
 
-    def preview(self, actor: Actor, kind: str, records: Sequence[Any], *,
-                today: date | None = None) -> BatchOutcome:
+    def preview(self, actor: Actor, kind: str, records: Sequence[Any], *, today: date | None = None) -> BatchOutcome:
         """What :meth:`write` would answer now (validation, the member and actor checks,
         the comparison with the stored revisions), without the lock and without writing."""
         prepared = self.prepare(actor, kind, records, today=today)
@@ -177,8 +190,9 @@ class WritePath:
             assert head is not None, "the database is not initialised"
             return WriteTxn(session, actor, "preview", audit.AuditBatch(head), today).write(prepared, None)
 
-    def delete(self, actor: Actor, kind: str, country: str, local_id: str, *, source: str,
-               if_match: str | None = None) -> Outcome:
+    def delete(
+        self, actor: Actor, kind: str, country: str, local_id: str, *, source: str, if_match: str | None = None
+    ) -> Outcome:
         """Write a tombstone revision; ``unchanged`` when already deleted."""
         with self.transaction(actor, source) as txn:
             return txn.delete(kind, country, local_id, if_match)
@@ -200,8 +214,13 @@ def _committed(actor: Actor, kind: str, source: str, results: list[Outcome]) -> 
     counts = Counter(r.status for r in results)
     metrics.count_written(counts, source)
     if log.isEnabledFor(logging.INFO):
-        log.info("%s %s by %s: %s", source, kind, actor.id,
-                 ", ".join(f"{s} {counts[s]}" for s in STATUSES if counts[s]) or "empty batch")
+        log.info(
+            "%s %s by %s: %s",
+            source,
+            kind,
+            actor.id,
+            ", ".join(f"{s} {counts[s]}" for s in STATUSES if counts[s]) or "empty batch",
+        )
     if log.isEnabledFor(logging.DEBUG):
         for status in STATUSES:
             uids = [r.uid or f"#{r.index}" for r in results if r.status == status]
@@ -236,12 +255,10 @@ class _Item:
             self.digest = hashlib.sha256(canon).hexdigest()
             self.canon = Encoded(canon.decode())
         else:
-            self.outcome = Outcome(self.index, self.uid, "invalid",
-                                   errors=[e.as_dict() for e in self.result.errors])
+            self.outcome = Outcome(self.index, self.uid, "invalid", errors=[e.as_dict() for e in self.result.errors])
 
 
-def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any],
-             today: date | None) -> list[_Item]:
+def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any], today: date | None) -> list[_Item]:
     """Outside the write lock: screen, skip inputs identical to the last one received,
     validate the rest. Only reads; :meth:`WriteTxn.write` re-checks under the lock."""
     policies = dict(session.execute(sa.select(Member.country, Member.review_policy)).all())
@@ -255,43 +272,56 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
         uid = schemas.uid(raw["country"], kind, raw["id"])
         item = _Item(i, uid, raw)
         if uid in seen:
-            item.outcome = Outcome(i, uid, "invalid", errors=[_finding(
-                "id", "duplicate_in_batch", "The same record appears twice in this batch.")])
+            item.outcome = Outcome(
+                i,
+                uid,
+                "invalid",
+                errors=[_finding("id", "duplicate_in_batch", "The same record appears twice in this batch.")],
+            )
         else:
             seen.add(uid)
             item.ihash = input_hash(raw)
         items.append(item)
     last_input: dict[str, str | None] = {}
     for chunk in chunks(sorted(seen), 500):
-        last_input.update(session.execute(sa.select(Record.uid, Record.input_hash)
-                                          .where(Record.uid.in_(chunk))).all())
+        last_input.update(session.execute(sa.select(Record.uid, Record.input_hash).where(Record.uid.in_(chunk))).all())
     for item in items:
         if item.outcome is None and not (item.ihash and last_input.get(item.uid or "") == item.ihash):
             item.validate(kind, today)
     return items
 
 
-def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
-            today: date | None) -> Outcome | None:
+def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str], today: date | None) -> Outcome | None:
     """Checks before validation: shape of the envelope and the actor's country."""
     if isinstance(raw, Unparsed):
         return Outcome(i, None, "invalid", errors=[_finding("$", raw.code, raw.message)])
     if not isinstance(raw, dict):
         return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
     rid, country = raw.get("id"), raw.get("country")
-    if not isinstance(rid, str) or not ID_RE.match(rid) or not isinstance(country, str) \
-            or len(country) != 2 or not country.isupper():
+    if (
+        not isinstance(rid, str)
+        or not ID_RE.match(rid)
+        or not isinstance(country, str)
+        or len(country) != 2
+        or not country.isupper()
+    ):
         result = schemas.validate(kind, raw, today)
         errors = [e.as_dict() for e in result.errors] or [
-            _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")]
+            _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")
+        ]
         return Outcome(i, None, "invalid", errors=errors)
     uid = schemas.uid(country, kind, rid)
     if not actor.may_write(country):
-        return Outcome(i, uid, "forbidden", errors=[_finding(
-            "country", "forbidden", f"This client writes records of {actor.country} only.")])
+        return Outcome(
+            i,
+            uid,
+            "forbidden",
+            errors=[_finding("country", "forbidden", f"This client writes records of {actor.country} only.")],
+        )
     if country not in policies:
-        return Outcome(i, uid, "forbidden", errors=[_finding(
-            "country", "not_member", f"{country} is not a member of the hub.")])
+        return Outcome(
+            i, uid, "forbidden", errors=[_finding("country", "not_member", f"{country} is not a member of the hub.")]
+        )
     return None
 
 
@@ -306,15 +336,15 @@ class WriteTxn:
     the rest and moves the head; (5) the commit. One commit for all of it.
     """
 
-    def __init__(self, session: so.Session, actor: Actor, source: str,
-                 trail: audit.AuditBatch, today: date | None) -> None:
+    def __init__(
+        self, session: so.Session, actor: Actor, source: str, trail: audit.AuditBatch, today: date | None
+    ) -> None:
         self.session, self.actor, self.source = session, actor, source
         self.trail, self.today, self.now = trail, today, utcnow()
         self.day = today or self.now.date()
         self.stamp = rfc3339(self.now)
         self.change_seq = trail.head.change_seq
-        self.policies: dict[str, str] = dict(session.execute(
-            sa.select(Member.country, Member.review_policy)).all())
+        self.policies: dict[str, str] = dict(session.execute(sa.select(Member.country, Member.review_policy)).all())
         self.existing: dict[str, Any] = {}
         self.committed: list[tuple[str, list[Outcome]]] = []
         self._reset()
@@ -342,8 +372,14 @@ class WriteTxn:
                 raise Conflict(it.uid)
             if it.result is None:  # validation skipped: the same input as last received
                 if rec is not None and rec.input_hash == it.ihash:
-                    it.outcome = Outcome(it.index, it.uid, "unchanged", rec.latest_version, rec.review_state,
-                                         content_hash=rec.latest_hash)
+                    it.outcome = Outcome(
+                        it.index,
+                        it.uid,
+                        "unchanged",
+                        rec.latest_version,
+                        rec.review_state,
+                        content_hash=rec.latest_hash,
+                    )
                     continue
                 it.validate(kind, self.today)  # another writer changed it meanwhile
         valid = [it for it in prepared if it.outcome is None]
@@ -353,19 +389,20 @@ class WriteTxn:
             warnings = [w.as_dict() for w in (it.result.warnings if it.result else ())]
             for path, ref in doc_refs:
                 if ref not in known:
-                    warnings.append(_finding(path, "reference_unknown",
-                                             f"{ref} is not known to the hub (yet)."))
+                    warnings.append(_finding(path, "reference_unknown", f"{ref} is not known to the hub (yet)."))
             assert it.canon is not None and it.digest is not None and it.uid is not None
             digest = it.digest
             rec = self.existing.get(it.uid)
             if rec is not None and digest == rec.latest_hash:
                 if it.ihash and it.ihash != rec.input_hash:
                     self.input_hash_updates.append({"uid": it.uid, "input_hash": it.ihash})
-                it.outcome = Outcome(it.index, it.uid, "unchanged", rec.latest_version, rec.review_state,
-                                     content_hash=digest)
+                it.outcome = Outcome(
+                    it.index, it.uid, "unchanged", rec.latest_version, rec.review_state, content_hash=digest
+                )
             else:
-                it.outcome = self._new_revision(kind, it.index, it.uid, it.document, digest, it.ihash,
-                                                warnings, it.canon)
+                it.outcome = self._new_revision(
+                    kind, it.index, it.uid, it.document, digest, it.ihash, warnings, it.canon
+                )
         outcome = BatchOutcome([it.outcome for it in prepared if it.outcome is not None])
         self.committed.append((kind, outcome.results))
         return outcome
@@ -377,8 +414,12 @@ class WriteTxn:
         when ``if_match`` does not hold (:func:`_holds`)."""
         uid = schemas.uid(country, kind, local_id)
         if not self.actor.may_write(country):
-            out = Outcome(0, uid, "forbidden", errors=[_finding("country", "forbidden",
-                          f"{self.actor.id} may not write records of {country}.")])
+            out = Outcome(
+                0,
+                uid,
+                "forbidden",
+                errors=[_finding("country", "forbidden", f"{self.actor.id} may not write records of {country}.")],
+            )
         else:
             rec = self.session.get(Record, uid)
             if rec is None:
@@ -397,8 +438,7 @@ class WriteTxn:
 
     def _load_existing(self, uids: list[str]) -> None:
         """Only the columns the comparison needs: documents are not loaded."""
-        cols = (Record.uid, Record.latest_version, Record.latest_hash, Record.input_hash,
-                Record.review_state)
+        cols = (Record.uid, Record.latest_version, Record.latest_hash, Record.input_hash, Record.review_state)
         for chunk in chunks(uids, 500):
             for row in self.session.execute(sa.select(*cols).where(Record.uid.in_(chunk))):
                 self.existing[row.uid] = row
@@ -412,33 +452,66 @@ class WriteTxn:
         for ref in wanted - known:
             if "/*/" in ref:
                 country, _, local = schemas.split_uid(ref)
-                hit = self.session.scalar(sa.select(Record.uid).where(
-                    Record.country == country, Record.local_id == local).limit(1))
+                hit = self.session.scalar(
+                    sa.select(Record.uid).where(Record.country == country, Record.local_id == local).limit(1)
+                )
                 if hit or any(u.startswith(f"{country}/") and u.endswith(f"/{local}") for u in in_batch):
                     known.add(ref)
         return known
 
     # -- writing -----------------------------------------------------------------
-    def _new_revision(self, kind: str, i: int, uid: str, doc: dict[str, Any], digest: str, ihash: str | None,
-                     warnings: list[dict[str, str]], encoded: str | None = None,
-                     deleted: bool = False) -> Outcome:
+    def _new_revision(
+        self,
+        kind: str,
+        i: int,
+        uid: str,
+        doc: dict[str, Any],
+        digest: str,
+        ihash: str | None,
+        warnings: list[dict[str, str]],
+        encoded: str | None = None,
+        deleted: bool = False,
+    ) -> Outcome:
         """Append version n+1; ``encoded`` is the document's canonical JSON when known."""
         rec = self.existing.get(uid)
         stored = encoded or doc
         version = (rec.latest_version if rec else 0) + 1
         auto = self.policies.get(doc["country"], "required") == "auto"
         state = "approved" if auto else "pending"
-        self.revisions.append({
-            "uid": uid, "version": version, "document": stored, "content_hash": digest,
-            "deleted": deleted, "review_state": state, "warnings": warnings or _NO_WARNINGS,
-            "actor": self.actor.id, "source": self.source, "created_at": self.now,
-            "decided_at": self.now if auto else None, "decided_by": "policy:auto" if auto else None,
-            "reason": None, "comment": None})
-        latest = {"latest_version": version, "latest_hash": digest, "input_hash": ihash,
-                  "review_state": state, "updated_at": self.now}
+        self.revisions.append(
+            {
+                "uid": uid,
+                "version": version,
+                "document": stored,
+                "content_hash": digest,
+                "deleted": deleted,
+                "review_state": state,
+                "warnings": warnings or _NO_WARNINGS,
+                "actor": self.actor.id,
+                "source": self.source,
+                "created_at": self.now,
+                "decided_at": self.now if auto else None,
+                "decided_by": "policy:auto" if auto else None,
+                "reason": None,
+                "comment": None,
+            }
+        )
+        latest = {
+            "latest_version": version,
+            "latest_hash": digest,
+            "input_hash": ihash,
+            "review_state": state,
+            "updated_at": self.now,
+        }
         if rec is None:
-            self.new_records[uid] = {"uid": uid, "kind": kind, "country": doc["country"],
-                                     "local_id": doc["id"], **_UNPUBLISHED, **latest}
+            self.new_records[uid] = {
+                "uid": uid,
+                "kind": kind,
+                "country": doc["country"],
+                "local_id": doc["id"],
+                **_UNPUBLISHED,
+                **latest,
+            }
         else:
             self.record_updates.append({"uid": uid, **latest})
         status = "deleted" if deleted else ("updated" if rec else "created")
@@ -447,18 +520,34 @@ class WriteTxn:
             self.publish(uid, version, doc, digest, deleted, warnings)
         return Outcome(i, uid, status, version, state, warnings=warnings, content_hash=digest)
 
-    def publish(self, uid: str, version: int, doc: dict[str, Any], digest: str, deleted: bool,
-                warnings: list[dict[str, str]]) -> None:
+    def publish(
+        self, uid: str, version: int, doc: dict[str, Any], digest: str, deleted: bool, warnings: list[dict[str, str]]
+    ) -> None:
         """Make a revision the published one and append it to the change feed."""
         self.change_seq += 1
         kind, country = schemas.split_uid(uid)[1], doc["country"]
         snapshot = shown(kind, uid, version, "approved", doc, deleted, self.stamp, digest, warnings, self.day)
-        self.changes.append({"seq": self.change_seq, "uid": uid, "kind": kind, "country": country,
-                             "op": "delete" if deleted else "upsert", "version": version,
-                             "created_at": self.now, "record": orjson.dumps(snapshot).decode()})
-        row = {"uid": uid, "published_version": version, "published_at": self.now,
-               "published_hash": digest, "deleted": deleted, "warnings": warnings or _NO_WARNINGS,
-               **(EMPTY if deleted else project_shown(snapshot))}
+        self.changes.append(
+            {
+                "seq": self.change_seq,
+                "uid": uid,
+                "kind": kind,
+                "country": country,
+                "op": "delete" if deleted else "upsert",
+                "version": version,
+                "created_at": self.now,
+                "record": orjson.dumps(snapshot).decode(),
+            }
+        )
+        row = {
+            "uid": uid,
+            "published_version": version,
+            "published_at": self.now,
+            "published_hash": digest,
+            "deleted": deleted,
+            "warnings": warnings or _NO_WARNINGS,
+            **(EMPTY if deleted else project_shown(snapshot)),
+        }
         if uid in self.new_records:  # created and published at once: one INSERT
             self.new_records[uid].update(row)
         else:
@@ -491,5 +580,11 @@ class WriteTxn:
 
 
 _NO_WARNINGS = Encoded("[]")  # most records have none: no serialising per row
-_UNPUBLISHED = {"published_version": None, "published_at": None, "published_hash": None,
-                "deleted": False, "warnings": None, **EMPTY}
+_UNPUBLISHED = {
+    "published_version": None,
+    "published_at": None,
+    "published_hash": None,
+    "deleted": False,
+    "warnings": None,
+    **EMPTY,
+}

@@ -1,5 +1,6 @@
 """The hash-chained audit log: append under the write lock, verify end to end; frequent
 security events are counted and appended as one entry per aggregate (:class:`Tally`)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -26,16 +27,16 @@ def _stamp(at: datetime) -> str:
     return at.isoformat(timespec="microseconds")
 
 
-def entry_hash(prev: str, seq: int, at: datetime, actor: str, action: str,
-               target: str | None, detail: dict[str, Any]) -> str:
+def entry_hash(
+    prev: str, seq: int, at: datetime, actor: str, action: str, target: str | None, detail: dict[str, Any]
+) -> str:
     body = orjson.dumps([seq, _stamp(at), actor, action, target, detail], option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(prev.encode() + body).hexdigest()
 
 
 def lock(session: so.Session) -> WriteHead:
     """Take the single write lock (first statement of every write transaction)."""
-    session.execute(sa.update(WriteHead).where(WriteHead.id == 1)
-                    .values(change_seq=WriteHead.change_seq))
+    session.execute(sa.update(WriteHead).where(WriteHead.id == 1).values(change_seq=WriteHead.change_seq))
     head = session.get(WriteHead, 1, populate_existing=True)
     if head is None:
         raise RuntimeError("database not initialised: run 'hub init'")
@@ -49,13 +50,24 @@ class AuditBatch:
     head: WriteHead
     rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, actor: str, action: str, target: str | None, detail: dict[str, Any],
-            at: datetime | None = None) -> None:
+    def add(
+        self, actor: str, action: str, target: str | None, detail: dict[str, Any], at: datetime | None = None
+    ) -> None:
         at = at or utcnow()
         seq = self.head.audit_seq + 1
         digest = entry_hash(self.head.audit_hash, seq, at, actor, action, target, detail)
-        self.rows.append({"seq": seq, "at": at, "actor": actor, "action": action, "target": target,
-                          "detail": detail, "prev_hash": self.head.audit_hash, "hash": digest})
+        self.rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "target": target,
+                "detail": detail,
+                "prev_hash": self.head.audit_hash,
+                "hash": digest,
+            }
+        )
         self.head.audit_seq, self.head.audit_hash = seq, digest
 
     def flush(self, session: so.Session) -> None:
@@ -63,8 +75,7 @@ class AuditBatch:
         self.rows = []
 
 
-def record(session: so.Session, actor: str, action: str, target: str | None,
-           detail: dict[str, Any]) -> None:
+def record(session: so.Session, actor: str, action: str, target: str | None, detail: dict[str, Any]) -> None:
     """Append one entry in its own locked step (for actions outside the write path)."""
     batch = AuditBatch(lock(session))
     batch.add(actor, action, target, detail)
@@ -97,14 +108,14 @@ def verify(session: so.Session) -> list[str]:
         session.expunge(row)
     head = session.get(WriteHead, 1)
     if head is not None and (head.audit_hash != prev or head.audit_seq != expected_seq - 1):
-        problems.append(f"the log ends at entry {expected_seq - 1} but {head.audit_seq} were written "
-                        "(entries removed from the end)")
+        problems.append(
+            f"the log ends at entry {expected_seq - 1} but {head.audit_seq} were written (entries removed from the end)"
+        )
     return problems + _verify_revisions(session, named)
 
 
 def _entries(session: so.Session) -> Any:
-    return session.execute(sa.select(AuditEntry).order_by(AuditEntry.seq)
-                           .execution_options(yield_per=2000)).scalars()
+    return session.execute(sa.select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=2000)).scalars()
 
 
 def _named_revisions(entry: AuditEntry) -> list[list[Any]]:
@@ -135,9 +146,11 @@ def _verify_revisions(session: so.Session, named: _Revisions) -> list[str]:
     added, removed or rewritten together with its hash by hand)."""
     problems: list[str] = []
     stored = _Revisions()
-    rows = session.execute(sa.select(Revision.uid, Revision.version, Revision.document,
-                                     Revision.deleted, Revision.content_hash)
-                           .execution_options(yield_per=2000))
+    rows = session.execute(
+        sa.select(
+            Revision.uid, Revision.version, Revision.document, Revision.deleted, Revision.content_hash
+        ).execution_options(yield_per=2000)
+    )
     for uid, version, document, deleted, digest in rows:
         stored.add(uid, version, digest)
         body = {**document, "deleted": True} if deleted else document
@@ -159,16 +172,21 @@ def _revision_differences(session: so.Session) -> list[str]:
         session.expunge(entry)
     problems: list[str] = []
     for uid, version, digest in session.execute(
-            sa.select(Revision.uid, Revision.version, Revision.content_hash).order_by(Revision.id)):
+        sa.select(Revision.uid, Revision.version, Revision.content_hash).order_by(Revision.id)
+    ):
         logged = recorded.pop((uid, version), None)
         if logged is None:
-            problems.append(f"revision {uid} v{version}: not named by any audit entry "
-                            "(added by hand, or its entry removed)")
+            problems.append(
+                f"revision {uid} v{version}: not named by any audit entry (added by hand, or its entry removed)"
+            )
         elif logged[0] != digest:
-            problems.append(f"revision {uid} v{version}: its hash is not the one audit entry {logged[1]} "
-                            "recorded (edited)")
-    problems += [f"revision {uid} v{version}: named by audit entry {seq} but not stored (deleted)"
-                 for (uid, version), (_, seq) in recorded.items()]
+            problems.append(
+                f"revision {uid} v{version}: its hash is not the one audit entry {logged[1]} recorded (edited)"
+            )
+    problems += [
+        f"revision {uid} v{version}: named by audit entry {seq} but not stored (deleted)"
+        for (uid, version), (_, seq) in recorded.items()
+    ]
     return problems
 
 
@@ -217,8 +235,16 @@ class Tally:
         self._open: dict[tuple[str, str, str | None, int, int], _Aggregate] = {}
         self._due = float("inf")
 
-    def count(self, actor: str, action: str, target: str | None, *, window: int = 60,
-              at: datetime | None = None, **facets: str | None) -> None:
+    def count(
+        self,
+        actor: str,
+        action: str,
+        target: str | None,
+        *,
+        window: int = 60,
+        at: datetime | None = None,
+        **facets: str | None,
+    ) -> None:
         at = at or utcnow()
         stamp = int(at.timestamp())
         start = stamp - stamp % window
@@ -253,11 +279,20 @@ class Tally:
             with transaction(self.sessions) as session:
                 batch = AuditBatch(lock(session))
                 for (actor, action, target, start, window), agg in sorted(ready.items(), key=lambda i: i[0][3]):
-                    batch.add(actor, action, target, {
-                        "aggregate": True, "count": agg.count,
-                        "window_start": datetime.fromtimestamp(start, timezone.utc).isoformat(),
-                        "window_seconds": window, "first_at": _stamp(agg.first_at),
-                        "last_at": _stamp(agg.last_at), **agg.facets})
+                    batch.add(
+                        actor,
+                        action,
+                        target,
+                        {
+                            "aggregate": True,
+                            "count": agg.count,
+                            "window_start": datetime.fromtimestamp(start, timezone.utc).isoformat(),
+                            "window_seconds": window,
+                            "first_at": _stamp(agg.first_at),
+                            "last_at": _stamp(agg.last_at),
+                            **agg.facets,
+                        },
+                    )
                 batch.flush(session)
         except Exception:
             with self._lock:

@@ -1,4 +1,5 @@
 """Engine and sessions: SQLite with WAL and foreign keys, or PostgreSQL."""
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,7 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> sa.Engi
     parsed = make_url(url)
     json_kw = {"json_serializer": _dumps, "json_deserializer": orjson.loads}
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow,
-                                **json_kw)
+        return sa.create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, **json_kw)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"timeout": 30}, **json_kw)
@@ -96,7 +96,7 @@ def transaction(factory: so.sessionmaker[so.Session]) -> Iterator[so.Session]:
 def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
     """Slices of at most ``size``: an ``IN (...)`` list stays within every engine's limits."""
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def rowcount(session: so.Session, statement: sa.Update | sa.Delete) -> int:
@@ -133,8 +133,7 @@ def insert_many(session: so.Session, table: sa.FromClause, rows: list[dict[str, 
     if plan.copy is not None:
         _copy(conn, plan, values)
         return
-    params: list[Any] = ([tuple(v) for v in values] if plan.positional
-                         else [dict(zip(plan.keys, v)) for v in values])
+    params: list[Any] = [tuple(v) for v in values] if plan.positional else [dict(zip(plan.keys, v)) for v in values]
     conn.exec_driver_sql(plan.sql, params)
 
 
@@ -155,8 +154,9 @@ def _copy(conn: sa.Connection, plan: _Plan, values: list[list[Any]]) -> None:
     except dbapi_error as exc:
         # Wrapped as SQLAlchemy wraps every other statement's errors, so a lost connection
         # is an OperationalError (503 and retries) and a refused value a DataError (400).
-        raise sa.exc.DBAPIError.instance(plan.copy, None, exc, dbapi_error,
-                                         connection_invalidated=driver_conn.closed) from exc
+        raise sa.exc.DBAPIError.instance(
+            plan.copy, None, exc, dbapi_error, connection_invalidated=driver_conn.closed
+        ) from exc
 
 
 _UNSET = object()
@@ -183,15 +183,20 @@ def _insert_plan(dialect: sa.Dialect, table: sa.Table) -> _Plan:
         compiled = table.insert().compile(dialect=dialect, column_keys=[c.key for c in cols])
         keys = tuple((compiled.positiontup or []) if compiled.positional else [c.key for c in cols])
         types = {c.key: c.type for c in cols}
-        procs = tuple((i, proc) for i, key in enumerate(keys)
-                      if (proc := types[key].dialect_impl(dialect).bind_processor(dialect)) is not None)
+        procs = tuple(
+            (i, proc)
+            for i, key in enumerate(keys)
+            if (proc := types[key].dialect_impl(dialect).bind_processor(dialect)) is not None
+        )
         getter = itemgetter(*keys) if len(keys) > 1 else (lambda row, k=keys[0]: (row[k],))
         copy = None
         if dialect.name == "postgresql" and dialect.driver == "psycopg":
             quote = dialect.identifier_preparer.quote
             names = {c.key: c.name for c in cols}
-            copy = (f"COPY {dialect.identifier_preparer.format_table(table)} "
-                    f"({', '.join(quote(names[k]) for k in keys)}) FROM STDIN")
+            copy = (
+                f"COPY {dialect.identifier_preparer.format_table(table)} "
+                f"({', '.join(quote(names[k]) for k in keys)}) FROM STDIN"
+            )
         plan = _Plan(compiled.string, keys, getter, procs, bool(compiled.positional), copy)
         _PLANS[cache_key] = plan
     return plan

@@ -8,6 +8,7 @@ contenders never both win. The holder renews the expiry with every page it commi
 (inside the page's own transaction: :func:`check`), and a holder that lost the lock finds
 out there, before its page is committed.
 """
+
 from __future__ import annotations
 
 import os
@@ -92,9 +93,12 @@ def acquire(factory: so.sessionmaker[so.Session], name: str, ttl: int, holder: s
             previous, until = row.holder, aware(row.expires_at)
             if until > now and not _gone(previous) and previous != holder:
                 raise Busy(f"{name} is held by {previous} until {until:%Y-%m-%d %H:%M:%S} UTC")
-            taken = rowcount(session, sa.update(SourceLock).where(
-                SourceLock.name == name, SourceLock.holder == previous).values(
-                holder=holder, acquired_at=now, expires_at=expires))
+            taken = rowcount(
+                session,
+                sa.update(SourceLock)
+                .where(SourceLock.name == name, SourceLock.holder == previous)
+                .values(holder=holder, acquired_at=now, expires_at=expires),
+            )
             if taken != 1:
                 raise Busy(f"{name} was taken by another runner just now")
     except sqlalchemy.exc.IntegrityError:
@@ -104,9 +108,12 @@ def acquire(factory: so.sessionmaker[so.Session], name: str, ttl: int, holder: s
 
 def check(session: so.Session, name: str, holder: str, ttl: int) -> None:
     """Inside a transaction: still ours? Then renew; else :class:`LockLost` (rolls it back)."""
-    renewed = rowcount(session, sa.update(SourceLock).where(
-        SourceLock.name == name, SourceLock.holder == holder).values(
-        expires_at=utcnow() + timedelta(seconds=ttl)))
+    renewed = rowcount(
+        session,
+        sa.update(SourceLock)
+        .where(SourceLock.name == name, SourceLock.holder == holder)
+        .values(expires_at=utcnow() + timedelta(seconds=ttl)),
+    )
     if renewed != 1:
         raise LockLost(f"{name}: the lock expired and another runner took it over")
 
@@ -118,8 +125,7 @@ def renew(factory: so.sessionmaker[so.Session], lock: Lock) -> None:
 
 def release(factory: so.sessionmaker[so.Session], lock: Lock) -> None:
     with transaction(factory) as session:
-        session.execute(sa.delete(SourceLock).where(SourceLock.name == lock.name,
-                                                    SourceLock.holder == lock.holder))
+        session.execute(sa.delete(SourceLock).where(SourceLock.name == lock.name, SourceLock.holder == lock.holder))
 
 
 def holder_of(session: so.Session, name: str) -> SourceLock | None:

@@ -1,4 +1,5 @@
 """Schema migrations with Alembic, run from ``hub init`` (safe to repeat)."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -68,13 +69,15 @@ def is_current(engine: sa.Engine) -> bool:
         return set(MigrationContext.configure(conn).get_current_heads()) == heads()
 
 
-def compare_type(ctx: MigrationContext, inspected: Any, metadata: Any, inspected_type: Any,
-                 metadata_type: Any) -> bool | None:
+def compare_type(
+    ctx: MigrationContext, inspected: Any, metadata: Any, inspected_type: Any, metadata_type: Any
+) -> bool | None:
     """Autogenerate's type comparison: SQLite enforces no string length, so a longer
     VARCHAR in the models is no change there (0006 widens revisions.source on other
     engines only). Everything else: Alembic's own comparison (``None``)."""
     if ctx.dialect.name == "sqlite" and all(
-            isinstance(t, sa.String) and not isinstance(t, sa.Text) for t in (inspected_type, metadata_type)):
+        isinstance(t, sa.String) and not isinstance(t, sa.Text) for t in (inspected_type, metadata_type)
+    ):
         return False
     return None
 
@@ -84,12 +87,13 @@ def drift(engine: sa.Engine) -> list[Any]:
     migrations agree (tests check it on both engines)."""
     from alembic.autogenerate import compare_metadata
 
-    from ..curation import flags
-    from ..webhooks import subscriptions  # noqa: F401  (every table, as hub/migrations/env.py imports them)
     from ..auth import models as _auth  # noqa: F401
     from ..console import models as _console  # noqa: F401
+    from ..curation import flags  # noqa: F401  (its tables)
+    from ..webhooks import subscriptions  # noqa: F401  (every table, as hub/migrations/env.py imports them)
+    from . import locks as _locks  # noqa: F401
     from .models import Base
-    from . import locks as _locks, syncruns as _syncruns  # noqa: F401
+
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": compare_type})
         return list(compare_metadata(ctx, Base.metadata))

@@ -2,6 +2,7 @@
 
 Types are limited to those that work on SQLite and PostgreSQL alike.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -31,8 +32,7 @@ def utcnow() -> datetime:
 
 class Base(so.DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING)
-    type_annotation_map = {datetime: sa.DateTime(timezone=True), dict[str, Any]: JSONDoc,
-                           list[Any]: JSONDoc}
+    type_annotation_map = {datetime: sa.DateTime(timezone=True), dict[str, Any]: JSONDoc, list[Any]: JSONDoc}
 
 
 class Member(Base):
@@ -114,8 +114,12 @@ class Revision(Base):
     __table_args__ = (
         sa.UniqueConstraint("uid", "version"),
         # The review queue: only pending revisions are indexed (most are decided).
-        sa.Index("ix_revisions_pending", "created_at", sqlite_where=sa.text("review_state = 'pending'"),
-                 postgresql_where=sa.text("review_state = 'pending'")),
+        sa.Index(
+            "ix_revisions_pending",
+            "created_at",
+            sqlite_where=sa.text("review_state = 'pending'"),
+            postgresql_where=sa.text("review_state = 'pending'"),
+        ),
     )
 
 
@@ -123,15 +127,16 @@ class Revision(Base):
 Record.document = so.column_property(  # type: ignore[assignment]  # declared above for the type checker only
     sa.select(Revision.document)
     .where(Revision.uid == Record.uid, Revision.version == Record.published_version)
-    .correlate_except(Revision).scalar_subquery())
+    .correlate_except(Revision)
+    .scalar_subquery()
+)
 
 
 class Change(Base):
     """The change feed: one row per published change, ``seq`` without gaps."""
 
     __tablename__ = "changes"
-    seq: so.Mapped[int] = so.mapped_column(BigInt,
-                                           primary_key=True, autoincrement=False)
+    seq: so.Mapped[int] = so.mapped_column(BigInt, primary_key=True, autoincrement=False)
     uid: so.Mapped[str] = so.mapped_column(sa.ForeignKey("records.uid"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(16))
     country: so.Mapped[str] = so.mapped_column(sa.String(2))
@@ -149,8 +154,7 @@ class AuditEntry(Base):
     """A hash-chained audit entry: ``hash = sha256(prev_hash + canonical(entry))``."""
 
     __tablename__ = "audit_log"
-    seq: so.Mapped[int] = so.mapped_column(BigInt,
-                                           primary_key=True, autoincrement=False)
+    seq: so.Mapped[int] = so.mapped_column(BigInt, primary_key=True, autoincrement=False)
     at: so.Mapped[datetime]
     actor: so.Mapped[str] = so.mapped_column(sa.String(200))
     action: so.Mapped[str] = so.mapped_column(sa.String(40))

@@ -6,6 +6,7 @@ The sync engine writes these rows; ``hub sync status``, ``GET /api/v1/sync/runs`
 the engine. Every table here is bookkeeping *about* records; records themselves are only
 ever written by the write path (:mod:`hub.records.writepath`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -82,8 +83,10 @@ class Quarantine(Base):
     resolved_at: so.Mapped[datetime | None]
     resolution: so.Mapped[str | None] = so.mapped_column(sa.String(20))
 
-    __table_args__ = (sa.Index("ix_sync_quarantine_source", "source", "resolved_at", "id"),
-                      sa.Index("ix_sync_quarantine_uid", "source", "uid"))
+    __table_args__ = (
+        sa.Index("ix_sync_quarantine_source", "source", "resolved_at", "id"),
+        sa.Index("ix_sync_quarantine_uid", "source", "uid"),
+    )
 
 
 class SourceItem(Base):
@@ -101,6 +104,7 @@ class SourceItem(Base):
 
 # -- writes by the sync engine ----------------------------------------------------------------
 
+
 def add_counts(session: so.Session, run_id: int, delta: Mapping[str, int]) -> None:
     """Add to a run's counters, inside the transaction that did the counted work."""
     values = {k: getattr(SyncRun, k) + v for k, v in delta.items() if k in COUNTS and v}
@@ -111,10 +115,14 @@ def add_counts(session: so.Session, run_id: int, delta: Mapping[str, int]) -> No
 def mark_seen(session: so.Session, source: str, uids: list[str], generation: int) -> None:
     """Upsert ``(source, uid) -> generation`` (portable: update, then insert the rest)."""
     for chunk in chunks(uids):
-        session.execute(sa.update(SourceItem).where(SourceItem.source == source, SourceItem.uid.in_(chunk))
-                        .values(generation=generation))
-        present = set(session.scalars(sa.select(SourceItem.uid).where(
-            SourceItem.source == source, SourceItem.uid.in_(chunk))))
+        session.execute(
+            sa.update(SourceItem)
+            .where(SourceItem.source == source, SourceItem.uid.in_(chunk))
+            .values(generation=generation)
+        )
+        present = set(
+            session.scalars(sa.select(SourceItem.uid).where(SourceItem.source == source, SourceItem.uid.in_(chunk)))
+        )
         new = [{"source": source, "uid": u, "generation": generation} for u in chunk if u not in present]
         if new:
             session.execute(sa.insert(SourceItem), new)
@@ -123,8 +131,13 @@ def mark_seen(session: so.Session, source: str, uids: list[str], generation: int
 # -- reads ----------------------------------------------------------------------------------
 
 
-def runs(session: so.Session, source: str | None = None, status: str | None = None, limit: int = 50,
-         before: int | None = None) -> tuple[list[SyncRun], int | None]:
+def runs(
+    session: so.Session,
+    source: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    before: int | None = None,
+) -> tuple[list[SyncRun], int | None]:
     """Runs, newest first; returns the id to continue before."""
     q = sa.select(SyncRun)
     if source:
@@ -137,8 +150,9 @@ def runs(session: so.Session, source: str | None = None, status: str | None = No
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
 
 
-def quarantine(session: so.Session, source: str | None = None, state: str = "open", limit: int = 50,
-               before: int | None = None) -> tuple[list[Quarantine], int | None]:
+def quarantine(
+    session: so.Session, source: str | None = None, state: str = "open", limit: int = 50, before: int | None = None
+) -> tuple[list[Quarantine], int | None]:
     """Quarantined records (``open``, ``resolved`` or ``all``), newest first."""
     q = sa.select(Quarantine)
     if source:
@@ -156,17 +170,30 @@ def quarantine(session: so.Session, source: str | None = None, state: str = "ope
 def status(session: so.Session, name: str) -> dict[str, Any]:
     """One source's state: last run (a :class:`SyncRun`, shown by :class:`hub.shapes.Run`),
     open quarantine, checkpoint (and when it was written), who runs it now."""
-    last = session.scalar(sa.select(SyncRun).where(SyncRun.source == name, SyncRun.dry_run.is_(False))
-                          .order_by(SyncRun.id.desc()).limit(1))
+    last = session.scalar(
+        sa.select(SyncRun)
+        .where(SyncRun.source == name, SyncRun.dry_run.is_(False))
+        .order_by(SyncRun.id.desc())
+        .limit(1)
+    )
     open_count = open_quarantine(session, name)
     point = session.get(Checkpoint, name)
     holder = locks.holder_of(session, f"source:{name}")
-    return {"last_run": last, "quarantined": open_count,
-            "checkpoint": point.state if point else None,
-            "checkpoint_at": point.updated_at if point else None,
-            "running": holder.holder if holder else None}
+    return {
+        "last_run": last,
+        "quarantined": open_count,
+        "checkpoint": point.state if point else None,
+        "checkpoint_at": point.updated_at if point else None,
+        "running": holder.holder if holder else None,
+    }
 
 
 def open_quarantine(session: so.Session, name: str) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(Quarantine).where(
-        Quarantine.source == name, Quarantine.resolved_at.is_(None))) or 0
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Quarantine)
+            .where(Quarantine.source == name, Quarantine.resolved_at.is_(None))
+        )
+        or 0
+    )

@@ -5,6 +5,7 @@ Taken from the caller's ``X-Request-Id`` when it is sane (1-128 characters of
 the hub; otherwise generated. It is kept in the logging context (:mod:`hub.operations.logs`) for
 the time of the request, so the write path's lines carry it too.
 """
+
 from __future__ import annotations
 
 import logging

@@ -12,6 +12,7 @@ is resolved; the deliverer then connects to the address that passed (see
 :class:`Destination`), so a name that resolves differently a moment later (DNS
 rebinding) cannot move a delivery onto an internal address.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -52,8 +53,9 @@ def networks(entries: Iterable[str]) -> tuple[IPNetwork, ...]:
         try:
             out.append(ipaddress.ip_network(entry.strip(), strict=False))
         except ValueError:
-            raise ValueError(f"webhook_allowed_networks: {entry!r} is not an IP network "
-                             "such as 127.0.0.1/32 or 10.20.0.0/16") from None
+            raise ValueError(
+                f"webhook_allowed_networks: {entry!r} is not an IP network such as 127.0.0.1/32 or 10.20.0.0/16"
+            ) from None
     return tuple(out)
 
 
@@ -67,15 +69,18 @@ def check_url(url: str, allow_http: bool) -> None:
         raise DestinationError(f"url is not a valid URL: {exc}") from None
     schemes = ("https", "http") if allow_http else ("https",)
     if parts.scheme.lower() not in schemes:
-        raise DestinationError("url must be an https URL" + (" or an http URL" if allow_http else
-                               " (http is allowed only by the hub's webhook_allow_http setting)"))
+        raise DestinationError(
+            "url must be an https URL"
+            + (" or an http URL" if allow_http else " (http is allowed only by the hub's webhook_allow_http setting)")
+        )
     if "@" in parts.netloc:
-        raise DestinationError("url must not carry credentials (user:password@): authenticate "
-                               "deliveries by their signature")
+        raise DestinationError(
+            "url must not carry credentials (user:password@): authenticate deliveries by their signature"
+        )
     if not parts.hostname:
         raise DestinationError("url has no host")
     try:
-        parts.port
+        _ = parts.port  # reading it checks it
     except ValueError:
         raise DestinationError("url has an invalid port") from None
     if any(c.isspace() or ord(c) < 32 for c in url):
@@ -102,9 +107,14 @@ def refusal(address: IPAddress, allowed: tuple[IPNetwork, ...]) -> str | None:
         address = address.ipv4_mapped
     if any(address.version == net.version and address in net for net in allowed):
         return None
-    for flag, what in (("is_loopback", "loopback"), ("is_unspecified", "unspecified"),
-                       ("is_link_local", "link-local"), ("is_multicast", "multicast"),
-                       ("is_private", "private"), ("is_reserved", "reserved")):
+    for flag, what in (
+        ("is_loopback", "loopback"),
+        ("is_unspecified", "unspecified"),
+        ("is_link_local", "link-local"),
+        ("is_multicast", "multicast"),
+        ("is_private", "private"),
+        ("is_reserved", "reserved"),
+    ):
         if getattr(address, flag):
             return what
     if not address.is_global:
@@ -112,8 +122,9 @@ def refusal(address: IPAddress, allowed: tuple[IPNetwork, ...]) -> str | None:
     return None
 
 
-def resolve(url: str, allow_http: bool, allowed: tuple[IPNetwork, ...],
-            resolver: Resolver | None = None) -> Destination:
+def resolve(
+    url: str, allow_http: bool, allowed: tuple[IPNetwork, ...], resolver: Resolver | None = None
+) -> Destination:
     """Check ``url`` and every address of its host (``resolver`` defaults to the system's
     ``getaddrinfo``); the destination to connect to."""
     check_url(url, allow_http)
@@ -135,9 +146,12 @@ def resolve(url: str, allow_http: bool, allowed: tuple[IPNetwork, ...],
     for address in addresses:
         why = refusal(address, allowed)
         if why:
-            raise DestinationError(f"url's host {host} is (or resolves to) a {why} address, {address}; "
-                                   "the hub posts only to public addresses (an operator can allow "
-                                   "networks with webhook_allowed_networks)")
+            raise DestinationError(
+                f"url's host {host} is (or resolves to) a {why} address, {address}; "
+                "the hub posts only to public addresses (an operator can allow "
+                "networks with webhook_allowed_networks)"
+            )
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    return Destination(scheme=scheme, host=host, port=port, target=target, host_header=parts.netloc,
-                       address=addresses[0])
+    return Destination(
+        scheme=scheme, host=host, port=port, target=target, host_header=parts.netloc, address=addresses[0]
+    )

@@ -8,6 +8,7 @@ all. Creating, removing and replaying are audited. The deliveries themselves are
 the sync engine's deliverer (:mod:`hub.sync.webhooks`); this module is core, so the
 doors manage subscriptions without loading the engine.
 """
+
 from __future__ import annotations
 
 import base64
@@ -25,12 +26,12 @@ from cryptography.fernet import Fernet, InvalidToken
 
 import schemas
 
-from ..store import audit
-from ..records import cursors
-from . import destinations
 from ..config import Settings
-from ..store.models import Base, WriteHead, utcnow
+from ..records import cursors
 from ..records.representation import rfc3339
+from ..store import audit
+from ..store.models import Base, WriteHead, utcnow
+from . import destinations
 
 BigInt = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 SIGNATURE = "X-Hub-Signature-256"
@@ -85,8 +86,10 @@ class Delivery(Base):
     #: when its dead letter was last put back in line (``attempts`` then counts from 0)
     replayed_at: so.Mapped[datetime | None]
 
-    __table_args__ = (sa.Index("ix_webhook_deliveries_subscription", "subscription_id", "id"),
-                      sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"))
+    __table_args__ = (
+        sa.Index("ix_webhook_deliveries_subscription", "subscription_id", "id"),
+        sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    )
 
 
 class SubscriptionError(ValueError):
@@ -99,6 +102,7 @@ class SubscriptionError(ValueError):
 
 # -- signatures and sealed secrets ---------------------------------------------------------
 
+
 def sign(secret: str, body: bytes, timestamp: int) -> str:
     """The ``X-Hub-Signature-256`` value: HMAC-SHA256 of ``"<timestamp>." + body``.
 
@@ -109,8 +113,14 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
     return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def verify(secret: str, body: bytes, header: str | None, timestamp: str | None,
-           tolerance: int = TOLERANCE, now: float | None = None) -> bool:
+def verify(
+    secret: str,
+    body: bytes,
+    header: str | None,
+    timestamp: str | None,
+    tolerance: int = TOLERANCE,
+    now: float | None = None,
+) -> bool:
     """For receivers: is ``header`` the signature of ``timestamp`` and ``body``, and is the
     timestamp within ``tolerance`` seconds of ``now``? (constant-time comparison)"""
     if not header or not timestamp or not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
@@ -133,26 +143,39 @@ def unseal(key: str, sealed: str) -> str:
     try:
         return _fernet(key).decrypt(sealed.encode()).decode()
     except InvalidToken:
-        raise SubscriptionError("the subscription's secret cannot be read: the hub's secret key "
-                                "changed since it was made; make the subscription again") from None
+        raise SubscriptionError(
+            "the subscription's secret cannot be read: the hub's secret key "
+            "changed since it was made; make the subscription again"
+        ) from None
 
 
 # -- subscriptions -----------------------------------------------------------------------------
 
-def check_destination(settings: Settings, url: str,
-                      resolver: destinations.Resolver | None = None) -> destinations.Destination:
+
+def check_destination(
+    settings: Settings, url: str, resolver: destinations.Resolver | None = None
+) -> destinations.Destination:
     """The URL rules and the address check of :mod:`hub.webhooks.destinations`, under the settings."""
     try:
-        return destinations.resolve(url, settings.webhook_allow_http,
-                                    destinations.networks(settings.webhook_allowed_networks), resolver)
+        return destinations.resolve(
+            url, settings.webhook_allow_http, destinations.networks(settings.webhook_allowed_networks), resolver
+        )
     except destinations.DestinationError as exc:
         raise SubscriptionError(str(exc)) from None
 
 
-def create(session: so.Session, settings: Settings, by: str, url: str, kinds: list[str] | None = None,
-           countries: list[str] | None = None, secret: str | None = None,
-           after: str | None = None, owner: str | None = None,
-           resolver: destinations.Resolver | None = None) -> tuple[Subscription, str | None]:
+def create(
+    session: so.Session,
+    settings: Settings,
+    by: str,
+    url: str,
+    kinds: list[str] | None = None,
+    countries: list[str] | None = None,
+    secret: str | None = None,
+    after: str | None = None,
+    owner: str | None = None,
+    resolver: destinations.Resolver | None = None,
+) -> tuple[Subscription, str | None]:
     """A new subscription of ``owner`` (a client id; None: the operator's), audited;
     returns it and the generated secret when none was given.
 
@@ -173,21 +196,44 @@ def create(session: so.Session, settings: Settings, by: str, url: str, kinds: li
         head = session.get(WriteHead, 1)
         start = head.change_seq if head else 0
     check_destination(settings, url, resolver)  # last: it may look the host up
-    sub = Subscription(id="sub_" + secrets.token_hex(8), url=url, kinds=kinds,
-                       countries=countries, secret=seal(settings.secret_key, secret),
-                       cursor=start, active=True, created_by=by, owner=owner, created_at=utcnow(),
-                       deleted_at=None)
+    sub = Subscription(
+        id="sub_" + secrets.token_hex(8),
+        url=url,
+        kinds=kinds,
+        countries=countries,
+        secret=seal(settings.secret_key, secret),
+        cursor=start,
+        active=True,
+        created_by=by,
+        owner=owner,
+        created_at=utcnow(),
+        deleted_at=None,
+    )
     session.add(sub)
-    audit.record(session, by, "subscription.create", f"subscription:{sub.id}",
-                 {"url": _shown(url), "kinds": sub.kinds, "countries": sub.countries, "owner": owner,
-                  "cursor": start})
+    audit.record(
+        session,
+        by,
+        "subscription.create",
+        f"subscription:{sub.id}",
+        {"url": _shown(url), "kinds": sub.kinds, "countries": sub.countries, "owner": owner, "cursor": start},
+    )
     return sub, generated
 
 
-def change(session: so.Session, settings: Settings, sub_id: str, by: str, owner: str | None = None,
-           everyone: bool = False, *, url: str | None = None, kinds: list[str] | None = None,
-           countries: list[str] | None = None, secret: str | None = None,
-           resolver: destinations.Resolver | None = None) -> Subscription:
+def change(
+    session: so.Session,
+    settings: Settings,
+    sub_id: str,
+    by: str,
+    owner: str | None = None,
+    everyone: bool = False,
+    *,
+    url: str | None = None,
+    kinds: list[str] | None = None,
+    countries: list[str] | None = None,
+    secret: str | None = None,
+    resolver: destinations.Resolver | None = None,
+) -> Subscription:
     """Change an active subscription's URL, filters or secret (what is None stays), audited
     with the names of the fields changed (never the secret). Its feed position stays:
     pending deliveries go to the new URL, signed with the new secret."""
@@ -214,8 +260,9 @@ def change(session: so.Session, settings: Settings, sub_id: str, by: str, owner:
     if secret is not None:
         sub.secret = seal(settings.secret_key, secret)
     detail = {k: (_shown(v) if k == "url" else v) for k, v in changed.items()}
-    audit.record(session, by, "subscription.change", f"subscription:{sub.id}",
-                 {**detail, "secret_changed": secret is not None})
+    audit.record(
+        session, by, "subscription.change", f"subscription:{sub.id}", {**detail, "secret_changed": secret is not None}
+    )
     return sub
 
 
@@ -258,8 +305,7 @@ def listing(session: so.Session, owner: str | None = None, everyone: bool = Fals
     return list(session.scalars(q.order_by(Subscription.created_at, Subscription.id)))
 
 
-def get(session: so.Session, sub_id: str, owner: str | None = None,
-        everyone: bool = False) -> Subscription | None:
+def get(session: so.Session, sub_id: str, owner: str | None = None, everyone: bool = False) -> Subscription | None:
     """A subscription (also a removed one) if ``owner`` owns it or ``everyone``; else None,
     so a client cannot tell another's subscription from one that does not exist."""
     sub = session.get(Subscription, sub_id) if len(sub_id) <= 40 else None
@@ -268,21 +314,20 @@ def get(session: so.Session, sub_id: str, owner: str | None = None,
     return None
 
 
-def remove(session: so.Session, sub_id: str, by: str, owner: str | None = None,
-           everyone: bool = False) -> bool:
+def remove(session: so.Session, sub_id: str, by: str, owner: str | None = None, everyone: bool = False) -> bool:
     """Stop a subscription (its delivery log stays readable), audited; False if unknown
     (or not the owner's)."""
     sub = get(session, sub_id, owner, everyone)
     if sub is None or not sub.active:
         return False
     sub.active, sub.deleted_at = False, utcnow()
-    audit.record(session, by, "subscription.delete", f"subscription:{sub.id}",
-                 {"url": _shown(sub.url), "owner": sub.owner})
+    audit.record(
+        session, by, "subscription.delete", f"subscription:{sub.id}", {"url": _shown(sub.url), "owner": sub.owner}
+    )
     return True
 
 
-def replay(session: so.Session, sub_id: str, by: str, owner: str | None = None,
-           everyone: bool = False) -> list[int]:
+def replay(session: so.Session, sub_id: str, by: str, owner: str | None = None, everyone: bool = False) -> list[int]:
     """Put a subscription's dead letters back in line, oldest first, audited; their ids.
 
     The deliverer sends a subscription's pending deliveries in id order, so the replayed
@@ -294,22 +339,33 @@ def replay(session: so.Session, sub_id: str, by: str, owner: str | None = None,
         raise LookupError(f"no subscription {sub_id}")
     if not sub.active:
         raise SubscriptionError(f"{sub_id} was removed: there is nothing to deliver to")
-    dead = list(session.scalars(sa.select(Delivery).where(
-        Delivery.subscription_id == sub_id, Delivery.status == "dead").order_by(Delivery.id)
-        .with_for_update()))
+    dead = list(
+        session.scalars(
+            sa.select(Delivery)
+            .where(Delivery.subscription_id == sub_id, Delivery.status == "dead")
+            .order_by(Delivery.id)
+            .with_for_update()
+        )
+    )
     if not dead:
         return []
     now = utcnow()
     for d in dead:
         d.status, d.attempts, d.next_attempt_at, d.replayed_at = "pending", 0, None, now
     ids = [d.id for d in dead]
-    audit.record(session, by, "subscription.replay", f"subscription:{sub_id}",
-                 {"deliveries": ids, "changes": sum(d.count for d in dead)})
+    audit.record(
+        session,
+        by,
+        "subscription.replay",
+        f"subscription:{sub_id}",
+        {"deliveries": ids, "changes": sum(d.count for d in dead)},
+    )
     return ids
 
 
-def deliveries(session: so.Session, sub_id: str, status: str | None = None, limit: int = 50,
-               before: int | None = None) -> tuple[list[Delivery], int | None]:
+def deliveries(
+    session: so.Session, sub_id: str, status: str | None = None, limit: int = 50, before: int | None = None
+) -> tuple[list[Delivery], int | None]:
     """The delivery log, newest first; returns the id to continue before."""
     q = sa.select(Delivery).where(Delivery.subscription_id == sub_id)
     if status:
@@ -321,23 +377,47 @@ def deliveries(session: so.Session, sub_id: str, status: str | None = None, limi
 
 
 def counts(session: so.Session, sub_id: str) -> dict[str, int]:
-    found = dict(session.execute(sa.select(Delivery.status, sa.func.count()).where(
-        Delivery.subscription_id == sub_id).group_by(Delivery.status)).all())
+    found = dict(
+        session.execute(
+            sa.select(Delivery.status, sa.func.count())
+            .where(Delivery.subscription_id == sub_id)
+            .group_by(Delivery.status)
+        ).all()
+    )
     return {s: found.get(s, 0) for s in STATES}
 
 
 def as_dict(sub: Subscription, delivery_counts: dict[str, int] | None = None) -> dict[str, Any]:
-    out = {"id": sub.id, "url": sub.url, "kinds": sub.kinds, "countries": sub.countries,
-           "active": sub.active, "created_at": rfc3339(sub.created_at), "created_by": sub.created_by,
-           "owner": sub.owner, "cursor": cursors.encode(sub.cursor)}
+    out = {
+        "id": sub.id,
+        "url": sub.url,
+        "kinds": sub.kinds,
+        "countries": sub.countries,
+        "active": sub.active,
+        "created_at": rfc3339(sub.created_at),
+        "created_by": sub.created_by,
+        "owner": sub.owner,
+        "cursor": cursors.encode(sub.cursor),
+    }
     if delivery_counts is not None:
         out["deliveries"] = delivery_counts
     return out
 
 
 def delivery_dict(d: Delivery) -> dict[str, Any]:
-    return {"id": d.id, "subscription": d.subscription_id, "status": d.status, "first_seq": d.first_seq,
-            "last_seq": d.last_seq, "count": d.count, "attempts": d.attempts,
-            "created_at": rfc3339(d.created_at), "delivered_at": rfc3339(d.delivered_at),
-            "next_attempt_at": rfc3339(d.next_attempt_at), "last_status_code": d.last_status_code,
-            "last_error": d.last_error, "replayed_at": rfc3339(d.replayed_at), "log": d.log}
+    return {
+        "id": d.id,
+        "subscription": d.subscription_id,
+        "status": d.status,
+        "first_seq": d.first_seq,
+        "last_seq": d.last_seq,
+        "count": d.count,
+        "attempts": d.attempts,
+        "created_at": rfc3339(d.created_at),
+        "delivered_at": rfc3339(d.delivered_at),
+        "next_attempt_at": rfc3339(d.next_attempt_at),
+        "last_status_code": d.last_status_code,
+        "last_error": d.last_error,
+        "replayed_at": rfc3339(d.replayed_at),
+        "log": d.log,
+    }

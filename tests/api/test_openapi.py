@@ -1,4 +1,5 @@
 """The OpenAPI document carries the standard: per-kind paths, real schemas, examples."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,15 @@ from openapi_spec_validator import validate as validate_openapi
 import schemas
 from tests.conftest import product
 
-NAMES = {"programmes": "Programme", "organisations": "Organisation", "partnerships": "Partnership",
-         "producers": "Producer", "products": "Product", "indicators": "Indicator", "activities": "Activity"}
+NAMES = {
+    "programmes": "Programme",
+    "organisations": "Organisation",
+    "partnerships": "Partnership",
+    "producers": "Producer",
+    "products": "Product",
+    "indicators": "Indicator",
+    "activities": "Activity",
+}
 
 
 @pytest.fixture
@@ -46,8 +54,10 @@ def test_codelists_are_enums_with_a_link_to_the_codelist(spec) -> None:  # type:
     assert "government-agency" in org_type["enum"]
     assert "/api/v1/codelists/organisation-types" in org_type["description"]
     rules = spec["components"]["schemas"]["Category"]["allOf"]
-    assert any(r["if"]["properties"]["scheme"]["const"] == "TH-OTOP" and "food" in r["then"]["properties"]["code"]["enum"]
-               for r in rules)
+    assert any(
+        r["if"]["properties"]["scheme"]["const"] == "TH-OTOP" and "food" in r["then"]["properties"]["code"]["enum"]
+        for r in rules
+    )
 
 
 def test_problem_and_per_record_results_are_described(spec) -> None:  # type: ignore[no-untyped-def]
@@ -61,10 +71,11 @@ def test_problem_and_per_record_results_are_described(spec) -> None:  # type: ig
 
 
 @pytest.mark.parametrize("kind", schemas.KINDS)
-def test_a_record_built_from_the_published_example_is_written(client, spec, vn_writer, th_writer,
-                                                               kind: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_record_built_from_the_published_example_is_written(client, spec, vn_writer, th_writer, kind: str) -> None:  # type: ignore[no-untyped-def]
     examples = spec["components"]["schemas"][NAMES[kind]]["examples"]
-    assert any("th" in json.dumps(e) for e in examples) and any('"vi"' in json.dumps(e, ensure_ascii=False) for e in examples)
+    assert any("th" in json.dumps(e) for e in examples) and any(
+        '"vi"' in json.dumps(e, ensure_ascii=False) for e in examples
+    )
     for example in examples:
         headers = vn_writer if example["country"] == "VN" else th_writer
         r = client.post(f"/api/v1/{kind}/batch", json={"records": [example]}, headers=headers)

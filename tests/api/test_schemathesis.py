@@ -4,19 +4,19 @@ Schemathesis generates requests from the spec (valid and invalid ones) and check
 answers against it: no server error, status codes, content types, headers and bodies
 as documented.
 """
+
 from __future__ import annotations
 
 import os
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
-from hub.store.db import transaction
 from hub.curation.members import set_policy
+from hub.store.db import transaction
 from tests.auth.helpers import bearer, get_token, make_client
-
 
 # The document has a path per kind. Routes whose bodies differ by kind (lists, single
 # records, batch, validate) run for every kind; the per-kind copies of the generic ones
@@ -29,7 +29,8 @@ GENERIC_COPIES = rf"^/api/v1/({OTHER_KINDS})/(export|{{country}}/{{local_id}}/(v
 def api_schema(app, hub):  # type: ignore[no-untyped-def]
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     return schema.exclude(path_regex=GENERIC_COPIES).exclude(
-        path_regex=rf"^/api/v1/({OTHER_KINDS})/{{country}}/{{local_id}}$", method="DELETE")
+        path_regex=rf"^/api/v1/({OTHER_KINDS})/{{country}}/{{local_id}}$", method="DELETE"
+    )
 
 
 @pytest.fixture
@@ -44,7 +45,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=int(os.environ.get("HUB_SCHEMATHESIS_EXAMPLES", "30")), deadline=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("HUB_SCHEMATHESIS_EXAMPLES", "30")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_every_operation_conforms_to_the_spec(case, vn_all) -> None:  # type: ignore[no-untyped-def]
     # Opaque cursors are strings in the spec, yet only the hub's own are valid: a made-up
     # one is refused with a documented 400. That is the one heuristic left out.

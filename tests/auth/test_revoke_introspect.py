@@ -1,4 +1,5 @@
 """Revocation (RFC 7009), introspection (RFC 7662) and revoking a whole client."""
+
 from __future__ import annotations
 
 from hub.auth import clients

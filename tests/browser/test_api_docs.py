@@ -1,5 +1,6 @@
 """/api/v1/docs in a real browser: Swagger UI 5 renders the 3.1 document from the hub
 itself, "Authorize" obtains a token with a client id and secret, "Try it out" calls the hub."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """The partner client against a real hub on 127.0.0.1 (a WSGI server in a thread)."""
+
 from __future__ import annotations
 
 import threading
@@ -7,8 +8,8 @@ from typing import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from hub.store.db import transaction
 from hub.curation.members import set_policy
+from hub.store.db import transaction
 
 
 @pytest.fixture

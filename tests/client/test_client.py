@@ -1,5 +1,6 @@
 """ovop_hub_client: retries with Retry-After, files in chunks, the feed with a saved cursor,
 offline validation."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from ovop_hub_client import FeedFollower, HubClient
+
 from tests.auth.helpers import make_client
 from tests.conftest import product
 
@@ -85,8 +86,10 @@ def test_a_large_ndjson_file_goes_in_chunks_under_the_limits(live, hub, tmp_path
         small = partner.send_file("products", f, max_bytes=200_000)
         assert small.chunks > 3 and small.counts["invalid"] == 2
     with hub.sessions() as session:
-        from hub.store.models import Record
         import sqlalchemy as sa
+
+        from hub.store.models import Record
+
         assert session.scalar(sa.select(sa.func.count()).select_from(Record)) == 2501
 
 
@@ -111,8 +114,7 @@ def test_the_feed_follower_resumes_from_its_saved_cursor(live, hub, tmp_path: Pa
         partner.put("/api/v1/products/VN/p9", json=product(9)).raise_for_status()
         assert [c["uid"] for c in FeedFollower(partner, cursor, kind="products").changes()] == ["VN/products/p9"]
         polls: list[float] = []
-        followed = list(FeedFollower(partner, cursor).follow(wait=7, stop=lambda: len(polls) >= 1,
-                                                             sleep=polls.append))
+        followed = list(FeedFollower(partner, cursor).follow(wait=7, stop=lambda: len(polls) >= 1, sleep=polls.append))
         assert followed == [] and polls == [7]
 
 

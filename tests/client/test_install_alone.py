@@ -8,6 +8,7 @@ fenced block whose info string says ``file=NAME`` is written to that file first.
 Shell snippets share one session (variables carry over, as in a terminal); ``pip``
 lines run in the repository's root.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,11 @@ def fresh(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A new venv with nothing but the client (and its ``schemas`` extra) installed."""
     venv = tmp_path_factory.mktemp("client-venv") / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", f"{ROOT / 'clients' / 'python'}[schemas]"],
-                         capture_output=True, text=True)
+    pip = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", f"{ROOT / 'clients' / 'python'}[schemas]"],
+        capture_output=True,
+        text=True,
+    )
     assert pip.returncode == 0, pip.stderr[-2000:]
     return venv
 
@@ -57,17 +61,31 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         server.stop()
 
 
-def test_the_client_installs_alone_and_works_against_hub_serve(fresh: Path, served: dict[str, str],
-                                                               tmp_path: Path) -> None:
+def test_the_client_installs_alone_and_works_against_hub_serve(
+    fresh: Path, served: dict[str, str], tmp_path: Path
+) -> None:
     python = str(fresh / "bin" / "python")
-    installed = subprocess.run([python, "-m", "pip", "list", "--format", "json"], capture_output=True,
-                               text=True, check=True).stdout
+    installed = subprocess.run(
+        [python, "-m", "pip", "list", "--format", "json"], capture_output=True, text=True, check=True
+    ).stdout
     names = {p["name"].lower() for p in json.loads(installed)}
     assert {"ovop-hub-client", "requests", "authlib", "jsonschema"} <= names
     assert not names & {"flask", "sqlalchemy", "marshmallow", "ovop-exchange-hub"}
-    (tmp_path / "p.ndjson").write_text("\n".join(json.dumps({
-        "id": f"p{i}", "country": "VN", "name": {"vi": f"Sản phẩm {i}"},
-        "category": {"scheme": "VN-OCOP-2023", "code": "1.1"}}, ensure_ascii=False) for i in range(5)) + "\n")
+    (tmp_path / "p.ndjson").write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "id": f"p{i}",
+                    "country": "VN",
+                    "name": {"vi": f"Sản phẩm {i}"},
+                    "category": {"scheme": "VN-OCOP-2023", "code": "1.1"},
+                },
+                ensure_ascii=False,
+            )
+            for i in range(5)
+        )
+        + "\n"
+    )
     script = textwrap.dedent("""
         import json, os, sys
         from ovop_hub_client import HubClient
@@ -79,22 +97,33 @@ def test_the_client_installs_alone_and_works_against_hub_serve(fresh: Path, serv
             print(json.dumps({"country": who["country"], "chunks": report.chunks,
                               "counts": dict(report.counts), "review": own["review"]}))
     """)
-    run = subprocess.run([python, "-c", script], cwd=tmp_path, env={**served, "PATH": os.environ["PATH"]},
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [python, "-c", script],
+        cwd=tmp_path,
+        env={**served, "PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == {"country": "VN", "chunks": 3, "counts": {"created": 5}, "review": "pending"}
 
 
 def blocks(text: str) -> list[tuple[str, str, str]]:
-    return [(lang, info.strip(), textwrap.dedent(code).replace("\n" + indent, "\n") if indent else code)
-            for indent, lang, info, code in BLOCK.findall(text)]
+    return [
+        (lang, info.strip(), textwrap.dedent(code).replace("\n" + indent, "\n") if indent else code)
+        for indent, lang, info, code in BLOCK.findall(text)
+    ]
 
 
 def test_every_snippet_of_the_partner_guide_runs(fresh: Path, served: dict[str, str], tmp_path: Path) -> None:
     found = blocks(GUIDE.read_text(encoding="utf-8"))
     assert sum(1 for lang, _, _ in found if lang in ("sh", "python")) >= 15
-    values = {"https://hub.example.org": served["HUB"], "vn-3f9a1c2e7b5d4a60": served["CLIENT_ID"],
-              "kR3w...Q": served["CLIENT_SECRET"]}
+    values = {
+        "https://hub.example.org": served["HUB"],
+        "vn-3f9a1c2e7b5d4a60": served["CLIENT_ID"],
+        "kR3w...Q": served["CLIENT_SECRET"],
+    }
     env = {**served, "PATH": f"{fresh / 'bin'}:{Path(sys.executable).parent}:{os.environ['PATH']}"}
     session = tmp_path / ".session.sh"
     outputs: list[str] = []
@@ -110,11 +139,19 @@ def test_every_snippet_of_the_partner_guide_runs(fresh: Path, served: dict[str, 
             script = f"set -aeuo pipefail\n[ -f {session} ] && . {session}\n{code}\nexport -p > {session}\n"
             run = subprocess.run(["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
         elif lang == "python":
-            run = subprocess.run([str(fresh / "bin" / "python"), "-c", code], cwd=tmp_path, env=env,
-                                 capture_output=True, text=True, timeout=120)
+            run = subprocess.run(
+                [str(fresh / "bin" / "python"), "-c", code],
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
         else:
             continue
-        assert run.returncode == 0, f"{lang} snippet failed:\n{code}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
+        assert run.returncode == 0, (
+            f"{lang} snippet failed:\n{code}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
+        )
         outputs.append(run.stdout)
         if "--jwks" in code and (m := re.search(r"client_id:\s+(\S+)", run.stdout)):
             values["th-0c1d2e3f4a5b6c7d"] = m.group(1)
@@ -125,6 +162,6 @@ def test_every_snippet_of_the_partner_guide_runs(fresh: Path, served: dict[str, 
     assert '"status":"created"' in text.replace(" ", "") and "up to date at cursor" in text
     compact = text.replace(" ", "")
     assert '"uid":"VN/products/tra-shan-tuyet-ta-xua","status":"created"' in compact  # the PUT of section 6
-    assert "\"review\":\"pending\"" in compact and re.search(r"\b404$", text, re.M)  # never published
+    assert '"review":"pending"' in compact and re.search(r"\b404$", text, re.M)  # never published
     assert "Precondition" not in text  # If-Match with the ETag of ?include=own matched
     assert re.search(r"^1 requests; \{'(created|updated)': 1, '(created|updated)': 1\}$", text, re.M), text[-3000:]

@@ -1,6 +1,7 @@
 """ETag and If-Match while a revision is pending: the sender (the owner country, with
 ``include=own``) sees and matches its latest revision; everyone else sees the published
 one; a 412 names the revision If-Match was compared with."""
+
 from __future__ import annotations
 
 from hub.curation import review

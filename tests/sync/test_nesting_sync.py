@@ -1,4 +1,5 @@
 """Deeply nested source items (issue 11, item 1): no recursion error in the sync engine."""
+
 from __future__ import annotations
 
 import time
