@@ -70,11 +70,11 @@ class _ProblemLimits:
             self.log.debug("Failed to send error message.")
 
 
-class SyncWorker(_ProblemLimits, _SyncWorker):  # type: ignore[misc]
+class SyncWorker(_ProblemLimits, _SyncWorker):
     """gunicorn's sync worker (one request at a time)."""
 
 
-class ThreadWorker(_ProblemLimits, _ThreadWorker):  # type: ignore[misc]
+class ThreadWorker(_ProblemLimits, _ThreadWorker):
     """gunicorn's gthread worker (``--threads`` above 1)."""
 
 
