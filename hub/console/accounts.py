@@ -65,7 +65,7 @@ def sign_in(
     now = now or utcnow()
     key = email.strip().lower()[:254]
     row = session.get(LoginBackoff, (key, device))
-    if row is not None and aware(row.last_failure_at) < now - FORGET_AFTER:  # type: ignore[operator]
+    if row is not None and aware(row.last_failure_at) < now - FORGET_AFTER:
         session.delete(row)
         session.flush()
         row = None

@@ -61,7 +61,7 @@ class _ProblemLimits:
     def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: BaseException) -> None:
         data = answer(exc)
         if data is None:
-            super().handle_error(req, client, addr, exc)  # type: ignore[misc]
+            super().handle_error(req, client, addr, exc)  # type: ignore[misc]  # gunicorn is untyped
             return
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
         try:
