@@ -51,7 +51,8 @@ def demo(ctx: click.Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+              help="Threads per worker (reads are served beside a running batch write).")
 @click.option("--timeout", default=120, show_default=True, type=click.IntRange(1),
               help="Seconds a silent worker lives before it is killed and replaced.")
 @click.option("--graceful-timeout", default=30, show_default=True, type=click.IntRange(1),
@@ -63,6 +64,9 @@ def demo(ctx: click.Context) -> None:
               help="Random extra requests before recycling, so workers do not restart together.")
 @click.option("--forwarded-allow-ips", default="127.0.0.1,::1", show_default=True,
               help="Proxies trusted for X-Forwarded-Proto (comma-separated, or '*').")
+@click.option("--admission/--no-admission", default=True, show_default=True,
+              help="Bound concurrent batch writes per worker, answering 503 + Retry-After beyond "
+                   "(write_slots, write_queue); off: a baseline for benchmarks.")
 def serve(**options: Any) -> None:
     from .serve import ServerOptions, serve as run
     click.echo(f"OVOP Exchange Hub on http://{options['host']}:{options['port']}/  (Ctrl-C stops)")
@@ -98,7 +102,8 @@ def import_(ctx: click.Context, kind: str, file: str, country: str) -> None:
         ctx.exit(1)
 
 
-@cli.command(help="Write published records of KIND to stdout.")
+@cli.command(help="Write published records of KIND to stdout; the last line is the trailer "
+                  "(count and feed position, docs/api.md).")
 @click.argument("kind", type=KIND)
 @click.option("--format", "fmt", type=click.Choice(["ndjson", "csv", "jsonld"]), default="ndjson",
               show_default=True)
@@ -107,17 +112,8 @@ def export(ctx: click.Context, kind: str, fmt: str) -> None:
     hub = _hub(ctx)
     out = sys.stdout.buffer
     with hub.sessions() as session:
-        records = exports.published_records(session, kind)
-        if fmt == "csv":
-            for chunk in exports.csv_rows(kind, records):
-                out.write(chunk.encode("utf-8"))
-        elif fmt == "jsonld":
-            from .jsonld import jsonld_document
-            for chunk in jsonld_document(kind, records):
-                out.write(chunk)
-        else:
-            for chunk in exports.ndjson(records):
-                out.write(chunk)
+        for chunk in exports.stream(session, kind, fmt):
+            out.write(chunk)
     out.flush()
 
 

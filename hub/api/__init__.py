@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..web.errors import problem
 from . import changes, codelists, flags, records, reviews, stats, subscriptions, sync
-from . import limits
+from . import admission, limits
 from .limits import limiter
 
 PREFIX = "/api/v1"
@@ -69,6 +69,7 @@ def init_app(app: Flask, settings: Any) -> None:
                                "admin": "manage sources, subscriptions and clients"}}}}}},
         },
     )
+    admission.init_app(app, settings.write_slots, settings.write_queue, settings.write_wait_ms)
     api = ProblemApi(app)
     limiter.init_app(app)
     for module in (records, changes, stats, codelists, reviews, flags, subscriptions, sync):

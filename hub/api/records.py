@@ -12,9 +12,10 @@ import schemas
 
 from .. import exports, reads
 from ..jsonld import jsonld_document
+from ..web import liveness
 from ..web.errors import problem
 from ..writepath import Conflict, NotFound, uid_of
-from . import idempotency
+from . import admission, idempotency
 from .common import (actor, bad_request, etag, json_response, parse_etag, protected, services)
 from .schemas import BatchBody, BatchResponse, ExportArgs, ListArgs, Page, Record
 
@@ -56,6 +57,8 @@ def _q(value: str) -> str:
     parameters=[{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"}}])
 @blp.response(200, BatchResponse, description="Every record accepted")
 @blp.alt_response(207, schema=BatchResponse, description="Some records invalid or forbidden")
+@blp.alt_response(503, description="Busy with other batch writes: retry after `Retry-After` seconds")
+@admission.admitted
 def batch(kind: str) -> Response:
     """Upsert up to 1,000 records; each is judged on its own (SPEC 3.1)."""
     body = request.get_data(cache=False)
@@ -211,21 +214,16 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
 @blp.response(200, None, content_type="application/x-ndjson",
               description="Streamed: NDJSON, CSV or JSON-LD (schema.org)")
 def export(args: dict[str, Any], kind: str) -> Response:
-    """Every published record of the kind, streamed."""
+    """Every published record of the kind, streamed; the last line (NDJSON), row (CSV,
+    after `# `) or member (JSON-LD, `hub:export`) is the trailer: `complete`, `count` and
+    `feed_seq`/`feed_cursor`, the change-feed position the export reflects. A stream
+    without it was cut short."""
     fmt = args["format"]
     factory = services().sessions
 
     def generate():  # type: ignore[no-untyped-def]
         with factory() as session:
-            records = exports.published_records(session, kind)
-            if fmt == "csv":
-                for chunk in exports.csv_rows(kind, records):
-                    yield chunk.encode("utf-8")
-            elif fmt == "jsonld":
-                yield from jsonld_document(kind, records)
-            else:
-                yield from exports.ndjson(records)
+            yield from exports.stream(session, kind, fmt, progress=liveness.beat)
 
-    mimetype = {"csv": "text/csv", "jsonld": "application/ld+json", "ndjson": NDJSON}[fmt]
-    return Response(stream_with_context(generate()), mimetype=mimetype,
+    return Response(stream_with_context(generate()), mimetype=exports.MIMETYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})
