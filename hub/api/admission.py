@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, Callable, Iterator
 
-from flask import Response, current_app
+from flask import Response, current_app, g
 
 from ..web.errors import problem
 
@@ -58,7 +58,16 @@ class Admission:
 
 
 def init_app(app: Any, slots: int, queue: int, wait_ms: int) -> None:
+    """Call before the rate limiter's ``init_app``: this hook then runs after its own,
+    which sets every limited response's ``Retry-After`` to its window's reset (a minute),
+    far longer than a write slot takes to free."""
     app.extensions["hub.admission"] = Admission(slots, queue, wait_ms / 1000)
+
+    @app.after_request
+    def _retry_after(resp: Response) -> Response:
+        if g.get("hub_write_refused"):
+            resp.headers["Retry-After"] = str(RETRY_AFTER)
+        return resp
 
 
 def admitted(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -69,6 +78,7 @@ def admitted(view: Callable[..., Response]) -> Callable[..., Response]:
             with current_app.extensions["hub.admission"].slot():
                 return view(*args, **kwargs)
         except Overloaded:  # counted by the latency metric as status 503 of the batch route
+            g.hub_write_refused = True
             resp = problem(503, "Service Unavailable",
                            "The hub is busy with other batch writes; retry after the time in Retry-After.")
             resp.headers["Retry-After"] = str(RETRY_AFTER)
