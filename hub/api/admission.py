@@ -65,9 +65,17 @@ def init_app(app: Any, slots: int, queue: int, wait_ms: int) -> None:
 
     @app.after_request
     def _retry_after(resp: Response) -> Response:
-        if g.get("hub_write_refused"):
-            resp.headers["Retry-After"] = str(RETRY_AFTER)
+        seconds = g.get("hub_retry_after")
+        if seconds is not None:
+            resp.headers["Retry-After"] = str(seconds)
         return resp
+
+
+def retry_after(resp: Response, seconds: int = RETRY_AFTER) -> Response:
+    """Set a short ``Retry-After`` that survives the rate limiter's (see :func:`init_app`)."""
+    g.hub_retry_after = seconds
+    resp.headers["Retry-After"] = str(seconds)
+    return resp
 
 
 def admitted(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -78,9 +86,7 @@ def admitted(view: Callable[..., Response]) -> Callable[..., Response]:
             with current_app.extensions["hub.admission"].slot():
                 return view(*args, **kwargs)
         except Overloaded:  # counted by the latency metric as status 503 of the batch route
-            g.hub_write_refused = True
-            resp = problem(503, "Service Unavailable",
-                           "The hub is busy with other batch writes; retry after the time in Retry-After.")
-            resp.headers["Retry-After"] = str(RETRY_AFTER)
-            return resp
+            return retry_after(problem(503, "Service Unavailable",
+                                       "The hub is busy with other batch writes; retry after the time in "
+                                       "Retry-After."))
     return wrapper

@@ -3,6 +3,13 @@ for 24 hours; the same key with another body is refused (422).
 
 The answer is stored in the write's own transaction, so a crash cannot leave a
 committed batch without its stored answer (or the other way round).
+
+Two requests with the same key at once: the first *claims* the key (a row with status
+0, committed before the write starts); the second finds the claim and is answered
+``409 Conflict`` with ``Retry-After`` at once, rather than holding a server thread
+while the first runs. Retried after the first finishes, it gets the stored answer. A
+claim is released when its write fails, and one left by a crashed process is taken
+over after :data:`CLAIM_STALE`.
 """
 from __future__ import annotations
 
@@ -14,12 +21,16 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Response
 
+from ..db import transaction
 from ..models import IdempotencyKey, utcnow
 from ..services import Hub
 from ..web.errors import problem
 from ..writepath import BatchOutcome
+from .admission import retry_after
 
 TTL = timedelta(hours=24)
+CLAIM_STALE = timedelta(minutes=10)  # far beyond the slowest batch
+IN_FLIGHT = 0  # the status of a claim
 
 
 def lookup(hub: Hub, actor_id: str, key: str, body_hash: str) -> Response | None:
@@ -31,17 +42,51 @@ def lookup(hub: Hub, actor_id: str, key: str, body_hash: str) -> Response | None
     if row.body_hash != body_hash:
         return problem(422, "Unprocessable Content",
                        "This Idempotency-Key was used with a different body within 24 hours.")
+    if row.status == IN_FLIGHT:
+        if _age(row) > CLAIM_STALE:
+            return None
+        return retry_after(problem(409, "Conflict", "A request with this Idempotency-Key is in progress; "
+                                                    "retry after Retry-After seconds to get its answer."))
     return Response(orjson.dumps(row.response), status=row.status, mimetype="application/json",
                     headers={"Idempotent-Replayed": "true"})
 
 
-def _expired(row: IdempotencyKey) -> bool:
+def _age(row: IdempotencyKey) -> timedelta:
     created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=utcnow().tzinfo)
-    return utcnow() - created > TTL
+    return utcnow() - created
+
+
+def _expired(row: IdempotencyKey) -> bool:
+    return _age(row) > TTL
+
+
+def claim(hub: Hub, actor_id: str, key: str, body_hash: str) -> Response | None:
+    """Claim the key for this request (None), or the answer for a request that lost the
+    race to another one (its 409, stored answer or 422). Call after :func:`lookup`."""
+    mine = sa.and_(IdempotencyKey.actor == actor_id, IdempotencyKey.key == key)
+    try:
+        with transaction(hub.sessions) as session:
+            now = utcnow()  # an expired answer or a stale claim goes first; a live one stays
+            session.execute(sa.delete(IdempotencyKey).where(mine, sa.or_(
+                IdempotencyKey.created_at < now - TTL,
+                sa.and_(IdempotencyKey.status == IN_FLIGHT, IdempotencyKey.created_at < now - CLAIM_STALE))))
+            session.add(IdempotencyKey(actor=actor_id, key=key, body_hash=body_hash, status=IN_FLIGHT,
+                                       response={}, created_at=utcnow()))
+    except sa.exc.IntegrityError:  # claimed (or answered) by a request running beside this one
+        return lookup(hub, actor_id, key, body_hash) or claim(hub, actor_id, key, body_hash)
+    return None
+
+
+def release(hub: Hub, actor_id: str, key: str) -> None:
+    """Drop this request's claim after its write failed (a stored answer stays)."""
+    with transaction(hub.sessions) as session:
+        session.execute(sa.delete(IdempotencyKey).where(
+            IdempotencyKey.actor == actor_id, IdempotencyKey.key == key, IdempotencyKey.status == IN_FLIGHT))
 
 
 def saver(actor_id: str, key: str, body_hash: str) -> Callable[[so.Session, BatchOutcome], None]:
-    """A hook for the write path: store the answer inside the batch's transaction."""
+    """A hook for the write path: store the answer inside the batch's transaction
+    (replacing the request's claim)."""
     def save(session: so.Session, outcome: BatchOutcome) -> None:
         now = utcnow()
         session.execute(sa.delete(IdempotencyKey).where(

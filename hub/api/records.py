@@ -58,25 +58,39 @@ def _q(value: str) -> str:
 @blp.response(200, BatchResponse, description="Every record accepted")
 @blp.alt_response(207, schema=BatchResponse, description="Some records invalid or forbidden")
 @blp.alt_response(503, description="Busy with other batch writes: retry after `Retry-After` seconds")
-@admission.admitted
 def batch(kind: str) -> Response:
     """Upsert up to 1,000 records; each is judged on its own (SPEC 3.1)."""
     body = request.get_data(cache=False)
     key = request.headers.get("Idempotency-Key")
     digest = hashlib.sha256(kind.encode() + b"\0" + body).hexdigest()
     who = actor()
-    if key:
+    if key:  # the key's stored answer, or a claim on it, before any queueing for a write slot
         if len(key) > 200:
             return bad_request("Idempotency-Key is longer than 200 characters")
-        stored = idempotency.lookup(services(), who.id, key, digest)
-        if stored is not None:
-            return stored
+        answer = idempotency.lookup(services(), who.id, key, digest) or \
+            idempotency.claim(services(), who.id, key, digest)
+        if answer is not None:
+            return answer
+    try:
+        resp = _write_batch(kind, body, key, digest)
+    except BaseException:
+        if key:
+            idempotency.release(services(), who.id, key)
+        raise
+    if key and resp.status_code not in (200, 207):  # nothing stored: the key is free again
+        idempotency.release(services(), who.id, key)
+    return resp
+
+
+@admission.admitted
+def _write_batch(kind: str, body: bytes, key: str | None, digest: str) -> Response:
     records, failure = _parse_batch(body)
     if failure is not None:
         return failure
     limit = services().settings.batch_max_records
     if len(records) > limit:
         return problem(413, "Payload Too Large", f"At most {limit} records per request; got {len(records)}.")
+    who = actor()
     after = idempotency.saver(who.id, key, digest) if key else None
     outcome = services().writes.write(who, kind, records, source="api", after=after)
     return json_response(outcome.as_dict(), 200 if outcome.ok else 207)
