@@ -152,16 +152,37 @@ def audit_() -> None:
 
 
 @audit_.command("verify", help="Check the audit log's hash chain end to end.")
+@click.option("--head", "head_file", type=click.File("r", encoding="utf-8"),
+              help="Also check the chain passes through a head published with 'hub audit head'.")
 @click.pass_context
-def audit_verify(ctx: click.Context) -> None:
+def audit_verify(ctx: click.Context, head_file: Any) -> None:
+    from . import audit_head
+    published = None
+    if head_file is not None:
+        try:
+            published = audit_head.parse(head_file.read())
+        except ValueError as exc:
+            raise Failure(f"{head_file.name}: {exc}") from None
     with _hub(ctx).sessions() as session:
         problems = audit.verify(session)
+        if published is not None:
+            problems += audit_head.check(session, published)
         count = session.get(audit.WriteHead, 1)
     if problems:
         for p in problems:
             click.echo(p, err=True)
         raise Failure(f"audit log damaged: {len(problems)} problem(s)")
-    click.echo(f"audit log intact: {count.audit_seq if count else 0} entries")
+    click.echo(f"audit log intact: {count.audit_seq if count else 0} entries"
+               + (f", through the published head {published['seq']}" if published else ""))
+
+
+@audit_.command("head", help="Print the chain's head (sequence, hash, time) as one line of JSON "
+                             "to publish or countersign; check it later with 'hub audit verify --head FILE'.")
+@click.pass_context
+def audit_head_(ctx: click.Context) -> None:
+    from . import audit_head
+    with _hub(ctx).sessions() as session:
+        click.echo(audit_head.publishable(audit_head.current(session)))
 
 
 from .auth import cli as auth_cli  # noqa: E402  (clients and users groups)
