@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from ..representation import rfc3339
-from . import locks
+from . import locks, parking
 from .models import Checkpoint, Quarantine, SyncRun
 from .runner import COUNTS
 
@@ -58,8 +58,9 @@ def quarantine_dict(q: Quarantine) -> dict[str, Any]:
             "resolved_at": rfc3339(q.resolved_at), "resolution": q.resolution}
 
 
-def status(session: so.Session, name: str) -> dict[str, Any]:
-    """One source's state: last run, open quarantine, checkpoint, who runs it now."""
+def status(session: so.Session, name: str, abandoned_max: int = 0) -> dict[str, Any]:
+    """One source's state: last run, open quarantine, checkpoint, who runs it now, and
+    whether it is parked (:mod:`hub.sync.parking`; with the ``sync_abandoned_max`` setting)."""
     last = session.scalar(sa.select(SyncRun).where(SyncRun.source == name, SyncRun.dry_run.is_(False))
                           .order_by(SyncRun.id.desc()).limit(1))
     open_count = open_quarantine(session, name)
@@ -68,9 +69,14 @@ def status(session: so.Session, name: str) -> dict[str, Any]:
     return {"last_run": run_dict(last) if last else None, "quarantined": open_count,
             "checkpoint": point.state if point else None,
             "checkpoint_at": rfc3339(point.updated_at) if point else None,
-            "running": holder.holder if holder else None}
+            "running": holder.holder if holder else None, **parking.state(session, name, abandoned_max)}
 
 
 def open_quarantine(session: so.Session, name: str) -> int:
     return session.scalar(sa.select(sa.func.count()).select_from(Quarantine).where(
         Quarantine.source == name, Quarantine.resolved_at.is_(None))) or 0
+
+
+def parked(session: so.Session, abandoned_max: int) -> list[str]:
+    """Sources parked after ``abandoned_max`` abandoned runs in a row (for the console)."""
+    return parking.parked_sources(session, abandoned_max)

@@ -36,7 +36,7 @@ from ..db import storable, transaction
 from ..models import Record, Revision, utcnow
 from ..services import Hub
 from ..writepath import BatchOutcome, NotFound, input_hash
-from . import locks
+from . import locks, parking
 from .files import CsvFetcher
 from .federation import HubFetcher
 from .http import FetchError, Http, RetryPolicy
@@ -461,12 +461,20 @@ class Runner:
                 status="abandoned", finished_at=utcnow(),
                 error="the runner stopped without finishing (killed or crashed); a later run resumed "
                       "at its last checkpoint"))
-            run = SyncRun(source=self.source.name, trigger=self.trigger, dry_run=self.dry_run,
-                          status="running", holder=self.lock.holder if self.lock else "",
-                          started_at=utcnow(), report={}, **{k: 0 for k in COUNTS}, retries=0)
-            session.add(run)
-            session.flush()
-            return run.id
+            limit = self.hub.settings.sync_abandoned_max
+            if not self.dry_run and parking.is_parked(session, self.source.name, limit):
+                refused = parking.refuse(session, self.source.name, self.trigger, limit)
+            else:
+                refused = None
+                run = SyncRun(source=self.source.name, trigger=self.trigger, dry_run=self.dry_run,
+                              status="running", holder=self.lock.holder if self.lock else "",
+                              started_at=utcnow(), report={}, **{k: 0 for k in COUNTS}, retries=0)
+                session.add(run)
+                session.flush()
+                run_id = run.id
+        if refused is not None:  # committed with the abandonment that parked it
+            raise parking.Parked(refused)
+        return run_id
 
     def _checkpoint(self) -> dict[str, Any]:
         with self.hub.sessions() as session:

@@ -33,7 +33,8 @@ def scrape() -> Response:
     elif not _loopback(request.remote_addr):
         return problem(403, "Forbidden", "Metrics are served to loopback clients only unless the "
                        "setting metrics_token is set.")
-    body, content_type = metrics.exposition(current_app.extensions["hub"].sessions)
+    hub = current_app.extensions["hub"]
+    body, content_type = metrics.exposition(hub.sessions, hub.settings.sync_abandoned_max)
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
 
