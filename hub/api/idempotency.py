@@ -8,8 +8,9 @@ Two requests with the same key at once: the first *claims* the key (a row with s
 0, committed before the write starts); the second finds the claim and is answered
 ``409 Conflict`` with ``Retry-After`` at once, rather than holding a server thread
 while the first runs. Retried after the first finishes, it gets the stored answer. A
-claim is released when its write fails, and one left by a crashed process is taken
-over after :data:`CLAIM_STALE`.
+claim names its process (``host:pid``): it is released when its write fails, taken over
+at once when that process on this machine has ended (a worker killed mid-write), and
+after :data:`CLAIM_STALE` when it cannot be checked (another machine).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Response
 
+from .. import processes
 from ..db import transaction
 from ..models import IdempotencyKey, utcnow
 from ..services import Hub
@@ -43,7 +45,7 @@ def lookup(hub: Hub, actor_id: str, key: str, body_hash: str) -> Response | None
         return problem(422, "Unprocessable Content",
                        "This Idempotency-Key was used with a different body within 24 hours.")
     if row.status == IN_FLIGHT:
-        if _age(row) > CLAIM_STALE:
+        if _abandoned(row):
             return None
         return retry_after(problem(409, "Conflict", "A request with this Idempotency-Key is in progress; "
                                                     "retry after Retry-After seconds to get its answer."))
@@ -60,18 +62,27 @@ def _expired(row: IdempotencyKey) -> bool:
     return _age(row) > TTL
 
 
+def _abandoned(row: IdempotencyKey) -> bool:
+    """A claim whose request can no longer finish: its process ended, or too old."""
+    return _age(row) > CLAIM_STALE or processes.gone(str(row.response.get("holder", "")))
+
+
 def claim(hub: Hub, actor_id: str, key: str, body_hash: str) -> Response | None:
     """Claim the key for this request (None), or the answer for a request that lost the
     race to another one (its 409, stored answer or 422). Call after :func:`lookup`."""
-    mine = sa.and_(IdempotencyKey.actor == actor_id, IdempotencyKey.key == key)
     try:
         with transaction(hub.sessions) as session:
-            now = utcnow()  # an expired answer or a stale claim goes first; a live one stays
-            session.execute(sa.delete(IdempotencyKey).where(mine, sa.or_(
-                IdempotencyKey.created_at < now - TTL,
-                sa.and_(IdempotencyKey.status == IN_FLIGHT, IdempotencyKey.created_at < now - CLAIM_STALE))))
+            # an expired answer or an abandoned claim goes first (lookup found no live one;
+            # compare-and-delete, so of two requests taking it over only one succeeds)
+            row = session.get(IdempotencyKey, (actor_id, key))
+            if row is not None:
+                session.expunge(row)
+            if row is not None and (_expired(row) or (row.status == IN_FLIGHT and _abandoned(row))):
+                session.execute(sa.delete(IdempotencyKey).where(
+                    IdempotencyKey.actor == actor_id, IdempotencyKey.key == key,
+                    IdempotencyKey.created_at == row.created_at))
             session.add(IdempotencyKey(actor=actor_id, key=key, body_hash=body_hash, status=IN_FLIGHT,
-                                       response={}, created_at=utcnow()))
+                                       response={"holder": processes.new_holder()}, created_at=utcnow()))
     except sa.exc.IntegrityError:  # claimed (or answered) by a request running beside this one
         return lookup(hub, actor_id, key, body_hash) or claim(hub, actor_id, key, body_hash)
     return None

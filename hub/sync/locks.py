@@ -9,9 +9,6 @@ out there, before its page is committed.
 """
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -23,12 +20,7 @@ from ..db import transaction
 from ..models import utcnow
 from .models import SourceLock
 
-HOST = socket.gethostname()
-
-
-def new_holder() -> str:
-    """``host:pid:nonce``: who holds a lock, and whether it is still alive."""
-    return f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+from ..processes import HOST, gone as _gone, new_holder  # noqa: F401  (HOST, new_holder: used by callers)
 
 
 class Busy(Exception):
@@ -51,21 +43,6 @@ class Lock:
 
 def aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
-
-
-def _gone(holder: str) -> bool:
-    """Whether the holder is a process of this machine that has ended."""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != HOST or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except (PermissionError, OSError):
-        return False
-    return False
 
 
 def acquire(factory: so.sessionmaker[so.Session], name: str, ttl: int, holder: str | None = None) -> Lock:

@@ -2,6 +2,8 @@
 while the first runs, then replays the first's answer; a failed write frees the key."""
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from datetime import timedelta
 
@@ -69,6 +71,31 @@ def test_requests_racing_for_one_key_write_once_and_agree(app, vn_writer) -> Non
     hub = app.extensions["hub"]
     with hub.sessions() as s:
         assert s.scalar(sa.text("SELECT count(*) FROM revisions WHERE uid = 'VN/products/p7'")) == 1
+
+
+def test_a_claim_of_a_process_that_died_is_taken_over_at_once(app, client, vn_writer) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+    from hub import processes
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    hub = app.extensions["hub"]
+    with transaction(hub.sessions) as s:  # a worker killed mid-write (gunicorn timeout, OOM, SIGKILL)
+        s.add(IdempotencyKey(actor=_actor_of(client, vn_writer), key="k3", body_hash=_digest(json.dumps({"records": [product(1)]}).encode()),
+                             status=idempotency.IN_FLIGHT, response={"holder": f"{processes.HOST}:{dead}:x"},
+                             created_at=utcnow()))
+    body = json.dumps({"records": [product(1)]}).encode()
+    first = client.post("/api/v1/products/batch", data=body, content_type="application/json",
+                        headers={**vn_writer, "Idempotency-Key": "k3"})
+    assert first.status_code == 200 and first.get_json()["summary"]["created"] == 1
+
+
+def _actor_of(client, headers) -> str:  # type: ignore[no-untyped-def]
+    return "client:" + client.get("/api/v1/whoami", headers=headers).get_json()["client_id"]
+
+
+def _digest(body: bytes) -> str:
+    return hashlib.sha256(b"products\0" + body).hexdigest()
 
 
 def test_a_failed_write_releases_the_key_and_a_stale_claim_is_taken_over(app, client, vn_writer) -> None:  # type: ignore[no-untyped-def]
