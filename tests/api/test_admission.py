@@ -94,11 +94,45 @@ def test_hub_serve_runs_threaded_workers_with_heartbeats_and_a_switch_for_the_ba
     ran = []
     monkeypatch.setattr("hub.serve._Gunicorn.run", lambda self: ran.append(self.options))
     monkeypatch.setattr("hub.metrics.use_directory", lambda folder: folder)
-    monkeypatch.delenv("HUB_WRITE_SLOTS", raising=False)
+    monkeypatch.setenv("HUB_WRITE_SLOTS", "1")  # restored (to absent) after the test
     from hub.serve import serve
-    serve(ServerOptions(admission=False))
-    import os
-    assert ran and os.environ["HUB_WRITE_SLOTS"] == "0"
+    serve(ServerOptions())
+    assert ran and config.load().write_slots == 1
+    serve(ServerOptions(admission=False))  # the workers inherit the environment
     assert config.load().write_slots == 0
-    monkeypatch.delenv("HUB_WRITE_SLOTS")
-    assert config.load().write_slots == 1
+
+
+def test_the_partner_client_waits_as_retry_after_says_and_its_batch_then_goes_through(settings, hub) -> None:  # type: ignore[no-untyped-def]
+    client_module = pytest.importorskip("ovop_hub_client", reason="the partner client (clients/python) is not installed")
+    from werkzeug.serving import make_server
+    from tests.auth.helpers import make_client
+    from hub.db import transaction
+    from hub.members import set_policy
+    app = create_app({"database_url": settings.database_url, "secret_key": "test-secret",
+                      "instance_path": settings.instance_path, "write_queue": 0})
+    with transaction(hub.sessions) as s:
+        set_policy(s, "test", "VN", "auto")
+    cid, secret = make_client(hub, "VN", ("exchange:read", "exchange:write"))
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    gate, held = app.extensions["hub.admission"], threading.Event()
+
+    def busy_writer() -> None:  # another partner's batch holds the slot for a while
+        with gate.slot():
+            held.set()
+            time.sleep(1.2)
+
+    other = threading.Thread(target=busy_writer)
+    other.start()
+    try:
+        assert held.wait(5)
+        t0 = time.monotonic()
+        with client_module.HubClient(f"http://127.0.0.1:{server.server_port}", cid, client_secret=secret,
+                                     backoff=0.01) as partner:
+            r = partner.post("/api/v1/products/batch", json={"records": [product(1)]})
+        assert r.status_code == 200 and r.json()["summary"]["created"] == 1
+        assert time.monotonic() - t0 >= 1.0  # refused with 503, waited Retry-After: 1, retried
+    finally:
+        other.join(5)
+        server.shutdown()
+        app.extensions["hub"].engine.dispose()
