@@ -2,8 +2,8 @@
 
 SPEC section 5: a revision is ``pending``, then ``approved``, ``rejected`` or
 ``returned`` (with a reason code of codelist ``return-reasons`` and a hint). Only an
-approval publishes (through :meth:`hub.writepath._Batch.publish`, the write path's one
-way to publish and feed). A pending revision of a published record leaves the
+approval publishes (through :meth:`hub.writepath.WriteTxn.publish`, inside the write
+path's one transaction, its one way to publish and feed). A pending revision of a published record leaves the
 published version visible until it is approved. Every decision is in the audit log.
 """
 from __future__ import annotations
@@ -17,16 +17,16 @@ import sqlalchemy.orm as so
 from schemas import codelists
 from schemas.text import fold
 
-from . import audit
 from .actors import Actor
-from .models import Record, Revision, WriteHead
+from .models import Record, Revision
 from .representation import revision as shown_revision, rfc3339
-from .writepath import _Batch
+from .writepath import WritePath, WriteTxn
 
 DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
 STATES = ("pending", "approved", "returned", "rejected")
 REASONS = "return-reasons"
 MAX_COMMENT = 2000
+SOURCE = "review"  # the write transactions of decisions
 MAX_VERSION = 2**31  # larger numbers name no version (and overflow SQLite's INTEGER)
 
 
@@ -78,13 +78,13 @@ def _split(uid: str) -> tuple[str, str]:
     return parts[0], parts[1]
 
 
-def _apply(job: _Batch, uid: str, version: int, decision: str, state: str,
+def _apply(txn: WriteTxn, uid: str, version: int, decision: str, state: str,
            reason: str | None, comment: str | None) -> Decision:
     """One decision inside an open write transaction; raises before changing anything."""
     country, _ = _split(uid)
-    if not may_review(job.actor, country):
-        raise ReviewError(f"{job.actor.id} may not review records of {country}", 403)
-    session = job.session
+    if not may_review(txn.actor, country):
+        raise ReviewError(f"{txn.actor.id} may not review records of {country}", 403)
+    session = txn.session
     rev = None
     if 0 < version < MAX_VERSION:
         rev = session.scalar(sa.select(Revision).where(Revision.uid == uid, Revision.version == version))
@@ -97,31 +97,25 @@ def _apply(job: _Batch, uid: str, version: int, decision: str, state: str,
     if state == "approved" and (rec.published_version or 0) > version:
         raise ReviewError(f"version {rec.published_version} is already published; "
                           f"version {version} is superseded")
-    rev.review_state, rev.decided_at, rev.decided_by = state, job.now, job.actor.id
+    rev.review_state, rev.decided_at, rev.decided_by = state, txn.now, txn.actor.id
     rev.reason, rev.comment = reason, comment
     if rec.latest_version == version:
         rec.review_state = state
     if state == "approved":
-        job.publish(uid, version, rev.document, rev.content_hash, rev.deleted, rev.warnings)
-    job.trail.add(job.actor.id, f"review.{decision}", uid,
-                  {"version": version, "reason": reason, "comment": comment}, job.now)
+        txn.publish(uid, version, rev.document, rev.content_hash, rev.deleted, rev.warnings)
+    txn.note(f"review.{decision}", uid, {"version": version, "reason": reason, "comment": comment})
     return Decision(uid, version, state, state == "approved")
 
 
-def approve_within(session: so.Session, actor: Actor, kind: str, pending: list[tuple[str, int]],
-                   comment: str | None = None) -> list[Decision]:
-    """Approve revisions inside a write transaction the caller already holds.
+def approve_within(txn: WriteTxn, pending: list[tuple[str, int]], comment: str | None = None) -> list[Decision]:
+    """Approve revisions inside a write transaction the caller holds (by its actor).
 
     For doors that must publish atomically with their own write (a hub mirror that
-    trusts what the remote hub published): call it from the write path's ``after``
-    hook, where the write lock is held and the head is in the session.
+    trusts what the remote hub published). The revisions written so far in ``txn`` are
+    flushed first, so that the decisions can read them.
     """
-    head = session.get(WriteHead, 1)
-    assert head is not None, "approve_within needs the write transaction's session"
-    job = _Batch(session, actor, kind, "review", audit.AuditBatch(head), None)
-    decisions = [_apply(job, uid, version, "approve", "approved", None, comment) for uid, version in pending]
-    job.finish()
-    return decisions
+    txn.flush()
+    return [_apply(txn, uid, version, "approve", "approved", None, comment) for uid, version in pending]
 
 
 def decide(factory: so.sessionmaker[so.Session], actor: Actor, uid: str, version: int,
@@ -129,14 +123,11 @@ def decide(factory: so.sessionmaker[so.Session], actor: Actor, uid: str, version
     """Approve, reject or return one pending revision, in one audited transaction."""
     comment = (comment or "").strip() or None
     state = _check(decision, reason, comment)
-    country, kind = _split(uid)
+    country, _ = _split(uid)
     if not may_review(actor, country):
         raise ReviewError(f"{actor.id} may not review records of {country}", 403)
-    with factory() as session, session.begin():
-        job = _Batch(session, actor, kind, "review", audit.AuditBatch(audit.lock(session)), None)
-        result = _apply(job, uid, version, decision, state, reason, comment)
-        job.finish()
-    return result
+    with WritePath(factory).transaction(actor, SOURCE) as txn:
+        return _apply(txn, uid, version, decision, state, reason, comment)
 
 
 def approve_many(factory: so.sessionmaker[so.Session], actor: Actor,
@@ -150,14 +141,12 @@ def approve_many(factory: so.sessionmaker[so.Session], actor: Actor,
     wanted = list(items)
     if not wanted:
         return results
-    with factory() as session, session.begin():
-        job = _Batch(session, actor, "review", "review", audit.AuditBatch(audit.lock(session)), None)
+    with WritePath(factory).transaction(actor, SOURCE) as txn:
         for uid, version in wanted:
             try:
-                results.append(_apply(job, uid, version, "approve", "approved", None, None))
+                results.append(_apply(txn, uid, version, "approve", "approved", None, None))
             except ReviewError as exc:
                 results.append(exc)
-        job.finish()
     return results
 
 

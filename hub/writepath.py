@@ -11,7 +11,8 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Callable, Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Sequence
 
 import orjson
 import sqlalchemy as sa
@@ -24,7 +25,7 @@ from schemas.fields import ID_RE
 from . import audit, metrics
 from .actors import Actor
 from .db import Encoded, insert_many
-from .models import Change, Member, Record, Revision, utcnow
+from .models import Change, Member, Record, Revision, WriteHead, utcnow
 from .projection import EMPTY, project_shown
 from .representation import rfc3339, shown
 
@@ -96,65 +97,74 @@ def _finding(path: str, code: str, message: str) -> dict[str, str]:
 
 
 class WritePath:
-    """The service every door calls. Each public method is one transaction."""
+    """The service every door calls.
+
+    Two ways in: :meth:`write` and :meth:`delete` are one transaction each; a door that
+    adds rows of its own to the same commit (a stored idempotent answer, a sync page's
+    checkpoint, review decisions) prepares its batch with :meth:`prepare` and opens
+    :meth:`transaction` itself. :meth:`preview` answers what :meth:`write` would, without
+    the lock and without writing.
+    """
 
     def __init__(self, factory: so.sessionmaker[so.Session]) -> None:
         self.factory = factory
 
-    def write(self, actor: Actor, kind: str, records: Sequence[Any], *, source: str,
-              if_match: str | None = None, today: date | None = None,
-              after: Callable[[so.Session, BatchOutcome], None] | None = None) -> BatchOutcome:
-        """Upsert a batch of records of one kind; one transaction for the whole batch.
-
-        Validation (the costly part) runs before the write lock is taken, so concurrent
-        writers in several processes validate in parallel and hold the lock only to
-        compare and write. ``after`` runs inside the transaction once the outcome is
-        known (a door's own bookkeeping, e.g. the stored answer of an idempotent request).
-        """
+    def prepare(self, actor: Actor, kind: str, records: Sequence[Any], *,
+                today: date | None = None) -> Prepared:
+        """Screen and validate a batch (the costly part) before the write lock is taken,
+        so concurrent writers in several processes validate in parallel and hold the lock
+        only to compare and write."""
         if kind not in schemas.KINDS:
             raise ValueError(f"unknown kind '{kind}'")
         with self.factory() as session:
-            prepared = _prepare(session, actor, kind, records, today)
+            return Prepared(actor, kind, _prepare(session, actor, kind, records, today), today)
+
+    @contextmanager
+    def transaction(self, actor: Actor, source: str, *, today: date | None = None) -> Iterator[WriteTxn]:
+        """One write transaction: see :class:`WriteTxn` for the order of its steps.
+
+        Committed when the block ends without an exception (after :meth:`WriteTxn.finish`),
+        rolled back otherwise; the written batches are counted and logged after the commit.
+        """
         with self.factory() as session, session.begin():
-            head = audit.lock(session)
-            job = _Batch(session, actor, kind, source, audit.AuditBatch(head), today)
-            outcome = job.apply(prepared, if_match)
-            job.finish()
-            if after is not None:
-                after(session, outcome)
-        _committed(actor, kind, source, outcome.results)
-        return outcome
+            txn = WriteTxn(session, actor, source, audit.AuditBatch(audit.lock(session)), today)
+            yield txn
+            txn.finish()
+        for kind, results in txn.committed:
+            _committed(actor, kind, source, results)
+
+    def write(self, actor: Actor, kind: str, records: Sequence[Any], *, source: str,
+              if_match: str | None = None, today: date | None = None) -> BatchOutcome:
+        """Upsert a batch of records of one kind; one transaction for the whole batch."""
+        prepared = self.prepare(actor, kind, records, today=today)
+        with self.transaction(actor, source, today=today) as txn:
+            return txn.write(prepared, if_match)
+
+    def preview(self, actor: Actor, kind: str, records: Sequence[Any], *,
+                today: date | None = None) -> BatchOutcome:
+        """What :meth:`write` would answer now (validation, the member and actor checks,
+        the comparison with the stored revisions), without the lock and without writing."""
+        prepared = self.prepare(actor, kind, records, today=today)
+        with self.factory() as session:  # never committed: the session is rolled back on close
+            head = session.get(WriteHead, 1)
+            assert head is not None, "the database is not initialised"
+            return WriteTxn(session, actor, "preview", audit.AuditBatch(head), today).write(prepared, None)
 
     def delete(self, actor: Actor, kind: str, country: str, local_id: str, *, source: str,
                if_match: str | None = None) -> Outcome:
         """Write a tombstone revision; ``unchanged`` when already deleted."""
-        out = self._delete(actor, kind, country, local_id, source, if_match)
-        _committed(actor, kind, source, [out])
-        return out
+        with self.transaction(actor, source) as txn:
+            return txn.delete(kind, country, local_id, if_match)
 
-    def _delete(self, actor: Actor, kind: str, country: str, local_id: str, source: str,
-                if_match: str | None) -> Outcome:
-        uid = uid_of(kind, country, local_id)
-        if not actor.may_write(country):
-            return Outcome(0, uid, "forbidden", errors=[_finding("country", "forbidden",
-                           f"{actor.id} may not write records of {country}.")])
-        with self.factory() as session, session.begin():
-            head = audit.lock(session)
-            job = _Batch(session, actor, kind, source, audit.AuditBatch(head), None)
-            rec = session.get(Record, uid)
-            if rec is None:
-                raise NotFound(uid)
-            if if_match is not None and if_match != rec.latest_hash:
-                raise Conflict(uid)
-            tomb = {"id": local_id, "country": country}
-            digest = schemas.content_hash({**tomb, "deleted": True})
-            if digest == rec.latest_hash:
-                return Outcome(0, uid, "unchanged", rec.latest_version, rec.review_state,
-                               content_hash=digest)
-            job.existing = {uid: rec}
-            out = job.new_revision(0, uid, tomb, digest, None, [], deleted=True)
-            job.finish()
-            return out
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch screened and validated by :meth:`WritePath.prepare`, ready to write."""
+
+    actor: Actor
+    kind: str
+    items: list[_Item]
+    today: date | None
 
 
 def _committed(actor: Actor, kind: str, source: str, results: list[Outcome]) -> None:
@@ -201,7 +211,7 @@ class _Item:
 def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any],
              today: date | None) -> list[_Item]:
     """Outside the write lock: screen, skip inputs identical to the last one received,
-    validate the rest. Only reads; :meth:`_Batch.apply` re-checks under the lock."""
+    validate the rest. Only reads; :meth:`WriteTxn.write` re-checks under the lock."""
     policies = dict(session.execute(sa.select(Member.country, Member.review_policy)).all())
     items: list[_Item] = []
     seen: set[str] = set()
@@ -248,30 +258,44 @@ def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
     return None
 
 
-class _Batch:
-    """The work of one write transaction (kept off the public surface)."""
+class WriteTxn:
+    """One open write transaction, from :meth:`WritePath.transaction`.
 
-    def __init__(self, session: so.Session, actor: Actor, kind: str, source: str,
+    Its steps, in order: (1) on opening, the write lock and the audit head are taken;
+    (2) :meth:`write`, :meth:`delete`, :meth:`publish` and :meth:`note` collect rows and
+    audit entries, and a door may add its own rows to :attr:`session`; (3) :meth:`flush`
+    writes what was collected so far (a step that reads back what an earlier one wrote,
+    such as approving a revision just written, calls it first); (4) :meth:`finish` flushes
+    the rest and moves the head; (5) the commit. One commit for all of it.
+    """
+
+    def __init__(self, session: so.Session, actor: Actor, source: str,
                  trail: audit.AuditBatch, today: date | None) -> None:
-        self.session, self.actor, self.kind, self.source = session, actor, kind, source
+        self.session, self.actor, self.source = session, actor, source
         self.trail, self.today, self.now = trail, today, utcnow()
         self.day = today or self.now.date()
         self.stamp = rfc3339(self.now)
         self.change_seq = trail.head.change_seq
         self.policies: dict[str, str] = dict(session.execute(
             sa.select(Member.country, Member.review_policy)).all())
-        self.existing: dict[str, Record] = {}
+        self.existing: dict[str, Any] = {}
+        self.committed: list[tuple[str, list[Outcome]]] = []
+        self._reset()
+
+    def _reset(self) -> None:
         self.revisions: list[dict[str, Any]] = []
         self.new_records: dict[str, dict[str, Any]] = {}
         self.changes: list[dict[str, Any]] = []
         self.published: list[dict[str, Any]] = []
         self.record_updates: list[dict[str, Any]] = []
         self.input_hash_updates: list[dict[str, Any]] = []
-        self.written: list[list[Any]] = []
+        self.written: dict[str, list[list[Any]]] = {}
 
     # -- the batch ---------------------------------------------------------------
-    def apply(self, prepared: list[_Item], if_match: str | None) -> BatchOutcome:
-        """Under the write lock: compare each prepared record with its latest revision."""
+    def write(self, batch: Prepared, if_match: str | None = None) -> BatchOutcome:
+        """Under the write lock: compare each prepared record with its latest revision and
+        collect a new revision of each that changed."""
+        kind, prepared = batch.kind, batch.items
         self._load_existing([it.uid for it in prepared if it.uid and it.outcome is None])
         for it in prepared:
             if it.outcome is not None:
@@ -284,9 +308,9 @@ class _Batch:
                     it.outcome = Outcome(it.index, it.uid, "unchanged", rec.latest_version, rec.review_state,
                                          content_hash=rec.latest_hash)
                     continue
-                it.validate(self.kind, self.today)  # another writer changed it meanwhile
+                it.validate(kind, self.today)  # another writer changed it meanwhile
         valid = [it for it in prepared if it.outcome is None]
-        refs = [schemas.references(self.kind, it.document) for it in valid]
+        refs = [schemas.references(kind, it.document) for it in valid]
         known = self._known_references(refs, {it.uid for it in prepared if it.uid})
         for it, doc_refs in zip(valid, refs):
             warnings = [w.as_dict() for w in it.result.warnings]  # type: ignore[union-attr]
@@ -303,9 +327,36 @@ class _Batch:
                 it.outcome = Outcome(it.index, it.uid, "unchanged", rec.latest_version, rec.review_state,
                                      content_hash=digest)
             else:
-                it.outcome = self.new_revision(it.index, it.uid, it.document, digest, it.ihash,
-                                               warnings, Encoded(it.canon.decode()))
-        return BatchOutcome([it.outcome for it in prepared if it.outcome is not None])
+                it.outcome = self._new_revision(kind, it.index, it.uid, it.document, digest, it.ihash,
+                                                warnings, Encoded(it.canon.decode()))
+        outcome = BatchOutcome([it.outcome for it in prepared if it.outcome is not None])
+        self.committed.append((kind, outcome.results))
+        return outcome
+
+    def delete(self, kind: str, country: str, local_id: str, if_match: str | None = None) -> Outcome:
+        """Collect a tombstone revision; ``unchanged`` when already deleted.
+
+        Raises :class:`NotFound` for a record the hub does not have and :class:`Conflict`
+        when ``if_match`` is not the latest revision's hash."""
+        uid = uid_of(kind, country, local_id)
+        if not self.actor.may_write(country):
+            out = Outcome(0, uid, "forbidden", errors=[_finding("country", "forbidden",
+                          f"{self.actor.id} may not write records of {country}.")])
+        else:
+            rec = self.session.get(Record, uid)
+            if rec is None:
+                raise NotFound(uid)
+            if if_match is not None and if_match != rec.latest_hash:
+                raise Conflict(uid)
+            tomb = {"id": local_id, "country": country}
+            digest = schemas.content_hash({**tomb, "deleted": True})
+            if digest == rec.latest_hash:
+                out = Outcome(0, uid, "unchanged", rec.latest_version, rec.review_state, content_hash=digest)
+            else:
+                self.existing[uid] = rec
+                out = self._new_revision(kind, 0, uid, tomb, digest, None, [], deleted=True)
+        self.committed.append((kind, [out]))
+        return out
 
     def _load_existing(self, uids: list[str]) -> None:
         """Only the columns the comparison needs: documents are not loaded."""
@@ -331,7 +382,7 @@ class _Batch:
         return known
 
     # -- writing -----------------------------------------------------------------
-    def new_revision(self, i: int, uid: str, doc: dict[str, Any], digest: str, ihash: str | None,
+    def _new_revision(self, kind: str, i: int, uid: str, doc: dict[str, Any], digest: str, ihash: str | None,
                      warnings: list[dict[str, str]], encoded: str | None = None,
                      deleted: bool = False) -> Outcome:
         """Append version n+1; ``encoded`` is the document's canonical JSON when known."""
@@ -349,12 +400,12 @@ class _Batch:
         latest = {"latest_version": version, "latest_hash": digest, "input_hash": ihash,
                   "review_state": state, "updated_at": self.now}
         if rec is None:
-            self.new_records[uid] = {"uid": uid, "kind": self.kind, "country": doc["country"],
+            self.new_records[uid] = {"uid": uid, "kind": kind, "country": doc["country"],
                                      "local_id": doc["id"], **_UNPUBLISHED, **latest}
         else:
             self.record_updates.append({"uid": uid, **latest})
         status = "deleted" if deleted else ("updated" if rec else "created")
-        self.written.append([uid, version, digest, status, state])
+        self.written.setdefault(kind, []).append([uid, version, digest, status, state])
         if auto:
             self.publish(uid, version, doc, digest, deleted, warnings)
         return Outcome(i, uid, status, version, state, warnings=warnings, content_hash=digest)
@@ -376,8 +427,12 @@ class _Batch:
         else:
             self.published.append(row)
 
-    def finish(self) -> None:
-        """Write everything collected, in foreign-key order, and move the head."""
+    def note(self, action: str, target: str | None, detail: dict[str, Any]) -> None:
+        """An audit entry of this transaction (a review decision, say), in order."""
+        self.trail.add(self.actor.id, action, target, detail, self.now)
+
+    def flush(self) -> None:
+        """Write everything collected so far, in foreign-key order."""
         s = self.session
         insert_many(s, Record.__table__, list(self.new_records.values()))
         insert_many(s, Revision.__table__, self.revisions)
@@ -385,13 +440,17 @@ class _Batch:
             if rows:
                 s.execute(sa.update(Record), rows)
         insert_many(s, Change.__table__, self.changes)
-        if self.written:
-            # One entry per write transaction naming every revision with its content hash:
-            # the chain covers each revision without an entry (and a hash) per record.
-            self.trail.add(self.actor.id, "records.write", self.kind,
-                           {"source": self.source, "revisions": self.written}, self.now)
+        for kind, written in self.written.items():
+            # One entry per write naming every revision with its content hash: the chain
+            # covers each revision without an entry (and a hash) per record.
+            self.note("records.write", kind, {"source": self.source, "revisions": written})
+        self._reset()
+
+    def finish(self) -> None:
+        """The last step before the commit: flush, and move the head."""
+        self.flush()
         self.trail.head.change_seq = self.change_seq
-        self.trail.flush(s)  # the head's new sequence numbers are flushed with the commit
+        self.trail.flush(self.session)  # the head's new sequence numbers are flushed with the commit
 
 
 _NO_WARNINGS = Encoded("[]")  # most records have none: no serialising per row

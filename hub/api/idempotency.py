@@ -15,8 +15,6 @@ after :data:`CLAIM_STALE` when it cannot be checked (another machine).
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Callable
-
 import orjson
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -95,15 +93,13 @@ def release(hub: Hub, actor_id: str, key: str) -> None:
             IdempotencyKey.actor == actor_id, IdempotencyKey.key == key, IdempotencyKey.status == IN_FLIGHT))
 
 
-def saver(actor_id: str, key: str, body_hash: str) -> Callable[[so.Session, BatchOutcome], None]:
-    """A hook for the write path: store the answer inside the batch's transaction
-    (replacing the request's claim)."""
-    def save(session: so.Session, outcome: BatchOutcome) -> None:
-        now = utcnow()
-        session.execute(sa.delete(IdempotencyKey).where(
-            sa.or_(IdempotencyKey.created_at < now - TTL,
-                   sa.and_(IdempotencyKey.actor == actor_id, IdempotencyKey.key == key))))
-        session.add(IdempotencyKey(actor=actor_id, key=key, body_hash=body_hash,
-                                   status=200 if outcome.ok else 207, response=outcome.as_dict(),
-                                   created_at=now))
-    return save
+def save(session: so.Session, actor_id: str, key: str, body_hash: str, outcome: BatchOutcome) -> None:
+    """Store the answer inside the batch's own write transaction (replacing the
+    request's claim)."""
+    now = utcnow()
+    session.execute(sa.delete(IdempotencyKey).where(
+        sa.or_(IdempotencyKey.created_at < now - TTL,
+               sa.and_(IdempotencyKey.actor == actor_id, IdempotencyKey.key == key))))
+    session.add(IdempotencyKey(actor=actor_id, key=key, body_hash=body_hash,
+                               status=200 if outcome.ok else 207, response=outcome.as_dict(),
+                               created_at=now))

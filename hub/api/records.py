@@ -91,8 +91,12 @@ def _write_batch(kind: str, body: bytes, key: str | None, digest: str) -> Respon
     if len(records) > limit:
         return problem(413, "Payload Too Large", f"At most {limit} records per request; got {len(records)}.")
     who = actor()
-    after = idempotency.saver(who.id, key, digest) if key else None
-    outcome = services().writes.write(who, kind, records, source="api", after=after)
+    writes = services().writes
+    prepared = writes.prepare(who, kind, records)
+    with writes.transaction(who, "api") as txn:
+        outcome = txn.write(prepared)
+        if key:  # the stored answer commits with the batch, or neither does
+            idempotency.save(txn.session, who.id, key, digest, outcome)
     return json_response(outcome.as_dict(), 200 if outcome.ok else 207)
 
 

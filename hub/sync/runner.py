@@ -35,7 +35,7 @@ from .. import logs, review
 from ..db import storable, transaction
 from ..models import Record, Revision, utcnow
 from ..services import Hub
-from ..writepath import BatchOutcome, NotFound, input_hash
+from ..writepath import NotFound, input_hash
 from . import locks, parking
 from .files import CsvFetcher
 from .federation import HubFetcher
@@ -230,7 +230,10 @@ class Runner:
         kind = next((i.kind for i in queued if i.kind), None) or self.source.kind or "products"
         warnings: Counter[str] = Counter()
 
-        def after(session: so.Session, outcome: BatchOutcome) -> None:
+        writes = self.hub.writes
+        prepared = writes.prepare(self.actor, kind, [i.record for i in queued])
+        with writes.transaction(self.actor, WRITE_SOURCE) as txn:
+            outcome = txn.write(prepared)
             written, pending = [], []
             for result in outcome.results:
                 item = queued[result.index]
@@ -244,11 +247,9 @@ class Runner:
                     warnings.update(f"{w['path']} {w['code']}" for w in result.warnings)
                     if result.status in ("created", "updated") and result.review == "pending":
                         pending.append((result.uid, result.version))
-            if pending and self._trusting():
-                self._approve(session, kind, pending)
-            self._bookkeeping(session, state, delta, quarantined, written, seen)
-
-        self.hub.writes.write(self.actor, kind, [i.record for i in queued], source=WRITE_SOURCE, after=after)
+            if pending and self._trusting():  # publish what the remote hub published, atomically
+                review.approve_within(txn, pending, comment=f"published at {self.source.url}")
+            self._bookkeeping(txn.session, state, delta, quarantined, written, seen)
         self.counts.update(delta)
         self.warnings.update(warnings)
 
@@ -330,10 +331,6 @@ class Runner:
 
     def _trusting(self) -> bool:
         return self.source.type == "hub" and self.source.review == "trust"
-
-    def _approve(self, session: so.Session, kind: str, pending: list[tuple[str, int]]) -> None:
-        """Publish what the remote hub published, in the same transaction as the write."""
-        review.approve_within(session, self.actor, kind, pending, comment=f"published at {self.source.url}")
 
     # -- bookkeeping, inside the page's transaction --------------------------------------
     def _bookkeeping(self, session: so.Session, state: dict[str, Any], delta: Counter[str],

@@ -23,20 +23,20 @@ def post(client, headers, key, *records):  # type: ignore[no-untyped-def]
 
 def test_a_second_request_with_the_key_in_flight_gets_409_then_the_first_answer(app, client, vn_writer) -> None:  # type: ignore[no-untyped-def]
     hub = app.extensions["hub"]
-    real, started, proceed = hub.writes.write, threading.Event(), threading.Event()
+    real, started, proceed = hub.writes.prepare, threading.Event(), threading.Event()
 
     def slow_write(*args, **kwargs):  # type: ignore[no-untyped-def]
         started.set()
         assert proceed.wait(10)
         return real(*args, **kwargs)
 
-    hub.writes.write = slow_write
+    hub.writes.prepare = slow_write
     first: list = []
     thread = threading.Thread(target=lambda: first.append(post(app.test_client(), vn_writer, "k", product(1))))
     thread.start()
     try:
         assert started.wait(10)  # the first request holds the key and is writing
-        hub.writes.write = real
+        hub.writes.prepare = real
         second = post(client, vn_writer, "k", product(1))
         assert second.status_code == 409 and second.headers["Retry-After"] == "1"
         assert second.mimetype == "application/problem+json"
@@ -100,14 +100,14 @@ def _digest(body: bytes) -> str:
 
 def test_a_failed_write_releases_the_key_and_a_stale_claim_is_taken_over(app, client, vn_writer) -> None:  # type: ignore[no-untyped-def]
     hub = app.extensions["hub"]
-    real = hub.writes.write
+    real = hub.writes.prepare
 
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("the write failed")
 
-    hub.writes.write = broken
+    hub.writes.prepare = broken
     assert post(client, vn_writer, "k2", product(1)).status_code == 500
-    hub.writes.write = real
+    hub.writes.prepare = real
     assert post(client, vn_writer, "k2", product(1)).status_code == 200  # not stuck at 409
     with transaction(hub.sessions) as s:  # a claim left by a process that died mid-write
         s.execute(sa.update(IdempotencyKey).where(IdempotencyKey.key == "k2").values(
