@@ -5,7 +5,8 @@
 
 Loads ``--records`` products through the write path (bench/scale.py's ingest), serves
 them with `hub serve` (its defaults), then streams the NDJSON export, timing each
-``--step`` rows and checking the trailer (count, complete), and reads the same products
+``--step`` rows and checking the trailer (count, complete), times one export batch at
+the start, middle and end of the table (``batch_ms_at``), and reads the same products
 through the paged list (1,000 a page) for comparison. The export's time per step must
 stay flat (last step within 1.5x the first) and its rate at least half the list's. A
 PostgreSQL database is dropped and recreated: its name must contain "bench".
@@ -55,6 +56,28 @@ def serve(url: str, tmp: str) -> tuple[subprocess.Popen[bytes], str, dict[str, s
                       auth=(cred["client_id"], cred["client_secret"]), timeout=30)
     r.raise_for_status()
     return proc, base, {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def batch_times(hub: Any, n: int) -> dict[str, float]:
+    """Milliseconds to read one export batch (1,000 records) at the start, the middle and
+    the end of the table (median of 5): flat when the time per row does not grow."""
+    import statistics
+    import sqlalchemy as sa
+    from hub import exports
+    from hub.models import Record
+    out = {}
+    with hub.sessions() as s:
+        uids = list(s.scalars(sa.select(Record.uid).where(Record.kind == "products").order_by(Record.country, Record.uid)))
+        for label, at in (("start", None), ("middle", uids[n // 2]), ("end", uids[max(0, n - exports.BATCH - 1)])):
+            times = []
+            for _ in range(5):
+                t = time.perf_counter()
+                rows = s.scalars(exports.batch_query("products", at)).all()
+                times.append((time.perf_counter() - t) * 1000)
+                s.expunge_all()
+            assert len(rows) == exports.BATCH
+            out[label] = round(statistics.median(times), 1)
+    return out
 
 
 def export(base: str, headers: dict[str, str], n: int, step: int) -> dict[str, Any]:
@@ -107,6 +130,7 @@ def main() -> int:
         fresh_database(url)
         hub = open_hub(url, tmp)
         figures["ingest_records_per_s"] = ingest(hub, args.records)["records_per_s"]
+        figures["batch_ms_at"] = batch_times(hub, args.records)
         hub.engine.dispose()
         proc, base, headers = serve(url, tmp)
         try:
