@@ -51,7 +51,7 @@ def demo(ctx: click.Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64),
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Threads per worker (reads are served beside a running batch write).")
 @click.option("--timeout", default=120, show_default=True, type=click.IntRange(1),
               help="Seconds a silent worker lives before it is killed and replaced.")

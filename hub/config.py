@@ -30,7 +30,7 @@ class Settings:
     batch_max_records: int = 1000
     batch_max_bytes: int = 10 * 1024 * 1024
     write_slots: int = 1
-    write_queue: int = 2
+    write_queue: int = 5
     write_wait_ms: int = 10_000
     token_lifetime: int = 3600
     secret_rotation_grace: int = 86400

@@ -2,8 +2,8 @@
 
 Settings worth knowing (docs/operations.md): ``workers`` processes (CPU-bound
 validation: about one per core), ``threads`` per worker (reads beside a batch write:
-with admission control, :mod:`hub.api.admission`, at most one batch per process runs
-and the other threads serve reads; ``admission=False`` turns it off), ``timeout`` (a
+with admission control, :mod:`hub.api.admission`, one batch per process runs, a few
+wait, and the other threads serve reads; ``admission=False`` turns it off), ``timeout`` (a
 worker silent this long is killed and replaced), ``graceful_timeout`` (on SIGTERM,
 requests in flight get this long to finish), ``max_requests`` (+ jitter: workers are
 recycled, bounding slow leaks), ``forwarded_allow_ips`` (proxies trusted for
@@ -27,7 +27,7 @@ class ServerOptions:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
-    threads: int = 4
+    threads: int = 8
     timeout: int = 120
     graceful_timeout: int = 30
     keepalive: int = 5
@@ -69,6 +69,11 @@ def serve(opts: ServerOptions) -> None:
     if not opts.admission:  # the workers inherit it (a baseline without admission control)
         os.environ["HUB_WRITE_SLOTS"] = "0"
     settings = config.load()
+    writers = settings.write_slots + settings.write_queue
+    if settings.write_slots > 0 and opts.threads <= writers:
+        raise config.ConfigError(
+            f"--threads {opts.threads} leaves no thread for reads: write_slots + write_queue = {writers} "
+            "batch writes may hold one each; give more threads, a smaller write_queue, or --no-admission")
     folder = os.environ.get(metrics.ENV) or Path(settings.instance_path) / "metrics"
     try:
         metrics.use_directory(folder)

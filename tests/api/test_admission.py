@@ -89,7 +89,7 @@ def test_a_busy_process_refuses_batches_with_retry_after_and_still_serves_reads(
 
 def test_hub_serve_runs_threaded_workers_with_heartbeats_and_a_switch_for_the_baseline(monkeypatch) -> None:
     options = gunicorn_options(ServerOptions(), config.load({"database_url": "sqlite:///x"}))
-    assert options["threads"] == 4 and options["workers"] == 2
+    assert options["threads"] == 8 and options["workers"] == 2
     assert options["post_worker_init"] is liveness.attach and "admission" not in options
     ran = []
     monkeypatch.setattr("hub.serve._Gunicorn.run", lambda self: ran.append(self.options))
@@ -98,7 +98,9 @@ def test_hub_serve_runs_threaded_workers_with_heartbeats_and_a_switch_for_the_ba
     from hub.serve import serve
     serve(ServerOptions())
     assert ran and config.load().write_slots == 1
-    serve(ServerOptions(admission=False))  # the workers inherit the environment
+    with pytest.raises(config.ConfigError, match="leaves no thread for reads"):
+        serve(ServerOptions(threads=6))  # 1 running + 5 queued writes would hold all six
+    serve(ServerOptions(admission=False, threads=1))  # the workers inherit the environment
     assert config.load().write_slots == 0
 
 
