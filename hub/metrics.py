@@ -148,7 +148,8 @@ class DatabaseCollector:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
         from .models import WriteHead
-        from .sync.models import Delivery, Quarantine, Subscription, SyncRun
+        from .subscriptions import Delivery, Subscription
+        from .sync.models import Quarantine, SyncRun
         with self.factory() as session:
             runs = CounterMetricFamily("hub_sync_runs", "Finished sync runs (not dry runs), by source "
                                        "and outcome (succeeded, failed, abandoned).", labels=("source", "outcome"))

@@ -84,7 +84,7 @@ def drift(engine: sa.Engine) -> list[Any]:
     migrations agree (tests check it on both engines)."""
     from alembic.autogenerate import compare_metadata
 
-    from . import flags  # noqa: F401  (every table, as hub/migrations/env.py imports them)
+    from . import flags, subscriptions  # noqa: F401  (every table, as hub/migrations/env.py imports them)
     from .auth import models as _auth  # noqa: F401
     from .console import models as _console  # noqa: F401
     from .models import Base

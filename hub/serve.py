@@ -18,7 +18,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from . import config, logs, metrics
+from . import config, front_limits, logs, metrics
 from .web import liveness
 
 
@@ -53,13 +53,14 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def gunicorn_options(opts: ServerOptions, settings: config.Settings) -> dict[str, Any]:
     """gunicorn's settings for these options (its access log is replaced by the hub's
-    request line, which carries the request id)."""
+    request line, which carries the request id; its request limits answer problem+json)."""
     values = asdict(opts)
     host, port = values.pop("host"), values.pop("port")
     values.pop("admission")
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return {"bind": bind, **values, "accesslog": None,
             "logconfig_dict": logs.gunicorn_config(settings.log_format, settings.log_level),
+            "worker_class": front_limits.worker_class(opts.threads), **front_limits.settings(),
             "post_worker_init": liveness.attach}
 
 

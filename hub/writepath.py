@@ -70,8 +70,38 @@ class BatchOutcome:
         return {"results": [r.as_dict() for r in self.results], "summary": self.summary}
 
 
+@dataclass(frozen=True)
+class Unparsed:
+    """An input line that could not be read as JSON (an NDJSON line): invalid on its own,
+    with the reason (``code`` ``json``, or ``too_deep`` past the parser's nesting limit)."""
+
+    code: str
+    message: str
+
+
 class Conflict(Exception):
     """``If-Match`` did not match the latest revision (HTTP 412)."""
+
+
+#: ``if_match`` that holds for any current revision (``If-Match: *``, RFC 9110 13.1.1)
+ANY_REVISION = "*"
+
+
+def _tombstone_hash(country: str, local_id: str) -> str:
+    return schemas.content_hash({"id": local_id, "country": country, "deleted": True})
+
+
+def _holds(if_match: str, rec: Any) -> bool:
+    """Whether ``If-Match`` holds: a tag names the latest revision; ``*`` asks for any
+    current one, so a record that does not exist, or whose latest revision is a
+    tombstone, fails it (RFC 9110: no current representation). ``rec`` is a Record or a
+    row with its ``uid`` and ``latest_hash``."""
+    if rec is None:
+        return False
+    if if_match == ANY_REVISION:
+        country, _, local_id = rec.uid.split("/", 2)
+        return rec.latest_hash != _tombstone_hash(country, local_id)
+    return rec.latest_hash == if_match
 
 
 class NotFound(Exception):
@@ -191,7 +221,8 @@ class _Item:
     raw: Any
     ihash: str | None = None
     result: schemas.Result | None = None
-    canon: bytes | None = None
+    canon: Encoded | None = None  # the canonical JSON that is stored, and its hash
+    digest: str | None = None
     outcome: Outcome | None = None
 
     @property
@@ -202,7 +233,11 @@ class _Item:
     def validate(self, kind: str, today: date | None) -> None:
         self.result = schemas.validate(kind, self.raw, today)
         if self.result.ok:
-            self.canon = schemas.canonical(self.document)
+            # Kept as text, hashed at once: orjson's bytes hold its whole working buffer
+            # (about 130 KB for a 13 KB record), too much to keep for a batch.
+            canon = schemas.canonical(self.document)
+            self.digest = hashlib.sha256(canon).hexdigest()
+            self.canon = Encoded(canon.decode())
         else:
             self.outcome = Outcome(self.index, self.uid, "invalid",
                                    errors=[e.as_dict() for e in self.result.errors])
@@ -239,6 +274,8 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
 def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
             today: date | None) -> Outcome | None:
     """Checks before validation: shape of the envelope and the actor's country."""
+    if isinstance(raw, Unparsed):
+        return Outcome(i, None, "invalid", errors=[_finding("$", raw.code, raw.message)])
     if not isinstance(raw, dict):
         return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
     rid, country = raw.get("id"), raw.get("country")
@@ -301,7 +338,7 @@ class WriteTxn:
             if it.outcome is not None:
                 continue
             rec = self.existing.get(it.uid)  # type: ignore[arg-type]
-            if if_match is not None and (rec.latest_hash if rec else None) != if_match:
+            if if_match is not None and not _holds(if_match, rec):
                 raise Conflict(it.uid)
             if it.result is None:  # validation skipped: the same input as last received
                 if rec is not None and rec.input_hash == it.ihash:
@@ -318,8 +355,8 @@ class WriteTxn:
                 if ref not in known:
                     warnings.append(_finding(path, "reference_unknown",
                                              f"{ref} is not known to the hub (yet)."))
-            assert it.canon is not None and it.uid is not None
-            digest = hashlib.sha256(it.canon).hexdigest()
+            assert it.canon is not None and it.digest is not None and it.uid is not None
+            digest = it.digest
             rec = self.existing.get(it.uid)
             if rec is not None and digest == rec.latest_hash:
                 if it.ihash and it.ihash != rec.input_hash:
@@ -328,7 +365,7 @@ class WriteTxn:
                                      content_hash=digest)
             else:
                 it.outcome = self._new_revision(kind, it.index, it.uid, it.document, digest, it.ihash,
-                                                warnings, Encoded(it.canon.decode()))
+                                                warnings, it.canon)
         outcome = BatchOutcome([it.outcome for it in prepared if it.outcome is not None])
         self.committed.append((kind, outcome.results))
         return outcome
@@ -337,7 +374,7 @@ class WriteTxn:
         """Collect a tombstone revision; ``unchanged`` when already deleted.
 
         Raises :class:`NotFound` for a record the hub does not have and :class:`Conflict`
-        when ``if_match`` is not the latest revision's hash."""
+        when ``if_match`` does not hold (:func:`_holds`)."""
         uid = uid_of(kind, country, local_id)
         if not self.actor.may_write(country):
             out = Outcome(0, uid, "forbidden", errors=[_finding("country", "forbidden",
@@ -346,10 +383,10 @@ class WriteTxn:
             rec = self.session.get(Record, uid)
             if rec is None:
                 raise NotFound(uid)
-            if if_match is not None and if_match != rec.latest_hash:
+            if if_match is not None and not _holds(if_match, rec):
                 raise Conflict(uid)
             tomb = {"id": local_id, "country": country}
-            digest = schemas.content_hash({**tomb, "deleted": True})
+            digest = _tombstone_hash(country, local_id)
             if digest == rec.latest_hash:
                 out = Outcome(0, uid, "unchanged", rec.latest_version, rec.review_state, content_hash=digest)
             else:

@@ -58,9 +58,9 @@ class Admission:
 
 
 def init_app(app: Any, slots: int, queue: int, wait_ms: int) -> None:
-    """Call before the rate limiter's ``init_app``: this hook then runs after its own,
-    which sets every limited response's ``Retry-After`` to its window's reset (a minute),
-    far longer than a write slot takes to free."""
+    """Call before :func:`hub.api.limits.init_app`: this hook then runs after the rate
+    limiter's, which keeps ``Retry-After`` on 429 and 503 only; a short wait this module
+    sets (a 503 for load, a 409 for an Idempotency-Key in flight) is put back here."""
     app.extensions["hub.admission"] = Admission(slots, queue, wait_ms / 1000)
 
     @app.after_request
@@ -72,7 +72,7 @@ def init_app(app: Any, slots: int, queue: int, wait_ms: int) -> None:
 
 
 def retry_after(resp: Response, seconds: int = RETRY_AFTER) -> Response:
-    """Set a short ``Retry-After`` that survives the rate limiter's (see :func:`init_app`)."""
+    """Set a short ``Retry-After`` that survives the rate limiter's hook (see :func:`init_app`)."""
     g.hub_retry_after = seconds
     resp.headers["Retry-After"] = str(seconds)
     return resp

@@ -7,5 +7,5 @@
 - :mod:`.runner` writes each page with its checkpoint in one transaction; :mod:`.locks`
   keeps one runner per source; :mod:`.history` reads runs and quarantine;
 - :mod:`.schedule` is ``hub scheduler``; :mod:`.webhooks` delivers the change feed to
-  subscribers; :mod:`.cli` has the commands. docs/sync.md is the guide.
+  subscribers (:mod:`hub.subscriptions` keeps them); :mod:`.cli` has the commands. docs/sync.md is the guide.
 """

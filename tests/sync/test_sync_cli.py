@@ -1,4 +1,4 @@
-"""``hub sync run|status|quarantine``, ``hub subscriptions ...``: reports, one-line
+"""``hub sync run|status|quarantine``: reports, one-line
 errors, exit codes, the progress bar; and both real national files synced end to end."""
 from __future__ import annotations
 
@@ -99,23 +99,6 @@ def test_the_progress_bar_and_the_quarantine_listing(shub, monkeypatch) -> None:
         '    payload: {"ma": "2", "ten": ""}']
     plain = invoke(shub, monkeypatch, "sync", "run", "--restart")
     assert "[" not in plain.stderr  # no bar when stderr is not a terminal
-
-
-def test_subscriptions_from_the_command_line(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    made = invoke(shub, monkeypatch, "subscriptions", "create", "--url", "http://127.0.0.1:9/hook",
-                  "--kind", "products", "--country", "vn")
-    assert made.exit_code == 0, made.output
-    import json
-    sub = json.loads(made.output)
-    assert sub["countries"] == ["VN"] and len(sub["secret"]) >= 32
-    listed = invoke(shub, monkeypatch, "subscriptions", "list")
-    assert f"{sub['id']}  http://127.0.0.1:9/hook  kinds=products countries=VN" in listed.output
-    assert invoke(shub, monkeypatch, "subscriptions", "deliveries", sub["id"]).exit_code == 0
-    assert invoke(shub, monkeypatch, "subscriptions", "remove", sub["id"]).output == f"{sub['id']}: removed\n"
-    gone = invoke(shub, monkeypatch, "subscriptions", "remove", sub["id"])
-    assert gone.exit_code == 1 and gone.output == f"Error: no active subscription {sub['id']}\n"
-    bad = invoke(shub, monkeypatch, "subscriptions", "create", "--url", "gopher://x")
-    assert bad.exit_code == 1 and bad.output.startswith("Error: url must be an http or https URL")
 
 
 @pytest.mark.parametrize("args", [["scheduler", "--once"]])
