@@ -70,11 +70,10 @@ def serve(opts: ServerOptions) -> None:
     if not opts.admission:  # the workers inherit it (a baseline without admission control)
         os.environ["HUB_WRITE_SLOTS"] = "0"
     settings = config.load()
-    writers = settings.write_slots + settings.write_queue
-    if settings.write_slots > 0 and opts.threads <= writers:
-        raise config.ConfigError(
-            f"--threads {opts.threads} leaves no thread for reads: write_slots + write_queue = {writers} "
-            "batch writes may hold one each; give more threads, a smaller write_queue, or --no-admission")
+    queue = max(0, min(settings.write_queue, opts.threads - settings.write_slots - 1))
+    if settings.write_slots > 0 and queue < settings.write_queue:
+        # fewer threads than writers may hold: keep one for reads (the workers inherit it)
+        os.environ["HUB_WRITE_QUEUE"] = str(queue)
     folder = os.environ.get(metrics.ENV) or Path(settings.instance_path) / "metrics"
     try:
         metrics.use_directory(folder)
