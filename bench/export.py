@@ -72,10 +72,9 @@ def batch_times(hub: Any, n: int) -> dict[str, float]:
             times = []
             for _ in range(5):
                 t = time.perf_counter()
-                rows = s.scalars(exports.batch_query("products", at)).all()
+                s.scalars(exports.batch_query("products", at)).all()
                 times.append((time.perf_counter() - t) * 1000)
                 s.expunge_all()
-            assert len(rows) == exports.BATCH
             out[label] = round(statistics.median(times), 1)
     return out
 
