@@ -38,16 +38,18 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def protected(blp: Blueprint, scope: str, country_param: str | None = None,
-              errors: tuple[int, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+              errors: tuple[int, ...] = (), also: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Authenticate (one mechanism for every route), rate-limit per client, and document it.
 
-    Apply it directly under the route decorator.
+    ``also`` names scopes that grant the route as well. Apply it directly under the
+    route decorator.
     """
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         limited = per_client()(view)
-        guarded = require(scope, country_param=country_param)(limited)
+        guarded = require(scope, country_param=country_param, also=also)(limited)
         responses = {**AUTH_ERRORS, **{code: PROBLEM_DOCS[code] for code in errors}}
-        documented = blp.doc(security=[{"oauth2": [scope]}], responses=responses)(guarded)
+        security = [{"oauth2": [name]} for name in (scope, *also)]
+        documented = blp.doc(security=security, responses=responses)(guarded)
         return documented
     return wrap
 

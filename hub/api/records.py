@@ -17,7 +17,7 @@ from ..web.errors import problem
 from ..writepath import Conflict, NotFound, Unparsed, uid_of
 from . import admission, idempotency
 from .common import (actor, bad_request, etag, json_response, parse_etag, protected, services)
-from .schemas import BatchBody, BatchResponse, ExportArgs, ListArgs, Page, Record
+from .schemas import BatchBody, BatchResponse, ExportArgs, ListArgs, OneArgs, Page, Record
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="Records of the seven kinds")
 KIND = "<any(" + ",".join(schemas.KINDS) + "):kind>"
@@ -85,7 +85,7 @@ def batch(kind: str) -> Response:
 
 @admission.admitted
 def _write_batch(kind: str, body: bytes, key: str | None, digest: str) -> Response:
-    records, failure = _parse_batch(body)
+    records, failure = parse_batch(body)
     if failure is not None:
         return failure
     limit = services().settings.batch_max_records
@@ -116,16 +116,18 @@ def _malformed(exc: orjson.JSONDecodeError) -> Response:
     return problem(400, "Bad Request", message, errors=[{"path": "$", "code": code, "message": message}])
 
 
-def _parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
+def parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
+    """The records of a batch body (``/batch`` and ``/validate``), or the refusal."""
     ctype = (request.mimetype or "").lower()
     if ctype == NDJSON:
         records: list[Any] = []
-        for line in body.splitlines():
+        for number, line in enumerate(body.splitlines(), start=1):
             if line.strip():
                 try:
                     records.append(orjson.loads(line))
                 except orjson.JSONDecodeError as exc:
-                    records.append(Unparsed(*_unreadable(exc)))
+                    code, message = _unreadable(exc)
+                    records.append(Unparsed(code, f"Line {number}: {message}"))
         return records, None
     if ctype != "application/json":
         return [], problem(415, "Unsupported Media Type",
@@ -141,20 +143,50 @@ def _parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
 
 @blp.route(ONE, methods=["GET"])
 @protected(blp, "exchange:read", errors=(404, 410))
+@blp.arguments(OneArgs, location="query", unknown=None)
 @blp.response(200, Record)
-def get_one(kind: str, country: str, local_id: str) -> Response:
-    """One published record; `If-None-Match` with its ETag answers 304."""
+def get_one(args: dict[str, Any], kind: str, country: str, local_id: str) -> Response:
+    """One published record; `If-None-Match` with its ETag answers 304.
+
+    With `include=own`, the owner country (the sender) gets its latest revision
+    instead, pending or returned, and that revision's ETag: the one `If-Match` is
+    compared with on PUT and DELETE. Everyone else always gets the published record.
+    """
+    own = args.get("include") == "own" and actor().country in (None, country)
     with services().sessions() as session:
         rec = reads.get_record(session, kind, country, local_id)
-        if rec is None or rec.published_version is None:
+        if rec is not None and own and rec.latest_version != rec.published_version:
+            shown = reads.one_version(session, kind, rec.uid, rec.latest_version, include_unpublished=True)
+            digest, deleted = rec.latest_hash, bool(shown and shown.get("deleted"))
+        elif rec is None or rec.published_version is None:
             return problem(404, "Not Found", f"No published record {uid_of(kind, country, local_id)}.")
-        shown = reads.published(rec)
-    tag = etag(rec.published_hash)
-    if rec.deleted:
+        else:
+            shown, digest, deleted = reads.published(rec), rec.published_hash, rec.deleted
+    tag = etag(digest)
+    if deleted:
         return json_response(shown, 410, {"ETag": tag})
-    if parse_etag(request.headers.get("If-None-Match")) == rec.published_hash:
+    if parse_etag(request.headers.get("If-None-Match")) == digest:
         return Response(status=304, headers={"ETag": tag})
     return json_response(shown, headers={"ETag": tag})
+
+
+def _precondition_failed(kind: str, country: str, local_id: str) -> Response:
+    """412, naming the revision If-Match was compared with (the latest, maybe pending)."""
+    with services().sessions() as session:
+        rec = reads.get_record(session, kind, country, local_id)
+        latest = {"version": rec.latest_version, "review": rec.review_state,
+                  "etag": etag(rec.latest_hash)} if rec is not None else None
+        published = {"version": rec.published_version, "etag": etag(rec.published_hash)} \
+            if rec is not None and rec.published_version is not None else None
+    if latest is None:
+        detail = "If-Match needs a current revision, and the record does not exist."
+    else:
+        detail = (f"If-Match was compared with the latest revision, version {latest['version']} "
+                  f"({latest['review']}), ETag {latest['etag']}.")
+        if published and published["version"] != latest["version"]:
+            detail += (f" The published version {published['version']} is not the latest: read the "
+                       "latest with GET ...?include=own.")
+    return problem(412, "Precondition Failed", detail, compared_with=latest, published=published)
 
 
 @blp.route(ONE, methods=["PUT"])
@@ -180,7 +212,7 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
         outcome = services().writes.write(actor(), kind, [doc], source="api",
                                           if_match=parse_etag(request.headers.get("If-Match")))
     except Conflict:
-        return problem(412, "Precondition Failed", "The record has changed since you read it.")
+        return _precondition_failed(kind, country, local_id)
     result = outcome.results[0]
     if result.status == "invalid":
         return problem(422, "Unprocessable Content", "The record is not valid.", errors=result.errors)
@@ -203,7 +235,7 @@ def delete_one(kind: str, country: str, local_id: str) -> Response:
     except NotFound:
         return problem(404, "Not Found", f"No record {uid_of(kind, country, local_id)}.")
     except Conflict:
-        return problem(412, "Precondition Failed", "The record has changed since you read it.")
+        return _precondition_failed(kind, country, local_id)
     if result.status == "forbidden":
         return problem(403, "Forbidden", result.errors[0]["message"])
     return json_response(result.as_dict())

@@ -68,6 +68,12 @@ class ListArgs(Query):
     cursor = fields.String(validate=validate.Length(1, 400))
 
 
+class OneArgs(Query):
+    include = fields.String(validate=validate.OneOf(["own"]), metadata={
+        "description": "own: the owner country gets its latest revision (pending or returned) and "
+                       "its ETag, the one If-Match is compared with"})
+
+
 class Page(Schema):
     items = fields.List(fields.Nested(Record))
     next_cursor = fields.String(allow_none=True)

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+import sqlalchemy as sa
 
 from .. import audit
 from ..db import transaction
 from . import clients as registry
 from . import sessions as staff_sessions
 from . import users as staff
-from .models import SCOPES, aware
+from .models import SCOPES, OAuthClient, aware
 from ..clictx import hub_of as _hub
 
 BY = "cli"
@@ -49,13 +50,22 @@ def clients() -> None:
 @click.option("--jwks", "jwks_file", type=click.Path(dir_okay=False), default=None,
               help="The partner's public JWKS file: the client authenticates with private_key_jwt "
                    "and gets no secret.")
+@click.option("--allow-duplicate-name", is_flag=True,
+              help="Register even if an active client already has this name.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 def clients_create(ctx: click.Context, country: str, name: str, scopes: str | None, jwks_file: str | None,
-                   as_json: bool) -> None:
+                   allow_duplicate_name: bool, as_json: bool) -> None:
     jwks = _read_jwks(jwks_file) if jwks_file else None
     try:
         with transaction(_hub(ctx).sessions) as session:
+            same = [c.client_id for c in session.scalars(sa.select(OAuthClient).where(
+                    OAuthClient.revoked_at.is_(None),
+                    sa.func.lower(OAuthClient.name) == name.strip().lower()))]
+            if same and not allow_duplicate_name:
+                raise click.ClickException(
+                    f"an active client is already named '{name.strip()}' ({', '.join(same)}): choose "
+                    "another name, revoke it, or pass --allow-duplicate-name")
             creds = registry.create(session, BY, country=country, name=name,
                                     scopes=registry.parse_scopes(scopes), jwks=jwks)
     except registry.RegistryError as exc:

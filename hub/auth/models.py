@@ -20,7 +20,7 @@ from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from ..models import Base, utcnow
 
 #: The scopes of SPEC section 1, in the order they are shown.
-SCOPES = ("exchange:read", "exchange:write", "review", "admin")
+SCOPES = ("exchange:read", "exchange:write", "exchange:validate", "review", "admin")
 DEFAULT_SCOPES = ("exchange:read", "exchange:write")
 #: How a client authenticates at the token endpoint.
 SECRET, PRIVATE_KEY_JWT = "client_secret", "private_key_jwt"

@@ -39,6 +39,7 @@ REALM = "ovop-hub"
 PUBLIC_ENDPOINTS = frozenset({
     "static", "home.index", "oauth.metadata",
     "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "swagger_assets",
+    "standard.kind_schema",  # the standard as JSON Schema: public like the OpenAPI document
     "health.healthz", "health.readyz", "metrics.scrape",
 })
 #: OAuth endpoints protected by client authentication instead of a bearer token.
@@ -73,21 +74,23 @@ def actor_for_token(token: AccessToken) -> Actor:
                  scopes=frozenset(token.scope.split()), role=None)
 
 
-def require(scope: str, country_param: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator: the view needs a valid bearer token with ``scope``.
+def require(scope: str, country_param: str | None = None,
+            also: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: the view needs a valid bearer token with ``scope`` (or one of ``also``).
 
     With ``country_param``, the URL parameter of that name must be the client's country
     (else 403 ``forbidden``). The view finds the actor in ``flask.g.actor``. The view
     function carries ``_hub_scope`` and ``_hub_country_param`` for the matrix test.
     """
-    if scope not in SCOPES:
-        raise ValueError(f"unknown scope {scope!r}; one of {SCOPES}")
+    for name in (scope, *also):
+        if name not in SCOPES:
+            raise ValueError(f"unknown scope {name!r}; one of {SCOPES}")
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             try:
-                token = _protector.acquire_token([scope])
+                token = _protector.acquire_token([scope, *also])  # any one of them
             except InsufficientScopeError:
                 return insufficient_scope(scope)
             except OAuth2Error as error:

@@ -2,7 +2,8 @@
 
 Federation between a regional and an international hub, or a partner country's own
 mirror: the remote hub's ``GET /api/v1/changes`` is followed from the saved cursor
-with the client credentials of :class:`hub.partner.HubClient`; its tokens are fetched
+with the client credentials of :class:`ovop_hub_client.HubClient` (the partners' own
+client, clients/python; its retries off); its tokens are fetched
 and renewed under the run's retry policy (:mod:`.tokens`). The feed
 holds only published changes, in order, so a revision pending or rejected at the remote
 hub never arrives, and an approval arrives as the next change. Records come in the
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from ..partner import HubClient
+from ovop_hub_client import HubClient
+
 from .http import FetchError, Http, RetryPolicy, json_body
 from .pages import Item, Page
 from .sources import Auth, Source
@@ -36,7 +38,7 @@ class HubFetcher:
         secret = Auth.env(auth.client_secret_env, source.name) if auth.client_secret_env else None
         key = Auth.env(auth.private_key_env, source.name) if auth.private_key_env and not secret else None
         self.client = HubClient(source.url, client_id, client_secret=secret, private_key=key,
-                                scope=auth.scope, timeout=policy.timeout)
+                                scope=auth.scope, timeout=policy.timeout, retries=0)
         extra = {"sleep": sleep} if sleep is not None else {}
         self.http = Http(policy, send=self._send, on_wait=on_wait, **extra)
         self.tokens = UpstreamTokens(self.client, self.http)  # token requests retried like feed pages

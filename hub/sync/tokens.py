@@ -6,7 +6,7 @@ a connection fault or a body cut short is retried with backoff from the run's bu
 like a feed page; an OAuth refusal (``400``/``401``, e.g. ``invalid_client``) fails at
 once. Either way the error names the token request, not the feed request it was for.
 The client authentication (``client_secret_basic``/``_post``, ``private_key_jwt`` with a
-fresh assertion each attempt) is that of :class:`hub.partner.HubClient`'s session.
+fresh assertion each attempt) is that of :class:`ovop_hub_client.HubClient`'s session.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from typing import Any
 import requests
 from authlib.oauth2.rfc6749 import OAuth2Token
 
-from ..partner import HubClient
+from ovop_hub_client import HubClient
+
 from .http import BodyError, Http, json_body
 
 #: Ask for a new token this many seconds before the current one expires (more than the

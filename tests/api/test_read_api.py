@@ -106,11 +106,13 @@ def test_openapi_documents_every_route_and_the_oauth_scheme(app, client) -> None
         if not rule.rule.startswith("/api/v1/") or "openapi.json" in rule.rule or "/docs" in rule.rule:
             continue
         path = rule.rule.replace("<int(max=2147483647):", "{").replace("<", "{").replace(">", "}")
-        path = path.replace("{any(" + ",".join(("programmes", "organisations", "partnerships", "producers",
-                                                 "products", "indicators", "activities")) + "):kind}", "{kind}")
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            assert (path, method) in documented, (path, method)
-    batch = spec["paths"]["/api/v1/{kind}/batch"]["post"]
+        kinds = ("programmes", "organisations", "partnerships", "producers", "products", "indicators",
+                 "activities")
+        for kind in kinds:  # the served document has one path per kind (hub/api/openapi.py)
+            concrete = path.replace("{any(" + ",".join(kinds) + "):kind}", kind)
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert (concrete, method) in documented, (concrete, method)
+    batch = spec["paths"]["/api/v1/products/batch"]["post"]
     assert {"401", "403", "413", "415", "429"} <= set(batch["responses"])
 
 

@@ -38,6 +38,18 @@ def test_ndjson_batch_with_a_broken_line(client, vn_writer) -> None:  # type: ig
     assert [x["status"] for x in r.get_json()["results"]] == ["created", "invalid", "created"]
 
 
+def test_an_ndjson_line_that_is_not_json_says_so_with_its_line(client, vn_writer) -> None:  # type: ignore[no-untyped-def]
+    body = json.dumps(product(1)) + "\n\n{broken\n"
+    r = client.post("/api/v1/products/batch", data=body, content_type="application/x-ndjson",
+                    headers={**vn_writer, "Idempotency-Key": "k1"})
+    error = r.get_json()["results"][1]["errors"]
+    assert len(error) == 1 and error[0]["code"] == "json"
+    assert error[0]["message"].startswith("Line 3: Not valid JSON:")
+    again = client.post("/api/v1/products/batch", data=body, content_type="application/x-ndjson",
+                        headers={**vn_writer, "Idempotency-Key": "k1"})
+    assert again.get_json()["results"][1]["errors"] == error
+
+
 @pytest.mark.parametrize("data, ctype, status", [
     ("{not json", "application/json", 400),
     ('{"items": []}', "application/json", 422),

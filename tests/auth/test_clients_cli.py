@@ -182,3 +182,15 @@ def test_the_installed_command_end_to_end(tmp_path: Path) -> None:
     user = hub_cmd("users", "create", "--email", "a@example.org", "--role", "admin", "--password-stdin",
                    stdin="correct horse battery staple\n")
     assert user.returncode == 0 and "admin" in user.stdout
+
+
+def test_a_duplicate_name_is_refused_unless_allowed(run) -> None:  # type: ignore[no-untyped-def]
+    first = create(run, "--country", "VN", "--name", "VN OCOP portal")
+    res = run("clients", "create", "--country", "VN", "--name", " vn ocop PORTAL ")
+    assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1
+    assert "already named" in res.output and first["client_id"] in res.output
+    second = create(run, "--country", "VN", "--name", "VN OCOP portal", "--allow-duplicate-name")
+    assert second["client_id"] != first["client_id"]
+    run("clients", "revoke", first["client_id"])
+    run("clients", "revoke", second["client_id"])
+    assert create(run, "--country", "VN", "--name", "VN OCOP portal")["status"] == "active"

@@ -21,7 +21,7 @@ def test_metadata_describes_the_server(client) -> None:  # type: ignore[no-untyp
     assert meta["token_endpoint_auth_methods_supported"] == [
         "client_secret_basic", "client_secret_post", "private_key_jwt"]
     assert "RS256" in meta["token_endpoint_auth_signing_alg_values_supported"]
-    assert meta["scopes_supported"] == ["exchange:read", "exchange:write", "review", "admin"]
+    assert meta["scopes_supported"] == ["exchange:read", "exchange:write", "exchange:validate", "review", "admin"]
 
 
 def test_metadata_passes_authlibs_rfc8414_validation(client) -> None:  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""hub.partner.HubClient against a real hub on 127.0.0.1 (a WSGI server in a thread)."""
+"""ovop_hub_client.HubClient (clients/python) against a real hub on 127.0.0.1 (a WSGI server in a thread)."""
 from __future__ import annotations
 
 import threading
@@ -15,7 +15,7 @@ from hub.auth.models import AccessToken
 from hub.db import transaction
 from hub.members import set_policy
 from hub.models import utcnow
-from hub.partner import HubAuthError, HubClient, load_private_key
+from ovop_hub_client import HubAuthError, HubClient, load_private_key
 from tests.auth.helpers import make_client, public_jwks
 from tests.conftest import product
 

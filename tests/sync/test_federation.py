@@ -1,6 +1,6 @@
 """Hub-to-hub federation: two hubs with their own databases, one served on 127.0.0.1,
 the other pulling its change feed with a real client of the first (OAuth client
-credentials through hub.partner.HubClient).
+credentials through ovop_hub_client.HubClient).
 
 Creates, updates, deletes and review decisions propagate: a revision pending at hub A
 is not seen by hub B; once A approves it, B gets it; a rejected one never arrives.

@@ -1,9 +1,10 @@
-"""A partner-side client of the hub: tokens are obtained, renewed and used for you.
+"""HubClient: calls the hub with OAuth 2.0 client credentials; tokens are obtained,
+renewed and used for you.
 
 Needs only ``requests`` and ``authlib`` (no Flask, nothing of the hub's server side),
 so a partner system, or one hub syncing from another, can use it as it is::
 
-    from hub.partner import HubClient
+    from ovop_hub_client import HubClient
 
     with HubClient("https://hub.example.org", "vn-0123456789abcdef", client_secret="...") as hub:
         print(hub.get("/api/v1/whoami").json())
@@ -17,7 +18,10 @@ With a registered public key instead of a secret (``private_key_jwt``, RFC 7523)
 
 A token is fetched on first use and again shortly before it expires (``leeway``
 seconds); a request answered ``401`` is retried once with a fresh token (the token
-may have been revoked). See docs/partner-guide.md.
+may have been revoked). Connection errors and answers ``429``, ``502``, ``503`` and
+``504`` are retried (``retries`` times, waiting as ``Retry-After`` says, else with
+exponential backoff): every write of the hub's API is an upsert or a tombstone, so
+sending one again is safe. See docs/partner-guide.md.
 """
 from __future__ import annotations
 
@@ -25,6 +29,8 @@ from typing import Any, Iterator
 
 import requests
 from authlib.integrations.base_client import OAuthError
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from joserfc.jwk import ECKey, OKPKey, RSAKey
@@ -33,6 +39,7 @@ __all__ = ["HubClient", "HubAuthError", "load_private_key"]
 
 AsymmetricKey = RSAKey | ECKey | OKPKey
 SECRET_METHODS = ("client_secret_basic", "client_secret_post")
+RETRY_STATUSES = (429, 502, 503, 504)
 
 
 class HubAuthError(Exception):
@@ -87,12 +94,15 @@ class HubClient:
         (``private_key_jwt``); ``kid`` names the key when several are registered
     :param scope: space separated scopes to ask for; default: all the client's scopes
     :param leeway: renew the token this many seconds before it expires
+    :param retries: how often a connection error or a 429/502/503/504 answer is retried
+        (0: never); ``Retry-After`` is obeyed, else ``backoff`` * 2^n seconds are waited
     """
 
     def __init__(self, base_url: str, client_id: str, client_secret: str | None = None,
                  private_key: Any = None, scope: str | None = None, *, auth_method: str | None = None,
                  alg: str | None = None, kid: str | None = None, leeway: int = 60,
-                 timeout: float = 30.0, verify: bool | str = True) -> None:
+                 timeout: float = 30.0, verify: bool | str = True, retries: int = 5,
+                 backoff: float = 0.5) -> None:
         if (client_secret is None) == (private_key is None):
             raise ValueError("give either client_secret or private_key")
         self.base_url = base_url.rstrip("/")
@@ -110,6 +120,12 @@ class HubClient:
             revocation_endpoint_auth_method=method, scope=scope, leeway=leeway,
             default_timeout=timeout, token_endpoint=self.token_endpoint, grant_type="client_credentials")
         self.session.verify = verify
+        if retries:
+            adapter = HTTPAdapter(max_retries=Retry(
+                total=retries, backoff_factor=backoff, status_forcelist=RETRY_STATUSES,
+                allowed_methods=None, respect_retry_after_header=True, raise_on_status=False))
+            self.session.mount("http://", adapter)
+            self.session.mount("https://", adapter)
         if private_key is not None:
             kid = kid or key.kid
             self.session.register_client_auth_method(PrivateKeyJWT(
@@ -193,6 +209,23 @@ class HubClient:
         """Every change after cursor ``after``, in order, page after page."""
         for page in self.change_pages(after, **filters):
             yield from page.get("changes", [])
+
+    # -- batches, the feed, offline validation -----------------------------------
+
+    def send_file(self, kind: str, path: Any, **limits: Any) -> Any:
+        """Stream a large NDJSON/JSON file as batches (:func:`ovop_hub_client.send_file`)."""
+        from .batches import send_file
+        return send_file(self, kind, path, **limits)
+
+    def follower(self, cursor_file: Any, **filters: Any) -> Any:
+        """The change feed from a cursor saved in ``cursor_file`` (:class:`FeedFollower`)."""
+        from .feed import FeedFollower
+        return FeedFollower(self, cursor_file, **filters)
+
+    def offline_validator(self, kind: str) -> Any:
+        """The standard's JSON Schema of ``kind`` as a jsonschema validator (``schemas`` extra)."""
+        from .offline import offline_validator
+        return offline_validator(self, kind)
 
     # -- lifetime -----------------------------------------------------------------
 
