@@ -22,6 +22,7 @@ from schemas import KINDS
 from schemas import jsonschema
 
 from ..web.errors import problem
+from . import admission
 from .common import PROBLEM_REF, actor, json_response, protected, services
 from .records import NDJSON, parse_batch
 from .schemas import BatchResponse, Query
@@ -61,6 +62,7 @@ def kind_schema(args: dict[str, Any], kind: str) -> Response:
     NDJSON: {"schema": {"type": "string"}}}})
 @blp.response(200, BatchResponse, description="Every record would be accepted; nothing was written")
 @blp.alt_response(207, schema=BatchResponse, description="Some records would be invalid or forbidden")
+@admission.admitted  # validation is the costly part of a batch: it takes a write slot too
 def validate(kind: str) -> Response:
     """Check up to 1,000 records as a batch would, and write nothing.
 
