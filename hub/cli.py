@@ -56,7 +56,13 @@ def demo(ctx: click.Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
-@click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
+@click.option(
+    "--threads",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per worker (reads are served beside a running batch write).",
+)
 @click.option(
     "--timeout",
     default=120,
@@ -91,6 +97,13 @@ def demo(ctx: click.Context) -> None:
     default="127.0.0.1,::1",
     show_default=True,
     help="Proxies trusted for X-Forwarded-Proto (comma-separated, or '*').",
+)
+@click.option(
+    "--admission/--no-admission",
+    default=True,
+    show_default=True,
+    help="Bound concurrent batch writes per worker, answering 503 + Retry-After beyond "
+    "(write_slots, write_queue); off: a baseline for benchmarks.",
 )
 def serve(**options: Any) -> None:
     from .operations.serve import ServerOptions
@@ -133,7 +146,10 @@ def import_(ctx: click.Context, kind: str, file: str, country: str) -> None:
         ctx.exit(1)
 
 
-@cli.command(help="Write published records of KIND to stdout.")
+@cli.command(
+    help="Write published records of KIND to stdout; the last line is the trailer "
+    "(count and feed position, docs/api.md)."
+)
 @click.argument("kind", type=KIND)
 @click.option("--format", "fmt", type=click.Choice(["ndjson", "csv", "jsonld"]), default="ndjson", show_default=True)
 @click.pass_context
@@ -141,18 +157,8 @@ def export(ctx: click.Context, kind: str, fmt: str) -> None:
     hub = _hub(ctx)
     out = sys.stdout.buffer
     with hub.sessions() as session:
-        records = exports.published_records(session, kind)
-        if fmt == "csv":
-            for line in exports.csv_rows(kind, records):
-                out.write(line.encode("utf-8"))
-        elif fmt == "jsonld":
-            from .records.jsonld import jsonld_document
-
-            for chunk in jsonld_document(kind, records):
-                out.write(chunk)
-        else:
-            for chunk in exports.ndjson(records):
-                out.write(chunk)
+        for chunk in exports.stream(session, kind, fmt):
+            out.write(chunk)
     out.flush()
 
 
@@ -209,16 +215,48 @@ def audit_() -> None:
 
 
 @audit_.command("verify", help="Check the audit log's hash chain end to end.")
+@click.option(
+    "--head",
+    "head_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Also check the chain passes through a head published with 'hub audit head'.",
+)
 @click.pass_context
-def audit_verify(ctx: click.Context) -> None:
+def audit_verify(ctx: click.Context, head_file: Any) -> None:
+    from .store import audit_head
+
+    published = None
+    if head_file is not None:
+        try:
+            published = audit_head.parse(head_file.read())
+        except ValueError as exc:
+            raise Failure(f"{head_file.name}: {exc}") from None
     with _hub(ctx).sessions() as session:
         problems = audit.verify(session)
+        if published is not None:
+            problems += audit_head.check(session, published)
         count = session.get(WriteHead, 1)
     if problems:
         for p in problems:
             click.echo(p, err=True)
         raise Failure(f"audit log damaged: {len(problems)} problem(s)")
-    click.echo(f"audit log intact: {count.audit_seq if count else 0} entries")
+    click.echo(
+        f"audit log intact: {count.audit_seq if count else 0} entries"
+        + (f", through the published head {published['seq']}" if published else "")
+    )
+
+
+@audit_.command(
+    "head",
+    help="Print the chain's head (sequence, hash, time) as one line of JSON "
+    "to publish or countersign; check it later with 'hub audit verify --head FILE'.",
+)
+@click.pass_context
+def audit_head_(ctx: click.Context) -> None:
+    from .store import audit_head
+
+    with _hub(ctx).sessions() as session:
+        click.echo(audit_head.publishable(audit_head.current(session)))
 
 
 from .auth import cli as auth_cli  # noqa: E402  (clients and users groups)

@@ -34,6 +34,9 @@ class Settings:
     default_review_policy: str = "required"
     batch_max_records: int = 1000
     batch_max_bytes: int = 10 * 1024 * 1024
+    write_slots: int = 1
+    write_queue: int = 5
+    write_wait_ms: int = 10_000
     token_lifetime: int = 3600
     secret_rotation_grace: int = 86400
     public_url: str = ""
@@ -52,6 +55,7 @@ class Settings:
     sync_retry_after_max: int = 600
     sync_lock_ttl: int = 900
     sync_batch_size: int = 500
+    sync_abandoned_max: int = 3
     webhook_attempts: int = 8
     webhook_backoff_ms: int = 30_000
     webhook_backoff_max_ms: int = 3_600_000

@@ -272,6 +272,7 @@ class Amount(fields.Field[str]):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
         if type(value) is str and len(value) <= 40 and (hit := _amount(value)) is not None:
             number, text = hit  # amounts repeat: parsed once
+            _bounded(number)
             if self.minimum is not None and number < self.minimum:
                 raise fail("range", f"Must be at least {self.minimum}.")
             return text
@@ -283,9 +284,24 @@ class Amount(fields.Field[str]):
             raise fail("number", "Expected a number such as 1234.50 (no thousands separators).") from None
         if not number.is_finite():
             raise fail("number", "Expected a finite number.")
+        _bounded(number)
         if self.minimum is not None and number < self.minimum:
             raise fail("range", f"Must be at least {self.minimum}.")
         return format(number.normalize(), "f")
+
+
+#: Amounts of the standard (money, statistics) stay within the range of a JSON number as
+#: most parsers read it (an IEEE double: below 10**309, down to 5e-324): a string such as
+#: ``"1e954453672"`` would otherwise be written out as a billion digits.
+AMOUNT_DIGITS = 309
+AMOUNT_DECIMALS = 324
+
+
+def _bounded(number: Decimal) -> None:
+    if number and number.adjusted() >= AMOUNT_DIGITS:
+        raise fail("range", f"Must be less than 10^{AMOUNT_DIGITS} in absolute value.")
+    if int(number.normalize().as_tuple().exponent) < -AMOUNT_DECIMALS:  # finite: the exponent is an int
+        raise fail("number", f"At most {AMOUNT_DECIMALS} decimal places.")
 
 
 @lru_cache(maxsize=4096)
@@ -296,4 +312,6 @@ def _amount(text: str) -> tuple[Decimal, str] | None:
         number = Decimal(text.strip())
     except InvalidOperation:
         return None
-    return (number, format(number.normalize(), "f")) if number.is_finite() else None
+    if not number.is_finite() or (number and not -AMOUNT_DECIMALS <= number.adjusted() < AMOUNT_DIGITS):
+        return None  # the caller's slow path says why
+    return number, format(number.normalize(), "f")

@@ -18,7 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..web import limits
 from ..web.errors import PROBLEM, problem
-from . import changes, codelists, flags, openapi, records, reviews, standard, stats, subscriptions, sync
+from . import admission, changes, codelists, flags, openapi, records, reviews, standard, stats, subscriptions, sync
 from .bodies import Problem
 
 PREFIX = "/api/v1"
@@ -140,6 +140,7 @@ def init_app(app: Flask, settings: Any) -> None:
             },
         },
     )
+    admission.init_app(app, settings.write_slots, settings.write_queue, settings.write_wait_ms)
     api = ProblemApi(app)
     limits.init_app(app)
     for module in (records, changes, stats, codelists, reviews, flags, subscriptions, sync, standard):

@@ -13,11 +13,10 @@ import schemas
 
 from .. import hub_of
 from ..records import exports, reads, representation
-from ..records.jsonld import jsonld_document
 from ..records.writepath import Conflict, NotFound, Unparsed
-from ..web import KIND_RULE
+from ..web import KIND_RULE, liveness
 from ..web.errors import problem
-from . import idempotency
+from . import admission, idempotency
 from .bodies import BatchBody, BatchResponse, ExportArgs, ListArgs, OneArgs, Page, Record
 from .common import actor, bad_request, etag, json_response, parse_etag, protected
 
@@ -64,24 +63,39 @@ def _q(value: str) -> str:
 )
 @blp.response(200, BatchResponse, description="Every record accepted")
 @blp.alt_response(207, schema=BatchResponse, description="Some records invalid or forbidden")
+@blp.alt_response(503, description="Busy with other batch writes: retry after `Retry-After` seconds")
 def batch(kind: str) -> Response:
     """Upsert up to 1,000 records; each is judged on its own (SPEC 3.1)."""
     body = request.get_data(cache=False)
     key = request.headers.get("Idempotency-Key")
     digest = hashlib.sha256(kind.encode() + b"\0" + body).hexdigest()
     who = actor()
-    if key:
+    if key:  # the key's stored answer, or a claim on it, before any queueing for a write slot
         if len(key) > 200:
             return bad_request("Idempotency-Key is longer than 200 characters")
-        stored = idempotency.lookup(hub_of(), who.id, key, digest)
-        if stored is not None:
-            return stored
+        answer = idempotency.lookup(hub_of(), who.id, key, digest) or idempotency.claim(hub_of(), who.id, key, digest)
+        if answer is not None:
+            return answer
+    try:
+        resp = _write_batch(kind, body, key, digest)
+    except BaseException:
+        if key:
+            idempotency.release(hub_of(), who.id, key)
+        raise
+    if key and resp.status_code not in (200, 207):  # nothing stored: the key is free again
+        idempotency.release(hub_of(), who.id, key)
+    return resp
+
+
+@admission.admitted
+def _write_batch(kind: str, body: bytes, key: str | None, digest: str) -> Response:
     records, failure = parse_batch(body)
     if failure is not None:
         return failure
     limit = hub_of().settings.batch_max_records
     if len(records) > limit:
         return problem(413, "Payload Too Large", f"At most {limit} records per request; got {len(records)}.")
+    who = actor()
     writes = hub_of().writes
     prepared = writes.prepare(who, kind, records)
     with writes.transaction(who, "api") as txn:
@@ -284,24 +298,19 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
     200, None, content_type="application/x-ndjson", description="Streamed: NDJSON, CSV or JSON-LD (schema.org)"
 )
 def export(args: dict[str, Any], kind: str) -> Response:
-    """Every published record of the kind, streamed."""
+    """Every published record of the kind, streamed; the last line (NDJSON), row (CSV,
+    after `# `) or member (JSON-LD, `hub:export`) is the trailer: `complete`, `count` and
+    `feed_seq`/`feed_cursor`, the change-feed position the export reflects. A stream
+    without it was cut short."""
     fmt = args["format"]
     factory = hub_of().sessions
 
     def generate() -> Iterator[bytes]:
         with factory() as session:
-            records = exports.published_records(session, kind)
-            if fmt == "csv":
-                for chunk in exports.csv_rows(kind, records):
-                    yield chunk.encode("utf-8")
-            elif fmt == "jsonld":
-                yield from jsonld_document(kind, records)
-            else:
-                yield from exports.ndjson(records)
+            yield from exports.stream(session, kind, fmt, progress=liveness.beat)
 
-    mimetype = {"csv": "text/csv", "jsonld": "application/ld+json", "ndjson": NDJSON}[fmt]
     return Response(
         stream_with_context(generate()),
-        mimetype=mimetype,
+        mimetype=exports.MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'},
     )

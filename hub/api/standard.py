@@ -23,6 +23,7 @@ from schemas import KINDS, jsonschema
 
 from .. import hub_of
 from ..web.errors import problem
+from . import admission
 from .bodies import BatchResponse, Query
 from .common import PROBLEM_REF, actor, json_response, protected
 from .records import NDJSON, parse_batch
@@ -81,6 +82,7 @@ def kind_schema(args: dict[str, Any], kind: str) -> Response:
 )
 @blp.response(200, BatchResponse, description="Every record would be accepted; nothing was written")
 @blp.alt_response(207, schema=BatchResponse, description="Some records would be invalid or forbidden")
+@admission.admitted  # validation is the costly part of a batch: it takes a write slot too
 def validate(kind: str) -> Response:
     """Check up to 1,000 records as a batch would, and write nothing.
 

@@ -36,6 +36,18 @@ def _sync_runs(session: Any) -> list[Any] | None:
     return rows
 
 
+def _parked(session: Any) -> list[str]:
+    """Sources parked after repeated abandoned runs (``hub sync release`` frees them)."""
+    history = _sync_history()
+    if history is None or not hasattr(history, "parked"):
+        return []
+    try:
+        return history.parked(session, hub_of().settings.sync_abandoned_max)
+    except sqlalchemy.exc.SQLAlchemyError:
+        session.rollback()
+        return []
+
+
 @bp.get("/")
 def dashboard() -> str:
     actor = g.actor
@@ -45,6 +57,7 @@ def dashboard() -> str:
         waiting = review.count(s, actor, review.Query(state="pending")) if "review" in actor.scopes else None
         open_flags = flags.open_count(s, country) if "review" in actor.scopes else None
         runs = _sync_runs(s)
+        parked = _parked(s) if runs is not None else []
     kinds = sorted({k for inner in figures.by_country_kind.values() for k in inner})
     return render_template(
         "console/dashboard.html",
@@ -53,6 +66,7 @@ def dashboard() -> str:
         waiting=waiting,
         open_flags=open_flags,
         runs=runs,
+        parked=parked,
         by_category=charts.stacked(figures.products_by_category),
         by_band=charts.columns(figures.products_by_band, BANDS),
     )

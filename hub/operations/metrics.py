@@ -11,7 +11,7 @@ Read from the database at scrape time (the same whichever process or worker answ
 and covering work done by other processes such as ``hub scheduler``):
 
 - ``hub_sync_runs_total{source,outcome}``, ``hub_sync_last_success_timestamp_seconds{source}``,
-  ``hub_sync_quarantine_open{source}``;
+  ``hub_sync_quarantine_open{source}``, ``hub_sync_source_parked{source}``;
 - ``hub_webhook_backlog{subscription}`` (published changes not yet delivered) and
   ``hub_webhook_dead_letters{subscription}``;
 - ``hub_change_feed_head`` (the last sequence number of the change feed).
@@ -125,7 +125,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def exposition(factory: so.sessionmaker[so.Session]) -> tuple[bytes, str]:
+def exposition(factory: so.sessionmaker[so.Session], abandoned_max: int = 3) -> tuple[bytes, str]:
     """The text format of every metric: this process's (or all workers'), then the database's."""
     from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 
@@ -138,14 +138,14 @@ def exposition(factory: so.sessionmaker[so.Session]) -> tuple[bytes, str]:
         own = generate_latest(registry)
     else:
         own = generate_latest(REGISTRY)
-    return own + generate_latest(DatabaseCollector(factory)), CONTENT_TYPE
+    return own + generate_latest(DatabaseCollector(factory, abandoned_max)), CONTENT_TYPE
 
 
 class DatabaseCollector:
     """Gauges and counters computed from the database at each scrape (a few grouped queries)."""
 
-    def __init__(self, factory: so.sessionmaker[so.Session]) -> None:
-        self.factory = factory
+    def __init__(self, factory: so.sessionmaker[so.Session], abandoned_max: int = 3) -> None:
+        self.factory, self.abandoned_max = factory, abandoned_max
 
     def collect(self) -> Iterator[Any]:
         from prometheus_client.core import GaugeMetricFamily
@@ -203,6 +203,18 @@ class DatabaseCollector:
             ):
                 quarantine.add_metric((source,), n)
             yield quarantine
+            from ..store import parking
+
+            parked = GaugeMetricFamily(
+                "hub_sync_source_parked",
+                "1 for a source parked after "
+                "sync_abandoned_max abandoned runs in a row (not run until "
+                "'hub sync release').",
+                labels=("source",),
+            )
+            for name in parking.parked_sources(session, self.abandoned_max):
+                parked.add_metric((name,), 1)
+            yield parked
             yield from _webhooks(session, Subscription, Delivery)
             head = session.get(WriteHead, 1)
             yield GaugeMetricFamily(

@@ -1,7 +1,9 @@
 """``hub serve``: the app under gunicorn, the production WSGI server.
 
 Settings worth knowing (docs/operations.md): ``workers`` processes (CPU-bound
-validation: about one per core), ``threads`` per worker (I/O waits), ``timeout`` (a
+validation: about one per core), ``threads`` per worker (reads beside a batch write:
+with admission control, :mod:`hub.api.admission`, one batch per process runs, a few
+wait, and the other threads serve reads; ``admission=False`` turns it off), ``timeout`` (a
 worker silent this long is killed and replaced), ``graceful_timeout`` (on SIGTERM,
 requests in flight get this long to finish), ``max_requests`` (+ jitter: workers are
 recycled, bounding slow leaks), ``forwarded_allow_ips`` (proxies trusted for
@@ -20,6 +22,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from .. import config
+from ..web import liveness
 from . import front_limits, logs, metrics
 
 
@@ -28,13 +31,14 @@ class ServerOptions:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 2
-    threads: int = 1
+    threads: int = 8
     timeout: int = 120
     graceful_timeout: int = 30
     keepalive: int = 5
     max_requests: int = 0
     max_requests_jitter: int = 0
     forwarded_allow_ips: str = "127.0.0.1,::1"
+    admission: bool = True
 
 
 class _Gunicorn(BaseApplication):
@@ -57,6 +61,7 @@ def gunicorn_options(opts: ServerOptions, settings: config.Settings) -> dict[str
     request line, which carries the request id; its request limits answer problem+json)."""
     values = asdict(opts)
     host, port = values.pop("host"), values.pop("port")
+    values.pop("admission")
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return {
         "bind": bind,
@@ -65,6 +70,7 @@ def gunicorn_options(opts: ServerOptions, settings: config.Settings) -> dict[str
         "logconfig_dict": logs.gunicorn_config(settings.log_format, settings.log_level),
         "worker_class": front_limits.worker_class(opts.threads),
         **front_limits.settings(),
+        "post_worker_init": liveness.attach,
     }
 
 
@@ -91,7 +97,13 @@ def public_url(opts: ServerOptions, settings: config.Settings) -> str:
 def serve(opts: ServerOptions) -> None:
     """Run until interrupted; each worker builds its own app (no shared state but the DB
     and the metrics folder, ``PROMETHEUS_MULTIPROC_DIR``, default ``<instance>/metrics``)."""
+    if not opts.admission:  # the workers inherit it (a baseline without admission control)
+        os.environ["HUB_WRITE_SLOTS"] = "0"
     settings = config.load()
+    queue = max(0, min(settings.write_queue, opts.threads - settings.write_slots - 1))
+    if settings.write_slots > 0 and queue < settings.write_queue:
+        # fewer threads than writers may hold: keep one for reads (the workers inherit it)
+        os.environ["HUB_WRITE_QUEUE"] = str(queue)
     os.environ["HUB_PUBLIC_URL"] = public_url(opts, settings)  # what every worker's app reads
     folder = os.environ.get(metrics.ENV) or Path(settings.instance_path) / "metrics"
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Iterator
 from schemas.io import Line, read_records
 
 from ..actors import Actor
+from .exports import is_trailer
 from .writepath import Outcome, WritePath
 
 BATCH = 500
@@ -26,9 +28,12 @@ class ImportReport:
 
 
 def import_file(writes: WritePath, actor: Actor, kind: str, path: str | Path, source: str = "cli") -> ImportReport:
-    """Import ``path``; each batch is its own transaction, so earlier batches stay committed."""
+    """Import ``path``; each batch is its own transaction, so earlier batches stay committed.
+    An export's trailer line is skipped, so an export imports back as it is."""
     report = ImportReport()
-    for lines in _batches(read_records(path), BATCH):
+    key = f"import:{uuid.uuid4()}"  # the batches of one import are one submission
+    records_only = (ln for ln in read_records(path) if not is_trailer(ln.record))
+    for lines in _batches(records_only, BATCH):
         records = [ln.record for ln in lines if ln.error is None]
         numbers = [ln.number for ln in lines if ln.error is None]
         for ln in lines:
@@ -40,7 +45,7 @@ def import_file(writes: WritePath, actor: Actor, kind: str, path: str | Path, so
                         Outcome(0, None, "invalid", errors=[{"path": "$", "code": "json", "message": ln.error}]),
                     )
                 )
-        outcome = writes.write(actor, kind, records, source=source)
+        outcome = writes.write(actor, kind, records, source=source, submission=key)
         for number, result in zip(numbers, outcome.results):
             report.counts[result.status] += 1
             if result.errors or result.warnings:

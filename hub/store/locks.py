@@ -11,9 +11,6 @@ out there, before its page is committed.
 
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -21,10 +18,10 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
+from ..processes import HOST, new_holder  # noqa: F401  (re-exported: the lock's callers name holders with them)
+from ..processes import gone as _gone
 from .db import rowcount, transaction
 from .models import Base, utcnow
-
-HOST = socket.gethostname()
 
 
 class SourceLock(Base):
@@ -35,11 +32,6 @@ class SourceLock(Base):
     holder: so.Mapped[str] = so.mapped_column(sa.String(200))
     acquired_at: so.Mapped[datetime]
     expires_at: so.Mapped[datetime]
-
-
-def new_holder() -> str:
-    """``host:pid:nonce``: who holds a lock, and whether it is still alive."""
-    return f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Busy(Exception):
@@ -62,21 +54,6 @@ class Lock:
 
 def aware(at: datetime) -> datetime:
     return at if at.tzinfo is not None else at.replace(tzinfo=timezone.utc)
-
-
-def _gone(holder: str) -> bool:
-    """Whether the holder is a process of this machine that has ended."""
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != HOST or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except (PermissionError, OSError):
-        return False
-    return False
 
 
 def acquire(factory: so.sessionmaker[so.Session], name: str, ttl: int, holder: str | None = None) -> Lock:

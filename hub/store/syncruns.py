@@ -167,9 +167,12 @@ def quarantine(
     return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
 
 
-def status(session: so.Session, name: str) -> dict[str, Any]:
+def status(session: so.Session, name: str, abandoned_max: int = 0) -> dict[str, Any]:
     """One source's state: last run (a :class:`SyncRun`, shown by :class:`hub.shapes.Run`),
-    open quarantine, checkpoint (and when it was written), who runs it now."""
+    open quarantine, checkpoint (and when it was written), who runs it now, and whether it
+    is parked (:mod:`hub.store.parking`; with the ``sync_abandoned_max`` setting)."""
+    from . import parking  # parking reads this module's tables
+
     last = session.scalar(
         sa.select(SyncRun)
         .where(SyncRun.source == name, SyncRun.dry_run.is_(False))
@@ -185,7 +188,15 @@ def status(session: so.Session, name: str) -> dict[str, Any]:
         "checkpoint": point.state if point else None,
         "checkpoint_at": point.updated_at if point else None,
         "running": holder.holder if holder else None,
+        **parking.state(session, name, abandoned_max),
     }
+
+
+def parked(session: so.Session, abandoned_max: int) -> list[str]:
+    """Sources parked after ``abandoned_max`` abandoned runs in a row (for the console)."""
+    from . import parking
+
+    return parking.parked_sources(session, abandoned_max)
 
 
 def open_quarantine(session: so.Session, name: str) -> int:

@@ -21,6 +21,7 @@ from ..records.representation import rfc3339
 from ..services import Hub
 from ..shapes import Quarantined, Run
 from ..store import locks, syncruns
+from ..store.db import transaction
 from ..store.models import utcnow
 from .progress import Progress
 from .runner import Runner, RunResult
@@ -150,7 +151,7 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
                 "schedule": source.schedule,
                 "next_run": _stamp(next_fire(source.schedule, now)),
                 "deletes": source.deletes,
-                **syncruns.status(session, source.name),
+                **syncruns.status(session, source.name, hub.settings.sync_abandoned_max),
             }
             shown = out[source.name]
             shown["last_run"] = Run().dump(shown["last_run"]) if shown["last_run"] is not None else None
@@ -175,10 +176,33 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
             if last["error"]:
                 click.echo(f"  error: {last['error']}")
         click.echo(f"  quarantined: {s['quarantined']} open")
+        if s["parked"]:
+            click.echo(
+                f"  PARKED after {s['abandoned_in_a_row']} abandoned runs in a row: not run until "
+                f"'hub sync release {name}'"
+            )
         if s["running"]:
             click.echo(f"  running now: {s['running']}")
     if errors:
         ctx.exit(1)
+
+
+@sync.command(
+    "release",
+    help="Release a parked source (parked after sync_abandoned_max abandoned "
+    "runs in a row), so it runs again; audited.",
+)
+@click.argument("name", metavar="SOURCE")
+@click.pass_context
+def release(ctx: click.Context, name: str) -> None:
+    from ..store import parking
+
+    hub = _hub(ctx)
+    with transaction(hub.sessions) as session:
+        done = parking.release(session, name, "cli:sync-release", hub.settings.sync_abandoned_max)
+    if not done:
+        raise click.ClickException(f"{name} is not parked")
+    click.echo(f"{name} released; its next run resumes at the last checkpoint")
 
 
 @sync.command("quarantine", help="Records a source could not accept: where, why, and the raw payload.")

@@ -2,9 +2,9 @@
 
 Federation between a regional and an international hub, or a partner country's own
 mirror: the remote hub's ``GET /api/v1/changes`` is followed from the saved cursor
-with the client credentials of :class:`ovop_hub_client.HubClient`, the partners' own client
-(clients/python); its tokens are fetched and renewed under the run's retry policy
-(:mod:`.tokens`). The feed
+with the client credentials of :class:`ovop_hub_client.HubClient` (the partners' own
+client, clients/python; its retries off); its tokens are fetched
+and renewed under the run's retry policy (:mod:`.tokens`). The feed
 holds only published changes, in order, so a revision pending or rejected at the remote
 hub never arrives, and an approval arrives as the next change. Records come in the
 standard already: upserts go through the write path as they are (the hub's own fields

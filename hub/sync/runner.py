@@ -32,7 +32,7 @@ from ..curation import review
 from ..operations import logs
 from ..records.writepath import NotFound
 from ..services import Hub
-from ..store import locks, syncruns
+from ..store import locks, parking, syncruns
 from ..store.db import chunks, storable, transaction
 from ..store.models import utcnow
 from ..store.syncruns import COUNTS, Checkpoint, Quarantine, SyncRun
@@ -386,20 +386,28 @@ class Runner:
                     "at its last checkpoint",
                 )
             )
-            run = SyncRun(
-                source=self.source.name,
-                trigger=self.trigger,
-                dry_run=self.dry_run,
-                status="running",
-                holder=self.lock.holder if self.lock else "",
-                started_at=utcnow(),
-                report={},
-                **{k: 0 for k in COUNTS},
-                retries=0,
-            )
-            session.add(run)
-            session.flush()
-            return run.id
+            limit = self.hub.settings.sync_abandoned_max
+            if not self.dry_run and parking.is_parked(session, self.source.name, limit):
+                refused = parking.refuse(session, self.source.name, self.trigger, limit)
+            else:
+                refused = None
+                run = SyncRun(
+                    source=self.source.name,
+                    trigger=self.trigger,
+                    dry_run=self.dry_run,
+                    status="running",
+                    holder=self.lock.holder if self.lock else "",
+                    started_at=utcnow(),
+                    report={},
+                    **{k: 0 for k in COUNTS},
+                    retries=0,
+                )
+                session.add(run)
+                session.flush()
+                run_id = run.id
+        if refused is not None:  # committed with the abandonment that parked it
+            raise parking.Parked(refused)
+        return run_id
 
     def _checkpoint(self) -> dict[str, Any]:
         with self.hub.sessions() as session:

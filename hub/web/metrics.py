@@ -36,7 +36,8 @@ def scrape() -> Response:
         return problem(
             403, "Forbidden", "Metrics are served to loopback clients only unless the setting metrics_token is set."
         )
-    body, content_type = metrics.exposition(hub_of().sessions)
+    hub = hub_of()
+    body, content_type = metrics.exposition(hub.sessions, hub.settings.sync_abandoned_max)
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
 

@@ -59,7 +59,8 @@ def test_export_then_import_is_unchanged(run, tmp_path: Path) -> None:  # type: 
     assert run("import", "products", f, "--country", "VN").exit_code == 0
     exported = run("export", "products")
     lines = exported.output.splitlines()
-    assert len(lines) == 2 and json.loads(lines[0])["uid"] == "VN/products/p1"
+    assert len(lines) == 3 and json.loads(lines[0])["uid"] == "VN/products/p1"
+    assert json.loads(lines[2])["export"]["count"] == 2  # the trailer, skipped on import
     back = tmp_path / "back.ndjson"
     back.write_text(exported.output, encoding="utf-8")
     res = run("import", "products", str(back), "--country", "VN")

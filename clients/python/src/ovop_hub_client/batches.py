@@ -6,6 +6,7 @@ is one ``POST /api/v1/{kind}/batch`` with an ``Idempotency-Key`` made from its c
 so sending a file again after a crash gets the stored answers of the chunks already
 written. Results are reported by line of the file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -56,17 +57,30 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
         yield number, json.dumps(record, ensure_ascii=False).encode()
 
 
-def _chunks(lines: Iterator[tuple[int, bytes]], max_records: int, max_bytes: int,
-            report: BatchReport) -> Iterator[tuple[list[int], bytes]]:
+def _chunks(
+    lines: Iterator[tuple[int, bytes]], max_records: int, max_bytes: int, report: BatchReport
+) -> Iterator[tuple[list[int], bytes]]:
     numbers: list[int] = []
     parts: list[bytes] = []
     size = 0
     for number, line in lines:
         if len(line) + 1 > max_bytes:
             report.counts["invalid"] += 1
-            report.problems.append((number, {"status": "invalid", "errors": [{
-                "path": "$", "code": "too_large",
-                "message": f"Line {number} has {len(line):,} bytes, more than a batch may carry."}]}))
+            report.problems.append(
+                (
+                    number,
+                    {
+                        "status": "invalid",
+                        "errors": [
+                            {
+                                "path": "$",
+                                "code": "too_large",
+                                "message": f"Line {number} has {len(line):,} bytes, more than a batch may carry.",
+                            }
+                        ],
+                    },
+                )
+            )
             continue
         if parts and (len(parts) == max_records or size + len(line) + 1 > max_bytes):
             yield numbers, b"\n".join(parts) + b"\n"
@@ -78,14 +92,14 @@ def _chunks(lines: Iterator[tuple[int, bytes]], max_records: int, max_bytes: int
         yield numbers, b"\n".join(parts) + b"\n"
 
 
-def send_file(client: "HubClient", kind: str, path: str | Path, *, max_records: int = MAX_RECORDS,
-              max_bytes: int = MAX_BYTES) -> BatchReport:
+def send_file(
+    client: "HubClient", kind: str, path: str | Path, *, max_records: int = MAX_RECORDS, max_bytes: int = MAX_BYTES
+) -> BatchReport:
     """Write every record of ``path`` to the hub; one request per chunk, in order."""
     report = BatchReport()
     for numbers, body in _chunks(_lines(Path(path)), max_records, max_bytes, report):
         key = hashlib.sha256(kind.encode() + b"\0" + body).hexdigest()
-        resp = client.post(f"/api/v1/{kind}/batch", data=body,
-                           headers={"Content-Type": NDJSON, "Idempotency-Key": key})
+        resp = client.post(f"/api/v1/{kind}/batch", data=body, headers={"Content-Type": NDJSON, "Idempotency-Key": key})
         if resp.status_code not in (200, 207):
             resp.raise_for_status()
             raise RuntimeError(f"unexpected answer {resp.status_code} to a batch")

@@ -23,17 +23,18 @@ may have been revoked). Connection errors and answers ``429``, ``502``, ``503`` 
 exponential backoff): every write of the hub's API is an upsert or a tombstone, so
 sending one again is safe. See docs/partner-guide.md.
 """
+
 from __future__ import annotations
 
 from typing import Any, Iterator
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.rfc7523 import PrivateKeyJWT
 from joserfc.jwk import ECKey, OKPKey, RSAKey
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 __all__ = ["HubClient", "HubAuthError", "load_private_key"]
 
@@ -98,11 +99,23 @@ class HubClient:
         (0: never); ``Retry-After`` is obeyed, else ``backoff`` * 2^n seconds are waited
     """
 
-    def __init__(self, base_url: str, client_id: str, client_secret: str | None = None,
-                 private_key: Any = None, scope: str | None = None, *, auth_method: str | None = None,
-                 alg: str | None = None, kid: str | None = None, leeway: int = 60,
-                 timeout: float = 30.0, verify: bool | str = True, retries: int = 5,
-                 backoff: float = 0.5) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        client_id: str,
+        client_secret: str | None = None,
+        private_key: Any = None,
+        scope: str | None = None,
+        *,
+        auth_method: str | None = None,
+        alg: str | None = None,
+        kid: str | None = None,
+        leeway: int = 60,
+        timeout: float = 30.0,
+        verify: bool | str = True,
+        retries: int = 5,
+        backoff: float = 0.5,
+    ) -> None:
         if (client_secret is None) == (private_key is None):
             raise ValueError("give either client_secret or private_key")
         self.base_url = base_url.rstrip("/")
@@ -116,20 +129,35 @@ class HubClient:
             if method not in SECRET_METHODS:
                 raise ValueError(f"auth_method must be one of {SECRET_METHODS} with a secret")
         self.session = OAuth2Session(
-            client_id, credential, token_endpoint_auth_method=method,
-            revocation_endpoint_auth_method=method, scope=scope, leeway=leeway,
-            default_timeout=timeout, token_endpoint=self.token_endpoint, grant_type="client_credentials")
+            client_id,
+            credential,
+            token_endpoint_auth_method=method,
+            revocation_endpoint_auth_method=method,
+            scope=scope,
+            leeway=leeway,
+            default_timeout=timeout,
+            token_endpoint=self.token_endpoint,
+            grant_type="client_credentials",
+        )
         self.session.verify = verify
         if retries:
-            adapter = HTTPAdapter(max_retries=Retry(
-                total=retries, backoff_factor=backoff, status_forcelist=RETRY_STATUSES,
-                allowed_methods=None, respect_retry_after_header=True, raise_on_status=False))
+            adapter = HTTPAdapter(
+                max_retries=Retry(
+                    total=retries,
+                    backoff_factor=backoff,
+                    status_forcelist=RETRY_STATUSES,
+                    allowed_methods=None,
+                    respect_retry_after_header=True,
+                    raise_on_status=False,
+                )
+            )
             self.session.mount("http://", adapter)
             self.session.mount("https://", adapter)
         if private_key is not None:
             kid = kid or key.kid
-            self.session.register_client_auth_method(PrivateKeyJWT(
-                self.token_endpoint, headers={"kid": kid} if kid else None, alg=alg or _default_alg(key)))
+            self.session.register_client_auth_method(
+                PrivateKeyJWT(self.token_endpoint, headers={"kid": kid} if kid else None, alg=alg or _default_alg(key))
+            )
 
     # -- tokens -------------------------------------------------------------------
 
@@ -148,9 +176,9 @@ class HubClient:
     def revoke(self) -> None:
         """Revoke the current token at the hub (RFC 7009), e.g. when shutting down."""
         if self.session.token:
-            resp = self.session.revoke_token(self.revocation_endpoint,
-                                             token=self.session.token["access_token"],
-                                             token_type_hint="access_token")
+            resp = self.session.revoke_token(
+                self.revocation_endpoint, token=self.session.token["access_token"], token_type_hint="access_token"
+            )
             resp.raise_for_status()
             self.session.token = None
 
@@ -215,16 +243,19 @@ class HubClient:
     def send_file(self, kind: str, path: Any, **limits: Any) -> Any:
         """Stream a large NDJSON/JSON file as batches (:func:`ovop_hub_client.send_file`)."""
         from .batches import send_file
+
         return send_file(self, kind, path, **limits)
 
     def follower(self, cursor_file: Any, **filters: Any) -> Any:
         """The change feed from a cursor saved in ``cursor_file`` (:class:`FeedFollower`)."""
         from .feed import FeedFollower
+
         return FeedFollower(self, cursor_file, **filters)
 
     def offline_validator(self, kind: str) -> Any:
         """The standard's JSON Schema of ``kind`` as a jsonschema validator (``schemas`` extra)."""
         from .offline import offline_validator
+
         return offline_validator(self, kind)
 
     # -- lifetime -----------------------------------------------------------------

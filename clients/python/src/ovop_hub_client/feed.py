@@ -5,6 +5,7 @@ after a crash the follower resumes at the first page not fully processed: a chan
 may come twice, never not at all. Apply changes by ``uid`` and ``version`` and a
 repeat does no harm.
 """
+
 from __future__ import annotations
 
 import os
@@ -43,8 +44,9 @@ class FeedFollower:
             if page.get("next_cursor"):
                 self.save(page["next_cursor"])
 
-    def follow(self, wait: float = 30.0, stop: Callable[[], bool] = lambda: False,
-               sleep: Callable[[float], None] = time.sleep) -> Iterator[dict[str, Any]]:
+    def follow(
+        self, wait: float = 30.0, stop: Callable[[], bool] = lambda: False, sleep: Callable[[float], None] = time.sleep
+    ) -> Iterator[dict[str, Any]]:
         """Like :meth:`changes`, then poll every ``wait`` seconds until ``stop()``."""
         while True:
             yield from self.changes()

@@ -6,6 +6,7 @@ checks the shape of records (fields, types, codelists, rating scales); what JSON
 cannot say (GTIN check digits, area codes...) the hub still checks on write, and
 ``POST /api/v1/{kind}/validate`` checks without writing.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any

@@ -1,0 +1,25 @@
+"""Progress heartbeats for long responses under gunicorn.
+
+gunicorn's sync worker is killed when it stays silent for ``--timeout`` seconds, and it
+is silent while it writes one response. A stream that makes progress (an export batch)
+calls :func:`beat`, which tells the arbiter the worker is alive: a long export lives
+as long as it moves, and a stuck request is still killed after ``--timeout``. Outside
+gunicorn (tests, the CLI) :func:`beat` does nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+_notify: Callable[[], None] | None = None
+
+
+def attach(worker: Any) -> None:
+    """gunicorn's ``post_worker_init`` hook: remember this worker's heartbeat."""
+    global _notify
+    _notify = worker.notify
+
+
+def beat() -> None:
+    if _notify is not None:
+        _notify()
