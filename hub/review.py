@@ -1,7 +1,9 @@
 """Review: decisions, the review queue, and what a submitter sees of its own revisions.
 
 SPEC section 5: a revision is ``pending``, then ``approved``, ``rejected`` or
-``returned`` (with a reason code of codelist ``return-reasons`` and a hint). Only an
+``returned`` (with a reason code of codelist ``return-reasons`` and a hint), or
+``superseded`` when a later revision of the record arrives before a decision (the write
+path marks it; it can no longer be decided, so a stale version is never published). Only an
 approval publishes (through :meth:`hub.writepath.WriteTxn.publish`, inside the write
 path's one transaction, its one way to publish and feed). A pending revision of a published record leaves the
 published version visible until it is approved. Every decision is in the audit log.
@@ -9,7 +11,7 @@ published version visible until it is approved. Every decision is in the audit l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -23,7 +25,7 @@ from .representation import revision as shown_revision, rfc3339
 from .writepath import WritePath, WriteTxn
 
 DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
-STATES = ("pending", "approved", "returned", "rejected")
+STATES = ("pending", "approved", "returned", "rejected", "superseded")
 REASONS = "return-reasons"
 MAX_COMMENT = 2000
 SOURCE = "review"  # the write transactions of decisions
@@ -104,14 +106,14 @@ def _apply(txn: WriteTxn, uid: str, version: int, decision: str, state: str,
         rev = session.scalar(sa.select(Revision).where(Revision.uid == uid, Revision.version == version))
     if rev is None:
         raise ReviewError(f"{uid} has no version {version}", 404)
+    rec = session.get(Record, uid)
+    assert rec is not None
+    if rev.review_state == "superseded" or (rev.review_state == "pending" and rec.latest_version > version):
+        raise ReviewError(f"{uid} version {version} is superseded by version {rec.latest_version}; "
+                          "only the latest revision can be decided", 409, "superseded")
     if rev.review_state != "pending":
         raise ReviewError(f"{uid} version {version} is already {rev.review_state}")
     _four_eyes(session, txn.actor, country, rev)
-    rec = session.get(Record, uid)
-    assert rec is not None
-    if state == "approved" and (rec.published_version or 0) > version:
-        raise ReviewError(f"version {rec.published_version} is already published; "
-                          f"version {version} is superseded")
     rev.review_state, rev.decided_at, rev.decided_by = state, txn.now, txn.actor.id
     rev.reason, rev.comment = reason, comment
     if rec.latest_version == version:
@@ -147,21 +149,46 @@ def decide(factory: so.sessionmaker[so.Session], actor: Actor, uid: str, version
 
 def approve_many(factory: so.sessionmaker[so.Session], actor: Actor,
                  items: Iterable[tuple[str, int]]) -> list[Decision | ReviewError]:
-    """Bulk approve in one transaction: each item is judged on its own, in order.
+    """Bulk approve in one transaction: each item is judged on its own.
 
-    Returns a Decision or the ReviewError of each item; the approvable ones are published
-    together (one commit, consecutive change-feed entries).
+    Returns a Decision or the ReviewError of each item, in the order given; the
+    approvable ones are published together (one commit, consecutive change-feed
+    entries) in the order of their versions. Only the latest revision of a record can be
+    approved: one that a later revision superseded is refused (``superseded``), also
+    when the later revision arrived after the set was chosen, since the state is read
+    under the write lock.
     """
-    results: list[Decision | ReviewError] = []
     wanted = list(items)
+    results: list[Decision | ReviewError | None] = [None] * len(wanted)
     if not wanted:
-        return results
+        return []
+    order = sorted(range(len(wanted)), key=lambda i: (wanted[i][1], i))
     with WritePath(factory).transaction(actor, SOURCE) as txn:
-        for uid, version in wanted:
+        for i in order:
+            uid, version = wanted[i]
             try:
-                results.append(_apply(txn, uid, version, "approve", "approved", None, None))
+                results[i] = _apply(txn, uid, version, "approve", "approved", None, None)
             except ReviewError as exc:
-                results.append(exc)
+                results[i] = exc
+    return [r for r in results if r is not None]
+
+
+def approve_in_chunks(factory: so.sessionmaker[so.Session], actor: Actor, items: Iterable[tuple[str, int]],
+                      *, chunk: int = 1000,
+                      progress: Callable[[int, int], None] | None = None) -> list[Decision | ReviewError]:
+    """Approve a large set as consecutive transactions of ``chunk`` items each.
+
+    The write lock is held for one chunk at a time, so writers (a sync run, the API) are
+    not stopped for the whole set; a revision that a writer superseded between two chunks
+    is refused as superseded when its chunk comes. ``progress(done, total)`` is called
+    after each committed chunk.
+    """
+    wanted = list(items)
+    results: list[Decision | ReviewError] = []
+    for start in range(0, len(wanted), chunk):
+        results.extend(approve_many(factory, actor, wanted[start:start + chunk]))
+        if progress is not None:
+            progress(len(results), len(wanted))
     return results
 
 

@@ -1,7 +1,7 @@
 """The one write path: every change to a record, from every door, goes through here.
 
 validate (schemas/) -> normalise and derive -> canonical hash -> compare with the
-latest revision -> append a revision -> review state -> publish to the change feed ->
+latest revision -> append a revision (an earlier pending one becomes superseded) -> review state -> publish to the change feed ->
 audit -> one commit per batch.
 """
 from __future__ import annotations
@@ -311,6 +311,8 @@ class WriteTxn:
         self.record_updates: list[dict[str, Any]] = []
         self.input_hash_updates: list[dict[str, Any]] = []
         self.written: dict[str, list[list[Any]]] = {}
+        #: records whose pending revision a new one supersedes (SPEC section 5)
+        self.superseding: list[str] = []
 
     # -- the batch ---------------------------------------------------------------
     def write(self, batch: Prepared, if_match: str | None = None) -> BatchOutcome:
@@ -420,6 +422,8 @@ class WriteTxn:
             "reason": None, "comment": None})
         latest = {"latest_version": version, "latest_hash": digest, "input_hash": ihash,
                   "review_state": state, "updated_at": self.now}
+        if rec is not None and rec.review_state == "pending":
+            self.superseding.append(uid)
         if rec is None:
             self.new_records[uid] = {"uid": uid, "kind": kind, "country": doc["country"],
                                      "local_id": doc["id"], **_UNPUBLISHED, **latest}
@@ -456,6 +460,10 @@ class WriteTxn:
         """Write everything collected so far, in foreign-key order."""
         s = self.session
         insert_many(s, Record.__table__, list(self.new_records.values()))
+        for chunk in _chunks(self.superseding, 500):  # before the new revisions are inserted
+            s.execute(sa.update(Revision).where(Revision.uid.in_(chunk), Revision.review_state == "pending")
+                      .values(review_state="superseded", decided_at=self.now, decided_by=None)
+                      .execution_options(synchronize_session=False))
         insert_many(s, Revision.__table__, self.revisions)
         for rows in (self.record_updates, self.published, self.input_hash_updates):
             if rows:

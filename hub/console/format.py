@@ -10,7 +10,7 @@ from flask_babel import format_datetime, get_locale, lazy_gettext as _l
 from schemas import codelists
 
 STATE_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "returned": _l("Returned"),
-                "rejected": _l("Rejected"), "open": _l("Open"), "resolved": _l("Resolved")}
+                "rejected": _l("Rejected"), "superseded": _l("Superseded"), "open": _l("Open"), "resolved": _l("Resolved")}
 KIND_LABELS = {"programmes": _l("Programmes"), "organisations": _l("Organisations"),
                "partnerships": _l("Partnerships"), "producers": _l("Producers"),
                "products": _l("Products"), "indicators": _l("Indicators"), "activities": _l("Activities")}
