@@ -38,7 +38,7 @@ class SubscriptionBody(Schema):
                                         "no credentials, a host with public addresses only"})
     kinds = fields.List(fields.String(validate=validate.OneOf(standard.KINDS)), load_default=list,
                         metadata={"description": "only these kinds (default: all)"})
-    countries = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{2}$")), load_default=list,
+    countries = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{2}\Z")), load_default=list,
                             metadata={"description": "only records of these countries (default: all)"})
     secret = fields.String(validate=validate.Length(16, 256), metadata={
         "description": "shared secret of the HMAC signature; generated and returned once when absent"})

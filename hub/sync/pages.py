@@ -9,7 +9,7 @@ page was read from, so that a run stopped in the middle of a page resumes at
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from .mapping import Mapping, MappingError
 
@@ -60,22 +60,36 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
                 uid=f"{record['country']}/{mapping.kind}/{record['id']}")
 
 
-def flatten(value: Any, prefix: str = "", out: dict[str, str] | None = None) -> dict[str, str]:
-    """A JSON item as mapping columns: nested keys joined with dots (``rating.stars``), list
-    elements by position (``images.0``); a list of plain values is also one column, its
-    values joined with ", " (``tags``). ``null`` is an empty cell."""
-    out = {} if out is None else out
+def flatten(value: Any, columns: Iterable[str]) -> dict[str, str]:
+    """The mapping ``columns`` of a JSON item: nested keys joined with dots (``rating.stars``),
+    list elements by position (``images.0``); a list of plain values is also one column, its
+    values joined with ", " (``tags``). ``null`` is an empty cell.
+
+    Only the paths that lead to a column are followed (the mapping reads no other), so the
+    cost is linear in the item and the walk is never deeper than the longest column name,
+    however deeply the source nests.
+    """
+    wanted = {".".join(parts[:i]) for c in columns for parts in [c.split(".")] for i in range(1, len(parts) + 1)}
+    out: dict[str, str] = {}
+    _flatten(value, "", out, wanted)
+    return out
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, str], wanted: set[str]) -> None:
     if isinstance(value, dict):
         for key, inner in value.items():
-            flatten(inner, f"{prefix}.{key}" if prefix else str(key), out)
+            here = f"{prefix}.{key}" if prefix else str(key)
+            if here in wanted:
+                _flatten(inner, here, out, wanted)
     elif isinstance(value, list):
         if prefix and all(not isinstance(v, (dict, list)) for v in value):
             out[prefix] = ", ".join(_text(v) for v in value if v is not None)
         for i, inner in enumerate(value):
-            flatten(inner, f"{prefix}.{i}" if prefix else str(i), out)
+            here = f"{prefix}.{i}" if prefix else str(i)
+            if here in wanted:
+                _flatten(inner, here, out, wanted)
     elif prefix:
         out[prefix] = _text(value)
-    return out
 
 
 def _text(value: Any) -> str:

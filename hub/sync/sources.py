@@ -36,7 +36,7 @@ DELETES = ("never", "report", "apply")
 STYLES = ("none", "page", "offset", "cursor", "link")
 REVIEW = ("trust", "local")
 NIGHTLY = "0 2 * * *"
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # fullmatch: no trailing newline
 _COMMON = frozenset({"name", "type", "description", "schedule", "deletes", "max_deletes", "timeout",
                      "retries", "retry_budget", "batch_size"})
 _HUB_KEYS = _COMMON | {"url", "kinds", "countries", "review", "auth"}
@@ -199,7 +199,7 @@ def from_data(data: dict[str, Any], origin: str = "<source>", digest: str = "") 
     if kind_of not in TYPES:
         raise bad(f"[source] type '{kind_of}' is not one of {', '.join(TYPES)}")
     name = source.get("name")
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise bad("[source] needs a 'name' of letters, digits, '.', '_' and '-' (at most 100)")
     common = _common(source, kind_of, bad)
     if kind_of == "hub":
