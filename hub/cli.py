@@ -98,7 +98,8 @@ def import_(ctx: click.Context, kind: str, file: str, country: str) -> None:
         ctx.exit(1)
 
 
-@cli.command(help="Write published records of KIND to stdout.")
+@cli.command(help="Write published records of KIND to stdout; the last line is the trailer "
+                  "(count and feed position, docs/api.md).")
 @click.argument("kind", type=KIND)
 @click.option("--format", "fmt", type=click.Choice(["ndjson", "csv", "jsonld"]), default="ndjson",
               show_default=True)
@@ -107,17 +108,8 @@ def export(ctx: click.Context, kind: str, fmt: str) -> None:
     hub = _hub(ctx)
     out = sys.stdout.buffer
     with hub.sessions() as session:
-        records = exports.published_records(session, kind)
-        if fmt == "csv":
-            for chunk in exports.csv_rows(kind, records):
-                out.write(chunk.encode("utf-8"))
-        elif fmt == "jsonld":
-            from .jsonld import jsonld_document
-            for chunk in jsonld_document(kind, records):
-                out.write(chunk)
-        else:
-            for chunk in exports.ndjson(records):
-                out.write(chunk)
+        for chunk in exports.stream(session, kind, fmt):
+            out.write(chunk)
     out.flush()
 
 

@@ -9,6 +9,7 @@ from typing import Iterator
 from schemas.io import Line, read_records
 
 from .actors import Actor
+from .exports import is_trailer
 from .writepath import Outcome, WritePath
 
 BATCH = 500
@@ -26,9 +27,11 @@ class ImportReport:
 
 def import_file(writes: WritePath, actor: Actor, kind: str, path: str | Path,
                 source: str = "cli") -> ImportReport:
-    """Import ``path``; each batch is its own transaction, so earlier batches stay committed."""
+    """Import ``path``; each batch is its own transaction, so earlier batches stay committed.
+    An export's trailer line is skipped, so an export imports back as it is."""
     report = ImportReport()
-    for lines in _batches(read_records(path), BATCH):
+    records_only = (ln for ln in read_records(path) if not is_trailer(ln.record))
+    for lines in _batches(records_only, BATCH):
         records = [ln.record for ln in lines if ln.error is None]
         numbers = [ln.number for ln in lines if ln.error is None]
         for ln in lines:

@@ -1,7 +1,7 @@
 """JSON-LD in schema.org terms: an OCOP star certificate is a ``Certification``."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -70,11 +70,14 @@ def _full(ref: str, country: str, kind: str) -> str:
     return ref if "/" in ref else f"{country}/{kind}/{ref}"
 
 
-def jsonld_document(kind: str, records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
-    """One JSON-LD document ``{"@context", "@graph": [...]}``, streamed node by node."""
+def jsonld_document(kind: str, records: Iterator[dict[str, Any]],
+                    closing: Callable[[], dict[str, Any]] | None = None) -> Iterator[bytes]:
+    """One JSON-LD document ``{"@context", "@graph": [...]}``, streamed node by node;
+    ``closing`` gives members written after the graph (the export's trailer)."""
     yield b'{"@context":"' + CONTEXT.encode() + b'","@graph":['
     for i, rec in enumerate(records):
         node = to_jsonld(kind, rec)
         node.pop("@context")
         yield (b"," if i else b"") + orjson.dumps(node)
-    yield b"]}\n"
+    tail = b"".join(b"," + orjson.dumps(k) + b":" + orjson.dumps(v) for k, v in (closing() if closing else {}).items())
+    yield b"]" + tail + b"}\n"

@@ -224,23 +224,20 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
 @protected(blp, "exchange:read", errors=(422,))
 @blp.arguments(ExportArgs, location="query", unknown=None)
 @blp.response(200, None, content_type="application/x-ndjson",
-              description="Streamed: NDJSON, CSV or JSON-LD (schema.org)")
+              description="Streamed: NDJSON, CSV (flattened, UTF-8 with BOM) or JSON-LD (schema.org)")
 def export(args: dict[str, Any], kind: str) -> Response:
-    """Every published record of the kind, streamed."""
-    fmt = args["format"]
+    """Every published record of the kind matching the list filters, streamed; the last
+    line (NDJSON), row (CSV, after `# `) or member (JSON-LD, `hub:export`) is the trailer:
+    `complete`, `count` and `feed_seq`/`feed_cursor`, the change-feed position the export
+    reflects. A stream without it was cut short. CSV is for people: one column per
+    language of each text, a label column beside each code, a UTF-8 byte-order mark."""
+    fmt = args.pop("format")
+    filters = reads.Filters(**args)
     factory = services().sessions
 
     def generate():  # type: ignore[no-untyped-def]
         with factory() as session:
-            records = exports.published_records(session, kind)
-            if fmt == "csv":
-                for chunk in exports.csv_rows(kind, records):
-                    yield chunk.encode("utf-8")
-            elif fmt == "jsonld":
-                yield from jsonld_document(kind, records)
-            else:
-                yield from exports.ndjson(records)
+            yield from exports.stream(session, kind, fmt, filters=filters)
 
-    mimetype = {"csv": "text/csv", "jsonld": "application/ld+json", "ndjson": NDJSON}[fmt]
-    return Response(stream_with_context(generate()), mimetype=mimetype,
+    return Response(stream_with_context(generate()), mimetype=exports.MIMETYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})

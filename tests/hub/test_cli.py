@@ -56,7 +56,8 @@ def test_export_then_import_is_unchanged(run, tmp_path: Path) -> None:  # type: 
     assert run("import", "products", f, "--country", "VN").exit_code == 0
     exported = run("export", "products")
     lines = exported.output.splitlines()
-    assert len(lines) == 2 and json.loads(lines[0])["uid"] == "VN/products/p1"
+    assert len(lines) == 3 and json.loads(lines[0])["uid"] == "VN/products/p1"
+    assert json.loads(lines[2])["export"]["count"] == 2  # the trailer, skipped on import
     back = tmp_path / "back.ndjson"
     back.write_text(exported.output, encoding="utf-8")
     res = run("import", "products", str(back), "--country", "VN")
@@ -67,7 +68,7 @@ def test_export_csv_and_jsonld(run, tmp_path: Path) -> None:  # type: ignore[no-
     run("members", "policy", "VN", "auto")
     run("import", "products", write(tmp_path / "p.json", [product(1)]), "--country", "VN")
     csv_out = run("export", "products", "--format", "csv").output.splitlines()
-    assert csv_out[0].startswith("uid,version,review,hub_updated_at,content_hash,id,country")
+    assert csv_out[0].startswith("\ufeffuid,version,review,hub_updated_at,content_hash,id,country,source_updated_at,name.en")
     assert csv_out[1].startswith("VN/products/p1,1,approved,")
     ld = json.loads(run("export", "products", "--format", "jsonld").output)["@graph"][0]
     assert ld["@type"] == "Product"

@@ -186,3 +186,23 @@ def test_the_console_offers_no_decision_on_a_superseded_revision(client, hub) ->
     assert "/console/reviews/VN/products/p1/1/decide" not in new and "/decide" in new
     tabs = client.get("/console/reviews?state=superseded").get_data(as_text=True)
     assert "Superseded" in tabs and "/console/reviews/VN/products/p1/1" in tabs
+
+
+def test_staff_export_the_latest_revisions_in_a_review_state(client, hub) -> None:  # type: ignore[no-untyped-def]
+    import json as jsonlib
+    from tests.console.conftest import make_user, sign_in
+    submit(hub, product(1), product(2))
+    submit(hub, product(1, name={"vi": "v2"}))
+    review.decide(hub.sessions, SECRETARIAT, "VN/products/p2", 1, "return", "wrong-area")
+    assert sign_in(client, make_user(hub, "rev@vn.example", "reviewer", "VN")).status_code == 302
+    def rows(query: str) -> list[tuple[str, int, str]]:
+        r = client.get(f"/console/export?kind=products&format=ndjson&{query}")
+        assert r.status_code == 200
+        lines = [jsonlib.loads(line) for line in r.get_data(as_text=True).splitlines()]
+        assert lines[-1]["export"]["count"] == len(lines) - 1
+        return [(x["uid"], x["version"], x["review"]) for x in lines[:-1]]
+    assert rows("state=pending") == [("VN/products/p1", 2, "pending")]
+    assert rows("state=returned") == [("VN/products/p2", 1, "returned")]
+    assert rows("") == []  # nothing published yet
+    assert client.get("/console/export?kind=products&state=pending&country=TH").status_code == 403
+    assert client.get("/console/export?kind=products&state=superseded").status_code == 400
