@@ -1,6 +1,7 @@
 """Import a standard JSON/NDJSON file through the write path, in bounded batches."""
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ def import_file(writes: WritePath, actor: Actor, kind: str, path: str | Path,
     """Import ``path``; each batch is its own transaction, so earlier batches stay committed.
     An export's trailer line is skipped, so an export imports back as it is."""
     report = ImportReport()
+    key = f"import:{uuid.uuid4()}"  # the batches of one import are one submission
     records_only = (ln for ln in read_records(path) if not is_trailer(ln.record))
     for lines in _batches(records_only, BATCH):
         records = [ln.record for ln in lines if ln.error is None]
@@ -39,7 +41,7 @@ def import_file(writes: WritePath, actor: Actor, kind: str, path: str | Path,
                 report.counts["invalid"] += 1
                 report.problems.append((ln.number, Outcome(0, None, "invalid", errors=[
                     {"path": "$", "code": "json", "message": ln.error}])))
-        outcome = writes.write(actor, kind, records, source=source)
+        outcome = writes.write(actor, kind, records, source=source, submission=key)
         for number, result in zip(numbers, outcome.results):
             report.counts[result.status] += 1
             if result.errors or result.warnings:

@@ -149,15 +149,23 @@ def decide(factory: so.sessionmaker[so.Session], actor: Actor, uid: str, version
 
 def approve_many(factory: so.sessionmaker[so.Session], actor: Actor,
                  items: Iterable[tuple[str, int]]) -> list[Decision | ReviewError]:
-    """Bulk approve in one transaction: each item is judged on its own.
+    """Bulk approve in one transaction: see :func:`decide_many`."""
+    return decide_many(factory, actor, items, "approve")
 
-    Returns a Decision or the ReviewError of each item, in the order given; the
-    approvable ones are published together (one commit, consecutive change-feed
-    entries) in the order of their versions. Only the latest revision of a record can be
-    approved: one that a later revision superseded is refused (``superseded``), also
-    when the later revision arrived after the set was chosen, since the state is read
-    under the write lock.
+
+def decide_many(factory: so.sessionmaker[so.Session], actor: Actor, items: Iterable[tuple[str, int]],
+                decision: str, reason: str | None = None, comment: str | None = None) -> list[Decision | ReviewError]:
+    """One decision for a set, in one transaction: each item is judged on its own, and each
+    decision is audited on its own (``review.approve|return|reject``).
+
+    Returns a Decision or the ReviewError of each item, in the order given; approved ones
+    are published together (one commit, consecutive change-feed entries) in the order of
+    their versions. Only the latest revision of a record can be decided: one that a later
+    revision superseded is refused (``superseded``), also when the later revision arrived
+    after the set was chosen, since the state is read under the write lock.
     """
+    comment = (comment or "").strip() or None
+    state = _check(decision, reason, comment)
     wanted = list(items)
     results: list[Decision | ReviewError | None] = [None] * len(wanted)
     if not wanted:
@@ -167,7 +175,7 @@ def approve_many(factory: so.sessionmaker[so.Session], actor: Actor,
         for i in order:
             uid, version = wanted[i]
             try:
-                results[i] = _apply(txn, uid, version, "approve", "approved", None, None)
+                results[i] = _apply(txn, uid, version, decision, state, reason, comment)
             except ReviewError as exc:
                 results[i] = exc
     return [r for r in results if r is not None]
@@ -176,17 +184,26 @@ def approve_many(factory: so.sessionmaker[so.Session], actor: Actor,
 def approve_in_chunks(factory: so.sessionmaker[so.Session], actor: Actor, items: Iterable[tuple[str, int]],
                       *, chunk: int = 1000,
                       progress: Callable[[int, int], None] | None = None) -> list[Decision | ReviewError]:
-    """Approve a large set as consecutive transactions of ``chunk`` items each.
+    """Approve a large set: :func:`decide_in_chunks` with ``approve``."""
+    return decide_in_chunks(factory, actor, items, "approve", chunk=chunk, progress=progress)
+
+
+def decide_in_chunks(factory: so.sessionmaker[so.Session], actor: Actor, items: Iterable[tuple[str, int]],
+                     decision: str, reason: str | None = None, comment: str | None = None, *,
+                     chunk: int = 1000,
+                     progress: Callable[[int, int], None] | None = None) -> list[Decision | ReviewError]:
+    """Decide a large set as consecutive transactions of ``chunk`` items each.
 
     The write lock is held for one chunk at a time, so writers (a sync run, the API) are
     not stopped for the whole set; a revision that a writer superseded between two chunks
     is refused as superseded when its chunk comes. ``progress(done, total)`` is called
     after each committed chunk.
     """
+    _check(decision, reason, comment)  # a bad decision fails before the first chunk
     wanted = list(items)
     results: list[Decision | ReviewError] = []
     for start in range(0, len(wanted), chunk):
-        results.extend(approve_many(factory, actor, wanted[start:start + chunk]))
+        results.extend(decide_many(factory, actor, wanted[start:start + chunk], decision, reason, comment))
         if progress is not None:
             progress(len(results), len(wanted))
     return results
