@@ -22,7 +22,7 @@ PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static", "console.langua
 
 def init_app(app: Flask) -> None:
     """Mount the console: sessions, CSRF, translations, the blueprint and its pages."""
-    from . import admin, auth, dashboard, exports, flags, i18n, records, reviews, subscriptions, web  # noqa: F401
+    from . import admin, auth, dashboard, exports, flags, i18n, records, review_sets, reviews, subscriptions, web  # noqa: F401
     web.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(web.bp)

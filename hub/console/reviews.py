@@ -9,7 +9,7 @@ from flask_babel import gettext as _, ngettext
 
 import schemas
 
-from .. import diff, review
+from .. import diff, review, submissions
 from .format import display_name
 from .web import bp, hub, requires, safe_next
 
@@ -44,8 +44,10 @@ def queue() -> str:
         counts = {state: review.count(s, g.actor, review.Query(state=state, kind=query.kind, country=query.country))
                   for state in review.STATES}
         items = [(rev, rec, display_name(rev.document, rev.uid)) for rev, rec in rows]
+        first = query.state == "pending" and not after
+        subs = submissions.queue(s, g.actor) if first else []
     filters = {k: v for k, v in request.args.items() if k != "after" and v}
-    return render_template("console/reviews/queue.html", items=items, query=query, counts=counts,
+    return render_template("console/reviews/queue.html", items=items, query=query, counts=counts, subs=subs,
                            next_after=nxt, after=after, filters=filters,
                            here=request.full_path.rstrip("?"), urlencode=urlencode)
 

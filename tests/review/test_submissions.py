@@ -118,3 +118,37 @@ def test_a_bad_set_decision_fails_before_anything_is_decided(hub) -> None:  # ty
         submissions.start(hub.sessions, VN_REVIEWER, None, [("VN/products/p1", 1)], "return")  # no reason
     with hub.sessions() as s:
         assert s.scalar(sa.select(sa.func.count(ReviewJob.id))) == 0
+
+
+def test_the_console_reviews_a_submission_in_a_few_steps(client, hub) -> None:  # type: ignore[no-untyped-def]
+    from tests.console.conftest import csrf_token, make_user, sign_in
+    published_product(hub, 1)
+    submit(hub, product(1, name={"vi": "v2"}), *[product(i) for i in range(2, 8)], product(8, origin={"area": "VN-27"}))
+    assert sign_in(client, make_user(hub, "rev@vn.example", "reviewer", "VN")).status_code == 302
+    queue = client.get("/console/reviews").get_data(as_text=True)
+    with hub.sessions() as s:
+        sub_id = submissions.queue(s, VN_REVIEWER)[0].submission.id
+    assert f"/console/submissions/{sub_id}" in queue and "Submissions waiting" in queue
+    page = client.get(f"/console/submissions/{sub_id}?change=new").get_data(as_text=True)
+    assert "7 pending records match" in page and "area_superseded (1)" in page
+    token = csrf_token(client, f"/console/submissions/{sub_id}")
+    form = {"csrf_token": token, "change": "new", "action": "approve_except", "item": "VN/products/p8@1"}
+    confirm = client.post(f"/console/submissions/{sub_id}/confirm", data=form).get_data(as_text=True)
+    assert "This approves and publishes 6 records (6 versions)." in confirm
+    submit(hub, product(2, name={"vi": "changed meanwhile"}))  # the set changes before the confirmation
+    stale = client.post(f"/console/submissions/{sub_id}/decide", data={**form, "expected": "6"})
+    assert stale.status_code == 302 and "/decide" not in stale.headers["Location"]
+    with hub.sessions() as s:
+        assert reads.changes(s, 0, 100).changes()[-1]["uid"] == "VN/products/p1"  # nothing decided
+    done = client.post(f"/console/submissions/{sub_id}/decide", data={**form, "expected": "5"})
+    assert done.status_code == 302 and "/console/review-jobs/" in done.headers["Location"]
+    job_page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "5 of 5 revisions decided" in job_page
+    returned = client.post(f"/console/submissions/{sub_id}/confirm", data={
+        "csrf_token": token, "action": "return_all", "reason": "wrong-area", "comment": "check"}).get_data(as_text=True)
+    assert "This returns 2 records (2 versions) to the sender." in returned
+    with hub.sessions() as s:
+        states = dict(s.execute(sa.select(Revision.uid, Revision.review_state).where(
+            Revision.submission_id == sub_id)).all())
+    assert states["VN/products/p8"] == "pending" and states["VN/products/p3"] == "approved"
+    assert states["VN/products/p2"] == "superseded"
