@@ -41,10 +41,10 @@ def dashboard() -> str:
     country = actor.country
     with hub().sessions() as s:
         figures = overview.overview(s, country)
-        waiting = review.count(s, actor, review.Query(state="pending")) if "review" in actor.scopes else None
+        waiting = figures.waiting if "review" in actor.scopes else None
         open_flags = flags.open_count(s, country) if "review" in actor.scopes else None
         runs = _sync_runs(s)
-    kinds = sorted({k for inner in figures.by_country_kind.values() for k in inner})
+    kinds = sorted({k for inner in figures.published_by_country_kind.values() for k in inner})
     return render_template(
         "console/dashboard.html", figures=figures, kinds=kinds, waiting=waiting, open_flags=open_flags,
         runs=runs, by_category=charts.stacked(figures.products_by_category),
