@@ -146,10 +146,14 @@ class Revision(Base):
     __table_args__ = (
         sa.UniqueConstraint("uid", "version"),
         # a submission's revisions by state: the review-by-submission queue
-        sa.Index("ix_revisions_submission", "submission_id", "review_state"),
+        # covering: a submission's pending counts by country and new/changed read no rows
+        sa.Index("ix_revisions_submission", "submission_id", "review_state", "uid", "version"),
+        # counts by state and country (uid begins with the country): an index range
+        sa.Index("ix_revisions_state_uid", "review_state", "uid"),
         # The review queue: only pending revisions are indexed (most are decided).
         sa.Index("ix_revisions_pending", "created_at", sqlite_where=sa.text("review_state = 'pending'"),
                  postgresql_where=sa.text("review_state = 'pending'")),
+
     )
 
 

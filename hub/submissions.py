@@ -48,14 +48,17 @@ class Summary:
 
 def _visible(query: sa.Select[Any], actor: Actor) -> sa.Select[Any]:
     country = review.visible_country(actor, None)
-    return query.where(Record.country == country) if country else query
+    return query.where(*review.uid_prefix(Revision.uid, f"{country}/")) if country else query
 
 
 def queue(session: so.Session, actor: Actor, limit: int = 20) -> list[Summary]:
-    """Submissions with pending revisions the actor may see, newest first."""
-    new = sa.func.sum(sa.case((Record.published_version.is_(None), 1), else_=0))
-    q = _visible(sa.select(Revision.submission_id, sa.func.count(Revision.id), new)
-                 .join(Record, Record.uid == Revision.uid)
+    """Submissions with pending revisions the actor may see, newest first.
+
+    *New* is a record's first version (the hub did not have it), *changed* a later one,
+    as the write counted them (created, updated or deleted). The counts read only the
+    covering ``ix_revisions_submission`` index."""
+    new = sa.func.sum(sa.case((Revision.version == 1, 1), else_=0))
+    q = _visible(sa.select(Revision.submission_id, sa.func.count(), new)
                  .where(Revision.review_state == "pending", Revision.submission_id.is_not(None)), actor)
     rows = session.execute(q.group_by(Revision.submission_id)
                            .order_by(Revision.submission_id.desc()).limit(limit)).all()
@@ -63,7 +66,7 @@ def queue(session: so.Session, actor: Actor, limit: int = 20) -> list[Summary]:
         Submission.id.in_([r[0] for r in rows])))}
     out = []
     for sub_id, pending, fresh in rows:
-        sample_q = _visible(sa.select(Revision).join(Record, Record.uid == Revision.uid).where(
+        sample_q = _visible(sa.select(Revision).where(
             Revision.submission_id == sub_id, Revision.review_state == "pending"), actor)
         sample = [(r.uid, _name(r.document, r.uid)) for r in session.scalars(sample_q.order_by(Revision.id).limit(SAMPLE))]
         out.append(Summary(subs[sub_id], int(pending), int(fresh or 0), int(pending) - int(fresh or 0), sample))
@@ -95,7 +98,7 @@ class Selection:
     rating_min: int | None = None
     area: str | None = None
     warning: str | None = None  # a warning code
-    change: str | None = None  # "new" (never published) or "changed"
+    change: str | None = None  # "new" (a record's first version) or "changed" (a later one)
     q: str | None = None
 
 
@@ -135,9 +138,9 @@ def _keep(item: Item, sel: Selection, words: list[str]) -> bool:
         return False
     if sel.warning and sel.warning not in {w.get("code") for w in item.rev.warnings or []}:
         return False
-    if sel.change == "new" and rec.published_version is not None:
+    if sel.change == "new" and item.rev.version != 1:
         return False
-    if sel.change == "changed" and rec.published_version is None:
+    if sel.change == "changed" and item.rev.version == 1:
         return False
     if words:
         text = fold(" ".join([rec.uid, cols.get("name_folded") or "", item.name]))

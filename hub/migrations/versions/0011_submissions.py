@@ -55,11 +55,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("submission_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(op.f("fk_revisions_submission_id_submissions"), "submissions",
                                     ["submission_id"], ["id"])
-        batch_op.create_index("ix_revisions_submission", ["submission_id", "review_state"], unique=False)
+        batch_op.create_index("ix_revisions_submission", ["submission_id", "review_state", "uid", "version"],
+                              unique=False)
+        batch_op.create_index("ix_revisions_state_uid", ["review_state", "uid"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("revisions") as batch_op:
+        batch_op.drop_index("ix_revisions_state_uid")
         batch_op.drop_index("ix_revisions_submission")
         batch_op.drop_constraint(op.f("fk_revisions_submission_id_submissions"), type_="foreignkey")
         batch_op.drop_column("submission_id")
