@@ -4,17 +4,17 @@ The write path now marks an earlier pending revision ``superseded`` when a later
 the same record arrives, so it can no longer be approved (a stale version is never
 published). Existing pending revisions that are not their record's latest are marked
 here. ``review_state`` is a plain ``String(10)`` without a check constraint, so no column
-changes. Its own branch off 0007 (``hub init`` upgrades every head).
+changes.
 
-Revision ID: 0010_superseded
-Revises: 0007
+Revision ID: 0011_superseded
+Revises: 0010_console
 """
 from typing import Sequence, Union
 
 from alembic import op
 
-revision: str = "0010_superseded"
-down_revision: Union[str, Sequence[str], None] = "0007"
+revision: str = "0011_superseded"
+down_revision: Union[str, Sequence[str], None] = "0010_console"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

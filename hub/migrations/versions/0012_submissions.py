@@ -4,8 +4,8 @@ Every batch a door writes (an API call, an import, a sync run) becomes a submiss
 revisions name theirs (``submission_id``, empty for revisions written before). A review
 job records the progress of a decision on a large set.
 
-Revision ID: 0011_submissions
-Revises: 0010_superseded
+Revision ID: 0012_submissions
+Revises: 0011_superseded
 """
 from typing import Sequence, Union
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0011_submissions"
-down_revision: Union[str, Sequence[str], None] = "0010_superseded"
+revision: str = "0012_submissions"
+down_revision: Union[str, Sequence[str], None] = "0011_superseded"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
