@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import orjson
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from schemas.fields import ID_RE
 
 from . import audit, metrics
 from .actors import Actor
-from .db import Encoded, insert_many
+from .db import Encoded, chunks, insert_many
 from .models import Change, Member, Record, Revision, Submission, WriteHead, utcnow
 from .projection import EMPTY, project_shown
 from .representation import rfc3339, shown
@@ -99,7 +99,7 @@ def _holds(if_match: str, rec: Any) -> bool:
     if rec is None:
         return False
     if if_match == ANY_REVISION:
-        country, _, local_id = rec.uid.split("/", 2)
+        country, _, local_id = schemas.split_uid(rec.uid)
         return rec.latest_hash != _tombstone_hash(country, local_id)
     return rec.latest_hash == if_match
 
@@ -116,10 +116,6 @@ def input_hash(raw: dict[str, Any]) -> str | None:
     except (TypeError, orjson.JSONEncodeError):
         return None
     return hashlib.sha256(body).hexdigest()
-
-
-def uid_of(kind: str, country: str, local_id: str) -> str:
-    return f"{country}/{kind}/{local_id}"
 
 
 def _finding(path: str, code: str, message: str) -> dict[str, str]:
@@ -258,21 +254,24 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
     seen: set[str] = set()
     for i, raw in enumerate(records):
         early = _screen(i, raw, kind, actor, policies, today)
-        item = _Item(i, early.uid if early else uid_of(kind, raw["country"], raw["id"]), raw, outcome=early)
-        if early is None:
-            if item.uid in seen:
-                item.outcome = Outcome(i, item.uid, "invalid", errors=[_finding(
-                    "id", "duplicate_in_batch", "The same record appears twice in this batch.")])
-            else:
-                seen.add(item.uid)  # type: ignore[arg-type]
-                item.ihash = input_hash(raw)
+        if early is not None:
+            items.append(_Item(i, early.uid, raw, outcome=early))
+            continue
+        uid = schemas.uid(raw["country"], kind, raw["id"])
+        item = _Item(i, uid, raw)
+        if uid in seen:
+            item.outcome = Outcome(i, uid, "invalid", errors=[_finding(
+                "id", "duplicate_in_batch", "The same record appears twice in this batch.")])
+        else:
+            seen.add(uid)
+            item.ihash = input_hash(raw)
         items.append(item)
     last_input: dict[str, str | None] = {}
-    for chunk in _chunks(sorted(seen), 500):
+    for chunk in chunks(sorted(seen), 500):
         last_input.update(session.execute(sa.select(Record.uid, Record.input_hash)
                                           .where(Record.uid.in_(chunk))).all())
     for item in items:
-        if item.outcome is None and not (item.ihash and last_input.get(item.uid) == item.ihash):  # type: ignore[arg-type]
+        if item.outcome is None and not (item.ihash and last_input.get(item.uid or "") == item.ihash):
             item.validate(kind, today)
     return items
 
@@ -291,7 +290,7 @@ def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
         errors = [e.as_dict() for e in result.errors] or [
             _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")]
         return Outcome(i, None, "invalid", errors=errors)
-    uid = uid_of(kind, country, rid)
+    uid = schemas.uid(country, kind, rid)
     if not actor.may_write(country):
         return Outcome(i, uid, "forbidden", errors=[_finding(
             "country", "forbidden", f"This client writes records of {actor.country} only.")])
@@ -348,7 +347,7 @@ class WriteTxn:
         for it in prepared:
             if it.outcome is not None:
                 continue
-            rec = self.existing.get(it.uid)  # type: ignore[arg-type]
+            rec = self.existing.get(it.uid or "")
             if if_match is not None and not _holds(if_match, rec):
                 raise Conflict(it.uid)
             if it.result is None:  # validation skipped: the same input as last received
@@ -361,7 +360,7 @@ class WriteTxn:
         refs = [schemas.references(kind, it.document) for it in valid]
         known = self._known_references(refs, {it.uid for it in prepared if it.uid})
         for it, doc_refs in zip(valid, refs):
-            warnings = [w.as_dict() for w in it.result.warnings]  # type: ignore[union-attr]
+            warnings = [w.as_dict() for w in (it.result.warnings if it.result else ())]
             for path, ref in doc_refs:
                 if ref not in known:
                     warnings.append(_finding(path, "reference_unknown",
@@ -386,7 +385,7 @@ class WriteTxn:
 
         Raises :class:`NotFound` for a record the hub does not have and :class:`Conflict`
         when ``if_match`` does not hold (:func:`_holds`)."""
-        uid = uid_of(kind, country, local_id)
+        uid = schemas.uid(country, kind, local_id)
         if not self.actor.may_write(country):
             out = Outcome(0, uid, "forbidden", errors=[_finding("country", "forbidden",
                           f"{self.actor.id} may not write records of {country}.")])
@@ -410,7 +409,7 @@ class WriteTxn:
         """Only the columns the comparison needs: documents are not loaded."""
         cols = (Record.uid, Record.latest_version, Record.latest_hash, Record.input_hash,
                 Record.review_state)
-        for chunk in _chunks(uids, 500):
+        for chunk in chunks(uids, 500):
             for row in self.session.execute(sa.select(*cols).where(Record.uid.in_(chunk))):
                 self.existing[row.uid] = row
 
@@ -418,11 +417,11 @@ class WriteTxn:
         wanted = {ref for doc_refs in refs for _, ref in doc_refs}
         known = {u for u in wanted if u in in_batch}
         exact = [u for u in wanted - known if "/*/" not in u]
-        for chunk in _chunks(exact, 500):
+        for chunk in chunks(exact, 500):
             known.update(self.session.scalars(sa.select(Record.uid).where(Record.uid.in_(chunk))))
         for ref in wanted - known:
             if "/*/" in ref:
-                country, _, local = ref.split("/", 2)
+                country, _, local = schemas.split_uid(ref)
                 hit = self.session.scalar(sa.select(Record.uid).where(
                     Record.country == country, Record.local_id == local).limit(1))
                 if hit or any(u.startswith(f"{country}/") and u.endswith(f"/{local}") for u in in_batch):
@@ -497,7 +496,7 @@ class WriteTxn:
                 warnings: list[dict[str, str]]) -> None:
         """Make a revision the published one and append it to the change feed."""
         self.change_seq += 1
-        kind, country = uid.split("/")[1], doc["country"]
+        kind, country = schemas.split_uid(uid)[1], doc["country"]
         snapshot = shown(kind, uid, version, "approved", doc, deleted, self.stamp, digest, warnings, self.day)
         self.changes.append({"seq": self.change_seq, "uid": uid, "kind": kind, "country": country,
                              "op": "delete" if deleted else "upsert", "version": version,
@@ -518,7 +517,7 @@ class WriteTxn:
         """Write everything collected so far, in foreign-key order."""
         s = self.session
         insert_many(s, Record.__table__, list(self.new_records.values()))
-        for chunk in _chunks(self.superseding, 500):  # before the new revisions are inserted
+        for chunk in chunks(self.superseding, 500):  # before the new revisions are inserted
             s.execute(sa.update(Revision).where(Revision.uid.in_(chunk), Revision.review_state == "pending")
                       .values(review_state="superseded", decided_at=self.now, decided_by=None)
                       .execution_options(synchronize_session=False))
@@ -544,8 +543,3 @@ class WriteTxn:
 _NO_WARNINGS = Encoded("[]")  # most records have none: no serialising per row
 _UNPUBLISHED = {"published_version": None, "published_at": None, "published_hash": None,
                 "deleted": False, "warnings": None, **EMPTY}
-
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

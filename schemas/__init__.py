@@ -8,8 +8,9 @@ from .errors import Finding
 from .fields import KINDS
 from .records import (Result, canonical, content_hash, enrich, best_band, references,
                       validate)
+from .uids import split_uid, uid
 
 STANDARD_VERSION = "1"
 
 __all__ = ["KINDS", "MAX_DEPTH", "STANDARD_VERSION", "Finding", "Result", "validate", "enrich",
-           "best_band", "canonical", "content_hash", "references"]
+           "best_band", "canonical", "content_hash", "references", "uid", "split_uid"]

@@ -243,7 +243,7 @@ class Category(Strict):
                                             .messages[0]]})
 
 
-def coded_list(codelist: str, **kw: Any) -> fields.List:
+def coded_list(codelist: str, **kw: Any) -> fields.List[str]:
     """A list of codes from one codelist, without repeats."""
     return fields.List(Code(codelist), validate=_unique, **kw)
 

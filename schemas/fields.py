@@ -53,7 +53,7 @@ class Text(fields.String):
         return text
 
 
-class LangText(fields.Field):
+class LangText(fields.Field[dict[str, str]]):
     """``{BCP 47 tag: text}``: at least one entry, tags well-formed, strings NFC."""
 
     def __init__(self, *, max_length: int = 500, **kw: Any) -> None:
@@ -217,7 +217,8 @@ class Timestamp(fields.String):
 class Day(fields.Date):
     """A calendar date (ISO 8601 ``YYYY-MM-DD``), kept as an ISO string."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+    # a Date field for the OpenAPI document (format: date), but the value stays its ISO text
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:  # type: ignore[override]
         if not isinstance(value, str):
             raise fail("date", "Expected a date as YYYY-MM-DD.")
         if len(value) <= 40:  # dates repeat: parsed once
@@ -256,7 +257,7 @@ class Url(fields.Url):
             raise fail("url", "Expected an http or https URL.") from None
 
 
-class Amount(fields.Field):
+class Amount(fields.Field[str]):
     """A decimal number, kept as a canonical string (``"745209437.00"`` -> ``"745209437"``).
 
     Accepts JSON numbers or strings; strings keep full precision (no float rounding).

@@ -1,4 +1,6 @@
 """``partnerships``: coordination agreements between a programme owner and organisations."""
+from typing import Any
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .base import Envelope, LangText, Text
@@ -20,6 +22,6 @@ class PartnershipSchema(Envelope):
     url = Url()
 
     @validates_schema
-    def dates(self, data: dict, **_: object) -> None:
+    def dates(self, data: dict[str, Any], **_: object) -> None:
         if data.get("signed_on") and data.get("ends_on") and data["ends_on"] < data["signed_on"]:
             raise ValidationError({"ends_on": [fail("date_order", "Ends before it was signed.").messages[0]]})

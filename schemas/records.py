@@ -12,6 +12,7 @@ import orjson
 from marshmallow import Schema, ValidationError, fields
 
 from . import areas, codelists
+from .uids import uid
 from .activities import ActivitySchema
 from .certifications import active, band, expiry
 from .base import keys_clean
@@ -203,4 +204,4 @@ def full_uid(ref: str, country: str, kinds: tuple[str, ...]) -> str:
     """``abc`` -> ``VN/products/abc`` when the field admits one kind; full refs stay."""
     if "/" in ref:
         return ref
-    return f"{country}/{kinds[0]}/{ref}" if len(kinds) == 1 else f"{country}/*/{ref}"
+    return uid(country, kinds[0] if len(kinds) == 1 else "*", ref)

@@ -1,7 +1,6 @@
 """The subscription service is core: it and the CLI that manages subscriptions load
 nothing of the sync engine, and the API's and the console's modules take nothing about
-subscriptions from it (issue 12 item 1; the API package as a whole still loads the sync
-engine through its sync-runs module until the sync run state moves to core)."""
+subscriptions from it (issue 12 item 1; tests/test_layering.py keeps the whole layering)."""
 from __future__ import annotations
 
 import subprocess
