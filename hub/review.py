@@ -200,7 +200,8 @@ def _load(session: so.Session, wanted: list[tuple[str, int]]) -> tuple[dict[tupl
         for rev in session.scalars(sa.select(Revision).where(
                 sa.tuple_(Revision.uid, Revision.version).in_(chunk))):
             revs[(rev.uid, rev.version)] = rev
-        for rec in session.scalars(sa.select(Record).options(so.defer(Record.document))  # type: ignore[attr-defined]
+        for rec in session.scalars(sa.select(Record).options(so.load_only(  # what a decision reads
+                Record.uid, Record.country, Record.latest_version, Record.published_version, Record.review_state))
                                    .where(Record.uid.in_(uids))):
             recs[rec.uid] = rec
     return revs, recs
