@@ -82,3 +82,24 @@ def test_the_filtered_export_opens_as_utf8_csv_and_as_a_workbook(page, live) -> 
     sheet = book["products"]
     assert sheet.freeze_panes == "B2" and sheet["A1"].value == "uid"
     assert sheet.max_row - 1 == len(rows)
+
+
+def test_thai_renders_with_the_bundled_noto_font(browser, live) -> None:  # type: ignore[no-untyped-def]
+    """The machine has no Thai font (Debian's Chromium without fonts-noto-core): the text
+    is drawn with the font the console bundles, fetched from the hub itself."""
+    context = browser.new_context(base_url=live.url, locale="th-TH", extra_http_headers={"Accept-Language": "th"})
+    page = context.new_page()
+    fetched: list[str] = []
+    page.on("response", lambda r: fetched.append(r.url) if r.url.endswith(".ttf") else None)
+    try:
+        page.goto("/console/login")
+        assert page.evaluate("document.documentElement.lang") == "th"
+        page.evaluate("document.fonts.ready")
+        loaded = page.evaluate("""async () => {
+            await document.fonts.load('16px "Hub Noto Sans Thai"', 'เข้าสู่ระบบ');
+            return [...document.fonts].filter(f => f.family.includes('Hub Noto Sans Thai') && f.status === 'loaded').length;
+        }""")
+        assert loaded >= 1
+        assert any(u.startswith(live.url) and "NotoSansThai" in u for u in fetched)
+    finally:
+        context.close()
