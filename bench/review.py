@@ -29,12 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.generate import products, report  # noqa: E402
 from bench.ingest import rate, write_path  # noqa: E402
-from hub import config, create_app, submissions  # noqa: E402
+from hub import config, create_app  # noqa: E402
 from hub.actors import Actor  # noqa: E402
 from hub.auth import users  # noqa: E402
-from hub.db import transaction  # noqa: E402
-from hub.members import set_policy  # noqa: E402
+from hub.curation import submissions  # noqa: E402
+from hub.curation.members import set_policy  # noqa: E402
 from hub.services import Hub  # noqa: E402
+from hub.store.db import transaction  # noqa: E402
 
 QUEUE_TARGET_MS = 300
 WRITER = Actor("bench", "VN")

@@ -12,6 +12,7 @@ nothing from outside the hub (ministries run closed networks).
 - :mod:`.throttle`   sign-in limits before any password hash (Flask-Limiter), device cookie
 - :mod:`.charts`, :mod:`.format`   server-side SVG charts and display helpers
 """
+
 from __future__ import annotations
 
 from flask import Flask

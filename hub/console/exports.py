@@ -10,8 +10,9 @@ from flask import Response, abort, g, request, stream_with_context
 
 import schemas
 
-from .. import exports, reads
-from .web import bp, hub, requires
+from .. import hub_of
+from ..records import exports, reads
+from .web import bp, requires
 
 FORMATS = ("csv", "xlsx", "ndjson", "jsonld")
 
@@ -56,7 +57,7 @@ def export() -> Response:
         if filters.country not in (None, country):
             abort(403)
         filters = replace(filters, country=country)
-    factory = hub().sessions
+    factory = hub_of().sessions
 
     def generate():  # type: ignore[no-untyped-def]
         with factory() as session:

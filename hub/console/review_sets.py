@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 
 import schemas
 
-from .. import review, submissions
-from .web import bp, hub, requires
+from .. import hub_of
+from ..curation import review, submissions
+from .web import bp, requires
 
 SHOWN = 200  # rows listed on the page; the decision covers the whole filtered set
 FILTERS = ("kind", "country", "category", "rating_min", "area", "warning", "change", "q")
@@ -46,7 +47,7 @@ def _ticked(form: Any) -> list[tuple[str, int]]:
 
 
 def _load(submission_id: int, args: Any) -> tuple[Any, list[submissions.Item]]:
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         sub = submissions.get(s, submission_id)
         if sub is None:
             abort(404)
@@ -104,7 +105,7 @@ def decide_set(submission_id: int) -> Response:
               "warning")
         return redirect(back)
     try:
-        job_id = submissions.start(hub().sessions, g.actor, submission_id, keys, decision,
+        job_id = submissions.start(hub_of().sessions, g.actor, submission_id, keys, decision,
                                    request.form.get("reason") or None, request.form.get("comment") or None)
     except review.ReviewError as exc:
         flash(_("The decision was not taken: %(reason)s", reason=str(exc)), "error")
@@ -115,7 +116,7 @@ def decide_set(submission_id: int) -> Response:
 @bp.get("/review-jobs/<int:job_id>")
 @requires("review")
 def review_job(job_id: int) -> str:
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         job = submissions.job(s, g.actor, job_id)
         if job is None:
             abort(404)

@@ -10,7 +10,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from hub import tabular
+from hub.records import tabular
 from tests.conftest import product
 
 TH = {"country": "TH", "category": {"scheme": "TH-OTOP", "code": "food"}, "certifications": [],

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from bench.generate import products
 from hub.actors import Actor
-from hub.models import Record, Revision
+from hub.store.models import Record, Revision
 from tests.browser.conftest import log_in, shot
 
 SYNC = Actor("sync:vn-post", "VN")

@@ -6,9 +6,10 @@ import re
 
 import sqlalchemy as sa
 
-from hub import overview, review
+from hub.curation import review
+from hub.records import overview
 from hub.actors import Actor
-from hub.models import Record
+from hub.store.models import Record
 from tests.conftest import product
 from tests.console.conftest import make_user, sign_in
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from hub import audit, reads, review, submissions
-from hub.importer import import_file
-from hub.models import AuditEntry, ReviewJob, Revision, Submission
+from hub.curation import review, submissions
+from hub.records import reads
+from hub.store import audit
+from hub.records.importer import import_file
+from hub.store.models import AuditEntry, ReviewJob, Revision, Submission
 from tests.conftest import product
 from tests.review.conftest import SECRETARIAT, TH_REVIEWER, VN_REVIEWER, VN_WRITER, published_product, submit
 
@@ -38,7 +40,7 @@ def test_every_batch_is_a_submission_with_its_counts(hub) -> None:  # type: igno
 
 def test_an_import_is_one_submission_across_its_batches(hub, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import json
-    from hub import importer
+    from hub.records import importer
     monkeypatch.setattr(importer, "BATCH", 2)
     f = tmp_path / "p.ndjson"
     f.write_text("\n".join(json.dumps(product(i)) for i in range(1, 6)), encoding="utf-8")

@@ -10,8 +10,10 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from hub import audit, migrate, reads, review
-from hub.models import Revision
+from hub.curation import review
+from hub.records import reads
+from hub.store import audit, migrate
+from hub.store.models import Revision
 from tests import databases
 from tests.conftest import product
 from tests.review.conftest import SECRETARIAT, VN_REVIEWER, published_product, submit
