@@ -16,6 +16,7 @@ Temporary SQLite databases (WAL). Rates are records per CPU second of this proce
 (SQLite runs in it), as in ``bench/ingest.py``, so the ratio holds on a shared machine;
 the wall-clock rates are printed beside them.
 """
+
 from __future__ import annotations
 
 import re
@@ -44,8 +45,9 @@ PASSWORD = "bench password 1"
 
 
 def _hub(tmp: str) -> Hub:
-    hub = Hub(config.load({"database_url": f"sqlite:///{tmp}/bench.sqlite3", "secret_key": "bench",
-                           "instance_path": tmp}))
+    hub = Hub(
+        config.load({"database_url": f"sqlite:///{tmp}/bench.sqlite3", "secret_key": "bench", "instance_path": tmp})
+    )
     hub.init()
     with transaction(hub.sessions) as s:
         set_policy(s, "bench", "VN", "required")
@@ -54,7 +56,7 @@ def _hub(tmp: str) -> Hub:
 
 def _submit(hub: Hub, records: list[dict[str, Any]], batch: int, key: str) -> None:
     for i in range(0, len(records), batch):
-        hub.writes.write(WRITER, "products", records[i:i + batch], source="bench", submission=key)
+        hub.writes.write(WRITER, "products", records[i : i + batch], source="bench", submission=key)
 
 
 def approve_set(records: list[dict[str, Any]], batch: int) -> dict[str, float]:
@@ -65,16 +67,20 @@ def approve_set(records: list[dict[str, Any]], batch: int) -> dict[str, float]:
         wall, cpu = time.perf_counter(), time.process_time()
         with hub.sessions() as s:
             (summary,) = submissions.queue(s, REVIEWER)
-            items = submissions.select(s, REVIEWER, submissions.Selection(
-                summary.submission.id, kind="products", change="new"))
+            items = submissions.select(
+                s, REVIEWER, submissions.Selection(summary.submission.id, kind="products", change="new")
+            )
             keys = submissions.plan(items)
-        job_id = submissions.start(hub.sessions, REVIEWER, summary.submission.id, keys, "approve",
-                                   background=False)
+        job_id = submissions.start(hub.sessions, REVIEWER, summary.submission.id, keys, "approve", background=False)
         cpu_s, wall_s = time.process_time() - cpu, time.perf_counter() - wall
         with hub.sessions() as s:
             job = submissions.job(s, REVIEWER, job_id)
-            assert job is not None and job.state == "done" and job.done == len(records) == len(keys), \
-                (job.state, job.done, len(keys), job.message)
+            assert job is not None and job.state == "done" and job.done == len(records) == len(keys), (
+                job.state,
+                job.done,
+                len(keys),
+                job.message,
+            )
         hub.engine.dispose()
     return {"approve_set": rate(len(records), cpu_s), "approve_set_wall": rate(len(records), wall_s)}
 
@@ -84,15 +90,19 @@ def queue_page(records: list[dict[str, Any]], batch: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         hub = _hub(tmp)
         for n, start in enumerate(range(0, len(records), 10_000)):  # ten submissions
-            _submit(hub, records[start:start + 10_000], batch, f"bench:queue:{n}")
+            _submit(hub, records[start : start + 10_000], batch, f"bench:queue:{n}")
         with transaction(hub.sessions) as s:
             users.create(s, "bench", email="reviewer@vn.example", role="reviewer", country="VN", password=PASSWORD)
         app = create_app({"database_url": hub.settings.database_url, "secret_key": "bench", "instance_path": tmp})
         client = app.test_client()
         page = client.get("/console/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-        assert client.post("/console/login", data={"email": "reviewer@vn.example", "password": PASSWORD,
-                                                    "csrf_token": token}).status_code == 302
+        assert (
+            client.post(
+                "/console/login", data={"email": "reviewer@vn.example", "password": PASSWORD, "csrf_token": token}
+            ).status_code
+            == 302
+        )
         best = float("inf")
         for _ in range(5):
             wall = time.perf_counter()
@@ -105,6 +115,7 @@ def queue_page(records: list[dict[str, Any]], batch: int) -> dict[str, float]:
 
 def main() -> int:
     import argparse
+
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--records", type=int, default=10_000)
     ap.add_argument("--queue", type=int, default=100_000)
@@ -117,8 +128,10 @@ def main() -> int:
     figures.update(approve_set(records, args.batch))
     figures.update(queue_page(list(products(args.queue, seed=11)), args.batch))
     figures["approve_to_write_ratio"] = round(figures["approve_set"] / figures["write_path_fresh"], 2)
-    figures["targets"] = {"approve_set >= 0.5 x write_path_fresh": figures["approve_to_write_ratio"] >= 0.5,
-                          f"queue_first_page_ms < {QUEUE_TARGET_MS}": figures["queue_first_page_ms"] < QUEUE_TARGET_MS}
+    figures["targets"] = {
+        "approve_set >= 0.5 x write_path_fresh": figures["approve_to_write_ratio"] >= 0.5,
+        f"queue_first_page_ms < {QUEUE_TARGET_MS}": figures["queue_first_page_ms"] < QUEUE_TARGET_MS,
+    }
     figures["targets_met"] = all(figures["targets"].values())
     return report(figures, args.json)
 

@@ -133,8 +133,10 @@ def import_(ctx: click.Context, kind: str, file: str, country: str) -> None:
         ctx.exit(1)
 
 
-@cli.command(help="Write published records of KIND to stdout; the last line is the trailer "
-                  "(count and feed position, docs/api.md).")
+@cli.command(
+    help="Write published records of KIND to stdout; the last line is the trailer "
+    "(count and feed position, docs/api.md)."
+)
 @click.argument("kind", type=KIND)
 @click.option("--format", "fmt", type=click.Choice(["ndjson", "csv", "jsonld"]), default="ndjson", show_default=True)
 @click.pass_context

@@ -278,8 +278,12 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
 @blp.route(f"/{KIND_RULE}/export", methods=["GET"])
 @protected(blp, "exchange:read", errors=(422,))
 @blp.arguments(ExportArgs, location="query", unknown=None)
-@blp.response(200, None, content_type="application/x-ndjson",
-              description="Streamed: NDJSON, CSV (flattened, UTF-8 with BOM) or JSON-LD (schema.org)")
+@blp.response(
+    200,
+    None,
+    content_type="application/x-ndjson",
+    description="Streamed: NDJSON, CSV (flattened, UTF-8 with BOM) or JSON-LD (schema.org)",
+)
 def export(args: dict[str, Any], kind: str) -> Response:
     """Every published record of the kind matching the list filters, streamed; the last
     line (NDJSON), row (CSV, after `# `) or member (JSON-LD, `hub:export`) is the trailer:
@@ -294,5 +298,8 @@ def export(args: dict[str, Any], kind: str) -> Response:
         with factory() as session:
             yield from exports.stream(session, kind, fmt, filters=filters)
 
-    return Response(stream_with_context(generate()), mimetype=exports.MIMETYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})
+    return Response(
+        stream_with_context(generate()),
+        mimetype=exports.MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'},
+    )

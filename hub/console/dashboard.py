@@ -8,7 +8,7 @@ import sqlalchemy.exc
 from flask import g, render_template
 
 from .. import hub_of
-from ..curation import flags, review
+from ..curation import flags
 from ..records import overview
 from ..store import syncruns
 from . import charts

@@ -1,5 +1,6 @@
 """The console's export: published records (or, for staff, the latest revisions in a
 review state) of one kind, with the list filters, as CSV, XLSX, NDJSON or JSON-LD."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -32,9 +33,14 @@ def _filters(args: Any) -> reads.Filters:
     country = (args.get("country") or "").upper() or None
     if country is not None and (len(country) != 2 or not country.isalpha()):
         abort(400, "country is a two-letter code")
-    return reads.Filters(country=country, q=(args.get("q") or "").strip()[:200] or None,
-                         category=(args.get("category") or None), rating_min=int(rating) if rating else None,
-                         area=(args.get("area") or "").strip()[:20] or None, updated_after=after)
+    return reads.Filters(
+        country=country,
+        q=(args.get("q") or "").strip()[:200] or None,
+        category=(args.get("category") or None),
+        rating_min=int(rating) if rating else None,
+        area=(args.get("area") or "").strip()[:20] or None,
+        updated_after=after,
+    )
 
 
 @bp.get("/export")
@@ -65,5 +71,8 @@ def export() -> Response:
 
     suffix = "".join(f"-{v}" for v in (filters.country, state) if v)
     name = f"{kind}{suffix}.{fmt}"
-    return Response(stream_with_context(generate()), mimetype=exports.MIMETYPES[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        stream_with_context(generate()),
+        mimetype=exports.MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,5 +1,6 @@
 """Review by submission in the console: a submission's records filtered, one decision for
 the filtered set after a confirmation that says what it touches, its progress."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,14 +24,16 @@ def _selection(submission: int, args: Any) -> submissions.Selection:
     kind = args.get("kind") or None
     change = args.get("change") or None
     return submissions.Selection(
-        submission, kind=kind if kind in schemas.KINDS else None,
+        submission,
+        kind=kind if kind in schemas.KINDS else None,
         country=(args.get("country") or "").upper()[:2] or None,
         category=(args.get("category") or "").strip()[:60] or None,
         rating_min=int(rating) if rating in list("12345") else None,
         area=(args.get("area") or "").strip()[:20] or None,
         warning=(args.get("warning") or "").strip()[:40] or None,
         change=change if change in ("new", "changed") else None,
-        q=(args.get("q") or "").strip()[:200] or None)
+        q=(args.get("q") or "").strip()[:200] or None,
+    )
 
 
 def _filters(args: Any) -> dict[str, str]:
@@ -63,9 +66,16 @@ def _load(submission_id: int, args: Any) -> tuple[Any, list[submissions.Item]]:
 @requires("review")
 def submission(submission_id: int) -> str:
     sub, items = _load(submission_id, request.args)
-    return render_template("console/reviews/submission.html", sub=sub, items=items[:SHOWN], total=len(items),
-                           records=len({i.rev.uid for i in items}), codes=submissions.warning_codes(items),
-                           filters=_filters(request.args), args=request.args)
+    return render_template(
+        "console/reviews/submission.html",
+        sub=sub,
+        items=items[:SHOWN],
+        total=len(items),
+        records=len({i.rev.uid for i in items}),
+        codes=submissions.warning_codes(items),
+        filters=_filters(request.args),
+        args=request.args,
+    )
 
 
 def _plan(submission_id: int) -> tuple[Any, str, str, list[tuple[str, int]]]:
@@ -89,10 +99,19 @@ def confirm_set(submission_id: int) -> Any:
     if decision == "return" and not request.form.get("reason"):
         flash(_("Choose a reason to return the records."), "error")
         return redirect(back)
-    return render_template("console/reviews/confirm.html", sub=sub, action=action, decision=decision,
-                           records=len({uid for uid, _v in keys}), versions=len(keys), back=back,
-                           filters=_filters(request.form), ticked=request.form.getlist("item"),
-                           reason=request.form.get("reason") or "", comment=request.form.get("comment") or "")
+    return render_template(
+        "console/reviews/confirm.html",
+        sub=sub,
+        action=action,
+        decision=decision,
+        records=len({uid for uid, _v in keys}),
+        versions=len(keys),
+        back=back,
+        filters=_filters(request.form),
+        ticked=request.form.getlist("item"),
+        reason=request.form.get("reason") or "",
+        comment=request.form.get("comment") or "",
+    )
 
 
 @bp.post("/submissions/<int:submission_id>/decide")
@@ -101,12 +120,20 @@ def decide_set(submission_id: int) -> Response:
     sub, action, decision, keys = _plan(submission_id)
     back = url_for("console.submission", submission_id=submission_id, **_filters(request.form))
     if str(len(keys)) != request.form.get("expected"):
-        flash(_("The set changed since you confirmed (new or decided revisions): check it and decide again."),
-              "warning")
+        flash(
+            _("The set changed since you confirmed (new or decided revisions): check it and decide again."), "warning"
+        )
         return redirect(back)
     try:
-        job_id = submissions.start(hub_of().sessions, g.actor, submission_id, keys, decision,
-                                   request.form.get("reason") or None, request.form.get("comment") or None)
+        job_id = submissions.start(
+            hub_of().sessions,
+            g.actor,
+            submission_id,
+            keys,
+            decision,
+            request.form.get("reason") or None,
+            request.form.get("comment") or None,
+        )
     except review.ReviewError as exc:
         flash(_("The decision was not taken: %(reason)s", reason=str(exc)), "error")
         return redirect(back)

@@ -101,9 +101,16 @@ def _four_eyes(session: so.Session, actor: Actor, country: str, rev: Revision) -
         )
 
 
-def _apply(txn: WriteTxn, uid: str, version: int, decision: str, state: str,
-           reason: str | None, comment: str | None,
-           loaded: tuple[dict[tuple[str, int], Revision], dict[str, Record]] | None = None) -> Decision:
+def _apply(
+    txn: WriteTxn,
+    uid: str,
+    version: int,
+    decision: str,
+    state: str,
+    reason: str | None,
+    comment: str | None,
+    loaded: tuple[dict[tuple[str, int], Revision], dict[str, Record]] | None = None,
+) -> Decision:
     """One decision inside an open write transaction; raises before changing anything.
     ``loaded`` holds the revisions and records of a set, read beforehand (:func:`_load`)."""
     country, _ = _split(uid)
@@ -120,8 +127,12 @@ def _apply(txn: WriteTxn, uid: str, version: int, decision: str, state: str,
     rec = loaded[1].get(uid) if loaded is not None else session.get(Record, uid)
     assert rec is not None
     if rev.review_state == "superseded" or (rev.review_state == "pending" and rec.latest_version > version):
-        raise ReviewError(f"{uid} version {version} is superseded by version {rec.latest_version}; "
-                          "only the latest revision can be decided", 409, "superseded")
+        raise ReviewError(
+            f"{uid} version {version} is superseded by version {rec.latest_version}; "
+            "only the latest revision can be decided",
+            409,
+            "superseded",
+        )
     if rev.review_state != "pending":
         raise ReviewError(f"{uid} version {version} is already {rev.review_state}")
     _four_eyes(session, txn.actor, country, rev)
@@ -165,14 +176,21 @@ def decide(
         return _apply(txn, uid, version, decision, state, reason, comment)
 
 
-def approve_many(factory: so.sessionmaker[so.Session], actor: Actor,
-                 items: Iterable[tuple[str, int]]) -> list[Decision | ReviewError]:
+def approve_many(
+    factory: so.sessionmaker[so.Session], actor: Actor, items: Iterable[tuple[str, int]]
+) -> list[Decision | ReviewError]:
     """Bulk approve in one transaction: see :func:`decide_many`."""
     return decide_many(factory, actor, items, "approve")
 
 
-def decide_many(factory: so.sessionmaker[so.Session], actor: Actor, items: Iterable[tuple[str, int]],
-                decision: str, reason: str | None = None, comment: str | None = None) -> list[Decision | ReviewError]:
+def decide_many(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    items: Iterable[tuple[str, int]],
+    decision: str,
+    reason: str | None = None,
+    comment: str | None = None,
+) -> list[Decision | ReviewError]:
     """One decision for a set, in one transaction: each item is judged on its own, and each
     decision is audited on its own (``review.approve|return|reject``).
 
@@ -200,36 +218,55 @@ def decide_many(factory: so.sessionmaker[so.Session], actor: Actor, items: Itera
     return [r for r in results if r is not None]
 
 
-def _load(session: so.Session, wanted: list[tuple[str, int]]) -> tuple[dict[tuple[str, int], Revision], dict[str, Record]]:
+def _load(
+    session: so.Session, wanted: list[tuple[str, int]]
+) -> tuple[dict[tuple[str, int], Revision], dict[str, Record]]:
     """The revisions and records of a set, in a few queries under the write lock (one
     query per item would cost more than the decisions)."""
     revs: dict[tuple[str, int], Revision] = {}
     recs: dict[str, Record] = {}
     valid = [(u, v) for u, v in wanted if 0 < v < MAX_VERSION]
     for start in range(0, len(valid), 500):
-        chunk = valid[start:start + 500]
+        chunk = valid[start : start + 500]
         uids = sorted({u for u, _ in chunk})
-        for rev in session.scalars(sa.select(Revision).where(
-                sa.tuple_(Revision.uid, Revision.version).in_(chunk))):
+        for rev in session.scalars(sa.select(Revision).where(sa.tuple_(Revision.uid, Revision.version).in_(chunk))):
             revs[(rev.uid, rev.version)] = rev
-        for rec in session.scalars(sa.select(Record).options(so.load_only(  # what a decision reads
-                Record.uid, Record.country, Record.latest_version, Record.published_version, Record.review_state))
-                                   .where(Record.uid.in_(uids))):
+        for rec in session.scalars(
+            sa.select(Record)
+            .options(
+                so.load_only(  # what a decision reads
+                    Record.uid, Record.country, Record.latest_version, Record.published_version, Record.review_state
+                )
+            )
+            .where(Record.uid.in_(uids))
+        ):
             recs[rec.uid] = rec
     return revs, recs
 
 
-def approve_in_chunks(factory: so.sessionmaker[so.Session], actor: Actor, items: Iterable[tuple[str, int]],
-                      *, chunk: int = 1000,
-                      progress: Callable[[int, int], None] | None = None) -> list[Decision | ReviewError]:
+def approve_in_chunks(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    items: Iterable[tuple[str, int]],
+    *,
+    chunk: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Decision | ReviewError]:
     """Approve a large set: :func:`decide_in_chunks` with ``approve``."""
     return decide_in_chunks(factory, actor, items, "approve", chunk=chunk, progress=progress)
 
 
-def decide_in_chunks(factory: so.sessionmaker[so.Session], actor: Actor, items: Iterable[tuple[str, int]],
-                     decision: str, reason: str | None = None, comment: str | None = None, *,
-                     chunk: int = 1000,
-                     progress: Callable[[int, int], None] | None = None) -> list[Decision | ReviewError]:
+def decide_in_chunks(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    items: Iterable[tuple[str, int]],
+    decision: str,
+    reason: str | None = None,
+    comment: str | None = None,
+    *,
+    chunk: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Decision | ReviewError]:
     """Decide a large set as consecutive transactions of ``chunk`` items each.
 
     The write lock is held for one chunk at a time, so writers (a sync run, the API) are
@@ -241,7 +278,7 @@ def decide_in_chunks(factory: so.sessionmaker[so.Session], actor: Actor, items: 
     wanted = list(items)
     results: list[Decision | ReviewError] = []
     for start in range(0, len(wanted), chunk):
-        results.extend(decide_many(factory, actor, wanted[start:start + chunk], decision, reason, comment))
+        results.extend(decide_many(factory, actor, wanted[start : start + chunk], decision, reason, comment))
         if progress is not None:
             progress(len(results), len(wanted))
     return results

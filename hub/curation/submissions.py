@@ -8,6 +8,7 @@ decides for the whole filtered set (approve all, approve all but the ticked ones
 all with one reason). Large sets are decided in the background (:func:`start`), chunk by
 chunk, with progress in ``review_jobs``; each revision's decision is audited on its own.
 """
+
 from __future__ import annotations
 
 import threading
@@ -20,10 +21,10 @@ import sqlalchemy.orm as so
 import schemas
 from schemas.text import fold
 
-from . import review
 from ..actors import Actor
 from ..records.projection import project_shown
 from ..store.models import Record, ReviewJob, Revision, Submission, utcnow
+from . import review
 
 #: Sets up to this size are decided at once; larger ones in the background.
 INLINE = 500
@@ -58,17 +59,24 @@ def queue(session: so.Session, actor: Actor, limit: int = 20) -> list[Summary]:
     as the write counted them (created, updated or deleted). The counts read only the
     covering ``ix_revisions_submission`` index."""
     new = sa.func.sum(sa.case((Revision.version == 1, 1), else_=0))
-    q = _visible(sa.select(Revision.submission_id, sa.func.count(), new)
-                 .where(Revision.review_state == "pending", Revision.submission_id.is_not(None)), actor)
-    rows = session.execute(q.group_by(Revision.submission_id)
-                           .order_by(Revision.submission_id.desc()).limit(limit)).all()
-    subs = {s.id: s for s in session.scalars(sa.select(Submission).where(
-        Submission.id.in_([r[0] for r in rows])))}
+    q = _visible(
+        sa.select(Revision.submission_id, sa.func.count(), new).where(
+            Revision.review_state == "pending", Revision.submission_id.is_not(None)
+        ),
+        actor,
+    )
+    rows = session.execute(
+        q.group_by(Revision.submission_id).order_by(Revision.submission_id.desc()).limit(limit)
+    ).all()
+    subs = {s.id: s for s in session.scalars(sa.select(Submission).where(Submission.id.in_([r[0] for r in rows])))}
     out = []
     for sub_id, pending, fresh in rows:
-        sample_q = _visible(sa.select(Revision).where(
-            Revision.submission_id == sub_id, Revision.review_state == "pending"), actor)
-        sample = [(r.uid, _name(r.document, r.uid)) for r in session.scalars(sample_q.order_by(Revision.id).limit(SAMPLE))]
+        sample_q = _visible(
+            sa.select(Revision).where(Revision.submission_id == sub_id, Revision.review_state == "pending"), actor
+        )
+        sample = [
+            (r.uid, _name(r.document, r.uid)) for r in session.scalars(sample_q.order_by(Revision.id).limit(SAMPLE))
+        ]
         out.append(Summary(subs[sub_id], int(pending), int(fresh or 0), int(pending) - int(fresh or 0), sample))
     return out
 
@@ -154,8 +162,12 @@ def select(session: so.Session, actor: Actor, sel: Selection) -> list[Item]:
 
     Kind and country are filtered in SQL; the others read the revision's document (a
     pending revision has no projection columns: those are the published one's)."""
-    q = _visible(sa.select(Revision, Record).join(Record, Record.uid == Revision.uid).where(
-        Revision.submission_id == sel.submission, Revision.review_state == "pending"), actor)
+    q = _visible(
+        sa.select(Revision, Record)
+        .join(Record, Record.uid == Revision.uid)
+        .where(Revision.submission_id == sel.submission, Revision.review_state == "pending"),
+        actor,
+    )
     if sel.kind:
         q = q.where(Record.kind == sel.kind)
     if sel.country:
@@ -186,16 +198,33 @@ def plan(items: list[Item], except_keys: Iterable[tuple[str, int]] = ()) -> list
 
 # -- decisions on a set ---------------------------------------------------------------
 
-def start(factory: so.sessionmaker[so.Session], actor: Actor, submission: int | None,
-          keys: list[tuple[str, int]], decision: str, reason: str | None = None,
-          comment: str | None = None, *, background: bool | None = None) -> int:
+
+def start(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    submission: int | None,
+    keys: list[tuple[str, int]],
+    decision: str,
+    reason: str | None = None,
+    comment: str | None = None,
+    *,
+    background: bool | None = None,
+) -> int:
     """Decide for ``keys``: a review job records the progress; small sets are decided
     before this returns, large ones (more than :data:`INLINE`) in a thread. Returns the
     job's id. A bad decision or reason raises :class:`hub.review.ReviewError` at once."""
     review._check(decision, reason, (comment or "").strip() or None)
     with factory() as session, session.begin():
-        job = ReviewJob(actor=actor.id, submission_id=submission, decision=decision, total=len(keys),
-                        done=0, refused=0, state="running", created_at=utcnow())
+        job = ReviewJob(
+            actor=actor.id,
+            submission_id=submission,
+            decision=decision,
+            total=len(keys),
+            done=0,
+            refused=0,
+            state="running",
+            created_at=utcnow(),
+        )
         session.add(job)
         session.flush()
         job_id = job.id
@@ -207,14 +236,21 @@ def start(factory: so.sessionmaker[so.Session], actor: Actor, submission: int | 
     return job_id
 
 
-def _run(factory: so.sessionmaker[so.Session], actor: Actor, job_id: int, keys: list[tuple[str, int]],
-         decision: str, reason: str | None, comment: str | None) -> None:
+def _run(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    job_id: int,
+    keys: list[tuple[str, int]],
+    decision: str,
+    reason: str | None,
+    comment: str | None,
+) -> None:
     """Decide chunk by chunk (each its own transaction), recording progress after each."""
     done = refused = 0
     state, message = "done", None
     try:
         for start_at in range(0, len(keys), CHUNK):
-            results = review.decide_many(factory, actor, keys[start_at:start_at + CHUNK], decision, reason, comment)
+            results = review.decide_many(factory, actor, keys[start_at : start_at + CHUNK], decision, reason, comment)
             done += len(results)
             refused += sum(1 for r in results if isinstance(r, review.ReviewError))
             _update(factory, job_id, done=done, refused=refused)

@@ -11,10 +11,9 @@ position read before the first batch: a client that does not find the trailer, o
 finds another count, knows the stream was cut. The export contains every change up to
 that position (and perhaps some later ones); following the feed from it catches up.
 """
+
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -22,24 +21,28 @@ import orjson
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from schemas.records import SCHEMAS
-
 from ..store.models import Record, Revision, WriteHead
 from . import cursors, reads, tabular
 from .representation import published, revision
 
 FORMATS = ("ndjson", "csv", "jsonld", "xlsx")
-MIMETYPES = {"csv": "text/csv; charset=utf-8", "jsonld": "application/ld+json",
-             "ndjson": "application/x-ndjson", "xlsx": tabular.XLSX_MIMETYPE}
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "jsonld": "application/ld+json",
+    "ndjson": "application/x-ndjson",
+    "xlsx": tabular.XLSX_MIMETYPE,
+}
 BATCH = 1000
 
 
-def batch_query(kind: str, after: str | None, batch: int = BATCH,
-                filters: reads.Filters | None = None) -> sa.Select[Any]:
+def batch_query(
+    kind: str, after: str | None, batch: int = BATCH, filters: reads.Filters | None = None
+) -> sa.Select[Any]:
     """One batch: published, not deleted records of ``kind`` after uid ``after``, in uid
     order, narrowed by the list filters (SPEC section 4; separate so tests can EXPLAIN it)."""
-    query = sa.select(Record).where(Record.kind == kind, Record.published_version.is_not(None),
-                                    Record.deleted.is_(False))
+    query = sa.select(Record).where(
+        Record.kind == kind, Record.published_version.is_not(None), Record.deleted.is_(False)
+    )
     if filters is not None:
         query = reads.apply_filters(query, filters)
     if after is not None:
@@ -49,9 +52,13 @@ def batch_query(kind: str, after: str | None, batch: int = BATCH,
     return query.order_by(Record.country, Record.uid).limit(batch)
 
 
-def published_records(session: so.Session, kind: str, batch: int = BATCH,
-                      progress: Callable[[], None] | None = None,
-                      filters: reads.Filters | None = None) -> Iterator[dict[str, Any]]:
+def published_records(
+    session: so.Session,
+    kind: str,
+    batch: int = BATCH,
+    progress: Callable[[], None] | None = None,
+    filters: reads.Filters | None = None,
+) -> Iterator[dict[str, Any]]:
     """Published, not deleted records of ``kind`` in uid order, read in bounded batches;
     ``progress`` is called after each batch (``hub serve`` tells gunicorn the worker is alive)."""
     last: str | None = None
@@ -73,8 +80,9 @@ def published_records(session: so.Session, kind: str, batch: int = BATCH,
 STATES = ("pending", "returned", "rejected")
 
 
-def latest_in_state(session: so.Session, kind: str, state: str, filters: reads.Filters | None = None,
-                    batch: int = BATCH) -> Iterator[dict[str, Any]]:
+def latest_in_state(
+    session: so.Session, kind: str, state: str, filters: reads.Filters | None = None, batch: int = BATCH
+) -> Iterator[dict[str, Any]]:
     """The latest revision of each record of ``kind`` whose review state is ``state``, in
     uid order, in keyset batches. Of the list filters only ``country`` and
     ``updated_after`` (the latest revision's arrival) apply: the others read columns of
@@ -83,9 +91,11 @@ def latest_in_state(session: so.Session, kind: str, state: str, filters: reads.F
         raise ValueError(f"state must be one of: {', '.join(STATES)}")
     last: str | None = None
     while True:
-        query = sa.select(Revision).join(Record, sa.and_(
-            Record.uid == Revision.uid, Record.latest_version == Revision.version)).where(
-            Record.kind == kind, Record.review_state == state)
+        query = (
+            sa.select(Revision)
+            .join(Record, sa.and_(Record.uid == Revision.uid, Record.latest_version == Revision.version))
+            .where(Record.kind == kind, Record.review_state == state)
+        )
         if filters is not None and filters.country:
             query = query.where(Record.country == filters.country)
         if filters is not None and filters.updated_after is not None:
@@ -117,13 +127,23 @@ class Export:
             yield rec
 
     def trailer(self) -> dict[str, Any]:
-        return {"complete": True, "kind": self.kind, "count": self.count, "feed_seq": self.feed_seq,
-                "feed_cursor": cursors.encode(self.feed_seq)}
+        return {
+            "complete": True,
+            "kind": self.kind,
+            "count": self.count,
+            "feed_seq": self.feed_seq,
+            "feed_cursor": cursors.encode(self.feed_seq),
+        }
 
 
-def stream(session: so.Session, kind: str, fmt: str,
-           progress: Callable[[], None] | None = None,
-           filters: reads.Filters | None = None, state: str | None = None) -> Iterator[bytes]:
+def stream(
+    session: so.Session,
+    kind: str,
+    fmt: str,
+    progress: Callable[[], None] | None = None,
+    filters: reads.Filters | None = None,
+    state: str | None = None,
+) -> Iterator[bytes]:
     """The export of ``kind`` in ``fmt``, trailer last (see the module's docstring).
 
     ``filters`` are the list filters; ``state`` (staff only) exports the latest revisions
@@ -131,8 +151,11 @@ def stream(session: so.Session, kind: str, fmt: str,
     (:mod:`hub.tabular`: flattened columns, labels, a byte-order mark); an XLSX workbook
     has no trailer, as it is complete or unreadable."""
     head = session.get(WriteHead, 1)
-    records = latest_in_state(session, kind, state, filters) if state else \
-        published_records(session, kind, BATCH, progress, filters)
+    records = (
+        latest_in_state(session, kind, state, filters)
+        if state
+        else published_records(session, kind, BATCH, progress, filters)
+    )
     export = Export(kind, head.change_seq if head is not None else 0, records)
     if fmt == "csv":
         for chunk in tabular.csv_rows(kind, export.counted()):
@@ -142,6 +165,7 @@ def stream(session: so.Session, kind: str, fmt: str,
         yield from tabular.xlsx(kind, export.counted())
     elif fmt == "jsonld":
         from .jsonld import jsonld_document
+
         yield from jsonld_document(kind, export.counted(), lambda: {"hub:export": export.trailer()})
     else:
         yield from ndjson(export.counted())
@@ -150,11 +174,14 @@ def stream(session: so.Session, kind: str, fmt: str,
 
 def is_trailer(line: Any) -> bool:
     """Whether a parsed NDJSON line is an export's trailer, not a record."""
-    return isinstance(line, dict) and len(line) == 1 and isinstance(line.get("export"), dict) \
+    return (
+        isinstance(line, dict)
+        and len(line) == 1
+        and isinstance(line.get("export"), dict)
         and line["export"].get("complete") is True
+    )
 
 
 def ndjson(records: Iterator[dict[str, Any]]) -> Iterator[bytes]:
     for rec in records:
         yield orjson.dumps(rec) + b"\n"
-

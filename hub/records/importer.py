@@ -1,4 +1,5 @@
 """Import a standard JSON/NDJSON file through the write path, in bounded batches."""
+
 from __future__ import annotations
 
 import uuid
@@ -26,8 +27,7 @@ class ImportReport:
         return bool(self.counts["invalid"] or self.counts["forbidden"])
 
 
-def import_file(writes: WritePath, actor: Actor, kind: str, path: str | Path,
-                source: str = "cli") -> ImportReport:
+def import_file(writes: WritePath, actor: Actor, kind: str, path: str | Path, source: str = "cli") -> ImportReport:
     """Import ``path``; each batch is its own transaction, so earlier batches stay committed.
     An export's trailer line is skipped, so an export imports back as it is."""
     report = ImportReport()
@@ -39,8 +39,12 @@ def import_file(writes: WritePath, actor: Actor, kind: str, path: str | Path,
         for ln in lines:
             if ln.error is not None:
                 report.counts["invalid"] += 1
-                report.problems.append((ln.number, Outcome(0, None, "invalid", errors=[
-                    {"path": "$", "code": "json", "message": ln.error}])))
+                report.problems.append(
+                    (
+                        ln.number,
+                        Outcome(0, None, "invalid", errors=[{"path": "$", "code": "json", "message": ln.error}]),
+                    )
+                )
         outcome = writes.write(actor, kind, records, source=source, submission=key)
         for number, result in zip(numbers, outcome.results):
             report.counts[result.status] += 1

@@ -8,6 +8,7 @@ populations, named as such: *records by review state* (each record counted once,
 the state of its latest revision: a published record with a newer pending revision is
 ``pending``), and *published records* (what readers see, whatever waits behind it).
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -85,38 +86,57 @@ def overview(session: so.Session, country: str | None = None) -> Overview:
     where: list[Any] = [Record.country == country] if country else []
     by_cs: dict[str, dict[str, int]] = defaultdict(dict)
     for c, state, n in session.execute(
-            sa.select(Record.country, Record.review_state, sa.func.count())
-            .where(*where).group_by(Record.country, Record.review_state)):
+        sa.select(Record.country, Record.review_state, sa.func.count())
+        .where(*where)
+        .group_by(Record.country, Record.review_state)
+    ):
         by_cs[c][state] = n
     live = [Record.published_version.is_not(None), Record.deleted.is_(False), *where]
     pub: dict[str, dict[str, int]] = defaultdict(dict)
-    for c, kind, n in session.execute(sa.select(Record.country, Record.kind, sa.func.count())
-                                      .where(*live).group_by(Record.country, Record.kind)):
+    for c, kind, n in session.execute(
+        sa.select(Record.country, Record.kind, sa.func.count()).where(*live).group_by(Record.country, Record.kind)
+    ):
         pub[c][kind] = n
     products = [Record.kind == "products", *live]
     by_cat: dict[str, dict[str, int]] = defaultdict(dict)
-    for c, cat, n in session.execute(sa.select(Record.country, Record.common_category, sa.func.count())
-                                     .where(*products).group_by(Record.country, Record.common_category)):
+    for c, cat, n in session.execute(
+        sa.select(Record.country, Record.common_category, sa.func.count())
+        .where(*products)
+        .group_by(Record.country, Record.common_category)
+    ):
         by_cat[c][cat or "none"] = n
-    bands = {str(b) if b else "none": n for b, n in session.execute(
-        sa.select(Record.rating_band, sa.func.count()).where(*products).group_by(Record.rating_band))}
-    return Overview(dict(sorted(by_cs.items())), dict(sorted(pub.items())), dict(sorted(by_cat.items())),
-                    bands, _quality(session, live, pub))
+    bands = {
+        str(b) if b else "none": n
+        for b, n in session.execute(
+            sa.select(Record.rating_band, sa.func.count()).where(*products).group_by(Record.rating_band)
+        )
+    }
+    return Overview(
+        dict(sorted(by_cs.items())),
+        dict(sorted(pub.items())),
+        dict(sorted(by_cat.items())),
+        bands,
+        _quality(session, live, pub),
+    )
 
 
 def _quality(session: so.Session, live: list[Any], pub: dict[str, dict[str, int]]) -> dict[str, Quality]:
     out = {c: Quality(published=sum(kinds.values())) for c, kinds in pub.items()}
     warned = sa.cast(Record.warnings, sa.Text).not_in(["[]", "null"])
-    for c, warnings in session.execute(sa.select(Record.country, Record.warnings)
-                                       .where(*live, Record.warnings.is_not(None), warned)):
+    for c, warnings in session.execute(
+        sa.select(Record.country, Record.warnings).where(*live, Record.warnings.is_not(None), warned)
+    ):
         codes = {w.get("code") for w in warnings or [] if isinstance(w, dict)}
         if codes:
             q = out.setdefault(c, Quality())
             q.with_warnings += 1
             for code in codes:
                 q.warnings[code] = q.warnings.get(code, 0) + 1
-    for c, n in session.execute(sa.select(Record.country, sa.func.count()).where(
-            *live, Record.kind.in_(("products", "producers")), Record.area.is_(None)).group_by(Record.country)):
+    for c, n in session.execute(
+        sa.select(Record.country, sa.func.count())
+        .where(*live, Record.kind.in_(("products", "producers")), Record.area.is_(None))
+        .group_by(Record.country)
+    ):
         out.setdefault(c, Quality()).unresolved_areas = n
     for q in out.values():
         q.warnings = dict(sorted(q.warnings.items(), key=lambda kv: (-kv[1], kv[0])))

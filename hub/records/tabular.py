@@ -16,6 +16,7 @@ CSV starts with a UTF-8 byte-order mark so that spreadsheet programs read Vietna
 Thai correctly; XLSX is written with openpyxl in write-only mode (a header row, frozen
 panes, column widths) to a temporary file and streamed from there.
 """
+
 from __future__ import annotations
 
 import csv
@@ -94,8 +95,9 @@ class Columns:
         for name in HUB_COLUMNS:
             self._add(name, lambda rec, k=name: _text(rec.get(k)))
         self._schema(SCHEMAS[kind](), ())
-        self._add("warnings", lambda rec: _joined(w.get("code") for w in rec.get("warnings") or []
-                                                  if isinstance(w, dict)))
+        self._add(
+            "warnings", lambda rec: _joined(w.get("code") for w in rec.get("warnings") or [] if isinstance(w, dict))
+        )
 
     def _add(self, name: str, getter: Getter) -> None:
         self.names.append(name)
@@ -121,20 +123,31 @@ class Columns:
             self._schema(field.schema, path)
             if path == ("category",):
                 self._add("category.code.label", lambda rec: _category_label(rec.get("category")))
-        elif isinstance(field, fields.List) and isinstance(field.inner, fields.Nested) \
-                and isinstance(field.inner.schema, Schema):
+        elif (
+            isinstance(field, fields.List)
+            and isinstance(field.inner, fields.Nested)
+            and isinstance(field.inner.schema, Schema)
+        ):
             inner = field.inner.schema
             keys = list(inner.fields) + [k for k in DERIVED.get(dotted, ()) if k not in inner.fields]
             for key in keys:
-                self._add(f"{dotted}.{key}", lambda rec, p=path, k=key: _joined(
-                    item.get(k) for item in (_at(rec, p) or []) if isinstance(item, dict)))
+                self._add(
+                    f"{dotted}.{key}",
+                    lambda rec, p=path, k=key: _joined(
+                        item.get(k) for item in (_at(rec, p) or []) if isinstance(item, dict)
+                    ),
+                )
         elif isinstance(field, fields.List):
             self._add(dotted, lambda rec, p=path: _joined(_at(rec, p) or []))
         else:
             self._add(dotted, lambda rec, p=path: _text(_at(rec, p)))
             if isinstance(field, Code):
-                self._add(f"{dotted}.label", lambda rec, p=path, c=field.codelist: (
-                    codelists.label(c, v) or "") if isinstance(v := _at(rec, p), str) else "")
+                self._add(
+                    f"{dotted}.label",
+                    lambda rec, p=path, c=field.codelist: (
+                        (codelists.label(c, v) or "") if isinstance(v := _at(rec, p), str) else ""
+                    ),
+                )
             elif path[-1] == "area":
                 self._add(f"{dotted}.label", lambda rec, p=path: _area_label(_at(rec, p)))
 

@@ -153,8 +153,9 @@ class WritePath:
             return Prepared(actor, kind, _prepare(session, actor, kind, records, today), today)
 
     @contextmanager
-    def transaction(self, actor: Actor, source: str, *, today: date | None = None,
-                    submission: str | None = None) -> Iterator[WriteTxn]:
+    def transaction(
+        self, actor: Actor, source: str, *, today: date | None = None, submission: str | None = None
+    ) -> Iterator[WriteTxn]:
         """One write transaction: see :class:`WriteTxn` for the order of its steps.
 
         Committed when the block ends without an exception (after :meth:`WriteTxn.finish`),
@@ -163,16 +164,25 @@ class WritePath:
         one named ``submission`` (an import's or a sync run's key) across transactions.
         """
         with self.factory() as session, session.begin():
-            txn = WriteTxn(session, actor, source, audit.AuditBatch(audit.lock(session)), today,
-                           submission_key=submission)
+            txn = WriteTxn(
+                session, actor, source, audit.AuditBatch(audit.lock(session)), today, submission_key=submission
+            )
             yield txn
             txn.finish()
         for kind, results in txn.committed:
             _committed(actor, kind, source, results)
 
-    def write(self, actor: Actor, kind: str, records: Sequence[Any], *, source: str,
-              if_match: str | None = None, today: date | None = None,
-              submission: str | None = None) -> BatchOutcome:
+    def write(
+        self,
+        actor: Actor,
+        kind: str,
+        records: Sequence[Any],
+        *,
+        source: str,
+        if_match: str | None = None,
+        today: date | None = None,
+        submission: str | None = None,
+    ) -> BatchOutcome:
         """Upsert a batch of records of one kind; one transaction for the whole batch."""
         prepared = self.prepare(actor, kind, records, today=today)
         with self.transaction(actor, source, today=today, submission=submission) as txn:
@@ -185,8 +195,7 @@ class WritePath:
         with self.factory() as session:  # never committed: the session is rolled back on close
             head = session.get(WriteHead, 1)
             assert head is not None, "the database is not initialised"
-            return WriteTxn(session, actor, "preview", audit.AuditBatch(head), today,
-                            track=False).write(prepared, None)
+            return WriteTxn(session, actor, "preview", audit.AuditBatch(head), today, track=False).write(prepared, None)
 
     def delete(
         self, actor: Actor, kind: str, country: str, local_id: str, *, source: str, if_match: str | None = None
@@ -334,9 +343,17 @@ class WriteTxn:
     the rest and moves the head; (5) the commit. One commit for all of it.
     """
 
-    def __init__(self, session: so.Session, actor: Actor, source: str,
-                 trail: audit.AuditBatch, today: date | None, *,
-                 submission_key: str | None = None, track: bool = True) -> None:
+    def __init__(
+        self,
+        session: so.Session,
+        actor: Actor,
+        source: str,
+        trail: audit.AuditBatch,
+        today: date | None,
+        *,
+        submission_key: str | None = None,
+        track: bool = True,
+    ) -> None:
         self.session, self.actor, self.source = session, actor, source
         self.submission_key, self.track = submission_key, track
         self.submission: Submission | None = None
@@ -480,14 +497,32 @@ class WriteTxn:
         version = (rec.latest_version if rec else 0) + 1
         auto = self.policies.get(doc["country"], "required") == "auto"
         state = "approved" if auto else "pending"
-        self.revisions.append({
-            "uid": uid, "version": version, "document": stored, "content_hash": digest,
-            "deleted": deleted, "review_state": state, "warnings": warnings or _NO_WARNINGS,
-            "actor": self.actor.id, "source": self.source, "created_at": self.now,
-            "decided_at": self.now if auto else None, "decided_by": "policy:auto" if auto else None,
-            "reason": None, "comment": None, "submission_id": self._submission_id()})
-        latest = {"latest_version": version, "latest_hash": digest, "input_hash": ihash,
-                  "review_state": state, "updated_at": self.now}
+        self.revisions.append(
+            {
+                "uid": uid,
+                "version": version,
+                "document": stored,
+                "content_hash": digest,
+                "deleted": deleted,
+                "review_state": state,
+                "warnings": warnings or _NO_WARNINGS,
+                "actor": self.actor.id,
+                "source": self.source,
+                "created_at": self.now,
+                "decided_at": self.now if auto else None,
+                "decided_by": "policy:auto" if auto else None,
+                "reason": None,
+                "comment": None,
+                "submission_id": self._submission_id(),
+            }
+        )
+        latest = {
+            "latest_version": version,
+            "latest_hash": digest,
+            "input_hash": ihash,
+            "review_state": state,
+            "updated_at": self.now,
+        }
         if rec is not None and rec.review_state == "pending":
             self.superseding.append(uid)
         if rec is None:
@@ -512,11 +547,22 @@ class WriteTxn:
         if not self.track:
             return None
         if self.submission is None:
-            found = self.session.scalar(sa.select(Submission).where(Submission.key == self.submission_key)) \
-                if self.submission_key else None
+            found = (
+                self.session.scalar(sa.select(Submission).where(Submission.key == self.submission_key))
+                if self.submission_key
+                else None
+            )
             if found is None:
-                found = Submission(key=self.submission_key, source=self.source, sender=self.actor.id,
-                                   created_at=self.now, updated_at=self.now, counts={}, warnings={}, flagged=0)
+                found = Submission(
+                    key=self.submission_key,
+                    source=self.source,
+                    sender=self.actor.id,
+                    created_at=self.now,
+                    updated_at=self.now,
+                    counts={},
+                    warnings={},
+                    flagged=0,
+                )
                 self.session.add(found)
                 self.session.flush()
             self.submission = found
@@ -540,8 +586,9 @@ class WriteTxn:
         sub.flagged += flagged
         sub.updated_at = self.now
 
-    def publish(self, uid: str, version: int, doc: dict[str, Any], digest: str, deleted: bool,
-                warnings: list[dict[str, str]]) -> None:
+    def publish(
+        self, uid: str, version: int, doc: dict[str, Any], digest: str, deleted: bool, warnings: list[dict[str, str]]
+    ) -> None:
         """Make a revision the published one and append it to the change feed."""
         self.change_seq += 1
         kind, country = schemas.split_uid(uid)[1], doc["country"]
@@ -581,9 +628,12 @@ class WriteTxn:
         s = self.session
         insert_many(s, Record.__table__, list(self.new_records.values()))
         for chunk in chunks(self.superseding, 500):  # before the new revisions are inserted
-            s.execute(sa.update(Revision).where(Revision.uid.in_(chunk), Revision.review_state == "pending")
-                      .values(review_state="superseded", decided_at=self.now, decided_by=None)
-                      .execution_options(synchronize_session=False))
+            s.execute(
+                sa.update(Revision)
+                .where(Revision.uid.in_(chunk), Revision.review_state == "pending")
+                .values(review_state="superseded", decided_at=self.now, decided_by=None)
+                .execution_options(synchronize_session=False)
+            )
         insert_many(s, Revision.__table__, self.revisions)
         for rows in (self.record_updates, self.published, self.input_hash_updates):
             if rows:

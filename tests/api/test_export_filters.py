@@ -1,6 +1,7 @@
 """Exports for people: the list filters narrow an export, CSV is flattened into columns
 (one per language, a label beside each code) with a UTF-8 byte-order mark, and the staff
 console's export adds XLSX and the same filters."""
+
 from __future__ import annotations
 
 import csv
@@ -13,8 +14,12 @@ from openpyxl import load_workbook
 from hub.records import tabular
 from tests.conftest import product
 
-TH = {"country": "TH", "category": {"scheme": "TH-OTOP", "code": "food"}, "certifications": [],
-      "origin": {"area": "TH-90"}}
+TH = {
+    "country": "TH",
+    "category": {"scheme": "TH-OTOP", "code": "food"},
+    "certifications": [],
+    "origin": {"area": "TH-90"},
+}
 
 
 def write(client, headers, *records):  # type: ignore[no-untyped-def]
@@ -34,13 +39,21 @@ def ndjson_ids(body: bytes) -> list[str]:
 
 
 def test_the_export_accepts_the_list_filters(client, vn_writer, th_writer, vn_reader) -> None:  # type: ignore[no-untyped-def]
-    write(client, vn_writer, product(1), product(2, category={"scheme": "VN-OCOP-2023", "code": "2.1"},
-                                                 certifications=[], name={"vi": "Trà Shan tuyết"}))
+    write(
+        client,
+        vn_writer,
+        product(1),
+        product(
+            2, category={"scheme": "VN-OCOP-2023", "code": "2.1"}, certifications=[], name={"vi": "Trà Shan tuyết"}
+        ),
+    )
     write(client, th_writer, product(3, **TH))
+
     def ids(**query: Any) -> list[str]:  # type: ignore[no-untyped-def]
         r = client.get("/api/v1/products/export", query_string=query, headers=vn_reader)
         assert r.status_code == 200, r.get_data(as_text=True)
         return ndjson_ids(r.get_data())
+
     assert ids() == ["p3", "p1", "p2"]
     assert ids(country="VN") == ["p1", "p2"]
     assert ids(country="TH") == ["p3"]
@@ -49,16 +62,20 @@ def test_the_export_accepts_the_list_filters(client, vn_writer, th_writer, vn_re
     assert ids(category="VN-OCOP-2023:2") == ["p2"]
     assert ids(updated_after="2999-01-01T00:00:00Z") == []
     assert ids(q="tra shan") == ["p2"]
-    trailer = json.loads(client.get("/api/v1/products/export?country=VN", headers=vn_reader)
-                         .get_data(as_text=True).splitlines()[-1])
+    trailer = json.loads(
+        client.get("/api/v1/products/export?country=VN", headers=vn_reader).get_data(as_text=True).splitlines()[-1]
+    )
     assert trailer["export"]["count"] == 2
     assert client.get("/api/v1/products/export?country=VNM", headers=vn_reader).status_code == 422
     assert client.get("/api/v1/products/export?colour=red", headers=vn_reader).status_code == 422
 
 
 def test_the_csv_export_is_flattened_into_labelled_columns(client, vn_writer, vn_reader) -> None:  # type: ignore[no-untyped-def]
-    write(client, vn_writer, product(1, category={"scheme": "VN-OCOP-2023", "code": "1.3.3"},
-                                     origin={"area": "VN-GSO:48"}))
+    write(
+        client,
+        vn_writer,
+        product(1, category={"scheme": "VN-OCOP-2023", "code": "1.3.3"}, origin={"area": "VN-GSO:48"}),
+    )
     r = client.get("/api/v1/products/export?format=csv&country=VN", headers=vn_reader)
     assert r.mimetype == "text/csv" and r.mimetype_params.get("charset") == "utf-8"
     (row,) = csv_records(r.get_data())
@@ -75,6 +92,7 @@ def test_the_csv_export_is_flattened_into_labelled_columns(client, vn_writer, vn
 
 def test_every_kind_has_fixed_flat_columns() -> None:
     from schemas import KINDS
+
     for kind in KINDS:
         names = tabular.Columns(kind).names
         assert names[:2] == ["uid", "version"] and names[-1] == "warnings"
@@ -83,6 +101,7 @@ def test_every_kind_has_fixed_flat_columns() -> None:
 
 def test_the_console_exports_a_filtered_workbook_for_staff(client, hub, vn_writer) -> None:  # type: ignore[no-untyped-def]
     from tests.console.conftest import make_user, sign_in
+
     write(client, vn_writer, product(1), product(2, name={"vi": "Trà Shan tuyết"}, certifications=[]))
     assert sign_in(client, make_user(hub, "sec@asean.example", "secretariat")).status_code == 302
     r = client.get("/console/export?kind=products&format=xlsx&rating_min=4")

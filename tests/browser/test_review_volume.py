@@ -1,6 +1,7 @@
 """Review at volume in a real browser: a 2,000-record sync submission reviewed to the end
 in a few actions, a superseded revision that offers no decision, and a filtered export
 that opens as UTF-8 CSV and as a workbook."""
+
 from __future__ import annotations
 
 import csv
@@ -21,23 +22,32 @@ SYNC = Actor("sync:vn-post", "VN")
 def test_a_2000_record_sync_submission_is_reviewed_in_under_ten_actions(page, live) -> None:  # type: ignore[no-untyped-def]
     records = list(products(2000))
     for start in range(0, 2000, 500):
-        live.hub.writes.write(SYNC, "products", records[start:start + 500], source="sync", submission="sync-run:browser")
+        live.hub.writes.write(
+            SYNC, "products", records[start : start + 500], source="sync", submission="sync-run:browser"
+        )
     log_in(page, "reviewer@vn.example")
     actions = 0
-    page.click("nav.mainnav >> text=Reviews"); actions += 1
-    page.click("section.submissions a:has-text('sync')"); actions += 1
+    page.click("nav.mainnav >> text=Reviews")
+    actions += 1
+    page.click("section.submissions a:has-text('sync')")
+    actions += 1
     assert "2000 pending records match" in page.inner_text(".bulkbar")
     shot(page, "volume-1-submission")
-    page.click("button:has-text('Approve all')"); actions += 1
+    page.click("button:has-text('Approve all')")
+    actions += 1
     assert "This approves and publishes 2000 records (2000 versions)." in page.inner_text(".confirm-count")
-    page.click("button:has-text('Confirm')"); actions += 1
+    page.click("button:has-text('Confirm')")
+    actions += 1
     page.wait_for_selector("h1:has-text('Decision taken')", timeout=120_000)  # the page refreshes itself
     assert "2000 of 2000 revisions decided" in page.inner_text(".job-progress")
     shot(page, "volume-2-done")
     assert actions < 10
     with live.hub.sessions() as s:
-        published = s.scalar(sa.select(sa.func.count()).select_from(Record).where(
-            Record.local_id.like("bench-%"), Record.published_version == 1))
+        published = s.scalar(
+            sa.select(sa.func.count())
+            .select_from(Record)
+            .where(Record.local_id.like("bench-%"), Record.published_version == 1)
+        )
     assert published == 2000
 
 
@@ -55,8 +65,14 @@ def test_a_superseded_revision_offers_no_decision(page, live) -> None:  # type: 
     page.goto("/console/reviews?state=superseded")
     assert "superseded-demo" in page.inner_text("table.queue")
     with live.hub.sessions() as s:
-        assert s.scalar(sa.select(Revision.review_state).where(
-            Revision.uid == "VN/products/superseded-demo", Revision.version == 1)) == "superseded"
+        assert (
+            s.scalar(
+                sa.select(Revision.review_state).where(
+                    Revision.uid == "VN/products/superseded-demo", Revision.version == 1
+                )
+            )
+            == "superseded"
+        )
 
 
 def _download(page: Any, fmt: str) -> bytes:
@@ -74,8 +90,9 @@ def test_the_filtered_export_opens_as_utf8_csv_and_as_a_workbook(page, live) -> 
     body = _download(page, "csv")
     assert body.startswith(b"\xef\xbb\xbf")
     text = body.decode("utf-8")  # valid UTF-8 or this raises
-    rows = list(csv.DictReader(line for line in io.StringIO(text.lstrip("\ufeff"), newline="")
-                               if not line.startswith("# ")))
+    rows = list(
+        csv.DictReader(line for line in io.StringIO(text.lstrip("\ufeff"), newline="") if not line.startswith("# "))
+    )
     assert rows and all(r["country"] == "VN" for r in rows)
     assert any(r["name.vi"] and not r["name.vi"].isascii() for r in rows)  # Vietnamese intact
     book = load_workbook(io.BytesIO(_download(page, "xlsx")))
@@ -97,7 +114,8 @@ def test_thai_renders_with_the_bundled_noto_font(browser, live) -> None:  # type
         page.evaluate("document.fonts.ready")
         loaded = page.evaluate("""async () => {
             await document.fonts.load('16px "Hub Noto Sans Thai"', 'เข้าสู่ระบบ');
-            return [...document.fonts].filter(f => f.family.includes('Hub Noto Sans Thai') && f.status === 'loaded').length;
+            return [...document.fonts].filter(
+                f => f.family.includes('Hub Noto Sans Thai') && f.status === 'loaded').length;
         }""")
         assert loaded >= 1
         assert any(u.startswith(live.url) and "NotoSansThai" in u for u in fetched)

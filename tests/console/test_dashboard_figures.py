@@ -1,14 +1,15 @@
 """The dashboard's figures agree: cards, charts and tables are sums of one query layer
 (hub/overview.py), checked against each other and against the rows on the same data."""
+
 from __future__ import annotations
 
 import re
 
 import sqlalchemy as sa
 
+from hub.actors import Actor
 from hub.curation import review
 from hub.records import overview
-from hub.actors import Actor
 from hub.store.models import Record
 from tests.conftest import product
 from tests.console.conftest import make_user, sign_in
@@ -16,13 +17,19 @@ from tests.console.conftest import make_user, sign_in
 WRITER = Actor("client:vn", "VN", frozenset({"exchange:read", "exchange:write"}))
 TH_WRITER = Actor("client:th", "TH", frozenset({"exchange:read", "exchange:write"}))
 SEC = Actor("user:sec@asean.example", None, frozenset({"exchange:read", "review"}), "secretariat")
-TH = {"country": "TH", "category": {"scheme": "TH-OTOP", "code": "food"}, "certifications": [],
-      "origin": {"area": "TH-90"}}
+TH = {
+    "country": "TH",
+    "category": {"scheme": "TH-OTOP", "code": "food"},
+    "certifications": [],
+    "origin": {"area": "TH-90"},
+}
 
 
 def _data(hub) -> None:  # type: ignore[no-untyped-def]
     w = hub.writes
-    w.write(WRITER, "products", [product(i) for i in range(1, 6)] + [product(6, origin={"area": "VN-27"})], source="api")
+    w.write(
+        WRITER, "products", [product(i) for i in range(1, 6)] + [product(6, origin={"area": "VN-27"})], source="api"
+    )
     for i in range(1, 5):
         review.decide(hub.sessions, SEC, f"VN/products/p{i}", 1, "approve")
     review.decide(hub.sessions, SEC, "VN/products/p5", 1, "return", "wrong-area")
@@ -37,8 +44,9 @@ def test_cards_charts_and_tables_agree_with_each_other_and_the_rows(hub) -> None
     _data(hub)
     with hub.sessions() as s:
         f = overview.overview(s)
-        rows = s.execute(sa.select(Record.country, Record.kind, Record.review_state, Record.published_version,
-                                   Record.deleted)).all()
+        rows = s.execute(
+            sa.select(Record.country, Record.kind, Record.review_state, Record.published_version, Record.deleted)
+        ).all()
         waiting_revisions = review.count(s, SEC, review.Query(state="pending"))
     published = [r for r in rows if r.published_version is not None and not r.deleted]
     assert f.published == len(published) == 5
@@ -67,11 +75,11 @@ def test_the_dashboard_page_shows_the_same_numbers_everywhere(client, hub) -> No
         f = overview.overview(s)
     assert _number(html, "waiting for review") == f.waiting == 2
     assert _number(html, "published records") == f.published == 5
-    table = html[html.index('id="published-table"'):]
-    table = table[:table.index("</table>")]
+    table = html[html.index('id="published-table"') :]
+    table = table[: table.index("</table>")]
     totals = re.search(r"<tfoot>.*?<strong>(\d+)</strong>", table, re.S)
     assert totals and int(totals.group(1)) == 5
-    body = table[table.index("<tbody>"):table.index("</tbody>")]
+    body = table[table.index("<tbody>") : table.index("</tbody>")]
     row_totals = [int(n) for n in re.findall(r"<td><strong>(\d+)</strong></td>", body)]
     assert sum(row_totals) == 5
     assert 'title="Pending: 2"' in html and "Pending: <strong>2</strong>" in html

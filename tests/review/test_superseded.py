@@ -1,6 +1,7 @@
 """Review state ``superseded``: a later revision replaces a pending one, which can then
 never be approved, and a bulk approval publishes only each record's latest revision, also
 when a new revision arrives while it runs (SPEC section 5)."""
+
 from __future__ import annotations
 
 import threading
@@ -21,8 +22,12 @@ from tests.review.conftest import SECRETARIAT, VN_REVIEWER, published_product, s
 
 def _states(hub, uid: str) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
     with hub.sessions() as s:
-        return [tuple(r) for r in s.execute(sa.select(Revision.version, Revision.review_state)
-                                            .where(Revision.uid == uid).order_by(Revision.version))]
+        return [
+            tuple(r)
+            for r in s.execute(
+                sa.select(Revision.version, Revision.review_state).where(Revision.uid == uid).order_by(Revision.version)
+            )
+        ]
 
 
 def _feed(hub) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
@@ -72,10 +77,14 @@ def test_a_deletion_supersedes_a_pending_revision(hub) -> None:  # type: ignore[
 def test_a_set_approval_publishes_only_the_latest_revision_of_each_record(hub) -> None:  # type: ignore[no-untyped-def]
     submit(hub, product(1), product(2))
     submit(hub, product(1, name={"vi": "v2"}))
-    results = review.approve_many(hub.sessions, VN_REVIEWER, [
-        ("VN/products/p1", 2), ("VN/products/p1", 1), ("VN/products/p2", 1)])
+    results = review.approve_many(
+        hub.sessions, VN_REVIEWER, [("VN/products/p1", 2), ("VN/products/p1", 1), ("VN/products/p2", 1)]
+    )
     assert [r.state if isinstance(r, review.Decision) else r.code for r in results] == [
-        "approved", "superseded", "approved"]
+        "approved",
+        "superseded",
+        "approved",
+    ]
     assert sorted(_feed(hub)) == [("VN/products/p1", 2), ("VN/products/p2", 1)]
 
 
@@ -129,11 +138,16 @@ def test_a_revision_written_concurrently_with_a_bulk_approval_never_publishes_a_
             assert version <= latest[uid]
             state = s.scalar(sa.select(Revision.review_state).where(Revision.uid == uid, Revision.version == version))
             assert state == "approved"
-        superseded = s.execute(sa.select(Revision.uid, Revision.version)
-                               .where(Revision.review_state == "superseded")).all()
+        superseded = s.execute(
+            sa.select(Revision.uid, Revision.version).where(Revision.review_state == "superseded")
+        ).all()
         assert all(v < latest[u] for u, v in superseded)
-        assert not s.execute(sa.select(Revision.uid).where(Revision.review_state == "pending")
-                             .group_by(Revision.uid).having(sa.func.count() > 1)).all()
+        assert not s.execute(
+            sa.select(Revision.uid)
+            .where(Revision.review_state == "pending")
+            .group_by(Revision.uid)
+            .having(sa.func.count() > 1)
+        ).all()
     assert {(u, v) for u, v in feed} | {w for w, _ in refused} == set(wanted)
 
 
@@ -143,24 +157,40 @@ def test_the_migration_marks_earlier_pending_revisions_superseded(tmp_path: Path
     try:
         with engine.begin() as conn:
             command.upgrade(migrate._config(conn), "0007")
-            conn.execute(sa.text(
-                "INSERT INTO records (uid, kind, country, local_id, latest_version, latest_hash, "
-                "review_state, deleted, updated_at) VALUES "
-                "('VN/products/a', 'products', 'VN', 'a', 3, 'h', 'pending', false, :t), "
-                "('VN/products/b', 'products', 'VN', 'b', 1, 'h', 'pending', false, :t)"), {"t": t[2]})
-            for uid, version, state in (("VN/products/a", 1, "pending"), ("VN/products/a", 2, "returned"),
-                                        ("VN/products/a", 3, "pending"), ("VN/products/b", 1, "pending")):
-                conn.execute(sa.text(
-                    "INSERT INTO revisions (uid, version, document, content_hash, deleted, review_state, "
-                    "warnings, actor, source, created_at) VALUES (:u, :v, '{}', 'h', false, :s, '[]', "
-                    "'a', 'api', :t)"), {"u": uid, "v": version, "s": state, "t": t[version - 1]})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO records (uid, kind, country, local_id, latest_version, latest_hash, "
+                    "review_state, deleted, updated_at) VALUES "
+                    "('VN/products/a', 'products', 'VN', 'a', 3, 'h', 'pending', false, :t), "
+                    "('VN/products/b', 'products', 'VN', 'b', 1, 'h', 'pending', false, :t)"
+                ),
+                {"t": t[2]},
+            )
+            for uid, version, state in (
+                ("VN/products/a", 1, "pending"),
+                ("VN/products/a", 2, "returned"),
+                ("VN/products/a", 3, "pending"),
+                ("VN/products/b", 1, "pending"),
+            ):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO revisions (uid, version, document, content_hash, deleted, review_state, "
+                        "warnings, actor, source, created_at) VALUES (:u, :v, '{}', 'h', false, :s, '[]', "
+                        "'a', 'api', :t)"
+                    ),
+                    {"u": uid, "v": version, "s": state, "t": t[version - 1]},
+                )
         migrate.upgrade(engine)
         with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT uid, version, review_state, decided_at FROM revisions "
-                                        "ORDER BY uid, version")).all()
+            rows = conn.execute(
+                sa.text("SELECT uid, version, review_state, decided_at FROM revisions ORDER BY uid, version")
+            ).all()
         assert [tuple(r[:3]) for r in rows] == [
-            ("VN/products/a", 1, "superseded"), ("VN/products/a", 2, "returned"),
-            ("VN/products/a", 3, "pending"), ("VN/products/b", 1, "pending")]
+            ("VN/products/a", 1, "superseded"),
+            ("VN/products/a", 2, "returned"),
+            ("VN/products/a", 3, "pending"),
+            ("VN/products/b", 1, "pending"),
+        ]
         assert rows[0][3] is not None  # superseded when version 2 arrived
         assert migrate.is_current(engine)
     finally:
@@ -179,6 +209,7 @@ def test_the_api_lists_superseded_revisions_and_refuses_to_decide_them(client, h
 
 def test_the_console_offers_no_decision_on_a_superseded_revision(client, hub) -> None:  # type: ignore[no-untyped-def]
     from tests.console.conftest import make_user, sign_in
+
     submit(hub, product(1))
     submit(hub, product(1, name={"vi": "v2"}))
     assert sign_in(client, make_user(hub, "sec@asean.example", "secretariat")).status_code == 302
@@ -192,17 +223,21 @@ def test_the_console_offers_no_decision_on_a_superseded_revision(client, hub) ->
 
 def test_staff_export_the_latest_revisions_in_a_review_state(client, hub) -> None:  # type: ignore[no-untyped-def]
     import json as jsonlib
+
     from tests.console.conftest import make_user, sign_in
+
     submit(hub, product(1), product(2))
     submit(hub, product(1, name={"vi": "v2"}))
     review.decide(hub.sessions, SECRETARIAT, "VN/products/p2", 1, "return", "wrong-area")
     assert sign_in(client, make_user(hub, "rev@vn.example", "reviewer", "VN")).status_code == 302
+
     def rows(query: str) -> list[tuple[str, int, str]]:
         r = client.get(f"/console/export?kind=products&format=ndjson&{query}")
         assert r.status_code == 200
         lines = [jsonlib.loads(line) for line in r.get_data(as_text=True).splitlines()]
         assert lines[-1]["export"]["count"] == len(lines) - 1
         return [(x["uid"], x["version"], x["review"]) for x in lines[:-1]]
+
     assert rows("state=pending") == [("VN/products/p1", 2, "pending")]
     assert rows("state=returned") == [("VN/products/p2", 1, "returned")]
     assert rows("") == []  # nothing published yet

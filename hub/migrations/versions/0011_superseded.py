@@ -9,6 +9,7 @@ changes.
 Revision ID: 0011_superseded
 Revises: 0010_console
 """
+
 from typing import Sequence, Union
 
 from alembic import op
@@ -21,13 +22,14 @@ depends_on: Union[str, Sequence[str], None] = None
 
 def upgrade() -> None:
     # decided_at: when the next version arrived, which is when it was superseded
-    op.execute("UPDATE revisions SET review_state = 'superseded', decided_at = "
-               "(SELECT later.created_at FROM revisions later WHERE later.uid = revisions.uid "
-               "AND later.version = revisions.version + 1) "
-               "WHERE review_state = 'pending' AND version < "
-               "(SELECT latest_version FROM records WHERE records.uid = revisions.uid)")
+    op.execute(
+        "UPDATE revisions SET review_state = 'superseded', decided_at = "
+        "(SELECT later.created_at FROM revisions later WHERE later.uid = revisions.uid "
+        "AND later.version = revisions.version + 1) "
+        "WHERE review_state = 'pending' AND version < "
+        "(SELECT latest_version FROM records WHERE records.uid = revisions.uid)"
+    )
 
 
 def downgrade() -> None:
-    op.execute("UPDATE revisions SET review_state = 'pending', decided_at = NULL "
-               "WHERE review_state = 'superseded'")
+    op.execute("UPDATE revisions SET review_state = 'pending', decided_at = NULL WHERE review_state = 'superseded'")

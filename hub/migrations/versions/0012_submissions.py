@@ -7,6 +7,7 @@ job records the progress of a decision on a large set.
 Revision ID: 0012_submissions
 Revises: 0011_superseded
 """
+
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -53,10 +54,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("revisions") as batch_op:
         batch_op.add_column(sa.Column("submission_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(op.f("fk_revisions_submission_id_submissions"), "submissions",
-                                    ["submission_id"], ["id"])
-        batch_op.create_index("ix_revisions_submission", ["submission_id", "review_state", "uid", "version"],
-                              unique=False)
+        batch_op.create_foreign_key(
+            op.f("fk_revisions_submission_id_submissions"), "submissions", ["submission_id"], ["id"]
+        )
+        batch_op.create_index(
+            "ix_revisions_submission", ["submission_id", "review_state", "uid", "version"], unique=False
+        )
         batch_op.create_index("ix_revisions_state_uid", ["review_state", "uid"], unique=False)
 
 
