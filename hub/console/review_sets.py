@@ -4,6 +4,7 @@ the filtered set after a confirmation that says what it touches, its progress.""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -38,6 +39,12 @@ def _selection(submission: int, args: Any) -> submissions.Selection:
 
 def _filters(args: Any) -> dict[str, str]:
     return {k: args[k] for k in FILTERS if args.get(k)}
+
+
+def _back(submission_id: int) -> str:
+    """The submission's page with the filters of the form just posted."""
+    query = urlencode(_filters(request.form))
+    return url_for("console.submission", submission_id=submission_id) + (f"?{query}" if query else "")
 
 
 def _ticked(form: Any) -> list[tuple[str, int]]:
@@ -92,7 +99,7 @@ def _plan(submission_id: int) -> tuple[Any, str, str, list[tuple[str, int]]]:
 def confirm_set(submission_id: int) -> Any:
     """What the decision will touch, before it is taken."""
     sub, action, decision, keys = _plan(submission_id)
-    back = url_for("console.submission", submission_id=submission_id, **_filters(request.form))
+    back = _back(submission_id)
     if not keys:
         flash(_("No pending record matches: nothing to decide."), "warning")
         return redirect(back)
@@ -118,7 +125,7 @@ def confirm_set(submission_id: int) -> Any:
 @requires("review")
 def decide_set(submission_id: int) -> Response:
     sub, action, decision, keys = _plan(submission_id)
-    back = url_for("console.submission", submission_id=submission_id, **_filters(request.form))
+    back = _back(submission_id)
     if str(len(keys)) != request.form.get("expected"):
         flash(
             _("The set changed since you confirmed (new or decided revisions): check it and decide again."), "warning"

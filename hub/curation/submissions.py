@@ -47,7 +47,7 @@ class Summary:
         return int(self.submission.counts.get("unchanged", 0))
 
 
-def _visible(query: sa.Select[Any], actor: Actor) -> sa.Select[Any]:
+def _visible(query: Any, actor: Actor) -> Any:
     country = review.visible_country(actor, None)
     return query.where(*review.uid_prefix(Revision.uid, f"{country}/")) if country else query
 
@@ -228,7 +228,10 @@ def start(
         session.add(job)
         session.flush()
         job_id = job.id
-    run = lambda: _run(factory, actor, job_id, keys, decision, reason, comment)  # noqa: E731
+
+    def run() -> None:
+        _run(factory, actor, job_id, keys, decision, reason, comment)
+
     if background if background is not None else len(keys) > INLINE:
         threading.Thread(target=run, name=f"review-job-{job_id}", daemon=True).start()
     else:

@@ -126,7 +126,7 @@ def _quality(session: so.Session, live: list[Any], pub: dict[str, dict[str, int]
     for c, warnings in session.execute(
         sa.select(Record.country, Record.warnings).where(*live, Record.warnings.is_not(None), warned)
     ):
-        codes = {w.get("code") for w in warnings or [] if isinstance(w, dict)}
+        codes = {str(w["code"]) for w in warnings or [] if isinstance(w, dict) and w.get("code")}
         if codes:
             q = out.setdefault(c, Quality())
             q.with_warnings += 1

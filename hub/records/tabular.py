@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from functools import partial
 from typing import Any, Callable, Iterable, Iterator
 
 import orjson
@@ -86,6 +87,43 @@ def _other_langs(value: Any) -> str:
     return "; ".join(f"{tag}: {text}" for tag, text in value.items() if tag not in LANGS)
 
 
+def _value(path: tuple[str, ...], rec: dict[str, Any]) -> str:
+    return _text(_at(rec, path))
+
+
+def _other(path: tuple[str, ...], rec: dict[str, Any]) -> str:
+    return _other_langs(_at(rec, path))
+
+
+def _list(path: tuple[str, ...], rec: dict[str, Any]) -> str:
+    return _joined(_at(rec, path) or [])
+
+
+def _items(path: tuple[str, ...], key: str, rec: dict[str, Any]) -> str:
+    return _joined(item.get(key) for item in (_at(rec, path) or []) if isinstance(item, dict))
+
+
+def _code_label(codelist: str, path: tuple[str, ...], rec: dict[str, Any]) -> str:
+    value = _at(rec, path)
+    return (codelists.label(codelist, value) or "") if isinstance(value, str) else ""
+
+
+def _area(path: tuple[str, ...], rec: dict[str, Any]) -> str:
+    return _area_label(_at(rec, path))
+
+
+def _category(rec: dict[str, Any]) -> str:
+    return _category_label(rec.get("category"))
+
+
+def _common(rec: dict[str, Any]) -> str:
+    return _common_label(_at(rec, ("category", "common")))
+
+
+def _warning_codes(rec: dict[str, Any]) -> str:
+    return _joined(w.get("code") for w in rec.get("warnings") or [] if isinstance(w, dict))
+
+
 class Columns:
     """The fixed columns of one kind and how each is read from a shown record."""
 
@@ -93,11 +131,9 @@ class Columns:
         self.names: list[str] = []
         self.getters: list[Getter] = []
         for name in HUB_COLUMNS:
-            self._add(name, lambda rec, k=name: _text(rec.get(k)))
+            self._add(name, partial(_value, (name,)))
         self._schema(SCHEMAS[kind](), ())
-        self._add(
-            "warnings", lambda rec: _joined(w.get("code") for w in rec.get("warnings") or [] if isinstance(w, dict))
-        )
+        self._add("warnings", _warning_codes)
 
     def _add(self, name: str, getter: Getter) -> None:
         self.names.append(name)
@@ -107,22 +143,22 @@ class Columns:
         for name, field in schema.fields.items():
             self._field(field, (*path, name))
         for extra in DERIVED.get(".".join(path), ()) if path else ():
-            if not isinstance(schema, Schema) or extra in schema.fields:
+            if extra in schema.fields:
                 continue
-            self._add(".".join((*path, extra)), lambda rec, p=(*path, extra): _text(_at(rec, p)))
+            self._add(".".join((*path, extra)), partial(_value, (*path, extra)))
             if path == ("category",) and extra == "common":
-                self._add("category.common.label", lambda rec: _common_label(_at(rec, ("category", "common"))))
+                self._add("category.common.label", _common)
 
-    def _field(self, field: fields.Field, path: tuple[str, ...]) -> None:
+    def _field(self, field: fields.Field[Any], path: tuple[str, ...]) -> None:
         dotted = ".".join(path)
         if isinstance(field, LangText):
             for lang in LANGS:
-                self._add(f"{dotted}.{lang}", lambda rec, p=(*path, lang): _text(_at(rec, p)))
-            self._add(f"{dotted}.other", lambda rec, p=path: _other_langs(_at(rec, p)))
+                self._add(f"{dotted}.{lang}", partial(_value, (*path, lang)))
+            self._add(f"{dotted}.other", partial(_other, path))
         elif isinstance(field, fields.Nested) and isinstance(field.schema, Schema):
             self._schema(field.schema, path)
             if path == ("category",):
-                self._add("category.code.label", lambda rec: _category_label(rec.get("category")))
+                self._add("category.code.label", _category)
         elif (
             isinstance(field, fields.List)
             and isinstance(field.inner, fields.Nested)
@@ -131,25 +167,15 @@ class Columns:
             inner = field.inner.schema
             keys = list(inner.fields) + [k for k in DERIVED.get(dotted, ()) if k not in inner.fields]
             for key in keys:
-                self._add(
-                    f"{dotted}.{key}",
-                    lambda rec, p=path, k=key: _joined(
-                        item.get(k) for item in (_at(rec, p) or []) if isinstance(item, dict)
-                    ),
-                )
+                self._add(f"{dotted}.{key}", partial(_items, path, key))
         elif isinstance(field, fields.List):
-            self._add(dotted, lambda rec, p=path: _joined(_at(rec, p) or []))
+            self._add(dotted, partial(_list, path))
         else:
-            self._add(dotted, lambda rec, p=path: _text(_at(rec, p)))
+            self._add(dotted, partial(_value, path))
             if isinstance(field, Code):
-                self._add(
-                    f"{dotted}.label",
-                    lambda rec, p=path, c=field.codelist: (
-                        (codelists.label(c, v) or "") if isinstance(v := _at(rec, p), str) else ""
-                    ),
-                )
+                self._add(f"{dotted}.label", partial(_code_label, field.codelist, path))
             elif path[-1] == "area":
-                self._add(f"{dotted}.label", lambda rec, p=path: _area_label(_at(rec, p)))
+                self._add(f"{dotted}.label", partial(_area, path))
 
     def row(self, rec: dict[str, Any]) -> list[str]:
         return [get(rec) for get in self.getters]
