@@ -130,7 +130,7 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if not settings.database_url:
         path = Path(settings.instance_path).resolve() / "hub.sqlite3"
         settings = replace(settings, database_url=f"sqlite:///{path}")
-    if not settings.rate_limit_storage:  # shared by this machine's workers (hub/api/limitstore.py)
+    if not settings.rate_limit_storage:  # shared by this machine's workers (hub/web/limitstore.py)
         path = Path(settings.instance_path).resolve() / "ratelimits.sqlite3"
         settings = replace(settings, rate_limit_storage=f"machine://{path}")
     if not settings.secret_key:

@@ -23,9 +23,8 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields
+from marshmallow import EXCLUDE, RAISE, Schema, fields, missing
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
-from marshmallow.utils import missing
 
 Loader = Callable[[Any], Any]
 
@@ -116,7 +115,7 @@ def _schema_loader(schema: Schema, unknown: str | None, keys_ok: Callable[[dict[
     return load
 
 
-def _field_loader(fld: fields.Field, name: str, keys_ok: Callable[[dict[Any, Any]], bool]) -> Loader:
+def _field_loader(fld: fields.Field[Any], name: str, keys_ok: Callable[[dict[Any, Any]], bool]) -> Loader:
     """``value -> output`` as ``fld.deserialize`` would give it for a present, non-null value."""
     if fld.load_default is not missing or fld.pre_load or fld.post_load:
         raise Unsupported(f"{name}: load_default, pre_load or post_load")
@@ -168,7 +167,7 @@ def _field_loader(fld: fields.Field, name: str, keys_ok: Callable[[dict[Any, Any
     return validated
 
 
-def _list_loader(fld: fields.List, name: str, keys_ok: Callable[[dict[Any, Any]], bool]) -> Loader:
+def _list_loader(fld: fields.List[Any], name: str, keys_ok: Callable[[dict[Any, Any]], bool]) -> Loader:
     inner = fld.inner
     if inner.required or inner.load_default is not missing or inner.allow_none:
         raise Unsupported(f"{name}: list items with required, load_default or allow_none")

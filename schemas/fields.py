@@ -220,7 +220,7 @@ class Day(fields.Date):
     """A calendar date (ISO 8601 ``YYYY-MM-DD``), kept as an ISO string."""
 
     # a Date field for the OpenAPI document (format: date), but the value stays its ISO text
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:  # type: ignore[override]
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:  # type: ignore[override]  # text
         if not isinstance(value, str):
             raise fail("date", "Expected a date as YYYY-MM-DD.")
         if len(value) <= 40:  # dates repeat: parsed once

@@ -83,7 +83,7 @@ def kind_name(kind: str) -> str:
     return name_of(SCHEMAS[kind])
 
 
-def _standard_field(self: Any, field: fields.Field, ret: dict[str, Any], **_: Any) -> dict[str, Any]:
+def _standard_field(self: Any, field: fields.Field[Any], ret: dict[str, Any], **_: Any) -> dict[str, Any]:
     """What the standard's own field types check, as JSON Schema keywords."""
     out: dict[str, Any] = {}
     if isinstance(field, LangText):
@@ -152,8 +152,8 @@ def _components() -> dict[str, dict[str, Any]]:
     """Every kind's record and the objects nested in it, keyed by component name."""
     plugin = MarshmallowPlugin(schema_name_resolver=name_of)
     spec = APISpec("OVOP exchange standard", STANDARD_VERSION, "3.1.0", plugins=[plugin])
-    plugin.map_to_openapi_type(LangText, "object", None)
-    plugin.map_to_openapi_type(Amount, None, None)
+    plugin.map_to_openapi_type(LangText, "object", None)  # type: ignore[no-untyped-call]  # untyped in apispec
+    plugin.map_to_openapi_type(Amount, None, None)  # type: ignore[no-untyped-call]  # untyped in apispec
     plugin.converter.add_attribute_function(_standard_field)  # type: ignore[union-attr]
     for kind in KINDS:
         spec.components.schema(kind_name(kind), schema=SCHEMAS[kind])

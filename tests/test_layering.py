@@ -70,12 +70,16 @@ def core() -> list[Path]:
         (modules("schemas"), ("hub", "flask", "sqlalchemy")),
         (modules("hub/api") + modules("hub/console"), ENGINE),
         (modules("hub/sync"), DOORS),
+        (modules("hub/api"), ("hub.console",)),
+        (modules("hub/console"), ("hub.api",)),
         (core(), ENGINE + DOORS),
     ],
     ids=[
         "schemas stands alone",
         "doors import no engine",
         "the engine imports no door",
+        "the API imports no console",
+        "the console imports no API",
         "core imports no door and no engine",
     ],
 )

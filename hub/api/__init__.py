@@ -16,8 +16,9 @@ from flask import Flask, Response, current_app, render_template_string, send_fro
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from ..web import limits
 from ..web.errors import PROBLEM, problem
-from . import changes, codelists, flags, limits, openapi, records, reviews, standard, stats, subscriptions, sync
+from . import changes, codelists, flags, openapi, records, reviews, standard, stats, subscriptions, sync
 from .bodies import Problem
 
 PREFIX = "/api/v1"
@@ -55,7 +56,7 @@ class ProblemApi(Api):
                 resp.headers[key] = value
         return resp
 
-    def _openapi_json(self) -> Response:  # type: ignore[override]
+    def _openapi_json(self) -> Response:
         """The document with a path per kind and the standard's schemas (hub/api/openapi.py)."""
         cache = current_app.extensions.setdefault("hub_openapi", {})
         if "json" not in cache:
@@ -63,7 +64,7 @@ class ProblemApi(Api):
             cache["json"] = orjson.dumps(doc)
         return Response(cache["json"], mimetype="application/json")
 
-    def _openapi_swagger_ui(self) -> str:  # type: ignore[override]
+    def _openapi_swagger_ui(self) -> str:
         """Swagger UI 5 from the hub's own assets, with a favicon (no request leaves the hub)."""
         return render_template_string(
             SWAGGER_UI,

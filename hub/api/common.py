@@ -12,7 +12,7 @@ from ..actors import Actor
 from ..auth.protect import require
 from ..records import cursors
 from ..web.errors import problem
-from .limits import per_client
+from ..web.limits import per_client
 
 PROBLEM_REF = {"content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
 # Answers any operation can give: authentication, an unknown path parameter (a kind

@@ -143,6 +143,7 @@ def get_one(args: dict[str, Any], kind: str, country: str, local_id: str) -> Res
     compared with on PUT and DELETE. Everyone else always gets the published record.
     """
     own = args.get("include") == "own" and actor().country in (None, country)
+    digest: str | None
     with hub_of().sessions() as session:
         rec = reads.get_record(session, kind, country, local_id)
         if rec is not None and own and rec.latest_version != rec.published_version:

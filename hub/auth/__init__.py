@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import logging
 import weakref
+from typing import Callable
 
 from flask import Flask, Response
 
@@ -53,7 +54,7 @@ def init_app(app: Flask) -> None:
 log = logging.getLogger(__name__)
 
 
-def _flusher(tally: audit.Tally):  # type: ignore[no-untyped-def]
+def _flusher(tally: audit.Tally) -> Callable[[Response], Response]:
     """After a request, write the tally's closed windows (about once a minute)."""
 
     def flush(resp: Response) -> Response:

@@ -114,7 +114,7 @@ def clients_list(ctx: click.Context, as_json: bool) -> None:
         _emit([{"client_id": c.client_id, **registry.describe(c)} for c in rows])
         return
     for c in rows:
-        created = aware(c.created_at).date().isoformat()  # type: ignore[union-attr]
+        created = aware(c.created_at).date().isoformat()
         click.echo(
             f"{c.client_id}  {c.country}  {'active' if c.active else 'revoked':<7}  "
             f"{c.auth_method:<15}  {created}  {c.scope}  {c.name}"
@@ -179,7 +179,7 @@ def clients_keys(ctx: click.Context, client_id: str, jwks_file: str) -> None:
             client = registry.replace_keys(session, BY, client_id, jwks)
     except registry.RegistryError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"client {client_id}: {len(client.jwks['keys'])} public key(s) registered")  # type: ignore[index]
+    click.echo(f"client {client_id}: {len(client.jwks['keys'])} public key(s) registered")  # type: ignore[index]  # a JWKS client has its keys
 
 
 @click.group(help="Staff accounts: reviewers, secretariat, admins.")
@@ -285,7 +285,7 @@ def users_sessions(ctx: click.Context, email: str | None) -> None:
         except staff.UserError as exc:
             raise click.ClickException(str(exc)) from None
         for row in staff_sessions.active(session, _limits(ctx), user_id=user_id):
-            seen = aware(row.last_seen_at).isoformat(timespec="seconds")  # type: ignore[union-attr]
+            seen = aware(row.last_seen_at).isoformat(timespec="seconds")
             click.echo(f"{row.id}  {row.user.email}  last active {seen}  {row.address or '-'}  {row.agent[:60]}")
 
 

@@ -204,7 +204,7 @@ def describe(client: OAuthClient) -> dict[str, Any]:
     """The public facts of a client (never a secret or its digest)."""
 
     def stamp(at: datetime | None) -> str | None:
-        return aware(at).isoformat(timespec="seconds") if at else None  # type: ignore[union-attr]
+        return aware(at).isoformat(timespec="seconds") if at else None
 
     return {
         "name": client.name,

@@ -51,7 +51,7 @@ def _unclaimed() -> bool:
 
 def oauth_limits(view: Callable[..., Any]) -> Callable[..., Any]:
     """Decorator for the three OAuth endpoints: the per-client and per-address limits."""
-    from ..api.limits import limiter
+    from ..web.limits import limiter
 
     view = limiter.shared_limit(
         lambda: _settings().oauth_rate_limit_client, scope="oauth-client", key_func=_client_key, exempt_when=_unclaimed
@@ -64,7 +64,7 @@ def oauth_limits(view: Callable[..., Any]) -> Callable[..., Any]:
 def oauth_too_many(error: RateLimitExceeded) -> Response:
     """The 429 of an OAuth endpoint, counted in the audit tally: one aggregate per window
     (the claimed client ids and addresses are facets), never one entry each."""
-    from ..api.limits import limiter
+    from ..web.limits import limiter
 
     audit.tally_of(current_app).count(
         "anonymous",
@@ -87,7 +87,7 @@ def oauth_too_many(error: RateLimitExceeded) -> Response:
 def limit_refusal(refusal: Response) -> Response:
     """Count an API request refused for its token against its address; past
     ``refused_rate_limit`` answer 429 (with Retry-After) instead of the refusal."""
-    from ..api.limits import limiter
+    from ..web.limits import limiter
 
     item = parse(_settings().refused_rate_limit)
     key = (REFUSED_SCOPE, f"addr:{address()}")

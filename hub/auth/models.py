@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -33,6 +33,10 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
+@overload
+def aware(at: datetime) -> datetime: ...
+@overload
+def aware(at: None) -> None: ...
 def aware(at: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes for timezone-aware columns: they are UTC."""
     if at is not None and at.tzinfo is None:
@@ -151,10 +155,10 @@ class AccessToken(Base, TokenMixin):
         return self.scope
 
     def get_expires_in(self) -> int:
-        return int((aware(self.expires_at) - aware(self.issued_at)).total_seconds())  # type: ignore[operator]
+        return int((aware(self.expires_at) - aware(self.issued_at)).total_seconds())
 
     def is_expired(self) -> bool:
-        return aware(self.expires_at) <= utcnow()  # type: ignore[operator]
+        return aware(self.expires_at) <= utcnow()
 
     def is_revoked(self) -> bool:
         """Revoked itself, or its client was revoked (which kills every token at once)."""

@@ -95,7 +95,7 @@ def end_by_id(session: so.Session, session_id: int, user_id: int | None = None) 
 def end_all(session: so.Session, user_id: int) -> int:
     """End every session of a user; returns how many there were."""
     result = session.execute(sa.delete(StaffSession).where(StaffSession.user_id == user_id))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a CursorResult, typed as Result
 
 
 def active(
@@ -117,4 +117,4 @@ def purge(session: so.Session, limits: Limits, now: datetime | None = None) -> i
     """Delete expired sessions (done at each sign-in, so the table holds live ones only)."""
     now = now or utcnow()
     result = session.execute(sa.delete(StaffSession).where(sa.not_(limits.alive(now))))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a CursorResult, typed as Result

@@ -10,7 +10,7 @@ from typing import Any
 import marshmallow as ma
 from flask_smorest import Blueprint
 
-from ..api.limits import per_client
+from ..web.limits import per_client
 from .protect import current_actor, require
 
 blp = Blueprint("whoami", __name__, url_prefix="/api/v1", description="The authenticated caller")

@@ -24,7 +24,7 @@ PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static", "console.langua
 
 def init_app(app: Flask) -> None:
     """Mount the console: sessions, CSRF, translations, the blueprint and its pages."""
-    from . import (  # noqa: F401
+    from . import (  # noqa: F401  (routes register on import)
         account,
         admin,
         auth,

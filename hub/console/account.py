@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from .. import hub_of
 from ..auth import sessions as staff_sessions

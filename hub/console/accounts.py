@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -64,7 +65,7 @@ def sign_in(
     now = now or utcnow()
     key = email.strip().lower()[:254]
     row = session.get(LoginBackoff, (key, device))
-    if row is not None and aware(row.last_failure_at) < now - FORGET_AFTER:  # type: ignore[operator]
+    if row is not None and aware(row.last_failure_at) < now - FORGET_AFTER:
         session.delete(row)
         session.flush()
         row = None
@@ -110,7 +111,7 @@ def sign_in(
 def _count_failure(session: so.Session, email: str, device: str, now: datetime) -> int:
     """Add one failure and return the count, atomically: concurrent failures for the same
     address and device neither collide on the insert nor lose an increment."""
-    table = LoginBackoff.__table__
+    table = cast(sa.Table, LoginBackoff.__table__)  # a mapped class's table, typed as a FromClause
     if session.get(LoginBackoff, (email, device)) is None:
         _make_room(session, now)
         dialect = session.get_bind().dialect.name

@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Response, flash, g, make_response, redirect, render_template, request, session, url_for
+from flask import flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_limiter import RateLimitExceeded
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
@@ -18,6 +19,7 @@ from ..auth import sessions as staff_sessions
 from ..store import audit
 from ..store.db import transaction
 from ..store.models import utcnow
+from ..web.limits import limiter
 from . import accounts, throttle
 from .format import register
 from .i18n import LANGUAGES
@@ -79,7 +81,7 @@ def login() -> Response | str | tuple[str, int]:
 def _too_many(exc: RateLimitExceeded) -> Response:
     """Over a sign-in limit: the login page again, 429, with ``Retry-After`` (added by
     Flask-Limiter), and no password checked."""
-    hit = throttle.limiter.current_limit
+    hit = limiter.current_limit
     seconds = max(1, math.ceil(hit.reset_at - time.time())) if hit is not None else 60
     return make_response(
         render_template(

@@ -44,9 +44,9 @@ def register(bp: Blueprint) -> None:
     bp.add_app_template_filter(display_name, "display_name")
     bp.add_app_template_filter(when, "when")
     bp.add_app_template_filter(label, "label")
-    bp.add_app_template_global(STATE_LABELS, "STATE_LABELS")
-    bp.add_app_template_global(KIND_LABELS, "KIND_LABELS")
-    bp.add_app_template_global(ROLE_LABELS, "ROLE_LABELS")
+    bp.add_app_template_global(STATE_LABELS, "STATE_LABELS")  # type: ignore[arg-type]  # any value may be a global
+    bp.add_app_template_global(KIND_LABELS, "KIND_LABELS")  # type: ignore[arg-type]  # any value may be a global
+    bp.add_app_template_global(ROLE_LABELS, "ROLE_LABELS")  # type: ignore[arg-type]  # any value may be a global
     bp.add_app_template_global(codelist_items, "codelist_items")
     bp.add_app_template_global(actor_name, "actor_name")
     bp.add_app_template_global(lang, "current_lang")

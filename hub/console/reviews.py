@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from werkzeug.wrappers import Response
 
 import schemas
 
@@ -93,9 +94,14 @@ def approve_selected() -> Response:
             ),
             "success",
         )
-    for (uid, version), err in failed:
+    for (failed_uid, failed_version), err in failed:
         flash(
-            _("%(uid)s version %(version)d was not approved: %(reason)s", uid=uid, version=version, reason=str(err)),
+            _(
+                "%(uid)s version %(version)d was not approved: %(reason)s",
+                uid=failed_uid,
+                version=failed_version,
+                reason=str(err),
+            ),
             "error",
         )
     return redirect(back)

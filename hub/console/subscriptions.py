@@ -3,8 +3,9 @@ counts; dead letters can be put back in line (audited, in their original order).
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, url_for
+from flask import abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
 from .. import hub_of
 from ..auth import clients as registry

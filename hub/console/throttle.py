@@ -16,17 +16,19 @@ strangers, and the cookie opens nothing by itself.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
 
 from .. import hub_of
-from ..api.limits import limiter
+from ..web.limits import limiter
 
 DEVICE_MAX_AGE = 365 * 86400
 
 
-def _settings():  # type: ignore[no-untyped-def]
+def _settings() -> Any:
     return hub_of().settings
 
 

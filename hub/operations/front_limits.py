@@ -61,7 +61,7 @@ class _ProblemLimits:
     def handle_error(self, req: Any, client: socket.socket, addr: Any, exc: BaseException) -> None:
         data = answer(exc)
         if data is None:
-            super().handle_error(req, client, addr, exc)  # type: ignore[misc]
+            super().handle_error(req, client, addr, exc)  # type: ignore[misc]  # gunicorn is untyped
             return
         self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
         try:
@@ -70,11 +70,11 @@ class _ProblemLimits:
             self.log.debug("Failed to send error message.")
 
 
-class SyncWorker(_ProblemLimits, _SyncWorker):  # type: ignore[misc]
+class SyncWorker(_ProblemLimits, _SyncWorker):
     """gunicorn's sync worker (one request at a time)."""
 
 
-class ThreadWorker(_ProblemLimits, _ThreadWorker):  # type: ignore[misc]
+class ThreadWorker(_ProblemLimits, _ThreadWorker):
     """gunicorn's gthread worker (``--threads`` above 1)."""
 
 

@@ -87,11 +87,11 @@ def drift(engine: sa.Engine) -> list[Any]:
     migrations agree (tests check it on both engines)."""
     from alembic.autogenerate import compare_metadata
 
-    from ..auth import models as _auth  # noqa: F401
-    from ..console import models as _console  # noqa: F401
+    from ..auth import models as _auth  # noqa: F401  (its tables)
+    from ..console import models as _console  # noqa: F401  (its tables)
     from ..curation import flags  # noqa: F401  (its tables)
     from ..webhooks import subscriptions  # noqa: F401  (every table, as hub/migrations/env.py imports them)
-    from . import locks as _locks  # noqa: F401
+    from . import locks as _locks  # noqa: F401  (its table)
     from .models import Base
 
     with engine.connect() as conn:

@@ -82,7 +82,7 @@ class RunResult:
 
 class Runner:
     """Runs one source once. ``run()`` returns a :class:`RunResult`; it raises
-    :class:`hub.sync.locks.Busy` when another runner holds the source."""
+    :class:`hub.store.locks.Busy` when another runner holds the source."""
 
     def __init__(
         self,
