@@ -53,7 +53,9 @@ class Query(Schema):
         unknown = RAISE
 
 
-class ListArgs(Query):
+class FilterArgs(Query):
+    """The list filters of SPEC section 4, shared by lists and exports."""
+
     country = fields.String(validate=validate.Length(equal=2))
     q = fields.String(
         validate=validate.Length(1, 200), metadata={"description": "text in names, any language, accent-insensitive"}
@@ -64,6 +66,9 @@ class ListArgs(Query):
     rating_min = fields.Integer(validate=validate.Range(1, 5), metadata={"description": "minimum rating band"})
     area = fields.String(validate=validate.Length(1, 20))
     updated_after = fields.AwareDateTime(format="iso")
+
+
+class ListArgs(FilterArgs):
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
     cursor = fields.String(validate=validate.Length(1, 400))
 
@@ -111,7 +116,9 @@ class BatchResponse(Schema):
     summary = fields.Dict(keys=fields.String(), values=fields.Integer())
 
 
-class ExportArgs(Query):
+class ExportArgs(FilterArgs):
+    """The list filters (SPEC section 4) without paging: an export is every match."""
+
     format = fields.String(load_default="ndjson", validate=validate.OneOf(["ndjson", "csv", "jsonld"]))
 
 

@@ -295,19 +295,24 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
 @protected(blp, "exchange:read", errors=(422,))
 @blp.arguments(ExportArgs, location="query", unknown=None)
 @blp.response(
-    200, None, content_type="application/x-ndjson", description="Streamed: NDJSON, CSV or JSON-LD (schema.org)"
+    200,
+    None,
+    content_type="application/x-ndjson",
+    description="Streamed: NDJSON, CSV (flattened, UTF-8 with BOM) or JSON-LD (schema.org)",
 )
 def export(args: dict[str, Any], kind: str) -> Response:
-    """Every published record of the kind, streamed; the last line (NDJSON), row (CSV,
-    after `# `) or member (JSON-LD, `hub:export`) is the trailer: `complete`, `count` and
-    `feed_seq`/`feed_cursor`, the change-feed position the export reflects. A stream
-    without it was cut short."""
-    fmt = args["format"]
+    """Every published record of the kind matching the list filters, streamed; the last
+    line (NDJSON), row (CSV, after `# `) or member (JSON-LD, `hub:export`) is the trailer:
+    `complete`, `count` and `feed_seq`/`feed_cursor`, the change-feed position the export
+    reflects. A stream without it was cut short. CSV is for people: one column per
+    language of each text, a label column beside each code, a UTF-8 byte-order mark."""
+    fmt = args.pop("format")
+    filters = reads.Filters(**args)
     factory = hub_of().sessions
 
     def generate() -> Iterator[bytes]:
         with factory() as session:
-            yield from exports.stream(session, kind, fmt, progress=liveness.beat)
+            yield from exports.stream(session, kind, fmt, progress=liveness.beat, filters=filters)
 
     return Response(
         stream_with_context(generate()),

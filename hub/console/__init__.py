@@ -24,7 +24,20 @@ PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static", "console.langua
 
 def init_app(app: Flask) -> None:
     """Mount the console: sessions, CSRF, translations, the blueprint and its pages."""
-    from . import account, admin, auth, dashboard, flags, i18n, records, reviews, subscriptions, web  # noqa: F401  (routes register on import)
+    from . import (  # noqa: F401  (routes register on import)
+        account,
+        admin,
+        auth,
+        dashboard,
+        exports,
+        flags,
+        i18n,
+        records,
+        review_sets,
+        reviews,
+        subscriptions,
+        web,
+    )
 
     web.init_app(app)
     i18n.init_app(app)

@@ -8,7 +8,7 @@ import sqlalchemy.exc
 from flask import g, render_template
 
 from .. import hub_of
-from ..curation import flags, review
+from ..curation import flags
 from ..records import overview
 from ..store import syncruns
 from . import charts
@@ -54,11 +54,11 @@ def dashboard() -> str:
     country = actor.country
     with hub_of().sessions() as s:
         figures = overview.overview(s, country)
-        waiting = review.count(s, actor, review.Query(state="pending")) if "review" in actor.scopes else None
+        waiting = figures.waiting if "review" in actor.scopes else None
         open_flags = flags.open_count(s, country) if "review" in actor.scopes else None
         runs = _sync_runs(s)
         parked = _parked(s) if runs is not None else []
-    kinds = sorted({k for inner in figures.by_country_kind.values() for k in inner})
+    kinds = sorted({k for inner in figures.published_by_country_kind.values() for k in inner})
     return render_template(
         "console/dashboard.html",
         figures=figures,

@@ -18,6 +18,7 @@ STATE_LABELS = {
     "approved": _l("Approved"),
     "returned": _l("Returned"),
     "rejected": _l("Rejected"),
+    "superseded": _l("Superseded"),
     "open": _l("Open"),
     "resolved": _l("Resolved"),
 }

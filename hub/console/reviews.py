@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 import schemas
 
 from .. import hub_of
-from ..curation import review
+from ..curation import review, submissions
 from ..records import diff
 from ..web import KIND_RULE
 from .format import display_name
@@ -54,12 +54,15 @@ def queue() -> str:
             for state in review.STATES
         }
         items = [(rev, rec, display_name(rev.document, rev.uid)) for rev, rec in rows]
+        first = query.state == "pending" and not after
+        subs = submissions.queue(s, g.actor) if first else []
     filters = {k: v for k, v in request.args.items() if k != "after" and v}
     return render_template(
         "console/reviews/queue.html",
         items=items,
         query=query,
         counts=counts,
+        subs=subs,
         next_after=nxt,
         after=after,
         filters=filters,

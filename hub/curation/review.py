@@ -1,7 +1,9 @@
 """Review: decisions, the review queue, and what a submitter sees of its own revisions.
 
 SPEC section 5: a revision is ``pending``, then ``approved``, ``rejected`` or
-``returned`` (with a reason code of codelist ``return-reasons`` and a hint). Only an
+``returned`` (with a reason code of codelist ``return-reasons`` and a hint), or
+``superseded`` when a later revision of the record arrives before a decision (the write
+path marks it; it can no longer be decided, so a stale version is never published). Only an
 approval publishes (through :meth:`hub.records.writepath.WriteTxn.publish`, inside the write
 path's one transaction, its one way to publish and feed). A pending revision of a published record leaves the
 published version visible until it is approved. Every decision is in the audit log.
@@ -10,7 +12,7 @@ published version visible until it is approved. Every decision is in the audit l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -26,7 +28,7 @@ from ..records.writepath import WritePath, WriteTxn
 from ..store.models import Member, Record, Revision
 
 DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
-STATES = ("pending", "approved", "returned", "rejected")
+STATES = ("pending", "approved", "returned", "rejected", "superseded")
 REASONS = "return-reasons"
 MAX_COMMENT = 2000
 SOURCE = "review"  # the write transactions of decisions
@@ -100,25 +102,40 @@ def _four_eyes(session: so.Session, actor: Actor, country: str, rev: Revision) -
 
 
 def _apply(
-    txn: WriteTxn, uid: str, version: int, decision: str, state: str, reason: str | None, comment: str | None
+    txn: WriteTxn,
+    uid: str,
+    version: int,
+    decision: str,
+    state: str,
+    reason: str | None,
+    comment: str | None,
+    loaded: tuple[dict[tuple[str, int], Revision], dict[str, Record]] | None = None,
 ) -> Decision:
-    """One decision inside an open write transaction; raises before changing anything."""
+    """One decision inside an open write transaction; raises before changing anything.
+    ``loaded`` holds the revisions and records of a set, read beforehand (:func:`_load`)."""
     country, _ = _split(uid)
     if not may_review(txn.actor, country):
         raise ReviewError(f"{txn.actor.id} may not review records of {country}", 403)
     session = txn.session
     rev = None
-    if 0 < version < MAX_VERSION:
+    if loaded is not None:
+        rev = loaded[0].get((uid, version))
+    elif 0 < version < MAX_VERSION:
         rev = session.scalar(sa.select(Revision).where(Revision.uid == uid, Revision.version == version))
     if rev is None:
         raise ReviewError(f"{uid} has no version {version}", 404)
+    rec = loaded[1].get(uid) if loaded is not None else session.get(Record, uid)
+    assert rec is not None
+    if rev.review_state == "superseded" or (rev.review_state == "pending" and rec.latest_version > version):
+        raise ReviewError(
+            f"{uid} version {version} is superseded by version {rec.latest_version}; "
+            "only the latest revision can be decided",
+            409,
+            "superseded",
+        )
     if rev.review_state != "pending":
         raise ReviewError(f"{uid} version {version} is already {rev.review_state}")
     _four_eyes(session, txn.actor, country, rev)
-    rec = session.get(Record, uid)
-    assert rec is not None
-    if state == "approved" and (rec.published_version or 0) > version:
-        raise ReviewError(f"version {rec.published_version} is already published; version {version} is superseded")
     rev.review_state, rev.decided_at, rev.decided_by = state, txn.now, txn.actor.id
     rev.reason, rev.comment = reason, comment
     if rec.latest_version == version:
@@ -162,21 +179,108 @@ def decide(
 def approve_many(
     factory: so.sessionmaker[so.Session], actor: Actor, items: Iterable[tuple[str, int]]
 ) -> list[Decision | ReviewError]:
-    """Bulk approve in one transaction: each item is judged on its own, in order.
+    """Bulk approve in one transaction: see :func:`decide_many`."""
+    return decide_many(factory, actor, items, "approve")
 
-    Returns a Decision or the ReviewError of each item; the approvable ones are published
-    together (one commit, consecutive change-feed entries).
+
+def decide_many(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    items: Iterable[tuple[str, int]],
+    decision: str,
+    reason: str | None = None,
+    comment: str | None = None,
+) -> list[Decision | ReviewError]:
+    """One decision for a set, in one transaction: each item is judged on its own, and each
+    decision is audited on its own (``review.approve|return|reject``).
+
+    Returns a Decision or the ReviewError of each item, in the order given; approved ones
+    are published together (one commit, consecutive change-feed entries) in the order of
+    their versions. Only the latest revision of a record can be decided: one that a later
+    revision superseded is refused (``superseded``), also when the later revision arrived
+    after the set was chosen, since the state is read under the write lock.
     """
-    results: list[Decision | ReviewError] = []
+    comment = (comment or "").strip() or None
+    state = _check(decision, reason, comment)
     wanted = list(items)
+    results: list[Decision | ReviewError | None] = [None] * len(wanted)
     if not wanted:
-        return results
+        return []
+    order = sorted(range(len(wanted)), key=lambda i: (wanted[i][1], i))
     with WritePath(factory).transaction(actor, SOURCE) as txn:
-        for uid, version in wanted:
+        loaded = _load(txn.session, wanted)
+        for i in order:
+            uid, version = wanted[i]
             try:
-                results.append(_apply(txn, uid, version, "approve", "approved", None, None))
+                results[i] = _apply(txn, uid, version, decision, state, reason, comment, loaded)
             except ReviewError as exc:
-                results.append(exc)
+                results[i] = exc
+    return [r for r in results if r is not None]
+
+
+def _load(
+    session: so.Session, wanted: list[tuple[str, int]]
+) -> tuple[dict[tuple[str, int], Revision], dict[str, Record]]:
+    """The revisions and records of a set, in a few queries under the write lock (one
+    query per item would cost more than the decisions)."""
+    revs: dict[tuple[str, int], Revision] = {}
+    recs: dict[str, Record] = {}
+    valid = [(u, v) for u, v in wanted if 0 < v < MAX_VERSION]
+    for start in range(0, len(valid), 500):
+        chunk = valid[start : start + 500]
+        uids = sorted({u for u, _ in chunk})
+        for rev in session.scalars(sa.select(Revision).where(sa.tuple_(Revision.uid, Revision.version).in_(chunk))):
+            revs[(rev.uid, rev.version)] = rev
+        for rec in session.scalars(
+            sa.select(Record)
+            .options(
+                so.load_only(  # what a decision reads
+                    Record.uid, Record.country, Record.latest_version, Record.published_version, Record.review_state
+                )
+            )
+            .where(Record.uid.in_(uids))
+        ):
+            recs[rec.uid] = rec
+    return revs, recs
+
+
+def approve_in_chunks(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    items: Iterable[tuple[str, int]],
+    *,
+    chunk: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Decision | ReviewError]:
+    """Approve a large set: :func:`decide_in_chunks` with ``approve``."""
+    return decide_in_chunks(factory, actor, items, "approve", chunk=chunk, progress=progress)
+
+
+def decide_in_chunks(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    items: Iterable[tuple[str, int]],
+    decision: str,
+    reason: str | None = None,
+    comment: str | None = None,
+    *,
+    chunk: int = 1000,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Decision | ReviewError]:
+    """Decide a large set as consecutive transactions of ``chunk`` items each.
+
+    The write lock is held for one chunk at a time, so writers (a sync run, the API) are
+    not stopped for the whole set; a revision that a writer superseded between two chunks
+    is refused as superseded when its chunk comes. ``progress(done, total)`` is called
+    after each committed chunk.
+    """
+    _check(decision, reason, comment)  # a bad decision fails before the first chunk
+    wanted = list(items)
+    results: list[Decision | ReviewError] = []
+    for start in range(0, len(wanted), chunk):
+        results.extend(decide_many(factory, actor, wanted[start : start + chunk], decision, reason, comment))
+        if progress is not None:
+            progress(len(results), len(wanted))
     return results
 
 
@@ -215,7 +319,8 @@ def _select(actor: Actor, query: Query) -> sa.Select[Revision, Record]:
     country = visible_country(actor, query.country)
     s = sa.select(Revision, Record).join(Record, Record.uid == Revision.uid)
     if query.state:
-        s = s.where(Revision.review_state == query.state)
+        # inline, not a bound parameter: SQLite uses a partial index (pending) only then
+        s = s.where(Revision.review_state == sa.literal(query.state, literal_execute=True))
     if country:
         s = s.where(Record.country == country)
     if query.kind:
@@ -265,9 +370,27 @@ def queue(
 
 
 def count(session: so.Session, actor: Actor, query: Query) -> int:
-    """How many revisions match (without the text filter): the queue's badge."""
-    s = _select(actor, query).with_only_columns(sa.func.count(Revision.id))
+    """How many revisions match (without the text filter): the queue's badge.
+
+    A country (and kind) is a uid prefix, so the count is a range of the (review_state,
+    uid) index, without reading records; a kind alone needs the join."""
+    country = visible_country(actor, query.country)
+    if query.kind and not country:
+        s = _select(actor, query).with_only_columns(sa.func.count(Revision.id))
+        return session.scalar(s) or 0
+    s = sa.select(sa.func.count()).select_from(Revision)
+    if query.state:
+        s = s.where(Revision.review_state == query.state)
+    if country:
+        s = s.where(*uid_prefix(Revision.uid, f"{country}/{query.kind}/" if query.kind else f"{country}/"))
+    if query.mine:
+        s = s.where(Revision.actor == actor.id)
     return session.scalar(s) or 0
+
+
+def uid_prefix(column: Any, prefix: str) -> list[sa.ColumnElement[bool]]:
+    """``column`` starts with ``prefix``, as a range an index can serve ("/" + 1 is "0")."""
+    return [column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1)]
 
 
 def reason_label(code: str | None, lang: str = "en") -> str | None:

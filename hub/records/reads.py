@@ -35,7 +35,8 @@ def _published(kind: str) -> sa.ColumnElement[bool]:
     return sa.and_(Record.kind == kind, Record.published_version.is_not(None), Record.deleted.is_(False))
 
 
-def _apply(query: sa.Select[Any], f: Filters) -> sa.Select[Any]:
+def apply_filters(query: sa.Select[Any], f: Filters) -> sa.Select[Any]:
+    """``query`` over records narrowed by the list filters (lists and exports share them)."""
     if f.country:
         query = query.where(Record.country == f.country)
     if f.q:
@@ -60,7 +61,7 @@ def _apply(query: sa.Select[Any], f: Filters) -> sa.Select[Any]:
 
 def list_query(kind: str, f: Filters, limit: int, cursor: str | None) -> sa.Select[Any]:
     """The query of one list page (``limit + 1`` rows); separate so benchmarks can EXPLAIN it."""
-    query = _apply(sa.select(Record).where(_published(kind)), f)
+    query = apply_filters(sa.select(Record).where(_published(kind)), f)
     if cursor:
         last = cursors.decode(cursor, str)
         # uid begins with the country, so both conditions mean "after the last uid"; each

@@ -1,8 +1,8 @@
 """The one write path: every change to a record, from every door, goes through here.
 
 validate (schemas/) -> normalise and derive -> canonical hash -> compare with the
-latest revision -> append a revision -> review state -> publish to the change feed ->
-audit -> one commit per batch.
+latest revision -> append a revision (an earlier pending one becomes superseded) -> review
+state -> publish to the change feed -> audit -> one commit per batch.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from ..actors import Actor
 from ..operations import metrics
 from ..store import audit
 from ..store.db import Encoded, chunks, insert_many
-from ..store.models import Change, Member, Record, Revision, WriteHead, utcnow
+from ..store.models import Change, Member, Record, Revision, Submission, WriteHead, utcnow
 from .projection import EMPTY, project_shown
 from .representation import rfc3339, shown
 
@@ -153,14 +153,20 @@ class WritePath:
             return Prepared(actor, kind, _prepare(session, actor, kind, records, today), today)
 
     @contextmanager
-    def transaction(self, actor: Actor, source: str, *, today: date | None = None) -> Iterator[WriteTxn]:
+    def transaction(
+        self, actor: Actor, source: str, *, today: date | None = None, submission: str | None = None
+    ) -> Iterator[WriteTxn]:
         """One write transaction: see :class:`WriteTxn` for the order of its steps.
 
         Committed when the block ends without an exception (after :meth:`WriteTxn.finish`),
         rolled back otherwise; the written batches are counted and logged after the commit.
+        What it writes is one submission (:class:`hub.models.Submission`), or adds to the
+        one named ``submission`` (an import's or a sync run's key) across transactions.
         """
         with self.factory() as session, session.begin():
-            txn = WriteTxn(session, actor, source, audit.AuditBatch(audit.lock(session)), today)
+            txn = WriteTxn(
+                session, actor, source, audit.AuditBatch(audit.lock(session)), today, submission_key=submission
+            )
             yield txn
             txn.finish()
         for kind, results in txn.committed:
@@ -175,10 +181,11 @@ class WritePath:
         source: str,
         if_match: str | None = None,
         today: date | None = None,
+        submission: str | None = None,
     ) -> BatchOutcome:
         """Upsert a batch of records of one kind; one transaction for the whole batch."""
         prepared = self.prepare(actor, kind, records, today=today)
-        with self.transaction(actor, source, today=today) as txn:
+        with self.transaction(actor, source, today=today, submission=submission) as txn:
             return txn.write(prepared, if_match)
 
     def preview(self, actor: Actor, kind: str, records: Sequence[Any], *, today: date | None = None) -> BatchOutcome:
@@ -188,7 +195,7 @@ class WritePath:
         with self.factory() as session:  # never committed: the session is rolled back on close
             head = session.get(WriteHead, 1)
             assert head is not None, "the database is not initialised"
-            return WriteTxn(session, actor, "preview", audit.AuditBatch(head), today).write(prepared, None)
+            return WriteTxn(session, actor, "preview", audit.AuditBatch(head), today, track=False).write(prepared, None)
 
     def delete(
         self, actor: Actor, kind: str, country: str, local_id: str, *, source: str, if_match: str | None = None
@@ -337,9 +344,19 @@ class WriteTxn:
     """
 
     def __init__(
-        self, session: so.Session, actor: Actor, source: str, trail: audit.AuditBatch, today: date | None
+        self,
+        session: so.Session,
+        actor: Actor,
+        source: str,
+        trail: audit.AuditBatch,
+        today: date | None,
+        *,
+        submission_key: str | None = None,
+        track: bool = True,
     ) -> None:
         self.session, self.actor, self.source = session, actor, source
+        self.submission_key, self.track = submission_key, track
+        self.submission: Submission | None = None
         self.trail, self.today, self.now = trail, today, utcnow()
         self.day = today or self.now.date()
         self.stamp = rfc3339(self.now)
@@ -357,6 +374,8 @@ class WriteTxn:
         self.record_updates: list[dict[str, Any]] = []
         self.input_hash_updates: list[dict[str, Any]] = []
         self.written: dict[str, list[list[Any]]] = {}
+        #: records whose pending revision a new one supersedes (SPEC section 5)
+        self.superseding: list[str] = []
 
     # -- the batch ---------------------------------------------------------------
     def write(self, batch: Prepared, if_match: str | None = None) -> BatchOutcome:
@@ -494,6 +513,7 @@ class WriteTxn:
                 "decided_by": "policy:auto" if auto else None,
                 "reason": None,
                 "comment": None,
+                "submission_id": self._submission_id(),
             }
         )
         latest = {
@@ -503,6 +523,8 @@ class WriteTxn:
             "review_state": state,
             "updated_at": self.now,
         }
+        if rec is not None and rec.review_state == "pending":
+            self.superseding.append(uid)
         if rec is None:
             self.new_records[uid] = {
                 "uid": uid,
@@ -519,6 +541,50 @@ class WriteTxn:
         if auto:
             self.publish(uid, version, doc, digest, deleted, warnings)
         return Outcome(i, uid, status, version, state, warnings=warnings, content_hash=digest)
+
+    def _submission_id(self) -> int | None:
+        """The submission this transaction's revisions belong to, opened on first use."""
+        if not self.track:
+            return None
+        if self.submission is None:
+            found = (
+                self.session.scalar(sa.select(Submission).where(Submission.key == self.submission_key))
+                if self.submission_key
+                else None
+            )
+            if found is None:
+                found = Submission(
+                    key=self.submission_key,
+                    source=self.source,
+                    sender=self.actor.id,
+                    created_at=self.now,
+                    updated_at=self.now,
+                    counts={},
+                    warnings={},
+                    flagged=0,
+                )
+                self.session.add(found)
+                self.session.flush()
+            self.submission = found
+        return self.submission.id
+
+    def _count_submission(self) -> None:
+        """Add this transaction's outcomes to its submission (at the end, once)."""
+        sub = self.submission
+        if sub is None and self.track and self.submission_key and self.committed:
+            sub = self.session.scalar(sa.select(Submission).where(Submission.key == self.submission_key))
+        if sub is None:  # nothing written yet under this key: nothing to review
+            return
+        counts, warnings, flagged = Counter(sub.counts), Counter(sub.warnings), 0
+        for _kind, results in self.committed:
+            for r in results:
+                counts[r.status] += 1
+                if r.status in ("created", "updated", "deleted") and r.warnings:
+                    flagged += 1
+                    warnings.update({w["code"] for w in r.warnings})
+        sub.counts, sub.warnings = dict(counts), dict(warnings)
+        sub.flagged += flagged
+        sub.updated_at = self.now
 
     def publish(
         self, uid: str, version: int, doc: dict[str, Any], digest: str, deleted: bool, warnings: list[dict[str, str]]
@@ -561,6 +627,13 @@ class WriteTxn:
         """Write everything collected so far, in foreign-key order."""
         s = self.session
         insert_many(s, Record.__table__, list(self.new_records.values()))
+        for chunk in chunks(self.superseding, 500):  # before the new revisions are inserted
+            s.execute(
+                sa.update(Revision)
+                .where(Revision.uid.in_(chunk), Revision.review_state == "pending")
+                .values(review_state="superseded", decided_at=self.now, decided_by=None)
+                .execution_options(synchronize_session=False)
+            )
         insert_many(s, Revision.__table__, self.revisions)
         for rows in (self.record_updates, self.published, self.input_hash_updates):
             if rows:
@@ -575,6 +648,7 @@ class WriteTxn:
     def finish(self) -> None:
         """The last step before the commit: flush, and move the head."""
         self.flush()
+        self._count_submission()
         self.trail.head.change_seq = self.change_seq
         self.trail.flush(self.session)  # the head's new sequence numbers are flushed with the commit
 

@@ -91,6 +91,43 @@ class Record(Base):
     )
 
 
+class Submission(Base):
+    """One batch as a reviewer sees it: an API call, an import, a sync run.
+
+    The write path opens one when a transaction first writes; an import or a sync run
+    names a ``key`` so that its several transactions add to the same submission. The
+    counts are those of the write (SPEC 3.1 statuses); ``warnings`` counts revisions by
+    warning code, ``flagged`` the revisions with any warning."""
+
+    __tablename__ = "submissions"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=True)
+    key: so.Mapped[str | None] = so.mapped_column(sa.String(200), unique=True)
+    source: so.Mapped[str] = so.mapped_column(sa.String(200))
+    sender: so.Mapped[str] = so.mapped_column(sa.String(200))
+    created_at: so.Mapped[datetime]
+    updated_at: so.Mapped[datetime]
+    counts: so.Mapped[dict[str, Any]]
+    warnings: so.Mapped[dict[str, Any]]
+    flagged: so.Mapped[int] = so.mapped_column(default=0)
+
+
+class ReviewJob(Base):
+    """A decision on a set of revisions, run in the background; its progress."""
+
+    __tablename__ = "review_jobs"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=True)
+    actor: so.Mapped[str] = so.mapped_column(sa.String(200))
+    submission_id: so.Mapped[int | None]
+    decision: so.Mapped[str] = so.mapped_column(sa.String(10))
+    total: so.Mapped[int]
+    done: so.Mapped[int] = so.mapped_column(default=0)
+    refused: so.Mapped[int] = so.mapped_column(default=0)
+    state: so.Mapped[str] = so.mapped_column(sa.String(10))  # running, done, failed
+    message: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime]
+    finished_at: so.Mapped[datetime | None]
+
+
 class Revision(Base):
     """One version of a record, never changed after review (append-only)."""
 
@@ -110,9 +147,14 @@ class Revision(Base):
     decided_by: so.Mapped[str | None] = so.mapped_column(sa.String(200))
     reason: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    submission_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("submissions.id"))
 
     __table_args__ = (
         sa.UniqueConstraint("uid", "version"),
+        # covering: a submission's pending counts by country and new/changed read no rows
+        sa.Index("ix_revisions_submission", "submission_id", "review_state", "uid", "version"),
+        # counts by state and country (uid begins with the country): an index range
+        sa.Index("ix_revisions_state_uid", "review_state", "uid"),
         # The review queue: only pending revisions are indexed (most are decided).
         sa.Index(
             "ix_revisions_pending",

@@ -256,7 +256,7 @@ class Runner:
         warnings: Counter[str] = Counter()
         writes = self.hub.writes
         prepared = writes.prepare(self.actor, kind, [i.record for i in queued])
-        with writes.transaction(self.actor, WRITE_SOURCE) as txn:
+        with writes.transaction(self.actor, WRITE_SOURCE, submission=f"sync-run:{self.run_id}") as txn:
             outcome = txn.write(prepared)
             written, pending = [], []
             for result in outcome.results:

@@ -26,7 +26,7 @@ def test_approve_a_pending_product_and_find_it_through_the_api(page, live) -> No
     assert requests.get(url, headers=reader, timeout=10).json()["version"] == 1  # published v1 still shown
     log_in(page, "reviewer@vn.example")
     page.click("nav.mainnav >> text=Reviews")
-    page.click("text=Ea Sol salt-roasted macadamia nuts")
+    page.click("table.queue a:has-text('Ea Sol salt-roasted macadamia nuts')")  # not the submission sample
     page.wait_for_selector("table.diff")
     changed = page.locator("table.diff tr.row-changed", has_text="description.en")
     assert "Himalayan pink" in changed.locator("ins").first.inner_text()
@@ -48,7 +48,7 @@ def test_approve_a_pending_product_and_find_it_through_the_api(page, live) -> No
 def test_return_with_a_reason_that_the_submitter_reads_through_the_api(page, live) -> None:  # type: ignore[no-untyped-def]
     log_in(page, "reviewer@vn.example")
     page.goto("/console/reviews")
-    page.click("text=Nước mắm cá cơm Phú Quốc 40 độ đạm")
+    page.click("table.queue a:has-text('Nước mắm cá cơm Phú Quốc 40 độ đạm')")
     page.select_option("#return-reason", "missing-translation")
     page.fill("#return-comment", "Add the English name, please.")
     shot(page, "workflow-3-return")

@@ -67,3 +67,13 @@ def test_placeholders_survive_translation() -> None:
                 wanted = set(re.findall(r"%\(\w+\)\w", ids[0]))
                 for s in strings:
                     assert set(re.findall(r"%\(\w+\)\w", s)) == wanted, (lang, m.id, s)
+
+
+def test_the_console_bundles_a_thai_font_for_systems_without_one(client) -> None:  # type: ignore[no-untyped-def]
+    with client.get("/console/static/console.css") as r:
+        css = r.get_data(as_text=True)
+    assert '"Hub Noto Sans Thai"' in css and "unicode-range: U+0E01-0E5B" in css
+    for name in ("NotoSansThai-Regular.ttf", "NotoSansThai-Bold.ttf"):
+        with client.get(f"/console/static/fonts/{name}") as r:
+            assert r.status_code == 200 and r.get_data()[:4] == b"\x00\x01\x00\x00"  # a TrueType font
+    assert "SIL OPEN FONT LICENSE" in (CONSOLE / "static" / "fonts" / "OFL.txt").read_text()

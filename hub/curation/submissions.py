@@ -1,0 +1,273 @@
+"""Review by submission: what a batch holds, its records filtered, one decision for a set.
+
+A submission (:class:`hub.models.Submission`) is what one door wrote at once: an API
+call, an import, a sync run. The review queue lists submissions first, with how many of
+their records are new, changed and unchanged, the warnings by code, the flagged records
+and a sample; a reviewer opens one, narrows its pending revisions with filters and
+decides for the whole filtered set (approve all, approve all but the ticked ones, return
+all with one reason). Large sets are decided in the background (:func:`start`), chunk by
+chunk, with progress in ``review_jobs``; each revision's decision is audited on its own.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+import schemas
+from schemas.text import fold
+
+from ..actors import Actor
+from ..records.projection import project_shown
+from ..store.models import Record, ReviewJob, Revision, Submission, utcnow
+from . import review
+
+#: Sets up to this size are decided at once; larger ones in the background.
+INLINE = 500
+CHUNK = 1000
+SAMPLE = 3
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One submission in the queue."""
+
+    submission: Submission
+    pending: int
+    new: int
+    changed: int
+    sample: list[tuple[str, str]]  # (uid, name) of a few pending revisions
+
+    @property
+    def unchanged(self) -> int:
+        return int(self.submission.counts.get("unchanged", 0))
+
+
+def _visible(query: Any, actor: Actor) -> Any:
+    country = review.visible_country(actor, None)
+    return query.where(*review.uid_prefix(Revision.uid, f"{country}/")) if country else query
+
+
+def queue(session: so.Session, actor: Actor, limit: int = 20) -> list[Summary]:
+    """Submissions with pending revisions the actor may see, newest first.
+
+    *New* is a record's first version (the hub did not have it), *changed* a later one,
+    as the write counted them (created, updated or deleted). The counts read only the
+    covering ``ix_revisions_submission`` index."""
+    new = sa.func.sum(sa.case((Revision.version == 1, 1), else_=0))
+    q = _visible(
+        sa.select(Revision.submission_id, sa.func.count(), new).where(
+            Revision.review_state == "pending", Revision.submission_id.is_not(None)
+        ),
+        actor,
+    )
+    rows = session.execute(
+        q.group_by(Revision.submission_id).order_by(Revision.submission_id.desc()).limit(limit)
+    ).all()
+    subs = {s.id: s for s in session.scalars(sa.select(Submission).where(Submission.id.in_([r[0] for r in rows])))}
+    out = []
+    for sub_id, pending, fresh in rows:
+        sample_q = _visible(
+            sa.select(Revision).where(Revision.submission_id == sub_id, Revision.review_state == "pending"), actor
+        )
+        sample = [
+            (r.uid, _name(r.document, r.uid)) for r in session.scalars(sample_q.order_by(Revision.id).limit(SAMPLE))
+        ]
+        out.append(Summary(subs[sub_id], int(pending), int(fresh or 0), int(pending) - int(fresh or 0), sample))
+    return out
+
+
+def get(session: so.Session, submission_id: int) -> Submission | None:
+    return session.get(Submission, submission_id)
+
+
+def _name(doc: dict[str, Any], uid: str) -> str:
+    for key in ("name", "title"):
+        value = doc.get(key)
+        if isinstance(value, dict) and value:
+            return str(value.get("en") or next(iter(value.values())))
+        if isinstance(value, str):
+            return value
+    return uid
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Filters on a submission's pending revisions (all optional)."""
+
+    submission: int
+    kind: str | None = None
+    country: str | None = None
+    category: str | None = None  # common category, or native SCHEME:CODE (and beneath)
+    rating_min: int | None = None
+    area: str | None = None
+    warning: str | None = None  # a warning code
+    change: str | None = None  # "new" (a record's first version) or "changed" (a later one)
+    q: str | None = None
+
+
+@dataclass
+class Item:
+    """A pending revision of the set, with what the filters read."""
+
+    rev: Revision
+    rec: Record
+    name: str
+    columns: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.rev.uid, self.rev.version)
+
+
+def _columns(rev: Revision, kind: str) -> dict[str, Any]:
+    """The filter columns of a revision's document as published it would have."""
+    if rev.deleted:
+        return {}
+    return project_shown(schemas.enrich(kind, rev.document))
+
+
+def _keep(item: Item, sel: Selection, words: list[str]) -> bool:
+    rec, cols = item.rec, item.columns
+    if sel.category:
+        native = cols.get("native_category") or ""
+        if ":" in sel.category:
+            if native != sel.category and not native.startswith(f"{sel.category}."):
+                return False
+        elif cols.get("common_category") != sel.category:
+            return False
+    if sel.rating_min is not None and (cols.get("rating_band") or 0) < sel.rating_min:
+        return False
+    if sel.area and cols.get("area") != sel.area:
+        return False
+    if sel.warning and sel.warning not in {w.get("code") for w in item.rev.warnings or []}:
+        return False
+    if sel.change == "new" and item.rev.version != 1:
+        return False
+    if sel.change == "changed" and item.rev.version == 1:
+        return False
+    if words:
+        text = fold(" ".join([rec.uid, cols.get("name_folded") or "", item.name]))
+        if not all(w in text for w in words):
+            return False
+    return True
+
+
+def select(session: so.Session, actor: Actor, sel: Selection) -> list[Item]:
+    """Every pending revision of the submission that the filters keep, oldest first.
+
+    Kind and country are filtered in SQL; the others read the revision's document (a
+    pending revision has no projection columns: those are the published one's)."""
+    q = _visible(
+        sa.select(Revision, Record)
+        .join(Record, Record.uid == Revision.uid)
+        .where(Revision.submission_id == sel.submission, Revision.review_state == "pending"),
+        actor,
+    )
+    if sel.kind:
+        q = q.where(Record.kind == sel.kind)
+    if sel.country:
+        q = q.where(Record.country == sel.country)
+    words = fold(sel.q).split() if sel.q else []
+    out = []
+    for rev, rec in session.execute(q.order_by(Revision.id)):
+        item = Item(rev, rec, _name(rev.document, rev.uid), _columns(rev, rec.kind))
+        if _keep(item, sel, words):
+            out.append(item)
+    return out
+
+
+def warning_codes(items: Iterable[Item]) -> dict[str, int]:
+    """Warnings of the selected revisions by code (a revision counts once per code)."""
+    out: dict[str, int] = {}
+    for item in items:
+        for code in {w.get("code") for w in item.rev.warnings or []}:
+            out[code] = out.get(code, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def plan(items: list[Item], except_keys: Iterable[tuple[str, int]] = ()) -> list[tuple[str, int]]:
+    """The (uid, version) pairs a set decision touches: the selection minus the ticked ones."""
+    skip = set(except_keys)
+    return [item.key for item in items if item.key not in skip]
+
+
+# -- decisions on a set ---------------------------------------------------------------
+
+
+def start(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    submission: int | None,
+    keys: list[tuple[str, int]],
+    decision: str,
+    reason: str | None = None,
+    comment: str | None = None,
+    *,
+    background: bool | None = None,
+) -> int:
+    """Decide for ``keys``: a review job records the progress; small sets are decided
+    before this returns, large ones (more than :data:`INLINE`) in a thread. Returns the
+    job's id. A bad decision or reason raises :class:`hub.review.ReviewError` at once."""
+    review._check(decision, reason, (comment or "").strip() or None)
+    with factory() as session, session.begin():
+        job = ReviewJob(
+            actor=actor.id,
+            submission_id=submission,
+            decision=decision,
+            total=len(keys),
+            done=0,
+            refused=0,
+            state="running",
+            created_at=utcnow(),
+        )
+        session.add(job)
+        session.flush()
+        job_id = job.id
+
+    def run() -> None:
+        _run(factory, actor, job_id, keys, decision, reason, comment)
+
+    if background if background is not None else len(keys) > INLINE:
+        threading.Thread(target=run, name=f"review-job-{job_id}", daemon=True).start()
+    else:
+        run()
+    return job_id
+
+
+def _run(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    job_id: int,
+    keys: list[tuple[str, int]],
+    decision: str,
+    reason: str | None,
+    comment: str | None,
+) -> None:
+    """Decide chunk by chunk (each its own transaction), recording progress after each."""
+    done = refused = 0
+    state, message = "done", None
+    try:
+        for start_at in range(0, len(keys), CHUNK):
+            results = review.decide_many(factory, actor, keys[start_at : start_at + CHUNK], decision, reason, comment)
+            done += len(results)
+            refused += sum(1 for r in results if isinstance(r, review.ReviewError))
+            _update(factory, job_id, done=done, refused=refused)
+    except Exception as exc:  # noqa: BLE001 - recorded on the job and shown to the reviewer
+        state, message = "failed", str(exc)[:1000]
+    _update(factory, job_id, state=state, message=message, finished_at=utcnow())
+
+
+def _update(factory: so.sessionmaker[so.Session], job_id: int, **values: Any) -> None:
+    with factory() as session, session.begin():
+        session.execute(sa.update(ReviewJob).where(ReviewJob.id == job_id).values(**values))
+
+
+def job(session: so.Session, actor: Actor, job_id: int) -> ReviewJob | None:
+    """A job the actor started (others' jobs are not shown)."""
+    found = session.get(ReviewJob, job_id)
+    return found if found is not None and found.actor == actor.id else None
