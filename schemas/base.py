@@ -8,7 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 
 from . import codelists
 from .errors import Coded, fail
-from .fields import ID_RE, Amount, Code, Country, Currency, Day, LangText, Text, Timestamp
+from .fields import ID_RE, Amount, control_free_urls, Code, Country, Currency, Day, LangText, Text, Timestamp
 
 # Fields the hub adds on read; ignored on input so that read records can be written back.
 HUB_FIELDS = frozenset({"uid", "version", "review", "hub_updated_at", "content_hash",
@@ -191,7 +191,7 @@ class LegalAct(Strict):
     ref = Text(required=True, max_length=100)
     title = LangText()
     date = Day()
-    url = fields.Url(schemes={"http", "https"})
+    url = control_free_urls(fields.Url(schemes={"http", "https"}))
 
 
 class Place(Strict):

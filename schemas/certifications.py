@@ -11,7 +11,7 @@ from marshmallow import ValidationError, fields, pre_load, validate, validates_s
 from . import codelists
 from .base import LangText, Strict, Text
 from .errors import fail
-from .fields import Day
+from .fields import CONTROL_RE, Day, control_free_urls
 
 DERIVED = frozenset({"band", "active"})
 
@@ -29,7 +29,7 @@ class Certification(Strict):
     issued_on = Day()
     expires_on = Day()
     level = fields.String()
-    url = fields.Url(schemes={"http", "https"})
+    url = control_free_urls(fields.Url(schemes={"http", "https"}))
 
     @pre_load
     def drop_derived(self, data: Any, **_: Any) -> Any:
@@ -49,6 +49,8 @@ class Certification(Strict):
         levels = scheme.get("levels")
         if "level" in data and levels and data["level"] not in levels:
             raise _err("level", "code", f"Level must be one of: {', '.join(levels)}.")
+        if CONTROL_RE.search(data.get("level", "")):  # a scheme without levels takes any text
+            raise _err("level", "control_character", "Contains a control character or a lone surrogate.")
         if data.get("issued_on") and data.get("expires_on") and data["expires_on"] < data["issued_on"]:
             raise _err("expires_on", "date_order", "Expires before it was issued.")
 

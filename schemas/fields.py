@@ -9,7 +9,7 @@ from typing import Any
 
 import langcodes
 import pycountry
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 from stdnum import ean
 
 from . import codelists
@@ -33,6 +33,24 @@ _STRING = fields.String._deserialize
 def _string(field: fields.String, value: Any, attr: str | None, data: Any, kw: dict[str, Any]) -> str:
     """``fields.String._deserialize``, which returns a ``str`` as it is: skipped for one."""
     return value if type(value) is str else _STRING(field, value, attr, data, **kw)
+
+
+def control_free(text: str) -> None:
+    """A validator: refuses a control character or a lone surrogate (see :data:`CONTROL_RE`)."""
+    if CONTROL_RE.search(text):
+        raise fail("control_character", _CONTROL_MESSAGE)
+
+
+class Plain(fields.String):
+    """A plain string kept as written, refused when it holds a control character or a
+    lone surrogate (which no record means, PostgreSQL cannot store, and the canonical
+    JSON of the content hash cannot encode)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        text = _string(self, value, attr, data, kw)
+        if CONTROL_RE.search(text):
+            raise fail("control_character", _CONTROL_MESSAGE)
+        return text
 
 
 class Text(fields.String):
@@ -244,16 +262,34 @@ def _iso_day(text: str) -> str | None:
 
 
 class Url(fields.Url):
-    """An http(s) URL."""
+    """An http(s) URL. marshmallow's pattern lets any non-space through in the path,
+    control characters and lone surrogates included: those are refused once the URL
+    is otherwise valid (so a URL that is wrong anyway keeps its one error)."""
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(schemes={"http", "https"}, **kw)
+        control_free_urls(self)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
         try:
             return super()._deserialize(nfc(value) if isinstance(value, str) else value, attr, data, **kw)
         except ValidationError:
             raise fail("url", "Expected an http or https URL.") from None
+
+
+def control_free_urls(field: fields.Url) -> fields.Url:
+    """``field`` with its URL validator followed by :func:`control_free`."""
+    field.validators = [_then_control_free(v) if isinstance(v, validate.URL) else v
+                        for v in field.validators]
+    return field
+
+
+def _then_control_free(check: validate.URL) -> Any:
+    def url_without_controls(value: str) -> str:
+        out = check(value)
+        control_free(value)
+        return out
+    return url_without_controls
 
 
 class Amount(fields.Field):

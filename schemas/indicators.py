@@ -6,7 +6,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from . import codelists
 from .base import Envelope, LangText, Strict, Text
 from .errors import fail
-from .fields import Amount, Code, Currency, Day, Ref
+from .fields import Amount, Plain, Code, Currency, Day, Ref
 
 
 class IndicatorPeriod(Strict):
@@ -26,8 +26,8 @@ class IndicatorSchema(Envelope):
     value = Amount(required=True)
     unit = Code("units", required=True)
     currency = Currency()
-    breakdown = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)),
-                            values=fields.String(validate=validate.Length(1, 100)))
+    breakdown = fields.Dict(keys=Plain(validate=validate.Length(1, 40)),
+                            values=Plain(validate=validate.Length(1, 100)))
     source = LangText(max_length=500)
 
     @validates_schema
