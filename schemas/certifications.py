@@ -11,6 +11,7 @@ from marshmallow import ValidationError, fields, pre_load, validate, validates_s
 from . import codelists
 from .base import LangText, Strict, Text
 from .errors import fail
+from .dates import certainly_before, interval, is_full
 from .fields import CONTROL_RE, Day, control_free_urls
 
 DERIVED = frozenset({"band", "active"})
@@ -51,7 +52,7 @@ class Certification(Strict):
             raise _err("level", "code", f"Level must be one of: {', '.join(levels)}.")
         if CONTROL_RE.search(data.get("level", "")):  # a scheme without levels takes any text
             raise _err("level", "control_character", "Contains a control character or a lone surrogate.")
-        if data.get("issued_on") and data.get("expires_on") and data["expires_on"] < data["issued_on"]:
+        if data.get("issued_on") and data.get("expires_on") and certainly_before(data["expires_on"], data["issued_on"]):
             raise _err("expires_on", "date_order", "Expires before it was issued.")
 
 
@@ -91,10 +92,12 @@ def band(cert: dict[str, Any]) -> int | None:
 
 
 def expiry(cert: dict[str, Any]) -> str | None:
-    """The end of validity: stated, or issue date plus the scheme's validity period."""
+    """The end of validity: stated, or a full issue date plus the scheme's validity period
+    (from a partial issue date the end is not known: None)."""
     if cert.get("expires_on"):
         return cert["expires_on"]
-    return _implied_expiry(cert.get("scheme", ""), cert.get("issued_on"))
+    issued = cert.get("issued_on")
+    return _implied_expiry(cert.get("scheme", ""), issued) if issued and is_full(issued) else None
 
 
 @lru_cache(maxsize=4096)
@@ -109,8 +112,31 @@ def _implied_expiry(scheme_code: str, issued: str | None) -> str | None:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1])).isoformat()
 
 
-def active(cert: dict[str, Any], today: date) -> bool:
-    """Whether ``today`` lies in the validity window (open ends count as valid)."""
-    day = today.isoformat()
+def validity_known(cert: dict[str, Any]) -> bool:
+    """Whether the end of validity can be computed: stated, implied by a full issue date,
+    or the scheme has no validity period (open end). A scheme with a period and neither
+    an expiry nor a full issue date cannot say (``validity_unknown``)."""
+    if cert.get("expires_on"):
+        return True
+    months = (codelists.rating_scheme(cert.get("scheme", "")) or {}).get("validity_months")
+    return not months or bool(cert.get("issued_on")) and is_full(cert["issued_on"])
+
+
+def active(cert: dict[str, Any], today: date) -> bool | None:
+    """Whether ``today`` lies in the validity window (open ends count as valid): None
+    when it cannot be told, because the validity is unknown or ``today`` falls within
+    the imprecision of a partial date (``issued_on: "2026"`` read in 2026)."""
+    if not validity_known(cert):
+        return None
     issued, ends = cert.get("issued_on"), expiry(cert)
-    return (issued is None or issued <= day) and (ends is None or day <= ends)
+    if issued and today < interval(issued)[0] or ends and interval(ends)[1] < today:
+        return False
+    if issued and today < interval(issued)[1] or ends and interval(ends)[0] < today:
+        return None
+    return True
+
+
+def expired(cert: dict[str, Any], today: date) -> str | None:
+    """The end of validity when it certainly lies before ``today``, else None."""
+    ends = expiry(cert)
+    return ends if ends and interval(ends)[1] < today else None

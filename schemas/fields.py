@@ -13,6 +13,7 @@ from marshmallow import ValidationError, fields, validate
 from stdnum import ean
 
 from . import codelists
+from .dates import partial
 from .errors import fail
 from .text import nfc
 
@@ -233,28 +234,33 @@ class Timestamp(fields.String):
 
 
 class Day(fields.Date):
-    """A calendar date (ISO 8601 ``YYYY-MM-DD``), kept as an ISO string."""
+    """A calendar date of full or partial precision (``YYYY-MM-DD``, ``YYYY-MM`` or
+    ``YYYY``: national lists often know only the year), kept as an ISO string as
+    written. :mod:`schemas.dates` compares them by the interval they may mean."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
         if not isinstance(value, str):
-            raise fail("date", "Expected a date as YYYY-MM-DD.")
+            raise fail("date", _DATE_MESSAGE)
         if len(value) <= 40:  # dates repeat: parsed once
             day = _iso_day(value)
             if day is None:
-                raise fail("date", "Expected a date as YYYY-MM-DD.")
+                raise fail("date", _DATE_MESSAGE)
             return day
         try:
             return super()._deserialize(value, attr, data, **kw).isoformat()
         except ValidationError:
-            raise fail("date", "Expected a date as YYYY-MM-DD.") from None
+            raise fail("date", _DATE_MESSAGE) from None
 
 
+_DATE_MESSAGE = "Expected a date as YYYY-MM-DD, or YYYY-MM or YYYY when only those are known."
 _DATE = fields.Date()
 
 
 @lru_cache(maxsize=4096)
 def _iso_day(text: str) -> str | None:
     """What :class:`Day` makes of ``text``, None when it is not a date."""
+    if len(text) < 8:
+        return partial(text)
     try:
         return _DATE._deserialize(text, None, None).isoformat()
     except ValidationError:

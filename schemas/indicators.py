@@ -5,6 +5,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from . import codelists
 from .base import Envelope, LangText, Strict, Text
+from .dates import certainly_before
 from .errors import fail
 from .fields import Amount, Plain, Code, Currency, Day, Ref
 
@@ -33,7 +34,7 @@ class IndicatorSchema(Envelope):
     @validates_schema
     def consistent(self, data: dict[str, Any], **_: Any) -> None:
         period = data.get("period") or {}
-        if period.get("start") and period.get("end") and period["end"] < period["start"]:
+        if period.get("start") and period.get("end") and certainly_before(period["end"], period["start"]):
             raise ValidationError({"period.end": [fail("date_order", "Ends before it starts.").messages[0]]})
         if data.get("unit") == "currency" and not data.get("currency"):
             raise ValidationError({"currency": [fail("required", "A money value needs its currency.").messages[0]]})

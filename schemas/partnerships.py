@@ -2,6 +2,7 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .base import Envelope, LangText, Text
+from .dates import certainly_before
 from .errors import fail
 from .fields import Code, Day, Ref, Url
 
@@ -21,5 +22,5 @@ class PartnershipSchema(Envelope):
 
     @validates_schema
     def dates(self, data: dict, **_: object) -> None:
-        if data.get("signed_on") and data.get("ends_on") and data["ends_on"] < data["signed_on"]:
+        if data.get("signed_on") and data.get("ends_on") and certainly_before(data["ends_on"], data["signed_on"]):
             raise ValidationError({"ends_on": [fail("date_order", "Ends before it was signed.").messages[0]]})

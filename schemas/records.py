@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, fields
 
 from . import areas, codelists
 from .activities import ActivitySchema
-from .certifications import active, band, expiry
+from .certifications import active, band, expired, validity_known
 from .base import keys_clean
 from .errors import Finding, flatten
 from .fastload import Bail, Loader, compile_schema
@@ -128,12 +128,15 @@ def _today() -> date:
 
 
 def _check_certifications(doc: dict[str, Any], today: date, warnings: list[Finding]) -> None:
-    day = today.isoformat()
     for i, cert in enumerate(doc.get("certifications") or ()):
-        ends = expiry(cert)
-        if ends and ends < day:
+        ends = expired(cert, today)
+        if ends:
             warnings.append(Finding(f"certifications.{i}.expires_on", "certificate_expired",
                                     f"The certificate expired on {ends}."))
+        elif not validity_known(cert):
+            warnings.append(Finding(f"certifications.{i}", "validity_unknown",
+                                    f"{cert['scheme']} certificates expire; without expires_on or a full "
+                                    "issued_on the validity cannot be computed (active is null)."))
         scheme = codelists.rating_scheme(cert["scheme"]) or {}
         floor = scheme.get("recognised_min")
         if floor and cert.get("rating") is not None and cert["rating"] < floor:
