@@ -9,9 +9,10 @@ from typing import Any
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from . import codelists
-from .base import LangText, Strict, Text
+from .base import DecisionField, LangText, Strict
 from .errors import fail
 from .dates import certainly_before, interval, is_full
+from .provenance import decision_date
 from .fields import CONTROL_RE, Day, control_free_urls
 
 DERIVED = frozenset({"band", "active"})
@@ -25,7 +26,7 @@ class Certification(Strict):
     rating_max = fields.Integer(strict=True)
     mark = fields.String()
     score = fields.Float(allow_nan=False, validate=validate.Range(0, 100))
-    decision = Text(max_length=100)
+    decision = DecisionField()
     issued_by = LangText(max_length=300)
     issued_on = Day()
     expires_on = Day()
@@ -50,6 +51,11 @@ class Certification(Strict):
         levels = scheme.get("levels")
         if "level" in data and levels and data["level"] not in levels:
             raise _err("level", "code", f"Level must be one of: {', '.join(levels)}.")
+        until = (scheme.get("level_until") or {}).get(data.get("level", ""))
+        when = decision_date(data)
+        if until and when and not certainly_before(when, until):
+            raise _err("level", "level_not_in_force",
+                       f"{scheme['code']} level '{data['level']}' existed only for decisions before {until}.")
         if CONTROL_RE.search(data.get("level", "")):  # a scheme without levels takes any text
             raise _err("level", "control_character", "Contains a control character or a lone surrogate.")
         if data.get("issued_on") and data.get("expires_on") and certainly_before(data["expires_on"], data["issued_on"]):

@@ -16,6 +16,7 @@ from .activities import ActivitySchema
 from .certifications import active, band, expired, validity_known
 from .base import keys_clean
 from .errors import Finding, flatten
+from .provenance import derived_verification, drop_derived_verification
 from .fastload import Bail, Loader, compile_schema
 from .fields import KINDS, Ref
 from .indicators import IndicatorSchema
@@ -71,6 +72,8 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
             return Result(None, list(flatten(exc.messages)))
     errors: list[Finding] = []
     warnings: list[Finding] = []
+    if "verification" in doc:
+        drop_derived_verification(doc)
     _check_places(doc, errors, warnings)
     if doc.get("certifications"):
         _check_certifications(doc, today or _today(), warnings)
@@ -145,8 +148,11 @@ def _check_certifications(doc: dict[str, Any], today: date, warnings: list[Findi
 
 
 def enrich(kind: str, doc: dict[str, Any], today: date | None = None) -> dict[str, Any]:
-    """A copy of ``doc`` with the derived values readers get: common category, band, active."""
+    """A copy of ``doc`` with the derived values readers get: common category, band,
+    active, and ``verification`` (derived from the evidence when not stated)."""
     out = dict(doc)
+    if "verification" not in doc:
+        out["verification"] = derived_verification(doc)
     if "category" in doc:
         cat = doc["category"]
         out["category"] = {**cat, "common": codelists.common_category(cat["scheme"], cat["code"])}

@@ -129,7 +129,8 @@ def test_lists_filter_and_paginate(client, vn_writer, th_writer, vn_reader) -> N
         product(1, name={"vi": "Mắc ca Lê Anh"}),
         product(2, name={"vi": unicodedata.normalize("NFD", "Chè Tân Cương")},
                 category={"scheme": "VN-OCOP-2023", "code": "1.5.1"},
-                certifications=[{"scheme": "VN-OCOP", "rating": 5, "level": "central"}]),
+                certifications=[{"scheme": "VN-OCOP", "rating": 5, "level": "central",  # dated: an undated
+                                 "issued_on": "2025-03-01"}]),  # VN-OCOP validity is unknown (1.1)
         product(3, name={"vi": "Gạo thơm"}, origin={"area": "VN-GSO:79"}, certifications=[]),
     ])
     batch(client, th_writer, [product(4, country="TH", name={"th": "ผ้าไหม", "en": "Silk"},

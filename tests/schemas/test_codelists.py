@@ -134,7 +134,7 @@ def test_rating_schemes_well_formed() -> None:
             assert s["marks"] and all(SLUG.match(m) for m in s["marks"])
             assert "min" not in s and "max" not in s
     vn = cl.rating_scheme("VN-OCOP")
-    assert (vn["recognised_min"], vn["validity_months"], vn["levels"]) == (3, 36, ["provincial", "central"])
+    assert (vn["recognised_min"], vn["validity_months"], vn["levels"]) == (3, 36, ["district", "provincial", "central"])
     bands = sorted(vn["score_bands"], key=lambda b: b["min"])
     assert bands[0]["min"] == 0 and bands[-1]["max"] == vn["score_max"] == 100
     for lo, hi in zip(bands, bands[1:]):

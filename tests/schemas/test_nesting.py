@@ -93,8 +93,8 @@ def test_personal_data_is_still_found_anywhere_in_known_fields_with_its_path() -
 
 
 def test_an_unknown_field_is_refused_without_looking_inside() -> None:
-    result = schemas.validate("products", product(1, notes={"phone": "0901"}))
-    assert codes(result) == [("notes", "unknown_field")]
+    result = schemas.validate("products", product(1, remarks={"phone": "0901"}))
+    assert codes(result) == [("remarks", "unknown_field")]
 
 
 def test_findings_are_capped_and_long_keys_shortened_in_paths() -> None:
