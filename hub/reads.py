@@ -10,6 +10,7 @@ import orjson
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from schemas import areas
 from schemas.text import fold
 
 from . import cursors
@@ -49,7 +50,7 @@ def _apply(query: sa.Select[Any], f: Filters) -> sa.Select[Any]:
     if f.rating_min is not None:
         query = query.where(Record.rating_band >= f.rating_min)
     if f.area:
-        query = query.where(Record.area == f.area)
+        query = query.where(Record.area.in_(areas.same_place_codes(f.area)))
     if f.updated_after is not None:
         query = query.where(Record.published_at > f.updated_after)
     return query

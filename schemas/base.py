@@ -254,11 +254,21 @@ class LegalAct(Strict):
     url = control_free_urls(fields.Url(schemes={"http", "https"}))
 
 
+class AreaAtSource(Strict):
+    """The area as it was when the source was written (before a reorganisation)."""
+
+    area = fields.String(required=True)
+    on = Day()
+
+
 class Place(Strict):
-    """Where something is: an area code, the original place text, or both."""
+    """Where something is: today's area code, the place text as recorded, and (1.1) the
+    area as it was at the record's date. ``area`` is derived from ``area_at_source``
+    through the reorganisation tables when not given."""
 
     area = fields.String()
     place = Text(max_length=300)
+    area_at_source = fields.Nested(AreaAtSource)
 
     @validates_schema
     def one_of(self, data: dict[str, Any], **_: Any) -> None:

@@ -106,8 +106,13 @@ def _check_places(doc: dict[str, Any], errors: list[Finding], warnings: list[Fin
         place = doc.get(name)
         if not place:
             continue
+        source = place.get("area_at_source")
+        if source:
+            _place_through_time(place, source, f"{name}.area_at_source", country, errors, warnings)
         if "area" in place:
             _check_area(place["area"], f"{name}.area", country, errors, warnings)
+            continue
+        if "place" not in place:  # an area at source that could not be checked
             continue
         code = areas.find(country, place["place"])
         if code:
@@ -115,6 +120,34 @@ def _check_places(doc: dict[str, Any], errors: list[Finding], warnings: list[Fin
         else:
             warnings.append(Finding(f"{name}.place", "area_unresolved",
                                     f"'{place['place']}' could not be resolved to an area code; kept as text."))
+
+
+def _place_through_time(place: dict[str, Any], source: dict[str, Any], path: str, country: str,
+                        errors: list[Finding], warnings: list[Finding]) -> None:
+    """Check ``area_at_source`` and derive today's ``area`` from it. Without a date the
+    pair says no more than a v1 record with the old code in ``area``, and is stored so
+    (an exported record, which shows both, then re-imports unchanged)."""
+    code = source["area"]
+    area = areas.lookup(code)
+    if area is None or area.code != code:
+        errors.append(Finding(f"{path}.area", "area", f"'{code}' is not a known area code."))
+        return
+    if area.country != country:
+        warnings.append(Finding(f"{path}.area", "area_country", f"{code} lies outside {country}."))
+    today = areas.current(code)
+    if "area" in place and place["area"] != today:
+        warnings.append(Finding(f"{name_of(path)}.area", "area_mismatch",
+                                f"{code} is today {today}, not {place['area']}."))
+        return
+    if "on" not in source:
+        place["area"] = code
+        del place["area_at_source"]
+    else:
+        place["area"] = today
+
+
+def name_of(path: str) -> str:
+    return path.rsplit(".", 1)[0]
 
 
 _DAY: list[Any] = [0.0, 0.0, None]  # [start, end) of the local day as timestamps, and the day
@@ -156,6 +189,10 @@ def enrich(kind: str, doc: dict[str, Any], today: date | None = None) -> dict[st
     if "category" in doc:
         cat = doc["category"]
         out["category"] = {**cat, "common": codelists.common_category(cat["scheme"], cat["code"])}
+    for name in PLACE_FIELDS:
+        place = doc.get(name)
+        if place and "area" in place and (now := areas.current(place["area"])) != place["area"]:
+            out[name] = {**place, "area": now, "area_at_source": place.get("area_at_source") or {"area": place["area"]}}
     if "certifications" in doc:
         day = today or date.today()
         out["certifications"] = [{**c, "band": band(c), "active": active(c, day)}

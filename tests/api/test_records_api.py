@@ -183,3 +183,19 @@ def test_nul_in_text_is_an_invalid_record_on_every_engine(client, vn_writer) -> 
                     json={"records": [product(2, name={"vi": "a\x00b"}), product(3)]})
     assert r.status_code == 207
     assert [item["status"] for item in r.get_json()["results"]] == ["invalid", "created"]
+
+
+def test_the_area_filter_uses_todays_area_and_the_old_code_stays_searchable(client, vn_writer, vn_reader) -> None:  # type: ignore[no-untyped-def]
+    """Standard 1.1: Kiên Giang (VN-47) merged into An Giang (VN-GSO:91) in July 2025."""
+    batch(client, vn_writer, [product(1, origin={"area": "VN-47"}),
+                              product(2, origin={"place": "Phú Quốc", "area_at_source": {"area": "VN-47", "on": "2024"}}),
+                              product(3, origin={"area": "VN-GSO:01"})])
+
+    def ids(area: str) -> list[str]:
+        r = client.get("/api/v1/products", query_string={"area": area}, headers=vn_reader)
+        assert r.status_code == 200, r.get_data(as_text=True)
+        return sorted(i["id"] for i in r.get_json()["items"])
+
+    assert ids("VN-GSO:91") == ids("VN-47") == ids("VN-44") == ["p1", "p2"]
+    shown = client.get("/api/v1/products/VN/p1", headers=vn_reader).get_json()
+    assert shown["origin"] == {"area": "VN-GSO:91", "area_at_source": {"area": "VN-47"}}
