@@ -1,4 +1,4 @@
-"""The OVOP exchange standard, version 1: schemas, codelists and crosswalks.
+"""The OVOP exchange standard, version 1.1: schemas, codelists and crosswalks.
 
 Stands alone (no hub, Flask or SQLAlchemy) so a partner country can validate its data
 offline: ``python -m schemas validate products my-products.ndjson``.
@@ -9,7 +9,7 @@ from .fields import KINDS
 from .records import (Result, canonical, content_hash, enrich, best_band, references,
                       validate)
 
-STANDARD_VERSION = "1"
+STANDARD_VERSION = "1.1"  # 1.1: provenance, partial dates, places through time (docs/standard.md)
 
 __all__ = ["KINDS", "MAX_DEPTH", "STANDARD_VERSION", "Finding", "Result", "validate", "enrich",
            "best_band", "canonical", "content_hash", "references"]

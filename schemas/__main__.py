@@ -5,13 +5,13 @@ import argparse
 import sys
 from collections import Counter
 
-from . import KINDS, validate
+from . import KINDS, STANDARD_VERSION, validate
 from .io import read_records
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m schemas",
-                                     description="Validate records against the OVOP exchange standard v1.")
+                                     description=f"Validate records against the OVOP exchange standard {STANDARD_VERSION}.")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("validate", help="validate a JSON or NDJSON file")
     check.add_argument("kind", choices=KINDS)
@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
-    print(f"{counts['valid']} valid, {counts['invalid']} invalid")
+    print(f"{counts['valid']} valid, {counts['invalid']} invalid (standard {STANDARD_VERSION})")
     return 1 if counts["invalid"] else 0
 
 

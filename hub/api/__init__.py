@@ -13,6 +13,8 @@ from flask import Flask, Response, send_from_directory
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from schemas import STANDARD_VERSION
+
 from ..web.errors import PROBLEM, problem
 from . import changes, codelists, flags, records, reviews, stats, subscriptions, sync
 from . import limits
@@ -74,7 +76,8 @@ def init_app(app: Flask, settings: Any) -> None:
         **limits.storage_config(settings.rate_limit_storage),
         API_SPEC_OPTIONS={
             "info": {"description": "Exchange of one-village-one-product records between member "
-                                    "countries. See docs/partner-guide.md."},
+                                    f"countries, exchange standard {STANDARD_VERSION}. See docs/partner-guide.md.",
+                     "x-standard-version": STANDARD_VERSION},
             "components": {"securitySchemes": {"oauth2": {
                 "type": "oauth2", "flows": {"clientCredentials": {
                     "tokenUrl": "/oauth/token",

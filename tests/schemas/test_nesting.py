@@ -119,4 +119,4 @@ def test_the_command_line_reports_deep_lines_and_goes_on(tmp_path: Path) -> None
     assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
     assert "line 1 (p1): error description: too_deep:" in res.stdout
     assert "line 2: $: json: not valid JSON" in res.stdout
-    assert res.stdout.strip().endswith("1 valid, 2 invalid")
+    assert res.stdout.strip().endswith("1 valid, 2 invalid (standard 1.1)")
