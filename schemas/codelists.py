@@ -72,6 +72,19 @@ def category_schemes() -> tuple[str, ...]:
                         if n.startswith("categories-") and n != f"categories-{COMMON}"))
 
 
+@cache
+def successor_scheme(scheme: str) -> str | None:
+    """The category scheme of the same country that took effect after ``scheme`` ended."""
+    doc = codelists().get(f"categories-{scheme}") or {}
+    ended = doc.get("valid_to")
+    if not ended:
+        return None
+    later = [(d.get("valid_from", ""), d["scheme"]) for n, d in codelists().items()
+             if n.startswith("categories-") and d.get("country") == doc.get("country")
+             and d.get("scheme") and d.get("valid_from", "") > ended]
+    return min(later)[1] if later else None
+
+
 def category_codes(scheme: str) -> frozenset[str]:
     """The codes of one category scheme (``common`` for the ASEAN categories)."""
     return codes(f"categories-{scheme}")

@@ -16,7 +16,8 @@ from .activities import ActivitySchema
 from .certifications import active, band, expired, validity_known
 from .base import keys_clean
 from .errors import Finding, flatten
-from .provenance import derived_verification, drop_derived_verification
+from .dates import certainly_before
+from .provenance import decision_date, derived_verification, drop_derived_verification
 from .fastload import Bail, Loader, compile_schema
 from .fields import KINDS, Ref
 from .indicators import IndicatorSchema
@@ -77,7 +78,11 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
     _check_places(doc, errors, warnings)
     if doc.get("certifications"):
         _check_certifications(doc, today or _today(), warnings)
+    if "coordinates" in doc:
+        _check_coordinates(doc, warnings)
     category = doc.get("category")
+    if category and doc.get("certifications"):
+        _check_scheme_in_force(category["scheme"], doc["certifications"], warnings)
     if category and codelists.common_category(category["scheme"], category["code"]) is None:
         warnings.append(Finding("category", "no_common_category",
                                 f"{category['scheme']} {category['code']} has no common category yet."))
@@ -178,6 +183,34 @@ def _check_certifications(doc: dict[str, Any], today: date, warnings: list[Findi
         if floor and cert.get("rating") is not None and cert["rating"] < floor:
             warnings.append(Finding(f"certifications.{i}.rating", "below_recognised",
                                     f"{cert['scheme']} recognises {floor} stars and above."))
+
+
+def _check_coordinates(doc: dict[str, Any], warnings: list[Finding]) -> None:
+    """``coordinates_implausible``: outside the country's extent, or both whole degrees."""
+    lat, lon = doc["coordinates"]["lat"], doc["coordinates"]["lon"]
+    box = codelists.item("country-extents", doc["country"])
+    if box and not (box["lat"][0] <= lat <= box["lat"][1] and box["lon"][0] <= lon <= box["lon"][1]):
+        warnings.append(Finding("coordinates", "coordinates_implausible",
+                                f"{lat}, {lon} lies outside {doc['country']} (latitude and longitude swapped?)."))
+    elif float(lat).is_integer() and float(lon).is_integer():
+        warnings.append(Finding("coordinates", "coordinates_implausible",
+                                f"{lat}, {lon} looks truncated to whole degrees (about 100 km)."))
+
+
+def _check_scheme_in_force(scheme: str, certs: list[dict[str, Any]], warnings: list[Finding]) -> None:
+    """``scheme_superseded``: a category of a scheme that had ended when the record's
+    certificate was decided (the VN 2019 scheme on a certificate of 2024)."""
+    ended = codelists.codelist(f"categories-{scheme}").get("valid_to") if scheme in codelists.category_schemes() else None
+    if not ended:
+        return
+    for cert in certs:
+        when = decision_date(cert)
+        if when and certainly_before(ended, when):
+            after = codelists.successor_scheme(scheme)
+            warnings.append(Finding("category.scheme", "scheme_superseded",
+                                    f"{scheme} ended on {ended}; the certificate of {when} was decided under "
+                                    f"{after or 'its successor'}."))
+            return
 
 
 def enrich(kind: str, doc: dict[str, Any], today: date | None = None) -> dict[str, Any]:
