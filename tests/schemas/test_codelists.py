@@ -156,3 +156,22 @@ def test_producer_type_countries() -> None:
         assert it["countries"] and all(re.fullmatch(r"[A-Z]{2}", c) for c in it["countries"])
     assert "VN" in cl.item("producer-types", "cooperative")["countries"]
     assert "TH" in cl.item("producer-types", "sme")["countries"]
+
+
+def test_every_codelist_and_crosswalk_has_a_version_and_an_effective_date() -> None:
+    from datetime import date
+
+    from schemas import codelists
+    for doc in [*codelists.codelists().values(), *codelists.crosswalks().values()]:
+        assert doc.get("version"), doc["name"]
+        assert date.fromisoformat(doc["effective_from"]), doc["name"]
+
+
+def test_producer_forms_carry_english_and_national_labels() -> None:
+    from schemas import codelists
+    language = {"VN": "vi", "TH": "th", "PH": "fil"}
+    for it in codelists.codelist("producer-types")["items"]:
+        for country in set(it["countries"]) & set(language):
+            if len(it["countries"]) == 1:
+                assert it["label"]["en"] and it["label"][language[country]], it["code"]
+    assert {"production-establishment", "individual-producer", "cooperative-group"} <= codelists.codes("producer-types")
