@@ -45,7 +45,7 @@ bench-scale: install-dev
 translations: install-dev
 	$(BIN)/pybabel extract -F hub/console/babel.cfg -k _l -k lazy_gettext --no-location \
 		-o hub/console/translations/messages.pot hub/console
-	$(BIN)/pybabel update -i hub/console/translations/messages.pot -d hub/console/translations --no-location
+	$(BIN)/pybabel update -i hub/console/translations/messages.pot -d hub/console/translations --ignore-obsolete
 	$(BIN)/pybabel compile -d hub/console/translations --statistics
 
 clean:

@@ -65,6 +65,11 @@ class Settings:
     metrics_token: str = ""
     readiness_timeout: int = 3
     pg_bin_dir: str = ""
+    console_cookie_name: str = "hub_console"
+    console_session_lifetime: int = 36_000
+    console_idle_timeout: int = 1_800
+    console_login_limit_per_address: str = "5/minute;30/hour"
+    console_login_limit_global: str = "30/minute"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -115,6 +120,7 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
     _check_jobs(settings)
+    _check_console(settings)
     _check_webhooks(settings)
     if settings.readiness_timeout < 1:
         raise ConfigError("readiness_timeout must be at least 1 (seconds)")
@@ -146,6 +152,21 @@ def _check_jobs(s: Settings) -> None:
         raise ConfigError(f"celery_queue must be letters, digits and . _ : - (not {s.celery_queue!r})")
     if s.celery_visibility_timeout < 60:
         raise ConfigError("celery_visibility_timeout must be at least 60 seconds")
+
+
+def _check_console(s: Settings) -> None:
+    """Console session and sign-in settings (docs/operations.md, "Security settings")."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", s.console_cookie_name):
+        raise ConfigError("console_cookie_name must be 1 to 64 letters, digits, _ or -")
+    if s.console_idle_timeout < 60 or s.console_session_lifetime < s.console_idle_timeout:
+        raise ConfigError("console_idle_timeout must be at least 60 seconds and at most "
+                          "console_session_lifetime")
+    from limits import parse_many
+    for name in ("console_login_limit_per_address", "console_login_limit_global"):
+        try:
+            parse_many(getattr(s, name))
+        except ValueError:
+            raise ConfigError(f"{name} must be a rate limit such as '10/minute;60/hour'") from None
 
 
 def _check_webhooks(s: Settings) -> None:

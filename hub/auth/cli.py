@@ -12,8 +12,10 @@ from typing import Any
 
 import click
 
+from .. import audit
 from ..db import transaction
 from . import clients as registry
+from . import sessions as staff_sessions
 from . import users as staff
 from .models import SCOPES, aware
 from ..clictx import hub_of as _hub
@@ -149,10 +151,7 @@ def users() -> None:
               help="Read the password from the first line of stdin (required).")
 @click.pass_context
 def users_create(ctx: click.Context, email: str, role: str, country: str | None, password_stdin: bool) -> None:
-    if not password_stdin:
-        raise click.ClickException("pass the password on stdin with --password-stdin "
-                                   "(never on the command line)")
-    password = sys.stdin.readline().rstrip("\r\n")
+    password = _password_from_stdin(password_stdin)
     try:
         with transaction(_hub(ctx).sessions) as session:
             user = staff.create(session, BY, email=email, role=role, country=country, password=password)
@@ -169,6 +168,83 @@ def users_list(ctx: click.Context) -> None:
         for u in staff.listing(session):
             state = "disabled" if u.disabled_at else "active"
             click.echo(f"{u.email}  {u.role:<11}  {u.country or '*':<2}  {state}")
+
+
+def _password_from_stdin(password_stdin: bool) -> str:
+    if not password_stdin:
+        raise click.ClickException("pass the password on stdin with --password-stdin "
+                                   "(never on the command line)")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _set_state(ctx: click.Context, email: str, disabled: bool) -> None:
+    try:
+        with transaction(_hub(ctx).sessions) as session:
+            ended = staff.set_disabled(session, BY, email, disabled)
+    except staff.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"user {email.strip().lower()} disabled; {ended} session(s) ended" if disabled
+               else f"user {email.strip().lower()} enabled")
+
+
+@users.command("disable", help="Disable a staff account; its console sessions end at once.")
+@click.argument("email")
+@click.pass_context
+def users_disable(ctx: click.Context, email: str) -> None:
+    _set_state(ctx, email, True)
+
+
+@users.command("enable", help="Enable a disabled staff account again.")
+@click.argument("email")
+@click.pass_context
+def users_enable(ctx: click.Context, email: str) -> None:
+    _set_state(ctx, email, False)
+
+
+@users.command("password", help="Set a new password (read from stdin); the user's sessions end.")
+@click.argument("email")
+@click.option("--password-stdin", "password_stdin", is_flag=True,
+              help="Read the password from the first line of stdin (required).")
+@click.pass_context
+def users_password(ctx: click.Context, email: str, password_stdin: bool) -> None:
+    password = _password_from_stdin(password_stdin)
+    try:
+        with transaction(_hub(ctx).sessions) as session:
+            ended = staff.reset_password(session, BY, email, password)
+    except staff.UserError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"user {email.strip().lower()}: new password set; {ended} session(s) ended")
+
+
+def _limits(ctx: click.Context) -> staff_sessions.Limits:
+    settings = _hub(ctx).settings
+    return staff_sessions.Limits(settings.console_session_lifetime, settings.console_idle_timeout)
+
+
+@users.command("sessions", help="List open console sessions (of one user with --email).")
+@click.option("--email", default=None)
+@click.pass_context
+def users_sessions(ctx: click.Context, email: str | None) -> None:
+    with _hub(ctx).sessions() as session:
+        try:
+            user_id = staff.get(session, email).id if email else None
+        except staff.UserError as exc:
+            raise click.ClickException(str(exc)) from None
+        for row in staff_sessions.active(session, _limits(ctx), user_id=user_id):
+            seen = aware(row.last_seen_at).isoformat(timespec="seconds")  # type: ignore[union-attr]
+            click.echo(f"{row.id}  {row.user.email}  last active {seen}  {row.address or '-'}  {row.agent[:60]}")
+
+
+@users.command("end-session", help="End one console session (by the id 'hub users sessions' shows).")
+@click.argument("session_id", type=int)
+@click.pass_context
+def users_end_session(ctx: click.Context, session_id: int) -> None:
+    with transaction(_hub(ctx).sessions) as session:
+        row = staff_sessions.end_by_id(session, session_id)
+        if row is None:
+            raise click.ClickException(f"there is no open session {session_id}")
+        audit.record(session, BY, "session.end", f"user:{row.user.email}", {"session": session_id})
+    click.echo(f"session {session_id} of {row.user.email} ended")
 
 
 def register(group: click.Group) -> None:

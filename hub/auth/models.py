@@ -176,3 +176,23 @@ class StaffUser(Base):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     disabled_at: so.Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A signed-in console session, checked on every request so that it can be ended.
+
+    The browser's cookie holds a random token; only its SHA-256 digest is stored, so a
+    copy of the database opens no session. Rows go when the session ends (sign-out, a
+    password change, the account disabled, an admin ending it) or expires.
+    """
+
+    __tablename__ = "staff_sessions"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("staff_users.id"), index=True)
+    created_at: so.Mapped[datetime]
+    last_seen_at: so.Mapped[datetime]
+    address: so.Mapped[str] = so.mapped_column(sa.String(45), default="")
+    agent: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+
+    user: so.Mapped[StaffUser] = so.relationship(lazy="joined", innerjoin=True)

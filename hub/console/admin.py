@@ -5,17 +5,22 @@ stored, never put in a redirect or a flash message), with ``Cache-Control: no-st
 """
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import members
+from .. import audit, members
 from ..auth import clients as registry
+from ..auth import sessions as staff_sessions
 from ..auth import users as staff
-from ..auth.models import DEFAULT_SCOPES, SCOPES
+from ..auth.models import DEFAULT_SCOPES, SCOPES, StaffUser
 from ..db import transaction
-from .web import bp, hub, requires
+from .web import bp, hub, requires, session_limits
 
 MANAGERS = ("secretariat", "admin")
+#: Acting on other people's accounts (disable, new password, ending sessions).
+ADMINS = ("admin",)
 
 
 def _by() -> str:
@@ -91,8 +96,74 @@ def users() -> str:
         for u in rows:
             s.expunge(u)
         countries = [m.country for m in members.listing(s)]
+        open_sessions: dict[int, int] = {}
+        for row in staff_sessions.active(s, session_limits()):
+            open_sessions[row.user_id] = open_sessions.get(row.user_id, 0) + 1
     return render_template("console/admin/users.html", rows=rows, countries=countries, roles=staff.ROLES,
-                           min_password=staff.MIN_PASSWORD)
+                           min_password=staff.MIN_PASSWORD, open_sessions=open_sessions)
+
+
+@bp.post("/admin/users/<int:user_id>/state")
+@requires(roles=ADMINS)
+def set_user_state(user_id: int) -> Response:
+    disable = request.form.get("state") == "disabled"
+    try:
+        with transaction(hub().sessions) as s:
+            email = _email_of(s, user_id)
+            staff.set_disabled(s, _by(), email, disable)
+    except staff.UserError as exc:
+        flash(_("The account was not changed: %(reason)s", reason=str(exc)), "error")
+    else:
+        flash(_("Account %(email)s disabled; its sessions have ended.", email=email) if disable
+              else _("Account %(email)s enabled.", email=email), "success")
+    return redirect(url_for("console.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/password")
+@requires(roles=ADMINS)
+def reset_password(user_id: int) -> Response:
+    form = request.form
+    if form.get("password", "") != form.get("password2", ""):
+        flash(_("The two passwords differ."), "error")
+        return redirect(url_for("console.users"))
+    try:
+        with transaction(hub().sessions) as s:
+            email = _email_of(s, user_id)
+            staff.reset_password(s, _by(), email, form.get("password", ""))
+    except staff.UserError as exc:
+        flash(_("The password was not changed: %(reason)s", reason=str(exc)), "error")
+    else:
+        flash(_("New password set for %(email)s; its sessions have ended.", email=email), "success")
+    return redirect(url_for("console.users"))
+
+
+def _email_of(s: Any, user_id: int) -> str:
+    user = s.get(StaffUser, user_id)
+    if user is None:
+        raise staff.UserError("there is no such staff account")
+    return user.email
+
+
+@bp.get("/admin/sessions")
+@requires(roles=ADMINS)
+def all_sessions() -> str:
+    with hub().sessions() as s:
+        rows = staff_sessions.active(s, session_limits())
+    return render_template("console/admin/sessions.html", rows=rows)
+
+
+@bp.post("/admin/sessions/<int:session_id>/end")
+@requires(roles=ADMINS)
+def end_session(session_id: int) -> Response:
+    with transaction(hub().sessions) as s:
+        row = staff_sessions.end_by_id(s, session_id)
+        if row is not None:
+            audit.record(s, _by(), "session.end", f"user:{row.user.email}", {"session": session_id})
+    if row is None:
+        flash(_("That session had ended already."), "info")
+    else:
+        flash(_("The session of %(email)s was ended.", email=row.user.email), "success")
+    return redirect(url_for("console.all_sessions"))
 
 
 @bp.post("/admin/users")
@@ -102,6 +173,10 @@ def create_user() -> Response:
     role = form.get("role", "")
     if form.get("password", "") != form.get("password2", ""):
         flash(_("The two passwords differ."), "error")
+        return redirect(url_for("console.users"))
+    if role in ADMINS and g.actor.role not in ADMINS:
+        # The secretariat manages staff but may not make accounts with more rights than its own.
+        flash(_("Only an admin can create an admin account."), "error")
         return redirect(url_for("console.users"))
     try:
         with transaction(hub().sessions) as s:

@@ -1,20 +1,16 @@
-"""Signing in and out: CSRF on every form, cookie flags, lockout without user enumeration,
-sessions that end, redirects that stay inside the console, and the language switch."""
+"""Signing in and out: CSRF on every form, cookie flags, no user enumeration, sessions
+that end, redirects that stay inside the console, and the language switch (throttling and
+the back-off: test_sign_in_throttle.py; server-side sessions: test_sessions.py)."""
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pytest
 import sqlalchemy as sa
 
 from hub.auth.models import StaffUser
-from hub.console import accounts
 from hub.db import transaction
 from hub.models import utcnow
 from tests.console.conftest import PASSWORD, csrf_token, post, sign_in
 
 WRONG = "The e-mail address or the password is not right."
-LOCKED = "Too many failed attempts"
 
 
 def test_every_page_redirects_to_login_without_a_session(client, staff) -> None:  # type: ignore[no-untyped-def]
@@ -65,29 +61,6 @@ def test_wrong_password_and_unknown_user_look_the_same(client, staff) -> None:  
     unknown = sign_in(client, "nobody@vn.example", "not the password")
     assert known.status_code == unknown.status_code == 200
     assert WRONG in known.get_data(as_text=True) and WRONG in unknown.get_data(as_text=True)
-
-
-@pytest.mark.parametrize("email", ["reviewer@vn.example", "nobody@nowhere.example"])
-def test_lockout_after_five_failures_for_known_and_unknown_addresses(client, staff, email) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(4):
-        assert WRONG in sign_in(client, email, "wrong password!").get_data(as_text=True)
-    assert LOCKED in sign_in(client, email, "wrong password!").get_data(as_text=True)
-    # Locked: even the right password is refused, with the same answer for both addresses.
-    answer = sign_in(client, email, PASSWORD)
-    assert answer.status_code == 200 and LOCKED in answer.get_data(as_text=True)
-
-
-def test_the_lockout_ends_and_success_resets_the_count(hub, staff) -> None:  # type: ignore[no-untyped-def]
-    now = utcnow()
-    with transaction(hub.sessions) as s:
-        for _ in range(5):
-            result = accounts.sign_in(s, staff["vn"], "wrong password!", now)
-        assert result.locked_until == now + accounts.LOCKOUT
-        assert accounts.sign_in(s, staff["vn"], PASSWORD, now + timedelta(minutes=5)).user is None
-        later = now + accounts.LOCKOUT + timedelta(seconds=1)
-        assert accounts.sign_in(s, staff["vn"], PASSWORD, later).user is not None
-        for _ in range(4):
-            assert accounts.sign_in(s, staff["vn"], "wrong password!", later).locked_until is None
 
 
 def test_forms_without_a_csrf_token_are_refused(client, staff) -> None:  # type: ignore[no-untyped-def]

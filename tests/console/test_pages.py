@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
 from hub import flags, reads, review
-from hub.auth.models import OAuthClient
+from hub.auth.models import OAuthClient, StaffUser
 from hub.models import Member
 from tests.auth.helpers import audit_entries
 from tests.conftest import product
@@ -198,6 +200,20 @@ def test_secretariat_creates_staff_accounts(hub, as_sec) -> None:  # type: ignor
     assert "Account new@th.example created." in page
     fresh = as_sec.application.test_client()
     assert sign_in(fresh, "new@th.example", "a long enough password").status_code == 302
+
+
+def test_the_secretariat_cannot_create_an_admin_account_but_an_admin_can(hub, client, staff) -> None:  # type: ignore[no-untyped-def]
+    form = {"email": "boss@asean.example", "role": "admin", "password": "a long enough password",
+            "password2": "a long enough password"}
+    sign_in(client, staff["sec"])
+    post(client, "/console/admin/users", form)
+    assert "Only an admin can create an admin account." in client.get("/console/admin/users").get_data(as_text=True)
+    with hub.sessions() as s:
+        assert s.scalar(sa.select(StaffUser).where(StaffUser.email == "boss@asean.example")) is None
+    admin = client.application.test_client()
+    sign_in(admin, staff["admin"])
+    post(admin, "/console/admin/users", form)
+    assert "Account boss@asean.example created." in admin.get("/console/admin/users").get_data(as_text=True)
 
 
 def test_review_policy_per_country_in_the_console(hub, as_sec) -> None:  # type: ignore[no-untyped-def]
