@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 
 import schemas
 from schemas.base import HUB_FIELDS
-from schemas.fields import ID_RE
+from schemas.fields import ID_RE, MULTILATERAL
 
 from . import audit, metrics
 from .actors import Actor
@@ -271,6 +271,13 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
     return items
 
 
+def is_staff(actor: Actor) -> bool:
+    """The hub's own people and processes: the operator's CLI, the demo and configured
+    sync sources (internal actors, without scopes), or a staff member of no country
+    (secretariat, admin). A partner's API client never is, whatever its country."""
+    return not actor.scopes or (actor.country is None and actor.role in ("secretariat", "admin"))
+
+
 def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
             today: date | None) -> Outcome | None:
     """Checks before validation: shape of the envelope and the actor's country."""
@@ -286,6 +293,11 @@ def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
             _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")]
         return Outcome(i, None, "invalid", errors=errors)
     uid = uid_of(kind, country, rid)
+    if country == MULTILATERAL:  # multilateral records: the hub's staff only (docs/standard.md)
+        if not is_staff(actor):
+            return Outcome(i, uid, "forbidden", errors=[_finding(
+                "country", "forbidden", f"{MULTILATERAL} (multilateral) records are written by the hub's staff only.")])
+        return None
     if not actor.may_write(country):
         return Outcome(i, uid, "forbidden", errors=[_finding(
             "country", "forbidden", f"This client writes records of {actor.country} only.")])

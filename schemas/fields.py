@@ -166,7 +166,7 @@ class Code(fields.String):
 
 
 class Country(fields.String):
-    """ISO 3166-1 alpha-2."""
+    """ISO 3166-1 alpha-2, or ``XM`` for multilateral records (:data:`MULTILATERAL`)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
         text = _string(self, value, attr, data, kw).strip()
@@ -175,9 +175,14 @@ class Country(fields.String):
         return text
 
 
+# Records that belong to no single member (the ASEAN initiative, the iOCOP network) carry
+# this ISO 3166-1 user-assigned code; the hub lets only its staff write them.
+MULTILATERAL = "XM"
+
+
 @lru_cache(maxsize=1024)
 def _is_country(code: str) -> bool:
-    return pycountry.countries.get(alpha_2=code) is not None
+    return code == MULTILATERAL or pycountry.countries.get(alpha_2=code) is not None
 
 
 @lru_cache(maxsize=1024)

@@ -14,6 +14,7 @@ class PartnershipSchema(Envelope):
     owner = Ref(kinds=("organisations", "programmes"), required=True)
     partners = fields.List(Ref(kinds=("organisations",)), required=True,
                            validate=validate.Length(1, 100))
+    parties = fields.List(Ref(kinds=("programmes",)), validate=validate.Length(max=50))  # 1.1: member programmes of a multilateral initiative
     signed_on = Day()
     ends_on = Day()
     document = Text(max_length=100)
