@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-postgresql install install-dev bench bench-scale clean translations
+.PHONY: run test test-postgresql install install-dev lint bench bench-scale clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ run: install
 
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Lint, format check and types (settings and the reasons for them: pyproject.toml).
+lint: install-dev
+	$(BIN)/ruff check hub schemas tests bench
+	$(BIN)/ruff format --check hub schemas
+	$(BIN)/mypy
 
 # The same suite on a real PostgreSQL server (each test gets its own database), with Redis,
 # both started on 127.0.0.1 by .ci/services (installed from Debian's packages when missing).

@@ -20,5 +20,3 @@ class Actor:
     def may_write(self, country: str) -> bool:
         return self.country is None or self.country == country
 
-
-SYSTEM = Actor("system")

@@ -5,6 +5,7 @@ import click
 import sqlalchemy.exc
 
 from . import audit, backup, config, migrate
+from .models import WriteHead
 from .services import Hub
 
 
@@ -41,11 +42,11 @@ def restore_cmd(ctx: click.Context, path: str, force: bool) -> None:
     try:
         with hub.sessions() as session:
             problems = audit.verify(session)
-            head = session.get(audit.WriteHead, 1)
+            head = session.get(WriteHead, 1)
         current = migrate.is_current(hub.engine)
     except sqlalchemy.exc.SQLAlchemyError as exc:
         raise click.ClickException(f"restored, but the database cannot be read as a hub: "
-                                   f"{' '.join(str(exc.orig or exc).split())[:200]}") from None
+                                   f"{' '.join(str(getattr(exc, 'orig', None) or exc).split())[:200]}") from None
     finally:
         hub.engine.dispose()
     click.echo(f"restored {path}: {head.change_seq if head else 0} changes, "

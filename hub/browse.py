@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 from schemas.text import fold
 
 from .models import AuditEntry, Record, Revision
-from .projection import NAME_FIELDS
+from .projection import names
 
 SCAN_LIMIT = 5000
 
@@ -43,14 +43,7 @@ class Row:
 
 
 def _names(doc: dict[str, Any]) -> str:
-    parts: list[str] = []
-    for key in NAME_FIELDS:
-        value = doc.get(key)
-        if isinstance(value, dict):
-            parts.extend(v for v in value.values() if isinstance(v, str))
-        elif isinstance(value, str):
-            parts.append(value)
-    return fold(" ".join(parts))
+    return fold(" ".join(names(doc)))
 
 
 def _base(f: Filters) -> sa.Select[Any]:

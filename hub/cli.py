@@ -14,6 +14,7 @@ import sqlalchemy.exc
 import schemas
 
 from . import audit, config, exports, members
+from .models import WriteHead
 from .actors import Actor
 from .db import transaction
 from .clictx import hub_of as _hub
@@ -109,8 +110,8 @@ def export(ctx: click.Context, kind: str, fmt: str) -> None:
     with hub.sessions() as session:
         records = exports.published_records(session, kind)
         if fmt == "csv":
-            for chunk in exports.csv_rows(kind, records):
-                out.write(chunk.encode("utf-8"))
+            for line in exports.csv_rows(kind, records):
+                out.write(line.encode("utf-8"))
         elif fmt == "jsonld":
             from .jsonld import jsonld_document
             for chunk in jsonld_document(kind, records):
@@ -121,12 +122,9 @@ def export(ctx: click.Context, kind: str, fmt: str) -> None:
     out.flush()
 
 
-@cli.group(help="Member countries, their review policy and the four-eyes rule.")
+@cli.group("members", help="Member countries, their review policy and the four-eyes rule.")
 def members_() -> None:
     pass
-
-
-cli.add_command(members_, "members")
 
 
 @members_.command("list", help="List members, their review policy and four eyes (on: a submitter "
@@ -177,7 +175,7 @@ def audit_() -> None:
 def audit_verify(ctx: click.Context) -> None:
     with _hub(ctx).sessions() as session:
         problems = audit.verify(session)
-        count = session.get(audit.WriteHead, 1)
+        count = session.get(WriteHead, 1)
     if problems:
         for p in problems:
             click.echo(p, err=True)
@@ -193,7 +191,7 @@ cli.add_command(sync_cli.scheduler)
 from . import subscriptions_cli  # noqa: E402  (webhook subscriptions, replay)
 cli.add_command(subscriptions_cli.subscriptions)
 cli.add_command(subscriptions_cli.webhooks_group)
-from .jobs import cli as jobs_cli  # noqa: E402  (worker, beat: jobs = "celery")
+from .sync.jobs import cli as jobs_cli  # noqa: E402  (worker, beat: jobs = "celery")
 cli.add_command(jobs_cli.worker)
 cli.add_command(jobs_cli.beat)
 from . import backup_cli  # noqa: E402  (backup, restore)

@@ -15,6 +15,8 @@ from typing import Any
 
 from .destinations import networks
 
+#: where national source files are looked for when ``data_dir`` is not set
+DEFAULT_DATA_DIR = str(Path("..") / "shared" / "data")
 ASEAN = ("BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN")
 
 
@@ -91,7 +93,7 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     """Build settings: defaults < TOML file < environment < explicit ``overrides``."""
     env = dict(os.environ if env is None else env)
     settings = Settings()
-    names = {f.name for f in fields(Settings)} - {"extra"}
+    names = {f.name for f in fields(Settings)}
     config_file = env.get("HUB_CONFIG")
     if config_file:
         try:
@@ -99,8 +101,8 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read HUB_CONFIG {config_file}: {exc}") from None
         hub = data.get("hub", data)
-        known = {k: tuple(v) if isinstance(v, list) else v for k, v in hub.items() if k in names}
-        settings = replace(settings, **known, extra={k: v for k, v in data.items() if k != "hub"})
+        known: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in hub.items() if k in names}
+        settings = replace(settings, **known)
     for name in names:
         value = env.get(f"HUB_{name.upper()}")
         if value is not None:
@@ -116,7 +118,7 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if not settings.secret_key:
         settings = replace(settings, secret_key=_instance_secret(Path(settings.instance_path)))
     if not settings.data_dir:
-        settings = replace(settings, data_dir=env.get("HUB_DATA_DIR", str(Path("..") / "shared" / "data")))
+        settings = replace(settings, data_dir=DEFAULT_DATA_DIR)
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
     _check_jobs(settings)

@@ -6,12 +6,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import orjson
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.engine import make_url
+
+T = TypeVar("T")
 
 
 def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> sa.Engine:
@@ -30,7 +32,7 @@ def make_engine(url: str, pool_size: int = 5, max_overflow: int = 10) -> sa.Engi
     engine = sa.create_engine(url, connect_args={"timeout": 30}, **json_kw)
 
     @sa.event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
@@ -91,7 +93,19 @@ def transaction(factory: so.sessionmaker[so.Session]) -> Iterator[so.Session]:
         yield session
 
 
-def insert_many(session: so.Session, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+def chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    """Slices of at most ``size``: an ``IN (...)`` list stays within every engine's limits."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def rowcount(session: so.Session, statement: sa.Update | sa.Delete) -> int:
+    """How many rows an UPDATE or DELETE changed."""
+    result: sa.CursorResult[Any] = session.execute(statement)  # type: ignore[assignment]  # a CursorResult, typed as Result
+    return result.rowcount
+
+
+def insert_many(session: so.Session, table: sa.FromClause, rows: list[dict[str, Any]]) -> None:
     """Bulk INSERT through the driver's executemany, with SQLAlchemy's own bind processors.
 
     The same values reach the database as through ``session.execute(table.insert(), rows)``,
@@ -101,6 +115,7 @@ def insert_many(session: so.Session, table: sa.Table, rows: list[dict[str, Any]]
     """
     if not rows:
         return
+    assert isinstance(table, sa.Table)  # a mapped class's __table__, typed as a FromClause
     conn = session.connection()
     plan = _insert_plan(conn.dialect, table)
     try:
@@ -131,9 +146,10 @@ def _copy(conn: sa.Connection, plan: _Plan, values: list[list[Any]]) -> None:
     thousand rows per table is most of PostgreSQL's insert cost (bench/scale.py).
     """
     driver_conn = conn.connection.driver_connection
+    assert driver_conn is not None
     dbapi_error = conn.dialect.loaded_dbapi.Error
     try:
-        with driver_conn.cursor() as cur, cur.copy(plan.copy) as copy:  # type: ignore[union-attr]
+        with driver_conn.cursor() as cur, cur.copy(plan.copy) as copy:
             for row in values:
                 copy.write_row(row)
     except dbapi_error as exc:
@@ -165,7 +181,7 @@ def _insert_plan(dialect: sa.Dialect, table: sa.Table) -> _Plan:
     if plan is None:
         cols = [c for c in table.columns if not (c.primary_key and c.autoincrement is True)]
         compiled = table.insert().compile(dialect=dialect, column_keys=[c.key for c in cols])
-        keys = tuple(compiled.positiontup if compiled.positional else [c.key for c in cols])
+        keys = tuple((compiled.positiontup or []) if compiled.positional else [c.key for c in cols])
         types = {c.key: c.type for c in cols}
         procs = tuple((i, proc) for i, key in enumerate(keys)
                       if (proc := types[key].dialect_impl(dialect).bind_processor(dialect)) is not None)

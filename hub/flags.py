@@ -19,7 +19,6 @@ from schemas import codelists
 from . import audit
 from .actors import Actor
 from .models import Base, Record, utcnow
-from .representation import rfc3339
 
 STATES = ("open", "resolved")
 REASONS = "flag-reasons"
@@ -53,15 +52,6 @@ class FlagError(Exception):
     def __init__(self, message: str, status: int = 422) -> None:
         super().__init__(message)
         self.status = status
-
-
-def as_dict(flag: Flag) -> dict[str, Any]:
-    """The flag as the API shows it."""
-    return {"id": flag.id, "uid": flag.uid, "kind": flag.kind, "country": flag.country,
-            "reason": flag.reason, "comment": flag.comment, "raised_by": flag.raised_by,
-            "raised_country": flag.raised_country, "raised_at": rfc3339(flag.raised_at),
-            "state": flag.state, "resolved_at": rfc3339(flag.resolved_at),
-            "resolved_by": flag.resolved_by, "resolution": flag.resolution}
 
 
 def _clean(comment: str | None) -> str | None:

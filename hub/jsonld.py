@@ -5,6 +5,7 @@ from typing import Any, Iterator
 
 import orjson
 
+from schemas import uid
 from schemas.codelists import label
 
 TYPES = {"products": "Product", "organisations": "Organization", "producers": "Organization",
@@ -93,7 +94,7 @@ def to_jsonld(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _full(ref: str, country: str, kind: str) -> str:
-    return ref if "/" in ref else f"{country}/{kind}/{ref}"
+    return ref if "/" in ref else uid(country, kind, ref)
 
 
 def jsonld_document(kind: str, records: Iterator[dict[str, Any]]) -> Iterator[bytes]:

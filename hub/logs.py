@@ -107,7 +107,7 @@ def make_handler(log_format: str = "text", stream: TextIO | None = None) -> logg
     install_context()
     handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
     handler.setFormatter(json_formatter() if log_format == "json" else TextFormatter())
-    handler._hub = True  # type: ignore[attr-defined]
+    handler._hub = True  # type: ignore[attr-defined]  # our mark on a stdlib handler: replaced on reconfigure
     return handler
 
 
@@ -139,7 +139,7 @@ def install_context() -> None:
             setattr(record, key, value)
         return record
 
-    factory._hub_context = True  # type: ignore[attr-defined]
+    factory._hub_context = True  # type: ignore[attr-defined]  # our mark on the factory: installed once
     logging.setLogRecordFactory(factory)
 
 

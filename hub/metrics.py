@@ -33,6 +33,11 @@ from typing import Any, Iterator, Mapping
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from .locks import aware
+from .models import Change, WriteHead
+from .subscriptions import Delivery, Subscription
+from .syncruns import Quarantine, SyncRun
+
 ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: the classic text format: every Prometheus version reads it (our names need no escaping)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -97,7 +102,7 @@ def use_directory(path: str | Path) -> Path:
     os.environ[ENV] = str(folder)
     if "prometheus_client.values" in sys.modules and not _metrics:  # imported early by a library
         from prometheus_client import values
-        values.ValueClass = values.get_value_class()
+        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
     return folder
 
 
@@ -120,11 +125,11 @@ def exposition(factory: so.sessionmaker[so.Session]) -> tuple[bytes, str]:
     if os.environ.get(ENV):
         from prometheus_client import multiprocess
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # untyped in prometheus-client
         own = generate_latest(registry)
     else:
         own = generate_latest(REGISTRY)
-    return own + generate_latest(DatabaseCollector(factory)), CONTENT_TYPE  # type: ignore[arg-type]
+    return own + generate_latest(DatabaseCollector(factory)), CONTENT_TYPE
 
 
 class DatabaseCollector:
@@ -147,9 +152,6 @@ class DatabaseCollector:
     def _families(self) -> Iterator[Any]:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-        from .models import WriteHead
-        from .subscriptions import Delivery, Subscription
-        from .sync.models import Quarantine, SyncRun
         with self.factory() as session:
             runs = CounterMetricFamily("hub_sync_runs", "Finished sync runs (not dry runs), by source "
                                        "and outcome (succeeded, failed, abandoned).", labels=("source", "outcome"))
@@ -182,7 +184,6 @@ class DatabaseCollector:
 def _webhooks(session: so.Session, subscription: Any, delivery: Any) -> Iterator[Any]:
     from prometheus_client.core import GaugeMetricFamily
 
-    from .models import Change, WriteHead
     backlog = GaugeMetricFamily("hub_webhook_backlog", "Published changes a subscription has not "
                                 "received yet: claimed into pending deliveries, or not claimed yet.",
                                 labels=("subscription",))
@@ -212,5 +213,4 @@ def _webhooks(session: so.Session, subscription: Any, delivery: Any) -> Iterator
 
 
 def _unix(at: Any) -> float:
-    from .sync.locks import aware
     return aware(at).timestamp()

@@ -88,7 +88,7 @@ def drift(engine: sa.Engine) -> list[Any]:
     from .auth import models as _auth  # noqa: F401
     from .console import models as _console  # noqa: F401
     from .models import Base
-    from .sync import models as _sync  # noqa: F401
+    from . import locks as _locks, syncruns as _syncruns  # noqa: F401
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": compare_type})
         return list(compare_metadata(ctx, Base.metadata))

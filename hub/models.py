@@ -5,7 +5,7 @@ Types are limited to those that work on SQLite and PostgreSQL alike.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -19,6 +19,10 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 JSONDoc = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+#: 64-bit ids and sequence numbers (SQLite's INTEGER is 64-bit and autoincrements only as such)
+BigInt = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 
 
 def utcnow() -> datetime:
@@ -60,6 +64,8 @@ class Record(Base):
     deleted: so.Mapped[bool] = so.mapped_column(default=False)
     # ``document`` (the published revision's) is read from ``revisions`` (see the end of
     # this module): stored once, and the write path's hot loop writes it once.
+    if TYPE_CHECKING:
+        document: dict[str, Any] | None
     warnings: so.Mapped[list[Any] | None]
     common_category: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     native_category: so.Mapped[str | None] = so.mapped_column(sa.String(60))
@@ -114,7 +120,7 @@ class Revision(Base):
 
 
 # The published document, read through the unique (uid, version) index of revisions.
-Record.document = so.column_property(  # type: ignore[attr-defined]
+Record.document = so.column_property(  # type: ignore[assignment]  # declared above for the type checker only
     sa.select(Revision.document)
     .where(Revision.uid == Record.uid, Revision.version == Record.published_version)
     .correlate_except(Revision).scalar_subquery())
@@ -124,7 +130,7 @@ class Change(Base):
     """The change feed: one row per published change, ``seq`` without gaps."""
 
     __tablename__ = "changes"
-    seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+    seq: so.Mapped[int] = so.mapped_column(BigInt,
                                            primary_key=True, autoincrement=False)
     uid: so.Mapped[str] = so.mapped_column(sa.ForeignKey("records.uid"))
     kind: so.Mapped[str] = so.mapped_column(sa.String(16))
@@ -143,7 +149,7 @@ class AuditEntry(Base):
     """A hash-chained audit entry: ``hash = sha256(prev_hash + canonical(entry))``."""
 
     __tablename__ = "audit_log"
-    seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"),
+    seq: so.Mapped[int] = so.mapped_column(BigInt,
                                            primary_key=True, autoincrement=False)
     at: so.Mapped[datetime]
     actor: so.Mapped[str] = so.mapped_column(sa.String(200))
@@ -166,8 +172,8 @@ class WriteHead(Base):
 
     __tablename__ = "write_head"
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    change_seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"))
-    audit_seq: so.Mapped[int] = so.mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"))
+    change_seq: so.Mapped[int] = so.mapped_column(BigInt)
+    audit_seq: so.Mapped[int] = so.mapped_column(BigInt)
     audit_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
 
 

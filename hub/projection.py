@@ -5,7 +5,20 @@ from typing import Any
 
 from schemas.text import fold
 
+#: the fields that name a record (language objects, or text): listed, searched and shown
 NAME_FIELDS = ("name", "title", "short_name")
+
+
+def names(doc: dict[str, Any]) -> list[str]:
+    """Every name of a record, in every language."""
+    out: list[str] = []
+    for fld in NAME_FIELDS:
+        value = doc.get(fld)
+        if isinstance(value, dict):
+            out.extend(v for v in value.values() if isinstance(v, str))
+        elif isinstance(value, str):
+            out.append(value)
+    return out
 
 
 def project_shown(shown: dict[str, Any]) -> dict[str, Any]:
@@ -19,19 +32,13 @@ def project_shown(shown: dict[str, Any]) -> dict[str, Any]:
 def _columns(doc: dict[str, Any], common: str | None, band: int | None) -> dict[str, Any]:
     cat = doc.get("category")
     place = doc.get("origin") or doc.get("location") or {}
-    names: list[str] = []
-    for fld in NAME_FIELDS:
-        value = doc.get(fld)
-        if isinstance(value, dict):
-            names.extend(value.values())
-        elif isinstance(value, str):
-            names.append(value)
+    all_names = names(doc)
     return {
         "common_category": common,
         "native_category": f"{cat['scheme']}:{cat['code']}" if cat else None,
         "rating_band": band,
         "area": doc.get("area") or place.get("area"),
-        "name_folded": " | ".join(fold(n) for n in names) or None,
+        "name_folded": " | ".join(fold(n) for n in all_names) or None,
     }
 
 

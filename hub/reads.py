@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+import schemas
 from schemas import areas
 from schemas.text import fold
 
@@ -81,7 +82,7 @@ def list_records(session: so.Session, kind: str, f: Filters, limit: int,
 
 def get_record(session: so.Session, kind: str, country: str, local_id: str) -> Record | None:
     """The record, published or not (callers decide what the reader may see)."""
-    return session.get(Record, f"{country}/{kind}/{local_id}")
+    return session.get(Record, schemas.uid(country, kind, local_id))
 
 
 def history(session: so.Session, kind: str, uid: str, *, include_unpublished: bool) -> list[dict[str, Any]]:
@@ -140,9 +141,10 @@ def changes(session: so.Session, after: int, limit: int, kind: str | None = None
         query = query.where(Change.kind == kind)
     if country:
         query = query.where(Change.country == country)
-    rows = [tuple(r) for r in session.execute(query.order_by(Change.seq).limit(limit + 1))]
+    rows = cast("list[tuple[int, str, str, str, int, str]]",
+                [tuple(r) for r in session.execute(query.order_by(Change.seq).limit(limit + 1))])
     page = rows[:limit]
-    return FeedPage(page, page[-1][0] if page else after, len(rows) > limit)  # type: ignore[arg-type]
+    return FeedPage(page, page[-1][0] if page else after, len(rows) > limit)
 
 
 def stats(session: so.Session) -> dict[str, Any]:
@@ -150,8 +152,9 @@ def stats(session: so.Session) -> dict[str, Any]:
     and of the latest revisions by review state."""
     pub = sa.and_(Record.published_version.is_not(None), Record.deleted.is_(False))
 
-    def grouped(*cols: Any, where: Any = pub) -> list[sa.Row[Any]]:
-        return session.execute(sa.select(*cols, sa.func.count()).where(where).group_by(*cols)).all()
+    def grouped(col: Any, where: Any = pub) -> list[tuple[Any, int]]:
+        return [(value, n) for value, n in session.execute(
+            sa.select(col, sa.func.count()).where(where).group_by(col))]
 
     out: dict[str, Any] = {
         "published": session.scalar(sa.select(sa.func.count()).select_from(Record).where(pub)) or 0,

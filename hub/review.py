@@ -14,11 +14,12 @@ from typing import Any, Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from schemas import codelists
+from schemas import codelists, split_uid
 from schemas.text import fold
 
 from .actors import Actor
 from .models import Member, Record, Revision
+from .projection import names
 from .representation import revision as shown_revision, rfc3339
 from .writepath import WritePath, WriteTxn
 
@@ -73,10 +74,11 @@ def _check(decision: str, reason: str | None, comment: str | None) -> str:
 
 
 def _split(uid: str) -> tuple[str, str]:
-    parts = uid.split("/")
-    if len(parts) != 3:
-        raise ReviewError(f"'{uid}' is not a record uid (country/kind/id)", 404)
-    return parts[0], parts[1]
+    try:
+        country, kind, _ = split_uid(uid)
+    except ValueError as exc:
+        raise ReviewError(str(exc), 404) from None
+    return country, kind
 
 
 def _four_eyes(session: so.Session, actor: Actor, country: str, rev: Revision) -> None:
@@ -165,17 +167,6 @@ def approve_many(factory: so.sessionmaker[so.Session], actor: Actor,
     return results
 
 
-def pending(session: so.Session, *, country: str | None = None, kind: str | None = None,
-            limit: int = 100) -> list[Revision]:
-    """Pending revisions, oldest first (own country for a reviewer; all for the secretariat)."""
-    q = sa.select(Revision).where(Revision.review_state == "pending")
-    if country:
-        q = q.where(Revision.uid.like(f"{country}/%"))
-    if kind:
-        q = q.where(Revision.uid.like(f"%/{kind}/%"))
-    return list(session.scalars(q.order_by(Revision.created_at, Revision.id).limit(limit)))
-
-
 # -- the queue ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -206,7 +197,7 @@ def visible_country(actor: Actor, wanted: str | None) -> str | None:
     return actor.country
 
 
-def _select(actor: Actor, query: Query) -> sa.Select[Any]:
+def _select(actor: Actor, query: Query) -> sa.Select[Revision, Record]:
     country = visible_country(actor, query.country)
     s = sa.select(Revision, Record).join(Record, Record.uid == Revision.uid)
     if query.state:
@@ -225,17 +216,8 @@ def _matches(rev: Revision, query: Query, words: list[str]) -> bool:
         return False
     if not words:
         return True
-    text = fold(" ".join([rev.uid, *_names(rev.document)]))
+    text = fold(" ".join([rev.uid, *names(rev.document)]))
     return all(w in text for w in words)
-
-
-def _names(doc: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    for key in ("name", "title"):
-        value = doc.get(key)
-        if isinstance(value, dict):
-            out.extend(v for v in value.values() if isinstance(v, str))
-    return out
 
 
 def queue(session: so.Session, actor: Actor, query: Query, *, limit: int = 100,
@@ -282,7 +264,7 @@ def reason_label(code: str | None, lang: str = "en") -> str | None:
 
 def item(rev: Revision, rec: Record) -> dict[str, Any]:
     """A revision in the queue, as the API shows it: state, who, when, why, the record."""
-    country, kind, local_id = rev.uid.split("/", 2)
+    country, kind, local_id = split_uid(rev.uid)
     out = {
         "uid": rev.uid, "kind": kind, "country": country, "id": local_id,
         "version": rev.version, "state": rev.review_state,

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from . import config, front_limits, logs, metrics
@@ -33,7 +34,7 @@ class ServerOptions:
     forwarded_allow_ips: str = "127.0.0.1,::1"
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()
@@ -42,7 +43,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):  # type: ignore[no-untyped-def]
+    def load(self) -> Flask:
         from . import create_app
         return create_app()
 

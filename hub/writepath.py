@@ -9,10 +9,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from contextlib import contextmanager
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import orjson
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from schemas.fields import ID_RE, MULTILATERAL
 
 from . import audit, metrics
 from .actors import Actor
-from .db import Encoded, insert_many
+from .db import Encoded, chunks, insert_many
 from .models import Change, Member, Record, Revision, WriteHead, utcnow
 from .projection import EMPTY, project_shown
 from .representation import rfc3339, shown
@@ -99,7 +99,7 @@ def _holds(if_match: str, rec: Any) -> bool:
     if rec is None:
         return False
     if if_match == ANY_REVISION:
-        country, _, local_id = rec.uid.split("/", 2)
+        country, _, local_id = schemas.split_uid(rec.uid)
         return rec.latest_hash != _tombstone_hash(country, local_id)
     return rec.latest_hash == if_match
 
@@ -116,10 +116,6 @@ def input_hash(raw: dict[str, Any]) -> str | None:
     except (TypeError, orjson.JSONEncodeError):
         return None
     return hashlib.sha256(body).hexdigest()
-
-
-def uid_of(kind: str, country: str, local_id: str) -> str:
-    return f"{country}/{kind}/{local_id}"
 
 
 def _finding(path: str, code: str, message: str) -> dict[str, str]:
@@ -252,21 +248,24 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
     seen: set[str] = set()
     for i, raw in enumerate(records):
         early = _screen(i, raw, kind, actor, policies, today)
-        item = _Item(i, early.uid if early else uid_of(kind, raw["country"], raw["id"]), raw, outcome=early)
-        if early is None:
-            if item.uid in seen:
-                item.outcome = Outcome(i, item.uid, "invalid", errors=[_finding(
-                    "id", "duplicate_in_batch", "The same record appears twice in this batch.")])
-            else:
-                seen.add(item.uid)  # type: ignore[arg-type]
-                item.ihash = input_hash(raw)
+        if early is not None:
+            items.append(_Item(i, early.uid, raw, outcome=early))
+            continue
+        uid = schemas.uid(raw["country"], kind, raw["id"])
+        item = _Item(i, uid, raw)
+        if uid in seen:
+            item.outcome = Outcome(i, uid, "invalid", errors=[_finding(
+                "id", "duplicate_in_batch", "The same record appears twice in this batch.")])
+        else:
+            seen.add(uid)
+            item.ihash = input_hash(raw)
         items.append(item)
     last_input: dict[str, str | None] = {}
-    for chunk in _chunks(sorted(seen), 500):
+    for chunk in chunks(sorted(seen), 500):
         last_input.update(session.execute(sa.select(Record.uid, Record.input_hash)
                                           .where(Record.uid.in_(chunk))).all())
     for item in items:
-        if item.outcome is None and not (item.ihash and last_input.get(item.uid) == item.ihash):  # type: ignore[arg-type]
+        if item.outcome is None and not (item.ihash and last_input.get(item.uid or "") == item.ihash):
             item.validate(kind, today)
     return items
 
@@ -292,7 +291,7 @@ def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
         errors = [e.as_dict() for e in result.errors] or [
             _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")]
         return Outcome(i, None, "invalid", errors=errors)
-    uid = uid_of(kind, country, rid)
+    uid = schemas.uid(country, kind, rid)
     if country == MULTILATERAL:  # multilateral records: the hub's staff only (docs/standard.md)
         if not is_staff(actor):
             return Outcome(i, uid, "forbidden", errors=[_finding(
@@ -349,7 +348,7 @@ class WriteTxn:
         for it in prepared:
             if it.outcome is not None:
                 continue
-            rec = self.existing.get(it.uid)  # type: ignore[arg-type]
+            rec = self.existing.get(it.uid or "")
             if if_match is not None and not _holds(if_match, rec):
                 raise Conflict(it.uid)
             if it.result is None:  # validation skipped: the same input as last received
@@ -362,7 +361,7 @@ class WriteTxn:
         refs = [schemas.references(kind, it.document) for it in valid]
         known = self._known_references(refs, {it.uid for it in prepared if it.uid})
         for it, doc_refs in zip(valid, refs):
-            warnings = [w.as_dict() for w in it.result.warnings]  # type: ignore[union-attr]
+            warnings = [w.as_dict() for w in (it.result.warnings if it.result else ())]
             for path, ref in doc_refs:
                 if ref not in known:
                     warnings.append(_finding(path, "reference_unknown",
@@ -387,7 +386,7 @@ class WriteTxn:
 
         Raises :class:`NotFound` for a record the hub does not have and :class:`Conflict`
         when ``if_match`` does not hold (:func:`_holds`)."""
-        uid = uid_of(kind, country, local_id)
+        uid = schemas.uid(country, kind, local_id)
         if not self.actor.may_write(country):
             out = Outcome(0, uid, "forbidden", errors=[_finding("country", "forbidden",
                           f"{self.actor.id} may not write records of {country}.")])
@@ -411,7 +410,7 @@ class WriteTxn:
         """Only the columns the comparison needs: documents are not loaded."""
         cols = (Record.uid, Record.latest_version, Record.latest_hash, Record.input_hash,
                 Record.review_state)
-        for chunk in _chunks(uids, 500):
+        for chunk in chunks(uids, 500):
             for row in self.session.execute(sa.select(*cols).where(Record.uid.in_(chunk))):
                 self.existing[row.uid] = row
 
@@ -419,11 +418,11 @@ class WriteTxn:
         wanted = {ref for doc_refs in refs for _, ref in doc_refs}
         known = {u for u in wanted if u in in_batch}
         exact = [u for u in wanted - known if "/*/" not in u]
-        for chunk in _chunks(exact, 500):
+        for chunk in chunks(exact, 500):
             known.update(self.session.scalars(sa.select(Record.uid).where(Record.uid.in_(chunk))))
         for ref in wanted - known:
             if "/*/" in ref:
-                country, _, local = ref.split("/", 2)
+                country, _, local = schemas.split_uid(ref)
                 hit = self.session.scalar(sa.select(Record.uid).where(
                     Record.country == country, Record.local_id == local).limit(1))
                 if hit or any(u.startswith(f"{country}/") and u.endswith(f"/{local}") for u in in_batch):
@@ -463,7 +462,7 @@ class WriteTxn:
                 warnings: list[dict[str, str]]) -> None:
         """Make a revision the published one and append it to the change feed."""
         self.change_seq += 1
-        kind, country = uid.split("/")[1], doc["country"]
+        kind, country = schemas.split_uid(uid)[1], doc["country"]
         snapshot = shown(kind, uid, version, "approved", doc, deleted, self.stamp, digest, warnings, self.day)
         self.changes.append({"seq": self.change_seq, "uid": uid, "kind": kind, "country": country,
                              "op": "delete" if deleted else "upsert", "version": version,
@@ -505,8 +504,3 @@ class WriteTxn:
 _NO_WARNINGS = Encoded("[]")  # most records have none: no serialising per row
 _UNPUBLISHED = {"published_version": None, "published_at": None, "published_hash": None,
                 "deleted": False, "warnings": None, **EMPTY}
-
-
-def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

@@ -6,10 +6,10 @@ offline: ``python -m schemas validate products my-products.ndjson``.
 from .base import MAX_DEPTH
 from .errors import Finding
 from .fields import KINDS
-from .records import (Result, canonical, content_hash, enrich, best_band, references,
-                      validate)
+from .records import Result, best_band, canonical, content_hash, enrich, references, validate
+from .uids import split_uid, uid
 
 STANDARD_VERSION = "1.1"  # 1.1: provenance, partial dates, places through time (docs/standard.md)
 
 __all__ = ["KINDS", "MAX_DEPTH", "STANDARD_VERSION", "Finding", "Result", "validate", "enrich",
-           "best_band", "canonical", "content_hash", "references"]
+           "best_band", "canonical", "content_hash", "references", "uid", "split_uid"]

@@ -11,7 +11,8 @@ from .io import read_records
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m schemas",
-                                     description=f"Validate records against the OVOP exchange standard {STANDARD_VERSION}.")
+                                     description=f"Validate records against the OVOP exchange standard "
+                                                 f"{STANDARD_VERSION}.")
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("validate", help="validate a JSON or NDJSON file")
     check.add_argument("kind", choices=KINDS)

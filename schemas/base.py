@@ -8,7 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 
 from . import codelists
 from .errors import Coded, fail
-from .fields import ID_RE, Amount, Ref, Url, control_free_urls, Code, Country, Currency, Day, LangText, Text, Timestamp
+from .fields import ID_RE, Amount, Code, Country, Currency, Day, LangText, Ref, Text, Timestamp, Url, control_free_urls
 
 # Fields the hub adds on read; ignored on input so that read records can be written back.
 HUB_FIELDS = frozenset({"uid", "version", "review", "hub_updated_at", "content_hash",
@@ -151,7 +151,7 @@ class Strict(Schema):
 
 # Provenance (standard 1.1; derivations in schemas/provenance.py).
 
-class RefOrText(fields.Field):
+class RefOrText(fields.Field[Any]):
     """An organisation or programme reference (``"VN/organisations/mae"``) or, when the
     issuer is not in the hub, its name as language text."""
 
@@ -191,7 +191,7 @@ _DECISION = Decision()
 _NUMBER = Text(max_length=100)
 
 
-class DecisionField(fields.Field):
+class DecisionField(fields.Field[Any]):
     """A certification's ``decision``: its number as text (v1) or the object (1.1)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
@@ -313,7 +313,7 @@ class Category(Strict):
                                             .messages[0]]})
 
 
-def coded_list(codelist: str, **kw: Any) -> fields.List:
+def coded_list(codelist: str, **kw: Any) -> fields.List[str]:
     """A list of codes from one codelist, without repeats."""
     return fields.List(Code(codelist), validate=_unique, **kw)
 

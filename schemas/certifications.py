@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import calendar
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from . import codelists
 from .base import DecisionField, LangText, Strict
-from .errors import fail
 from .dates import certainly_before, interval, is_full
-from .provenance import decision_date
+from .errors import fail
 from .fields import CONTROL_RE, Day, control_free_urls
+from .provenance import decision_date
 
 DERIVED = frozenset({"band", "active"})
 

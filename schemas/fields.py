@@ -72,7 +72,7 @@ class Text(fields.String):
         return text
 
 
-class LangText(fields.Field):
+class LangText(fields.Field[dict[str, str]]):
     """``{BCP 47 tag: text}``: at least one entry, tags well-formed, strings NFC."""
 
     def __init__(self, *, max_length: int = 500, **kw: Any) -> None:
@@ -243,7 +243,8 @@ class Day(fields.Date):
     ``YYYY``: national lists often know only the year), kept as an ISO string as
     written. :mod:`schemas.dates` compares them by the interval they may mean."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+    # a Date field for the OpenAPI document (format: date), but the value stays its ISO text
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:  # type: ignore[override]
         if not isinstance(value, str):
             raise fail("date", _DATE_MESSAGE)
         if len(value) <= 40:  # dates repeat: parsed once
@@ -303,7 +304,7 @@ def _then_control_free(check: validate.URL) -> Any:
     return url_without_controls
 
 
-class Amount(fields.Field):
+class Amount(fields.Field[str]):
     """A decimal number, kept as a canonical string (``"745209437.00"`` -> ``"745209437"``).
 
     Accepts JSON numbers or strings; strings keep full precision (no float rounding).

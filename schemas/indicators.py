@@ -7,7 +7,7 @@ from . import codelists
 from .base import Envelope, LangText, Strict, Text
 from .dates import certainly_before
 from .errors import fail
-from .fields import Amount, Plain, Code, Currency, Day, Ref
+from .fields import Amount, Code, Currency, Day, Plain, Ref
 
 
 class IndicatorPeriod(Strict):

@@ -1,4 +1,6 @@
 """``partnerships``: coordination agreements between a programme owner and organisations."""
+from typing import Any
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .base import Envelope, LangText, Text
@@ -14,7 +16,8 @@ class PartnershipSchema(Envelope):
     owner = Ref(kinds=("organisations", "programmes"), required=True)
     partners = fields.List(Ref(kinds=("organisations",)), required=True,
                            validate=validate.Length(1, 100))
-    parties = fields.List(Ref(kinds=("programmes",)), validate=validate.Length(max=50))  # 1.1: member programmes of a multilateral initiative
+    # 1.1: the member programmes taking part in a multilateral initiative
+    parties = fields.List(Ref(kinds=("programmes",)), validate=validate.Length(max=50))
     signed_on = Day()
     ends_on = Day()
     document = Text(max_length=100)
@@ -22,6 +25,6 @@ class PartnershipSchema(Envelope):
     url = Url()
 
     @validates_schema
-    def dates(self, data: dict, **_: object) -> None:
+    def dates(self, data: dict[str, Any], **_: object) -> None:
         if data.get("signed_on") and data.get("ends_on") and certainly_before(data["ends_on"], data["signed_on"]):
             raise ValidationError({"ends_on": [fail("date_order", "Ends before it was signed.").messages[0]]})

@@ -2,7 +2,7 @@
 from marshmallow import fields, validate
 
 from .base import Envelope, LangText, LegalAct, Strict, Text
-from .fields import Code, Plain, Day, Ref, Url
+from .fields import Code, Day, Plain, Ref, Url
 
 
 class Period(Strict):

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 import time
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
@@ -13,11 +13,10 @@ from marshmallow import Schema, ValidationError, fields
 
 from . import areas, codelists
 from .activities import ActivitySchema
-from .certifications import active, band, expired, validity_known
 from .base import keys_clean
-from .errors import Finding, flatten
+from .certifications import active, band, expired, validity_known
 from .dates import certainly_before
-from .provenance import decision_date, derived_verification, drop_derived_verification
+from .errors import Finding, flatten
 from .fastload import Bail, Loader, compile_schema
 from .fields import KINDS, Ref
 from .indicators import IndicatorSchema
@@ -26,6 +25,8 @@ from .partnerships import PartnershipSchema
 from .producers import ProducerSchema
 from .products import ProductSchema
 from .programmes import ProgrammeSchema
+from .provenance import decision_date, derived_verification, drop_derived_verification
+from .uids import uid
 
 SCHEMAS: dict[str, type[Schema]] = {
     "programmes": ProgrammeSchema, "organisations": OrganisationSchema,
@@ -200,7 +201,9 @@ def _check_coordinates(doc: dict[str, Any], warnings: list[Finding]) -> None:
 def _check_scheme_in_force(scheme: str, certs: list[dict[str, Any]], warnings: list[Finding]) -> None:
     """``scheme_superseded``: a category of a scheme that had ended when the record's
     certificate was decided (the VN 2019 scheme on a certificate of 2024)."""
-    ended = codelists.codelist(f"categories-{scheme}").get("valid_to") if scheme in codelists.category_schemes() else None
+    if scheme not in codelists.category_schemes():
+        return
+    ended = codelists.codelist(f"categories-{scheme}").get("valid_to")
     if not ended:
         return
     for cert in certs:
@@ -282,4 +285,4 @@ def full_uid(ref: str, country: str, kinds: tuple[str, ...]) -> str:
     """``abc`` -> ``VN/products/abc`` when the field admits one kind; full refs stay."""
     if "/" in ref:
         return ref
-    return f"{country}/{kinds[0]}/{ref}" if len(kinds) == 1 else f"{country}/*/{ref}"
+    return uid(country, kinds[0] if len(kinds) == 1 else "*", ref)

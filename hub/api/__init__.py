@@ -40,7 +40,7 @@ class ProblemApi(Api):
         self.spec.components.response("DEFAULT_ERROR", {
             "description": "Error", "content": {PROBLEM: {"schema": self.ERROR_SCHEMA}}}, lazy=True)
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}
         extra: dict[str, Any] = {}
         errors = data.get("errors") or data.get("messages")

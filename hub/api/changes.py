@@ -10,7 +10,7 @@ import orjson
 from marshmallow import fields, validate
 
 from .. import cursors, reads, review
-from .common import actor, bad_request, protected, services
+from .common import actor, bad_request, position, protected, services
 from .reviews import ReviewItem
 from .schemas import ChangesArgs, ChangesPage
 
@@ -42,10 +42,7 @@ def _with_own(body: bytes, limit: int) -> bytes:
 def feed(args: dict[str, Any]) -> Response:
     """Changes after a cursor. Resume from `next_cursor`; cursors never expire, and a
     reader that follows them gets every published change exactly once, in order."""
-    try:
-        after = cursors.decode(args["after"], int) if "after" in args else 0
-    except cursors.BadCursor as exc:
-        return bad_request(str(exc))
+    after = position(args, "after", 0) or 0
     with services().sessions() as session:
         page = reads.changes(session, after, args["limit"], args.get("kind"), args.get("country"))
     body = page.json(cursors.encode(page.last))

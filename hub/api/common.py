@@ -7,6 +7,7 @@ import orjson
 from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
+from .. import cursors
 from ..actors import Actor
 from ..auth.protect import require
 from ..services import Hub
@@ -29,6 +30,18 @@ def services() -> Hub:
 
 def actor() -> Actor:
     return g.actor
+
+
+def position(args: dict[str, Any], name: str = "cursor", start: int | None = None) -> int | None:
+    """The position a page continues from (query parameter ``name``), else ``start``; a
+    cursor this hub did not issue raises :class:`hub.cursors.BadCursor` (400, by
+    :mod:`hub.web.errors`)."""
+    return cursors.decode(args[name], int) if name in args else start
+
+
+def page(items: list[Any], last: int | None) -> Response:
+    """A page of items and the cursor of the next page (``None`` on the last)."""
+    return json_response({"items": items, "next_cursor": cursors.encode(last) if last else None})
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None,

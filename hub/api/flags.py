@@ -13,12 +13,13 @@ from schemas import codelists
 
 from .. import cursors, flags
 from ..db import transaction
+from ..shapes import Flag
+from ..web import KIND_RULE
 from ..web.errors import problem
-from .common import actor, bad_request, json_response, protected, services
+from .common import actor, bad_request, json_response, page, position, protected, services
 from .schemas import Query
 
 blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags on records")
-KIND = "<any(" + ",".join(standard.KINDS) + "):kind>"
 
 
 class FlagBody(Schema):
@@ -47,24 +48,8 @@ class FlagArgs(Query):
     cursor = fields.String(validate=validate.Length(1, 100))
 
 
-class FlagOut(Schema):
-    id = fields.Integer()
-    uid = fields.String()
-    kind = fields.String()
-    country = fields.String()
-    reason = fields.String()
-    comment = fields.String(allow_none=True)
-    raised_by = fields.String()
-    raised_country = fields.String(allow_none=True)
-    raised_at = fields.String()
-    state = fields.String(validate=validate.OneOf(flags.STATES))
-    resolved_at = fields.String(allow_none=True)
-    resolved_by = fields.String(allow_none=True)
-    resolution = fields.String(allow_none=True)
-
-
 class FlagPage(Schema):
-    items = fields.List(fields.Nested(FlagOut))
+    items = fields.List(fields.Nested(Flag))
     next_cursor = fields.String(allow_none=True)
 
 
@@ -73,53 +58,48 @@ def refused(exc: flags.FlagError) -> Response:
     return problem(exc.status, titles.get(exc.status, "Error"), str(exc))
 
 
-@blp.route(f"/{KIND}/<country>/<local_id>/flags", methods=["POST"])
+@blp.route(f"/{KIND_RULE}/<country>/<local_id>/flags", methods=["POST"])
 @protected(blp, "review", errors=(400, 404, 422))
 @blp.arguments(FlagBody)
-@blp.response(201, FlagOut)
-def raise_flag(body: dict[str, Any], kind: str, country: str, local_id: str) -> Response:
+@blp.response(201, Flag)
+def raise_flag(body: dict[str, Any], kind: str, country: str, local_id: str) -> Response | flags.Flag:
     """Query a record (any member's published record, or one's own): the owner sees the
     flag in `GET /api/v1/flags` and resolves it."""
     try:
         with transaction(services().sessions) as session:
-            flag = flags.raise_flag(session, actor(), f"{country}/{kind}/{local_id}",
+            flag = flags.raise_flag(session, actor(), standard.uid(country, kind, local_id),
                                     body["reason"], body.get("comment"))
-            out = flags.as_dict(flag)
     except flags.FlagError as exc:
         return refused(exc)
-    return json_response(out, 201)
+    return flag
 
 
 @blp.route("/flags", methods=["GET"])
 @protected(blp, "review", errors=(400, 422))
 @blp.arguments(FlagArgs, location="query", unknown=None)
 @blp.response(200, FlagPage)
-def listing(args: dict[str, Any]) -> Response:
+def listing(args: dict[str, Any]) -> dict[str, Any]:
     """Flags on the caller's country's records (`box=received`, default) or raised by it
     (`box=raised`), oldest first."""
-    try:
-        after = cursors.decode(args["cursor"], int) if "cursor" in args else 0
-    except cursors.BadCursor as exc:
-        return bad_request(str(exc))
+    after = position(args, start=0) or 0
     query = flags.FlagQuery(state=None if args["state"] == "all" else args["state"],
                             box=args["box"], kind=args.get("kind"))
     limit = args["limit"]
     with services().sessions() as session:
         rows = flags.listing(session, actor(), query, limit=limit + 1, after=after)
-        items = [flags.as_dict(f) for f in rows[:limit]]
-    nxt = cursors.encode(rows[limit - 1].id) if len(rows) > limit else None
-    return json_response({"items": items, "next_cursor": nxt})
+    nxt = rows[limit - 1].id if len(rows) > limit else None
+    return {"items": rows[:limit], "next_cursor": cursors.encode(nxt) if nxt else None}
 
 
 @blp.route("/flags/<int(max=2147483647):flag_id>/resolve", methods=["POST"])
 @protected(blp, "review", errors=(400, 404, 409, 422))
 @blp.arguments(ResolveBody)
-@blp.response(200, FlagOut)
-def resolve(body: dict[str, Any], flag_id: int) -> Response:
+@blp.response(200, Flag)
+def resolve(body: dict[str, Any], flag_id: int) -> Response | flags.Flag:
     """Resolve an open flag on one of the caller's country's records, with an answer."""
     try:
         with transaction(services().sessions) as session:
-            out = flags.as_dict(flags.resolve(session, actor(), flag_id, body.get("comment")))
+            flag = flags.resolve(session, actor(), flag_id, body.get("comment"))
     except flags.FlagError as exc:
         return refused(exc)
-    return json_response(out)
+    return flag

@@ -6,7 +6,7 @@ a Redis URL shares the counters across workers and machines).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask import Flask, Response, current_app, g, request
 from flask_limiter import HeaderNames, Limiter
@@ -63,6 +63,6 @@ def _limit() -> str:
     return current_app.extensions["hub"].settings.rate_limit
 
 
-def per_client():  # type: ignore[no-untyped-def]
+def per_client() -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: the configured per-client limit (setting ``rate_limit``)."""
     return limiter.limit(_limit, key_func=client_key)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, Iterator
 
 import orjson
 from flask import Response, request, stream_with_context
@@ -10,21 +10,21 @@ from flask_smorest import Blueprint
 
 import schemas
 
-from .. import exports, reads
+from .. import exports, reads, representation
 from ..jsonld import jsonld_document
+from ..web import KIND_RULE
 from ..web.errors import problem
-from ..writepath import Conflict, NotFound, Unparsed, uid_of
+from ..writepath import Conflict, NotFound, Unparsed
 from . import idempotency
 from .common import (actor, bad_request, etag, json_response, parse_etag, protected, services)
 from .schemas import BatchBody, BatchResponse, ExportArgs, ListArgs, Page, Record
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="Records of the seven kinds")
-KIND = "<any(" + ",".join(schemas.KINDS) + "):kind>"
-ONE = f"/{KIND}/<country>/<local_id>"
+ONE = f"/{KIND_RULE}/<country>/<local_id>"
 NDJSON = "application/x-ndjson"
 
 
-@blp.route(f"/{KIND}", methods=["GET"])
+@blp.route(f"/{KIND_RULE}", methods=["GET"])
 @protected(blp, "exchange:read", errors=(400, 422))
 @blp.arguments(ListArgs, location="query", unknown=None)
 @blp.response(200, Page)
@@ -49,7 +49,7 @@ def _q(value: str) -> str:
     return quote(value, safe="")
 
 
-@blp.route(f"/{KIND}/batch", methods=["POST"])
+@blp.route(f"/{KIND_RULE}/batch", methods=["POST"])
 @protected(blp, "exchange:write", errors=(400, 413, 415, 422))
 @blp.doc(requestBody={"required": True, "content": {
     "application/json": {"schema": BatchBody}, NDJSON: {"schema": {"type": "string"}}}},
@@ -129,8 +129,8 @@ def get_one(kind: str, country: str, local_id: str) -> Response:
     with services().sessions() as session:
         rec = reads.get_record(session, kind, country, local_id)
         if rec is None or rec.published_version is None:
-            return problem(404, "Not Found", f"No published record {uid_of(kind, country, local_id)}.")
-        shown = reads.published(rec)
+            return problem(404, "Not Found", f"No published record {schemas.uid(country, kind, local_id)}.")
+        shown = representation.published(rec)
     tag = etag(rec.published_hash)
     if rec.deleted:
         return json_response(shown, 410, {"ETag": tag})
@@ -183,7 +183,7 @@ def delete_one(kind: str, country: str, local_id: str) -> Response:
         result = services().writes.delete(actor(), kind, country, local_id, source="api",
                                           if_match=parse_etag(request.headers.get("If-Match")))
     except NotFound:
-        return problem(404, "Not Found", f"No record {uid_of(kind, country, local_id)}.")
+        return problem(404, "Not Found", f"No record {schemas.uid(country, kind, local_id)}.")
     except Conflict:
         return problem(412, "Precondition Failed", "The record has changed since you read it.")
     if result.status == "forbidden":
@@ -196,7 +196,7 @@ def delete_one(kind: str, country: str, local_id: str) -> Response:
 @blp.response(200, Record(many=True))
 def versions(kind: str, country: str, local_id: str) -> Response:
     """Full history: approved versions, and for the owner country every revision."""
-    uid = uid_of(kind, country, local_id)
+    uid = schemas.uid(country, kind, local_id)
     with services().sessions() as session:
         items = reads.history(session, kind, uid, include_unpublished=actor().country in (None, country))
     if not items:
@@ -209,7 +209,7 @@ def versions(kind: str, country: str, local_id: str) -> Response:
 @blp.response(200, Record)
 def version(kind: str, country: str, local_id: str, version: int) -> Response:
     """One version of the record."""
-    uid = uid_of(kind, country, local_id)
+    uid = schemas.uid(country, kind, local_id)
     if version >= 2**31:
         return problem(404, "Not Found", f"{uid} has no version {version}.")
     with services().sessions() as session:
@@ -220,7 +220,7 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
     return json_response(item)
 
 
-@blp.route(f"/{KIND}/export", methods=["GET"])
+@blp.route(f"/{KIND_RULE}/export", methods=["GET"])
 @protected(blp, "exchange:read", errors=(422,))
 @blp.arguments(ExportArgs, location="query", unknown=None)
 @blp.response(200, None, content_type="application/x-ndjson",
@@ -230,7 +230,7 @@ def export(args: dict[str, Any], kind: str) -> Response:
     fmt = args["format"]
     factory = services().sessions
 
-    def generate():  # type: ignore[no-untyped-def]
+    def generate() -> Iterator[bytes]:
         with factory() as session:
             records = exports.published_records(session, kind)
             if fmt == "csv":

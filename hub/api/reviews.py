@@ -16,12 +16,13 @@ from marshmallow import RAISE, Schema, fields, validate
 import schemas as standard
 
 from .. import cursors, review
+from ..web import KIND_RULE
 from ..web.errors import problem
-from .common import actor, bad_request, json_response, protected, services
-from .schemas import Finding, Query, Record
+from .common import actor, bad_request, json_response, page, position, protected, services
+from ..shapes import Finding
+from .schemas import Query, Record
 
 blp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Review of revisions")
-KIND = "<any(" + ",".join(standard.KINDS) + "):kind>"
 
 
 class ReviewArgs(Query):
@@ -98,10 +99,7 @@ def listing(args: dict[str, Any]) -> Response:
     """Revisions by review state, oldest first. Needs scope `review` (to decide) or
     `exchange:write` (to follow one's own submissions) besides `exchange:read`; a caller
     sees its own country's revisions, the reasons of returned and rejected ones included."""
-    try:
-        after = cursors.decode(args["cursor"], int) if "cursor" in args else 0
-    except cursors.BadCursor as exc:
-        return bad_request(str(exc))
+    after = position(args, start=0) or 0
     query = review.Query(state=args["state"], kind=args.get("kind"), country=args.get("country"),
                          mine=args["mine"])
     try:
@@ -110,10 +108,10 @@ def listing(args: dict[str, Any]) -> Response:
             items = [review.item(rev, rec) for rev, rec in rows]
     except review.ReviewError as exc:
         return refused(exc)
-    return json_response({"items": items, "next_cursor": cursors.encode(nxt) if nxt else None})
+    return page(items, nxt)
 
 
-@blp.route(f"/reviews/<country>/{KIND}/<local_id>/<int(max=2147483647):version>", methods=["POST"])
+@blp.route(f"/reviews/<country>/{KIND_RULE}/<local_id>/<int(max=2147483647):version>", methods=["POST"])
 @protected(blp, "review", country_param="country", errors=(400, 404, 409, 422))
 @blp.arguments(DecisionBody)
 @blp.response(200, DecisionResult)
@@ -121,7 +119,7 @@ def decide(body: dict[str, Any], country: str, kind: str, local_id: str, version
     """Approve, reject or return a pending revision of the caller's country. Returning
     needs a `reason` (codelist `return-reasons`); `comment` is a hint for the submitter.
     Approval publishes the revision (lists, exports, the change feed)."""
-    uid = f"{country}/{kind}/{local_id}"
+    uid = standard.uid(country, kind, local_id)
     try:
         result = review.decide(services().sessions, actor(), uid, version, body["decision"],
                                body.get("reason"), body.get("comment"))

@@ -6,11 +6,7 @@ from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 import schemas as standard
 
-
-class Finding(Schema):
-    path = fields.String()
-    code = fields.String()
-    message = fields.String()
+from ..shapes import Finding
 
 
 class ProblemFinding(Finding):

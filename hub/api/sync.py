@@ -9,13 +9,13 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from .. import cursors
-from ..sync import history
-from .common import bad_request, json_response, protected, services
-from .schemas import Finding, Query
+from .. import cursors, syncruns
+from ..shapes import Quarantined, Run
+from ..syncruns import RUN_STATES
+from .common import bad_request, json_response, page, position, protected, services
+from .schemas import Query
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Sync runs and quarantine")
-RUN_STATES = ("running", "succeeded", "failed", "abandoned")
 
 
 class RunArgs(Query):
@@ -23,21 +23,6 @@ class RunArgs(Query):
     status = fields.String(validate=validate.OneOf(RUN_STATES))
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 500))
     cursor = fields.String(validate=validate.Length(1, 100))
-
-
-class Run(Schema):
-    id = fields.Integer()
-    source = fields.String()
-    trigger = fields.String(metadata={"description": "cli or scheduler"})
-    dry_run = fields.Boolean()
-    status = fields.String(validate=validate.OneOf(RUN_STATES))
-    started_at = fields.String()
-    finished_at = fields.String(allow_none=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
-        "description": "fetched, created, updated, unchanged, invalid, deleted, skipped, stale"})
-    retries = fields.Integer()
-    error = fields.String(allow_none=True)
-    report = fields.Dict(metadata={"description": "notes, warnings by code, the delete report"})
 
 
 class RunPage(Schema):
@@ -52,57 +37,31 @@ class QuarantineArgs(Query):
     cursor = fields.String(validate=validate.Length(1, 100))
 
 
-class Quarantined(Schema):
-    id = fields.Integer()
-    source = fields.String()
-    run = fields.Integer()
-    locator = fields.String(metadata={"description": "where in the source: line, page and item, change"})
-    uid = fields.String(allow_none=True)
-    status = fields.String(metadata={"description": "mapping, invalid, forbidden or duplicate"})
-    errors = fields.List(fields.Nested(Finding))
-    payload = fields.Raw(metadata={"description": "the record as the source delivered it"})
-    created_at = fields.String()
-    resolved_at = fields.String(allow_none=True)
-    resolution = fields.String(allow_none=True, metadata={"description": "written, or superseded by a later pass"})
-
-
 class QuarantinePage(Schema):
     items = fields.List(fields.Nested(Quarantined))
     next_cursor = fields.String(allow_none=True)
-
-
-def _before(args: dict[str, Any]) -> int | None:
-    return cursors.decode(args["cursor"], int) if "cursor" in args else None
 
 
 @blp.route("/sync/runs", methods=["GET"])
 @protected(blp, "admin", errors=(400, 422))
 @blp.arguments(RunArgs, location="query", unknown=None)
 @blp.response(200, RunPage)
-def runs(args: dict[str, Any]) -> Response:
+def runs(args: dict[str, Any]) -> dict[str, Any]:
     """Sync runs, newest first, with their counts and the error of a failed run."""
-    try:
-        before = _before(args)
-    except cursors.BadCursor as exc:
-        return bad_request(str(exc))
+    before = position(args)
     with services().sessions() as session:
-        rows, nxt = history.runs(session, args.get("source"), args.get("status"), args["limit"], before)
-        items = [history.run_dict(r) for r in rows]
-    return json_response({"items": items, "next_cursor": cursors.encode(nxt) if nxt else None})
+        rows, nxt = syncruns.runs(session, args.get("source"), args.get("status"), args["limit"], before)
+        return {"items": rows, "next_cursor": cursors.encode(nxt) if nxt else None}
 
 
 @blp.route("/sync/quarantine", methods=["GET"])
 @protected(blp, "admin", errors=(400, 422))
 @blp.arguments(QuarantineArgs, location="query", unknown=None)
 @blp.response(200, QuarantinePage)
-def quarantine(args: dict[str, Any]) -> Response:
+def quarantine(args: dict[str, Any]) -> dict[str, Any]:
     """Records sync runs could not accept, newest first: open ones until a later run
     writes the record or a later full pass no longer has it."""
-    try:
-        before = _before(args)
-    except cursors.BadCursor as exc:
-        return bad_request(str(exc))
+    before = position(args)
     with services().sessions() as session:
-        rows, nxt = history.quarantine(session, args.get("source"), args["state"], args["limit"], before)
-        items = [history.quarantine_dict(q) for q in rows]
-    return json_response({"items": items, "next_cursor": cursors.encode(nxt) if nxt else None})
+        rows, nxt = syncruns.quarantine(session, args.get("source"), args["state"], args["limit"], before)
+        return {"items": rows, "next_cursor": cursors.encode(nxt) if nxt else None}

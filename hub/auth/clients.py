@@ -8,14 +8,15 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 from .. import audit
+from ..db import rowcount
 from ..models import Member, utcnow
 from .models import (DEFAULT_SCOPES, PRIVATE_KEY_JWT, SCOPES, SECRET, AccessToken, OAuthClient,
                      aware, digest)
@@ -59,7 +60,7 @@ def public_key_set(jwks: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
         raise RegistryError('a JWKS is a JSON object {"keys": [...]} with at least one key')
     try:
-        keys = KeySet.import_key_set(jwks)
+        keys = KeySet.import_key_set(cast(KeySetSerialization, jwks))  # its shape is checked above
     except (JoseError, ValueError, KeyError, TypeError) as exc:
         raise RegistryError(f"the JWKS cannot be read: {exc}") from None
     if not keys.keys:
@@ -70,7 +71,7 @@ def public_key_set(jwks: dict[str, Any]) -> dict[str, Any]:
         if key.is_private:
             raise RegistryError("the JWKS holds a private key: send the public keys only, "
                                 "keep the private key with the partner system")
-    return keys.as_dict(private=False)
+    return dict(keys.as_dict(private=False))
 
 
 def create(session: so.Session, by: str, *, country: str, name: str, scopes: tuple[str, ...] = DEFAULT_SCOPES,
@@ -121,11 +122,10 @@ def revoke(session: so.Session, by: str, client_id: str) -> int:
         raise RegistryError(f"client {client_id} is already revoked")
     now = utcnow()
     client.revoked_at = now
-    killed = session.execute(
-        sa.update(AccessToken)
-        .where(AccessToken.client_id == client_id, AccessToken.revoked_at.is_(None),
-               AccessToken.expires_at > now)
-        .values(revoked_at=now)).rowcount
+    killed = rowcount(session, sa.update(AccessToken)
+                      .where(AccessToken.client_id == client_id, AccessToken.revoked_at.is_(None),
+                             AccessToken.expires_at > now)
+                      .values(revoked_at=now))
     audit.record(session, by, "client.revoke", f"client:{client_id}", {"tokens_revoked": killed})
     return killed
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 import sqlalchemy.exc
@@ -25,7 +25,7 @@ from authlib.oauth2.rfc7662 import IntrospectionEndpoint
 from flask import Flask, request
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 from .. import audit
 from ..db import transaction
@@ -103,7 +103,7 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
     def resolve_client_public_key(self, client: OAuthClient) -> KeySet:
         if not client.jwks:
             raise InvalidClientError(description="The client has no registered public key.")
-        return KeySet.import_key_set(client.jwks)
+        return KeySet.import_key_set(cast(KeySetSerialization, client.jwks))  # checked on registration
 
     def process_assertion_claims(self, assertion: str, resolve_key: Any) -> Any:
         try:

@@ -9,6 +9,8 @@ from flask_babel import format_datetime, get_locale, lazy_gettext as _l
 
 from schemas import codelists
 
+from ..projection import NAME_FIELDS
+
 STATE_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "returned": _l("Returned"),
                 "rejected": _l("Rejected"), "open": _l("Open"), "resolved": _l("Resolved")}
 KIND_LABELS = {"programmes": _l("Programmes"), "organisations": _l("Organisations"),
@@ -51,7 +53,7 @@ def display_name(doc: dict[str, Any] | None, fallback: str = "") -> str:
     """A record's name in the console's language, else English, else any."""
     if not doc:
         return fallback
-    for key in ("name", "title", "short_name"):
+    for key in NAME_FIELDS:
         picked = _pick(doc.get(key))
         if picked:
             return picked

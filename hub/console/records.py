@@ -9,20 +9,19 @@ from flask_babel import gettext as _
 
 import schemas
 
-from .. import browse, diff, flags
+from .. import browse, diff, flags, review
 from ..db import transaction
+from ..web import KIND_RULE
 from .format import display_name
-from .reviews import KIND_RULE
 from .web import bp, hub, requires
 
 PER_PAGE = 50
-STATES = ("pending", "approved", "returned", "rejected")
 
 
 def _filters() -> browse.Filters:
     a = request.args
     kind = a.get("kind") if a.get("kind") in schemas.KINDS else None
-    state = a.get("state") if a.get("state") in STATES else None
+    state = a.get("state") if a.get("state") in review.STATES else None
     band = a.get("band")
     return browse.Filters(q=(a.get("q") or "").strip()[:200] or None, kind=kind,
                           country=(a.get("country") or "").upper()[:2] or None, state=state,
@@ -48,7 +47,7 @@ def records() -> str:
 
 @bp.get(f"/records/<country>/{KIND_RULE}/<local_id>")
 def record(country: str, kind: str, local_id: str) -> str:
-    uid = f"{country}/{kind}/{local_id}"
+    uid = schemas.uid(country, kind, local_id)
     with hub().sessions() as s:
         page = browse.record_page(s, uid, g.actor.country)
         if page is None:
@@ -65,7 +64,7 @@ def record(country: str, kind: str, local_id: str) -> str:
 @bp.post(f"/records/<country>/{KIND_RULE}/<local_id>/flags")
 @requires("review")
 def raise_flag(country: str, kind: str, local_id: str) -> Response:
-    uid = f"{country}/{kind}/{local_id}"
+    uid = schemas.uid(country, kind, local_id)
     try:
         with transaction(hub().sessions) as s:
             flags.raise_flag(s, g.actor, uid, request.form.get("reason", ""), request.form.get("comment"))

@@ -10,6 +10,7 @@ from flask_babel import gettext as _, ngettext
 import schemas
 
 from .. import diff, review
+from ..web import KIND_RULE
 from .format import display_name
 from .web import bp, hub, requires, safe_next
 
@@ -78,14 +79,13 @@ def approve_selected() -> Response:
 def _load(country: str, kind: str, local_id: str, version: int) -> tuple[Any, Any, Any]:
     try:
         with hub().sessions() as s:
-            rev, rec = review.get(s, g.actor, f"{country}/{kind}/{local_id}", version)
+            rev, rec = review.get(s, g.actor, schemas.uid(country, kind, local_id), version)
             current = review.published_revision(s, rec)
             return rev, rec, current
     except review.ReviewError as exc:
         abort(exc.status if exc.status in (403, 404) else 404)
 
 
-KIND_RULE = "<any(" + ",".join(schemas.KINDS) + "):kind>"
 
 
 @bp.get(f"/reviews/<country>/{KIND_RULE}/<local_id>/<int(max=2147483647):version>")
@@ -104,7 +104,7 @@ def revision(country: str, kind: str, local_id: str, version: int) -> str:
 @bp.post(f"/reviews/<country>/{KIND_RULE}/<local_id>/<int(max=2147483647):version>/decide")
 @requires("review")
 def decide(country: str, kind: str, local_id: str, version: int) -> Response:
-    uid = f"{country}/{kind}/{local_id}"
+    uid = schemas.uid(country, kind, local_id)
     decision = request.form.get("decision", "")
     reason = request.form.get("reason") or None
     comment = (request.form.get("comment") or "").strip()[:review.MAX_COMMENT] or None
@@ -127,5 +127,5 @@ def decide(country: str, kind: str, local_id: str, version: int) -> Response:
         following = review.next_pending(s, g.actor, rev.id)
     if following is None:
         return redirect(url_for("console.queue"))
-    c, k, i = following[0].split("/", 2)
+    c, k, i = schemas.split_uid(following[0])
     return redirect(url_for("console.revision", country=c, kind=k, local_id=i, version=following[1]))

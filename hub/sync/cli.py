@@ -17,7 +17,9 @@ import click
 from .. import logs
 from ..models import utcnow
 from ..services import Hub
-from . import history, locks
+from .. import locks, syncruns
+from ..representation import rfc3339
+from ..shapes import Quarantined, Run
 from .progress import Progress
 from .runner import RunResult, Runner
 from .schedule import Scheduler, next_fire
@@ -62,7 +64,7 @@ def run(ctx: click.Context, names: tuple[str, ...], dry_run: bool, restart: bool
     if queue:
         if dry_run:
             raise click.ClickException("--dry-run runs here and writes nothing: it cannot be queued")
-        from ..jobs.cli import enqueue
+        from .jobs.cli import enqueue
         for name, task_id in enqueue(hub.settings, [s.name for s in sources], restart=restart):
             click.echo(f"{name}: queued as task {task_id} (hub sync status {name} shows its run)")
         if errors:
@@ -105,7 +107,7 @@ def _report(hub: Hub, result: RunResult) -> None:
         click.echo(f"  deletions announced but not applied (deletes is not \"apply\"): {ignored['count']}")
     if not result.dry_run:
         with hub.sessions() as session:
-            open_count = history.open_quarantine(session, result.source)
+            open_count = syncruns.open_quarantine(session, result.source)
         if open_count:
             click.echo(f"  quarantined: {open_count} open (hub sync quarantine {result.source})")
 
@@ -124,7 +126,10 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
             out[source.name] = {"type": source.type, "kind": source.kind, "country": source.country,
                                 "where": source.where(hub.settings.data_dir), "schedule": source.schedule,
                                 "next_run": _stamp(next_fire(source.schedule, now)),
-                                "deletes": source.deletes, **history.status(session, source.name)}
+                                "deletes": source.deletes, **syncruns.status(session, source.name)}
+            shown = out[source.name]
+            shown["last_run"] = Run().dump(shown["last_run"]) if shown["last_run"] is not None else None
+            shown["checkpoint_at"] = rfc3339(shown["checkpoint_at"])
     if as_json:
         click.echo(json.dumps({"sources": out, "errors": errors}, ensure_ascii=False, indent=2))
         return
@@ -159,8 +164,8 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
 def quarantine(ctx: click.Context, name: str | None, show_all: bool, limit: int, as_json: bool) -> None:
     hub = _hub(ctx)
     with hub.sessions() as session:
-        rows, _ = history.quarantine(session, name, "all" if show_all else "open", limit)
-        items = [history.quarantine_dict(q) for q in rows]
+        rows, _ = syncruns.quarantine(session, name, "all" if show_all else "open", limit)
+        items = Quarantined(many=True).dump(rows)
     for q in items:
         if as_json:
             click.echo(json.dumps(q, ensure_ascii=False))

@@ -14,26 +14,87 @@ changes again.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 
+from schemas import KINDS
+
 from ..partner import HubAuthError, HubClient
+from .base import Auth, Bad, FetchContext, Source, is_country, is_http_url, known, parse_auth, strings
 from .http import FetchError, Http, RetryPolicy, json_body
 from .pages import Item, Page
-from .sources import Auth, Source
+
+KEYS = frozenset({"url", "kinds", "countries", "review", "auth"})
+REVIEW = ("trust", "local")
+
+
+@dataclass(frozen=True)
+class HubKeys:
+    """A hub source: the remote hub's ``url`` and client credentials, which kinds and
+    countries to take, and whether to publish what it published (``review = "trust"``)."""
+
+    url: str
+    auth: Auth
+    kinds: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    review: str = "trust"
+    #: a change feed: a pass delivers what changed, never the whole source
+    snapshot = False
+
+    @property
+    def kind(self) -> None:
+        return None  # several: each change names its kind
+
+    @property
+    def country(self) -> str | None:
+        """The writer's country: the one synced country, else any."""
+        return self.countries[0] if len(self.countries) == 1 else None
+
+    def where(self, data_dir: str | Path) -> str:
+        return self.url
+
+
+def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], origin: str, bad: Bad) -> HubKeys:
+    """The keys of a hub source; records come in the standard, so there is no mapping."""
+    known(table, common | KEYS, "[source]", bad)
+    if set(data) != {"source"}:
+        raise bad("a hub source has [source] only: records come in the standard already")
+    url = table.get("url")
+    if not isinstance(url, str) or not is_http_url(url):
+        raise bad("[source] a hub source needs the remote hub's 'url' (http or https)")
+    kinds = strings(table.get("kinds", []), "kinds", bad)
+    if set(kinds) - set(KINDS):
+        raise bad(f"[source] kinds: unknown {', '.join(sorted(set(kinds) - set(KINDS)))}")
+    countries = strings(table.get("countries", []), "countries", bad)
+    if not all(is_country(c) for c in countries):
+        raise bad("[source] countries are ISO 3166-1 alpha-2 codes such as 'VN'")
+    review = table.get("review", "trust")
+    if review not in REVIEW:
+        raise bad("[source] review is 'trust' (publish what the remote hub published) or 'local'")
+    auth = parse_auth(table.get("auth"), bad)
+    if not (auth.client_id or auth.client_id_env) or not (auth.client_secret_env or auth.private_key_env):
+        raise bad("[source.auth] needs client_id (or client_id_env) and client_secret_env "
+                  "(or private_key_env): the remote hub's client credentials")
+    return HubKeys(url=url.rstrip("/"), auth=auth, kinds=tuple(kinds), countries=tuple(countries), review=review)
 
 
 class HubFetcher:
     snapshot = False
+    ordered = True
 
     def __init__(self, source: Source, policy: RetryPolicy, batch: int, *, on_wait: Any = None,
                  sleep: Any = None) -> None:
-        self.source, self.batch = source, min(batch, 1000)
-        auth = source.auth
-        assert auth is not None and source.url is not None
+        assert isinstance(source.keys, HubKeys)
+        self.source = source
+        self.keys: HubKeys = source.keys
+        self.batch = min(batch, 1000)
+        self.trusts_review = source.keys.review == "trust"
+        auth = source.keys.auth
         client_id = auth.client_id or Auth.env(auth.client_id_env or "", source.name)
         secret = Auth.env(auth.client_secret_env, source.name) if auth.client_secret_env else None
         key = Auth.env(auth.private_key_env, source.name) if auth.private_key_env and not secret else None
-        self.client = HubClient(source.url, client_id, client_secret=secret, private_key=key,
+        self.client = HubClient(source.keys.url, client_id, client_secret=secret, private_key=key,
                                 scope=auth.scope, timeout=policy.timeout)
         extra = {"sleep": sleep} if sleep is not None else {}
         self.http = Http(policy, send=self.client.request, on_wait=on_wait, **extra)
@@ -47,7 +108,7 @@ class HubFetcher:
             self.note = f"continued the feed after cursor {self.state['cursor']}"
 
     def pages(self) -> Iterator[Page]:
-        src = self.source
+        src = self.keys
         cursor, skip = self.state.get("cursor"), int(self.state.get("done", 0))
         repeats = 0
         while True:
@@ -63,7 +124,7 @@ class HubFetcher:
             except HubAuthError as exc:
                 raise FetchError(f"{src.url}: the remote hub refused a token: {exc}") from None
             changes = body.get("changes") if isinstance(body, dict) else None
-            if not isinstance(changes, list) or "next_cursor" not in body:
+            if not isinstance(body, dict) or not isinstance(changes, list) or "next_cursor" not in body:
                 raise FetchError(f"{src.url}/api/v1/changes: not a change feed page")
             items = [self._item(c) for c in changes]
             nxt, more = body.get("next_cursor") or cursor, bool(body.get("has_more"))
@@ -81,7 +142,7 @@ class HubFetcher:
             cursor = nxt
 
     def _item(self, change: Any) -> Item:
-        src = self.source
+        src = self.keys
         if not isinstance(change, dict) or not isinstance(change.get("uid"), str):
             return Item("change ?", change, errors=[{"path": "$", "code": "type",
                                                      "message": "A change is an object with a uid."}])
@@ -103,5 +164,13 @@ class HubFetcher:
     def end_state(self) -> dict[str, Any]:
         return dict(self.state)
 
+    @property
+    def retries(self) -> int:
+        return self.http.spent
+
     def close(self) -> None:
         self.client.close()
+
+
+def open_fetcher(source: Source, ctx: FetchContext) -> HubFetcher:
+    return HubFetcher(source, ctx.policy, ctx.batch, on_wait=ctx.on_wait, sleep=ctx.sleep)

@@ -13,23 +13,78 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 import requests
 
+from . import mapping as mappings
+from .base import Bad, FetchContext, Source, data_file, is_http_url
 from .http import Http
+from .mapping import Mapping, MappingConfigError
 from .pages import Item, Page, map_item
 from .readers import EXTRA, SourceError, read_csv
-from .sources import Source
+
+#: keys of ``[source]`` besides the mapping's own (:data:`hub.sync.mapping.SOURCE_KEYS`)
+KEYS = frozenset({"path", "url"})
+
+
+@dataclass(frozen=True)
+class CsvKeys:
+    """A csv source: a file (``path``, in ``data_dir`` unless absolute) or a ``url``, and
+    the mapping of its rows."""
+
+    mapping: Mapping
+    path: str | None = None
+    url: str | None = None
+    #: every pass reads the whole file: deletions can be detected
+    snapshot = True
+
+    @property
+    def kind(self) -> str:
+        return self.mapping.kind
+
+    @property
+    def country(self) -> str:
+        return self.mapping.country
+
+    def file(self, data_dir: str | Path) -> Path:
+        assert self.path is not None
+        return data_file(self.path, data_dir)
+
+    def where(self, data_dir: str | Path) -> str:
+        return self.url or str(self.file(data_dir))
+
+
+def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], origin: str, bad: Bad) -> CsvKeys:
+    """The keys of a csv source: ``path`` or ``url``, and the mapping (``[id]``, ``[fields.*]``)."""
+    if "since_param" in table:
+        raise bad("[source] a csv source is always read whole: no 'since_param'")
+    path, url = table.get("path"), table.get("url")
+    if path is not None and url is not None:
+        raise bad("[source] give 'path' (a file) or 'url', not both")
+    if url is not None and not is_http_url(url):
+        raise bad("[source] 'url' must start with http:// or https://")
+    try:  # checks [source]'s mapping keys, [id], [fields.*], [[skip]]
+        mapping = mappings.from_dict(data, origin=origin, others=common | KEYS)
+    except MappingConfigError as exc:
+        raise bad(str(exc).removeprefix(f"{origin}: ")) from None
+    return CsvKeys(mapping, path, url)
 
 
 class CsvFetcher:
     snapshot = True
+    ordered = False
+    trusts_review = False
 
     def __init__(self, source: Source, data_dir: str, http: Http, batch: int) -> None:
-        assert source.mapping is not None
-        self.source, self.mapping, self.http, self.batch = source, source.mapping, http, batch
+        assert isinstance(source.keys, CsvKeys)
+        self.source = source
+        self.keys: CsvKeys = source.keys
+        self.http = http
+        self.batch = batch
+        self.mapping = source.keys.mapping
         self.data_dir = data_dir
         self.tmp: tempfile.TemporaryDirectory[str] | None = None
         self.file: Path | None = None
@@ -44,7 +99,7 @@ class CsvFetcher:
         """Get the file, and decide: not modified, resume the pass, or start a new one."""
         previous = {} if restart else state
         validators: dict[str, str] = {}
-        if self.source.url:
+        if self.keys.url:
             if previous.get("complete"):
                 validators = {k: v for k, v in (("If-None-Match", previous.get("etag")),
                                                 ("If-Modified-Since", previous.get("last_modified"))) if v}
@@ -53,9 +108,10 @@ class CsvFetcher:
                 self.state = state
                 return
         else:
-            self.file = self.source.file(self.data_dir)
+            self.file = self.keys.file(self.data_dir)
             if not self.file.is_file():
                 raise SourceError(f"{self.file}: file not found (data_dir is {self.data_dir})")
+        assert self.file is not None
         identity = _digest(self.file) + ":" + self.source.digest[:16]
         self.lines = _count_lines(self.file)
         if previous.get("identity") == identity and previous.get("complete"):
@@ -107,6 +163,10 @@ class CsvFetcher:
     def end_state(self) -> dict[str, Any]:
         return {**self.state, "complete": True}
 
+    @property
+    def retries(self) -> int:
+        return self.http.spent
+
     def close(self) -> None:
         if self.tmp is not None:
             self.tmp.cleanup()
@@ -129,13 +189,17 @@ class CsvFetcher:
                     size += len(chunk)
             return size
 
-        assert self.source.url is not None
-        resp, _ = self.http.call("GET", self.source.url, save, ok=(304,), headers=validators, stream=True)
+        assert self.keys.url is not None
+        resp, _ = self.http.call("GET", self.keys.url, save, ok=(304,), headers=validators, stream=True)
         if resp.status_code == 304:
             return False
         self.file = target
         self.etag, self.last_modified = resp.headers.get("ETag"), resp.headers.get("Last-Modified")
         return True
+
+
+def open_fetcher(source: Source, ctx: FetchContext) -> CsvFetcher:
+    return CsvFetcher(source, ctx.data_dir, Http(ctx.policy, on_wait=ctx.on_wait, sleep=ctx.sleep), ctx.batch)
 
 
 def _digest(path: Path) -> str:

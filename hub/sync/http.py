@@ -88,8 +88,11 @@ class Http:
                  *, sleep: Callable[[float], None] = time.sleep,
                  on_wait: Callable[[float], None] | None = None) -> None:
         self.policy = policy
-        self.session = requests.Session() if send is None else None
-        self.send = send or self.session.request  # type: ignore[union-attr]
+        self.session: requests.Session | None = None
+        if send is None:
+            self.session = requests.Session()
+            send = self.session.request
+        self.send = send
         self.sleep, self.on_wait = sleep, on_wait
         self.spent = 0
 

@@ -33,11 +33,10 @@ _FIELD_KEYS = frozenset({"from", "value", "template", "transforms", "map", "unma
                          "default", "required", "skip_if_empty", "when"})
 # Keys of [source] read by the sync runner (hub/sync/sources.py checks them); the mapping
 # itself only needs to accept them. docs/sync.md, "Running a source", explains each.
-SYNC_KEYS = frozenset({"type", "url", "schedule", "deletes", "max_deletes", "timeout", "retries",
-                       "retry_budget", "batch_size", "items", "pagination", "params", "auth",
-                       "since_param", "since_field"})
-_SOURCE_KEYS = frozenset({"name", "kind", "country", "format", "path", "encoding", "delimiter",
-                          "description"}) | SYNC_KEYS
+#: the mapping's own keys of ``[source]``; the source file's other keys (type, schedule, ...)
+#: belong to the source loader (:mod:`hub.sync.sources`), which names them in ``from_dict``
+SOURCE_KEYS = frozenset({"name", "kind", "country", "format", "path", "url", "encoding", "delimiter",
+                         "description"})
 _SKIP_KEYS = frozenset({"column", "equals", "regex", "reason"})
 
 
@@ -254,7 +253,8 @@ class Mapping:
 # ------------------------------------------------------------------ loading
 
 def load(path: str | Path) -> Mapping:
-    """Read and check one mapping file."""
+    """Read and check the mapping of one source file (its other ``[source]`` keys are
+    the source loader's to check: :func:`hub.sync.sources.load`)."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -262,7 +262,9 @@ def load(path: str | Path) -> Mapping:
         raise MappingConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:
         raise MappingConfigError(f"{path}: not valid TOML ({exc})") from None
-    return from_dict(data, origin=str(path))
+    source = data.get("source")
+    others = set(source) - SOURCE_KEYS if isinstance(source, dict) else set()
+    return from_dict(data, origin=str(path), others=frozenset(others))
 
 
 def load_all(folder: str | Path) -> dict[str, Mapping]:
@@ -276,8 +278,9 @@ def load_all(folder: str | Path) -> dict[str, Mapping]:
     return out
 
 
-def from_dict(data: dict[str, Any], origin: str = "<mapping>") -> Mapping:
-    """Build a mapping from parsed TOML (tests build small ones inline)."""
+def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset[str] = frozenset()) -> Mapping:
+    """Build a mapping from parsed TOML (tests build small ones inline); ``others`` are
+    keys of ``[source]`` that the caller checks itself."""
     def bad(message: str) -> MappingConfigError:
         return MappingConfigError(f"{origin}: {message}")
 
@@ -285,7 +288,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>") -> Mapping:
     if unknown:
         raise bad(f"unknown table(s) {', '.join(sorted(unknown))}; expected [source], [id], [fields.*], [[skip]]")
     source = _table(data.get("source"), "[source]", bad)
-    _known(source, _SOURCE_KEYS, "[source]", bad)
+    known(source, SOURCE_KEYS | others, "[source]", bad)
     for key in ("name", "kind", "country"):
         if not isinstance(source.get(key), str) or not source[key].strip():
             raise bad(f"[source] needs '{key}'")
@@ -334,7 +337,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>") -> Mapping:
 
 def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False) -> FieldSpec:
     where = "[id]" if target == "id" else f"field '{target}'"
-    _known(spec, _FIELD_KEYS, where, bad)
+    known(spec, _FIELD_KEYS, where, bad)
     sources = spec.get("from")
     if isinstance(sources, str):
         sources = [sources]
@@ -385,7 +388,7 @@ def _rule(where: str, index: int, raw: Any, bad: _Bad) -> Rule:
     here = f"{where} rule {index + 1}"
     if not isinstance(raw, dict):
         raise bad(f"{here}: a rule is a table such as {{code = \"1.2.1\", keywords = [\"gạo\"]}}")
-    _known(raw, frozenset({"code", "keywords", "regex"}), here, bad)
+    known(raw, frozenset({"code", "keywords", "regex"}), here, bad)
     if "code" not in raw:
         raise bad(f"{here}: needs 'code'")
     keywords, regex = raw.get("keywords"), raw.get("regex")
@@ -408,7 +411,7 @@ def _skip(index: int, raw: Any, bad: _Bad) -> Skip:
     here = f"[[skip]] {index + 1}"
     if not isinstance(raw, dict):
         raise bad(f"{here}: expected a table")
-    _known(raw, _SKIP_KEYS, here, bad)
+    known(raw, _SKIP_KEYS, here, bad)
     if not isinstance(raw.get("column"), str) or not isinstance(raw.get("reason"), str):
         raise bad(f"{here}: needs 'column' and 'reason'")
     equals = raw.get("equals", [])
@@ -440,7 +443,8 @@ def _list(value: Any, where: str, bad: _Bad) -> list[Any]:
     return value
 
 
-def _known(table: dict[str, Any], keys: frozenset[str], where: str, bad: _Bad) -> None:
+def known(table: dict[str, Any], keys: frozenset[str], where: str, bad: Callable[[str], Exception]) -> None:
+    """Refuse keys a table does not have, naming the ones it has."""
     unknown = set(table) - keys
     if unknown:
         raise bad(f"{where}: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(keys))})")

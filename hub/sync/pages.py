@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+import schemas
+
 from .mapping import Mapping, MappingError
 
 
@@ -47,7 +49,7 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
         try:
             local = mapping.id.evaluate(row, line)
             if local:
-                uid = f"{mapping.country}/{mapping.kind}/{local}"
+                uid = schemas.uid(mapping.country, mapping.kind, local)
         except (MappingError, Exception):  # noqa: BLE001 - the id is a courtesy here
             uid = None
         return Item(locator, raw, uid=uid, kind=mapping.kind, errors=[{
@@ -57,7 +59,7 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
     record = mapped.record
     assert record is not None
     return Item(locator, raw, record=record, kind=mapping.kind,
-                uid=f"{record['country']}/{mapping.kind}/{record['id']}")
+                uid=schemas.uid(record["country"], mapping.kind, record["id"]))
 
 
 def flatten(value: Any, columns: Iterable[str]) -> dict[str, str]:

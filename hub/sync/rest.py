@@ -18,20 +18,139 @@ and says so) instead of looping.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urljoin
 
+import schemas
+from schemas import KINDS
+
+from . import mapping as mappings
+from .base import Auth, Bad, FetchContext, Source, is_country, is_http_url, known, parse_auth
 from .http import FetchError, Http, json_body
+from .mapping import Mapping, MappingConfigError
 from .pages import Item, Page, dig, flatten, map_item
-from .sources import Auth, Source
 
 MAX_REPEATS = 3
+STYLES = ("none", "page", "offset", "cursor", "link")
+KEYS = frozenset({"url", "kind", "country", "items", "pagination", "params", "auth", "since_param",
+                  "since_field"})
+_PAGINATION_KEYS = frozenset({"style", "size", "page_param", "first_page", "size_param", "offset_param",
+                              "cursor_param", "next_cursor"})
+
+
+@dataclass(frozen=True)
+class Pagination:
+    """How a JSON API pages: ``page`` numbers, ``offset``/limit, a ``cursor`` in the
+    body, a ``link`` header (``rel="next"``), or ``none`` (one response)."""
+
+    style: str = "none"
+    size: int = 100
+    page_param: str = "page"
+    first_page: int = 1
+    size_param: str | None = None
+    offset_param: str = "offset"
+    cursor_param: str = "cursor"
+    next_cursor: str = "next"
+
+
+@dataclass(frozen=True)
+class JsonKeys:
+    """A json source: the API's ``url``, where the items are, how it pages, credentials, and
+    either a mapping (``[id]``, ``[fields.*]``) or items that are standard records already."""
+
+    url: str
+    kind: str
+    country: str
+    mapping: Mapping | None = None
+    items: str = ""
+    pagination: Pagination = field(default_factory=Pagination)
+    params: dict[str, str] = field(default_factory=dict)
+    auth: Auth | None = None
+    since_param: str | None = None
+    since_field: str | None = None
+
+    @property
+    def snapshot(self) -> bool:
+        """Without ``since_param`` every pass reads the whole source: deletions can be detected."""
+        return not self.since_param
+
+    def where(self, data_dir: str | Path) -> str:
+        return self.url
+
+
+def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], origin: str, bad: Bad) -> JsonKeys:
+    """The keys of a json source (``[source.pagination]``, ``[source.auth]`` included)."""
+    mapping = None
+    if "fields" in data or "id" in data:
+        try:  # checks [source]'s mapping keys, [id], [fields.*], [[skip]]
+            mapping = mappings.from_dict(data, origin=origin, others=common | KEYS)
+        except MappingConfigError as exc:
+            raise bad(str(exc).removeprefix(f"{origin}: ")) from None
+    else:
+        known(table, common | KEYS, "[source]", bad)
+        unknown = set(data) - {"source"}
+        if unknown:
+            raise bad(f"unknown table(s) {', '.join(sorted(unknown))}")
+        if table.get("kind") not in KINDS:
+            raise bad(f"[source] needs a 'kind', one of {', '.join(KINDS)}")
+        if not is_country(table.get("country")):
+            raise bad("[source] needs a 'country' such as 'TH' (the writer's country)")
+    url = table.get("url")
+    if not isinstance(url, str) or not is_http_url(url):
+        raise bad("[source] a json source needs a 'url' (http or https)")
+    if table.get("path") is not None:
+        raise bad("[source] a json source has a 'url', not a 'path'")
+    since_param, since_field = table.get("since_param"), table.get("since_field")
+    if (since_param is None) != (since_field is None):
+        raise bad("[source] 'since_param' and 'since_field' go together (incremental reads)")
+    items = table.get("items", "")
+    if not isinstance(items, str):
+        raise bad("[source] 'items' is the dotted path of the list of items in a page ('' for the body)")
+    params = table.get("params", {})
+    if not isinstance(params, dict) or not all(isinstance(v, (str, int, float, bool)) for v in params.values()):
+        raise bad("[source.params] is a table of query parameters with text or number values")
+    return JsonKeys(url=url, kind=mapping.kind if mapping else table["kind"],
+                    country=mapping.country if mapping else table["country"], mapping=mapping, items=items,
+                    pagination=_pagination(table.get("pagination"), bad),
+                    params={k: str(v) for k, v in params.items()},
+                    auth=parse_auth(table.get("auth"), bad) if "auth" in table else None,
+                    since_param=since_param, since_field=since_field)
+
+
+def _pagination(raw: Any, bad: Bad) -> Pagination:
+    if raw is None:
+        return Pagination()
+    if not isinstance(raw, dict):
+        raise bad("[source.pagination] must be a table")
+    known(raw, _PAGINATION_KEYS, "[source.pagination]", bad)
+    style = raw.get("style", "page")
+    if style not in STYLES:
+        raise bad(f"[source.pagination] style is one of {', '.join(STYLES)}")
+    size = raw.get("size", 100)
+    if not isinstance(size, int) or isinstance(size, bool) or not 1 <= size <= 10_000:
+        raise bad("[source.pagination] size is a whole number from 1 to 10000")
+    default_size = {"page": "per_page", "offset": "limit"}.get(style)
+    values = {k: v for k, v in raw.items() if k != "style"}
+    for key, value in values.items():
+        if key not in ("size", "first_page") and not isinstance(value, str):
+            raise bad(f"[source.pagination] {key} is text")
+    if not isinstance(values.get("first_page", 1), int):
+        raise bad("[source.pagination] first_page is a whole number")
+    return Pagination(style=style, **{"size_param": default_size, **values})
 
 
 class JsonFetcher:
+    ordered = False
+    trusts_review = False
+
     def __init__(self, source: Source, http: Http) -> None:
-        self.source, self.http = source, http
-        self.snapshot = source.snapshot
+        assert isinstance(source.keys, JsonKeys)
+        self.source = source
+        self.keys: JsonKeys = source.keys
+        self.http = http
+        self.snapshot = source.keys.snapshot
         self.state: dict[str, Any] = {}
         self.not_modified = False
         self.note = ""
@@ -48,12 +167,13 @@ class JsonFetcher:
                       "complete": False}
 
     def _first(self) -> dict[str, Any]:
-        p = self.source.pagination
-        return {"page": {"page": p.first_page}, "offset": {"offset": 0}, "cursor": {"cursor": None},
-                "link": {"url": None}, "none": {"url": None}}[p.style]
+        p = self.keys.pagination
+        first: dict[str, dict[str, Any]] = {"page": {"page": p.first_page}, "offset": {"offset": 0}, "cursor": {"cursor": None},
+                "link": {"url": None}, "none": {"url": None}}
+        return first[p.style]
 
     def pages(self) -> Iterator[Page]:
-        p = self.source.pagination
+        p = self.keys.pagination
         position, skip = self.state["position"], int(self.state.get("done", 0))
         repeats, number = 0, 0
         while position is not None:
@@ -61,9 +181,9 @@ class JsonFetcher:
             url, params = self._request(position)
             resp, body = self.http.call("GET", url, json_body, params=params, headers=self.headers,
                                         auth=self.auth)
-            raw_items = dig(body, self.source.items)
+            raw_items = dig(body, self.keys.items)
             if not isinstance(raw_items, list):
-                raise FetchError(f"GET {resp.url}: no list of items at '{self.source.items or '(the body)'}'")
+                raise FetchError(f"GET {resp.url}: no list of items at '{self.keys.items or '(the body)'}'")
             label = _where(position, 0)
             items = [self._item(x, f"{label} item {i + 1}") for i, x in enumerate(raw_items)]
             if p.style == "page":
@@ -91,10 +211,10 @@ class JsonFetcher:
             position = nxt
 
     def _request(self, position: dict[str, Any]) -> tuple[str, dict[str, str]]:
-        p = self.source.pagination
-        params = dict(self.source.params)
-        if self.source.since_param and self.state.get("since"):
-            params[self.source.since_param] = self.state["since"]
+        p = self.keys.pagination
+        params = dict(self.keys.params)
+        if self.keys.since_param and self.state.get("since"):
+            params[self.keys.since_param] = self.state["since"]
         if p.style == "page":
             params[p.page_param] = str(position["page"])
         elif p.style == "offset":
@@ -105,11 +225,10 @@ class JsonFetcher:
             params[p.size_param] = str(p.size)
         if p.style == "link" and position.get("url"):
             return position["url"], {}  # the next link carries its own query
-        assert self.source.url is not None
-        return self.source.url, params
+        return self.keys.url, params
 
     def _item(self, raw: Any, locator: str) -> Item:
-        source = self.source
+        source = self.keys
         stamp = None
         if source.since_field and isinstance(raw, dict):
             value = dig(raw, source.since_field)
@@ -125,7 +244,7 @@ class JsonFetcher:
             record = dict(raw)
             record.setdefault("country", source.country)
             rid, country = record.get("id"), record.get("country")
-            uid = f"{country}/{source.kind}/{rid}" if isinstance(rid, str) and isinstance(country, str) else None
+            uid = schemas.uid(country, source.kind, rid) if isinstance(rid, str) and isinstance(country, str) else None
             item = Item(locator, raw, record=record, uid=uid, kind=source.kind)
         item.stamp = stamp
         return item
@@ -134,12 +253,21 @@ class JsonFetcher:
         return {**self.state, "position": None, "done": 0, "complete": True,
                 "since": self.state.get("max_seen") or self.state.get("since")}
 
+    @property
+    def retries(self) -> int:
+        return self.http.spent
+
     def close(self) -> None:
         pass
 
 
+def open_fetcher(source: Source, ctx: FetchContext) -> JsonFetcher:
+    return JsonFetcher(source, Http(ctx.policy, on_wait=ctx.on_wait, sleep=ctx.sleep))
+
+
 def _credentials(source: Source) -> tuple[dict[str, str], tuple[str, str] | None]:
-    auth: Auth | None = source.auth
+    assert isinstance(source.keys, JsonKeys)
+    auth = source.keys.auth
     if auth is None:
         return {}, None
     if auth.username_env and auth.password_env:

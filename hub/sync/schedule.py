@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import partial
 from datetime import datetime
 from typing import Callable
 
@@ -23,8 +24,8 @@ from croniter import croniter
 
 from ..models import utcnow
 from ..services import Hub
-from . import locks
-from .models import SyncRun
+from .. import locks
+from ..syncruns import SyncRun
 from .runner import RunResult, Runner
 from .sources import Source, scan
 from .webhooks import Deliverer
@@ -74,7 +75,7 @@ class Scheduler:
             if not is_due(self.hub, source, now):
                 continue
             runner = Runner(self.hub, source, trigger="scheduler", stop=self.stop,
-                            precheck=lambda s=source, t=now: is_due(self.hub, s, t))
+                            precheck=partial(is_due, self.hub, source, now))
             try:
                 result = runner.run()
             except locks.Busy as exc:

@@ -42,9 +42,9 @@ from ..destinations import Destination, Resolver, literal
 from ..models import Change, WriteHead, utcnow
 from ..representation import rfc3339
 from ..services import Hub
+from .. import locks
 from ..subscriptions import (SIGNATURE, TIMESTAMP, Delivery, Subscription, SubscriptionError, check_destination,
                              listing, sign, unseal)
-from . import locks
 from .http import retry_after
 
 log = logging.getLogger("hub.webhooks")

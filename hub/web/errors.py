@@ -8,7 +8,7 @@ import sqlalchemy.exc
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
-from .. import logs
+from .. import cursors, logs
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ def init_app(app: Flask) -> None:
             if key.lower() not in ("content-type", "content-length"):
                 resp.headers[key] = value
         return resp
+
+    @app.errorhandler(cursors.BadCursor)
+    def bad_cursor(exc: cursors.BadCursor) -> Response:
+        return problem(400, "Bad Request", str(exc))
 
     @app.errorhandler(sqlalchemy.exc.OperationalError)
     def database_unavailable(exc: sqlalchemy.exc.OperationalError) -> Response:

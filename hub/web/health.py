@@ -53,7 +53,7 @@ def _checked(hub: Hub) -> _Result:
     with state["lock"]:  # concurrent probes wait for the one check under way
         if time.monotonic() - state["at"] >= READY_CACHE_SECONDS:
             state["result"], state["at"] = _check(hub), time.monotonic()
-        return state["result"]  # type: ignore[no-any-return]
+        return state["result"]
 
 
 def _check(hub: Hub) -> _Result:

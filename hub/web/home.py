@@ -1,7 +1,7 @@
 """``/``: what this hub is and where its parts are (a landing page for integrators)."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 import schemas
 
@@ -9,7 +9,7 @@ bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> Response:
     return jsonify({
         "name": "OVOP Exchange Hub",
         "standard_version": schemas.STANDARD_VERSION,

@@ -12,7 +12,8 @@ from tests.conftest import product
 TODAY = date(2026, 11, 29)
 FULL_1_1 = product(1, evidence=[{"type": "official-decision", "number": "1887/QĐ-UBND", "issued_on": "2024-10",
                                  "issuer": {"vi": "UBND tỉnh Thanh Hóa"}}],
-                   notes={"vi": "Ghi chú"}, origin={"place": "Phú Quốc", "area_at_source": {"area": "VN-47", "on": "2024"}},
+                   notes={"vi": "Ghi chú"},
+                   origin={"place": "Phú Quốc", "area_at_source": {"area": "VN-47", "on": "2024"}},
                    certifications=[{"scheme": "VN-OCOP", "rating": 3, "issued_on": "2024",
                                     "decision": {"number": "1887/QĐ-UBND", "issued_on": "2024-10"}}])
 

@@ -250,7 +250,7 @@ def test_the_dashboard(hub, as_vn, client, staff, monkeypatch) -> None:  # type:
 
 def test_the_dashboard_lists_recent_sync_runs(hub, as_sec) -> None:  # type: ignore[no-untyped-def]
     import pytest
-    models = pytest.importorskip("hub.sync.models", reason="the sync engine is not part of this hub yet")
+    models = pytest.importorskip("hub.syncruns", reason="the sync engine is not part of this hub yet")
     from hub.db import transaction
     from hub.models import utcnow
     with transaction(hub.sessions) as s:

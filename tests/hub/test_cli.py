@@ -116,3 +116,8 @@ def test_bad_config_file_is_one_line(tmp_path: Path) -> None:
                                                               "HUB_INSTANCE_PATH": str(tmp_path)})
     assert res.returncode == 1 and res.stderr.startswith("Error: cannot read HUB_CONFIG") and \
         res.stderr.count("\n") == 1
+
+
+def test_help_lists_each_command_once(run) -> None:  # type: ignore[no-untyped-def]
+    names = [line.split()[0] for line in run("--help").output.split("Commands:")[1].splitlines() if line.strip()]
+    assert "members" in names and "members-" not in names and len(names) == len(set(names))

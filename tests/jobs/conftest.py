@@ -85,7 +85,7 @@ class Jobs:
 
 @pytest.fixture(scope="module")
 def jobs(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jobs]:
-    from hub.jobs.factory import make_app
+    from hub.sync.jobs.factory import make_app
     root = tmp_path_factory.mktemp("jobs")
     (root / "sources").mkdir()
     (root / "data").mkdir()

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from hub import config
-from hub.jobs.beat import CronSchedule, SourceScheduler, beat_schedule
-from hub.jobs.factory import DELIVER_WEBHOOKS, SYNC_DUE, SYNC_SOURCE, make_app
+from hub.sync.jobs.beat import CronSchedule, SourceScheduler, beat_schedule
+from hub.sync.jobs.factory import DELIVER_WEBHOOKS, SYNC_DUE, SYNC_SOURCE, make_app
 from hub.sync.schedule import last_fire, next_fire
 from hub.sync.sources import NIGHTLY, scan
 from tests.sync.test_csv_sources import csv_source

@@ -1,5 +1,5 @@
 """Job settings: embedded is the default and imports no Celery; every bad setting or
-wrong mode is one line and a non-zero exit, from ``hub`` and from ``celery -A hub.jobs``."""
+wrong mode is one line and a non-zero exit, from ``hub`` and from ``celery -A hub.sync.jobs``."""
 from __future__ import annotations
 
 import re
@@ -30,7 +30,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 def test_embedded_is_the_default_and_needs_no_celery() -> None:
     assert config.Settings().jobs == "embedded"
-    code = "import sys, hub.cli, hub.jobs, hub.jobs.cli; print('celery' in sys.modules)"
+    code = "import sys, hub.cli, hub.sync.jobs, hub.sync.jobs.cli; print('celery' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -81,7 +81,7 @@ def test_queueing_without_a_broker_is_one_line(env: dict[str, str], monkeypatch:
 
 
 def test_celery_a_hub_jobs_with_a_bad_setting_is_one_line(env: dict[str, str], tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "celery", "-A", "hub.jobs", "inspect", "ping"],
+    out = subprocess.run([sys.executable, "-m", "celery", "-A", "hub.sync.jobs", "inspect", "ping"],
                          capture_output=True, text=True, env={**env, "HUB_JOBS": "celery"}, cwd=tmp_path)
     assert out.returncode == 1
     assert out.stderr.strip().splitlines() == [

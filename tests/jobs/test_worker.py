@@ -13,10 +13,9 @@ import sqlalchemy as sa
 
 from hub.actors import Actor
 from hub.db import transaction
-from hub.jobs.factory import DELIVER_WEBHOOKS, SYNC_SOURCE
-from hub import subscriptions
-from hub.sync import locks
-from hub.sync.models import SyncRun
+from hub.sync.jobs.factory import DELIVER_WEBHOOKS, SYNC_SOURCE
+from hub import locks, subscriptions
+from hub.syncruns import SyncRun
 from tests.conftest import product
 from tests.jobs.conftest import HUB, Jobs, job_env, wait_for
 from tests.sync.conftest import publish_on_write, stored

@@ -23,7 +23,8 @@ def warned(doc: dict) -> list[tuple[str, str]]:
     (13.7563, 100.5018, True),    # Bangkok, on a Vietnamese record
     (21.0, 105.0, True),          # whole degrees: truncated
 ])
-def test_coordinates_outside_the_country_or_truncated_are_implausible(lat: float, lon: float, implausible: bool) -> None:
+def test_coordinates_outside_the_country_or_truncated_are_implausible(
+        lat: float, lon: float, implausible: bool) -> None:
     doc = product(1, coordinates={"lat": lat, "lon": lon})
     if lat > 90:
         assert not schemas.validate("products", doc, TODAY).ok

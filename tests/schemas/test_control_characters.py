@@ -65,7 +65,8 @@ CASES = [(kind, path, key) for kind, doc in FULL.items() for path, key in string
 
 
 @pytest.mark.parametrize("bad", ["\x00", "\ud800"])
-@pytest.mark.parametrize(("kind", "path", "key"), CASES, ids=lambda v: ".".join(map(str, v)) if isinstance(v, tuple) else str(v))
+@pytest.mark.parametrize(("kind", "path", "key"), CASES,
+                         ids=lambda v: ".".join(map(str, v)) if isinstance(v, tuple) else str(v))
 def test_a_control_character_in_any_string_is_an_error_of_that_record_never_a_crash(
         kind: str, path: tuple[Any, ...], key: bool, bad: str) -> None:
     assert schemas.validate(kind, FULL[kind]).ok

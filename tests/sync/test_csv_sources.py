@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from hub.models import Record
-from hub.sync.models import Quarantine, SourceItem
+from hub.syncruns import Quarantine, SourceItem
 from tests.sync.conftest import add_source, revision_count, run, stored
 
 

@@ -7,7 +7,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from hub.sync.models import Checkpoint, Quarantine, SyncRun
+from hub.syncruns import Checkpoint, Quarantine, SyncRun
 from tests.sync.conftest import add_source, revision_count, run, stored
 from tests.sync.fakes import api_item, json_source
 

@@ -19,7 +19,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from hub.sync.models import Checkpoint, SyncRun
+from hub.syncruns import Checkpoint, SyncRun
 from hub.sync.runner import Runner
 from tests.sync.conftest import add_source, revision_count, run, stored
 from tests.sync.fakes import api_item, json_source

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from hub.cli import cli
-from hub.sync import locks
-from hub.sync.models import SyncRun
+from hub import locks
+from hub.syncruns import SyncRun
 from hub.sync.runner import Runner
 from hub.sync.schedule import Scheduler, is_due, last_fire, next_fire
 from hub.sync.sources import NIGHTLY

@@ -20,9 +20,9 @@ def test_the_shipped_sources_and_the_examples_load() -> None:
     assert vn.actor.id == "sync:vn-buudien-ocop-products" and vn.actor.country == "VN"
     examples = sources.load_all(CONFIG / "examples")
     api, mirror = examples["th-otop-products-api"], examples["asean-hub"]
-    assert (api.type, api.pagination.style, api.pagination.next_cursor, api.auth.token_env) == (
+    assert (api.type, api.keys.pagination.style, api.keys.pagination.next_cursor, api.keys.auth.token_env) == (
         "json", "cursor", "meta.next_cursor", "TH_OTOP_API_TOKEN")
-    assert (mirror.type, mirror.countries, mirror.review, mirror.deletes, mirror.snapshot) == (
+    assert (mirror.type, mirror.keys.countries, mirror.keys.review, mirror.deletes, mirror.snapshot) == (
         "hub", ("LA", "KH"), "trust", "apply", False)
     assert mirror.actor.country is None  # two countries: it may write both
 

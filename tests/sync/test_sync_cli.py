@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli import cli
-from hub.sync import locks
+from hub import locks
 from tests.sync.test_csv_sources import csv_source, rows
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "sources"

@@ -1,4 +1,4 @@
-"""The hub's Celery tasks: thin wrappers around :mod:`hub.jobs.work`.
+"""The hub's Celery tasks: thin wrappers around :mod:`hub.sync.jobs.work`.
 
 Acknowledgement, per task:
 

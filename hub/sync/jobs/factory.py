@@ -4,7 +4,7 @@ Choices, and why:
 
 - ``worker_prefetch_multiplier = 1``: a sync run can last minutes; a worker process
   reserves one task at a time, so queued runs go to whichever worker is free.
-- Late acknowledgement is chosen per task (``hub.jobs.tasks``), not globally.
+- Late acknowledgement is chosen per task (``hub.sync.jobs.tasks``), not globally.
 - ``visibility_timeout`` (setting ``celery_visibility_timeout``): with Redis, a task
   taken but not acknowledged (a worker killed, a machine lost) is handed out again
   after this time. It must exceed the longest run; if it does not, the second copy
@@ -19,8 +19,8 @@ from typing import Any
 
 from celery import Celery
 
-from .. import config
-from ..services import Hub
+from ... import config
+from ...services import Hub
 
 SYNC_SOURCE = "hub.sync_source"
 SYNC_DUE = "hub.sync_due"
@@ -69,7 +69,7 @@ def make_app(settings: config.Settings) -> HubCelery:
         task_track_started=True,
         worker_send_task_events=True,
         task_send_sent_event=True,
-        beat_scheduler="hub.jobs.beat:SourceScheduler",
+        beat_scheduler="hub.sync.jobs.beat:SourceScheduler",
         beat_max_loop_interval=settings.scheduler_tick,
     )
     from .tasks import register
@@ -81,7 +81,7 @@ _default: HubCelery | None = None
 
 
 def default_app() -> HubCelery:
-    """The app of ``celery -A hub.jobs``: from ``HUB_CONFIG`` and ``HUB_*``; a bad setting
+    """The app of ``celery -A hub.sync.jobs``: from ``HUB_CONFIG`` and ``HUB_*``; a bad setting
     ends the command with one line, not a traceback."""
     global _default
     if _default is None:

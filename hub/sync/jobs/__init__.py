@@ -1,7 +1,7 @@
 """Sync runs, webhook deliveries and their schedules as Celery tasks on Redis.
 
 Used when the setting ``jobs = "celery"`` (docs/workers.md); the embedded ``hub scheduler``
-stays the default. ``celery -A hub.jobs worker|beat`` (or ``hub worker|beat``) find
+stays the default. ``celery -A hub.sync.jobs worker|beat`` (or ``hub worker|beat``) find
 :data:`app` here. It is built from the hub settings on first access, so importing this
 package imports neither Celery nor Redis: installations without the ``celery`` extra
 never need them.

@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ..models import utcnow
-from ..services import Hub
-from ..sync import locks
-from ..sync.runner import Runner
-from ..sync.schedule import is_due
-from ..sync.sources import Source, scan
-from ..sync.webhooks import Deliverer
+from ...models import utcnow
+from ...services import Hub
+from ... import locks
+from ..runner import Runner
+from ..schedule import is_due
+from ..sources import Source, scan
+from ..webhooks import Deliverer
 
 log = logging.getLogger("hub.jobs")
 TRIGGER_MANUAL, TRIGGER_SCHEDULED = "celery", "celery-beat"

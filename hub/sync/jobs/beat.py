@@ -27,8 +27,8 @@ from celery.beat import PersistentScheduler
 from celery.schedules import BaseSchedule, schedstate
 from croniter import croniter
 
-from ..config import Settings
-from ..sync.sources import scan
+from ...config import Settings
+from ..sources import scan
 from .factory import DELIVER_WEBHOOKS, SYNC_DUE, SYNC_SOURCE
 
 log = logging.getLogger("hub.beat")
@@ -106,7 +106,7 @@ class SourceScheduler(PersistentScheduler):
 
     @property
     def settings(self) -> Settings:
-        return self.app.hub_settings  # type: ignore[no-any-return]
+        return self.app.hub_settings
 
     def setup_schedule(self) -> None:
         self.app.conf.beat_schedule = self._scan()

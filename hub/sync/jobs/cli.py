@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from .. import config
+from ... import config
 
 if TYPE_CHECKING:
     from .factory import HubCelery
@@ -38,7 +38,7 @@ def _hub_logging(settings: config.Settings) -> None:
     ``setup_logging``, Celery leaves the root logger to it; forked children inherit it."""
     from celery import signals
 
-    from .. import logs
+    from ... import logs
 
     def setup(**_kwargs: object) -> None:
         logs.install_context()

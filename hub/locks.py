@@ -1,4 +1,5 @@
-"""One holder per job: a row in ``sync_locks`` with an expiry time.
+"""One holder per job (a sync source, a webhook subscription): a row in ``sync_locks``
+with an expiry time. The sync runner and the webhook deliverer both lease through it.
 
 ``acquire`` takes the row when it is free, expired, or held by a process of this machine
 that no longer exists (a runner killed with SIGKILL frees its source at once instead of
@@ -19,11 +20,20 @@ import sqlalchemy as sa
 import sqlalchemy.exc
 import sqlalchemy.orm as so
 
-from ..db import transaction
-from ..models import utcnow
-from .models import SourceLock
+from .db import rowcount, transaction
+from .models import Base, utcnow
 
 HOST = socket.gethostname()
+
+
+class SourceLock(Base):
+    """One runner per source (and per webhook subscription): a row with an expiry time."""
+
+    __tablename__ = "sync_locks"
+    name: so.Mapped[str] = so.mapped_column(sa.String(120), primary_key=True)
+    holder: so.Mapped[str] = so.mapped_column(sa.String(200))
+    acquired_at: so.Mapped[datetime]
+    expires_at: so.Mapped[datetime]
 
 
 def new_holder() -> str:
@@ -82,9 +92,9 @@ def acquire(factory: so.sessionmaker[so.Session], name: str, ttl: int, holder: s
             previous, until = row.holder, aware(row.expires_at)
             if until > now and not _gone(previous) and previous != holder:
                 raise Busy(f"{name} is held by {previous} until {until:%Y-%m-%d %H:%M:%S} UTC")
-            taken = session.execute(sa.update(SourceLock).where(
+            taken = rowcount(session, sa.update(SourceLock).where(
                 SourceLock.name == name, SourceLock.holder == previous).values(
-                holder=holder, acquired_at=now, expires_at=expires)).rowcount
+                holder=holder, acquired_at=now, expires_at=expires))
             if taken != 1:
                 raise Busy(f"{name} was taken by another runner just now")
     except sqlalchemy.exc.IntegrityError:
@@ -94,9 +104,9 @@ def acquire(factory: so.sessionmaker[so.Session], name: str, ttl: int, holder: s
 
 def check(session: so.Session, name: str, holder: str, ttl: int) -> None:
     """Inside a transaction: still ours? Then renew; else :class:`LockLost` (rolls it back)."""
-    renewed = session.execute(sa.update(SourceLock).where(
+    renewed = rowcount(session, sa.update(SourceLock).where(
         SourceLock.name == name, SourceLock.holder == holder).values(
-        expires_at=utcnow() + timedelta(seconds=ttl))).rowcount
+        expires_at=utcnow() + timedelta(seconds=ttl)))
     if renewed != 1:
         raise LockLost(f"{name}: the lock expired and another runner took it over")
 
