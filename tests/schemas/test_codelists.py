@@ -175,3 +175,18 @@ def test_producer_forms_carry_english_and_national_labels() -> None:
             if len(it["countries"]) == 1:
                 assert it["label"]["en"] and it["label"][language[country]], it["code"]
     assert {"production-establishment", "individual-producer", "cooperative-group"} <= codelists.codes("producer-types")
+
+
+def test_docs_standard_md_names_every_field_of_every_kind() -> None:
+    import re
+    from pathlib import Path
+
+    from schemas.records import SCHEMAS
+    text = Path(__file__).parents[2].joinpath("docs", "standard.md").read_text(encoding="utf-8")
+    for kind, schema in SCHEMAS.items():
+        section = text.split(f"**{kind}**", 1)[1].split("\n**", 1)[0]
+        for name in schema().fields:
+            if name in ("id", "country", "source_updated_at", "evidence", "verification", "notes"):
+                assert f"`{name}`" in text, name
+            else:
+                assert re.search(rf"`{name}`", section), (kind, name)
