@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Iterator, Sequence
 
 import orjson
@@ -19,13 +19,14 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 import schemas
+from schemas import codelists
 from schemas.base import HUB_FIELDS
 from schemas.fields import ID_RE, MULTILATERAL
 
 from . import audit, metrics
 from .actors import Actor
 from .db import Encoded, chunks, insert_many
-from .models import Change, Member, Record, Revision, WriteHead, utcnow
+from .models import Change, CodelistSet, Member, Record, Revision, WriteHead, utcnow
 from .projection import EMPTY, project_shown
 from .representation import rfc3339, shown
 
@@ -444,7 +445,7 @@ class WriteTxn:
             "deleted": deleted, "review_state": state, "warnings": warnings or _NO_WARNINGS,
             "actor": self.actor.id, "source": self.source, "created_at": self.now,
             "decided_at": self.now if auto else None, "decided_by": "policy:auto" if auto else None,
-            "reason": None, "comment": None})
+            "reason": None, "comment": None, "validated_with": VALIDATED_WITH})
         latest = {"latest_version": version, "latest_hash": digest, "input_hash": ihash,
                   "review_state": state, "updated_at": self.now}
         if rec is None:
@@ -483,6 +484,8 @@ class WriteTxn:
         """Write everything collected so far, in foreign-key order."""
         s = self.session
         insert_many(s, Record.__table__, list(self.new_records.values()))
+        if self.revisions:
+            _record_codelist_set(s, self.now)
         insert_many(s, Revision.__table__, self.revisions)
         for rows in (self.record_updates, self.published, self.input_hash_updates):
             if rows:
@@ -499,6 +502,23 @@ class WriteTxn:
         self.flush()
         self.trail.head.change_seq = self.change_seq
         self.trail.flush(self.session)  # the head's new sequence numbers are flushed with the commit
+
+
+VALIDATED_WITH = codelists.versions_key(schemas.STANDARD_VERSION)
+_RECORDED: set[str] = set()  # databases (by URL) this process knows hold the key
+
+
+def _record_codelist_set(session: so.Session, now: datetime) -> None:
+    """Make sure ``codelist_sets`` names the versions behind :data:`VALIDATED_WITH` (under
+    the write lock, so two processes never insert it twice)."""
+    database = str(session.get_bind().url)
+    if database in _RECORDED:
+        return
+    if session.get(CodelistSet, VALIDATED_WITH) is None:
+        session.add(CodelistSet(key=VALIDATED_WITH, standard=schemas.STANDARD_VERSION,
+                                versions=codelists.versions(), first_used_at=now))
+        session.flush()
+    _RECORDED.add(database)
 
 
 _NO_WARNINGS = Encoded("[]")  # most records have none: no serialising per row

@@ -12,6 +12,7 @@ Files are read once per process; nothing here touches a database.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
 from importlib import resources
@@ -44,6 +45,20 @@ def crosswalks() -> dict[str, dict[str, Any]]:
 def codelist(name: str) -> dict[str, Any]:
     """One codelist; KeyError when unknown."""
     return codelists()[name]
+
+
+@cache
+def versions() -> dict[str, str]:
+    """``{name: version}`` of every codelist and crosswalk in force in this process."""
+    return {name: str(doc.get("version")) for name, doc in sorted({**codelists(), **crosswalks()}.items())}
+
+
+@cache
+def versions_key(standard: str) -> str:
+    """A short, stable name of the standard's version with this set of codelist versions
+    (``1.1/3f2a9c0d1e2b``): what each revision records as ``validated_with``."""
+    digest = hashlib.sha256(json.dumps(versions(), sort_keys=True).encode()).hexdigest()[:12]
+    return f"{standard}/{digest}"
 
 
 @cache
