@@ -1,7 +1,10 @@
-"""The hash-chained audit log: append under the write lock, verify end to end."""
+"""The hash-chained audit log: append under the write lock, verify end to end; frequent
+security events are counted and appended as one entry per aggregate (:class:`Tally`)."""
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -10,7 +13,7 @@ import orjson
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from .db import insert_many
+from .db import insert_many, transaction
 from .models import AuditEntry, Revision, WriteHead, utcnow
 
 GENESIS = "0" * 64
@@ -167,3 +170,107 @@ def _revision_differences(session: so.Session) -> list[str]:
     problems += [f"revision {uid} v{version}: named by audit entry {seq} but not stored (deleted)"
                  for (uid, version), (_, seq) in recorded.items()]
     return problems
+
+
+#: Distinct values kept per facet of an aggregate (addresses, error codes...); the rest
+#: are counted under ``"(other)"`` so a flood from many addresses stays one small entry.
+FACET_VALUES = 20
+TALLY_KEY = "audit_tally"
+
+
+@dataclass
+class _Aggregate:
+    count: int
+    first_at: datetime
+    last_at: datetime
+    facets: dict[str, dict[str, int]]
+
+    def merge(self, other: "_Aggregate") -> None:
+        self.count += other.count
+        self.first_at, self.last_at = min(self.first_at, other.first_at), max(self.last_at, other.last_at)
+        for name, values in other.facets.items():
+            for value, n in values.items():
+                _bump(self.facets.setdefault(name, {}), value, n)
+
+
+def _bump(values: dict[str, int], value: str, n: int = 1) -> None:
+    if value not in values and len(values) >= FACET_VALUES:
+        value = "(other)"
+    values[value] = values.get(value, 0) + n
+
+
+class Tally:
+    """Frequent security events (refused and rate-limited token requests, token
+    issuance) counted in the process and written to the chain as one entry per
+    aggregate (actor, action, target, time window) once its window has closed.
+
+    A flood of refused requests therefore costs a dictionary update each, not a turn
+    at the global write lock; the chain still says who was refused, how often, from
+    which addresses and why. :meth:`flush` runs at most once per window from
+    :func:`flush_due` (after a request) and at exit; a worker killed outright loses its
+    counts of the open window (at most ``window`` seconds).
+    """
+
+    def __init__(self, sessions: Any) -> None:
+        self.sessions = sessions
+        self._lock = threading.Lock()
+        self._open: dict[tuple[str, str, str | None, int, int], _Aggregate] = {}
+        self._due = float("inf")
+
+    def count(self, actor: str, action: str, target: str | None, *, window: int = 60,
+              at: datetime | None = None, **facets: str | None) -> None:
+        at = at or utcnow()
+        stamp = int(at.timestamp())
+        start = stamp - stamp % window
+        key = (actor, action, target, start, window)
+        with self._lock:
+            agg = self._open.get(key)
+            if agg is None:
+                agg = self._open[key] = _Aggregate(0, at, at, {})
+                self._due = min(self._due, start + window)
+            agg.merge(_Aggregate(1, at, at, {k: {str(v)[:200]: 1} for k, v in facets.items() if v is not None}))
+
+    def due(self) -> bool:
+        return time.time() >= self._due
+
+    def pending(self) -> int:
+        with self._lock:
+            return sum(agg.count for agg in self._open.values())
+
+    def flush(self, everything: bool = False) -> int:
+        """Write the closed aggregates (all of them with ``everything``) in one locked
+        step; returns how many entries were written. On a database error they are kept
+        for the next flush."""
+        now = time.time()
+        with self._lock:
+            ready = {k: v for k, v in self._open.items() if everything or k[3] + k[4] <= now}
+            for key in ready:
+                del self._open[key]
+            self._due = min((k[3] + k[4] for k in self._open), default=float("inf"))
+        if not ready:
+            return 0
+        try:
+            with transaction(self.sessions) as session:
+                batch = AuditBatch(lock(session))
+                for (actor, action, target, start, window), agg in sorted(ready.items(), key=lambda i: i[0][3]):
+                    batch.add(actor, action, target, {
+                        "aggregate": True, "count": agg.count,
+                        "window_start": datetime.fromtimestamp(start, timezone.utc).isoformat(),
+                        "window_seconds": window, "first_at": _stamp(agg.first_at),
+                        "last_at": _stamp(agg.last_at), **agg.facets})
+                batch.flush(session)
+        except Exception:
+            with self._lock:
+                for key, agg in ready.items():
+                    if key in self._open:
+                        self._open[key].merge(agg)
+                    else:
+                        self._open[key] = agg
+                self._due = min(self._due, time.time() + 60)
+            raise
+        return len(ready)
+
+
+def tally_of(app: Any) -> Tally:
+    """The app's :class:`Tally` (made by ``hub.auth.init_app``)."""
+    return app.extensions[TALLY_KEY]

@@ -37,7 +37,10 @@ class Settings:
     secret_rotation_grace: int = 86400
     public_url: str = ""
     rate_limit: str = "1200/minute"
-    rate_limit_storage: str = "memory://"
+    rate_limit_storage: str = ""
+    oauth_rate_limit_client: str = "30/minute"
+    oauth_rate_limit_address: str = "120/minute"
+    refused_rate_limit: str = "60/minute"
     data_dir: str = ""
     sources_dir: str = "config/sources"
     sync_timeout: int = 30
@@ -78,6 +81,18 @@ class Settings:
     def sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    @property
+    def base_url(self) -> str:
+        """The hub's absolute base URL (OAuth issuer, token audience, links), never taken
+        from a request's Host header: ``public_url``, which ``hub serve`` fills in with
+        the bound address on loopback; :data:`LOCAL_URL` for an app built without it
+        (tests, a development shell)."""
+        return (self.public_url or LOCAL_URL).rstrip("/")
+
+
+#: The base URL of an app built without ``public_url`` and outside ``hub serve``.
+LOCAL_URL = "http://localhost"
+
 
 def _coerce(current: Any, value: str) -> Any:
     if isinstance(current, bool):
@@ -115,6 +130,9 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if not settings.database_url:
         path = Path(settings.instance_path).resolve() / "hub.sqlite3"
         settings = replace(settings, database_url=f"sqlite:///{path}")
+    if not settings.rate_limit_storage:  # shared by this machine's workers (hub/api/limitstore.py)
+        path = Path(settings.instance_path).resolve() / "ratelimits.sqlite3"
+        settings = replace(settings, rate_limit_storage=f"machine://{path}")
     if not settings.secret_key:
         settings = replace(settings, secret_key=_instance_secret(Path(settings.instance_path)))
     if not settings.data_dir:
@@ -123,6 +141,7 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
     _check_jobs(settings)
     _check_console(settings)
+    _check_security(settings)
     _check_webhooks(settings)
     if settings.readiness_timeout < 1:
         raise ConfigError("readiness_timeout must be at least 1 (seconds)")
@@ -169,6 +188,24 @@ def _check_console(s: Settings) -> None:
             parse_many(getattr(s, name))
         except ValueError:
             raise ConfigError(f"{name} must be a rate limit such as '10/minute;60/hour'") from None
+
+
+def _check_security(s: Settings) -> None:
+    """A public URL and rate limits that can be used as they are, or a one-line refusal."""
+    from urllib.parse import urlsplit
+    if s.public_url:
+        parts = urlsplit(s.public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
+                or parts.username is not None:
+            raise ConfigError(f"public_url must be an http(s) URL such as https://hub.example.org "
+                              f"(no query, fragment or credentials), not {s.public_url!r}")
+    from limits import parse_many
+    for name in ("rate_limit", "oauth_rate_limit_client", "oauth_rate_limit_address", "refused_rate_limit"):
+        try:
+            parse_many(getattr(s, name))
+        except ValueError:
+            raise ConfigError(f"{name} must be a limit such as \"60/minute\", "
+                              f"not {getattr(s, name)!r}") from None
 
 
 def _check_webhooks(s: Settings) -> None:

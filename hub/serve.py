@@ -9,6 +9,7 @@ recycled, bounding slow leaks), ``forwarded_allow_ips`` (proxies trusted for
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -59,10 +60,29 @@ def gunicorn_options(opts: ServerOptions, settings: config.Settings) -> dict[str
             "worker_class": front_limits.worker_class(opts.threads), **front_limits.settings()}
 
 
+def public_url(opts: ServerOptions, settings: config.Settings) -> str:
+    """The ``public_url`` to serve under: the setting, else the bound address when it is
+    loopback; on any other address the hub refuses to guess (a Host header must never
+    decide the OAuth issuer, the token audience or the links it hands out)."""
+    if settings.public_url:
+        return settings.public_url
+    host = opts.host.strip("[]")
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise config.ConfigError(f"set public_url (environment HUB_PUBLIC_URL), e.g. https://hub.example.org: "
+                                 f"the hub binds {opts.host}, not loopback, and will not take its URL from "
+                                 "the Host header")
+    return f"http://[{host}]:{opts.port}" if ":" in host else f"http://{host}:{opts.port}"
+
+
 def serve(opts: ServerOptions) -> None:
     """Run until interrupted; each worker builds its own app (no shared state but the DB
     and the metrics folder, ``PROMETHEUS_MULTIPROC_DIR``, default ``<instance>/metrics``)."""
     settings = config.load()
+    os.environ["HUB_PUBLIC_URL"] = public_url(opts, settings)  # what every worker's app reads
     folder = os.environ.get(metrics.ENV) or Path(settings.instance_path) / "metrics"
     try:
         metrics.use_directory(folder)

@@ -1,8 +1,9 @@
 """Per-client rate limits (Flask-Limiter): ``429`` with ``Retry-After``.
 
 The key is the authenticated client, so a partner cannot escape its limit by asking for
-more tokens. Settings ``rate_limit`` and ``rate_limit_storage`` (per process by default;
-a Redis URL shares the counters across workers and machines).
+more tokens. Settings ``rate_limit`` and ``rate_limit_storage`` (by default a file shared
+by the workers of this machine, :mod:`.limitstore`; a Redis URL shares the counters across
+machines; ``memory://`` counts per process).
 """
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any, Callable
 
 from flask import Flask, Response, current_app, g, request
 from flask_limiter import HeaderNames, Limiter
+
+from . import limitstore  # noqa: F401 - registers the machine:// counter store
 
 
 def client_key() -> str:

@@ -39,7 +39,8 @@ def list_records(args: dict[str, Any], kind: str) -> Response:
     headers = {}
     if nxt:
         query = request.args.to_dict() | {"cursor": nxt}
-        link = request.base_url + "?" + "&".join(f"{k}={_q(v)}" for k, v in query.items())
+        base = services().settings.base_url + request.path  # public_url, never the Host header
+        link = base + "?" + "&".join(f"{k}={_q(v)}" for k, v in query.items())
         headers["Link"] = f'<{link}>; rel="next"'
     return json_response({"items": items, "next_cursor": nxt}, headers=headers)
 

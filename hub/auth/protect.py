@@ -12,6 +12,7 @@ Refusals are answered here, as a response, not raised: an app-wide error handler
     401  WWW-Authenticate: Bearer realm="ovop-hub", error="invalid_token", error_description="..."
     403  WWW-Authenticate: Bearer realm="ovop-hub", error="insufficient_scope", scope="exchange:write", ...
     403  (token of another country on a country-bound route) problem with code "forbidden"
+    429  (too many refused requests from one address: setting refused_rate_limit) Retry-After
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from flask import Response, current_app, g
 
 from ..actors import Actor
 from ..web.errors import problem
+from .limits import limit_refusal
 from .models import SCOPES, AccessToken
 
 REALM = "ovop-hub"
@@ -89,7 +91,7 @@ def require(scope: str, country_param: str | None = None) -> Callable[[Callable[
             except InsufficientScopeError:
                 return insufficient_scope(scope)
             except OAuth2Error as error:
-                return invalid_token(error)
+                return limit_refusal(invalid_token(error))
             actor = actor_for_token(token)
             g.actor = actor
             if country_param is not None:

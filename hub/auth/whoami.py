@@ -9,6 +9,7 @@ from typing import Any
 import marshmallow as ma
 from flask_smorest import Blueprint
 
+from ..api.limits import per_client
 from .protect import current_actor, require
 
 blp = Blueprint("whoami", __name__, url_prefix="/api/v1", description="The authenticated caller")
@@ -23,9 +24,11 @@ class WhoAmI(ma.Schema):
 
 @blp.route("/whoami", methods=["GET"])
 @require("exchange:read")
+@per_client()
 @blp.doc(security=[{"oauth2": ["exchange:read"]}],
          responses={401: {"description": "Missing, malformed, expired or revoked token"},
-                    403: {"description": "The token lacks scope exchange:read"}})
+                    403: {"description": "The token lacks scope exchange:read"},
+                    429: {"description": "Rate limit exceeded; see Retry-After"}})
 @blp.response(200, WhoAmI)
 def whoami() -> dict[str, Any]:
     """The client, country and scopes of the access token."""

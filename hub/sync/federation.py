@@ -2,7 +2,8 @@
 
 Federation between a regional and an international hub, or a partner country's own
 mirror: the remote hub's ``GET /api/v1/changes`` is followed from the saved cursor
-through :class:`hub.partner.HubClient` (tokens fetched and renewed for it). The feed
+with the client credentials of :class:`hub.partner.HubClient`; its tokens are fetched
+and renewed under the run's retry policy (:mod:`.tokens`). The feed
 holds only published changes, in order, so a revision pending or rejected at the remote
 hub never arrives, and an approval arrives as the next change. Records come in the
 standard already: upserts go through the write path as they are (the hub's own fields
@@ -20,10 +21,11 @@ from typing import Any, Iterator
 
 from schemas import KINDS
 
-from ..partner import HubAuthError, HubClient
+from ..partner import HubClient
 from .base import Auth, Bad, FetchContext, Source, is_country, is_http_url, known, parse_auth, strings
 from .http import FetchError, Http, RetryPolicy, json_body
 from .pages import Item, Page
+from .tokens import UpstreamTokens
 
 KEYS = frozenset({"url", "kinds", "countries", "review", "auth"})
 REVIEW = ("trust", "local")
@@ -97,10 +99,14 @@ class HubFetcher:
         self.client = HubClient(source.keys.url, client_id, client_secret=secret, private_key=key,
                                 scope=auth.scope, timeout=policy.timeout)
         extra = {"sleep": sleep} if sleep is not None else {}
-        self.http = Http(policy, send=self.client.request, on_wait=on_wait, **extra)
+        self.http = Http(policy, send=self._send, on_wait=on_wait, **extra)
+        self.tokens = UpstreamTokens(self.client, self.http)  # token requests retried like feed pages
         self.state: dict[str, Any] = {}
         self.not_modified = False
         self.note = ""
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> Any:
+        return self.tokens.send(method, url, **kwargs)
 
     def begin(self, state: dict[str, Any], run_id: int, restart: bool) -> None:
         self.state = {"cursor": None, "done": 0} if restart else {"cursor": None, "done": 0, **state}
@@ -119,10 +125,7 @@ class HubFetcher:
                 params["kind"] = src.kinds[0]
             if len(src.countries) == 1:
                 params["country"] = src.countries[0]
-            try:
-                _, body = self.http.call("GET", src.url + "/api/v1/changes", json_body, params=params)
-            except HubAuthError as exc:
-                raise FetchError(f"{src.url}: the remote hub refused a token: {exc}") from None
+            _, body = self.http.call("GET", src.url + "/api/v1/changes", json_body, params=params)
             changes = body.get("changes") if isinstance(body, dict) else None
             if not isinstance(body, dict) or not isinstance(changes, list) or "next_cursor" not in body:
                 raise FetchError(f"{src.url}/api/v1/changes: not a change feed page")

@@ -101,10 +101,14 @@ class Http:
             self.session.close()
 
     def call(self, method: str, url: str, parse: Callable[[requests.Response], T], *,
-             ok: tuple[int, ...] = (), **kwargs: Any) -> tuple[requests.Response, T | None]:
+             ok: tuple[int, ...] = (), send: Callable[..., requests.Response] | None = None,
+             **kwargs: Any) -> tuple[requests.Response, T | None]:
         """Send until a usable answer: 2xx (parsed with ``parse``, whose
         :class:`BodyError` counts as a transient fault) or a status in ``ok`` (e.g. 304,
-        returned unparsed). Any other 4xx fails at once."""
+        returned unparsed). Any other 4xx fails at once. ``send`` replaces the
+        instance's for this request (a token request made on the way to a feed page
+        spends the same retry budget)."""
+        send = send or self.send
         kwargs.setdefault("timeout", self.policy.timeout)
         if kwargs.get("params"):
             url_shown = requests.Request(method, url, params=kwargs["params"]).prepare().url or url
@@ -114,7 +118,7 @@ class Http:
         while True:
             wait: float | None = None
             try:
-                resp = self.send(method, url, **kwargs)
+                resp = send(method, url, **kwargs)
                 try:
                     if resp.status_code in ok:
                         return resp, None
@@ -155,7 +159,8 @@ class Http:
 
 
 def _detail(resp: requests.Response) -> str:
-    """A short hint from an error body (problem+json ``detail`` or the first line of text)."""
+    """A short hint from an error body (problem+json ``detail``, an OAuth ``error:
+    error_description``, or the first line of text)."""
     try:
         text = resp.text[:300]
     except Exception:  # noqa: BLE001 - a broken body must not hide the status
@@ -163,7 +168,8 @@ def _detail(resp: requests.Response) -> str:
     try:
         import json
         doc = json.loads(text)
-        text = str(doc.get("detail") or doc.get("error_description") or doc.get("error") or "")
+        oauth = ": ".join(str(doc[k]) for k in ("error", "error_description") if doc.get(k))
+        text = str(doc.get("detail") or oauth)
     except (ValueError, AttributeError, RecursionError):
         pass
     text = " ".join(text.split())[:200]

@@ -60,3 +60,20 @@ def partner_headers(hub: Hub, client: Any, country: str, scopes: tuple[str, ...]
     """Bearer headers of a new partner system of ``country`` with ``scopes``."""
     cid, secret = make_client(hub, country, scopes)
     return bearer(get_token(client, cid, secret))  # type: ignore[arg-type]
+
+
+def tallied(client: Any, hub: Hub, action: str) -> dict[str | None, dict[str, Any]]:
+    """Counted security events of ``action`` (hub.audit.Tally), written to the chain now,
+    merged per target across time windows: ``{target: {"count": n, facet: {value: n}}}``."""
+    from hub import audit
+    audit.tally_of(client.application).flush(everything=True)
+    merged: dict[str | None, dict[str, Any]] = {}
+    for entry in audit_entries(hub, action):
+        assert entry.detail["aggregate"] is True
+        into = merged.setdefault(entry.target, {"count": 0})
+        into["count"] += entry.detail["count"]
+        for name, values in entry.detail.items():
+            if isinstance(values, dict):
+                for value, n in values.items():
+                    into.setdefault(name, {})[value] = into.setdefault(name, {}).get(value, 0) + n
+    return merged

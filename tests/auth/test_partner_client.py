@@ -22,7 +22,10 @@ from tests.conftest import product
 
 @pytest.fixture
 def live(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    hub = app.extensions["hub"]  # as `hub serve` on loopback: the bound address is the public URL
+    hub.settings = replace(hub.settings, public_url=f"http://127.0.0.1:{server.server_port}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -10,7 +10,7 @@ from joserfc.jwk import ECKey, OKPKey, RSAKey
 
 from hub.auth.clients import RegistryError, public_key_set
 from hub.auth.models import OAuthClient
-from tests.auth.helpers import audit_entries, bearer, public_jwks
+from tests.auth.helpers import bearer, public_jwks, tallied
 
 TOKEN_URL = "http://localhost/oauth/token"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
@@ -71,8 +71,9 @@ def test_a_replayed_assertion_is_refused(client, new_client, rsa_key, hub) -> No
     assert ask(client, assertion).status_code == 200
     again = ask(client, assertion)
     assert again.status_code in (400, 401) and again.get_json()["error"] == "invalid_client"
-    refused = audit_entries(hub, "token.refused")[-1]
-    assert refused.target == f"client:{cid}" and refused.detail["method"] == "private_key_jwt"
+    refused = tallied(client, hub, "token.refused")
+    assert refused[f"client:{cid}"]["method"] == {"private_key_jwt": 1}
+    assert refused[f"client:{cid}"]["reason"] == {"JWT ID is used before.": 1}
 
 
 @pytest.mark.parametrize("case", ["wrong key", "wrong audience", "expired", "too long-lived",

@@ -199,4 +199,5 @@ def test_a_refused_client_fails_the_run_in_one_line(hubs, monkeypatch) -> None: 
     monkeypatch.setenv("HUB_REMOTE_SECRET", "not-the-secret")
     result = run(b.hub, source)
     assert result.status == "failed"
-    assert result.error.startswith(f"{a.url}: the remote hub refused a token: invalid_client")
+    assert result.error.startswith(f"POST {a.url}/oauth/token: 401 UNAUTHORIZED: invalid_client: ")
+    assert "\n" not in result.error
