@@ -48,18 +48,28 @@ class Certification(Strict):
             _check_stars(scheme, data)
         else:
             _check_mark(scheme, data)
-        levels = scheme.get("levels")
-        if "level" in data and levels and data["level"] not in levels:
-            raise _err("level", "code", f"Level must be one of: {', '.join(levels)}.")
-        until = (scheme.get("level_until") or {}).get(data.get("level", ""))
-        when = decision_date(data)
-        if until and when and not certainly_before(when, until):
-            raise _err("level", "level_not_in_force",
-                       f"{scheme['code']} level '{data['level']}' existed only for decisions before {until}.")
-        if CONTROL_RE.search(data.get("level", "")):  # a scheme without levels takes any text
-            raise _err("level", "control_character", "Contains a control character or a lone surrogate.")
-        if data.get("issued_on") and data.get("expires_on") and certainly_before(data["expires_on"], data["issued_on"]):
+        level = data.get("level")
+        if level is not None:
+            _check_level(scheme, level, data)
+        issued, ends = data.get("issued_on"), data.get("expires_on")
+        if issued and ends and (ends < issued if len(ends) == len(issued) == 10 else certainly_before(ends, issued)):
             raise _err("expires_on", "date_order", "Expires before it was issued.")
+
+
+def _check_level(scheme: dict[str, Any], level: str, data: dict[str, Any]) -> None:
+    """A level of the scheme, in force at the decision's date (VN-OCOP ``district``)."""
+    levels = scheme.get("levels")
+    if not levels:  # a scheme without levels takes any text, but no control character
+        if CONTROL_RE.search(level):
+            raise _err("level", "control_character", "Contains a control character or a lone surrogate.")
+        return
+    if level not in levels:
+        raise _err("level", "code", f"Level must be one of: {', '.join(levels)}.")
+    until = (scheme.get("level_until") or {}).get(level)
+    when = decision_date(data) if until else None
+    if until and when and not certainly_before(when, until):
+        raise _err("level", "level_not_in_force",
+                   f"{scheme['code']} level '{level}' existed only for decisions before {until}.")
 
 
 def _check_stars(scheme: dict[str, Any], data: dict[str, Any]) -> None:
@@ -141,8 +151,3 @@ def active(cert: dict[str, Any], today: date) -> bool | None:
         return None
     return True
 
-
-def expired(cert: dict[str, Any], today: date) -> str | None:
-    """The end of validity when it certainly lies before ``today``, else None."""
-    ends = expiry(cert)
-    return ends if ends and interval(ends)[1] < today else None

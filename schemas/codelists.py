@@ -88,6 +88,12 @@ def category_schemes() -> tuple[str, ...]:
 
 
 @cache
+def scheme_end(scheme: str) -> str | None:
+    """The last day of a category scheme that has ended (``valid_to``), else None."""
+    return (codelists().get(f"categories-{scheme}") or {}).get("valid_to")
+
+
+@cache
 def successor_scheme(scheme: str) -> str | None:
     """The category scheme of the same country that took effect after ``scheme`` ended."""
     doc = codelists().get(f"categories-{scheme}") or {}

@@ -14,8 +14,8 @@ from marshmallow import Schema, ValidationError, fields
 from . import areas, codelists
 from .activities import ActivitySchema
 from .base import keys_clean
-from .certifications import active, band, expired, validity_known
-from .dates import certainly_before
+from .certifications import active, band, expiry, validity_known
+from .dates import certainly_before, interval
 from .errors import Finding, flatten
 from .fastload import Bail, Loader, compile_schema
 from .fields import KINDS, Ref
@@ -170,11 +170,13 @@ def _today() -> date:
 
 
 def _check_certifications(doc: dict[str, Any], today: date, warnings: list[Finding]) -> None:
+    day = today.isoformat()
     for i, cert in enumerate(doc.get("certifications") or ()):
-        ends = expired(cert, today)
+        ends = expiry(cert)
         if ends:
-            warnings.append(Finding(f"certifications.{i}.expires_on", "certificate_expired",
-                                    f"The certificate expired on {ends}."))
+            if ends < day if len(ends) == 10 else interval(ends)[1] < today:
+                warnings.append(Finding(f"certifications.{i}.expires_on", "certificate_expired",
+                                        f"The certificate expired on {ends}."))
         elif not validity_known(cert):
             warnings.append(Finding(f"certifications.{i}", "validity_unknown",
                                     f"{cert['scheme']} certificates expire; without expires_on or a full "
@@ -201,9 +203,7 @@ def _check_coordinates(doc: dict[str, Any], warnings: list[Finding]) -> None:
 def _check_scheme_in_force(scheme: str, certs: list[dict[str, Any]], warnings: list[Finding]) -> None:
     """``scheme_superseded``: a category of a scheme that had ended when the record's
     certificate was decided (the VN 2019 scheme on a certificate of 2024)."""
-    if scheme not in codelists.category_schemes():
-        return
-    ended = codelists.codelist(f"categories-{scheme}").get("valid_to")
+    ended = codelists.scheme_end(scheme)
     if not ended:
         return
     for cert in certs:
