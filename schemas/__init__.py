@@ -3,6 +3,7 @@
 Stands alone (no hub, Flask or SQLAlchemy) so a partner country can validate its data
 offline: ``python -m schemas validate products my-products.ndjson``.
 """
+
 from .base import MAX_DEPTH
 from .errors import Finding
 from .fields import KINDS
@@ -11,5 +12,18 @@ from .uids import split_uid, uid
 
 STANDARD_VERSION = "1.1"  # 1.1: provenance, partial dates, places through time (docs/standard.md)
 
-__all__ = ["KINDS", "MAX_DEPTH", "STANDARD_VERSION", "Finding", "Result", "validate", "enrich",
-           "best_band", "canonical", "content_hash", "references", "uid", "split_uid"]
+__all__ = [
+    "KINDS",
+    "MAX_DEPTH",
+    "STANDARD_VERSION",
+    "Finding",
+    "Result",
+    "validate",
+    "enrich",
+    "best_band",
+    "canonical",
+    "content_hash",
+    "references",
+    "uid",
+    "split_uid",
+]

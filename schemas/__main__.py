@@ -1,4 +1,5 @@
 """``python -m schemas validate KIND FILE``: check a file offline before sending it."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,9 +11,9 @@ from .io import read_records
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m schemas",
-                                     description=f"Validate records against the OVOP exchange standard "
-                                                 f"{STANDARD_VERSION}.")
+    parser = argparse.ArgumentParser(
+        prog="python -m schemas", description=f"Validate records against the OVOP exchange standard {STANDARD_VERSION}."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("validate", help="validate a JSON or NDJSON file")
     check.add_argument("kind", choices=KINDS)

@@ -1,4 +1,5 @@
 """Certifications and ratings in their native scale (stars or a trustmark)."""
+
 from __future__ import annotations
 
 import calendar
@@ -68,8 +69,11 @@ def _check_level(scheme: dict[str, Any], level: str, data: dict[str, Any]) -> No
     until = (scheme.get("level_until") or {}).get(level)
     when = decision_date(data) if until else None
     if until and when and not certainly_before(when, until):
-        raise _err("level", "level_not_in_force",
-                   f"{scheme['code']} level '{level}' existed only for decisions before {until}.")
+        raise _err(
+            "level",
+            "level_not_in_force",
+            f"{scheme['code']} level '{level}' existed only for decisions before {until}.",
+        )
 
 
 def _check_stars(scheme: dict[str, Any], data: dict[str, Any]) -> None:
@@ -150,4 +154,3 @@ def active(cert: dict[str, Any], today: date) -> bool | None:
     if issued and today < interval(issued)[1] or ends and interval(ends)[0] < today:
         return None
     return True
-

@@ -10,6 +10,7 @@ the common ASEAN categories are ``categories-common``. A crosswalk file
 ``crosswalks/NAME.json`` holds ``{"name", "version", "from", "to", "map": {code: code}}``.
 Files are read once per process; nothing here touches a database.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -83,8 +84,13 @@ def item(name: str, code: str) -> dict[str, Any] | None:
 @cache
 def category_schemes() -> tuple[str, ...]:
     """Native category schemes known to the standard (e.g. ``VN-OCOP-2023``)."""
-    return tuple(sorted(n.removeprefix("categories-") for n in codelists()
-                        if n.startswith("categories-") and n != f"categories-{COMMON}"))
+    return tuple(
+        sorted(
+            n.removeprefix("categories-")
+            for n in codelists()
+            if n.startswith("categories-") and n != f"categories-{COMMON}"
+        )
+    )
 
 
 @cache
@@ -100,9 +106,14 @@ def successor_scheme(scheme: str) -> str | None:
     ended = doc.get("valid_to")
     if not ended:
         return None
-    later = [(d.get("valid_from", ""), d["scheme"]) for n, d in codelists().items()
-             if n.startswith("categories-") and d.get("country") == doc.get("country")
-             and d.get("scheme") and d.get("valid_from", "") > ended]
+    later = [
+        (d.get("valid_from", ""), d["scheme"])
+        for n, d in codelists().items()
+        if n.startswith("categories-")
+        and d.get("country") == doc.get("country")
+        and d.get("scheme")
+        and d.get("valid_from", "") > ended
+    ]
     return min(later)[1] if later else None
 
 

@@ -5,6 +5,7 @@ interval of the days it may mean, and is kept as written; comparisons are made o
 intervals, so "before" means "certainly before" and an answer that depends on the
 missing precision is ``None`` (unknown), never a guess.
 """
+
 from __future__ import annotations
 
 import calendar

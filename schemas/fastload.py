@@ -17,6 +17,7 @@ A schema using a feature the fast path does not interpret (``load_default``, fie
 ``data_key``/``attribute`` renaming, ``allow_none``, ``Nested(many=True)``) compiles to ``None``: it is
 always loaded by marshmallow.
 """
+
 from __future__ import annotations
 
 import math
@@ -73,12 +74,16 @@ def _schema_loader(schema: Schema, unknown: str | None, keys_ok: Callable[[dict[
     unknown = unknown or schema.unknown
     if unknown not in (RAISE, EXCLUDE):
         raise Unsupported("unknown=INCLUDE")
-    pre = [getattr(schema, getattr(getattr(schema, name), "fast_variant", name))
-           for name, many, kw in hooks[PRE_LOAD] if not many and not kw.get("pass_original")]
+    pre = [
+        getattr(schema, getattr(getattr(schema, name), "fast_variant", name))
+        for name, many, kw in hooks[PRE_LOAD]
+        if not many and not kw.get("pass_original")
+    ]
     if len(pre) != len(hooks[PRE_LOAD]):
         raise Unsupported("pre_load with pass_many or pass_original")
-    checks = [getattr(schema, name) for name, many, kw in hooks[VALIDATES_SCHEMA]
-              if not many and not kw.get("pass_original")]
+    checks = [
+        getattr(schema, name) for name, many, kw in hooks[VALIDATES_SCHEMA] if not many and not kw.get("pass_original")
+    ]
     if len(checks) != len(hooks[VALIDATES_SCHEMA]):
         raise Unsupported("validates_schema with pass_many or pass_original")
     plan: list[tuple[str, Loader]] = []
@@ -124,6 +129,7 @@ def _field_loader(fld: fields.Field, name: str, keys_ok: Callable[[dict[Any, Any
     elif isinstance(fld, fields.List):
         run = _list_loader(fld, name, keys_ok)
     elif type(fld) is fields.String:
+
         def run(value: Any) -> Any:
             if type(value) is not str:  # bytes and str subclasses: marshmallow decides
                 raise Bail

@@ -1,4 +1,5 @@
 """Read records from JSON or NDJSON files, keeping line numbers for error reports."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """``partnerships``: coordination agreements between a programme owner and organisations."""
+
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -14,8 +15,7 @@ class PartnershipSchema(Envelope):
     type = Code("partnership-types", required=True)
     programme = Ref(kinds=("programmes",))
     owner = Ref(kinds=("organisations", "programmes"), required=True)
-    partners = fields.List(Ref(kinds=("organisations",)), required=True,
-                           validate=validate.Length(1, 100))
+    partners = fields.List(Ref(kinds=("organisations",)), required=True, validate=validate.Length(1, 100))
     # 1.1: the member programmes taking part in a multilateral initiative
     parties = fields.List(Ref(kinds=("programmes",)), validate=validate.Length(max=50))
     signed_on = Day()

@@ -6,6 +6,7 @@ derived value is never stored: it is dropped on input when it equals what the ev
 gives (so an exported record, which shows it, imports unchanged and a v1 record keeps its
 hash) and added on read by :func:`schemas.enrich`.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,8 +17,10 @@ from . import codelists
 def derived_verification(doc: dict[str, Any]) -> str:
     """The strongest verification the record's evidence supports (``unverified`` without)."""
     ranks = {i["code"]: i["rank"] for i in codelists.codelist("verification-levels")["items"]}
-    found = [(codelists.item("evidence-types", e["type"]) or {}).get("verification", "unverified")
-             for e in doc.get("evidence") or ()]
+    found = [
+        (codelists.item("evidence-types", e["type"]) or {}).get("verification", "unverified")
+        for e in doc.get("evidence") or ()
+    ]
     return min(found, key=ranks.__getitem__) if found else "unverified"
 
 

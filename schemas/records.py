@@ -1,4 +1,5 @@
 """Validate, derive and hash records of every kind: the standard's public entry points."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,9 +30,13 @@ from .provenance import decision_date, derived_verification, drop_derived_verifi
 from .uids import uid
 
 SCHEMAS: dict[str, type[Schema]] = {
-    "programmes": ProgrammeSchema, "organisations": OrganisationSchema,
-    "partnerships": PartnershipSchema, "producers": ProducerSchema,
-    "products": ProductSchema, "indicators": IndicatorSchema, "activities": ActivitySchema,
+    "programmes": ProgrammeSchema,
+    "organisations": OrganisationSchema,
+    "partnerships": PartnershipSchema,
+    "producers": ProducerSchema,
+    "products": ProductSchema,
+    "indicators": IndicatorSchema,
+    "activities": ActivitySchema,
 }
 assert tuple(SCHEMAS) == KINDS
 _INSTANCES: dict[str, Schema] = {k: s() for k, s in SCHEMAS.items()}
@@ -85,13 +90,15 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
     if category and doc.get("certifications"):
         _check_scheme_in_force(category["scheme"], doc["certifications"], warnings)
     if category and codelists.common_category(category["scheme"], category["code"]) is None:
-        warnings.append(Finding("category", "no_common_category",
-                                f"{category['scheme']} {category['code']} has no common category yet."))
+        warnings.append(
+            Finding(
+                "category", "no_common_category", f"{category['scheme']} {category['code']} has no common category yet."
+            )
+        )
     return Result(None if errors else doc, errors, warnings)
 
 
-def _check_area(code: str, path: str, country: str, errors: list[Finding],
-                warnings: list[Finding]) -> None:
+def _check_area(code: str, path: str, country: str, errors: list[Finding], warnings: list[Finding]) -> None:
     area = areas.lookup(code)
     if area is None or area.code != code:  # exactly the code: no stray case, space or newline
         errors.append(Finding(path, "area", f"'{code}' is not a known area code."))
@@ -100,8 +107,9 @@ def _check_area(code: str, path: str, country: str, errors: list[Finding],
         warnings.append(Finding(path, "area_country", f"{code} lies outside {country}."))
     if area.valid_to:
         successor = ", ".join(area.replaced_by) or "none recorded"
-        warnings.append(Finding(path, "area_superseded",
-                                f"{code} ({area.name}) ended on {area.valid_to}; replaced by {successor}."))
+        warnings.append(
+            Finding(path, "area_superseded", f"{code} ({area.name}) ended on {area.valid_to}; replaced by {successor}.")
+        )
 
 
 def _check_places(doc: dict[str, Any], errors: list[Finding], warnings: list[Finding]) -> None:
@@ -124,12 +132,23 @@ def _check_places(doc: dict[str, Any], errors: list[Finding], warnings: list[Fin
         if code:
             place["area"] = code
         else:
-            warnings.append(Finding(f"{name}.place", "area_unresolved",
-                                    f"'{place['place']}' could not be resolved to an area code; kept as text."))
+            warnings.append(
+                Finding(
+                    f"{name}.place",
+                    "area_unresolved",
+                    f"'{place['place']}' could not be resolved to an area code; kept as text.",
+                )
+            )
 
 
-def _place_through_time(place: dict[str, Any], source: dict[str, Any], path: str, country: str,
-                        errors: list[Finding], warnings: list[Finding]) -> None:
+def _place_through_time(
+    place: dict[str, Any],
+    source: dict[str, Any],
+    path: str,
+    country: str,
+    errors: list[Finding],
+    warnings: list[Finding],
+) -> None:
     """Check ``area_at_source`` and derive today's ``area`` from it. Without a date the
     pair says no more than a v1 record with the old code in ``area``, and is stored so
     (an exported record, which shows both, then re-imports unchanged)."""
@@ -142,8 +161,9 @@ def _place_through_time(place: dict[str, Any], source: dict[str, Any], path: str
         warnings.append(Finding(f"{path}.area", "area_country", f"{code} lies outside {country}."))
     today = areas.current(code)
     if "area" in place and place["area"] != today:
-        warnings.append(Finding(f"{name_of(path)}.area", "area_mismatch",
-                                f"{code} is today {today}, not {place['area']}."))
+        warnings.append(
+            Finding(f"{name_of(path)}.area", "area_mismatch", f"{code} is today {today}, not {place['area']}.")
+        )
         return
     if "on" not in source:
         place["area"] = code
@@ -164,8 +184,11 @@ def _today() -> date:
     now = time.time()
     if not _DAY[0] <= now < _DAY[1]:
         day = date.today()
-        _DAY[:] = [datetime.combine(day, dtime()).timestamp(),
-                   datetime.combine(day + timedelta(days=1), dtime()).timestamp(), day]
+        _DAY[:] = [
+            datetime.combine(day, dtime()).timestamp(),
+            datetime.combine(day + timedelta(days=1), dtime()).timestamp(),
+            day,
+        ]
     return _DAY[2]
 
 
@@ -175,17 +198,30 @@ def _check_certifications(doc: dict[str, Any], today: date, warnings: list[Findi
         ends = expiry(cert)
         if ends:
             if ends < day if len(ends) == 10 else interval(ends)[1] < today:
-                warnings.append(Finding(f"certifications.{i}.expires_on", "certificate_expired",
-                                        f"The certificate expired on {ends}."))
+                warnings.append(
+                    Finding(
+                        f"certifications.{i}.expires_on", "certificate_expired", f"The certificate expired on {ends}."
+                    )
+                )
         elif not validity_known(cert):
-            warnings.append(Finding(f"certifications.{i}", "validity_unknown",
-                                    f"{cert['scheme']} certificates expire; without expires_on or a full "
-                                    "issued_on the validity cannot be computed (active is null)."))
+            warnings.append(
+                Finding(
+                    f"certifications.{i}",
+                    "validity_unknown",
+                    f"{cert['scheme']} certificates expire; without expires_on or a full "
+                    "issued_on the validity cannot be computed (active is null).",
+                )
+            )
         scheme = codelists.rating_scheme(cert["scheme"]) or {}
         floor = scheme.get("recognised_min")
         if floor and cert.get("rating") is not None and cert["rating"] < floor:
-            warnings.append(Finding(f"certifications.{i}.rating", "below_recognised",
-                                    f"{cert['scheme']} recognises {floor} stars and above."))
+            warnings.append(
+                Finding(
+                    f"certifications.{i}.rating",
+                    "below_recognised",
+                    f"{cert['scheme']} recognises {floor} stars and above.",
+                )
+            )
 
 
 def _check_coordinates(doc: dict[str, Any], warnings: list[Finding]) -> None:
@@ -193,11 +229,21 @@ def _check_coordinates(doc: dict[str, Any], warnings: list[Finding]) -> None:
     lat, lon = doc["coordinates"]["lat"], doc["coordinates"]["lon"]
     box = codelists.item("country-extents", doc["country"])
     if box and not (box["lat"][0] <= lat <= box["lat"][1] and box["lon"][0] <= lon <= box["lon"][1]):
-        warnings.append(Finding("coordinates", "coordinates_implausible",
-                                f"{lat}, {lon} lies outside {doc['country']} (latitude and longitude swapped?)."))
+        warnings.append(
+            Finding(
+                "coordinates",
+                "coordinates_implausible",
+                f"{lat}, {lon} lies outside {doc['country']} (latitude and longitude swapped?).",
+            )
+        )
     elif float(lat).is_integer() and float(lon).is_integer():
-        warnings.append(Finding("coordinates", "coordinates_implausible",
-                                f"{lat}, {lon} looks truncated to whole degrees (about 100 km)."))
+        warnings.append(
+            Finding(
+                "coordinates",
+                "coordinates_implausible",
+                f"{lat}, {lon} looks truncated to whole degrees (about 100 km).",
+            )
+        )
 
 
 def _check_scheme_in_force(scheme: str, certs: list[dict[str, Any]], warnings: list[Finding]) -> None:
@@ -210,9 +256,14 @@ def _check_scheme_in_force(scheme: str, certs: list[dict[str, Any]], warnings: l
         when = decision_date(cert)
         if when and certainly_before(ended, when):
             after = codelists.successor_scheme(scheme)
-            warnings.append(Finding("category.scheme", "scheme_superseded",
-                                    f"{scheme} ended on {ended}; the certificate of {when} was decided under "
-                                    f"{after or 'its successor'}."))
+            warnings.append(
+                Finding(
+                    "category.scheme",
+                    "scheme_superseded",
+                    f"{scheme} ended on {ended}; the certificate of {when} was decided under "
+                    f"{after or 'its successor'}.",
+                )
+            )
             return
 
 
@@ -231,8 +282,7 @@ def enrich(kind: str, doc: dict[str, Any], today: date | None = None) -> dict[st
             out[name] = {**place, "area": now, "area_at_source": place.get("area_at_source") or {"area": place["area"]}}
     if "certifications" in doc:
         day = today or date.today()
-        out["certifications"] = [{**c, "band": band(c), "active": active(c, day)}
-                                 for c in doc["certifications"]]
+        out["certifications"] = [{**c, "band": band(c), "active": active(c, day)} for c in doc["certifications"]]
     return out
 
 

@@ -1,4 +1,5 @@
 """``python -m schemas validate``: offline validation for partner countries."""
+
 from __future__ import annotations
 
 import json
@@ -36,6 +37,8 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
 
 
 def test_standard_stands_alone() -> None:
-    code = "import sys, schemas; schemas.validate('products', {}); " \
-           "sys.exit(any(m.split('.')[0] in ('hub', 'flask', 'sqlalchemy') for m in sys.modules))"
+    code = (
+        "import sys, schemas; schemas.validate('products', {}); "
+        "sys.exit(any(m.split('.')[0] in ('hub', 'flask', 'sqlalchemy') for m in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -1,4 +1,5 @@
 """Codelists and crosswalks: well-formed, and every national category reaches the common ones."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,19 @@ from schemas import codelists as cl
 
 NATIONAL = ["VN-OCOP-2023", "VN-OCOP-2019", "TH-OTOP", "PH-OTOP", "ID-OVOP", "LA-ODOP"]
 REQUIRED = [
-    "categories-common", *(f"categories-{s}" for s in NATIONAL), "producer-types", "organisation-types",
-    "organisation-services", "activity-types", "partnership-types", "units", "indicators",
-    "rating-schemes", "flag-reasons", "return-reasons", "areas-VN-2025-merger",
+    "categories-common",
+    *(f"categories-{s}" for s in NATIONAL),
+    "producer-types",
+    "organisation-types",
+    "organisation-services",
+    "activity-types",
+    "partnership-types",
+    "units",
+    "indicators",
+    "rating-schemes",
+    "flag-reasons",
+    "return-reasons",
+    "areas-VN-2025-merger",
 ]
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -48,11 +59,25 @@ def test_items_have_labels(name: str) -> None:
         assert it["label"]["en"] and it["label"]["vi"], it["code"]
 
 
-@pytest.mark.parametrize("name", ["categories-common", "producer-types", "organisation-types",
-                                  "organisation-services", "activity-types", "partnership-types",
-                                  "units", "indicators", "flag-reasons", "return-reasons",
-                                  "categories-TH-OTOP", "categories-PH-OTOP", "categories-ID-OVOP",
-                                  "categories-LA-ODOP"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "categories-common",
+        "producer-types",
+        "organisation-types",
+        "organisation-services",
+        "activity-types",
+        "partnership-types",
+        "units",
+        "indicators",
+        "flag-reasons",
+        "return-reasons",
+        "categories-TH-OTOP",
+        "categories-PH-OTOP",
+        "categories-ID-OVOP",
+        "categories-LA-ODOP",
+    ],
+)
 def test_hub_codes_are_slugs(name: str) -> None:
     for code in cl.codes(name):
         assert SLUG.match(code), code
@@ -162,6 +187,7 @@ def test_every_codelist_and_crosswalk_has_a_version_and_an_effective_date() -> N
     from datetime import date
 
     from schemas import codelists
+
     for doc in [*codelists.codelists().values(), *codelists.crosswalks().values()]:
         assert doc.get("version"), doc["name"]
         assert date.fromisoformat(doc["effective_from"]), doc["name"]
@@ -169,6 +195,7 @@ def test_every_codelist_and_crosswalk_has_a_version_and_an_effective_date() -> N
 
 def test_producer_forms_carry_english_and_national_labels() -> None:
     from schemas import codelists
+
     language = {"VN": "vi", "TH": "th", "PH": "fil"}
     for it in codelists.codelist("producer-types")["items"]:
         for country in set(it["countries"]) & set(language):
@@ -182,6 +209,7 @@ def test_docs_standard_md_names_every_field_of_every_kind() -> None:
     from pathlib import Path
 
     from schemas.records import SCHEMAS
+
     text = Path(__file__).parents[2].joinpath("docs", "standard.md").read_text(encoding="utf-8")
     for kind, schema in SCHEMAS.items():
         section = text.split(f"**{kind}**", 1)[1].split("\n**", 1)[0]

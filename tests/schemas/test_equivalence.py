@@ -5,6 +5,7 @@ The expectations were recorded once from the earlier validation
 errors (path, code, message) and warnings (the same, in order) and the same content hash of the
 normalised document, for every one of about 7,000 records.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -26,18 +27,29 @@ def area_written_inexactly(row: dict[str, Any], got: dict[str, Any]) -> bool:
     """The one deliberate change since the recording (issue 11, item 9): an area code is
     refused unless written exactly; before, ``"  TH-90\t"`` passed and was stored padded."""
     added = [e for e in got["errors"] if e not in row["errors"]]
-    return bool(added) and got["hash"] is None and all(
-        code == "area" and isinstance(value := _dig(row["input"], path), str)
-        and areas.lookup(value) is not None and areas.lookup(value).code != value
-        for path, code, _ in added)
+    return (
+        bool(added)
+        and got["hash"] is None
+        and all(
+            code == "area"
+            and isinstance(value := _dig(row["input"], path), str)
+            and areas.lookup(value) is not None
+            and areas.lookup(value).code != value
+            for path, code, _ in added
+        )
+    )
 
 
 def unhashable_now_refused(row: dict[str, Any], got: dict[str, Any]) -> bool:
     """The second deliberate change: a record the recording accepted but could not hash
     (a lone surrogate or NUL in a plain string field, a 500 on the write path) is now
     refused with ``control_character``."""
-    return row["hash"] == "unhashable" and got["hash"] is None and bool(got["errors"]) and all(
-        code == "control_character" for _, code, _ in got["errors"])
+    return (
+        row["hash"] == "unhashable"
+        and got["hash"] is None
+        and bool(got["errors"])
+        and all(code == "control_character" for _, code, _ in got["errors"])
+    )
 
 
 OLD_DATE_MESSAGE = "Expected a date as YYYY-MM-DD."
@@ -50,10 +62,20 @@ def reworded(got: dict[str, Any]) -> dict[str, Any]:
     ``issued_on`` gets the new warning ``validity_unknown`` (its ``active`` was a guess).
     the VN-OCOP level ``district`` (before July 2025) is listed among the levels.
     Everything else, and every hash, stays as recorded."""
-    return {**got, "errors": [[p, c, OLD_DATE_MESSAGE if m == NEW_DATE_MESSAGE else m.replace(
-                                   "one of: district, provincial", "one of: provincial")]
-                              for p, c, m in got["errors"]],
-            "warnings": [w for w in got["warnings"] if w[1] != "validity_unknown"]}
+    return {
+        **got,
+        "errors": [
+            [
+                p,
+                c,
+                OLD_DATE_MESSAGE
+                if m == NEW_DATE_MESSAGE
+                else m.replace("one of: district, provincial", "one of: provincial"),
+            ]
+            for p, c, m in got["errors"]
+        ],
+        "warnings": [w for w in got["warnings"] if w[1] != "validity_unknown"],
+    }
 
 
 NEW_FIELDS = frozenset({"evidence", "verification", "notes"})
@@ -68,9 +90,14 @@ def uses_a_new_field(row: dict[str, Any]) -> bool:
 def partial_date_now_valid(row: dict[str, Any], got: dict[str, Any]) -> bool:
     """Standard 1.1: a year or year-month, refused as ``date`` before, is a valid date."""
     gone = [e for e in sorted(row["errors"]) if e not in got["errors"]]
-    return bool(gone) and all(code == "date" and isinstance(v := _dig(row["input"], path), str)
-                              and dates.partial(v) for path, code, _ in gone) \
+    return (
+        bool(gone)
+        and all(
+            code == "date" and isinstance(v := _dig(row["input"], path), str) and dates.partial(v)
+            for path, code, _ in gone
+        )
         and all(e in row["errors"] for e in got["errors"])
+    )
 
 
 def test_validation_gives_the_recorded_errors_warnings_and_hashes_for_the_whole_corpus() -> None:
@@ -83,8 +110,13 @@ def test_validation_gives_the_recorded_errors_warnings_and_hashes_for_the_whole_
         # marshmallow lists several unknown fields of one object in set order, which
         # follows the process's string hash seed: errors compare as a multiset.
         got["errors"], want["errors"] = sorted(got["errors"]), sorted(want["errors"])
-        if (got != want and not area_written_inexactly(row, got) and not unhashable_now_refused(row, got)
-                and not partial_date_now_valid(row, got) and not uses_a_new_field(row)):
+        if (
+            got != want
+            and not area_written_inexactly(row, got)
+            and not unhashable_now_refused(row, got)
+            and not partial_date_now_valid(row, got)
+            and not uses_a_new_field(row)
+        ):
             differ.append((i, row["kind"], want, got))
     assert not differ, f"{len(differ)} records differ; the first: {differ[:3]}"
 
@@ -92,5 +124,8 @@ def test_validation_gives_the_recorded_errors_warnings_and_hashes_for_the_whole_
 def test_the_corpus_holds_valid_and_invalid_records_of_every_kind() -> None:
     rows = load()
     kinds = {(r["kind"], bool(r["errors"])) for r in rows}
-    assert kinds >= {(k, ok) for k in ("programmes", "organisations", "partnerships", "producers",
-                                        "products", "indicators", "activities") for ok in (True, False)}
+    assert kinds >= {
+        (k, ok)
+        for k in ("programmes", "organisations", "partnerships", "producers", "products", "indicators", "activities")
+        for ok in (True, False)
+    }

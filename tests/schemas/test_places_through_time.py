@@ -1,4 +1,5 @@
 """Places through time (standard 1.1): the area as recorded and today's area."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -16,7 +17,10 @@ def test_todays_area_is_derived_from_the_area_at_source_through_the_merger_table
     doc = product(1, origin={"place": "Phú Quốc, Kiên Giang", "area_at_source": KIEN_GIANG})
     result = schemas.validate("products", doc, TODAY)
     assert result.ok and result.document["origin"] == {
-        "place": "Phú Quốc, Kiên Giang", "area": "VN-GSO:91", "area_at_source": KIEN_GIANG}
+        "place": "Phú Quốc, Kiên Giang",
+        "area": "VN-GSO:91",
+        "area_at_source": KIEN_GIANG,
+    }
     assert not [w for w in result.warnings if w.code == "area_superseded"]
 
 
