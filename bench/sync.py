@@ -13,6 +13,7 @@ database (WAL, synchronous=FULL), members on the default `required` review polic
 - `peak_rss_mb_<n>`: the peak resident memory of a child process syncing a CSV of n
   rows (a fifth of --rows, then --rows): about equal when memory is bounded.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,8 +68,17 @@ when = "price.amount"
 
 
 def hub_in(tmp: str, data_dir: str, sources_dir: str) -> Hub:
-    hub = Hub(config.load({"database_url": f"sqlite:///{tmp}/bench.sqlite3", "secret_key": "bench",
-                           "instance_path": tmp, "data_dir": data_dir, "sources_dir": sources_dir}))
+    hub = Hub(
+        config.load(
+            {
+                "database_url": f"sqlite:///{tmp}/bench.sqlite3",
+                "secret_key": "bench",
+                "instance_path": tmp,
+                "data_dir": data_dir,
+                "sources_dir": sources_dir,
+            }
+        )
+    )
     hub.init()
     return hub
 
@@ -105,8 +115,9 @@ def real_files(figures: dict[str, float]) -> None:
 def generated_csv(rows: int, figures: dict[str, float]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         write_csv(Path(tmp) / "gen.csv", rows)
-        (Path(tmp) / "gen.toml").write_text(MAPPING.format(name="gen", type="csv", where='path = "gen.csv"',
-                                                           extra=""), encoding="utf-8")
+        (Path(tmp) / "gen.toml").write_text(
+            MAPPING.format(name="gen", type="csv", where='path = "gen.csv"', extra=""), encoding="utf-8"
+        )
         hub = hub_in(tmp, tmp, tmp)
         source = sources.load(Path(tmp) / "gen.toml")
         seconds, counts = timed(hub, source)
@@ -118,14 +129,21 @@ def generated_csv(rows: int, figures: dict[str, float]) -> None:
 
 def json_api(items: int, figures: dict[str, float]) -> None:
     import logging
+
     from tests.sync.fakes import FakeNational
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = FakeNational(items=[{"code": str(i), "name": f"Gạo ST25 lô {i}", "price": f"{100_000 + i:,}"}
-                                 for i in range(items)]).start()
+    server = FakeNational(
+        items=[{"code": str(i), "name": f"Gạo ST25 lô {i}", "price": f"{100_000 + i:,}"} for i in range(items)]
+    ).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            text = MAPPING.format(name="api", type="json", where=f'url = "{server.url}/products"\nitems = "data"',
-                                  extra='[source.pagination]\nstyle = "page"\nsize = 500\n')
+            text = MAPPING.format(
+                name="api",
+                type="json",
+                where=f'url = "{server.url}/products"\nitems = "data"',
+                extra='[source.pagination]\nstyle = "page"\nsize = 500\n',
+            )
             (Path(tmp) / "api.toml").write_text(text, encoding="utf-8")
             hub = hub_in(tmp, tmp, tmp)
             seconds, counts = timed(hub, sources.load(Path(tmp) / "api.toml"))

@@ -2,6 +2,7 @@
 
 Every setting is documented in ``config/hub.example.toml``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .destinations import networks
+from .webhooks.destinations import networks
 
 #: where national source files are looked for when ``data_dir`` is not set
 DEFAULT_DATA_DIR = str(Path("..") / "shared" / "data")
@@ -161,14 +162,16 @@ def _check_jobs(s: Settings) -> None:
     if s.jobs not in JOBS:
         raise ConfigError(f"jobs must be 'embedded' or 'celery', not {s.jobs!r}")
     if s.jobs == "celery" and not s.celery_broker_url:
-        raise ConfigError('jobs = "celery" needs celery_broker_url (environment HUB_CELERY_BROKER_URL), '
-                          'e.g. redis://127.0.0.1:6379/0')
+        raise ConfigError(
+            'jobs = "celery" needs celery_broker_url (environment HUB_CELERY_BROKER_URL), e.g. redis://127.0.0.1:6379/0'
+        )
     if s.celery_broker_url and not s.celery_broker_url.startswith(BROKER_SCHEMES):
         scheme = s.celery_broker_url.partition("://")[0] if "://" in s.celery_broker_url else "no scheme"
         raise ConfigError(f"celery_broker_url must be a Redis URL (redis:// or rediss://), not {scheme}")
     if s.celery_result_backend and "://" not in s.celery_result_backend:
-        raise ConfigError(f"celery_result_backend must be a URL such as redis://127.0.0.1:6379/1, "
-                          f"not {s.celery_result_backend!r}")
+        raise ConfigError(
+            f"celery_result_backend must be a URL such as redis://127.0.0.1:6379/1, not {s.celery_result_backend!r}"
+        )
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", s.celery_queue):
         raise ConfigError(f"celery_queue must be letters, digits and . _ : - (not {s.celery_queue!r})")
     if s.celery_visibility_timeout < 60:
@@ -180,9 +183,9 @@ def _check_console(s: Settings) -> None:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", s.console_cookie_name):
         raise ConfigError("console_cookie_name must be 1 to 64 letters, digits, _ or -")
     if s.console_idle_timeout < 60 or s.console_session_lifetime < s.console_idle_timeout:
-        raise ConfigError("console_idle_timeout must be at least 60 seconds and at most "
-                          "console_session_lifetime")
+        raise ConfigError("console_idle_timeout must be at least 60 seconds and at most console_session_lifetime")
     from limits import parse_many
+
     for name in ("console_login_limit_per_address", "console_login_limit_global"):
         try:
             parse_many(getattr(s, name))
@@ -193,19 +196,27 @@ def _check_console(s: Settings) -> None:
 def _check_security(s: Settings) -> None:
     """A public URL and rate limits that can be used as they are, or a one-line refusal."""
     from urllib.parse import urlsplit
+
     if s.public_url:
         parts = urlsplit(s.public_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment \
-                or parts.username is not None:
-            raise ConfigError(f"public_url must be an http(s) URL such as https://hub.example.org "
-                              f"(no query, fragment or credentials), not {s.public_url!r}")
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+        ):
+            raise ConfigError(
+                f"public_url must be an http(s) URL such as https://hub.example.org "
+                f"(no query, fragment or credentials), not {s.public_url!r}"
+            )
     from limits import parse_many
+
     for name in ("rate_limit", "oauth_rate_limit_client", "oauth_rate_limit_address", "refused_rate_limit"):
         try:
             parse_many(getattr(s, name))
         except ValueError:
-            raise ConfigError(f"{name} must be a limit such as \"60/minute\", "
-                              f"not {getattr(s, name)!r}") from None
+            raise ConfigError(f'{name} must be a limit such as "60/minute", not {getattr(s, name)!r}') from None
 
 
 def _check_webhooks(s: Settings) -> None:

@@ -339,7 +339,7 @@ def _names(country: str) -> tuple[tuple[str, str, int], ...]:
     if country == "VN":
         for code, area in _vn_new().items():
             out.append((area.name, code, 1))
-        for iso, it in _vn_old().items():
+        for _iso, it in _vn_old().items():
             out.extend((name, it["successor"], 1) for name in (it["name"], *it.get("aliases", ())))
         for iso, area in _subdivisions("VN").items():
             if area.replaced_by:

@@ -76,7 +76,10 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
         try:
             doc = schema.load(raw)
         except ValidationError as exc:
-            return Result(None, list(flatten(exc.messages)))
+            findings = list(flatten(exc.messages))
+            if findings and all(f.code == "personal_data" for f in findings):
+                findings += _beside_personal(schema, raw, findings)
+            return Result(None, findings)
     errors: list[Finding] = []
     warnings: list[Finding] = []
     if "verification" in doc:
@@ -96,6 +99,33 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
             )
         )
     return Result(None if errors else doc, errors, warnings)
+
+
+def _beside_personal(schema: Schema, raw: Any, personal: list[Finding]) -> list[Finding]:
+    """The record's other errors: personal data is refused before the fields are read,
+    so they are looked for once more with the reported keys left out (error path only)."""
+    clean = raw
+    for finding in personal:
+        clean = _drop(clean, finding.path.split("."))
+    try:
+        schema.load(clean)
+    except ValidationError as exc:
+        return [f for f in flatten(exc.messages) if f.code != "personal_data"]
+    return []
+
+
+def _drop(node: Any, path: list[str]) -> Any:
+    """A copy of ``node`` without the key at ``path`` (copied along the path only)."""
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict) and head in node:
+        if not rest:
+            return {k: v for k, v in node.items() if k != head}
+        return {**node, head: _drop(node[head], rest)}
+    if isinstance(node, list) and rest and head.isdigit() and int(head) < len(node):
+        out = list(node)
+        out[int(head)] = _drop(node[int(head)], rest)
+        return out
+    return node
 
 
 def _check_area(code: str, path: str, country: str, errors: list[Finding], warnings: list[Finding]) -> None:

@@ -5,13 +5,15 @@ more tokens. Settings ``rate_limit`` and ``rate_limit_storage`` (by default a fi
 by the workers of this machine, :mod:`.limitstore`; a Redis URL shares the counters across
 machines; ``memory://`` counts per process).
 """
+
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 from flask_limiter import HeaderNames, Limiter
 
+from .. import hub_of
 from . import limitstore  # noqa: F401 - registers the machine:// counter store
 
 
@@ -25,9 +27,13 @@ def client_key() -> str:
 # instead; :func:`_retry_after` makes it the Retry-After of a 429 only (RFC 9110 10.2.3:
 # Retry-After belongs to 503 and 3xx; RFC 6585 adds 429).
 _LIMITER_RETRY_AFTER = "X-Hub-Limiter-Retry-After"
-limiter = Limiter(key_func=client_key, default_limits=[], headers_enabled=True,
-                  retry_after="delta-seconds",
-                  header_name_mapping={HeaderNames.RETRY_AFTER: _LIMITER_RETRY_AFTER})
+limiter = Limiter(
+    key_func=client_key,
+    default_limits=[],
+    headers_enabled=True,
+    retry_after="delta-seconds",
+    header_name_mapping={HeaderNames.RETRY_AFTER: _LIMITER_RETRY_AFTER},
+)
 
 
 def init_app(app: Flask) -> None:
@@ -55,15 +61,18 @@ def storage_config(uri: str) -> dict[str, Any]:
     """
     if uri.startswith("memory://"):
         return {}
-    shared: dict[str, Any] = {"RATELIMIT_SWALLOW_ERRORS": True, "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
-                              "RATELIMIT_KEY_PREFIX": "hub"}
+    shared: dict[str, Any] = {
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "hub",
+    }
     if uri.startswith(("redis://", "rediss://", "redis+")):
         shared["RATELIMIT_STORAGE_OPTIONS"] = {"socket_timeout": 1, "socket_connect_timeout": 1}
     return shared
 
 
 def _limit() -> str:
-    return current_app.extensions["hub"].settings.rate_limit
+    return hub_of().settings.rate_limit
 
 
 def per_client() -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -9,6 +9,7 @@ machines; this file shares them across the processes of one machine, which is wh
 never waits behind a batch), kept without fsync: counters are worth nothing after a
 crash.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -61,7 +62,8 @@ class MachineStorage(Storage):
                 "INSERT INTO counters (key, value, expires_at) VALUES (?1, ?2, ?3) ON CONFLICT (key) DO UPDATE SET "
                 "value = CASE WHEN expires_at <= ?4 THEN ?2 ELSE value + ?2 END, "
                 "expires_at = CASE WHEN expires_at <= ?4 THEN ?3 ELSE expires_at END RETURNING value",
-                (key, amount, now + expiry, now)).fetchone()[0]
+                (key, amount, now + expiry, now),
+            ).fetchone()[0]
             self._count += 1
             if self._count % PURGE_EVERY == 0:
                 db.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
@@ -72,14 +74,20 @@ class MachineStorage(Storage):
         return int(value)
 
     def get(self, key: str) -> int:
-        row = self._db().execute("SELECT value FROM counters WHERE key = ? AND expires_at > ?",
-                                 (key, time.time())).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT value FROM counters WHERE key = ? AND expires_at > ?", (key, time.time()))
+            .fetchone()
+        )
         return int(row[0]) if row else 0
 
     def get_expiry(self, key: str) -> float:
         now = time.time()
-        row = self._db().execute("SELECT expires_at FROM counters WHERE key = ? AND expires_at > ?",
-                                 (key, now)).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT expires_at FROM counters WHERE key = ? AND expires_at > ?", (key, now))
+            .fetchone()
+        )
         return float(row[0]) if row else now
 
     def check(self) -> bool:

@@ -12,6 +12,7 @@ and the one mechanism that protects every API route (SPEC sections 1 and 7).
 - :mod:`.whoami`     GET /api/v1/whoami
 - :mod:`.cli`        ``hub clients ...`` and ``hub users ...``
 """
+
 from __future__ import annotations
 
 import atexit
@@ -20,8 +21,8 @@ import weakref
 
 from flask import Flask, Response
 
-from .. import audit
-
+from .. import hub_of
+from ..store import audit
 from .protect import PUBLIC_ENDPOINTS, current_actor, require
 from .users import actor_for_user
 
@@ -37,10 +38,10 @@ def init_app(app: Flask) -> None:
     from . import endpoints, whoami
     from .server import HubAuthorizationServer
 
-    tally = app.extensions[audit.TALLY_KEY] = audit.Tally(app.extensions["hub"].sessions)
+    tally = app.extensions[audit.TALLY_KEY] = audit.Tally(hub_of(app).sessions)
     app.after_request(_flusher(tally))
     atexit.register(_flush_at_exit, weakref.ref(tally))
-    app.extensions["oauth_server"] = HubAuthorizationServer(app, app.extensions["hub"])
+    app.extensions["oauth_server"] = HubAuthorizationServer(app, hub_of(app))
     app.register_blueprint(endpoints.bp)
     smorest = app.extensions.get("flask-smorest")
     if smorest and smorest.get("apis"):
@@ -54,6 +55,7 @@ log = logging.getLogger(__name__)
 
 def _flusher(tally: audit.Tally):  # type: ignore[no-untyped-def]
     """After a request, write the tally's closed windows (about once a minute)."""
+
     def flush(resp: Response) -> Response:
         if tally.due():
             try:
@@ -61,6 +63,7 @@ def _flusher(tally: audit.Tally):  # type: ignore[no-untyped-def]
             except Exception:  # noqa: BLE001 - the counts are kept for the next try
                 log.exception("could not write security counts to the audit log; kept for the next try")
         return resp
+
     return flush
 
 

@@ -4,6 +4,7 @@ client id of its Basic header, its ``client_id`` form field or its assertion's `
 Used to key the per-client rate limit and to name the client in the audit log; never to
 grant anything.
 """
+
 from __future__ import annotations
 
 import base64

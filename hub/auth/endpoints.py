@@ -4,8 +4,9 @@ Their answers, including errors, are those of RFC 6749 section 5 (``{"error",
 "error_description"}`` as JSON), which every OAuth client library reads; only the
 protected API routes answer with problem+json, and so does a ``429`` here (with the
 OAuth members too: :mod:`.limits`). Refused token requests are audited as counts per
-claimed client and minute (:class:`hub.audit.Tally`), never one chain write each.
+claimed client and minute (:class:`hub.store.audit.Tally`), never one chain write each.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,7 +15,7 @@ from authlib.oauth2.rfc6749.errors import InsecureTransportError, InvalidRequest
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask_limiter import RateLimitExceeded
 
-from .. import audit
+from ..store import audit
 from .claimed import FORM, claimed_client
 from .limits import address, oauth_limits, oauth_too_many
 from .server import HubAuthorizationServer
@@ -41,12 +42,10 @@ def _form_only() -> Response | None:
     """RFC 6749 3.2: the token, revocation and introspection endpoints take form bodies,
     in which no parameter may appear more than once (RFC 6749 section 3.1)."""
     if request.mimetype != FORM:
-        return _oauth_error(InvalidRequestError(
-            f"Send the parameters as {FORM}, not {request.mimetype or 'nothing'}."))
+        return _oauth_error(InvalidRequestError(f"Send the parameters as {FORM}, not {request.mimetype or 'nothing'}."))
     repeated = sorted(key for key, values in request.form.lists() if len(values) > 1)
     if repeated:
-        return _oauth_error(InvalidRequestError(
-            f"Parameters may not be repeated: {', '.join(repeated)[:100]}."))
+        return _oauth_error(InvalidRequestError(f"Parameters may not be repeated: {', '.join(repeated)[:100]}."))
     return None
 
 
@@ -102,7 +101,13 @@ def _audit_refusal(resp: Response) -> None:
     claimed, method = claimed_client()
     known = bool(claimed and g.get("claimed_known"))
     audit.tally_of(current_app).count(
-        "anonymous", "token.refused", f"client:{claimed}" if known else None,
-        claimed=None if known else claimed, error=body.get("error"),
+        "anonymous",
+        "token.refused",
+        f"client:{claimed}" if known else None,
+        claimed=None if known else claimed,
+        error=body.get("error"),
         reason=g.get("refusal_reason") or body.get("error_description"),
-        method=method, addr=address(), status=str(resp.status_code))
+        method=method,
+        addr=address(),
+        status=str(resp.status_code),
+    )

@@ -5,6 +5,7 @@ Client authentication: ``client_secret_basic`` and ``client_secret_post`` for cl
 holding a secret, ``private_key_jwt`` (RFC 7523) for clients that registered a public
 key set. Tokens are random bearer strings; only their SHA-256 digest is stored.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -27,12 +28,11 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
 
-from .. import audit
-from ..db import transaction
-from ..models import utcnow
 from ..services import Hub
-from .models import (PRIVATE_KEY_JWT, SCOPES, SECRET_METHODS, AccessToken, OAuthClient, UsedAssertion,
-                     aware, digest)
+from ..store import audit
+from ..store.db import transaction
+from ..store.models import utcnow
+from .models import PRIVATE_KEY_JWT, SCOPES, SECRET_METHODS, AccessToken, OAuthClient, UsedAssertion, aware, digest
 
 CLIENT_AUTH_METHODS = [*SECRET_METHODS, PRIVATE_KEY_JWT]
 #: Signature algorithms accepted in private_key_jwt assertions (asymmetric only).
@@ -44,8 +44,10 @@ TOKEN_PATH = "/oauth/token"
 
 #: The one answer to every failed client authentication whose caller has not proven it
 #: holds the client's key: an unknown id and a known id with a wrong secret look alike.
-CLIENT_AUTH_FAILED = ("Client authentication failed: unknown client, wrong or expired secret or assertion, "
-                      "or a method this client is not registered for.")
+CLIENT_AUTH_FAILED = (
+    "Client authentication failed: unknown client, wrong or expired secret or assertion, "
+    "or a method this client is not registered for."
+)
 
 
 def issuer(hub: Hub) -> str:
@@ -87,8 +89,10 @@ class ClientCredentials(ClientCredentialsGrant):
             # RFC 6749 3.3: a scope is one or more scope tokens. An omitted scope means
             # the client's registered scopes; a present but blank one is malformed, and is
             # refused rather than silently widened to every scope the client holds.
-            raise InvalidScopeError("The scope parameter is empty: name at least one scope, "
-                                    "or leave it out to get all of this client's scopes.")
+            raise InvalidScopeError(
+                "The scope parameter is empty: name at least one scope, "
+                "or leave it out to get all of this client's scopes."
+            )
         self.server.validate_requested_scope(scope)
         if self.client.get_allowed_scope(scope) is None:
             raise InvalidScopeError(f"This client may ask for: {self.client.scope}")
@@ -166,8 +170,13 @@ class Revocation(RevocationEndpoint):
             row = session.get(AccessToken, token.id)
             if row is not None and row.revoked_at is None:
                 row.revoked_at = utcnow()
-                audit.record(session, f"client:{token.client_id}", "token.revoke",
-                             f"client:{token.client_id}", {"token_id": token.id})
+                audit.record(
+                    session,
+                    f"client:{token.client_id}",
+                    "token.revoke",
+                    f"client:{token.client_id}",
+                    {"token_id": token.id},
+                )
 
 
 class Introspection(IntrospectionEndpoint):
@@ -182,11 +191,17 @@ class Introspection(IntrospectionEndpoint):
         return token.client_id == client.client_id or client.is_admin
 
     def introspect_token(self, token: AccessToken) -> dict[str, Any]:
-        return {"active": True, "client_id": token.client_id, "sub": token.client_id,
-                "country": token.client.country, "scope": token.scope, "token_type": "Bearer",
-                "iat": int(aware(token.issued_at).timestamp()),  # type: ignore[union-attr]
-                "exp": int(aware(token.expires_at).timestamp()),  # type: ignore[union-attr]
-                "iss": issuer(self.server.hub)}
+        return {
+            "active": True,
+            "client_id": token.client_id,
+            "sub": token.client_id,
+            "country": token.client.country,
+            "scope": token.scope,
+            "token_type": "Bearer",
+            "iat": int(aware(token.issued_at).timestamp()),  # type: ignore[union-attr]
+            "exp": int(aware(token.expires_at).timestamp()),  # type: ignore[union-attr]
+            "iss": issuer(self.server.hub),
+        }
 
 
 class HubAuthorizationServer(AuthorizationServer):
@@ -199,9 +214,13 @@ class HubAuthorizationServer(AuthorizationServer):
         self.scopes_supported = list(SCOPES)
         lifetime = hub.settings.token_lifetime
         # Authlib's own default for client credentials is 10 days: set the lifetime explicitly.
-        self.register_token_generator("default", BearerTokenGenerator(
-            access_token_generator=lambda **_: secrets.token_urlsafe(32),
-            expires_generator=lambda client, grant_type: lifetime))
+        self.register_token_generator(
+            "default",
+            BearerTokenGenerator(
+                access_token_generator=lambda **_: secrets.token_urlsafe(32),
+                expires_generator=lambda client, grant_type: lifetime,
+            ),
+        )
         self.register_client_auth_method(PRIVATE_KEY_JWT, PrivateKeyJWT(hub))
         self.register_grant(ClientCredentials)
         self.register_endpoint(Revocation)
@@ -238,13 +257,24 @@ class HubAuthorizationServer(AuthorizationServer):
         now = utcnow()
         client_id = request.client.client_id
         with transaction(self.hub.sessions) as session:
-            session.add(AccessToken(token_hash=digest(token["access_token"]), client_id=client_id,
-                                    scope=token.get("scope", ""), issued_at=now,
-                                    expires_at=now + timedelta(seconds=int(token["expires_in"]))))
+            session.add(
+                AccessToken(
+                    token_hash=digest(token["access_token"]),
+                    client_id=client_id,
+                    scope=token.get("scope", ""),
+                    issued_at=now,
+                    expires_at=now + timedelta(seconds=int(token["expires_in"])),
+                )
+            )
         # Audited as one entry per client and hour (a count), not one chain write per token.
-        audit.tally_of(current_app).count(f"client:{client_id}", "token.issue", f"client:{client_id}",
-                                          window=3600, method=getattr(request, "auth_method", None),
-                                          scope=token.get("scope") or "(all)")
+        audit.tally_of(current_app).count(
+            f"client:{client_id}",
+            "token.issue",
+            f"client:{client_id}",
+            window=3600,
+            method=getattr(request, "auth_method", None),
+            scope=token.get("scope") or "(all)",
+        )
 
     def metadata(self) -> dict[str, Any]:
         """RFC 8414 authorization server metadata."""

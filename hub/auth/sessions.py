@@ -4,6 +4,7 @@ account ends them at once (a signed cookie alone stays valid until it expires).
 A session ends after ``lifetime`` seconds, or after ``idle`` seconds without a request.
 ``last_seen_at`` is written at most once a minute per session, not on every request.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..models import utcnow
+from ..store.models import utcnow
 from .models import StaffSession, StaffUser, aware, digest
 
 #: How stale ``last_seen_at`` may get before a request writes it again.
@@ -28,17 +29,28 @@ class Limits:
     idle: int
 
     def alive(self, now: datetime) -> sa.ColumnElement[bool]:
-        return sa.and_(StaffSession.created_at > now - timedelta(seconds=self.lifetime),
-                       StaffSession.last_seen_at > now - timedelta(seconds=self.idle))
+        return sa.and_(
+            StaffSession.created_at > now - timedelta(seconds=self.lifetime),
+            StaffSession.last_seen_at > now - timedelta(seconds=self.idle),
+        )
 
 
-def start(session: so.Session, user: StaffUser, address: str | None, agent: str | None,
-          now: datetime | None = None) -> str:
+def start(
+    session: so.Session, user: StaffUser, address: str | None, agent: str | None, now: datetime | None = None
+) -> str:
     """A new session for ``user``; returns the token for the cookie (shown nowhere else)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    session.add(StaffSession(token_hash=digest(token), user_id=user.id, created_at=now, last_seen_at=now,
-                             address=(address or "")[:45], agent=(agent or "")[:200]))
+    session.add(
+        StaffSession(
+            token_hash=digest(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            address=(address or "")[:45],
+            agent=(agent or "")[:200],
+        )
+    )
     return token
 
 
@@ -51,8 +63,11 @@ def resolve(session: so.Session, token: str, limits: Limits, now: datetime | Non
         return None
     created, seen = aware(row.created_at), aware(row.last_seen_at)
     assert created is not None and seen is not None
-    if (now - created > timedelta(seconds=limits.lifetime) or now - seen > timedelta(seconds=limits.idle)
-            or row.user.disabled_at is not None):
+    if (
+        now - created > timedelta(seconds=limits.lifetime)
+        or now - seen > timedelta(seconds=limits.idle)
+        or row.user.disabled_at is not None
+    ):
         session.delete(row)
         return None
     if now - seen >= TOUCH_EVERY:
@@ -83,12 +98,16 @@ def end_all(session: so.Session, user_id: int) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def active(session: so.Session, limits: Limits, user_id: int | None = None,
-           now: datetime | None = None) -> list[StaffSession]:
+def active(
+    session: so.Session, limits: Limits, user_id: int | None = None, now: datetime | None = None
+) -> list[StaffSession]:
     """Live sessions, most recently used first (one user's, or everyone's)."""
     now = now or utcnow()
-    query = sa.select(StaffSession).where(limits.alive(now)).order_by(StaffSession.last_seen_at.desc(),
-                                                                       StaffSession.id.desc())
+    query = (
+        sa.select(StaffSession)
+        .where(limits.alive(now))
+        .order_by(StaffSession.last_seen_at.desc(), StaffSession.id.desc())
+    )
     if user_id is not None:
         query = query.where(StaffSession.user_id == user_id)
     return list(session.scalars(query))

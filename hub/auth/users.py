@@ -4,6 +4,7 @@ Passwords are hashed with argon2id (argon2-cffi's defaults, RFC 9106 low-memory
 profile); a hash made with older parameters is upgraded at the next good login.
 A staff user acts through the same :class:`~hub.actors.Actor` as a machine client.
 """
+
 from __future__ import annotations
 
 import functools
@@ -14,9 +15,9 @@ import sqlalchemy.orm as so
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .. import audit
 from ..actors import Actor
-from ..models import Member, utcnow
+from ..store import audit
+from ..store.models import Member, utcnow
 from . import sessions
 from .models import StaffUser
 
@@ -43,8 +44,7 @@ class UserError(ValueError):
     """A staff account the hub refuses to create."""
 
 
-def create(session: so.Session, by: str, *, email: str, role: str, country: str | None,
-           password: str) -> StaffUser:
+def create(session: so.Session, by: str, *, email: str, role: str, country: str | None, password: str) -> StaffUser:
     """Create a staff account (audited; the password is never logged)."""
     email = email.strip().lower()
     if not EMAIL.fullmatch(email) or len(email) > 254:
@@ -64,8 +64,7 @@ def create(session: so.Session, by: str, *, email: str, role: str, country: str 
     _check_password(password)
     if session.scalar(sa.select(StaffUser.id).where(StaffUser.email == email)) is not None:
         raise UserError(f"a user {email} exists already")
-    user = StaffUser(email=email, role=role, country=country, password_hash=_hasher.hash(password),
-                     created_at=utcnow())
+    user = StaffUser(email=email, role=role, country=country, password_hash=_hasher.hash(password), created_at=utcnow())
     session.add(user)
     session.flush()
     audit.record(session, by, "user.create", f"user:{email}", {"role": role, "country": country})
@@ -96,8 +95,13 @@ def set_disabled(session: so.Session, by: str, email: str, disabled: bool) -> in
         raise UserError(f"{user.email} is {'disabled' if disabled else 'active'} already")
     user.disabled_at = utcnow() if disabled else None
     ended = sessions.end_all(session, user.id) if disabled else 0
-    audit.record(session, by, "user.disable" if disabled else "user.enable", f"user:{user.email}",
-                 {"sessions_ended": ended} if disabled else {})
+    audit.record(
+        session,
+        by,
+        "user.disable" if disabled else "user.enable",
+        f"user:{user.email}",
+        {"sessions_ended": ended} if disabled else {},
+    )
     return ended
 
 
@@ -149,5 +153,9 @@ def listing(session: so.Session) -> list[StaffUser]:
 
 def actor_for_user(user: StaffUser) -> Actor:
     """The actor a staff session hands to the services, like a token does for a client."""
-    return Actor(id=f"user:{user.email}", country=user.country if user.role == "reviewer" else None,
-                 scopes=ROLE_SCOPES[user.role], role=user.role)
+    return Actor(
+        id=f"user:{user.email}",
+        country=user.country if user.role == "reviewer" else None,
+        scopes=ROLE_SCOPES[user.role],
+        role=user.role,
+    )

@@ -12,6 +12,7 @@ nothing from outside the hub (ministries run closed networks).
 - :mod:`.throttle`   sign-in limits before any password hash (Flask-Limiter), device cookie
 - :mod:`.charts`, :mod:`.format`   server-side SVG charts and display helpers
 """
+
 from __future__ import annotations
 
 from flask import Flask
@@ -24,6 +25,7 @@ PUBLIC_ENDPOINTS = frozenset({"console.login", "console.static", "console.langua
 def init_app(app: Flask) -> None:
     """Mount the console: sessions, CSRF, translations, the blueprint and its pages."""
     from . import account, admin, auth, dashboard, flags, i18n, records, reviews, subscriptions, web  # noqa: F401
+
     web.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(web.bp)

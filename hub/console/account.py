@@ -1,24 +1,27 @@
 """The signed-in user's own account: a new password, and the sessions that are open."""
+
 from __future__ import annotations
 
 from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import audit
+from .. import hub_of
 from ..auth import sessions as staff_sessions
 from ..auth import users as staff
-from ..db import transaction
-from .web import bp, current_session_id, current_user, hub, session_limits, sign_in
+from ..store import audit
+from ..store.db import transaction
+from .web import bp, current_session_id, current_user, session_limits, sign_in
 
 
 @bp.get("/account")
 def account() -> str:
     user = current_user()
     assert user is not None
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         rows = staff_sessions.active(s, session_limits(), user_id=user.id)
-    return render_template("console/account.html", rows=rows, current=current_session_id(),
-                           min_password=staff.MIN_PASSWORD)
+    return render_template(
+        "console/account.html", rows=rows, current=current_session_id(), min_password=staff.MIN_PASSWORD
+    )
 
 
 @bp.post("/account/password")
@@ -31,7 +34,7 @@ def change_password() -> Response:
         flash(_("The two passwords differ."), "error")
         return redirect(url_for("console.account"))
     try:
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             staff.change_password(s, user.id, form.get("current", ""), form.get("new", ""))
             sign_in(s, user)
     except staff.UserError as exc:
@@ -45,7 +48,7 @@ def change_password() -> Response:
 def end_own_session(session_id: int) -> Response:
     user = current_user()
     assert user is not None
-    with transaction(hub().sessions) as s:
+    with transaction(hub_of().sessions) as s:
         row = staff_sessions.end_by_id(s, session_id, user_id=user.id)
         if row is not None:
             audit.record(s, g.actor.id, "session.end", f"user:{user.email}", {"session": session_id})

@@ -14,6 +14,7 @@ stranger's failures slow the stranger and every unknown browser, never the owner
 their usual desk (docs/review.md says why this rather than a lock). Known and unknown
 addresses are counted and answered alike, so nothing tells which accounts exist.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,10 +24,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import audit
 from ..auth import users
 from ..auth.models import StaffUser, aware
-from ..models import utcnow
+from ..store import audit
+from ..store.models import utcnow
 from .models import LoginBackoff, StaffPreference
 
 FREE_FAILURES = 3
@@ -53,8 +54,9 @@ def delay_after(failures: int) -> timedelta:
     return min(FIRST_DELAY * 2 ** min(failures - FREE_FAILURES, 20), MAX_DELAY)
 
 
-def sign_in(session: so.Session, email: str, password: str, *, device: str = "", address: str = "",
-            now: datetime | None = None) -> SignIn:
+def sign_in(
+    session: so.Session, email: str, password: str, *, device: str = "", address: str = "", now: datetime | None = None
+) -> SignIn:
     """Check the password unless this address and device must still wait; count failures,
     forget them on success. Failures on existing accounts are audited (each one, which the
     back-off keeps rare); unknown addresses are not, so a flood of invented names writes
@@ -73,20 +75,33 @@ def sign_in(session: so.Session, email: str, password: str, *, device: str = "",
     if user is not None:
         if row is not None:
             session.delete(row)
-        audit.record(session, f"user:{user.email}", "console.sign_in", f"user:{user.email}",
-                     {"address": address, "known_device": bool(device)})
+        audit.record(
+            session,
+            f"user:{user.email}",
+            "console.sign_in",
+            f"user:{user.email}",
+            {"address": address, "known_device": bool(device)},
+        )
         return SignIn(user)
     failures = _count_failure(session, key, device, now)
     delay = delay_after(failures)
     wait_until = now + delay if delay else None
     if wait_until is not None:
-        session.execute(sa.update(LoginBackoff).where(LoginBackoff.email == key, LoginBackoff.device == device)
-                        .values(next_attempt_at=wait_until))
+        session.execute(
+            sa.update(LoginBackoff)
+            .where(LoginBackoff.email == key, LoginBackoff.device == device)
+            .values(next_attempt_at=wait_until)
+        )
     if session.scalar(sa.select(StaffUser.id).where(StaffUser.email == key)) is not None:
         detail = {"address": address, "known_device": bool(device), "failures": failures}
         if delay:
-            audit.record(session, "anonymous", "console.sign_in_backoff", f"user:{key}",
-                         {**detail, "wait_seconds": int(delay.total_seconds())})
+            audit.record(
+                session,
+                "anonymous",
+                "console.sign_in_backoff",
+                f"user:{key}",
+                {**detail, "wait_seconds": int(delay.total_seconds())},
+            )
         else:
             audit.record(session, "anonymous", "console.sign_in_failed", f"user:{key}", detail)
     return SignIn(None, wait_until)
@@ -100,11 +115,15 @@ def _count_failure(session: so.Session, email: str, device: str, now: datetime) 
         _make_room(session, now)
         dialect = session.get_bind().dialect.name
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-        session.execute(insert.values(email=email, device=device, failures=0, last_failure_at=now)
-                        .on_conflict_do_nothing())
-    counted = session.execute(sa.update(table).where(table.c.email == email, table.c.device == device)
-                              .values(failures=table.c.failures + 1, last_failure_at=now)
-                              .returning(table.c.failures))
+        session.execute(
+            insert.values(email=email, device=device, failures=0, last_failure_at=now).on_conflict_do_nothing()
+        )
+    counted = session.execute(
+        sa.update(table)
+        .where(table.c.email == email, table.c.device == device)
+        .values(failures=table.c.failures + 1, last_failure_at=now)
+        .returning(table.c.failures)
+    )
     return int(counted.scalar_one())
 
 
@@ -113,8 +132,12 @@ def _make_room(session: so.Session, now: datetime) -> None:
     session.execute(sa.delete(LoginBackoff).where(LoginBackoff.last_failure_at < now - FORGET_AFTER))
     count = session.scalar(sa.select(sa.func.count()).select_from(LoginBackoff)) or 0
     if count >= MAX_ROWS:
-        cutoff = session.scalar(sa.select(LoginBackoff.last_failure_at).order_by(LoginBackoff.last_failure_at)
-                                .offset(count - MAX_ROWS).limit(1))
+        cutoff = session.scalar(
+            sa.select(LoginBackoff.last_failure_at)
+            .order_by(LoginBackoff.last_failure_at)
+            .offset(count - MAX_ROWS)
+            .limit(1)
+        )
         session.execute(sa.delete(LoginBackoff).where(LoginBackoff.last_failure_at <= cutoff))
 
 

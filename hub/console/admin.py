@@ -3,6 +3,7 @@
 A new or rotated client secret is shown once, in the answer to the POST itself (never
 stored, never put in a redirect or a flash message), with ``Cache-Control: no-store``.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,13 +11,15 @@ from typing import Any
 from flask import Response, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from .. import audit, members
+from .. import hub_of
 from ..auth import clients as registry
 from ..auth import sessions as staff_sessions
 from ..auth import users as staff
 from ..auth.models import DEFAULT_SCOPES, SCOPES, StaffUser
-from ..db import transaction
-from .web import bp, hub, requires, session_limits
+from ..curation import members
+from ..store import audit
+from ..store.db import transaction
+from .web import bp, requires, session_limits
 
 MANAGERS = ("secretariat", "admin")
 #: Acting on other people's accounts (disable, new password, ending sessions).
@@ -28,8 +31,11 @@ def _by() -> str:
 
 
 def _secret_page(client_id: str, secret: str, country: str, name: str, rotated: bool) -> Response:
-    resp = make_response(render_template("console/admin/secret.html", client_id=client_id, secret=secret,
-                                         country=country, name=name, rotated=rotated))
+    resp = make_response(
+        render_template(
+            "console/admin/secret.html", client_id=client_id, secret=secret, country=country, name=name, rotated=rotated
+        )
+    )
     resp.headers["Cache-Control"] = "no-store"
     return resp
 
@@ -37,11 +43,12 @@ def _secret_page(client_id: str, secret: str, country: str, name: str, rotated: 
 @bp.get("/admin/clients")
 @requires(roles=MANAGERS)
 def clients() -> str:
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         rows = [(c, registry.describe(c)) for c in registry.listing(s)]
         countries = [m.country for m in members.listing(s)]
-    return render_template("console/admin/clients.html", rows=rows, countries=countries, scopes=SCOPES,
-                           defaults=DEFAULT_SCOPES)
+    return render_template(
+        "console/admin/clients.html", rows=rows, countries=countries, scopes=SCOPES, defaults=DEFAULT_SCOPES
+    )
 
 
 @bp.post("/admin/clients")
@@ -51,7 +58,7 @@ def create_client() -> Response:
     name = request.form.get("name") or ""
     chosen = tuple(s for s in SCOPES if s in request.form.getlist("scopes"))
     try:
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             creds = registry.create(s, _by(), country=country, name=name, scopes=chosen)
     except registry.RegistryError as exc:
         flash(_("The partner system was not registered: %(reason)s", reason=str(exc)), "error")
@@ -64,8 +71,8 @@ def create_client() -> Response:
 @requires(roles=MANAGERS)
 def rotate_client(client_id: str) -> Response:
     try:
-        with transaction(hub().sessions) as s:
-            secret, _until = registry.rotate(s, _by(), client_id, hub().settings.secret_rotation_grace)
+        with transaction(hub_of().sessions) as s:
+            secret, _until = registry.rotate(s, _by(), client_id, hub_of().settings.secret_rotation_grace)
             client = registry.get(s, client_id)
             country, name = client.country, client.name
     except registry.RegistryError as exc:
@@ -78,20 +85,22 @@ def rotate_client(client_id: str) -> Response:
 @requires(roles=MANAGERS)
 def revoke_client(client_id: str) -> Response:
     try:
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             killed = registry.revoke(s, _by(), client_id)
     except registry.RegistryError as exc:
         flash(_("The partner system was not revoked: %(reason)s", reason=str(exc)), "error")
     else:
-        flash(_("%(client)s revoked; %(tokens)d live token(s) stopped working.", client=client_id,
-                tokens=killed), "success")
+        flash(
+            _("%(client)s revoked; %(tokens)d live token(s) stopped working.", client=client_id, tokens=killed),
+            "success",
+        )
     return redirect(url_for("console.clients"))
 
 
 @bp.get("/admin/users")
 @requires(roles=MANAGERS)
 def users() -> str:
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         rows = staff.listing(s)
         for u in rows:
             s.expunge(u)
@@ -99,8 +108,14 @@ def users() -> str:
         open_sessions: dict[int, int] = {}
         for row in staff_sessions.active(s, session_limits()):
             open_sessions[row.user_id] = open_sessions.get(row.user_id, 0) + 1
-    return render_template("console/admin/users.html", rows=rows, countries=countries, roles=staff.ROLES,
-                           min_password=staff.MIN_PASSWORD, open_sessions=open_sessions)
+    return render_template(
+        "console/admin/users.html",
+        rows=rows,
+        countries=countries,
+        roles=staff.ROLES,
+        min_password=staff.MIN_PASSWORD,
+        open_sessions=open_sessions,
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/state")
@@ -108,14 +123,18 @@ def users() -> str:
 def set_user_state(user_id: int) -> Response:
     disable = request.form.get("state") == "disabled"
     try:
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             email = _email_of(s, user_id)
             staff.set_disabled(s, _by(), email, disable)
     except staff.UserError as exc:
         flash(_("The account was not changed: %(reason)s", reason=str(exc)), "error")
     else:
-        flash(_("Account %(email)s disabled; its sessions have ended.", email=email) if disable
-              else _("Account %(email)s enabled.", email=email), "success")
+        flash(
+            _("Account %(email)s disabled; its sessions have ended.", email=email)
+            if disable
+            else _("Account %(email)s enabled.", email=email),
+            "success",
+        )
     return redirect(url_for("console.users"))
 
 
@@ -127,7 +146,7 @@ def reset_password(user_id: int) -> Response:
         flash(_("The two passwords differ."), "error")
         return redirect(url_for("console.users"))
     try:
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             email = _email_of(s, user_id)
             staff.reset_password(s, _by(), email, form.get("password", ""))
     except staff.UserError as exc:
@@ -147,7 +166,7 @@ def _email_of(s: Any, user_id: int) -> str:
 @bp.get("/admin/sessions")
 @requires(roles=ADMINS)
 def all_sessions() -> str:
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         rows = staff_sessions.active(s, session_limits())
     return render_template("console/admin/sessions.html", rows=rows)
 
@@ -155,7 +174,7 @@ def all_sessions() -> str:
 @bp.post("/admin/sessions/<int:session_id>/end")
 @requires(roles=ADMINS)
 def end_session(session_id: int) -> Response:
-    with transaction(hub().sessions) as s:
+    with transaction(hub_of().sessions) as s:
         row = staff_sessions.end_by_id(s, session_id)
         if row is not None:
             audit.record(s, _by(), "session.end", f"user:{row.user.email}", {"session": session_id})
@@ -179,10 +198,15 @@ def create_user() -> Response:
         flash(_("Only an admin can create an admin account."), "error")
         return redirect(url_for("console.users"))
     try:
-        with transaction(hub().sessions) as s:
-            user = staff.create(s, _by(), email=form.get("email", ""), role=role,
-                                country=(form.get("country") or None) if role == "reviewer" else None,
-                                password=form.get("password", ""))
+        with transaction(hub_of().sessions) as s:
+            user = staff.create(
+                s,
+                _by(),
+                email=form.get("email", ""),
+                role=role,
+                country=(form.get("country") or None) if role == "reviewer" else None,
+                password=form.get("password", ""),
+            )
             email = user.email
     except staff.UserError as exc:
         flash(_("The account was not created: %(reason)s", reason=str(exc)), "error")
@@ -194,7 +218,7 @@ def create_user() -> Response:
 @bp.get("/admin/members")
 @requires(roles=MANAGERS)
 def member_policies() -> str:
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         rows = members.listing(s)
         for m in rows:
             s.expunge(m)
@@ -206,13 +230,12 @@ def member_policies() -> str:
 def set_policy(country: str) -> Response:
     policy = request.form.get("policy", "")
     try:
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             members.set_policy(s, _by(), country.upper(), policy)
     except (ValueError, LookupError) as exc:
         flash(_("The policy was not changed: %(reason)s", reason=str(exc)), "error")
     else:
-        flash(_("Review policy of %(country)s is now: %(policy)s.", country=country.upper(),
-                policy=policy), "success")
+        flash(_("Review policy of %(country)s is now: %(policy)s.", country=country.upper(), policy=policy), "success")
     return redirect(url_for("console.member_policies"))
 
 
@@ -223,13 +246,15 @@ def set_four_eyes(country: str) -> Response:
     try:
         if setting not in ("on", "off"):
             raise ValueError("four_eyes must be on or off")
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             members.set_four_eyes(s, _by(), country.upper(), setting == "on")
     except (ValueError, LookupError) as exc:
         flash(_("The policy was not changed: %(reason)s", reason=str(exc)), "error")
     else:
-        flash(_("%(country)s: a revision is now reviewed by someone other than its submitter.",
-                country=country.upper()) if setting == "on" else
-              _("%(country)s: a partner system may now approve its own revisions.", country=country.upper()),
-              "success")
+        flash(
+            _("%(country)s: a revision is now reviewed by someone other than its submitter.", country=country.upper())
+            if setting == "on"
+            else _("%(country)s: a partner system may now approve its own revisions.", country=country.upper()),
+            "success",
+        )
     return redirect(url_for("console.member_policies"))

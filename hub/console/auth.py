@@ -1,4 +1,5 @@
 """Sign in, sign out and the language switch."""
+
 from __future__ import annotations
 
 import math
@@ -12,14 +13,15 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from .. import audit
+from .. import hub_of
 from ..auth import sessions as staff_sessions
-from ..db import transaction
-from ..models import utcnow
+from ..store import audit
+from ..store.db import transaction
+from ..store.models import utcnow
 from . import accounts, throttle
 from .format import register
 from .i18n import LANGUAGES
-from .web import bp, current_user, hub, safe_next, sign_in, sign_out
+from .web import bp, current_user, safe_next, sign_in, sign_out
 
 register(bp)
 
@@ -49,9 +51,14 @@ def login() -> Response | str | tuple[str, int]:
             error = _("Enter your e-mail address and password.")
         else:
             email = form.email.data or ""
-            with transaction(hub().sessions) as s:
-                result = accounts.sign_in(s, email, form.password.data or "",
-                                          device=throttle.known_device(), address=request.remote_addr or "")
+            with transaction(hub_of().sessions) as s:
+                result = accounts.sign_in(
+                    s,
+                    email,
+                    form.password.data or "",
+                    device=throttle.known_device(),
+                    address=request.remote_addr or "",
+                )
                 if result.user is not None:
                     saved = accounts.locale_of(s, result.user.id)
                     sign_in(s, result.user)
@@ -74,9 +81,17 @@ def _too_many(exc: RateLimitExceeded) -> Response:
     Flask-Limiter), and no password checked."""
     hit = throttle.limiter.current_limit
     seconds = max(1, math.ceil(hit.reset_at - time.time())) if hit is not None else 60
-    return make_response(render_template("console/login.html", form=LoginForm(), error=_(
-        "Too many sign-in attempts from here or across the hub. Try again in %(seconds)d seconds.",
-        seconds=seconds)), 429)
+    return make_response(
+        render_template(
+            "console/login.html",
+            form=LoginForm(),
+            error=_(
+                "Too many sign-in attempts from here or across the hub. Try again in %(seconds)d seconds.",
+                seconds=seconds,
+            ),
+        ),
+        429,
+    )
 
 
 @bp.post("/logout")
@@ -85,7 +100,7 @@ def logout() -> Response:
     lang = session.get("lang")
     user = current_user()
     if user is not None:
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             ended = staff_sessions.end_all(s, user.id)
             audit.record(s, g.actor.id, "console.sign_out", f"user:{user.email}", {"sessions_ended": ended})
     sign_out()
@@ -103,7 +118,7 @@ def language() -> Response:
         session["lang"] = lang
         user = current_user()
         if user is not None:
-            with transaction(hub().sessions) as s:
+            with transaction(hub_of().sessions) as s:
                 accounts.set_locale(s, user.id, lang)
         refresh()
     target = safe_next(request.form.get("next")) or url_for("console.dashboard")

@@ -2,6 +2,7 @@
 
 Kept apart from the access model (hub/auth/) because only the console needs it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..models import Base
+from ..store.models import Base
 
 
 class LoginBackoff(Base):

@@ -12,6 +12,7 @@ that account. Attempts for that same account from that browser skip both limits 
 have their own back-off count (:mod:`.accounts`): the owner is not kept out by
 strangers, and the cookie opens nothing by itself.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -19,13 +20,14 @@ import secrets
 from flask import Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from .. import hub_of
 from ..api.limits import limiter
 
 DEVICE_MAX_AGE = 365 * 86400
 
 
 def _settings():  # type: ignore[no-untyped-def]
-    return current_app.extensions["hub"].settings
+    return hub_of().settings
 
 
 def _failed(resp: Response) -> bool:
@@ -64,9 +66,15 @@ def known_device(email: str | None = None) -> str:
 def remember_device(resp: Response, email: str) -> None:
     """Mark this browser as one the account signs in from (kept a year)."""
     device = known_device(email) or secrets.token_urlsafe(16)
-    resp.set_cookie(device_cookie_name(), _serializer().dumps({"e": email, "d": device}),
-                    max_age=DEVICE_MAX_AGE, path="/console/", httponly=True, samesite="Lax",
-                    secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure)
+    resp.set_cookie(
+        device_cookie_name(),
+        _serializer().dumps({"e": email, "d": device}),
+        max_age=DEVICE_MAX_AGE,
+        path="/console/",
+        httponly=True,
+        samesite="Lax",
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure,
+    )
 
 
 def _exempt() -> bool:
@@ -74,8 +82,18 @@ def _exempt() -> bool:
 
 
 #: Failed sign-ins per client address, then across the hub; checked before the view runs.
-per_address = limiter.limit(lambda: _settings().console_login_limit_per_address, key_func=_address,
-                            methods=["POST"], deduct_when=_failed, exempt_when=_exempt)
-everyone = limiter.shared_limit(lambda: _settings().console_login_limit_global, scope="console-login-all",
-                                key_func=lambda: "console-login", methods=["POST"], deduct_when=_failed,
-                                exempt_when=_exempt)
+per_address = limiter.limit(
+    lambda: _settings().console_login_limit_per_address,
+    key_func=_address,
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_exempt,
+)
+everyone = limiter.shared_limit(
+    lambda: _settings().console_login_limit_global,
+    scope="console-login-all",
+    key_func=lambda: "console-login",
+    methods=["POST"],
+    deduct_when=_failed,
+    exempt_when=_exempt,
+)

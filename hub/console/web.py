@@ -8,6 +8,7 @@ came over HTTPS) with a session token; the session itself lives on the server
 password, a disabled account or an admin ending it takes effect at the next click, as do
 the ``console_session_lifetime`` and ``console_idle_timeout`` settings.
 """
+
 from __future__ import annotations
 
 import functools
@@ -15,22 +16,38 @@ from datetime import timedelta
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, Response, abort, current_app, g, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from .. import hub_of
 from ..auth import actor_for_user
 from ..auth import sessions as staff_sessions
 from ..auth.models import StaffUser
-from ..db import transaction
-from ..services import Hub
+from ..store.db import transaction
 from . import PUBLIC_ENDPOINTS
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 csrf = CSRFProtect()
 
 
@@ -43,24 +60,25 @@ class _Sessions(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    settings = hub(app).settings
+    settings = hub_of(app).settings
     # Flask's defaults hold SESSION_COOKIE_NAME already ("session"): set it, not setdefault.
-    app.config.update(SESSION_COOKIE_NAME=settings.console_cookie_name, SESSION_COOKIE_HTTPONLY=True,
-                      SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_PATH="/",
-                      PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.console_session_lifetime),
-                      WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
+    app.config.update(
+        SESSION_COOKIE_NAME=settings.console_cookie_name,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.console_session_lifetime),
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
     if settings.public_url.startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
     app.session_interface = _Sessions()
     csrf.init_app(app)
 
 
-def hub(app: Flask | None = None) -> Hub:
-    return (app or current_app).extensions["hub"]
-
-
 def session_limits() -> staff_sessions.Limits:
-    settings = hub().settings
+    settings = hub_of().settings
     return staff_sessions.Limits(settings.console_session_lifetime, settings.console_idle_timeout)
 
 
@@ -104,7 +122,7 @@ def _load_user() -> Response | None:
     g.staff = None
     token = session.get("sid")
     if isinstance(token, str) and request.endpoint != "console.static":
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             row = staff_sessions.resolve(s, token, session_limits())
             user = row.user if row is not None else None
             if row is not None:
@@ -126,8 +144,8 @@ def _load_user() -> Response | None:
 #: back to the hub only. Inline style *attributes* colour the chart legends.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                               "style-src-attr 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; "
-                               "form-action 'self'; base-uri 'none'",
+    "style-src-attr 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -143,8 +161,11 @@ def _headers(resp: Response) -> Response:
     return resp
 
 
-def requires(scope: str | None = None, roles: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def requires(
+    scope: str | None = None, roles: tuple[str, ...] = ()
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A page for staff with ``scope`` (e.g. ``review``) or one of ``roles``; else 403."""
+
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -154,7 +175,9 @@ def requires(scope: str | None = None, roles: tuple[str, ...] = ()) -> Callable[
             if (scope and scope not in actor.scopes) or (roles and user.role not in roles):
                 abort(403)
             return view(*args, **kwargs)
+
         return guarded
+
     return wrap
 
 
@@ -172,9 +195,12 @@ def is_role(*roles: str) -> bool:
 
 @bp.errorhandler(CSRFError)
 def _csrf_failed(exc: CSRFError) -> tuple[str, int]:
-    return render_template("console/error.html", status=400, title=_("The form has expired"),
-                           message=_("For your security the form could not be sent. Go back, reload "
-                                     "the page and try again.")), 400
+    return render_template(
+        "console/error.html",
+        status=400,
+        title=_("The form has expired"),
+        message=_("For your security the form could not be sent. Go back, reload the page and try again."),
+    ), 400
 
 
 @bp.errorhandler(HTTPException)

@@ -7,6 +7,7 @@ Prints a summary with the first problems, each with its line and column. Exit co
 when every row maps and validates, 1 otherwise, 2 when the mapping file or the source
 file cannot be used at all.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,11 @@ UNCHECKED = {"reference_unknown"}
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hub.sync", description=__doc__.splitlines()[0])
     parser.add_argument("mapping", help="a mapping file, e.g. config/sources/vn-buudien-ocop-products.toml")
-    parser.add_argument("--data-dir", default=None,
-                        help=f"folder of source files with a relative path (default: $HUB_DATA_DIR or "
-                             f"{config.DEFAULT_DATA_DIR})")
+    parser.add_argument(
+        "--data-dir",
+        default=None,
+        help=f"folder of source files with a relative path (default: $HUB_DATA_DIR or {config.DEFAULT_DATA_DIR})",
+    )
     parser.add_argument("--show", type=int, default=0, metavar="N", help="print the first N records as JSON")
     parser.add_argument("--problems", type=int, default=20, metavar="N", help="print at most N problems (default 20)")
     args = parser.parse_args(argv)
@@ -40,12 +43,19 @@ def main(argv: list[str] | None = None) -> int:
         source = load(args.mapping)
         keys = source.keys
         if not isinstance(keys, CsvKeys) or keys.url:
-            print(f"error: {source.name} reads {source.where('.')}: check it with "
-                  f"'hub sync run {source.name} --dry-run'", file=sys.stderr)
+            print(
+                f"error: {source.name} reads {source.where('.')}: check it with 'hub sync run {source.name} --dry-run'",
+                file=sys.stderr,
+            )
             return 2
         with tempfile.TemporaryDirectory(prefix="hub-dry-run-") as scratch:
-            settings = config.load({"database_url": f"sqlite:///{Path(scratch) / 'hub.sqlite3'}",
-                                    "instance_path": scratch, "secret_key": "scratch"})
+            settings = config.load(
+                {
+                    "database_url": f"sqlite:///{Path(scratch) / 'hub.sqlite3'}",
+                    "instance_path": scratch,
+                    "secret_key": "scratch",
+                }
+            )
             data_dir = args.data_dir or settings.data_dir
             rows = list(keys.mapping.read(data_dir))
             hub = Hub(settings)
@@ -76,8 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         ok = result.status not in ("invalid", "forbidden")
         counts["valid" if ok else "invalid"] += 1
         for f in result.errors:
-            problems.append(f"line {row.line} ({row.record.get('id')}): {result.status} {f['path']}: "
-                            f"{f['code']}: {f['message']}")
+            problems.append(
+                f"line {row.line} ({row.record.get('id')}): {result.status} {f['path']}: {f['code']}: {f['message']}"
+            )
         warnings.update(f"{w['path']} {w['code']}" for w in result.warnings if w["code"] not in UNCHECKED)
         if shown < args.show:
             print(json.dumps(row.record, ensure_ascii=False))

@@ -2,10 +2,11 @@
 
 Items go through the same steps as in a real run up to the write: the mapping, the
 screen for stale records (:mod:`.screen`), and then the write path's
-:meth:`~hub.writepath.WritePath.preview` (validation, the member and actor checks, the
+:meth:`~hub.records.writepath.WritePath.preview` (validation, the member and actor checks, the
 comparison with the stored revisions), so a dry run counts what a real run would.
 Deletions are those a real run's delete detection would find (:mod:`.deletes`).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -20,8 +21,15 @@ from .screen import STALE, screen
 SHOWN = 100  # problems listed in a report
 
 
-def dry_run(hub: Hub, source: Source, fetcher: Fetcher, counts: Counter[str], warnings: Counter[str],
-            report: dict[str, Any], on_page: Callable[[Page], None] = lambda page: None) -> None:
+def dry_run(
+    hub: Hub,
+    source: Source,
+    fetcher: Fetcher,
+    counts: Counter[str],
+    warnings: Counter[str],
+    report: dict[str, Any],
+    on_page: Callable[[Page], None] = lambda page: None,
+) -> None:
     """Count what a run of the whole source would do; ``report`` gets the deletions and
     the first problems."""
     seen: set[str] = set()
@@ -56,8 +64,10 @@ def dry_run(hub: Hub, source: Source, fetcher: Fetcher, counts: Counter[str], wa
                 if result.status in ("invalid", "forbidden"):
                     counts["invalid"] += 1
                     first = result.errors[0] if result.errors else {}
-                    problems.append(f"{item.locator} ({item.uid}): {result.status} {first.get('path', '$')}: "
-                                    f"{first.get('code', '?')}: {first.get('message', '')}")
+                    problems.append(
+                        f"{item.locator} ({item.uid}): {result.status} {first.get('path', '$')}: "
+                        f"{first.get('code', '?')}: {first.get('message', '')}"
+                    )
                 else:
                     counts[result.status] += 1
                     warnings.update(f"{w['path']} {w['code']}" for w in result.warnings)

@@ -6,6 +6,7 @@ to commit once every item of the page is written; ``Page.start`` is the checkpoi
 page was read from, so that a run stopped in the middle of a page resumes at
 ``{**start, "done": n}`` and skips the ``n`` items already written.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -52,14 +53,20 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
                 uid = schemas.uid(mapping.country, mapping.kind, local)
         except (MappingError, Exception):  # noqa: BLE001 - the id is a courtesy here
             uid = None
-        return Item(locator, raw, uid=uid, kind=mapping.kind, errors=[{
-            "path": exc.target or exc.column or "$", "code": "mapping", "message": str(exc)}])
+        return Item(
+            locator,
+            raw,
+            uid=uid,
+            kind=mapping.kind,
+            errors=[{"path": exc.target or exc.column or "$", "code": "mapping", "message": str(exc)}],
+        )
     if mapped.skipped is not None:
         return Item(locator, raw, skipped=mapped.skipped, kind=mapping.kind)
     record = mapped.record
     assert record is not None
-    return Item(locator, raw, record=record, kind=mapping.kind,
-                uid=schemas.uid(record["country"], mapping.kind, record["id"]))
+    return Item(
+        locator, raw, record=record, kind=mapping.kind, uid=schemas.uid(record["country"], mapping.kind, record["id"])
+    )
 
 
 def flatten(value: Any, columns: Iterable[str]) -> dict[str, str]:

@@ -5,6 +5,7 @@ the file as a whole (missing, wrong encoding, no header) raise :class:`SourceErr
 with a message a data steward can act on; problems with one row are left to the
 mapping, which reports them per row.
 """
+
 from __future__ import annotations
 
 import csv
@@ -21,8 +22,9 @@ class SourceError(Exception):
     """The file cannot be read at all (not found, wrong encoding, no header)."""
 
 
-def read_csv(path: str | Path, encoding: str = "utf-8-sig",
-             delimiter: str = ",") -> Iterator[tuple[int, dict[str, str]]]:
+def read_csv(
+    path: str | Path, encoding: str = "utf-8-sig", delimiter: str = ","
+) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield ``(line, row)`` for every data row of a CSV file.
 
     ``line`` is the 1-based line the row starts on (a quoted field may span lines).
@@ -71,9 +73,9 @@ def _rows(reader: Any, path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             continue
         row = dict(zip(names, fields))
         if len(fields) < len(names):
-            row.update({n: "" for n in names[len(fields):]})
+            row.update({n: "" for n in names[len(fields) :]})
         elif len(fields) > len(names):
-            row[EXTRA] = _join(fields[len(names):])
+            row[EXTRA] = _join(fields[len(names) :])
         yield start, row
 
 

@@ -15,6 +15,7 @@ Schedules, delete policy and retry settings are keys of ``[source]`` too; secret
 never in the file, only the names of environment variables that hold them.
 docs/sync.md explains every key.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,15 +30,36 @@ from croniter import croniter
 from . import federation, files, rest
 from .base import Bad, FetchContext, Fetcher, Source, SourceConfigError
 
-__all__ = ["TYPES", "SourceType", "Source", "SourceConfigError", "load", "load_all", "scan", "from_data",
-           "open_fetcher"]
+__all__ = [
+    "TYPES",
+    "SourceType",
+    "Source",
+    "SourceConfigError",
+    "load",
+    "load_all",
+    "scan",
+    "from_data",
+    "open_fetcher",
+]
 
 DELETES = ("never", "report", "apply")
 NIGHTLY = "0 2 * * *"
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # fullmatch: no trailing newline
 #: keys of ``[source]`` every type has; the rest are the type's own
-COMMON = frozenset({"name", "type", "description", "schedule", "deletes", "max_deletes", "timeout",
-                    "retries", "retry_budget", "batch_size"})
+COMMON = frozenset(
+    {
+        "name",
+        "type",
+        "description",
+        "schedule",
+        "deletes",
+        "max_deletes",
+        "timeout",
+        "retries",
+        "retry_budget",
+        "batch_size",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +130,7 @@ def scan(folder: str | Path) -> tuple[dict[str, Source], list[str]]:
 
 def from_data(data: dict[str, Any], origin: str = "<source>", digest: str = "") -> Source:
     """Build a source from parsed TOML (tests build small ones inline)."""
+
     def bad(message: str) -> SourceConfigError:
         return SourceConfigError(f"{origin}: {message}")
 

@@ -6,16 +6,17 @@ a connection fault or a body cut short is retried with backoff from the run's bu
 like a feed page; an OAuth refusal (``400``/``401``, e.g. ``invalid_client``) fails at
 once. Either way the error names the token request, not the feed request it was for.
 The client authentication (``client_secret_basic``/``_post``, ``private_key_jwt`` with a
-fresh assertion each attempt) is that of :class:`hub.partner.HubClient`'s session.
+fresh assertion each attempt) is that of :class:`ovop_hub_client.HubClient`'s session.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 import requests
 from authlib.oauth2.rfc6749 import OAuth2Token
+from ovop_hub_client import HubClient
 
-from ..partner import HubClient
 from .http import BodyError, Http, json_body
 
 #: Ask for a new token this many seconds before the current one expires (more than the
@@ -48,8 +49,14 @@ class UpstreamTokens:
         data = {"grant_type": "client_credentials"}
         if self.session.scope:
             data["scope"] = self.session.scope
-        _, body = self.http.call("POST", self.client.token_endpoint, _token, send=self._post, data=data,
-                                 headers={"Accept": "application/json"})
+        _, body = self.http.call(
+            "POST",
+            self.client.token_endpoint,
+            _token,
+            send=self._post,
+            data=data,
+            headers={"Accept": "application/json"},
+        )
         self.session.token = body
         return self.session.token
 

@@ -28,6 +28,7 @@ and text transforms apply to each element.
                                 when the text does not resolve (the hub warns ``area_unresolved``)
 ==============================  ================================================================
 """
+
 from __future__ import annotations
 
 import html
@@ -56,16 +57,19 @@ def is_empty(value: Any) -> bool:
 
 def _text(fn: Callable[[str], Any]) -> Transform:
     """Apply a text function to a value, or to each element of a list."""
+
     def run(value: Any) -> Any:
         if is_empty(value):
             return value
         if isinstance(value, list):
             return [out for v in value if not is_empty(out := fn(str(v)))]
         return fn(value if isinstance(value, str) else str(value))
+
     return run
 
 
 # ------------------------------------------------------------------ text
+
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
@@ -84,6 +88,7 @@ def truncate(limit: int) -> Callable[[str], str]:
         if space > limit * 0.8:  # a word boundary not too far back
             head = head[:space]
         return head.rstrip(" ,.;:-") + "…"
+
     return cut
 
 
@@ -93,6 +98,7 @@ def split(sep: str) -> Transform:
             return value
         items = value if isinstance(value, list) else [value]
         return [p.strip() for item in items for p in str(item).split(sep) if p.strip()]
+
     return run
 
 
@@ -122,6 +128,7 @@ def number(decimal_mark: str = ".") -> Callable[[str], str]:
             raise TransformError(f"'{text}' is not a number (decimal mark '{decimal_mark}')")
         plain = compact.replace(_THOUSANDS[decimal_mark], "").replace(decimal_mark, ".")
         return format(Decimal(plain).normalize(), "f")
+
     return run
 
 
@@ -142,6 +149,7 @@ def to_int(value: Any) -> Any:
 
 
 # ------------------------------------------------------------------ years and dates
+
 
 def _year(value: Any) -> int:
     year = to_int(value.strip() if isinstance(value, str) else value)
@@ -166,8 +174,10 @@ def _fiscal_ce(value: Any) -> int:
         return year - BE_OFFSET
     if year in _CE_RANGE:
         return year
-    raise TransformError(f"{year} is not a fiscal year (Buddhist era {_BE_RANGE.start}-{_BE_RANGE.stop - 1} "
-                         f"or Common Era {_CE_RANGE.start}-{_CE_RANGE.stop - 1})")
+    raise TransformError(
+        f"{year} is not a fiscal year (Buddhist era {_BE_RANGE.start}-{_BE_RANGE.stop - 1} "
+        f"or Common Era {_CE_RANGE.start}-{_CE_RANGE.stop - 1})"
+    )
 
 
 def th_fiscal_year_start(value: Any) -> Any:
@@ -187,10 +197,12 @@ def parse_date(fmt: str, buddhist: bool = False) -> Callable[[str], str]:
             return datetime.strptime(source, fmt).date().isoformat()
         except ValueError:
             raise TransformError(f"'{text}' does not match the date format '{fmt}'") from None
+
     return run
 
 
 # ------------------------------------------------------------------ places
+
 
 def area(country: str) -> Callable[[str], Any]:
     """Free-text place -> a place object with the area code when it resolves."""
@@ -204,16 +216,19 @@ def area(country: str) -> Callable[[str], Any]:
         place = collapse(nfc(text))
         found = areas.find(code, place)
         return {"place": place, "area": found} if found else {"place": place}
+
     return run
 
 
 # ------------------------------------------------------------------ registry
+
 
 def _no_arg(fn: Transform) -> Callable[[str | None], Transform]:
     def make(arg: str | None) -> Transform:
         if arg is not None:
             raise ValueError("takes no argument")
         return fn
+
     return make
 
 
@@ -224,6 +239,7 @@ def _needs_arg(make: Callable[[str], Transform], default: str | None = None) -> 
                 raise ValueError("needs an argument after ':'")
             arg = default
         return make(arg)
+
     return build_
 
 

@@ -7,6 +7,7 @@ and a JSON one as malformed. Here a body that reaches the limit is probed for on
 byte: if there is one, the request is ``413`` (problem+json, from :mod:`hub.web.errors`)
 before anything was parsed or written.
 """
+
 from __future__ import annotations
 
 import typing as t

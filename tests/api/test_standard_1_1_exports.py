@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import date
 
 import schemas
-from hub import jsonld
-from hub.exports import csv_columns
-from hub.representation import shown
+from hub.records import jsonld
+from hub.records.exports import csv_columns
+from hub.records.representation import shown
 from tests.conftest import product
 
 TODAY = date(2026, 11, 29)

@@ -1,5 +1,6 @@
 """Rate limits of the OAuth endpoints and of requests refused for their token, and the
 audit log of frequent security events as counts (issue 11, items 4 and 8)."""
+
 from __future__ import annotations
 
 import secrets
@@ -10,8 +11,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from hub import audit, create_app
-from hub.models import AuditEntry, WriteHead, utcnow
+from hub import create_app
+from hub.store import audit
+from hub.store.models import AuditEntry, WriteHead, utcnow
 from tests.auth.helpers import audit_entries, bearer, get_token, make_client, tallied
 from tests.services import on_db
 
@@ -20,8 +22,14 @@ GRANT = {"grant_type": "client_credentials"}
 
 
 def limited_app(settings, **limits: str):  # type: ignore[no-untyped-def]
-    app = create_app({"database_url": settings.database_url, "secret_key": "test-secret",
-                      "instance_path": settings.instance_path, **limits})
+    app = create_app(
+        {
+            "database_url": settings.database_url,
+            "secret_key": "test-secret",
+            "instance_path": settings.instance_path,
+            **limits,
+        }
+    )
     app.config["TESTING"] = True
     return app
 
@@ -56,8 +64,10 @@ def test_the_token_endpoint_limits_each_address(settings, hub, dispose) -> None:
     app = limited_app(settings, oauth_rate_limit_address="5/minute")
     dispose(app)
     web = app.test_client()
-    codes = [web.post("/oauth/token", data=GRANT, auth=(f"vn-{i:016x}", "guess"), **from_addr("10.1.1.1")).status_code
-             for i in range(6)]
+    codes = [
+        web.post("/oauth/token", data=GRANT, auth=(f"vn-{i:016x}", "guess"), **from_addr("10.1.1.1")).status_code
+        for i in range(6)
+    ]
     assert codes == [401] * 5 + [429]
     assert_429(web.post("/oauth/token", data=GRANT, **from_addr("10.1.1.1")), oauth=True)
     cid, secret = make_client(hub, "VN")
@@ -69,12 +79,15 @@ def test_the_token_endpoint_limits_each_client_id_from_any_address(settings, hub
     dispose(app)
     web = app.test_client()
     cid, secret = make_client(hub, "VN")
-    codes = [web.post("/oauth/token", data=GRANT, auth=(cid, "guess"), **from_addr(f"10.2.0.{i}")).status_code
-             for i in range(3)]
+    codes = [
+        web.post("/oauth/token", data=GRANT, auth=(cid, "guess"), **from_addr(f"10.2.0.{i}")).status_code
+        for i in range(3)
+    ]
     assert codes == [401] * 3
     # Counted together over the three endpoints, whatever the authentication method.
-    r = web.post("/oauth/introspect", data={"token": "x", "client_id": cid, "client_secret": secret},
-                 **from_addr("10.2.0.9"))
+    r = web.post(
+        "/oauth/introspect", data={"token": "x", "client_id": cid, "client_secret": secret}, **from_addr("10.2.0.9")
+    )
     assert_429(r, oauth=True)
     other, other_secret = make_client(hub, "VN")
     assert web.post("/oauth/token", data=GRANT, auth=(other, other_secret)).status_code == 200
@@ -114,14 +127,18 @@ def test_whoami_has_the_per_client_limit_of_every_api_route(settings, hub, dispo
 
 
 def test_oauth_limits_are_shared_by_machines_through_redis(settings, hub, redis_url, dispose) -> None:  # type: ignore[no-untyped-def]
-    machines = [limited_app(settings, oauth_rate_limit_address="3/minute", rate_limit_storage=on_db(redis_url, 4))
-                for _ in range(2)]
+    machines = [
+        limited_app(settings, oauth_rate_limit_address="3/minute", rate_limit_storage=on_db(redis_url, 4))
+        for _ in range(2)
+    ]
     for app in machines:
         dispose(app)
     first, second = (app.test_client() for app in machines)
     addr = f"10.4.{secrets.randbelow(250)}.{secrets.randbelow(250)}"  # counters of earlier runs stay in Redis
-    codes = [c.post("/oauth/token", data=GRANT, auth=(f"vn-{secrets.token_hex(8)}", "x"), **from_addr(addr)).status_code
-             for c in (first, second, first, second)]
+    codes = [
+        c.post("/oauth/token", data=GRANT, auth=(f"vn-{secrets.token_hex(8)}", "x"), **from_addr(addr)).status_code
+        for c in (first, second, first, second)
+    ]
     assert codes == [401, 401, 401, 429]  # per-process counters would allow four
 
 
@@ -164,8 +181,13 @@ def test_rate_limited_oauth_requests_are_counted_not_written_each(settings, hub,
 
 def test_closed_windows_are_written_by_the_next_request(client, hub) -> None:  # type: ignore[no-untyped-def]
     tally = audit.tally_of(client.application)
-    tally.count("anonymous", "token.refused", "client:vn-0000000000000003", at=utcnow() - timedelta(minutes=5),
-                error="invalid_client")
+    tally.count(
+        "anonymous",
+        "token.refused",
+        "client:vn-0000000000000003",
+        at=utcnow() - timedelta(minutes=5),
+        error="invalid_client",
+    )
     assert tally.due()
     client.get("/healthz")
     [entry] = audit_entries(hub, "token.refused")
@@ -181,8 +203,13 @@ def test_token_issuance_is_audited_once_per_client_and_hour(client, hub) -> None
         get_token(client, cid, secret, scope)
     assert audit_seq(hub) == before  # no chain write per token
     counted = tallied(client, hub, "token.issue")
-    assert counted == {f"client:{cid}": {"count": 3, "method": {"client_secret_basic": 3},
-                                         "scope": {"exchange:read": 2, "exchange:read exchange:write": 1}}}
+    assert counted == {
+        f"client:{cid}": {
+            "count": 3,
+            "method": {"client_secret_basic": 3},
+            "scope": {"exchange:read": 2, "exchange:read exchange:write": 1},
+        }
+    }
     [entry] = audit_entries(hub, "token.issue")
     assert entry.actor == f"client:{cid}" and entry.detail["window_seconds"] == 3600
 
@@ -190,13 +217,19 @@ def test_token_issuance_is_audited_once_per_client_and_hour(client, hub) -> None
 def test_a_flush_that_fails_keeps_the_counts(client, hub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     tally = audit.tally_of(client.application)
     tally.count("anonymous", "token.refused", None, error="invalid_client")
-    monkeypatch.setattr(audit, "lock", lambda session: (_ for _ in ()).throw(sa.exc.OperationalError("x", {}, Exception("down"))))
+    monkeypatch.setattr(
+        audit, "lock", lambda session: (_ for _ in ()).throw(sa.exc.OperationalError("x", {}, Exception("down")))
+    )
     with pytest.raises(sa.exc.OperationalError):
         tally.flush(everything=True)
     monkeypatch.undo()
     assert tally.pending() == 1
     assert tally.flush(everything=True) == 1
     with hub.sessions() as session:
-        assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
-                              .where(AuditEntry.action == "token.refused")) == 1
+        assert (
+            session.scalar(
+                sa.select(sa.func.count()).select_from(AuditEntry).where(AuditEntry.action == "token.refused")
+            )
+            == 1
+        )
         assert audit.verify(session) == []

@@ -1,6 +1,7 @@
 """The issuer, the token endpoint audience and absolute links come from ``public_url``,
 never from the Host header; ``hub serve`` will not start without it off loopback
 (issue 11, item 6)."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,9 +11,9 @@ from click.testing import CliRunner
 from hub import config, create_app
 from hub.actors import Actor
 from hub.cli import cli
-from hub.db import transaction
-from hub.members import set_policy
-from hub.serve import ServerOptions, public_url
+from hub.curation.members import set_policy
+from hub.operations.serve import ServerOptions, public_url
+from hub.store.db import transaction
 from tests.auth.helpers import bearer, get_token, make_client, public_jwks
 from tests.conftest import product
 
@@ -22,25 +23,46 @@ EVIL = {"Host": "evil.example"}
 
 @pytest.fixture
 def hub_a(settings, hub):  # type: ignore[no-untyped-def]
-    app = create_app({"database_url": settings.database_url, "secret_key": "t",
-                      "instance_path": settings.instance_path, "public_url": "https://hub-a.example"})
+    app = create_app(
+        {
+            "database_url": settings.database_url,
+            "secret_key": "t",
+            "instance_path": settings.instance_path,
+            "public_url": "https://hub-a.example",
+        }
+    )
     yield app
     app.extensions["hub"].engine.dispose()
 
 
 def ask(web, assertion: str, **kw):  # type: ignore[no-untyped-def]
-    return web.post("/oauth/token", data={"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
-                                          "client_assertion": assertion}, **kw)
+    return web.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": assertion,
+        },
+        **kw,
+    )
 
 
 def test_an_assertion_for_another_hub_is_refused_even_with_that_hubs_host(hub_a, hub, rsa_key) -> None:  # type: ignore[no-untyped-def]
     cid, _ = make_client(hub, "VN", jwks=public_jwks(rsa_key))
     web = hub_a.test_client()
-    forged = ask(web, private_key_jwt_sign(rsa_key, cid, "https://hub-b.example/oauth/token"),
-                 headers={"Host": "hub-b.example"}, base_url="https://hub-b.example/")
+    forged = ask(
+        web,
+        private_key_jwt_sign(rsa_key, cid, "https://hub-b.example/oauth/token"),
+        headers={"Host": "hub-b.example"},
+        base_url="https://hub-b.example/",
+    )
     assert forged.status_code == 401 and forged.get_json()["error"] == "invalid_client"
-    ours = ask(web, private_key_jwt_sign(rsa_key, cid, "https://hub-a.example/oauth/token"),
-               headers={"Host": "hub-b.example"}, base_url="https://hub-b.example/")
+    ours = ask(
+        web,
+        private_key_jwt_sign(rsa_key, cid, "https://hub-a.example/oauth/token"),
+        headers={"Host": "hub-b.example"},
+        base_url="https://hub-b.example/",
+    )
     assert ours.status_code == 200
 
 
@@ -48,8 +70,7 @@ def test_without_public_url_the_host_header_still_decides_nothing(client, hub, r
     cid, _ = make_client(hub, "VN", jwks=public_jwks(rsa_key))
     r = ask(client, private_key_jwt_sign(rsa_key, cid, "http://evil.example/oauth/token"), headers=EVIL)
     assert r.status_code == 401
-    assert client.get("/.well-known/oauth-authorization-server", headers=EVIL).get_json()["issuer"] == \
-        config.LOCAL_URL
+    assert client.get("/.well-known/oauth-authorization-server", headers=EVIL).get_json()["issuer"] == config.LOCAL_URL
 
 
 def test_the_metadata_ignores_the_host_header(hub_a) -> None:  # type: ignore[no-untyped-def]
@@ -85,10 +106,15 @@ def test_a_public_url_that_is_not_a_base_url_is_refused() -> None:
             config.load({"public_url": bad, "instance_path": "/tmp/unused-instance", "secret_key": "x"}, env={})
 
 
-@pytest.mark.parametrize("host, port, url", [("127.0.0.1", 8000, "http://127.0.0.1:8000"),
-                                             ("localhost", 9000, "http://localhost:9000"),
-                                             ("::1", 8000, "http://[::1]:8000"),
-                                             ("127.0.0.5", 80, "http://127.0.0.5:80")])
+@pytest.mark.parametrize(
+    "host, port, url",
+    [
+        ("127.0.0.1", 8000, "http://127.0.0.1:8000"),
+        ("localhost", 9000, "http://localhost:9000"),
+        ("::1", 8000, "http://[::1]:8000"),
+        ("127.0.0.5", 80, "http://127.0.0.5:80"),
+    ],
+)
 def test_serve_on_loopback_defaults_public_url_to_the_bound_address(settings, host, port, url) -> None:  # type: ignore[no-untyped-def]
     assert public_url(ServerOptions(host=host, port=port), settings) == url
 
@@ -97,8 +123,14 @@ def test_serve_on_loopback_defaults_public_url_to_the_bound_address(settings, ho
 def test_serve_off_loopback_needs_public_url(settings, host) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(config.ConfigError, match="set public_url"):
         public_url(ServerOptions(host=host), settings)
-    configured = config.load({"database_url": settings.database_url, "instance_path": settings.instance_path,
-                              "public_url": "https://hub.example.org"}, env={})
+    configured = config.load(
+        {
+            "database_url": settings.database_url,
+            "instance_path": settings.instance_path,
+            "public_url": "https://hub.example.org",
+        },
+        env={},
+    )
     assert public_url(ServerOptions(host=host), configured) == "https://hub.example.org"
 
 

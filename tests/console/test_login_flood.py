@@ -7,6 +7,7 @@ each from a fresh browser (its own cookie and CSRF token), a third of them guess
 owner's password and the rest inventing e-mail addresses. Meanwhile ``/healthz`` is
 asked from 127.0.0.3. The owner's browser (127.0.0.2) signed in the day before.
 """
+
 from __future__ import annotations
 
 import re
@@ -50,8 +51,12 @@ def browser(address: str) -> requests.Session:
 def attempt(s: requests.Session, base: str, email: str, password: str) -> requests.Response:
     page = s.get(base + "/console/login", timeout=60)
     token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-    return s.post(base + "/console/login", data={"email": email, "password": password, "csrf_token": token},
-                  allow_redirects=False, timeout=60)
+    return s.post(
+        base + "/console/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        allow_redirects=False,
+        timeout=60,
+    )
 
 
 def errors(server: HubServer) -> str:
@@ -63,9 +68,14 @@ def test_a_login_flood_leaves_healthz_fast_and_the_owner_gets_in(tmp_path: Path,
     env = {**hub_env(databases.database_url(tmp_path), tmp_path), "HUB_RATE_LIMIT_STORAGE": redis_url}
     attacker = f"127.{secrets.randbelow(200) + 10}.{secrets.randbelow(250)}.{secrets.randbelow(250) + 1}"
     assert hub_cli(env, "init").returncode == 0
-    created = subprocess.run([*HUB, "users", "create", "--email", OWNER, "--role", "reviewer", "--country", "VN",
-                              "--password-stdin"], env=env, input=PASSWORD + "\n", capture_output=True, text=True,
-                             timeout=60)
+    created = subprocess.run(
+        [*HUB, "users", "create", "--email", OWNER, "--role", "reviewer", "--country", "VN", "--password-stdin"],
+        env=env,
+        input=PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert created.returncode == 0, created.stderr
     server = HubServer(env, tmp_path / "server.log")
     base = server.start()
@@ -73,8 +83,12 @@ def test_a_login_flood_leaves_healthz_fast_and_the_owner_gets_in(tmp_path: Path,
         owner = browser("127.0.0.2")
         assert attempt(owner, base, OWNER, PASSWORD).status_code == 302  # yesterday
         token = CSRF.search(owner.get(base + "/console/", timeout=60).text).group(1)  # type: ignore[union-attr]
-        assert owner.post(base + "/console/logout", data={"csrf_token": token}, allow_redirects=False,
-                          timeout=60).status_code == 302
+        assert (
+            owner.post(
+                base + "/console/logout", data={"csrf_token": token}, allow_redirects=False, timeout=60
+            ).status_code
+            == 302
+        )
 
         quiet = browser("127.0.0.3")
         calm = []
@@ -107,9 +121,11 @@ def test_a_login_flood_leaves_healthz_fast_and_the_owner_gets_in(tmp_path: Path,
         done.set()
         prober.join()
         p50 = statistics.median(latencies)
-        print(f"flood: {took:.2f} s, {statuses.count(429)} of 60 refused with 429; "
-              f"/healthz p50 {p50 * 1000:.1f} ms over {len(latencies)} probes "
-              f"(slowest {max(latencies) * 1000:.0f} ms)")
+        print(
+            f"flood: {took:.2f} s, {statuses.count(429)} of 60 refused with 429; "
+            f"/healthz p50 {p50 * 1000:.1f} ms over {len(latencies)} probes "
+            f"(slowest {max(latencies) * 1000:.0f} ms)"
+        )
         assert statuses.count(429) >= 50 and set(statuses) <= {200, 429}, errors(server)
         assert p50 < 0.100, f"/healthz p50 {p50 * 1000:.0f} ms during the flood"
 

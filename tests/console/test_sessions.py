@@ -1,6 +1,7 @@
 """Server-side console sessions (issue 11 item 7) and staff administration (issue 15
 item 7): sign-out, a new password or a disabled account end every session of the user;
 an idle timeout; the cookie carries the configured name; all of it audited."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,7 +14,7 @@ from hub import create_app
 from hub.auth import sessions as staff_sessions
 from hub.auth.models import StaffSession, StaffUser
 from hub.cli import cli
-from hub.db import transaction
+from hub.store.db import transaction
 from tests.auth.helpers import audit_entries
 from tests.console.conftest import PASSWORD, post, sign_in
 
@@ -38,14 +39,28 @@ def shift(hub, column: str, back: timedelta) -> None:  # type: ignore[no-untyped
 
 
 def test_the_cookie_has_the_configured_name(settings, hub, staff) -> None:  # type: ignore[no-untyped-def]
-    app = create_app({"database_url": settings.database_url, "secret_key": "test-secret",
-                      "instance_path": settings.instance_path, "console_cookie_name": "ovop_staff"})
+    app = create_app(
+        {
+            "database_url": settings.database_url,
+            "secret_key": "test-secret",
+            "instance_path": settings.instance_path,
+            "console_cookie_name": "ovop_staff",
+        }
+    )
     client = app.test_client()
     r = sign_in(client, staff["vn"])
     assert any(c.startswith("ovop_staff=") for c in r.headers.getlist("Set-Cookie"))
     assert client.get_cookie("session") is None and signed_in(client)
-    default = sign_in(create_app({"database_url": settings.database_url, "secret_key": "test-secret",
-                                  "instance_path": settings.instance_path}).test_client(), staff["th"])
+    default = sign_in(
+        create_app(
+            {
+                "database_url": settings.database_url,
+                "secret_key": "test-secret",
+                "instance_path": settings.instance_path,
+            }
+        ).test_client(),
+        staff["th"],
+    )
     assert any(c.startswith("hub_console=") for c in default.headers.getlist("Set-Cookie"))
     app.extensions["hub"].engine.dispose()
 
@@ -94,12 +109,17 @@ def test_changing_ones_password_ends_the_other_sessions(app, client, hub, staff)
     sign_in(client, staff["vn"])
     other = app.test_client()
     sign_in(other, staff["vn"])
-    r = post(client, "/console/account/password", {"current": "wrong password!", "new": NEW, "new2": NEW},
-             page="/console/account")
+    r = post(
+        client,
+        "/console/account/password",
+        {"current": "wrong password!", "new": NEW, "new2": NEW},
+        page="/console/account",
+    )
     assert "the current password is not right" in client.get(r.headers["Location"]).get_data(as_text=True)
     assert signed_in(other)
-    r = post(client, "/console/account/password", {"current": PASSWORD, "new": NEW, "new2": NEW},
-             page="/console/account")
+    r = post(
+        client, "/console/account/password", {"current": PASSWORD, "new": NEW, "new2": NEW}, page="/console/account"
+    )
     assert r.status_code == 302 and signed_in(client) and not signed_in(other)
     assert sign_in(app.test_client(), staff["vn"], NEW).status_code == 302
     entry = audit_entries(hub, "user.password_change")[-1]
@@ -110,7 +130,10 @@ def test_changing_ones_password_ends_the_other_sessions(app, client, hub, staff)
 def test_one_lists_and_ends_ones_own_sessions(app, client, hub, staff) -> None:  # type: ignore[no-untyped-def]
     sign_in(client, staff["vn"])
     other = app.test_client()
-    sign_in(other, staff["vn"], )
+    sign_in(
+        other,
+        staff["vn"],
+    )
     page = client.get("/console/account").get_data(as_text=True)
     assert page.count("End session") == 2 and "This browser" in page
     with hub.sessions() as s:
@@ -148,12 +171,20 @@ def test_an_admin_disables_an_account_and_its_sessions_end(as_admin, as_vn, hub,
 
 def test_an_admin_sets_a_new_password_and_ends_the_sessions(app, as_admin, as_vn, hub, staff) -> None:  # type: ignore[no-untyped-def]
     uid = user_id(hub, staff["vn"])
-    r = post(as_admin, f"/console/admin/users/{uid}/password", {"password": "short", "password2": "short"},
-             page="/console/admin/users")
+    r = post(
+        as_admin,
+        f"/console/admin/users/{uid}/password",
+        {"password": "short", "password2": "short"},
+        page="/console/admin/users",
+    )
     assert "at least 12 characters" in as_admin.get(r.headers["Location"]).get_data(as_text=True)
     assert signed_in(as_vn)
-    post(as_admin, f"/console/admin/users/{uid}/password", {"password": NEW, "password2": NEW},
-         page="/console/admin/users")
+    post(
+        as_admin,
+        f"/console/admin/users/{uid}/password",
+        {"password": NEW, "password2": NEW},
+        page="/console/admin/users",
+    )
     assert not signed_in(as_vn)
     assert sign_in(app.test_client(), staff["vn"], NEW).status_code == 302
     entry = audit_entries(hub, "user.password_reset")[-1]
@@ -173,9 +204,11 @@ def test_an_admin_lists_every_session_and_ends_one(as_admin, as_vn, hub, staff) 
 
 def test_only_admins_act_on_other_accounts(as_sec, hub, staff) -> None:  # type: ignore[no-untyped-def]
     uid = user_id(hub, staff["vn"])
-    for path, data in ((f"/console/admin/users/{uid}/state", {"state": "disabled"}),
-                       (f"/console/admin/users/{uid}/password", {"password": NEW, "password2": NEW}),
-                       ("/console/admin/sessions/1/end", {})):
+    for path, data in (
+        (f"/console/admin/users/{uid}/state", {"state": "disabled"}),
+        (f"/console/admin/users/{uid}/password", {"password": NEW, "password2": NEW}),
+        ("/console/admin/sessions/1/end", {}),
+    ):
         assert post(as_sec, path, data).status_code == 403, path
     assert as_sec.get("/console/admin/sessions").status_code == 403
     with hub.sessions() as s:
@@ -184,6 +217,7 @@ def test_only_admins_act_on_other_accounts(as_sec, hub, staff) -> None:  # type:
 
 def test_an_admin_cannot_disable_themself(as_admin, hub, staff) -> None:  # type: ignore[no-untyped-def]
     from hub.auth import users
+
     with pytest.raises(users.UserError, match="your own account"), transaction(hub.sessions) as s:
         users.set_disabled(s, "user:admin@hub.example", staff["admin"], True)
 
@@ -194,6 +228,7 @@ def run(hub):  # type: ignore[no-untyped-def]
 
     def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
         return runner.invoke(cli, list(args), obj=hub, input=input, catch_exceptions=False)
+
     return invoke
 
 
@@ -215,27 +250,34 @@ def test_the_cli_disables_resets_and_ends_sessions(run, app, as_vn, hub, staff) 
     assert [e.actor for e in audit_entries(hub, "user.password_reset")] == ["cli"]
 
 
-@pytest.mark.parametrize("args, stdin, message", [
-    (("users", "disable", "nobody@x.example"), None, "there is no staff account nobody@x.example"),
-    (("users", "enable", "reviewer@vn.example"), None, "is active already"),
-    (("users", "password", "reviewer@vn.example"), NEW, "--password-stdin"),
-    (("users", "password", "reviewer@vn.example", "--password-stdin"), "short", "at least 12 characters"),
-    (("users", "end-session", "999"), None, "there is no open session 999"),
-    (("users", "sessions", "--email", "nobody@x.example"), None, "there is no staff account"),
-])
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (("users", "disable", "nobody@x.example"), None, "there is no staff account nobody@x.example"),
+        (("users", "enable", "reviewer@vn.example"), None, "is active already"),
+        (("users", "password", "reviewer@vn.example"), NEW, "--password-stdin"),
+        (("users", "password", "reviewer@vn.example", "--password-stdin"), "short", "at least 12 characters"),
+        (("users", "end-session", "999"), None, "there is no open session 999"),
+        (("users", "sessions", "--email", "nobody@x.example"), None, "there is no staff account"),
+    ],
+)
 def test_cli_refusals_are_one_line(run, staff, args, stdin, message) -> None:  # type: ignore[no-untyped-def]
     res = run(*args, input=(stdin + "\n") if stdin else None)
     assert res.exit_code == 1 and message in res.output and len(res.output.strip().splitlines()) == 1
 
 
-@pytest.mark.parametrize("setting, value, message", [
-    ("console_cookie_name", "bad name;", "console_cookie_name"),
-    ("console_idle_timeout", 10, "console_idle_timeout"),
-    ("console_session_lifetime", 600, "console_idle_timeout"),
-    ("console_login_limit_per_address", "lots", "console_login_limit_per_address"),
-    ("console_login_limit_global", "5 per fortnight", "console_login_limit_global"),
-])
+@pytest.mark.parametrize(
+    "setting, value, message",
+    [
+        ("console_cookie_name", "bad name;", "console_cookie_name"),
+        ("console_idle_timeout", 10, "console_idle_timeout"),
+        ("console_session_lifetime", 600, "console_idle_timeout"),
+        ("console_login_limit_per_address", "lots", "console_login_limit_per_address"),
+        ("console_login_limit_global", "5 per fortnight", "console_login_limit_global"),
+    ],
+)
 def test_console_settings_are_checked_at_start(tmp_path, setting, value, message) -> None:  # type: ignore[no-untyped-def]
     from hub import config
+
     with pytest.raises(config.ConfigError, match=message):
         config.load({setting: value, "instance_path": str(tmp_path), "secret_key": "x"})

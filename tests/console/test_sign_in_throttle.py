@@ -1,6 +1,7 @@
 """Sign-in throttling (issue 11 item 3): limits per client address and across the hub
 that refuse a flood before any password hash, a per-account delay that grows with
 failures but never keeps the owner out, a bounded back-off table, and audit entries."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,8 +14,8 @@ from hub import create_app
 from hub.auth import users
 from hub.console import accounts
 from hub.console.models import LoginBackoff
-from hub.db import transaction
-from hub.models import utcnow
+from hub.store.db import transaction
+from hub.store.models import utcnow
 from tests.auth.helpers import audit_entries
 from tests.console.conftest import CSRF, PASSWORD
 
@@ -27,8 +28,9 @@ def attempt(client, email: str, password: str, addr: str = "127.0.0.1") -> Any: 
     env = {"REMOTE_ADDR": addr}
     page = client.get("/console/login", environ_base=env).get_data(as_text=True)
     token = CSRF.search(page).group(1)  # type: ignore[union-attr]
-    return client.post("/console/login", data={"email": email, "password": password, "csrf_token": token},
-                       environ_base=env)
+    return client.post(
+        "/console/login", data={"email": email, "password": password, "csrf_token": token}, environ_base=env
+    )
 
 
 def sign_out(client) -> None:  # type: ignore[no-untyped-def]
@@ -45,15 +47,22 @@ def hashes(monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
     def counting(session, email, password):  # type: ignore[no-untyped-def]
         seen.append(email)
         return real(session, email, password)
+
     monkeypatch.setattr(users, "authenticate", counting)
     return seen
 
 
 @pytest.fixture
 def limited_app(settings, hub):  # type: ignore[no-untyped-def]
-    app = create_app({"database_url": settings.database_url, "secret_key": "test-secret",
-                      "instance_path": settings.instance_path,
-                      "console_login_limit_per_address": "5/minute", "console_login_limit_global": "8/minute"})
+    app = create_app(
+        {
+            "database_url": settings.database_url,
+            "secret_key": "test-secret",
+            "instance_path": settings.instance_path,
+            "console_login_limit_per_address": "5/minute",
+            "console_login_limit_global": "8/minute",
+        }
+    )
     app.config["TESTING"] = True
     yield app
     app.extensions["hub"].engine.dispose()
@@ -93,7 +102,8 @@ def test_the_delay_grows_with_failures_and_an_early_attempt_costs_no_hash(hub, s
     with transaction(hub.sessions) as s:
         for i in range(accounts.FREE_FAILURES):
             assert accounts.sign_in(s, staff["vn"], "wrong password!", now=now).wait_until == (
-                None if i < accounts.FREE_FAILURES - 1 else now + accounts.FIRST_DELAY)
+                None if i < accounts.FREE_FAILURES - 1 else now + accounts.FIRST_DELAY
+            )
         checked = len(hashes)
         early = accounts.sign_in(s, staff["vn"], PASSWORD, now=now + timedelta(seconds=1))
         assert early.user is None and early.wait_until == now + accounts.FIRST_DELAY and len(hashes) == checked
@@ -116,8 +126,10 @@ def test_the_owner_gets_in_after_a_strangers_failures(app, client, staff) -> Non
     assert attempt(client, staff["vn"], PASSWORD).status_code == 302
     sign_out(client)
     stranger = app.test_client()
-    answers = [attempt(stranger, staff["vn"], f"guess number {i}", addr=f"203.0.113.{i}").get_data(as_text=True)
-               for i in range(20)]
+    answers = [
+        attempt(stranger, staff["vn"], f"guess number {i}", addr=f"203.0.113.{i}").get_data(as_text=True)
+        for i in range(20)
+    ]
     assert WRONG in answers[0] and WAIT in answers[-1]
     assert WAIT in attempt(app.test_client(), staff["vn"], PASSWORD, addr="198.51.100.2").get_data(as_text=True)
     owner = attempt(client, staff["vn"], PASSWORD)
@@ -136,18 +148,26 @@ def test_a_device_cookie_helps_only_the_account_it_names(app, client, staff) -> 
 
 def test_known_and_unknown_addresses_back_off_alike(client, staff) -> None:  # type: ignore[no-untyped-def]
     for n, email in enumerate((staff["vn"], "nobody@nowhere.example")):
-        answers = [attempt(client, email, "wrong password!", addr=f"203.0.113.{n}").get_data(as_text=True)
-                   for _ in range(accounts.FREE_FAILURES + 1)]
-        assert all(WRONG in a for a in answers[:accounts.FREE_FAILURES - 1])
-        assert all(WAIT in a for a in answers[accounts.FREE_FAILURES - 1:])
+        answers = [
+            attempt(client, email, "wrong password!", addr=f"203.0.113.{n}").get_data(as_text=True)
+            for _ in range(accounts.FREE_FAILURES + 1)
+        ]
+        assert all(WRONG in a for a in answers[: accounts.FREE_FAILURES - 1])
+        assert all(WAIT in a for a in answers[accounts.FREE_FAILURES - 1 :])
 
 
 def test_the_back_off_table_is_bounded(hub, staff, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setattr(accounts, "MAX_ROWS", 20)
     now = utcnow()
     with transaction(hub.sessions) as s:
-        s.add(LoginBackoff(email="old@nowhere.example", device="", failures=1,
-                           last_failure_at=now - accounts.FORGET_AFTER - timedelta(minutes=1)))
+        s.add(
+            LoginBackoff(
+                email="old@nowhere.example",
+                device="",
+                failures=1,
+                last_failure_at=now - accounts.FORGET_AFTER - timedelta(minutes=1),
+            )
+        )
         for i in range(60):
             accounts.sign_in(s, f"n{i}@nowhere.example", "wrong password!", now=now + timedelta(seconds=i))
             assert s.scalar(sa.select(sa.func.count()).select_from(LoginBackoff)) <= 20
@@ -162,7 +182,9 @@ def test_sign_in_failures_and_back_off_are_audited_without_the_password(client, 
     attempt(client, staff["th"], PASSWORD)
     failed = audit_entries(hub, "console.sign_in_failed")
     assert [(e.target, e.detail["failures"], e.detail["address"]) for e in failed] == [
-        ("user:reviewer@vn.example", 1, "203.0.113.8"), ("user:reviewer@vn.example", 2, "203.0.113.8")]
+        ("user:reviewer@vn.example", 1, "203.0.113.8"),
+        ("user:reviewer@vn.example", 2, "203.0.113.8"),
+    ]
     backoff = audit_entries(hub, "console.sign_in_backoff")
     assert len(backoff) == 1 and backoff[0].detail["wait_seconds"] == 2
     signed = audit_entries(hub, "console.sign_in")

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 import schemas
 from hub.actors import Actor
-from hub.models import CodelistSet, Revision
+from hub.store.models import CodelistSet, Revision
 from schemas import codelists
 from tests.conftest import product
 
@@ -26,7 +26,7 @@ def test_every_revision_names_the_codelist_versions_that_validated_it(hub) -> No
 def test_the_migration_keeps_existing_revisions_with_validated_with_null(hub) -> None:  # type: ignore[no-untyped-def]
     from alembic import command
 
-    from hub import migrate
+    from hub.store import migrate
     hub.writes.write(Actor("client:vn", "VN"), "products", [product(1)], source="test")
     with hub.engine.begin() as conn:
         command.downgrade(migrate._config(conn), "0010_console")

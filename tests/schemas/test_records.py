@@ -229,3 +229,14 @@ def test_canonical_hash_ignores_key_order() -> None:
     a = {"b": 1, "a": {"y": 2, "x": 1}}
     b = {"a": {"x": 1, "y": 2}, "b": 1}
     assert schemas.content_hash(a) == schemas.content_hash(b)
+
+
+def test_personal_data_does_not_hide_the_records_other_errors() -> None:
+    result = schemas.validate(
+        "products", product(1, phone="0909 000 000", gtin="12", origin={"area": "VN-GSO:01", "email": "a@b.example"})
+    )
+    assert {(f.path, f.code) for f in result.errors} == {
+        ("phone", "personal_data"),
+        ("origin.email", "personal_data"),
+        ("gtin", "gtin"),
+    }

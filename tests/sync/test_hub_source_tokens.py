@@ -1,5 +1,6 @@
 """A ``hub`` source's token requests get the retries, backoff and Retry-After handling of
 its feed requests, and a failure names the token request (issue 11, item 16)."""
+
 from __future__ import annotations
 
 from typing import Iterator
@@ -22,7 +23,9 @@ def upstream() -> Iterator[FakeHub]:
 @pytest.fixture
 def source(shub: Hub, upstream: FakeHub, monkeypatch: pytest.MonkeyPatch) -> sources.Source:
     monkeypatch.setenv("HUB_UPSTREAM_SECRET", "s3cret")
-    return add_source(shub, f"""
+    return add_source(
+        shub,
+        f"""
 [source]
 name = "upstream"
 type = "hub"
@@ -31,7 +34,9 @@ url = "{upstream.url}"
 [source.auth]
 client_id = "vn-0123456789abcdef"
 client_secret_env = "HUB_UPSTREAM_SECRET"
-""", name="upstream")
+""",
+        name="upstream",
+    )
 
 
 def statuses(upstream: FakeHub, path: str) -> list[int]:
@@ -83,8 +88,9 @@ def test_a_refused_client_fails_at_once_with_the_oauth_error(shub, upstream, sou
     upstream.fault("refuse", times=100, when=on_token)
     result = run(shub, source)
     assert result.status == "failed"
-    assert result.error == (f"POST {upstream.url}{TOKEN}: 401 UNAUTHORIZED: invalid_client: "
-                            "Client authentication failed.")
+    assert result.error == (
+        f"POST {upstream.url}{TOKEN}: 401 UNAUTHORIZED: invalid_client: Client authentication failed."
+    )
     assert len(upstream.requests(TOKEN)) == 1
 
 
