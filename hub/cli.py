@@ -52,6 +52,17 @@ def demo(ctx: click.Context) -> None:
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 
+@cli.command(
+    help="Re-derive certificates' active and band as of today; publish the records whose state "
+    "changed to the feed (run daily)."
+)
+@click.pass_context
+def refresh(ctx: click.Context) -> None:
+    from .records.derived import refresh as refresh_derived
+
+    click.echo(f"{refresh_derived((h := _hub(ctx)).sessions, h.writes)} record(s) republished")
+
+
 @cli.command(help="Serve the hub with gunicorn (settings: docs/operations.md).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

@@ -10,7 +10,7 @@ import os
 import re
 import secrets
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,7 @@ class Settings:
     console_idle_timeout: int = 1_800
     console_login_limit_per_address: str = "5/minute;30/hour"
     console_login_limit_global: str = "30/minute"
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def sqlite(self) -> bool:

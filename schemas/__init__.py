@@ -1,4 +1,4 @@
-"""The OVOP exchange standard, version 1: schemas, codelists and crosswalks.
+"""The OVOP exchange standard, version 1.1: schemas, codelists and crosswalks.
 
 Stands alone (no hub, Flask or SQLAlchemy) so a partner country can validate its data
 offline: ``python -m schemas validate products my-products.ndjson``.
@@ -10,7 +10,7 @@ from .fields import KINDS
 from .records import Result, best_band, canonical, content_hash, enrich, references, validate
 from .uids import split_uid, uid
 
-STANDARD_VERSION = "1"
+STANDARD_VERSION = "1.1"  # 1.1: provenance, partial dates, places through time (docs/standard.md)
 
 __all__ = [
     "KINDS",

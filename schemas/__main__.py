@@ -8,13 +8,13 @@ import json
 import sys
 from collections import Counter
 
-from . import KINDS, validate
+from . import KINDS, STANDARD_VERSION, validate
 from .io import read_records
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m schemas", description="Validate records against the OVOP exchange standard v1."
+        prog="python -m schemas", description=f"Validate records against the OVOP exchange standard {STANDARD_VERSION}."
     )
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("validate", help="validate a JSON or NDJSON file")
@@ -61,7 +61,7 @@ def _validate(kind: str, path: str, quiet: bool) -> int:
     except OSError as exc:
         print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
         return 2
-    print(f"{counts['valid']} valid, {counts['invalid']} invalid")
+    print(f"{counts['valid']} valid, {counts['invalid']} invalid (standard {STANDARD_VERSION})")
     return 1 if counts["invalid"] else 0
 
 

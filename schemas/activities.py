@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .base import Envelope, LangText, Place
+from .dates import certainly_before
 from .errors import fail
 from .fields import Code, Day, Ref, Url
 
@@ -23,5 +24,5 @@ class ActivitySchema(Envelope):
 
     @validates_schema
     def dates(self, data: dict[str, Any], **_: Any) -> None:
-        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+        if data.get("starts_on") and data.get("ends_on") and certainly_before(data["ends_on"], data["starts_on"]):
             raise ValidationError({"ends_on": [fail("date_order", "Ends before it starts.").messages[0]]})

@@ -243,6 +243,35 @@ def successor(code: str) -> str | None:
     return _lookup_text("VN", code)
 
 
+def current(code: str) -> str:
+    """Today's area for ``code``: followed through ``replaced_by`` while a reorganisation
+    names exactly one successor (the reorganisation tables are data, e.g.
+    ``codelists/areas-VN-2025-merger.json``; any member's works the same way)."""
+    seen: set[str] = set()
+    while code not in seen:
+        area = lookup(code)
+        if area is None or len(area.replaced_by) != 1:
+            break
+        seen.add(code)
+        code = area.replaced_by[0]
+    return code
+
+
+@cache
+def same_place_codes(code: str) -> tuple[str, ...]:
+    """Every code that means today's area of ``code``: itself, its current successor and
+    the successor's predecessors (so a filter finds records written before and after a
+    reorganisation alike)."""
+    today = current(code)
+    country = today[:2]
+    older = (
+        [a.code for a in _subdivisions(country).values() if a.replaced_by and current(a.code) == today]
+        if len(country) == 2 and country.isalpha()
+        else []
+    )
+    return tuple(dict.fromkeys([code, today, *older]))
+
+
 # ---------------------------------------------------------------- free text
 
 

@@ -9,7 +9,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, valida
 
 from . import codelists
 from .errors import Coded, fail
-from .fields import ID_RE, Amount, Code, Country, Currency, Day, LangText, Text, Timestamp
+from .fields import ID_RE, Amount, Code, Country, Currency, Day, LangText, Ref, Text, Timestamp, Url, control_free_urls
 
 # Fields the hub adds on read; ignored on input so that read records can be written back.
 HUB_FIELDS = frozenset({"uid", "version", "review", "hub_updated_at", "content_hash", "warnings", "deleted"})
@@ -171,12 +171,72 @@ class Strict(Schema):
         unknown = RAISE
 
 
+# Provenance (standard 1.1; derivations in schemas/provenance.py).
+
+
+class RefOrText(fields.Field[Any]):
+    """An organisation or programme reference (``"VN/organisations/mae"``) or, when the
+    issuer is not in the hub, its name as language text."""
+
+    _ref = Ref(kinds=("organisations", "programmes"))
+    _text = LangText(max_length=300)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
+        if isinstance(value, str):
+            return self._ref._deserialize(value, attr, data, **kw)
+        if isinstance(value, dict):
+            return self._text._deserialize(value, attr, data, **kw)
+        raise fail("type", 'Expected a reference ("CC/organisations/id") or language text ({"vi": "..."}).')
+
+
+class Evidence(Strict):
+    """One source: ``{"type": "official-decision", "number": "1887/QĐ-UBND", ...}``."""
+
+    type = Code("evidence-types", required=True)
+    title = LangText(max_length=500)
+    number = Text(max_length=100)
+    issued_on = Day()
+    issuer = RefOrText()
+    url = Url()
+    retrieved_on = Day()
+
+
+class Decision(Strict):
+    """The decision a certification rests on: ``{"number", "issued_on", "issuer", "url"}``."""
+
+    number = Text(max_length=100)
+    issued_on = Day()
+    issuer = RefOrText()
+    url = Url()
+
+
+_DECISION = Decision()
+_NUMBER = Text(max_length=100)
+
+
+class DecisionField(fields.Field[Any]):
+    """A certification's ``decision``: its number as text (v1) or the object (1.1)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Any:
+        if isinstance(value, str):
+            return _NUMBER._deserialize(value, attr, data, **kw)
+        if isinstance(value, dict):
+            out = _DECISION.load(value)
+            if not out:
+                raise fail("empty", "Give at least the decision's number, date, issuer or URL.")
+            return out
+        raise fail("type", "Not a valid string.")  # v1's message (the object form is documented)
+
+
 class Envelope(Strict):
     """``id``, ``country``, ``source_updated_at``: the part every kind shares."""
 
     id = fields.String(required=True, validate=validate.Regexp(ID_RE))
     country = Country(required=True)
     source_updated_at = Timestamp()
+    evidence = fields.List(fields.Nested(Evidence), validate=validate.Length(1, 50))
+    verification = Code("verification-levels")
+    notes = LangText(max_length=5000)
 
     @pre_load
     def drop_hub_fields(self, data: Any, **_: Any) -> Any:
@@ -214,14 +274,24 @@ class LegalAct(Strict):
     ref = Text(required=True, max_length=100)
     title = LangText()
     date = Day()
-    url = fields.Url(schemes={"http", "https"})
+    url = control_free_urls(fields.Url(schemes={"http", "https"}))
+
+
+class AreaAtSource(Strict):
+    """The area as it was when the source was written (before a reorganisation)."""
+
+    area = fields.String(required=True)
+    on = Day()
 
 
 class Place(Strict):
-    """Where something is: an area code, the original place text, or both."""
+    """Where something is: today's area code, the place text as recorded, and (1.1) the
+    area as it was at the record's date. ``area`` is derived from ``area_at_source``
+    through the reorganisation tables when not given."""
 
     area = fields.String()
     place = Text(max_length=300)
+    area_at_source = fields.Nested(AreaAtSource)
 
     @validates_schema
     def one_of(self, data: dict[str, Any], **_: Any) -> None:

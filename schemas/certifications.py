@@ -10,9 +10,11 @@ from typing import Any
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from . import codelists
-from .base import LangText, Strict, Text
+from .base import DecisionField, LangText, Strict
+from .dates import certainly_before, interval, is_full
 from .errors import fail
-from .fields import Day
+from .fields import CONTROL_RE, Day, control_free_urls
+from .provenance import decision_date
 
 DERIVED = frozenset({"band", "active"})
 
@@ -25,12 +27,12 @@ class Certification(Strict):
     rating_max = fields.Integer(strict=True)
     mark = fields.String()
     score = fields.Float(allow_nan=False, validate=validate.Range(0, 100))
-    decision = Text(max_length=100)
+    decision = DecisionField()
     issued_by = LangText(max_length=300)
     issued_on = Day()
     expires_on = Day()
     level = fields.String()
-    url = fields.Url(schemes={"http", "https"})
+    url = control_free_urls(fields.Url(schemes={"http", "https"}))
 
     @pre_load
     def drop_derived(self, data: Any, **_: Any) -> Any:
@@ -47,11 +49,31 @@ class Certification(Strict):
             _check_stars(scheme, data)
         else:
             _check_mark(scheme, data)
-        levels = scheme.get("levels")
-        if "level" in data and levels and data["level"] not in levels:
-            raise _err("level", "code", f"Level must be one of: {', '.join(levels)}.")
-        if data.get("issued_on") and data.get("expires_on") and data["expires_on"] < data["issued_on"]:
+        level = data.get("level")
+        if level is not None:
+            _check_level(scheme, level, data)
+        issued, ends = data.get("issued_on"), data.get("expires_on")
+        if issued and ends and (ends < issued if len(ends) == len(issued) == 10 else certainly_before(ends, issued)):
             raise _err("expires_on", "date_order", "Expires before it was issued.")
+
+
+def _check_level(scheme: dict[str, Any], level: str, data: dict[str, Any]) -> None:
+    """A level of the scheme, in force at the decision's date (VN-OCOP ``district``)."""
+    levels = scheme.get("levels")
+    if not levels:  # a scheme without levels takes any text, but no control character
+        if CONTROL_RE.search(level):
+            raise _err("level", "control_character", "Contains a control character or a lone surrogate.")
+        return
+    if level not in levels:
+        raise _err("level", "code", f"Level must be one of: {', '.join(levels)}.")
+    until = (scheme.get("level_until") or {}).get(level)
+    when = decision_date(data) if until else None
+    if until and when and not certainly_before(when, until):
+        raise _err(
+            "level",
+            "level_not_in_force",
+            f"{scheme['code']} level '{level}' existed only for decisions before {until}.",
+        )
 
 
 def _check_stars(scheme: dict[str, Any], data: dict[str, Any]) -> None:
@@ -90,10 +112,12 @@ def band(cert: dict[str, Any]) -> int | None:
 
 
 def expiry(cert: dict[str, Any]) -> str | None:
-    """The end of validity: stated, or issue date plus the scheme's validity period."""
+    """The end of validity: stated, or a full issue date plus the scheme's validity period
+    (from a partial issue date the end is not known: None)."""
     if cert.get("expires_on"):
         return cert["expires_on"]
-    return _implied_expiry(cert.get("scheme", ""), cert.get("issued_on"))
+    issued = cert.get("issued_on")
+    return _implied_expiry(cert.get("scheme", ""), issued) if issued and is_full(issued) else None
 
 
 @lru_cache(maxsize=4096)
@@ -108,8 +132,25 @@ def _implied_expiry(scheme_code: str, issued: str | None) -> str | None:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1])).isoformat()
 
 
-def active(cert: dict[str, Any], today: date) -> bool:
-    """Whether ``today`` lies in the validity window (open ends count as valid)."""
-    day = today.isoformat()
+def validity_known(cert: dict[str, Any]) -> bool:
+    """Whether the end of validity can be computed: stated, implied by a full issue date,
+    or the scheme has no validity period (open end). A scheme with a period and neither
+    an expiry nor a full issue date cannot say (``validity_unknown``)."""
+    if cert.get("expires_on"):
+        return True
+    months = (codelists.rating_scheme(cert.get("scheme", "")) or {}).get("validity_months")
+    return not months or bool(cert.get("issued_on")) and is_full(cert["issued_on"])
+
+
+def active(cert: dict[str, Any], today: date) -> bool | None:
+    """Whether ``today`` lies in the validity window (open ends count as valid): None
+    when it cannot be told, because the validity is unknown or ``today`` falls within
+    the imprecision of a partial date (``issued_on: "2026"`` read in 2026)."""
+    if not validity_known(cert):
+        return None
     issued, ends = cert.get("issued_on"), expiry(cert)
-    return (issued is None or issued <= day) and (ends is None or day <= ends)
+    if issued and today < interval(issued)[0] or ends and interval(ends)[1] < today:
+        return False
+    if issued and today < interval(issued)[1] or ends and interval(ends)[0] < today:
+        return None
+    return True

@@ -13,6 +13,7 @@ Files are read once per process; nothing here touches a database.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from functools import cache
 from importlib import resources
@@ -48,6 +49,20 @@ def codelist(name: str) -> dict[str, Any]:
 
 
 @cache
+def versions() -> dict[str, str]:
+    """``{name: version}`` of every codelist and crosswalk in force in this process."""
+    return {name: str(doc.get("version")) for name, doc in sorted({**codelists(), **crosswalks()}.items())}
+
+
+@cache
+def versions_key(standard: str) -> str:
+    """A short, stable name of the standard's version with this set of codelist versions
+    (``1.1/3f2a9c0d1e2b``): what each revision records as ``validated_with``."""
+    digest = hashlib.sha256(json.dumps(versions(), sort_keys=True).encode()).hexdigest()[:12]
+    return f"{standard}/{digest}"
+
+
+@cache
 def codes(name: str) -> frozenset[str]:
     """The codes of one codelist (empty when the list does not exist)."""
     doc = codelists().get(name)
@@ -76,6 +91,30 @@ def category_schemes() -> tuple[str, ...]:
             if n.startswith("categories-") and n != f"categories-{COMMON}"
         )
     )
+
+
+@cache
+def scheme_end(scheme: str) -> str | None:
+    """The last day of a category scheme that has ended (``valid_to``), else None."""
+    return (codelists().get(f"categories-{scheme}") or {}).get("valid_to")
+
+
+@cache
+def successor_scheme(scheme: str) -> str | None:
+    """The category scheme of the same country that took effect after ``scheme`` ended."""
+    doc = codelists().get(f"categories-{scheme}") or {}
+    ended = doc.get("valid_to")
+    if not ended:
+        return None
+    later = [
+        (d.get("valid_from", ""), d["scheme"])
+        for n, d in codelists().items()
+        if n.startswith("categories-")
+        and d.get("country") == doc.get("country")
+        and d.get("scheme")
+        and d.get("valid_from", "") > ended
+    ]
+    return min(later)[1] if later else None
 
 
 def category_codes(scheme: str) -> frozenset[str]:

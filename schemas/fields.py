@@ -10,10 +10,11 @@ from typing import Any
 
 import langcodes
 import pycountry
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 from stdnum import ean
 
 from . import codelists
+from .dates import partial
 from .errors import fail
 from .text import nfc
 
@@ -33,6 +34,24 @@ _STRING = fields.String._deserialize
 def _string(field: fields.String, value: Any, attr: str | None, data: Any, kw: dict[str, Any]) -> str:
     """``fields.String._deserialize``, which returns a ``str`` as it is: skipped for one."""
     return value if type(value) is str else _STRING(field, value, attr, data, **kw)
+
+
+def control_free(text: str) -> None:
+    """A validator: refuses a control character or a lone surrogate (see :data:`CONTROL_RE`)."""
+    if CONTROL_RE.search(text):
+        raise fail("control_character", _CONTROL_MESSAGE)
+
+
+class Plain(fields.String):
+    """A plain string kept as written, refused when it holds a control character or a
+    lone surrogate (which no record means, PostgreSQL cannot store, and the canonical
+    JSON of the content hash cannot encode)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        text = _string(self, value, attr, data, kw)
+        if CONTROL_RE.search(text):
+            raise fail("control_character", _CONTROL_MESSAGE)
+        return text
 
 
 class Text(fields.String):
@@ -149,7 +168,7 @@ class Code(fields.String):
 
 
 class Country(fields.String):
-    """ISO 3166-1 alpha-2."""
+    """ISO 3166-1 alpha-2, or ``XM`` for multilateral records (:data:`MULTILATERAL`)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
         text = _string(self, value, attr, data, kw).strip()
@@ -158,9 +177,14 @@ class Country(fields.String):
         return text
 
 
+# Records that belong to no single member (the ASEAN initiative, the iOCOP network) carry
+# this ISO 3166-1 user-assigned code; the hub lets only its staff write them.
+MULTILATERAL = "XM"
+
+
 @lru_cache(maxsize=1024)
 def _is_country(code: str) -> bool:
-    return pycountry.countries.get(alpha_2=code) is not None
+    return code == MULTILATERAL or pycountry.countries.get(alpha_2=code) is not None
 
 
 @lru_cache(maxsize=1024)
@@ -217,29 +241,34 @@ class Timestamp(fields.String):
 
 
 class Day(fields.Date):
-    """A calendar date (ISO 8601 ``YYYY-MM-DD``), kept as an ISO string."""
+    """A calendar date of full or partial precision (``YYYY-MM-DD``, ``YYYY-MM`` or
+    ``YYYY``: national lists often know only the year), kept as an ISO string as
+    written. :mod:`schemas.dates` compares them by the interval they may mean."""
 
     # a Date field for the OpenAPI document (format: date), but the value stays its ISO text
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:  # type: ignore[override]  # text
         if not isinstance(value, str):
-            raise fail("date", "Expected a date as YYYY-MM-DD.")
+            raise fail("date", _DATE_MESSAGE)
         if len(value) <= 40:  # dates repeat: parsed once
             day = _iso_day(value)
             if day is None:
-                raise fail("date", "Expected a date as YYYY-MM-DD.")
+                raise fail("date", _DATE_MESSAGE)
             return day
         try:
             return super()._deserialize(value, attr, data, **kw).isoformat()
         except ValidationError:
-            raise fail("date", "Expected a date as YYYY-MM-DD.") from None
+            raise fail("date", _DATE_MESSAGE) from None
 
 
+_DATE_MESSAGE = "Expected a date as YYYY-MM-DD, or YYYY-MM or YYYY when only those are known."
 _DATE = fields.Date()
 
 
 @lru_cache(maxsize=4096)
 def _iso_day(text: str) -> str | None:
     """What :class:`Day` makes of ``text``, None when it is not a date."""
+    if len(text) < 8:
+        return partial(text)
     try:
         return _DATE._deserialize(text, None, None).isoformat()
     except ValidationError:
@@ -247,16 +276,34 @@ def _iso_day(text: str) -> str | None:
 
 
 class Url(fields.Url):
-    """An http(s) URL."""
+    """An http(s) URL. marshmallow's pattern lets any non-space through in the path,
+    control characters and lone surrogates included: those are refused once the URL
+    is otherwise valid (so a URL that is wrong anyway keeps its one error)."""
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(schemes={"http", "https"}, **kw)
+        control_free_urls(self)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
         try:
             return super()._deserialize(nfc(value) if isinstance(value, str) else value, attr, data, **kw)
         except ValidationError:
             raise fail("url", "Expected an http or https URL.") from None
+
+
+def control_free_urls(field: fields.Url) -> fields.Url:
+    """``field`` with its URL validator followed by :func:`control_free`."""
+    field.validators = [_then_control_free(v) if isinstance(v, validate.URL) else v for v in field.validators]
+    return field
+
+
+def _then_control_free(check: validate.URL) -> Any:
+    def url_without_controls(value: str) -> str:
+        out = check(value)
+        control_free(value)
+        return out
+
+    return url_without_controls
 
 
 class Amount(fields.Field[str]):

@@ -6,8 +6,9 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from . import codelists
 from .base import Envelope, LangText, Strict, Text
+from .dates import certainly_before
 from .errors import fail
-from .fields import Amount, Code, Currency, Day, Ref
+from .fields import Amount, Code, Currency, Day, Plain, Ref
 
 
 class IndicatorPeriod(Strict):
@@ -27,15 +28,13 @@ class IndicatorSchema(Envelope):
     value = Amount(required=True)
     unit = Code("units", required=True)
     currency = Currency()
-    breakdown = fields.Dict(
-        keys=fields.String(validate=validate.Length(1, 40)), values=fields.String(validate=validate.Length(1, 100))
-    )
+    breakdown = fields.Dict(keys=Plain(validate=validate.Length(1, 40)), values=Plain(validate=validate.Length(1, 100)))
     source = LangText(max_length=500)
 
     @validates_schema
     def consistent(self, data: dict[str, Any], **_: Any) -> None:
         period = data.get("period") or {}
-        if period.get("start") and period.get("end") and period["end"] < period["start"]:
+        if period.get("start") and period.get("end") and certainly_before(period["end"], period["start"]):
             raise ValidationError({"period.end": [fail("date_order", "Ends before it starts.").messages[0]]})
         if data.get("unit") == "currency" and not data.get("currency"):
             raise ValidationError({"currency": [fail("required", "A money value needs its currency.").messages[0]]})

@@ -27,9 +27,24 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields
 
 from . import STANDARD_VERSION, codelists
-from .base import HUB_FIELDS, Category, Envelope, Place, _unique
+from .base import HUB_FIELDS, Category, DecisionField, Envelope, Place, RefOrText, _unique
 from .certifications import DERIVED, Certification
-from .fields import GTIN, KINDS, Amount, Code, Country, Currency, HSCode, LangText, Ref, Text, Timestamp, Url
+from .fields import (
+    GTIN,
+    KINDS,
+    MULTILATERAL,
+    Amount,
+    Code,
+    Country,
+    Currency,
+    Day,
+    HSCode,
+    LangText,
+    Ref,
+    Text,
+    Timestamp,
+    Url,
+)
 from .records import SCHEMAS
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -73,6 +88,9 @@ _PARAMETER_KEYS = ("explode", "style")
 EXAMPLES = Path(__file__).with_name("examples.json")
 
 
+PARTIAL_DATE = r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$"
+
+
 def name_of(schema: type[Schema] | Schema) -> str:
     """``ProductSchema`` -> ``Product``: the component name, in the OpenAPI document too."""
     cls = schema if isinstance(schema, type) else type(schema)
@@ -109,7 +127,37 @@ def _standard_field(self: Any, field: fields.Field[Any], ret: dict[str, Any], **
             description=f"A code of the codelist '{field.codelist}' (GET /api/v1/codelists/{field.codelist}).",
         )
     elif isinstance(field, Country):
-        out.update(enum=sorted(c.alpha_2 for c in pycountry.countries), description="ISO 3166-1 alpha-2 country code.")
+        out.update(
+            enum=sorted([*(c.alpha_2 for c in pycountry.countries), MULTILATERAL]),
+            description="ISO 3166-1 alpha-2 country code, or XM for a multilateral record.",
+        )
+    elif isinstance(field, Day):
+        out.update(
+            type="string",
+            pattern=PARTIAL_DATE,
+            description='A date of full or partial precision: "2024-10-15", "2024-10" or "2024".',
+        )
+    elif isinstance(field, RefOrText):
+        out.update(
+            anyOf=[
+                {"type": "string", "pattern": f"^([A-Z]{{2}}/(organisations|programmes)/)?{ID_PART}$"},
+                {"type": "object", "minProperties": 1, "additionalProperties": {"type": "string"}},
+            ],
+            description="An organisation or programme reference, or the issuer's name as language text.",
+        )
+    elif isinstance(field, DecisionField):
+        out.update(
+            anyOf=[
+                {"type": "string", "minLength": 1, "maxLength": 100},
+                {
+                    "type": "object",
+                    "minProperties": 1,
+                    "properties": {k: {} for k in ("number", "issued_on", "issuer", "url")},
+                    "additionalProperties": False,
+                },
+            ],
+            description='The decision\'s number ("858/QĐ-UBND"), or {number, issued_on, issuer, url}.',
+        )
     elif isinstance(field, Currency):
         out.update(enum=sorted(c.alpha_3 for c in pycountry.currencies), description="ISO 4217 currency code.")
     elif isinstance(field, GTIN):
@@ -154,6 +202,7 @@ def _components() -> dict[str, dict[str, Any]]:
     spec = APISpec("OVOP exchange standard", STANDARD_VERSION, "3.1.0", plugins=[plugin])
     plugin.map_to_openapi_type(LangText, "object", None)  # type: ignore[no-untyped-call]  # untyped in apispec
     plugin.map_to_openapi_type(Amount, None, None)  # type: ignore[no-untyped-call]  # untyped in apispec
+    plugin.map_to_openapi_type(Day, "string", None)  # type: ignore[no-untyped-call]  # untyped in apispec
     plugin.converter.add_attribute_function(_standard_field)  # type: ignore[union-attr]
     for kind in KINDS:
         spec.components.schema(kind_name(kind), schema=SCHEMAS[kind])

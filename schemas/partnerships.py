@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from .base import Envelope, LangText, Text
+from .dates import certainly_before
 from .errors import fail
 from .fields import Code, Day, Ref, Url
 
@@ -15,6 +16,8 @@ class PartnershipSchema(Envelope):
     programme = Ref(kinds=("programmes",))
     owner = Ref(kinds=("organisations", "programmes"), required=True)
     partners = fields.List(Ref(kinds=("organisations",)), required=True, validate=validate.Length(1, 100))
+    # 1.1: the member programmes taking part in a multilateral initiative
+    parties = fields.List(Ref(kinds=("programmes",)), validate=validate.Length(max=50))
     signed_on = Day()
     ends_on = Day()
     document = Text(max_length=100)
@@ -23,5 +26,5 @@ class PartnershipSchema(Envelope):
 
     @validates_schema
     def dates(self, data: dict[str, Any], **_: object) -> None:
-        if data.get("signed_on") and data.get("ends_on") and data["ends_on"] < data["signed_on"]:
+        if data.get("signed_on") and data.get("ends_on") and certainly_before(data["ends_on"], data["signed_on"]):
             raise ValidationError({"ends_on": [fail("date_order", "Ends before it was signed.").messages[0]]})

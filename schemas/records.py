@@ -15,7 +15,8 @@ from marshmallow import Schema, ValidationError, fields
 from . import areas, codelists
 from .activities import ActivitySchema
 from .base import keys_clean
-from .certifications import active, band, expiry
+from .certifications import active, band, expiry, validity_known
+from .dates import certainly_before, interval
 from .errors import Finding, flatten
 from .fastload import Bail, Loader, compile_schema
 from .fields import KINDS, Ref
@@ -25,6 +26,7 @@ from .partnerships import PartnershipSchema
 from .producers import ProducerSchema
 from .products import ProductSchema
 from .programmes import ProgrammeSchema
+from .provenance import decision_date, derived_verification, drop_derived_verification
 from .uids import uid
 
 SCHEMAS: dict[str, type[Schema]] = {
@@ -80,10 +82,16 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
             return Result(None, findings)
     errors: list[Finding] = []
     warnings: list[Finding] = []
+    if "verification" in doc:
+        drop_derived_verification(doc)
     _check_places(doc, errors, warnings)
     if doc.get("certifications"):
         _check_certifications(doc, today or _today(), warnings)
+    if "coordinates" in doc:
+        _check_coordinates(doc, warnings)
     category = doc.get("category")
+    if category and doc.get("certifications"):
+        _check_scheme_in_force(category["scheme"], doc["certifications"], warnings)
     if category and codelists.common_category(category["scheme"], category["code"]) is None:
         warnings.append(
             Finding(
@@ -142,8 +150,13 @@ def _check_places(doc: dict[str, Any], errors: list[Finding], warnings: list[Fin
         place = doc.get(name)
         if not place:
             continue
+        source = place.get("area_at_source")
+        if source:
+            _place_through_time(place, source, f"{name}.area_at_source", country, errors, warnings)
         if "area" in place:
             _check_area(place["area"], f"{name}.area", country, errors, warnings)
+            continue
+        if "place" not in place:  # an area at source that could not be checked
             continue
         code = areas.find(country, place["place"])
         if code:
@@ -156,6 +169,41 @@ def _check_places(doc: dict[str, Any], errors: list[Finding], warnings: list[Fin
                     f"'{place['place']}' could not be resolved to an area code; kept as text.",
                 )
             )
+
+
+def _place_through_time(
+    place: dict[str, Any],
+    source: dict[str, Any],
+    path: str,
+    country: str,
+    errors: list[Finding],
+    warnings: list[Finding],
+) -> None:
+    """Check ``area_at_source`` and derive today's ``area`` from it. Without a date the
+    pair says no more than a v1 record with the old code in ``area``, and is stored so
+    (an exported record, which shows both, then re-imports unchanged)."""
+    code = source["area"]
+    area = areas.lookup(code)
+    if area is None or area.code != code:
+        errors.append(Finding(f"{path}.area", "area", f"'{code}' is not a known area code."))
+        return
+    if area.country != country:
+        warnings.append(Finding(f"{path}.area", "area_country", f"{code} lies outside {country}."))
+    today = areas.current(code)
+    if "area" in place and place["area"] != today:
+        warnings.append(
+            Finding(f"{name_of(path)}.area", "area_mismatch", f"{code} is today {today}, not {place['area']}.")
+        )
+        return
+    if "on" not in source:
+        place["area"] = code
+        del place["area_at_source"]
+    else:
+        place["area"] = today
+
+
+def name_of(path: str) -> str:
+    return path.rsplit(".", 1)[0]
 
 
 _DAY: list[Any] = [0.0, 0.0, None]  # [start, end) of the local day as timestamps, and the day
@@ -178,9 +226,21 @@ def _check_certifications(doc: dict[str, Any], today: date, warnings: list[Findi
     day = today.isoformat()
     for i, cert in enumerate(doc.get("certifications") or ()):
         ends = expiry(cert)
-        if ends and ends < day:
+        if ends:
+            if ends < day if len(ends) == 10 else interval(ends)[1] < today:
+                warnings.append(
+                    Finding(
+                        f"certifications.{i}.expires_on", "certificate_expired", f"The certificate expired on {ends}."
+                    )
+                )
+        elif not validity_known(cert):
             warnings.append(
-                Finding(f"certifications.{i}.expires_on", "certificate_expired", f"The certificate expired on {ends}.")
+                Finding(
+                    f"certifications.{i}",
+                    "validity_unknown",
+                    f"{cert['scheme']} certificates expire; without expires_on or a full "
+                    "issued_on the validity cannot be computed (active is null).",
+                )
             )
         scheme = codelists.rating_scheme(cert["scheme"]) or {}
         floor = scheme.get("recognised_min")
@@ -194,12 +254,62 @@ def _check_certifications(doc: dict[str, Any], today: date, warnings: list[Findi
             )
 
 
+def _check_coordinates(doc: dict[str, Any], warnings: list[Finding]) -> None:
+    """``coordinates_implausible``: outside the country's extent, or both whole degrees."""
+    lat, lon = doc["coordinates"]["lat"], doc["coordinates"]["lon"]
+    box = codelists.item("country-extents", doc["country"])
+    if box and not (box["lat"][0] <= lat <= box["lat"][1] and box["lon"][0] <= lon <= box["lon"][1]):
+        warnings.append(
+            Finding(
+                "coordinates",
+                "coordinates_implausible",
+                f"{lat}, {lon} lies outside {doc['country']} (latitude and longitude swapped?).",
+            )
+        )
+    elif float(lat).is_integer() and float(lon).is_integer():
+        warnings.append(
+            Finding(
+                "coordinates",
+                "coordinates_implausible",
+                f"{lat}, {lon} looks truncated to whole degrees (about 100 km).",
+            )
+        )
+
+
+def _check_scheme_in_force(scheme: str, certs: list[dict[str, Any]], warnings: list[Finding]) -> None:
+    """``scheme_superseded``: a category of a scheme that had ended when the record's
+    certificate was decided (the VN 2019 scheme on a certificate of 2024)."""
+    ended = codelists.scheme_end(scheme)
+    if not ended:
+        return
+    for cert in certs:
+        when = decision_date(cert)
+        if when and certainly_before(ended, when):
+            after = codelists.successor_scheme(scheme)
+            warnings.append(
+                Finding(
+                    "category.scheme",
+                    "scheme_superseded",
+                    f"{scheme} ended on {ended}; the certificate of {when} was decided under "
+                    f"{after or 'its successor'}.",
+                )
+            )
+            return
+
+
 def enrich(kind: str, doc: dict[str, Any], today: date | None = None) -> dict[str, Any]:
-    """A copy of ``doc`` with the derived values readers get: common category, band, active."""
+    """A copy of ``doc`` with the derived values readers get: common category, band,
+    active, and ``verification`` (derived from the evidence when not stated)."""
     out = dict(doc)
+    if "verification" not in doc:
+        out["verification"] = derived_verification(doc)
     if "category" in doc:
         cat = doc["category"]
         out["category"] = {**cat, "common": codelists.common_category(cat["scheme"], cat["code"])}
+    for name in PLACE_FIELDS:
+        place = doc.get(name)
+        if place and "area" in place and (now := areas.current(place["area"])) != place["area"]:
+            out[name] = {**place, "area": now, "area_at_source": place.get("area_at_source") or {"area": place["area"]}}
     if "certifications" in doc:
         day = today or date.today()
         out["certifications"] = [{**c, "band": band(c), "active": active(c, day)} for c in doc["certifications"]]

@@ -16,6 +16,8 @@ from flask import Flask, Response, current_app, render_template_string, send_fro
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from schemas import STANDARD_VERSION
+
 from ..web import limits
 from ..web.errors import PROBLEM, problem
 from . import admission, changes, codelists, flags, openapi, records, reviews, standard, stats, subscriptions, sync
@@ -115,7 +117,8 @@ def init_app(app: Flask, settings: Any) -> None:
         API_SPEC_OPTIONS={
             "info": {
                 "description": "Exchange of one-village-one-product records between member "
-                "countries. See docs/partner-guide.md."
+                f"countries, exchange standard {STANDARD_VERSION}. See docs/partner-guide.md.",
+                "x-standard-version": STANDARD_VERSION,
             },
             "components": {
                 "securitySchemes": {

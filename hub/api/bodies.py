@@ -158,11 +158,13 @@ class Stats(Schema):
 class CodelistSummary(Schema):
     name = fields.String()
     version = fields.String()
+    effective_from = fields.String(allow_none=True, metadata={"description": "date this version took effect"})
     title = fields.Dict(allow_none=True)
     kind = fields.String(metadata={"description": "codelist, crosswalk or areas"})
 
 
 class Codelists(Schema):
+    standard_version = fields.String(metadata={"description": "the exchange standard's version, e.g. 1.1"})
     codelists = fields.List(fields.Nested(CodelistSummary))
 
 

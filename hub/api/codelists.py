@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response
 from flask_smorest import Blueprint
 
-from schemas import areas, codelists
+from schemas import STANDARD_VERSION, areas, codelists
 
 from ..web.errors import problem
 from .bodies import AreaArgs, Codelist, Codelists
@@ -33,8 +33,16 @@ def index() -> Response:
     items = []
     for name, (kind, doc) in sorted(_catalogue().items()):
         doc = doc or areas.area_codelist(None)
-        items.append({"name": name, "kind": kind, "version": doc.get("version"), "title": doc.get("title")})
-    return json_response({"codelists": items})
+        items.append(
+            {
+                "name": name,
+                "kind": kind,
+                "version": doc.get("version"),
+                "effective_from": doc.get("effective_from"),
+                "title": doc.get("title"),
+            }
+        )
+    return json_response({"standard_version": STANDARD_VERSION, "codelists": items})
 
 
 @blp.route("/codelists/<name>", methods=["GET"])

@@ -32,7 +32,7 @@ def _certification(cert: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "@type": "Certification",
         "name": label("rating-schemes", cert["scheme"]) or cert["scheme"],
-        "certificationIdentification": cert.get("decision"),
+        "certificationIdentification": _decision_number(cert.get("decision")),
         "validFrom": cert.get("issued_on"),
         "expires": cert.get("expires_on"),
         "certificationStatus": "CertificationActive" if cert.get("active") else "CertificationInactive",
@@ -51,6 +51,38 @@ def _certification(cert: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _decision_number(decision: Any) -> str | None:
+    """A decision's number: v1 gives it as text, 1.1 also as ``{"number", ...}``."""
+    return decision.get("number") if isinstance(decision, dict) else decision
+
+
+def _source(evidence: dict[str, Any]) -> dict[str, Any]:
+    """One ``evidence`` item as the schema.org ``CreativeWork`` a record ``isBasedOn``."""
+    issuer = evidence.get("issuer")
+    publisher = (
+        {"@type": "Organization", "name": _text(issuer)}
+        if isinstance(issuer, dict)
+        else {"@id": f"urn:ovop:{issuer}"}
+        if issuer
+        else None
+    )
+    out = {
+        "@type": "CreativeWork",
+        "additionalType": evidence["type"],
+        "name": _text(evidence.get("title")),
+        "identifier": evidence.get("number"),
+        "datePublished": evidence.get("issued_on"),
+        "url": evidence.get("url"),
+        "publisher": publisher,
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _period(start: str | None, end: str | None) -> str | None:
+    """ISO 8601 interval for ``temporalCoverage`` (open end: ``2021/..``); dates as given."""
+    return f"{start}/{end or '..'}" if start else None
+
+
 def to_jsonld(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
     """One published record (as :func:`hub.records.representation.published` gives it) in JSON-LD."""
     out: dict[str, Any] = {
@@ -62,6 +94,7 @@ def to_jsonld(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
         "description": _text(rec.get("description")),
         "url": rec.get("url") or rec.get("website"),
         "dateModified": rec.get("hub_updated_at"),
+        "isBasedOn": [_source(e) for e in rec.get("evidence") or ()] or None,
     }
     if kind == "products":
         cat = rec.get("category") or {}
@@ -88,6 +121,10 @@ def to_jsonld(kind: str, rec: dict[str, Any]) -> dict[str, Any]:
             "addressCountry": rec["country"],
             "addressRegion": (rec.get("location") or {}).get("area"),
         }
+    elif kind == "programmes":
+        out["temporalCoverage"] = _period(rec.get("started_on"), None)
+    elif kind == "partnerships":
+        out["temporalCoverage"] = _period(rec.get("signed_on"), rec.get("ends_on"))
     elif kind == "activities":
         out.update({"startDate": rec.get("starts_on"), "endDate": rec.get("ends_on")})
     elif kind == "indicators":

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 import schemas
+from schemas import areas
 from schemas.text import fold
 
 from ..store.models import Change, Record, Revision
@@ -53,7 +54,7 @@ def apply_filters(query: sa.Select[Any], f: Filters) -> sa.Select[Any]:
     if f.rating_min is not None:
         query = query.where(Record.rating_band >= f.rating_min)
     if f.area:
-        query = query.where(Record.area == f.area)
+        query = query.where(Record.area.in_(areas.same_place_codes(f.area)))
     if f.updated_after is not None:
         query = query.where(Record.published_at > f.updated_after)
     return query

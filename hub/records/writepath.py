@@ -12,7 +12,7 @@ import logging
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Iterator, Sequence
 
 import orjson
@@ -20,14 +20,15 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 import schemas
+from schemas import codelists
 from schemas.base import HUB_FIELDS
-from schemas.fields import ID_RE
+from schemas.fields import ID_RE, MULTILATERAL
 
 from ..actors import Actor
 from ..operations import metrics
 from ..store import audit
 from ..store.db import Encoded, chunks, insert_many
-from ..store.models import Change, Member, Record, Revision, Submission, WriteHead, utcnow
+from ..store.models import Change, CodelistSet, Member, Record, Revision, Submission, WriteHead, utcnow
 from .projection import EMPTY, project_shown
 from .representation import rfc3339, shown
 
@@ -298,6 +299,13 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
     return items
 
 
+def is_staff(actor: Actor) -> bool:
+    """The hub's own people and processes: the operator's CLI, the demo and configured
+    sync sources (internal actors, without scopes), or a staff member of no country
+    (secretariat, admin). A partner's API client never is, whatever its country."""
+    return not actor.scopes or (actor.country is None and actor.role in ("secretariat", "admin"))
+
+
 def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str], today: date | None) -> Outcome | None:
     """Checks before validation: shape of the envelope and the actor's country."""
     if isinstance(raw, Unparsed):
@@ -318,6 +326,21 @@ def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
         ]
         return Outcome(i, None, "invalid", errors=errors)
     uid = schemas.uid(country, kind, rid)
+    if country == MULTILATERAL:  # multilateral records: the hub's staff only (docs/standard.md)
+        if not is_staff(actor):
+            return Outcome(
+                i,
+                uid,
+                "forbidden",
+                errors=[
+                    _finding(
+                        "country",
+                        "forbidden",
+                        f"{MULTILATERAL} (multilateral) records are written by the hub's staff only.",
+                    )
+                ],
+            )
+        return None
     if not actor.may_write(country):
         return Outcome(
             i,
@@ -514,6 +537,7 @@ class WriteTxn:
                 "reason": None,
                 "comment": None,
                 "submission_id": self._submission_id(),
+                "validated_with": VALIDATED_WITH,
             }
         )
         latest = {
@@ -634,6 +658,8 @@ class WriteTxn:
                 .values(review_state="superseded", decided_at=self.now, decided_by=None)
                 .execution_options(synchronize_session=False)
             )
+        if self.revisions:
+            _record_codelist_set(s, self.now)
         insert_many(s, Revision.__table__, self.revisions)
         for rows in (self.record_updates, self.published, self.input_hash_updates):
             if rows:
@@ -651,6 +677,26 @@ class WriteTxn:
         self._count_submission()
         self.trail.head.change_seq = self.change_seq
         self.trail.flush(self.session)  # the head's new sequence numbers are flushed with the commit
+
+
+VALIDATED_WITH = codelists.versions_key(schemas.STANDARD_VERSION)
+_RECORDED: set[str] = set()  # databases (by URL) this process knows hold the key
+
+
+def _record_codelist_set(session: so.Session, now: datetime) -> None:
+    """Make sure ``codelist_sets`` names the versions behind :data:`VALIDATED_WITH` (under
+    the write lock, so two processes never insert it twice)."""
+    database = str(session.get_bind().url)
+    if database in _RECORDED:
+        return
+    if session.get(CodelistSet, VALIDATED_WITH) is None:
+        session.add(
+            CodelistSet(
+                key=VALIDATED_WITH, standard=schemas.STANDARD_VERSION, versions=codelists.versions(), first_used_at=now
+            )
+        )
+        session.flush()
+    _RECORDED.add(database)
 
 
 _NO_WARNINGS = Encoded("[]")  # most records have none: no serialising per row

@@ -148,6 +148,9 @@ class Revision(Base):
     reason: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
     submission_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("submissions.id"))
+    #: The standard and codelist versions that validated it (a key of ``codelist_sets``);
+    #: null for revisions written before standard 1.1 recorded it.
+    validated_with: so.Mapped[str | None] = so.mapped_column(sa.String(40))
 
     __table_args__ = (
         sa.UniqueConstraint("uid", "version"),
@@ -172,6 +175,16 @@ Record.document = so.column_property(  # type: ignore[assignment]  # declared ab
     .correlate_except(Revision)
     .scalar_subquery()
 )
+
+
+class CodelistSet(Base):
+    """One combination of standard and codelist versions that validated revisions."""
+
+    __tablename__ = "codelist_sets"
+    key: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
+    standard: so.Mapped[str] = so.mapped_column(sa.String(10))
+    versions: so.Mapped[dict[str, Any]]
+    first_used_at: so.Mapped[datetime]
 
 
 class Change(Base):

@@ -179,3 +179,14 @@ def test_a_value_the_database_refuses_is_400_not_500(app, client, vn_reader, mon
     monkeypatch.setattr(reads, "stats", refused)
     r = client.get("/api/v1/stats", headers=vn_reader)
     assert r.status_code == 400 and r.mimetype == PROBLEM and "out of range" not in r.get_data(as_text=True)
+
+
+def test_the_codelists_endpoint_and_the_openapi_document_report_standard_1_1(client, vn_reader) -> None:  # type: ignore[no-untyped-def]
+    body = client.get("/api/v1/codelists", headers=vn_reader).get_json()
+    assert body["standard_version"] == "1.1"
+    by_name = {c["name"]: c for c in body["codelists"]}
+    assert by_name["evidence-types"]["effective_from"] == "2026-11-30"
+    one = client.get("/api/v1/codelists/evidence-types", headers=vn_reader).get_json()
+    assert {"official-decision", "news-report"} <= {i["code"] for i in one["items"]}
+    info = client.get("/api/v1/openapi.json").get_json()["info"]
+    assert info["x-standard-version"] == "1.1" and "standard 1.1" in info["description"]

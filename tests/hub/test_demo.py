@@ -173,3 +173,26 @@ def test_invalid_demo_data_is_refused_before_writing(hub, monkeypatch):
         demo.load_demo(hub)
     with hub.sessions() as s:
         assert s.scalar(sa.select(sa.func.count()).select_from(Record)) == 0
+
+
+def test_every_demo_record_names_its_source_and_fictional_ones_say_so():
+    for kind, recs in DATA.items():
+        for raw in recs:
+            assert raw.get("evidence"), (kind, raw["id"])
+            assert all(e.get("title") or e.get("url") for e in raw["evidence"]), (kind, raw["id"])
+            if kind in ("producers", "products"):
+                assert raw["evidence"][0]["type"] == "other" and "Fictional" in raw["evidence"][0]["title"]["en"]
+
+
+def test_the_demo_holds_the_multilateral_network_owned_by_the_secretariat_code():
+    xm = {(kind, r["id"]): r for kind, recs in DATA.items() for r in recs if r["country"] == "XM"}
+    assert set(xm) == {("programmes", "asean-ovop"), ("organisations", "iocop"),
+                       ("partnerships", "asean-ovop-parties"), ("partnerships", "iocop-network")}
+    asean = xm[("programmes", "asean-ovop")]
+    assert [(a["ref"], a["date"]) for a in asean["legal_basis"]] == [
+        ("AMAF-41", "2019"), ("AMAF-42", "2020"), ("ASEAN summit 2020", "2020")]
+    assert asean["phases"][0]["starts_on"] == "2021"
+    parties = xm[("partnerships", "asean-ovop-parties")]["parties"]
+    assert {"VN/programmes/ocop", "TH/programmes/otop", "PH/programmes/otop"} <= set(parties)
+    illustrative = [r for r in DATA["organisations"] if r["country"] == "VN" and r["type"] == "university"]
+    assert illustrative and all("Illustrative" in r["notes"]["en"] for r in illustrative)

@@ -21,14 +21,14 @@ def test_validates_ndjson_and_reports_line_numbers(tmp_path: Path) -> None:
     assert res.returncode == 1
     assert "line 2: $: json:" in res.stdout
     assert "line 3 (p2): error gtin: gtin:" in res.stdout
-    assert res.stdout.strip().endswith("1 valid, 2 invalid")
+    assert res.stdout.strip().endswith("1 valid, 2 invalid (standard 1.1)")
 
 
 def test_valid_json_array_exits_zero(tmp_path: Path) -> None:
     f = tmp_path / "p.json"
     f.write_text(json.dumps([product(1), product(2)]))
     res = run("validate", "products", str(f), "--quiet")
-    assert res.returncode == 0 and res.stdout.strip() == "2 valid, 0 invalid"
+    assert res.returncode == 0 and res.stdout.strip() == "2 valid, 0 invalid (standard 1.1)"
 
 
 def test_missing_file_is_one_line(tmp_path: Path) -> None:

@@ -159,7 +159,7 @@ def test_rating_schemes_well_formed() -> None:
             assert s["marks"] and all(SLUG.match(m) for m in s["marks"])
             assert "min" not in s and "max" not in s
     vn = cl.rating_scheme("VN-OCOP")
-    assert (vn["recognised_min"], vn["validity_months"], vn["levels"]) == (3, 36, ["provincial", "central"])
+    assert (vn["recognised_min"], vn["validity_months"], vn["levels"]) == (3, 36, ["district", "provincial", "central"])
     bands = sorted(vn["score_bands"], key=lambda b: b["min"])
     assert bands[0]["min"] == 0 and bands[-1]["max"] == vn["score_max"] == 100
     for lo, hi in zip(bands, bands[1:]):
@@ -181,3 +181,40 @@ def test_producer_type_countries() -> None:
         assert it["countries"] and all(re.fullmatch(r"[A-Z]{2}", c) for c in it["countries"])
     assert "VN" in cl.item("producer-types", "cooperative")["countries"]
     assert "TH" in cl.item("producer-types", "sme")["countries"]
+
+
+def test_every_codelist_and_crosswalk_has_a_version_and_an_effective_date() -> None:
+    from datetime import date
+
+    from schemas import codelists
+
+    for doc in [*codelists.codelists().values(), *codelists.crosswalks().values()]:
+        assert doc.get("version"), doc["name"]
+        assert date.fromisoformat(doc["effective_from"]), doc["name"]
+
+
+def test_producer_forms_carry_english_and_national_labels() -> None:
+    from schemas import codelists
+
+    language = {"VN": "vi", "TH": "th", "PH": "fil"}
+    for it in codelists.codelist("producer-types")["items"]:
+        for country in set(it["countries"]) & set(language):
+            if len(it["countries"]) == 1:
+                assert it["label"]["en"] and it["label"][language[country]], it["code"]
+    assert {"production-establishment", "individual-producer", "cooperative-group"} <= codelists.codes("producer-types")
+
+
+def test_docs_standard_md_names_every_field_of_every_kind() -> None:
+    import re
+    from pathlib import Path
+
+    from schemas.records import SCHEMAS
+
+    text = Path(__file__).parents[2].joinpath("docs", "standard.md").read_text(encoding="utf-8")
+    for kind, schema in SCHEMAS.items():
+        section = text.split(f"**{kind}**", 1)[1].split("\n**", 1)[0]
+        for name in schema().fields:
+            if name in ("id", "country", "source_updated_at", "evidence", "verification", "notes"):
+                assert f"`{name}`" in text, name
+            else:
+                assert re.search(rf"`{name}`", section), (kind, name)
