@@ -22,10 +22,11 @@ from typing import Any, Callable, Iterator
 
 from schemas import KINDS
 
-from .readers import EXTRA, SourceError, read_csv
+from . import inputs
+from .inputs import FORMATS
+from .readers import EXTRA, MAX_UNZIPPED_MB, FileOptions, SourceError
 from .transforms import Transform, TransformError, build, is_empty
 
-FORMATS = ("csv",)
 _PATH_RE = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -36,7 +37,9 @@ _FIELD_KEYS = frozenset({"from", "value", "template", "transforms", "map", "unma
 #: the mapping's own keys of ``[source]``; the source file's other keys (type, schedule, ...)
 #: belong to the source loader (:mod:`hub.sync.sources`), which names them in ``from_dict``
 SOURCE_KEYS = frozenset({"name", "kind", "country", "format", "path", "url", "encoding", "delimiter",
-                         "description"})
+                         "description", "sheet", "header_row", "header_rows", "items", "max_unzipped_mb"})
+#: formats whose items need not all have every key (a missing key is an empty cell)
+SPARSE = ("json", "ndjson")
 _SKIP_KEYS = frozenset({"column", "equals", "regex", "reason"})
 
 
@@ -187,11 +190,36 @@ class Mapping:
     id: FieldSpec
     fields: tuple[FieldSpec, ...]
     skips: tuple[Skip, ...] = ()
-    format: str = "csv"
-    encoding: str = "utf-8-sig"
-    delimiter: str = ","
+    options: FileOptions = FileOptions()
     description: str = ""
     origin: str = field(default="", compare=False)
+
+    @property
+    def format(self) -> str:
+        return self.options.format
+
+    @property
+    def encoding(self) -> str:
+        return self.options.encoding
+
+    @property
+    def delimiter(self) -> str:
+        return self.options.delimiter
+
+    def rows(self, file: Path) -> Iterator[tuple[int, str, dict[str, str]]]:
+        """``(number, locator, row)`` of every row of the source file in its format; a
+        file with a header (CSV, a sheet) must hold every column the mapping reads."""
+        checked = self.format in SPARSE
+        for number, locator, row in inputs.rows(file, self.options, frozenset(self.columns)):
+            if not checked:
+                missing = sorted(self.columns - set(row) - {EXTRA})
+                if missing:
+                    raise SourceError(f"{file}: column(s) {', '.join(missing)} used by mapping "
+                                      f"'{self.name}' are not in the file's header")
+                checked = True
+            if self.format in SPARSE:
+                row = {**dict.fromkeys(self.columns, ""), **row}
+            yield number, locator, row
 
     @property
     def columns(self) -> set[str]:
@@ -236,14 +264,7 @@ class Mapping:
         Raises :class:`SourceError` when the file cannot be read or lacks a column the
         mapping uses.
         """
-        checked = False
-        for line, row in read_csv(self.file(data_dir), self.encoding, self.delimiter):
-            if not checked:
-                missing = sorted(self.columns - set(row) - {EXTRA})
-                if missing:
-                    raise SourceError(f"{self.file(data_dir)}: column(s) {', '.join(missing)} used by mapping "
-                                      f"'{self.name}' are not in the file's header")
-                checked = True
+        for line, _, row in self.rows(self.file(data_dir)):
             try:
                 yield self.map_row(row, line)
             except MappingError as exc:
@@ -302,15 +323,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
     country = source["country"]
     if len(country) != 2 or not country.isalpha() or not country.isupper():
         raise bad(f"[source] country '{country}' is not an ISO 3166-1 alpha-2 code such as 'VN'")
-    fmt = source.get("format", "csv")
-    if fmt not in FORMATS:
-        raise bad(f"[source] format '{fmt}' is not supported (supported: {', '.join(FORMATS)})")
-    delimiter = source.get("delimiter", ",")
-    if not isinstance(delimiter, str) or len(delimiter) != 1:
-        raise bad("[source] delimiter must be one character")
-    encoding = source.get("encoding", "utf-8-sig")
-    if not isinstance(encoding, str):
-        raise bad("[source] encoding must be text such as 'utf-8-sig'")
+    options = _options(source, location, bad)
 
     id_spec = _field("id", _table(data.get("id"), "[id]", bad), bad, required=True)
     raw_fields = _table(data.get("fields"), "[fields]", bad)
@@ -331,8 +344,40 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
                 raise bad(f"field '{s.target}': 'when' names '{t}', which is not a field of this mapping")
     skips = tuple(_skip(i, s, bad) for i, s in enumerate(_list(data.get("skip"), "[[skip]]", bad)))
     return Mapping(name=source["name"], kind=source["kind"], country=country, path=location,
-                   id=id_spec, fields=tuple(specs), skips=skips, format=fmt, encoding=encoding,
-                   delimiter=delimiter, description=str(source.get("description", "")), origin=origin)
+                   id=id_spec, fields=tuple(specs), skips=skips, options=options,
+                   description=str(source.get("description", "")), origin=origin)
+
+
+def _options(source: dict[str, Any], location: str, bad: _Bad) -> FileOptions:
+    """The file format (given, or by the file's extension) and its reading options."""
+    fmt = source.get("format", inputs.guess(location))
+    if fmt not in FORMATS:
+        raise bad(f"[source] format '{fmt}' is not supported (supported: {', '.join(FORMATS)})")
+    delimiter = source.get("delimiter", ",")
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise bad("[source] delimiter must be one character")
+    encoding = source.get("encoding", "utf-8-sig")
+    if not isinstance(encoding, str):
+        raise bad("[source] encoding must be text such as 'utf-8-sig'")
+    own = {"sheet": inputs.is_workbook, "header_row": inputs.is_workbook, "header_rows": inputs.is_workbook,
+           "max_unzipped_mb": inputs.is_workbook, "items": lambda f: f in SPARSE}
+    for key, fits in own.items():
+        if key in source and not fits(fmt):
+            raise bad(f"[source] '{key}' does not apply to format '{fmt}'")
+    sheet = source.get("sheet")
+    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int))
+                              or (isinstance(sheet, int) and sheet < 1)):
+        raise bad("[source] sheet is a sheet's name or its position from 1")
+    for key, low, high in (("header_row", 1, 10_000), ("header_rows", 1, 5), ("max_unzipped_mb", 1, 100_000)):
+        value = source.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
+            raise bad(f"[source] {key} is a whole number from {low} to {high}")
+    items = source.get("items", "")
+    if not isinstance(items, str):
+        raise bad("[source] 'items' is the path of the items in the document, such as 'batches.products'")
+    return FileOptions(format=fmt, encoding=encoding, delimiter=delimiter, sheet=sheet,
+                       header_row=source.get("header_row"), header_rows=source.get("header_rows", 1),
+                       items=items, max_unzipped_mb=source.get("max_unzipped_mb", MAX_UNZIPPED_MB))
 
 
 def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False) -> FieldSpec:

@@ -13,7 +13,10 @@ from typing import Any
 
 import schemas
 
+from .documents import flatten
 from .mapping import Mapping, MappingError
+
+__all__ = ["Item", "Page", "map_item", "flatten", "dig"]
 
 
 @dataclass
@@ -60,32 +63,6 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
     assert record is not None
     return Item(locator, raw, record=record, kind=mapping.kind,
                 uid=schemas.uid(record["country"], mapping.kind, record["id"]))
-
-
-def flatten(value: Any, prefix: str = "", out: dict[str, str] | None = None) -> dict[str, str]:
-    """A JSON item as mapping columns: nested keys joined with dots (``rating.stars``), list
-    elements by position (``images.0``); a list of plain values is also one column, its
-    values joined with ", " (``tags``). ``null`` is an empty cell."""
-    out = {} if out is None else out
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            flatten(inner, f"{prefix}.{key}" if prefix else str(key), out)
-    elif isinstance(value, list):
-        if prefix and all(not isinstance(v, (dict, list)) for v in value):
-            out[prefix] = ", ".join(_text(v) for v in value if v is not None)
-        for i, inner in enumerate(value):
-            flatten(inner, f"{prefix}.{i}" if prefix else str(i), out)
-    elif prefix:
-        out[prefix] = _text(value)
-    return out
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def dig(doc: Any, path: str) -> Any:

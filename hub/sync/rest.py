@@ -85,7 +85,9 @@ def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], o
     mapping = None
     if "fields" in data or "id" in data:
         try:  # checks [source]'s mapping keys, [id], [fields.*], [[skip]]
-            mapping = mappings.from_dict(data, origin=origin, others=common | KEYS)
+            # an API answers JSON: 'items' is the rest type's, whatever the URL looks like
+            as_json = {**data, "source": {**table, "format": table.get("format", "json")}}
+            mapping = mappings.from_dict(as_json, origin=origin, others=common | KEYS)
         except MappingConfigError as exc:
             raise bad(str(exc).removeprefix(f"{origin}: ")) from None
     else:
@@ -101,7 +103,8 @@ def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], o
     if not isinstance(url, str) or not is_http_url(url):
         raise bad("[source] a json source needs a 'url' (http or https)")
     if table.get("path") is not None:
-        raise bad("[source] a json source has a 'url', not a 'path'")
+        raise bad("[source] a json source reads an API's 'url'; a JSON or NDJSON file on disk is "
+                  "type = \"file\" with 'path'")
     since_param, since_field = table.get("since_param"), table.get("since_field")
     if (since_param is None) != (since_field is None):
         raise bad("[source] 'since_param' and 'since_field' go together (incremental reads)")

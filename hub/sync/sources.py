@@ -1,9 +1,10 @@
 """Source files: one TOML file per source in ``sources_dir`` (``config/sources/``).
 
-Three types (``[source] type``), each a module that parses its own keys and fetches, and
+The types (``[source] type``), each a module that parses its own keys and fetches, and
 one line of :data:`TYPES`:
 
-- ``csv``: a file in ``data_dir`` or at a URL, mapped row by row (``[id]``, ``[fields.*]``,
+- ``file`` (also ``csv``): a file in ``data_dir`` or at a URL, CSV, TSV, JSON, NDJSON or a
+  workbook (:mod:`hub.sync.inputs`), mapped row by row (``[id]``, ``[fields.*]``,
   :mod:`hub.sync.mapping`); a full snapshot every time.
 - ``json``: a national REST API, paged (``[source.pagination]``); items mapped like rows
   (nested keys become dotted columns), or taken as standard records when the file has no
@@ -54,7 +55,8 @@ class SourceType:
 
 #: The registry: ``[source] type`` -> its parser and fetcher. A new type is a module and a line here.
 TYPES: dict[str, SourceType] = {
-    "csv": SourceType(files.parse, files.open_fetcher),
+    "file": SourceType(files.parse, files.open_fetcher),
+    "csv": SourceType(files.parse, files.open_fetcher),  # the name "file" had before it read more than CSV
     "json": SourceType(rest.parse, rest.open_fetcher),
     "hub": SourceType(federation.parse, federation.open_fetcher, deletes="apply"),
 }

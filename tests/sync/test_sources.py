@@ -33,7 +33,7 @@ HUB = '[source]\nname = "h"\ntype = "hub"\nurl = "https://hub.example.org"\n'
 
 
 @pytest.mark.parametrize("text, message", [
-    (BASE + 'type = "xml"\npath = "a"\n' + FIELDS, "type 'xml' is not one of csv, json, hub"),
+    (BASE + 'type = "xml"\npath = "a"\n' + FIELDS, "type 'xml' is not one of file, csv, json, hub"),
     (BASE + 'path = "a"\nschedule = "nightly"\n' + FIELDS, "schedule 'nightly' is not a cron expression"),
     (BASE + 'path = "a"\ndeletes = "yes"\n' + FIELDS, "deletes is one of never, report, apply"),
     (BASE + 'path = "a"\nmax_deletes = 2\n' + FIELDS, "max_deletes is a fraction between 0 and 1"),
@@ -48,7 +48,7 @@ HUB = '[source]\nname = "h"\ntype = "hub"\nurl = "https://hub.example.org"\n'
     (HUB + 'kinds = ["cars"]\n[source.auth]\nclient_id = "c"\nclient_secret_env = "S"\n', "kinds: unknown cars"),
     (HUB + 'review = "maybe"\n[source.auth]\nclient_id = "c"\nclient_secret_env = "S"\n', "review is 'trust'"),
     (HUB + 'path = "x"\n[source.auth]\nclient_id = "c"\nclient_secret_env = "S"\n', "unknown key(s) path"),
-    (BASE + 'path = "a"\nsheet = 1\n' + FIELDS, "unknown key(s) sheet"),
+    (BASE + 'path = "a"\nsheet = 1\n' + FIELDS, "'sheet' does not apply to format 'csv'"),
 ])
 def test_a_bad_source_file_is_refused_with_the_key(tmp_path, text, message) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "bad.toml"
