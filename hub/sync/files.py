@@ -22,10 +22,10 @@ import requests
 
 from . import mapping as mappings
 from .base import Bad, FetchContext, Source, data_file, is_http_url
+from .documents import ndjson_lines
 from .http import Http
 from .mapping import Mapping, MappingConfigError
 from .pages import Item, Page, map_item
-from .documents import ndjson_lines
 from .readers import EXTRA, SourceError
 from .workbooks import sheet_height
 

@@ -14,6 +14,8 @@ from .documents import read_json, read_ndjson
 from .readers import FileOptions, read_csv
 from .workbooks import WORKBOOKS, read_workbook
 
+__all__ = ["FORMATS", "WORKBOOKS", "guess", "rows"]
+
 FORMATS = ("csv", "tsv", "json", "ndjson", *WORKBOOKS)
 _BY_SUFFIX = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".ndjson": "ndjson",
               ".jsonl": "ndjson", **{f".{w}": w for w in WORKBOOKS}}
@@ -23,10 +25,6 @@ def guess(location: str) -> str:
     """The format a file name or URL implies (``csv`` when it implies none)."""
     suffix = Path(location.split("?", 1)[0]).suffix.lower()
     return _BY_SUFFIX.get(suffix, "csv")
-
-
-def is_workbook(fmt: str) -> bool:
-    return fmt in WORKBOOKS
 
 
 def rows(path: Path, opts: FileOptions, columns: frozenset[str] = frozenset()

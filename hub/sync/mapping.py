@@ -359,15 +359,18 @@ def _options(source: dict[str, Any], location: str, bad: _Bad) -> FileOptions:
     encoding = source.get("encoding", "utf-8-sig")
     if not isinstance(encoding, str):
         raise bad("[source] encoding must be text such as 'utf-8-sig'")
-    own = {"sheet": inputs.is_workbook, "header_row": inputs.is_workbook, "header_rows": inputs.is_workbook,
-           "max_unzipped_mb": inputs.is_workbook, "items": lambda f: f in SPARSE}
-    for key, fits in own.items():
-        if key in source and not fits(fmt):
+    own = {"sheet": inputs.WORKBOOKS, "header_row": inputs.WORKBOOKS, "header_rows": inputs.WORKBOOKS,
+           "max_unzipped_mb": inputs.WORKBOOKS, "items": SPARSE}
+    for key, formats in own.items():
+        if key in source and fmt not in formats:
             raise bad(f"[source] '{key}' does not apply to format '{fmt}'")
     sheet = source.get("sheet")
-    if sheet is not None and (isinstance(sheet, bool) or not isinstance(sheet, (str, int))
-                              or (isinstance(sheet, int) and sheet < 1)):
-        raise bad("[source] sheet is a sheet's name or its position from 1")
+    listed = sheet if isinstance(sheet, list) else [sheet]
+    if sheet is not None and (not listed or any(isinstance(s, bool) or not isinstance(s, (str, int))
+                                                or (isinstance(s, int) and s < 1) for s in listed)):
+        raise bad("[source] sheet is a sheet's name or position from 1, a list of them, or \"*\" (every sheet)")
+    if isinstance(sheet, list):
+        sheet = tuple(sheet)
     for key, low, high in (("header_row", 1, 10_000), ("header_rows", 1, 5), ("max_unzipped_mb", 1, 100_000)):
         value = source.get(key)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):

@@ -37,8 +37,8 @@ class FileOptions:
     format: str = "csv"
     encoding: str = "utf-8-sig"
     delimiter: str = ","
-    #: a workbook's sheet: its name, or its position from 1 (the first by default)
-    sheet: str | int | None = None
+    #: a workbook's sheet(s): a name or a position from 1, several, or "*" (the first by default)
+    sheet: str | int | tuple[str | int, ...] | None = None
     #: the header's (first) row number in a sheet, from 1; None: found by the mapping's columns
     header_row: int | None = None
     #: how many rows the header spans ("Group / Sub" names)

@@ -26,10 +26,20 @@ and text transforms apply to each element.
 ``area:CC``                     place text -> ``{"place": text, "area": code}`` through
                                 :func:`schemas.areas.find` for country CC; ``{"place": text}``
                                 when the text does not resolve (the hub warns ``area_unresolved``)
+``area_code:CC``                place text -> the area code alone: "tỉnh Đắk Lắk" -> "VN-GSO:66";
+                                an error when the text does not resolve
+``slug``                        any script -> an ASCII id part, transliterated (anyascii):
+                                "Cà phê Hòa Phong" -> "ca-phe-hoa-phong", "ข้าวหอมมะลิ" ->
+                                "khawhommali"; the same text always gives the same slug
+``hash:N``                      a stable id part from text: the first N (6-64, default 12) hex
+                                digits of its SHA-256 after NFC, case folding and collapsing
+                                white space; with a template over several columns, a key for
+                                rows that have none
 ==============================  ================================================================
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 import unicodedata
@@ -207,6 +217,43 @@ def area(country: str) -> Callable[[str], Any]:
     return run
 
 
+def area_code(country: str) -> Callable[[str], Any]:
+    """Free-text place -> its area code; an error when it does not resolve."""
+    place = area(country)
+
+    def run(text: str) -> Any:
+        found = place(text)
+        if "area" not in found:
+            raise TransformError(f"'{found['place']}' is not an area of {country.strip().upper()}")
+        return found["area"]
+    return run
+
+
+# ------------------------------------------------------------------ ids
+
+_NOT_ID = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """Transliterated to ASCII, lower case, runs of anything else as one "-"; at most 128."""
+    from anyascii import anyascii  # lazy: its tables load on first use
+
+    return _NOT_ID.sub("-", anyascii(nfc(text)).lower()).strip("-")[:128].rstrip("-")
+
+
+def digest(length: int) -> Callable[[str], str]:
+    def run(text: str) -> str:
+        key = collapse(nfc(text)).casefold()
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:length]
+    return run
+
+
+def _hash_length(arg: str) -> int:
+    if not arg.isdigit() or not 6 <= int(arg) <= 64:
+        raise ValueError(f"expected a number of hex digits from 6 to 64, not '{arg}'")
+    return int(arg)
+
+
 # ------------------------------------------------------------------ registry
 
 def _no_arg(fn: Transform) -> Callable[[str | None], Transform]:
@@ -251,6 +298,9 @@ REGISTRY: dict[str, Callable[[str | None], Transform]] = {
     "date": _needs_arg(lambda a: _text(parse_date(a))),
     "date_be": _needs_arg(lambda a: _text(parse_date(a, buddhist=True))),
     "area": _needs_arg(lambda a: _text(area(a))),
+    "area_code": _needs_arg(lambda a: _text(area_code(a))),
+    "slug": _no_arg(_text(slug)),
+    "hash": _needs_arg(lambda a: _text(digest(_hash_length(a))), default="12"),
 }
 
 

@@ -27,26 +27,43 @@ from .readers import FileOptions, SourceError, check_header
 #: how far down a header row is looked for when ``header_row`` is not given
 SEARCH_ROWS = 30
 WORKBOOKS = ("xlsx", "xlsm", "xls", "xlsb", "ods")
+#: the column that names a row's sheet (a mapping may read it: ``from = "_sheet"``)
+SHEET = "_sheet"
 
 
 def read_workbook(path: Path, opts: FileOptions, wanted: frozenset[str]) -> Iterator[tuple[int, str, dict[str, str]]]:
-    """Yield ``(row number, locator, row)`` for every data row of the chosen sheet."""
+    """Yield ``(row number, locator, row)`` for every data row of the chosen sheet(s); each
+    row also has the column ``_sheet``, the name of its sheet."""
     _check_archive(path, opts.max_unzipped_mb)
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
-        sheet = _sheet(book, opts.sheet, path)
-        merged = _merged(sheet)
-        tops = set(merged.values())
-        rows = sheet.iter_rows()
-    except calamine.PasswordError:
-        raise SourceError(f"{path}: the workbook is password-protected; save an unprotected copy") from None
+        chosen = _sheets(book, opts.sheet, path)
     except SourceError:
         raise
     except Exception as exc:  # noqa: BLE001 - calamine raises several types for a broken file
-        raise SourceError(f"{path}: not a readable {opts.format.upper()} workbook "
-                          f"({type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''})") from None
+        raise _unreadable(path, opts, exc) from None
+    for index in chosen:
+        try:
+            sheet = book.get_sheet_by_index(index)
+            merged = _merged(sheet)
+            rows = sheet.iter_rows()
+        except Exception as exc:  # noqa: BLE001
+            raise _unreadable(path, opts, exc) from None
+        yield from _sheet_rows(path, opts, wanted - {SHEET}, sheet, merged, rows)
+
+
+def _unreadable(path: Path, opts: FileOptions, exc: Exception) -> SourceError:
+    if isinstance(exc, calamine.PasswordError) or "password" in str(exc).lower():
+        return SourceError(f"{path}: the workbook is password-protected; save an unprotected copy")
+    detail = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    return SourceError(f"{path}: not a readable {opts.format.upper()} workbook ({detail})")
+
+
+def _sheet_rows(path: Path, opts: FileOptions, wanted: frozenset[str], sheet: Any,
+                merged: dict[tuple[int, int], tuple[int, int]], rows: Any) -> Iterator[tuple[int, str, dict[str, str]]]:
     name = sheet.name
     offset_row, offset_col = sheet.start or (0, 0)
+    tops = set(merged.values())
     seen: dict[tuple[int, int], str] = {}
     pending: list[list[str]] = []  # rows read while looking for the header
     number = offset_row
@@ -71,6 +88,7 @@ def read_workbook(path: Path, opts: FileOptions, wanted: frozenset[str]) -> Iter
         row = dict(zip(header, cells))
         if len(cells) < len(header):
             row.update({n: "" for n in header[len(cells):]})
+        row[SHEET] = name
         yield number, f"sheet '{name}' row {number}", row
     if header is None:
         missing = ", ".join(sorted(wanted)) or "any column"
@@ -82,7 +100,7 @@ def sheet_height(path: Path, opts: FileOptions) -> int:
     """How many rows the sheet has (for progress); 0 when unknown."""
     try:
         book = calamine.CalamineWorkbook.from_path(str(path))
-        return int(_sheet(book, opts.sheet, path).height)
+        return sum(int(book.get_sheet_by_index(i).height) for i in _sheets(book, opts.sheet, path))
     except Exception:  # noqa: BLE001 - progress is a courtesy; reading reports the real error
         return 0
 
@@ -100,18 +118,24 @@ def _check_archive(path: Path, limit_mb: int) -> None:
                           f"max_unzipped_mb = {limit_mb}; refused (raise the setting if the file is genuine)")
 
 
-def _sheet(book: Any, wanted: str | int | None, path: Path) -> Any:
+def _sheets(book: Any, wanted: str | int | tuple[str | int, ...] | None, path: Path) -> list[int]:
+    """The 0-based positions of the sheets to read: by name or position from 1, a list of
+    them, or ``"*"`` (every sheet in order); the first sheet when none is named."""
     names = list(book.sheet_names)
-    if wanted is None:
-        wanted = 1
-    if isinstance(wanted, int):
-        if not 1 <= wanted <= len(names):
-            raise SourceError(f"{path}: sheet {wanted} does not exist (the workbook has {len(names)}: "
-                              f"{', '.join(names)})")
-        return book.get_sheet_by_index(wanted - 1)
-    if wanted not in names:
-        raise SourceError(f"{path}: no sheet named '{wanted}' (sheets: {', '.join(names)})")
-    return book.get_sheet_by_name(wanted)
+    if wanted == "*":
+        return list(range(len(names)))
+    out = []
+    for one in (wanted if isinstance(wanted, tuple) else (1 if wanted is None else wanted,)):
+        if isinstance(one, int):
+            if not 1 <= one <= len(names):
+                raise SourceError(f"{path}: sheet {one} does not exist (the workbook has {len(names)}: "
+                                  f"{', '.join(names)})")
+            out.append(one - 1)
+        elif one in names:
+            out.append(names.index(one))
+        else:
+            raise SourceError(f"{path}: no sheet named '{one}' (sheets: {', '.join(names)})")
+    return out
 
 
 def _merged(sheet: Any) -> dict[tuple[int, int], tuple[int, int]]:
@@ -149,8 +173,8 @@ def _find_header(pending: list[list[str]], opts: FileOptions, wanted: frozenset[
     first = offset_row + len(pending) - height + 1  # 1-based row number of the header's first row
     if opts.header_row is not None:
         return _names(rows) if first == opts.header_row else None
-    names = _names(rows)
-    return names if wanted and wanted <= set(names) else None
+    names = _names(rows)  # the header holds every column wanted, each once (not a group row alone)
+    return names if wanted and wanted <= set(names) and len(set(names)) == len(names) else None
 
 
 def _names(rows: list[list[str]]) -> list[str]:

@@ -17,7 +17,7 @@ def run(spec: str, value: object) -> object:
 @pytest.mark.parametrize("spec", sorted(REGISTRY))
 def test_empty_values_pass_through_every_transform(spec: str) -> None:
     arg = {"split": "split:;", "truncate": "truncate:10", "empty_if": "empty_if:-", "date": "date:%d/%m/%Y",
-           "date_be": "date_be:%d/%m/%Y", "area": "area:VN"}.get(spec, spec)
+           "date_be": "date_be:%d/%m/%Y", "area": "area:VN", "area_code": "area_code:VN"}.get(spec, spec)
     for empty in ("", None, []):
         assert run(arg, empty) == empty
 
@@ -125,3 +125,26 @@ def test_mistakes_in_a_transform_name_are_config_errors(spec: str, message: str)
 def test_is_empty() -> None:
     assert is_empty("  ") and is_empty(None) and is_empty([]) and is_empty({})
     assert not is_empty("0") and not is_empty(0)
+
+
+def test_area_code_gives_the_code_alone_and_refuses_what_does_not_resolve() -> None:
+    assert run("area_code:VN", "tỉnh Đắk Lắk") == "VN-GSO:66"
+    assert run("area_code:TH", "จังหวัดสงขลา") == "TH-90"
+    with pytest.raises(TransformError, match="'Mỏ Cày' is not an area of VN"):
+        run("area_code:VN", "Mỏ Cày")
+
+
+def test_slug_transliterates_any_script_into_a_stable_ascii_id() -> None:
+    assert run("slug", "Cà phê rang xay Hòa Phong") == "ca-phe-rang-xay-hoa-phong"
+    assert run("slug", unicodedata.normalize("NFD", "Đắk Lắk")) == "dak-lak"
+    assert run("slug", "ข้าวหอมมะลิ") == "khawhommali"
+    assert run("slug", "ໄຂ່ມົດແດງ") and run("slug", "ໄຂ່ມົດແດງ").isascii()
+    assert run("slug", "x" * 300) == "x" * 128
+
+
+def test_hash_is_stable_across_spacing_case_and_unicode_form() -> None:
+    one = run("hash", "HTX  Hòa Phong | Cà phê")
+    assert one == run("hash", unicodedata.normalize("NFD", "htx hòa phong | cà phê")) and len(one) == 12
+    assert run("hash:8", "a") != run("hash:8", "b") and len(run("hash:8", "a")) == 8
+    with pytest.raises(ValueError, match="from 6 to 64"):
+        build("hash:3")
