@@ -46,6 +46,7 @@ _ALIASES: dict[str, dict[str, str]] = {
     "TH": {
         "Bangkok": "TH-10", "กรุงเทพมหานคร": "TH-10", "กรุงเทพฯ": "TH-10", "กรุงเทพ": "TH-10", "กทม": "TH-10",
         "บึงกาฬ": "TH-38", "Ayutthaya": "TH-14", "Korat": "TH-30", "Pattaya": "TH-S",
+        "หนองบัวลำภู": "TH-39",  # the official spelling; pycountry has หนองบัวลำพู
     },
     "LA": {
         "Vientiane Capital": "LA-VT", "Vientiane Prefecture": "LA-VT", "ນະຄອນຫຼວງວຽງຈັນ": "LA-VT",
@@ -58,7 +59,18 @@ _ALIASES: dict[str, dict[str, str]] = {
     },
     "PH": {"Metro Manila": "PH-00", "NCR": "PH-00"},
     "ID": {"Jakarta": "ID-JK", "DKI Jakarta": "ID-JK", "Yogyakarta": "ID-YO", "DI Yogyakarta": "ID-YO"},
-    "KH": {"Siem Reap": "KH-17", "Battambang": "KH-2", "Kampong Cham": "KH-3", "Kandal": "KH-8", "Takeo": "KH-21"},
+    "KH": {"Siem Reap": "KH-17", "Battambang": "KH-2", "Kampong Cham": "KH-3", "Kandal": "KH-8", "Takeo": "KH-21",
+           # English spellings in use, and the Khmer names (pycountry has no Khmer translation)
+           "Banteay Meanchey": "KH-1", "Kampong Speu": "KH-5", "Kampong Thom": "KH-6", "Kep": "KH-23",
+           "Koh Kong": "KH-9", "Kratie": "KH-10", "Mondulkiri": "KH-11", "Oddar Meanchey": "KH-22",
+           "Pursat": "KH-15", "Prey Veng": "KH-14", "Ratanakiri": "KH-16", "Stung Treng": "KH-19",
+           "Svay Rieng": "KH-20", "Sihanoukville": "KH-18",
+           "បន្ទាយមានជ័យ": "KH-1", "បាត់ដំបង": "KH-2", "កំពង់ចាម": "KH-3", "កំពង់ឆ្នាំង": "KH-4",
+           "កំពង់ស្ពឺ": "KH-5", "កំពង់ធំ": "KH-6", "កំពត": "KH-7", "កណ្ដាល": "KH-8", "កណ្តាល": "KH-8",
+           "កោះកុង": "KH-9", "ក្រចេះ": "KH-10", "មណ្ឌលគិរី": "KH-11", "ភ្នំពេញ": "KH-12", "ព្រះវិហារ": "KH-13",
+           "ព្រៃវែង": "KH-14", "ពោធិ៍សាត់": "KH-15", "រតនគិរី": "KH-16", "សៀមរាប": "KH-17", "ព្រះសីហនុ": "KH-18",
+           "ស្ទឹងត្រែង": "KH-19", "ស្វាយរៀង": "KH-20", "តាកែវ": "KH-21", "ឧត្តរមានជ័យ": "KH-22", "កែប": "KH-23",
+           "ប៉ៃលិន": "KH-24", "ត្បូងឃ្មុំ": "KH-25"},
     "MY": {"Kuala Lumpur": "MY-14", "Penang": "MY-07", "Labuan": "MY-15", "Putrajaya": "MY-16", "Malacca": "MY-04"},
 }
 
