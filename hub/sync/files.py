@@ -116,6 +116,10 @@ class CsvFetcher:
                 raise SourceError(f"{self.file}: file not found (data_dir is {self.data_dir})")
         assert self.file is not None
         identity = _digest(self.file) + ":" + self.source.digest[:16]
+        tables = self.mapping.lookups.files(self.data_dir)
+        if tables:  # a changed code table is a new pass too
+            identity += ":" + hashlib.sha256("".join(_digest(t) if t.is_file() else "-" for t in tables)
+                                             .encode()).hexdigest()[:16]
         self.lines = self._size()
         if previous.get("identity") == identity and previous.get("complete"):
             self.not_modified, self.note = True, "the file is the one the last complete pass read"
@@ -136,7 +140,7 @@ class CsvFetcher:
         assert self.file is not None
         done, items, first_line = 0, [], None
         try:
-            rows = self.mapping.rows(self.file)
+            rows = self.mapping.rows(self.file, self.data_dir)
             for line, locator, row in rows:
                 done += 1
                 if done <= self.skip:

@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 from schemas import KINDS
 
-from . import inputs
+from . import inputs, lookups
 from .inputs import FORMATS
 from .readers import EXTRA, MAX_UNZIPPED_MB, FileOptions, SourceError
 from .transforms import Transform, TransformError, build, is_empty
@@ -88,6 +88,25 @@ class Skip:
     def matches(self, row: dict[str, str]) -> bool:
         value = _clean(row.get(self.column, ""))
         return value in self.equals or bool(self.regex and self.regex.search(value))
+
+
+@dataclass(frozen=True)
+class Unpivot:
+    """``[unpivot]``: each of a set of columns (``columns``, or headers matching ``pattern``)
+    becomes a row of its own, its header in the column ``header`` and its cell in
+    ``value``; an empty cell makes no row. A wide table (one column per month) is so one
+    source: fields read ``from = "month"`` and ``from = "value"``."""
+
+    columns: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+    header: str = "_column"
+    value: str = "_value"
+
+    def chosen(self, header: list[str]) -> list[str]:
+        if self.columns:
+            return [c for c in header if c in self.columns]
+        assert self.pattern is not None
+        return [c for c in header if self.pattern.search(c)]
 
 
 @dataclass(frozen=True)
@@ -193,6 +212,8 @@ class Mapping:
     options: FileOptions = FileOptions()
     description: str = ""
     origin: str = field(default="", compare=False)
+    unpivot: Unpivot | None = None
+    lookups: lookups.Tables = field(default_factory=lookups.Tables, compare=False)
 
     @property
     def format(self) -> str:
@@ -206,20 +227,40 @@ class Mapping:
     def delimiter(self) -> str:
         return self.options.delimiter
 
-    def rows(self, file: Path) -> Iterator[tuple[int, str, dict[str, str]]]:
+    def rows(self, file: Path, data_dir: str | Path | None = None) -> Iterator[tuple[int, str, dict[str, str]]]:
         """``(number, locator, row)`` of every row of the source file in its format; a
-        file with a header (CSV, a sheet) must hold every column the mapping reads."""
+        file with a header (CSV, a sheet) must hold every column the mapping reads.
+        Lookup files are read first; an unpivoted row gives one row per non-empty cell."""
+        self.lookups.load(data_dir if data_dir is not None else file.parent)
+        made = {self.unpivot.header, self.unpivot.value} if self.unpivot else set()
+        wanted = self.columns - made
         checked = self.format in SPARSE
-        for number, locator, row in inputs.rows(file, self.options, frozenset(self.columns)):
+        spread: list[str] = []
+        for number, locator, row in inputs.rows(file, self.options, frozenset(wanted)):
             if not checked:
-                missing = sorted(self.columns - set(row) - {EXTRA})
+                missing = sorted(wanted - set(row) - {EXTRA})
                 if missing:
                     raise SourceError(f"{file}: column(s) {', '.join(missing)} used by mapping "
                                       f"'{self.name}' are not in the file's header")
+                if self.unpivot:
+                    spread = self.unpivot.chosen([c for c in row if c != EXTRA])
+                    if not spread:
+                        raise SourceError(f"{file}: [unpivot] matches no column of the header")
                 checked = True
             if self.format in SPARSE:
-                row = {**dict.fromkeys(self.columns, ""), **row}
-            yield number, locator, row
+                row = {**dict.fromkeys(wanted, ""), **row}
+            if not self.unpivot:
+                yield number, locator, row
+                continue
+            assert self.unpivot is not None
+            if EXTRA in row or any(skip.matches(row) for skip in self.skips):
+                yield number, locator, row  # reported or skipped once, not once per cell
+                continue
+            for column in spread:
+                cell = row.get(column, "")
+                if cell.strip():
+                    yield number, f"{locator} column '{column}'", {**row, self.unpivot.header: column,
+                                                                  self.unpivot.value: cell}
 
     @property
     def columns(self) -> set[str]:
@@ -264,7 +305,7 @@ class Mapping:
         Raises :class:`SourceError` when the file cannot be read or lacks a column the
         mapping uses.
         """
-        for line, _, row in self.rows(self.file(data_dir)):
+        for line, _, row in self.rows(self.file(data_dir), data_dir):
             try:
                 yield self.map_row(row, line)
             except MappingError as exc:
@@ -305,9 +346,10 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
     def bad(message: str) -> MappingConfigError:
         return MappingConfigError(f"{origin}: {message}")
 
-    unknown = set(data) - {"source", "id", "fields", "skip"}
+    unknown = set(data) - {"source", "id", "fields", "skip", "unpivot", "lookups"}
     if unknown:
-        raise bad(f"unknown table(s) {', '.join(sorted(unknown))}; expected [source], [id], [fields.*], [[skip]]")
+        raise bad(f"unknown table(s) {', '.join(sorted(unknown))}; expected [source], [id], [fields.*], [[skip]], "
+                  f"[unpivot], [lookups.*]")
     source = _table(data.get("source"), "[source]", bad)
     known(source, SOURCE_KEYS | others, "[source]", bad)
     for key in ("name", "kind", "country"):
@@ -325,7 +367,9 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
         raise bad(f"[source] country '{country}' is not an ISO 3166-1 alpha-2 code such as 'VN'")
     options = _options(source, location, bad)
 
-    id_spec = _field("id", _table(data.get("id"), "[id]", bad), bad, required=True)
+    tables = lookups.parse(data.get("lookups"), bad)
+    unpivot = _unpivot(data.get("unpivot"), bad)
+    id_spec = _field("id", _table(data.get("id"), "[id]", bad), bad, required=True, tables=tables)
     raw_fields = _table(data.get("fields"), "[fields]", bad)
     if not raw_fields:
         raise bad("no [fields.\"...\"] entries")
@@ -335,7 +379,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
             raise bad(f"field '{target}': a target is a dotted path such as 'name.vi' or 'certifications.0.rating'")
         if target.split(".")[0] in ("id", "country"):
             raise bad(f"field '{target}': id comes from [id] and country from [source]")
-        specs.append(_field(target, _table(spec, f"[fields.\"{target}\"]", bad), bad))
+        specs.append(_field(target, _table(spec, f"[fields.\"{target}\"]", bad), bad, tables=tables))
     _check_paths([s.target for s in specs], bad)
     targets = {s.target for s in specs}
     for s in specs:
@@ -345,7 +389,30 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
     skips = tuple(_skip(i, s, bad) for i, s in enumerate(_list(data.get("skip"), "[[skip]]", bad)))
     return Mapping(name=source["name"], kind=source["kind"], country=country, path=location,
                    id=id_spec, fields=tuple(specs), skips=skips, options=options,
-                   description=str(source.get("description", "")), origin=origin)
+                   description=str(source.get("description", "")), origin=origin, unpivot=unpivot,
+                   lookups=tables)
+
+
+def _unpivot(raw: Any, bad: _Bad) -> Unpivot | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise bad("[unpivot] must be a table")
+    known(raw, frozenset({"columns", "pattern", "header", "value"}), "[unpivot]", bad)
+    columns, pattern = raw.get("columns"), raw.get("pattern")
+    if (columns is None) == (pattern is None):
+        raise bad("[unpivot] give 'columns' (a list of headers) or 'pattern' (a regex over headers)")
+    if columns is not None and (not isinstance(columns, list) or not columns
+                                or not all(isinstance(c, str) and c for c in columns)):
+        raise bad("[unpivot] 'columns' is a list of column names")
+    try:
+        compiled = re.compile(unicodedata.normalize("NFC", pattern)) if pattern is not None else None
+    except (re.error, TypeError) as exc:
+        raise bad(f"[unpivot] bad pattern ({exc})") from None
+    header, value = raw.get("header", "_column"), raw.get("value", "_value")
+    if not isinstance(header, str) or not isinstance(value, str) or not header or not value or header == value:
+        raise bad("[unpivot] 'header' and 'value' are two different column names")
+    return Unpivot(tuple(columns or ()), compiled, header, value)
 
 
 def _options(source: dict[str, Any], location: str, bad: _Bad) -> FileOptions:
@@ -383,7 +450,8 @@ def _options(source: dict[str, Any], location: str, bad: _Bad) -> FileOptions:
                        items=items, max_unzipped_mb=source.get("max_unzipped_mb", MAX_UNZIPPED_MB))
 
 
-def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False) -> FieldSpec:
+def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False,
+           tables: lookups.Tables | None = None) -> FieldSpec:
     where = "[id]" if target == "id" else f"field '{target}'"
     known(spec, _FIELD_KEYS, where, bad)
     sources = spec.get("from")
@@ -407,7 +475,7 @@ def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False)
     if template and "{value}" in template and not sources:
         raise bad(f"{where}: template uses {{value}} but there is no 'from'")
     try:
-        transforms = tuple(build(t) for t in _list(spec.get("transforms"), f"{where} transforms", bad))
+        transforms = tuple(_transform(t, tables) for t in _list(spec.get("transforms"), f"{where} transforms", bad))
     except ValueError as exc:
         raise bad(f"{where}: {exc}") from None
     mapping = spec.get("map")
@@ -430,6 +498,16 @@ def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False)
                      transforms=transforms, map=mapping, unmapped=unmapped, rules=rules,
                      default=spec.get("default"), required=required or spec.get("required", False),
                      skip_if_empty=spec.get("skip_if_empty", False), when=tuple(when))
+
+
+def _transform(spec: Any, tables: lookups.Tables | None) -> Transform:
+    """A transform by name; ``lookup:NAME:COLUMN`` reads the mapping's own lookups."""
+    if isinstance(spec, str) and spec.startswith("lookup:"):
+        try:
+            return (tables if tables is not None else lookups.Tables()).transform(spec.removeprefix("lookup:"))
+        except ValueError as exc:
+            raise ValueError(f"transform '{spec}': {exc}") from None
+    return build(spec)
 
 
 def _rule(where: str, index: int, raw: Any, bad: _Bad) -> Rule:

@@ -83,6 +83,8 @@ class JsonKeys:
 def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], origin: str, bad: Bad) -> JsonKeys:
     """The keys of a json source (``[source.pagination]``, ``[source.auth]`` included)."""
     mapping = None
+    if "unpivot" in data:
+        raise bad("[unpivot] is for files (type = \"file\"): an API's items are mapped one by one")
     if "fields" in data or "id" in data:
         try:  # checks [source]'s mapping keys, [id], [fields.*], [[skip]]
             # an API answers JSON: 'items' is the rest type's, whatever the URL looks like
@@ -265,6 +267,9 @@ class JsonFetcher:
 
 
 def open_fetcher(source: Source, ctx: FetchContext) -> JsonFetcher:
+    assert isinstance(source.keys, JsonKeys)
+    if source.keys.mapping is not None:
+        source.keys.mapping.lookups.load(ctx.data_dir)  # [lookups.*] files, once per pass
     return JsonFetcher(source, Http(ctx.policy, on_wait=ctx.on_wait, sleep=ctx.sleep))
 
 

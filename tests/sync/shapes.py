@@ -6,6 +6,11 @@ personal data: names of places are real, producers and products are made up).
   merged over two products, and two sheets (4 and 3 stars);
 - :func:`vn_portal_json`: a portal's JSON export with recognition batches, each holding
   its products;
+- :func:`th_monthly_sales_xlsx`: a Thai wide table of OTOP sales by province, one column
+  per month of fiscal year 2567 ("ต.ค. 66" ... "ก.ย. 67"), a total column and a total row;
+- :func:`th_listing_csv` and :func:`th_types_csv`: a keyless listing of products by
+  sub-district, district and province (as a spreadsheet exports it), and the code table
+  of product types it refers to, in a second file;
 - :func:`ods`: the smallest OpenDocument spreadsheet a test needs (LibreOffice's format).
 
 ``python -m tests.sync.shapes FOLDER`` writes them all, to look at them.
@@ -135,9 +140,66 @@ def ods(path: Path, rows: list[list[Any]], sheet: str = "Sheet1") -> Path:
     return path
 
 
+TH_MONTHS = ["ต.ค. 66", "พ.ย. 66", "ธ.ค. 66", "ม.ค. 67", "ก.พ. 67", "มี.ค. 67", "เม.ย. 67", "พ.ค. 67", "มิ.ย. 67",
+             "ก.ค. 67", "ส.ค. 67", "ก.ย. 67"]
+#: province -> monthly sales in baht (None: not reported that month)
+TH_SALES: dict[str, list[float | None]] = {
+    "สงขลา": [12_500_000.5, 11_200_000, 13_050_000, 9_800_000, 10_100_000, 12_000_000, 14_250_000, 9_000_000,
+              8_750_000, 9_900_000, 10_400_000, 15_600_000],
+    "หนองบัวลำภู": [2_100_000, 1_950_000, None, 2_300_000, 2_050_000, 1_800_000, 2_600_000, 1_700_000, 1_650_000,
+                    1_900_000, 2_000_000, 2_750_000],
+    "เชียงใหม่": [25_000_000, 27_500_000, 31_000_000, 22_000_000, 21_000_000, 20_500_000, 26_000_000, 18_000_000,
+                  17_500_000, 19_000_000, 21_500_000, None],
+}
+
+
+def th_monthly_sales_xlsx(path: Path) -> Path:
+    """Title and unit rows, then ลำดับ, จังหวัด, 12 month columns and รวม; a total row at the end."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "ยอดจำหน่าย"
+    sheet.append(["ยอดจำหน่ายผลิตภัณฑ์ OTOP รายเดือน ปีงบประมาณ 2567"])
+    sheet.append(["หน่วย: บาท"])
+    sheet.append(["ลำดับ", "จังหวัด", *TH_MONTHS, "รวม"])
+    for n, (province, months) in enumerate(TH_SALES.items(), 1):
+        sheet.append([n, province, *months, sum(m or 0 for m in months)])
+    totals = [sum((v[i] or 0) for v in TH_SALES.values()) for i in range(12)]
+    sheet.append([None, "รวมทั้งสิ้น", *totals, sum(totals)])
+    book.save(path)
+    return path
+
+
+#: (product, sub-district, district, province, type code): no key column
+TH_LISTING = [
+    ("ข้าวหอมมะลิอินทรีย์", "ต.หนองบัว", "อ.เมืองหนองบัวลำภู", "จ.หนองบัวลำภู", "01"),
+    ("ผ้ามัดหมี่ลายโบราณ", "ต.นาคำไฮ", "อ.เมืองหนองบัวลำภู", "จ.หนองบัวลำภู", "03"),
+    ("น้ำพริกเผาชาววัง", "ต.บ่อยาง", "อ.เมืองสงขลา", "จ.สงขลา", "01"),
+    ("หมี่กรอบโบราณ", "ต.บ่อยาง", "อ.เมืองสงขลา", "จ.สงขลา", "01"),
+    ("ชาสมุนไพรใบหม่อน", "ต.สุเทพ", "อ.เมืองเชียงใหม่", "จ.เชียงใหม่", "02"),
+    ("ร่มบ่อสร้าง", "ต.ต้นเปา", "อ.สันกำแพง", "จ.เชียงใหม่", "04"),
+]
+TH_TYPES = [("01", "อาหาร", "food"), ("02", "เครื่องดื่ม", "beverages"), ("03", "ผ้า เครื่องแต่งกาย", "textiles-apparel"),
+            ("04", "ของใช้ ของตกแต่ง ของที่ระลึก", "utensils-decorations-souvenirs")]
+
+
+def th_listing_csv(path: Path) -> Path:
+    lines = ["ชื่อผลิตภัณฑ์,ตำบล,อำเภอ,จังหวัด,ประเภท"] + [",".join(row) for row in TH_LISTING]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def th_types_csv(path: Path) -> Path:
+    lines = ["รหัส,ชื่อประเภท,หมวด"] + [",".join(row) for row in TH_TYPES]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def write_all(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    return [vn_appendix_xlsx(folder / "vn-ocop-appendix-2024.xlsx"), vn_portal_json(folder / "vn-ocop-portal.json")]
+    return [vn_appendix_xlsx(folder / "vn-ocop-appendix-2024.xlsx"), vn_portal_json(folder / "vn-ocop-portal.json"),
+            th_monthly_sales_xlsx(folder / "th-otop-monthly-sales-2567.xlsx"),
+            th_listing_csv(folder / "th-otop-listing.csv"), th_types_csv(folder / "th-otop-types.csv")]
 
 
 if __name__ == "__main__":  # pragma: no cover

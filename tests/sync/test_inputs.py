@@ -197,3 +197,63 @@ def test_format_options_that_do_not_fit_the_format_are_refused(tmp_path: Path) -
     path.write_text(FILE.format(where='path = "p.csv"', extra='items = "data"'), encoding="utf-8")
     with pytest.raises(sources.SourceConfigError, match="'items' does not apply to format 'csv'"):
         sources.load(path)
+
+
+def test_the_thai_wide_monthly_table_is_one_source_with_a_record_per_month_cell(shub) -> None:  # type: ignore[no-untyped-def]
+    shapes.th_monthly_sales_xlsx(data(shub, "th-otop-monthly-sales-2567.xlsx"))
+    result = run(shub, example(shub, "th-otop-monthly-sales"))
+    assert result.ok, result.error
+    cells = sum(1 for months in shapes.TH_SALES.values() for m in months if m is not None)
+    assert cells == 34 and result.counts["created"] == cells
+    assert result.counts["skipped"] == 1  # the total row; the total column is not a month
+    docs = {doc["id"]: doc for _, doc, _ in stored(shub, "indicators").values()}
+    october = docs["otop-sales-sngkhla-t-kh-66"]
+    assert october["period"] == {"start": "2023-10-01", "end": "2023-10-31", "label": "ต.ค. 66 (ปีงบประมาณ 2567)"}
+    assert october["area"] == "TH-90" and october["value"] in ("12500000.5", 12500000.5)
+    assert docs["otop-sales-hnongbawlamphu-k-y-67"]["period"]["end"] == "2024-09-30"
+    assert docs["otop-sales-hnongbawlamphu-k-y-67"]["area"] == "TH-39"
+
+
+def test_a_keyless_listing_gets_hash_ids_and_its_types_from_a_code_table(shub) -> None:  # type: ignore[no-untyped-def]
+    shapes.th_listing_csv(data(shub, "th-otop-listing.csv"))
+    shapes.th_types_csv(data(shub, "th-otop-types.csv"))
+    result = run(shub, example(shub, "th-otop-listing"))
+    assert result.ok and result.counts["created"] == len(shapes.TH_LISTING)
+    docs = {doc["name"]["th"]: doc for _, doc, _ in stored(shub).values()}
+    assert docs["ผ้ามัดหมี่ลายโบราณ"]["category"]["code"] == "textiles-apparel"
+    assert docs["ผ้ามัดหมี่ลายโบราณ"]["origin"]["area"] == "TH-39"
+    assert all(len(d["id"]) == 16 for d in docs.values())
+    # a changed code table is a new pass, and a code it lacks fails that row only
+    shapes.th_types_csv(data(shub, "th-otop-types.csv")).write_text("รหัส,ชื่อประเภท,หมวด\n01,อาหาร,food\n",
+                                                                  encoding="utf-8")
+    again = run(shub, example(shub, "th-otop-listing"))
+    assert again.counts["invalid"] == 3 and again.counts["unchanged"] == 3
+
+
+def test_lookup_mistakes_are_refused_when_the_mapping_loads(tmp_path: Path) -> None:
+    text = (EXAMPLES / "th-otop-listing.toml").read_text(encoding="utf-8")
+    path = tmp_path / "s.toml"
+    path.write_text(text.replace("lookup:types:หมวด", "lookup:kinds:หมวด"), encoding="utf-8")
+    with pytest.raises(sources.SourceConfigError, match=r"lookup 'kinds' is not declared \(\[lookups.kinds\]\)"):
+        sources.load(path)
+    path.write_text(text.replace('missing = "error"', 'missing = "warn"'), encoding="utf-8")
+    with pytest.raises(sources.SourceConfigError, match="'missing' is 'error' or 'empty'"):
+        sources.load(path)
+
+
+def test_an_inline_lookup_table_and_an_unpivot_by_listed_columns(shub) -> None:  # type: ignore[no-untyped-def]
+    data(shub, "w.csv").write_text("ma,online,shop\n1,5,\n2,3,4\n", encoding="utf-8")
+    extra = '''
+[unpivot]
+columns = ["online", "shop"]
+header = "channel"
+value = "n"
+[lookups.channels]
+rows = [{channel = "online", label = "Trực tuyến"}, {channel = "shop", label = "Cửa hàng"}]
+key = "channel"
+'''
+    text = FILE.format(where='path = "w.csv"', extra="").replace('template = "f-{ma}"', 'template = "f-{ma}-{channel}"')
+    text = text.replace('from = "ten"', 'from = "channel"\ntransforms = ["lookup:channels:label"]')
+    result = run(shub, add_source(shub, text + extra))
+    assert result.ok and result.counts["created"] == 3  # the empty cell makes no record
+    assert stored(shub)["VN/products/f-2-shop"][1]["name"] == {"vi": "Cửa hàng"}
