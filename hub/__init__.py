@@ -19,7 +19,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from . import logs
     logs.install_context()  # handlers and format: hub serve / hub scheduler (docs/operations.md)
-    from .web import errors, health, home, metrics, requestid
+    from .web import bodies, errors, health, home, metrics, requestid
+    bodies.init_app(app)
     requestid.init_app(app)  # first: the request id is in the log context for what follows
     metrics.init_app(app)
     errors.init_app(app)

@@ -122,17 +122,19 @@ def export(ctx: click.Context, kind: str, fmt: str) -> None:
     out.flush()
 
 
-@cli.group("members", help="Member countries and their review policy.")
+@cli.group("members", help="Member countries, their review policy and the four-eyes rule.")
 def members_() -> None:
     pass
 
 
-@members_.command("list", help="List members and their review policy.")
+@members_.command("list", help="List members, their review policy and four eyes (on: a submitter "
+                                "never reviews its own revisions).")
 @click.pass_context
 def members_list(ctx: click.Context) -> None:
     with _hub(ctx).sessions() as session:
         for m in members.listing(session):
-            click.echo(f"{m.country}  {m.review_policy:<8}  {m.name}")
+            eyes = "four-eyes" if m.four_eyes else "own-review"
+            click.echo(f"{m.country}  {m.review_policy:<8}  {eyes:<10}  {m.name}")
 
 
 @members_.command("policy", help="Set a member's review policy: auto or required.")
@@ -146,6 +148,21 @@ def members_policy(ctx: click.Context, country: str, policy: str) -> None:
     except LookupError as exc:
         raise Failure(str(exc.args[0])) from None
     click.echo(f"{country.upper()}: review {policy}")
+
+
+@members_.command("four-eyes", help="on (default): the reviewer of a revision must be another client or "
+                                    "a staff user than its submitter; off: a client with exchange:write "
+                                    "and review may approve its own revisions.")
+@click.argument("country")
+@click.argument("setting", type=click.Choice(("on", "off")))
+@click.pass_context
+def members_four_eyes(ctx: click.Context, country: str, setting: str) -> None:
+    try:
+        with transaction(_hub(ctx).sessions) as session:
+            members.set_four_eyes(session, "cli", country.upper(), setting == "on")
+    except LookupError as exc:
+        raise Failure(str(exc.args[0])) from None
+    click.echo(f"{country.upper()}: four eyes {setting}")
 
 
 @cli.group("audit", help="The hash-chained audit log.")
@@ -187,7 +204,9 @@ def main(argv: list[str] | None = None) -> Any:
     except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ProgrammingError) as exc:
         # OperationalError: unreachable or locked; ProgrammingError: PostgreSQL's missing table.
         msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        hint = " (run 'hub init' first)" if "no such table" in msg or "does not exist" in msg else ""
+        # a missing table or column: a database older than this code's migrations
+        hint = " (run 'hub init' first)" if any(
+            m in msg for m in ("no such table", "no such column", "does not exist")) else ""
         click.echo(f"Error: database: {msg}{hint}", err=True)
         sys.exit(2)
     except RuntimeError as exc:

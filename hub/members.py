@@ -1,4 +1,4 @@
-"""Member countries and their review policy."""
+"""Member countries, their review policy and the four-eyes rule."""
 from __future__ import annotations
 
 import pycountry
@@ -35,9 +35,22 @@ def set_policy(session: so.Session, actor: str, country: str, policy: str) -> No
     """Change a member's review policy (audited). Pending revisions stay pending."""
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of: {', '.join(POLICIES)}")
-    member = session.get(Member, country)
-    if member is None:
-        raise LookupError(f"{country} is not a member")
+    member = _member(session, country)
     old = member.review_policy
     member.review_policy = policy
     audit.record(session, actor, "member.policy", country, {"from": old, "to": policy})
+
+
+def set_four_eyes(session: so.Session, actor: str, country: str, on: bool) -> None:
+    """Require (on) or waive (off) a reviewer other than the submitter (audited)."""
+    member = _member(session, country)
+    old = member.four_eyes
+    member.four_eyes = on
+    audit.record(session, actor, "member.four_eyes", country, {"from": old, "to": on})
+
+
+def _member(session: so.Session, country: str) -> Member:
+    member = session.get(Member, country)
+    if member is None:
+        raise LookupError(f"{country} is not a member")
+    return member

@@ -36,12 +36,14 @@ class Base(so.DeclarativeBase):
 
 
 class Member(Base):
-    """A member country and its review policy."""
+    """A member country, its review policy and whether a submitter may review its own
+    revisions (``four_eyes`` off) or not (on, the default: hub.review)."""
 
     __tablename__ = "members"
     country: so.Mapped[str] = so.mapped_column(sa.String(2), primary_key=True)
     name: so.Mapped[str] = so.mapped_column(sa.String(100))
     review_policy: so.Mapped[str] = so.mapped_column(sa.String(10), default="required")
+    four_eyes: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
 
 
 class Record(Base):

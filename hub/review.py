@@ -18,7 +18,7 @@ from schemas import codelists, split_uid
 from schemas.text import fold
 
 from .actors import Actor
-from .models import Record, Revision
+from .models import Member, Record, Revision
 from .projection import names
 from .representation import revision as shown_revision, rfc3339
 from .writepath import WritePath, WriteTxn
@@ -34,9 +34,10 @@ MAX_VERSION = 2**31  # larger numbers name no version (and overflow SQLite's INT
 class ReviewError(Exception):
     """A decision that cannot be taken; ``status`` is the HTTP status a door should use."""
 
-    def __init__(self, message: str, status: int = 409) -> None:
+    def __init__(self, message: str, status: int = 409, code: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,19 @@ def _split(uid: str) -> tuple[str, str]:
     return country, kind
 
 
+def _four_eyes(session: so.Session, actor: Actor, country: str, rev: Revision) -> None:
+    """A member with ``four_eyes`` (the default) wants a reviewer other than the submitter:
+    another client or a staff user. A client holding both ``exchange:write`` and
+    ``review`` may decide on other clients' revisions, never on its own. Internal actors
+    (no scopes: a trusting hub mirror, the demo) publish what was reviewed elsewhere."""
+    if not actor.scopes or rev.actor != actor.id:
+        return
+    member = session.get(Member, country)
+    if member is not None and member.four_eyes:
+        raise ReviewError(f"{actor.id} submitted {rev.uid} version {rev.version}: "
+                          f"{country} requires another client or a staff user to review it (four eyes)", 403, "four_eyes")
+
+
 def _apply(txn: WriteTxn, uid: str, version: int, decision: str, state: str,
            reason: str | None, comment: str | None) -> Decision:
     """One decision inside an open write transaction; raises before changing anything."""
@@ -94,6 +108,7 @@ def _apply(txn: WriteTxn, uid: str, version: int, decision: str, state: str,
         raise ReviewError(f"{uid} has no version {version}", 404)
     if rev.review_state != "pending":
         raise ReviewError(f"{uid} version {version} is already {rev.review_state}")
+    _four_eyes(session, txn.actor, country, rev)
     rec = session.get(Record, uid)
     assert rec is not None
     if state == "approved" and (rec.published_version or 0) > version:

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from . import config, logs, metrics
+from . import config, front_limits, logs, metrics
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,13 @@ class _Gunicorn(BaseApplication):
 
 def gunicorn_options(opts: ServerOptions, settings: config.Settings) -> dict[str, Any]:
     """gunicorn's settings for these options (its access log is replaced by the hub's
-    request line, which carries the request id)."""
+    request line, which carries the request id; its request limits answer problem+json)."""
     values = asdict(opts)
     host, port = values.pop("host"), values.pop("port")
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     return {"bind": bind, **values, "accesslog": None,
-            "logconfig_dict": logs.gunicorn_config(settings.log_format, settings.log_level)}
+            "logconfig_dict": logs.gunicorn_config(settings.log_format, settings.log_level),
+            "worker_class": front_limits.worker_class(opts.threads), **front_limits.settings()}
 
 
 def serve(opts: ServerOptions) -> None:

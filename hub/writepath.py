@@ -74,6 +74,27 @@ class Conflict(Exception):
     """``If-Match`` did not match the latest revision (HTTP 412)."""
 
 
+#: ``if_match`` that holds for any current revision (``If-Match: *``, RFC 9110 13.1.1)
+ANY_REVISION = "*"
+
+
+def _tombstone_hash(country: str, local_id: str) -> str:
+    return schemas.content_hash({"id": local_id, "country": country, "deleted": True})
+
+
+def _holds(if_match: str, rec: Any) -> bool:
+    """Whether ``If-Match`` holds: a tag names the latest revision; ``*`` asks for any
+    current one, so a record that does not exist, or whose latest revision is a
+    tombstone, fails it (RFC 9110: no current representation). ``rec`` is a Record or a
+    row with its ``uid`` and ``latest_hash``."""
+    if rec is None:
+        return False
+    if if_match == ANY_REVISION:
+        country, _, local_id = rec.uid.split("/", 2)
+        return rec.latest_hash != _tombstone_hash(country, local_id)
+    return rec.latest_hash == if_match
+
+
 class NotFound(Exception):
     """The record does not exist (HTTP 404)."""
 
@@ -300,7 +321,7 @@ class WriteTxn:
             if it.outcome is not None:
                 continue
             rec = self.existing.get(it.uid or "")
-            if if_match is not None and (rec.latest_hash if rec else None) != if_match:
+            if if_match is not None and not _holds(if_match, rec):
                 raise Conflict(it.uid)
             if it.result is None:  # validation skipped: the same input as last received
                 if rec is not None and rec.input_hash == it.ihash:
@@ -336,7 +357,7 @@ class WriteTxn:
         """Collect a tombstone revision; ``unchanged`` when already deleted.
 
         Raises :class:`NotFound` for a record the hub does not have and :class:`Conflict`
-        when ``if_match`` is not the latest revision's hash."""
+        when ``if_match`` does not hold (:func:`_holds`)."""
         uid = schemas.uid(country, kind, local_id)
         if not self.actor.may_write(country):
             out = Outcome(0, uid, "forbidden", errors=[_finding("country", "forbidden",
@@ -345,10 +366,10 @@ class WriteTxn:
             rec = self.session.get(Record, uid)
             if rec is None:
                 raise NotFound(uid)
-            if if_match is not None and if_match != rec.latest_hash:
+            if if_match is not None and not _holds(if_match, rec):
                 raise Conflict(uid)
             tomb = {"id": local_id, "country": country}
-            digest = schemas.content_hash({**tomb, "deleted": True})
+            digest = _tombstone_hash(country, local_id)
             if digest == rec.latest_hash:
                 out = Outcome(0, uid, "unchanged", rec.latest_version, rec.review_state, content_hash=digest)
             else:

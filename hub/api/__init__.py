@@ -5,6 +5,7 @@ served from the hub itself (no CDN: ministries run closed networks).
 """
 from __future__ import annotations
 
+import http
 from typing import Any
 
 import swagger_ui_bundle
@@ -12,10 +13,10 @@ from flask import Flask, Response, send_from_directory
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from ..web.errors import problem
+from ..web.errors import PROBLEM, problem
 from . import changes, codelists, flags, records, reviews, stats, subscriptions, sync
 from . import limits
-from .limits import limiter
+from .schemas import Problem
 
 PREFIX = "/api/v1"
 
@@ -23,6 +24,19 @@ PREFIX = "/api/v1"
 class ProblemApi(Api):
     """flask-smorest with RFC 9457 bodies; headers of the error (Retry-After,
     WWW-Authenticate, Allow) are kept, which the stock handler drops."""
+
+    ERROR_SCHEMA = Problem  # registers components/schemas/Problem, which every error response names
+
+    def _register_responses(self) -> None:
+        """The stock error responses of the document (``default``), as the hub sends
+        them: problem+json (flask-smorest documents its own ``Error`` as JSON)."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not 100 <= status < 200 and status not in (204, 304):
+                response["content"] = {PROBLEM: {"schema": self.ERROR_SCHEMA}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response("DEFAULT_ERROR", {
+            "description": "Error", "content": {PROBLEM: {"schema": self.ERROR_SCHEMA}}}, lazy=True)
 
     def handle_http_exception(self, error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}
@@ -70,7 +84,7 @@ def init_app(app: Flask, settings: Any) -> None:
         },
     )
     api = ProblemApi(app)
-    limiter.init_app(app)
+    limits.init_app(app)
     for module in (records, changes, stats, codelists, reviews, flags, subscriptions, sync):
         api.register_blueprint(module.blp)
 

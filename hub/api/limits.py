@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from flask import current_app, g, request
-from flask_limiter import Limiter
+from flask import Flask, Response, current_app, g, request
+from flask_limiter import HeaderNames, Limiter
 
 
 def client_key() -> str:
@@ -17,8 +17,30 @@ def client_key() -> str:
     return actor.id if actor is not None else f"addr:{request.remote_addr}"
 
 
+# Flask-Limiter puts Retry-After on every limited response, 200s included, and raises a
+# 503's own Retry-After to its window's reset. It writes its value under this name
+# instead; :func:`_retry_after` makes it the Retry-After of a 429 only (RFC 9110 10.2.3:
+# Retry-After belongs to 503 and 3xx; RFC 6585 adds 429).
+_LIMITER_RETRY_AFTER = "X-Hub-Limiter-Retry-After"
 limiter = Limiter(key_func=client_key, default_limits=[], headers_enabled=True,
-                  retry_after="delta-seconds")
+                  retry_after="delta-seconds",
+                  header_name_mapping={HeaderNames.RETRY_AFTER: _LIMITER_RETRY_AFTER})
+
+
+def init_app(app: Flask) -> None:
+    """Register the limiter; Flask runs after-request hooks in reverse order, so
+    :func:`_retry_after` (registered first) sees the limiter's headers."""
+    app.after_request(_retry_after)
+    limiter.init_app(app)
+
+
+def _retry_after(response: Response) -> Response:
+    value = response.headers.pop(_LIMITER_RETRY_AFTER, None)
+    if response.status_code == 429 and value is not None and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = value
+    elif response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def storage_config(uri: str) -> dict[str, Any]:

@@ -87,7 +87,8 @@ class DecisionResult(Schema):
 
 def refused(exc: review.ReviewError) -> Response:
     titles = {403: "Forbidden", 404: "Not Found", 409: "Conflict", 422: "Unprocessable Content"}
-    return problem(exc.status, titles.get(exc.status, "Error"), str(exc))
+    extra = {"code": exc.code} if exc.code else {}
+    return problem(exc.status, titles.get(exc.status, "Error"), str(exc), **extra)
 
 
 @blp.route("/reviews", methods=["GET"])

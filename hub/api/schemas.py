@@ -2,19 +2,32 @@
 from __future__ import annotations
 
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import INCLUDE, RAISE, Schema, fields, validate
 
 import schemas as standard
 
 from ..shapes import Finding
 
 
+class ProblemFinding(Finding):
+    """A finding of an error; ``in`` is the location of a refused parameter."""
+
+    in_ = fields.String(data_key="in", metadata={"description": "query, path, json or headers"})
+
+
 class Problem(Schema):
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    errors = fields.List(fields.Dict(), metadata={"description": "findings: path, code, message"})
+    """An error, as RFC 9457 ``application/problem+json`` (every error of the API)."""
+
+    class Meta:
+        unknown = INCLUDE  # RFC 9457 section 3.2: extension members
+
+    type = fields.String(required=True, metadata={"description": "always `about:blank`"})
+    title = fields.String(required=True, metadata={"description": "the HTTP status phrase"})
+    status = fields.Integer(required=True)
+    detail = fields.String(metadata={"description": "what went wrong, for a person"})
+    code = fields.String(metadata={"description": "a machine-readable reason, e.g. `invalid_token`"})
+    request_id = fields.String(metadata={"description": "quote it when asking the operator"})
+    errors = fields.List(fields.Nested(ProblemFinding), metadata={"description": "what was refused, where"})
 
 
 class Record(Schema):

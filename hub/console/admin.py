@@ -139,3 +139,22 @@ def set_policy(country: str) -> Response:
         flash(_("Review policy of %(country)s is now: %(policy)s.", country=country.upper(),
                 policy=policy), "success")
     return redirect(url_for("console.member_policies"))
+
+
+@bp.post("/admin/members/<country>/four-eyes")
+@requires(roles=MANAGERS)
+def set_four_eyes(country: str) -> Response:
+    setting = request.form.get("four_eyes", "")
+    try:
+        if setting not in ("on", "off"):
+            raise ValueError("four_eyes must be on or off")
+        with transaction(hub().sessions) as s:
+            members.set_four_eyes(s, _by(), country.upper(), setting == "on")
+    except (ValueError, LookupError) as exc:
+        flash(_("The policy was not changed: %(reason)s", reason=str(exc)), "error")
+    else:
+        flash(_("%(country)s: a revision is now reviewed by someone other than its submitter.",
+                country=country.upper()) if setting == "on" else
+              _("%(country)s: a partner system may now approve its own revisions.", country=country.upper()),
+              "success")
+    return redirect(url_for("console.member_policies"))

@@ -11,7 +11,7 @@ from tests.conftest import product
 
 VN = Actor("client:vn", "VN")
 TH = Actor("client:th", "TH")
-REVIEWER = Actor("user:vn-reviewer", "VN", frozenset({"review"}))
+MIRROR = Actor("sync:mirror", "VN")  # internal: publishes what was reviewed elsewhere
 
 
 def counts(hub):  # type: ignore[no-untyped-def]
@@ -41,13 +41,13 @@ def test_a_preview_takes_no_write_lock(hub):
 
 def test_a_door_s_rows_and_approvals_commit_with_the_write_or_not_at_all(hub):
     with pytest.raises(RuntimeError):
-        with hub.writes.transaction(REVIEWER, "test") as txn:
-            out = txn.write(hub.writes.prepare(REVIEWER, "products", [product(1)]))
+        with hub.writes.transaction(MIRROR, "test") as txn:
+            out = txn.write(hub.writes.prepare(MIRROR, "products", [product(1)]))
             review.approve_within(txn, [(r.uid, r.version) for r in out.results])
             raise RuntimeError("the door's own step failed")
     assert counts(hub)[:3] == (0, 0, 0)
-    with hub.writes.transaction(REVIEWER, "test") as txn:
-        out = txn.write(hub.writes.prepare(REVIEWER, "products", [product(1)]))
+    with hub.writes.transaction(MIRROR, "test") as txn:
+        out = txn.write(hub.writes.prepare(MIRROR, "products", [product(1)]))
         decisions = review.approve_within(txn, [(r.uid, r.version) for r in out.results])
     assert [d.published for d in decisions] == [True]
     with hub.sessions() as s:

@@ -50,8 +50,8 @@ def token(base: str, client_id: str, secret: str) -> str:
 class HubServer:
     """``hub serve`` on a free loopback port; :meth:`start` returns once it answers HTTP."""
 
-    def __init__(self, env: dict[str, str], log: Path, workers: int = 2) -> None:
-        self.env, self.log, self.workers = env, log, workers
+    def __init__(self, env: dict[str, str], log: Path, workers: int = 2, options: tuple[str, ...] = ()) -> None:
+        self.env, self.log, self.workers, self.options = env, log, workers, options
         self.proc: subprocess.Popen[bytes] | None = None
         self.base = ""
 
@@ -60,7 +60,8 @@ class HubServer:
         port = free_port()
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [*HUB, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(self.workers)],
+                [*HUB, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(self.workers),
+                 *self.options],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT
