@@ -39,7 +39,8 @@ def dry_run(hub: Hub, source: Source, fetcher: Fetcher, counts: Counter[str], wa
                 counts["skipped"] += 1
             elif item.errors:
                 counts["invalid"] += 1
-                problems.append(f"{item.locator}: {item.errors[0]['message']}")
+                first = item.errors[0]
+                problems.append(first["message"] if first["code"] == "mapping" else f"{item.locator}: {first['message']}")
             elif item.op == "delete":
                 announced.append(item.uid or "")
             elif verdict == STALE:

@@ -55,8 +55,10 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
                 uid = schemas.uid(mapping.country, mapping.kind, local)
         except (MappingError, Exception):  # noqa: BLE001 - the id is a courtesy here
             uid = None
-        return Item(locator, raw, uid=uid, kind=mapping.kind, errors=[{
-            "path": exc.target or exc.column or "$", "code": "mapping", "message": str(exc)}])
+        where = " ".join(w for w in (locator, f"column '{exc.column}'" if exc.column else "",
+                                     f"-> {exc.target}" if exc.target else "") if w)
+        return Item(locator, raw, uid=uid, kind=mapping.kind, errors=[{  # the locator: line, sheet row, JSON path
+            "path": exc.target or exc.column or "$", "code": "mapping", "message": f"{where}: {exc.reason}"}])
     if mapped.skipped is not None:
         return Item(locator, raw, skipped=mapped.skipped, kind=mapping.kind)
     record = mapped.record
