@@ -40,7 +40,8 @@ def dry_run(hub: Hub, source: Source, fetcher: Fetcher, counts: Counter[str], wa
             elif item.errors:
                 counts["invalid"] += 1
                 first = item.errors[0]
-                problems.append(first["message"] if first["code"] == "mapping" else f"{item.locator}: {first['message']}")
+                mapped = first["code"] == "mapping"  # the mapping's message names its place already
+                problems.append(first["message"] if mapped else f"{item.locator}: {first['message']}")
             elif item.op == "delete":
                 announced.append(item.uid or "")
             elif verdict == STALE:

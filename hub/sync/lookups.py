@@ -61,7 +61,7 @@ class Table:
             return
         self.stamp = (str(file), info.st_mtime_ns, info.st_size)
         out: dict[str, dict[str, str]] = {}
-        for number, locator, row in inputs.rows(file, self.options, frozenset(self.key)):
+        for _, locator, row in inputs.rows(file, self.options, frozenset(self.key)):
             missing = [k for k in self.key if k not in row]
             if missing:
                 raise SourceError(f"{file}: lookup '{self.name}': no column {', '.join(missing)}")
