@@ -22,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 from schemas import KINDS
 
-from . import inputs, lookups
+from . import inputs, lookups, words
 from .inputs import FORMATS
 from .readers import EXTRA, MAX_UNZIPPED_MB, FileOptions, SourceError
 from .transforms import Transform, TransformError, build, is_empty
@@ -67,13 +67,22 @@ class _SkipRow(Exception):
 
 @dataclass(frozen=True)
 class Rule:
-    """``{code = "1.2.1", keywords = ["gạo"]}`` or ``{code = ..., regex = "..."}``: first match wins."""
+    """``{code = "1.2.1", keywords = ["gạo"]}`` or ``{code = ..., regex = "..."}``: first match wins.
+
+    Keywords in scripts written without spaces (Thai, Lao, Khmer, Myanmar) are matched as
+    words found by a word segmenter (:mod:`.words`), the others as whole words by regex."""
 
     code: Any
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | None
+    phrases: tuple[tuple[str, ...], ...] = ()
 
     def matches(self, text: str) -> bool:
-        return self.pattern.search(text) is not None
+        if self.pattern is not None and self.pattern.search(text) is not None:
+            return True
+        if self.phrases:
+            found = words.words(text)
+            return any(words.contains(found, phrase) for phrase in self.phrases)
+        return False
 
 
 @dataclass(frozen=True)
@@ -139,14 +148,7 @@ class FieldSpec:
         if self.value is not None:
             value: Any = self.value
         elif self.sources:
-            value = ""
-            for column in self.sources:
-                value = self._transform(_cell(row, column, self.target, line), column, line)
-                if not is_empty(value):
-                    break
-            if self.rules and not is_empty(value):
-                text = _rule_text(value)
-                value = next((r.code for r in self.rules if r.matches(text)), None)
+            value, column = self._read(row, line)
             if self.map is not None and not is_empty(value):
                 value = self._lookup(value, column, line)
             if self.template and not is_empty(value):
@@ -163,6 +165,22 @@ class FieldSpec:
                 raise MappingError("required value is empty", line=line, column=column, target=self.target)
             return None
         return value
+
+    def _read(self, row: dict[str, str], line: int | None) -> tuple[Any, str]:
+        """The first non-empty column's value after transforms; with rules, each non-empty
+        column in turn until a rule matches (a name, then a description)."""
+        value: Any = ""
+        for column in self.sources:
+            value = self._transform(_cell(row, column, self.target, line), column, line)
+            if is_empty(value):
+                continue
+            if not self.rules:
+                return value, column
+            text = _rule_text(value)
+            code = next((r.code for r in self.rules if r.matches(text)), None)
+            if code is not None:
+                return code, column
+        return (None if self.rules else value), self.sources[0]
 
     def _transform(self, value: Any, column: str | None, line: int | None) -> Any:
         for fn in self.transforms:
@@ -520,17 +538,20 @@ def _rule(where: str, index: int, raw: Any, bad: _Bad) -> Rule:
     keywords, regex = raw.get("keywords"), raw.get("regex")
     if (keywords is None) == (regex is None):
         raise bad(f"{here}: give either 'keywords' or 'regex'")
+    phrases: list[tuple[str, ...]] = []
     if keywords is not None:
         if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) and k.strip()
                                                                      for k in keywords):
             raise bad(f"{here}: 'keywords' is a list of words or phrases")
-        words = "|".join(re.escape(unicodedata.normalize("NFC", k.strip())) for k in keywords)
-        regex = rf"(?<!\w)(?:{words})(?!\w)"
+        spaced = [unicodedata.normalize("NFC", k.strip()) for k in keywords]
+        phrases = [words.words(k) for k in spaced if words.needs_words(k)]
+        plain = [k for k in spaced if not words.needs_words(k)]
+        regex = rf"(?<!\w)(?:{'|'.join(re.escape(k) for k in plain)})(?!\w)" if plain else None
     try:
-        pattern = re.compile(unicodedata.normalize("NFC", str(regex)), re.IGNORECASE)
+        pattern = re.compile(unicodedata.normalize("NFC", str(regex)), re.IGNORECASE) if regex is not None else None
     except re.error as exc:
         raise bad(f"{here}: bad regex ({exc})") from None
-    return Rule(raw["code"], pattern)
+    return Rule(raw["code"], pattern, tuple(p for p in phrases if p))
 
 
 def _skip(index: int, raw: Any, bad: _Bad) -> Skip:
