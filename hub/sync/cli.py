@@ -14,12 +14,14 @@ from datetime import datetime
 from typing import Any
 
 import click
+import sqlalchemy as sa
 
 from .. import logs
 from ..db import transaction
 from ..models import utcnow
 from ..services import Hub
 from .. import locks, syncruns
+from ..syncruns import Quarantine
 from ..representation import rfc3339
 from ..shapes import Quarantined, Run
 from . import webhooks
@@ -161,14 +163,26 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
 @sync.command("quarantine", help="Records a source could not accept: where, why, and the raw payload.")
 @click.argument("name", required=False, metavar="[SOURCE]")
 @click.option("--all", "show_all", is_flag=True, help="Resolved entries too.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="Entries per page.")
+@click.option("--before", type=click.IntRange(1), default=None, metavar="ID",
+              help="The page of entries older than #ID (the listing says which ID comes next).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_context
-def quarantine(ctx: click.Context, name: str | None, show_all: bool, limit: int, as_json: bool) -> None:
+def quarantine(ctx: click.Context, name: str | None, show_all: bool, limit: int, before: int | None,
+               as_json: bool) -> None:
     hub = _hub(ctx)
+    state = "all" if show_all else "open"
     with hub.sessions() as session:
-        rows, _ = syncruns.quarantine(session, name, "all" if show_all else "open", limit)
+        rows, following = syncruns.quarantine(session, name, state, limit, before)
         items = Quarantined(many=True).dump(rows)
+        total = session.scalar(sa.select(sa.func.count()).select_from(Quarantine).where(
+            *([Quarantine.source == name] if name else []),
+            *([] if show_all else [Quarantine.resolved_at.is_(None)])))
+    if not as_json and items:
+        more = (f"; next page: hub sync quarantine {name + ' ' if name else ''}{'--all ' if show_all else ''}"
+                f"--before {following}" if following else "")
+        click.echo(f"{total} {'entries' if show_all else 'open entries'}, showing {len(items)} from "
+                   f"#{items[0]['id']}{more}")
     for q in items:
         if as_json:
             click.echo(json.dumps(q, ensure_ascii=False))

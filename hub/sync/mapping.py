@@ -37,7 +37,8 @@ _FIELD_KEYS = frozenset({"from", "value", "template", "transforms", "map", "unma
 #: the mapping's own keys of ``[source]``; the source file's other keys (type, schedule, ...)
 #: belong to the source loader (:mod:`hub.sync.sources`), which names them in ``from_dict``
 SOURCE_KEYS = frozenset({"name", "kind", "country", "format", "path", "url", "encoding", "delimiter",
-                         "description", "sheet", "header_row", "header_rows", "items", "max_unzipped_mb"})
+                         "description", "sheet", "header_row", "header_rows", "items", "max_unzipped_mb",
+                         "drop"})
 #: formats whose items need not all have every key (a missing key is an empty cell)
 SPARSE = ("json", "ndjson")
 _SKIP_KEYS = frozenset({"column", "equals", "regex", "reason"})
@@ -231,6 +232,8 @@ class Mapping:
     description: str = ""
     origin: str = field(default="", compare=False)
     unpivot: Unpivot | None = None
+    #: columns never kept, not even in the raw row of a quarantined record (personal data)
+    drop: frozenset[str] = frozenset()
     lookups: lookups.Tables = field(default_factory=lookups.Tables, compare=False)
 
     @property
@@ -405,7 +408,13 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
             if t not in targets:
                 raise bad(f"field '{s.target}': 'when' names '{t}', which is not a field of this mapping")
     skips = tuple(_skip(i, s, bad) for i, s in enumerate(_list(data.get("skip"), "[[skip]]", bad)))
-    return Mapping(name=source["name"], kind=source["kind"], country=country, path=location,
+    drop = source.get("drop", [])
+    if not isinstance(drop, list) or not all(isinstance(d, str) and d for d in drop):
+        raise bad("[source] drop is a list of column names that are never kept (personal data)")
+    used = set().union(id_spec.columns, *(s.columns for s in specs)) & set(drop)
+    if used:
+        raise bad(f"[source] drop names column(s) {', '.join(sorted(used))} that the mapping reads")
+    return Mapping(name=source["name"], kind=source["kind"], country=country, path=location, drop=frozenset(drop),
                    id=id_spec, fields=tuple(specs), skips=skips, options=options,
                    description=str(source.get("description", "")), origin=origin, unpivot=unpivot,
                    lookups=tables)

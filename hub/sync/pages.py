@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import schemas
+from schemas.base import PERSONAL_KEYS
 
 from .documents import flatten
 from .mapping import Mapping, MappingError
@@ -43,8 +44,22 @@ class Page:
     progress: float | None = None  # fraction of the source done after this page, if known
 
 
+def scrub(raw: Any, drop: frozenset[str]) -> Any:
+    """The raw input as the hub may keep it (a quarantined row): without the columns the
+    mapping drops (``[source] drop``) nor any key the standard treats as personal
+    (``phone``, ``email``, ``national_id``, ...), at any depth."""
+    if isinstance(raw, dict):
+        return {k: scrub(v, drop) for k, v in raw.items()
+                if k not in drop and str(k).rsplit(".", 1)[-1].strip().lower().replace("-", "_") not in PERSONAL_KEYS}
+    if isinstance(raw, list):
+        return [scrub(v, drop) for v in raw]
+    return raw
+
+
 def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line: int | None = None) -> Item:
-    """Map one row; a row that cannot be mapped keeps its id when the id itself maps."""
+    """Map one row; a row that cannot be mapped keeps its id when the id itself maps. The
+    raw input the item keeps is scrubbed of personal data (:func:`scrub`)."""
+    raw = scrub(raw, mapping.drop)
     try:
         mapped = mapping.map_row(row, line)
     except MappingError as exc:

@@ -257,3 +257,16 @@ key = "channel"
     result = run(shub, add_source(shub, text + extra))
     assert result.ok and result.counts["created"] == 3  # the empty cell makes no record
     assert stored(shub)["VN/products/f-2-shop"][1]["name"] == {"vi": "Cửa hàng"}
+
+
+def test_a_dropped_column_cannot_be_read_by_the_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "s.toml"
+    path.write_text(FILE.format(where='path = "p.csv"', extra='drop = ["ten", "phone"]'), encoding="utf-8")
+    with pytest.raises(sources.SourceConfigError, match="drop names column\\(s\\) ten that the mapping reads"):
+        sources.load(path)
+
+
+def test_personal_keys_of_a_nested_item_are_not_kept_in_its_raw_payload() -> None:
+    from hub.sync.pages import scrub
+    raw = {"code": "1", "owner": {"name": "HTX", "phone": "0912345678", "E-mail": "a@b.vn"}, "owner.mobile": "09"}
+    assert scrub(raw, frozenset({"code"})) == {"owner": {"name": "HTX"}}
