@@ -15,27 +15,29 @@ from ..services import Hub
 from . import deletes
 from .base import Fetcher, Source
 from .pages import Item, Page
-from .screen import STALE, screen
+from .screen import REPEAT, STALE, GroupOf, screen
 
 SHOWN = 100  # problems listed in a report
 
 
 def dry_run(hub: Hub, source: Source, fetcher: Fetcher, counts: Counter[str], warnings: Counter[str],
-            report: dict[str, Any], on_page: Callable[[Page], None] = lambda page: None) -> None:
+            report: dict[str, Any], on_page: Callable[[Page], None] = lambda page: None,
+            group_of: GroupOf | None = None) -> None:
     """Count what a run of the whole source would do; ``report`` gets the deletions and
     the first problems."""
     seen: set[str] = set()
     problems: list[str] = []
     announced: list[str] = []
     for page in fetcher.pages():
-        verdicts = {} if fetcher.ordered else screen(hub.sessions, source.name, page.items, None)
+        verdicts = {} if fetcher.ordered else screen(hub.sessions, source.name, page.items, None, source.repeats,
+                                                     group_of, warnings)
         by_kind: dict[str, list[Item]] = {}
         for item in page.items:
             counts["fetched"] += 1
             if item.uid:
                 seen.add(item.uid)
             verdict = verdicts.get(id(item))
-            if item.skipped is not None:
+            if item.skipped is not None or verdict == REPEAT:
                 counts["skipped"] += 1
             elif item.errors:
                 counts["invalid"] += 1

@@ -41,7 +41,7 @@ from .mapping import MappingConfigError
 from .pages import Item, Page
 from .progress import Progress
 from .readers import SourceError
-from .screen import STALE, screen
+from .screen import REPEAT, STALE, screen
 from .sources import open_fetcher
 
 log = logging.getLogger("hub.sync")
@@ -100,6 +100,17 @@ class Runner:
         self.run_id = 0
         self.generation: int | None = None  # the pass of a snapshot source
         self.fetcher: Fetcher | None = None
+        self._groups: dict[str, str | None] | None = None
+
+    def group_of(self, name: str) -> str | None:
+        """A source's ``group`` (KeyError: no such source), from the sources folder, read once."""
+        if name == self.source.name:
+            return self.source.group
+        if self._groups is None:
+            from .sources import scan  # the folder is read only when another source's record is met
+            found, _ = scan(self.hub.settings.sources_dir)
+            self._groups = {n: s.group for n, s in found.items()}
+        return self._groups[name]
 
     # -- the run --------------------------------------------------------------------
     def run(self) -> RunResult | None:
@@ -156,7 +167,7 @@ class Runner:
             return
         if self.dry_run:
             dry_run(self.hub, self.source, fetcher, self.counts, self.warnings, self.report,
-                    lambda page: self.progress.update(self._counts(), page.progress, page.label))
+                    lambda page: self.progress.update(self._counts(), page.progress, page.label), self.group_of)
             return
         self.generation = fetcher.state.get("generation") if fetcher.snapshot else None
         for page in fetcher.pages():
@@ -196,12 +207,15 @@ class Runner:
         quarantined: list[dict[str, Any]] = []
         seen: list[str] = []
         queued: list[Item] = []
-        verdicts = {} if self.fetcher.ordered else screen(self.hub.sessions, self.source.name, items,
-                                                          self.generation)
+        verdicts = {} if self.fetcher.ordered else screen(
+            self.hub.sessions, self.source.name, items, self.generation, self.source.repeats, self.group_of,
+            self.warnings)
         for item in items:
             verdict = verdicts.get(id(item))
-            if item.skipped is not None:
+            if item.skipped is not None or verdict == REPEAT:
                 delta["skipped"] += 1
+                if verdict == REPEAT:
+                    seen.extend([item.uid] if item.uid else [])
             elif item.errors:
                 delta["invalid"] += 1
                 quarantined.append(self._quarantine(item, "mapping", item.errors))
@@ -211,7 +225,10 @@ class Runner:
                 seen.extend([item.uid] if item.uid else [])
             elif isinstance(verdict, dict):
                 delta["invalid"] += 1
-                quarantined.append(self._quarantine(item, "duplicate", [verdict]))
+                quarantined.append(self._quarantine(
+                    item, "conflict" if verdict["code"] == "owned_by_other_source" else "duplicate", [verdict]))
+                if verdict["code"] == "owned_by_other_source":
+                    self.warnings["id owned_by_other_source"] += 1
             else:
                 queued.append(item)
         kind = next((i.kind for i in queued if i.kind), None) or self.source.kind or "products"
@@ -282,12 +299,12 @@ class Runner:
         locks.check(session, self.lock.name, self.lock.holder, self.lock.ttl)
         now = utcnow()
         name = self.source.name
-        if quarantined:
-            session.execute(sa.insert(Quarantine), [{**q, "created_at": now} for q in quarantined])
-        for chunk in chunks(sorted(set(written))):
-            session.execute(sa.update(Quarantine).where(
+        for chunk in chunks(sorted(set(written))):  # before this page's own entries go in: a repeat
+            session.execute(sa.update(Quarantine).where(  # quarantined beside its first delivery stays open
                 Quarantine.source == name, Quarantine.uid.in_(chunk), Quarantine.resolved_at.is_(None))
                 .values(resolved_at=now, resolution="written"))
+        if quarantined:
+            session.execute(sa.insert(Quarantine), [{**q, "created_at": now} for q in quarantined])
         if self.generation is not None and seen:
             syncruns.mark_seen(session, name, sorted({u for u in seen if len(u) <= UID_MAX}), self.generation)
         row = session.get(Checkpoint, name)

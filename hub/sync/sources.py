@@ -29,6 +29,7 @@ from croniter import croniter
 
 from . import federation, files, rest
 from .base import Bad, FetchContext, Fetcher, Source, SourceConfigError
+from .screen import REPEATS
 
 __all__ = ["TYPES", "SourceType", "Source", "SourceConfigError", "load", "load_all", "scan", "from_data",
            "open_fetcher"]
@@ -38,7 +39,7 @@ NIGHTLY = "0 2 * * *"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 #: keys of ``[source]`` every type has; the rest are the type's own
 COMMON = frozenset({"name", "type", "description", "schedule", "deletes", "max_deletes", "timeout",
-                    "retries", "retry_budget", "batch_size"})
+                    "retries", "retry_budget", "batch_size", "repeats", "group"})
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,14 @@ def _common(source: dict[str, Any], type_: SourceType, bad: Bad) -> dict[str, An
     if not isinstance(max_deletes, (int, float)) or isinstance(max_deletes, bool) or not 0 <= max_deletes <= 1:
         raise bad("[source] max_deletes is a fraction between 0 and 1 (0.5: at most half the records)")
     out["max_deletes"] = float(max_deletes)
+    repeats = source.get("repeats", "quarantine")
+    if repeats not in REPEATS:
+        raise bad(f"[source] repeats is one of {', '.join(REPEATS)} (what a second row with the same id does)")
+    out["repeats"] = repeats
+    group = source.get("group")
+    if group is not None and (not isinstance(group, str) or not _NAME_RE.match(group)):
+        raise bad("[source] group is a name of letters, digits, '.', '_' and '-'")
+    out["group"] = group
     timeout = source.get("timeout")
     if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0):
         raise bad("[source] timeout is a number of seconds")
