@@ -11,6 +11,7 @@ import signal
 import sys
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -21,7 +22,7 @@ from ..db import transaction
 from ..models import utcnow
 from ..services import Hub
 from .. import locks, syncruns
-from ..syncruns import Quarantine
+from ..syncruns import Quarantine, SyncRun
 from ..representation import rfc3339
 from ..shapes import Quarantined, Run
 from . import webhooks
@@ -123,7 +124,13 @@ def _report(hub: Hub, result: RunResult) -> None:
 @click.pass_context
 def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
     hub = _hub(ctx)
-    sources, errors = _sources(hub, names)
+    folder = Path(hub.settings.sources_dir)
+    notes: list[str] = []
+    if folder.is_dir() or names:
+        sources, errors = _sources(hub, names)
+    else:  # an installed hub may have no sources folder: its run history is still shown
+        sources, errors = [], []
+        notes.append(f"no sources folder at {folder} (setting sources_dir): sources are shown from their runs")
     now = utcnow()
     out: dict[str, Any] = {}
     with hub.sessions() as session:
@@ -132,18 +139,30 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
                                 "where": source.where(hub.settings.data_dir), "schedule": source.schedule,
                                 "next_run": _stamp(next_fire(source.schedule, now)),
                                 "deletes": source.deletes, **syncruns.status(session, source.name)}
-            shown = out[source.name]
+        if not names:  # sources that ran but have no file (any more): their history
+            ran = session.scalars(sa.select(SyncRun.source).distinct().order_by(SyncRun.source))
+            for name in ran:
+                if name not in out:
+                    out[name] = {"type": None, "kind": None, "country": None, "where": "no source file",
+                                 "schedule": None, "next_run": None, "deletes": None,
+                                 **syncruns.status(session, name)}
+        for shown in out.values():
             shown["last_run"] = Run().dump(shown["last_run"]) if shown["last_run"] is not None else None
             shown["checkpoint_at"] = rfc3339(shown["checkpoint_at"])
     if as_json:
-        click.echo(json.dumps({"sources": out, "errors": errors}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"sources": out, "errors": errors, "notes": notes}, ensure_ascii=False, indent=2))
         return
     for message in errors:
         click.echo(f"Error: {message}", err=True)
+    for message in notes:
+        click.echo(f"Note: {message}", err=True)
     for name, s in out.items():
-        what = f"{s['type']}" + (f", {s['kind']} {s['country']}" if s["kind"] else "")
-        click.echo(f"{name} ({what}): {s['where']}")
-        click.echo(f"  schedule {s['schedule']} (next {s['next_run']}); deletes {s['deletes']}")
+        if s["type"] is None:
+            click.echo(f"{name}: {s['where']}")
+        else:
+            what = f"{s['type']}" + (f", {s['kind']} {s['country']}" if s["kind"] else "")
+            click.echo(f"{name} ({what}): {s['where']}")
+            click.echo(f"  schedule {s['schedule']} (next {s['next_run']}); deletes {s['deletes']}")
         last = s["last_run"]
         if last is None:
             click.echo("  never run")

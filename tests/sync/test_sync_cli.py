@@ -150,3 +150,13 @@ def test_the_scheduler_reports_broken_source_files_without_stopping(shub, monkey
     (Path(shub.settings.sources_dir) / "broken.toml").write_text("[source\n")
     result = invoke(shub, monkeypatch, *args)
     assert result.exit_code == 0 and "sources run: 1" in result.output
+
+
+def test_status_shows_the_run_history_without_a_sources_folder(shub, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    files(shub)
+    assert invoke(shub, monkeypatch, "sync", "run").exit_code == 0
+    gone = invoke(shub, monkeypatch, "sync", "status", SOURCES_DIR=str(tmp_path / "not-installed"))
+    assert gone.exit_code == 0, gone.output
+    assert "no sources folder at" in gone.stderr
+    assert gone.stdout.splitlines()[0] == "files: no source file"
+    assert "last run #1 succeeded" in gone.output
