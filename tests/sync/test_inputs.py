@@ -270,3 +270,30 @@ def test_personal_keys_of_a_nested_item_are_not_kept_in_its_raw_payload() -> Non
     from hub.sync.pages import scrub
     raw = {"code": "1", "owner": {"name": "HTX", "phone": "0912345678", "E-mail": "a@b.vn"}, "owner.mobile": "09"}
     assert scrub(raw, frozenset({"code"})) == {"owner": {"name": "HTX"}}
+
+
+def test_a_password_protected_workbook_fails_the_run_with_one_line(shub, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from msoffcrypto.format.ooxml import OOXMLFile
+    plain = shapes.vn_appendix_xlsx(tmp_path / "plain.xlsx")
+    locked = io.BytesIO()
+    with open(plain, "rb") as fh:
+        OOXMLFile(fh).encrypt("mật khẩu", locked)
+    data(shub, "vn-ocop-appendix-2024.xlsx").write_bytes(locked.getvalue())
+    result = run(shub, example(shub, "vn-daklak-ocop-appendix"))
+    assert not result.ok and stored(shub) == {}
+    assert result.error is not None and "\n" not in result.error
+    assert "vn-ocop-appendix-2024.xlsx: the workbook is password-protected" in result.error
+
+
+def test_a_sheet_of_fifty_thousand_rows_is_read_to_its_last_row(tmp_path: Path) -> None:
+    from openpyxl import Workbook as Book
+    book = Book(write_only=True)
+    sheet = book.create_sheet("data")
+    sheet.append(["ma", "ten"])
+    for i in range(50_000):
+        sheet.append([i, f"Gạo {i}"])
+    book.save(tmp_path / "big.xlsx")
+    count = sum(1 for _ in rows(tmp_path / "big.xlsx", FileOptions("xlsx"), frozenset({"ma", "ten"})))
+    assert count == 50_000
