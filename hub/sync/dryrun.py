@@ -64,7 +64,7 @@ def dry_run(hub: Hub, source: Source, fetcher: Fetcher, counts: Counter[str], wa
                                     f"{first.get('code', '?')}: {first.get('message', '')}")
                 else:
                     counts[result.status] += 1
-                    warnings.update(f"{w['path']} {w['code']}" for w in result.warnings)
+                    warnings.update(f"{w['path']} {w['code']}" for w in [*result.warnings, *item.warnings])
         on_page(page)
     gone = announced
     if fetcher.snapshot and source.deletes != "never":

@@ -8,6 +8,7 @@ page was read from, so that a run stopped in the middle of a page resumes at
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,8 @@ class Item:
     op: str = "upsert"
     kind: str | None = None
     stamp: str | None = None  # the since_field value of an incremental JSON item
+    #: findings that do not stop the record (``personal_data_suspected``), counted by the run
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -78,8 +81,33 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
         return Item(locator, raw, skipped=mapped.skipped, kind=mapping.kind)
     record = mapped.record
     assert record is not None
-    return Item(locator, raw, record=record, kind=mapping.kind,
+    return Item(locator, raw, record=record, kind=mapping.kind, warnings=suspected(record),
                 uid=schemas.uid(record["country"], mapping.kind, record["id"]))
+
+
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# a phone number: + or 0, then 8 to 13 more digits, grouped by spaces, dots or dashes
+_PHONE = re.compile(r"(?<![\w.,])(?:\+\d{1,3}[ .-]?|0)\d{1,4}(?:[ .-]?\d{2,4}){2,4}(?![\w.,]*\d)")
+
+
+def suspected(record: Any, path: str = "") -> list[dict[str, str]]:
+    """Text of a mapped record that looks like an e-mail address or a phone number: the
+    standard carries no personal data, so the run reports it for a person to look at."""
+    out: list[dict[str, str]] = []
+    if isinstance(record, dict):
+        for key, value in record.items():
+            out += suspected(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(record, list):
+        for i, value in enumerate(record):
+            out += suspected(value, f"{path}.{i}")
+    elif isinstance(record, str) and path != "id" and (_EMAIL.search(record) or _phone(record)):
+        out.append({"path": path, "code": "personal_data_suspected",
+                    "message": "looks like an e-mail address or a phone number"})
+    return out
+
+
+def _phone(text: str) -> bool:
+    return any(9 <= sum(c.isdigit() for c in m.group()) <= 14 for m in _PHONE.finditer(text))
 
 
 def dig(doc: Any, path: str) -> Any:

@@ -247,7 +247,7 @@ class Runner:
                 elif result.uid is not None:
                     written.append(result.uid)
                     seen.append(result.uid)
-                    warnings.update(f"{w['path']} {w['code']}" for w in result.warnings)
+                    warnings.update(f"{w['path']} {w['code']}" for w in [*result.warnings, *item.warnings])
                     if result.status in ("created", "updated") and result.review == "pending":
                         pending.append((result.uid, result.version or 0))
             if pending and self.fetcher.trusts_review:  # publish what upstream published, atomically

@@ -160,3 +160,10 @@ def test_status_shows_the_run_history_without_a_sources_folder(shub, monkeypatch
     assert "no sources folder at" in gone.stderr
     assert gone.stdout.splitlines()[0] == "files: no source file"
     assert "last run #1 succeeded" in gone.output
+
+
+def test_phone_numbers_and_e_mail_in_free_text_are_reported_for_a_person(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    files(shub, text="ma,ten\n1,Gạo tám - đặt hàng 0912 345 678\n2,Gạo ST25 lô 2024\n3,Mật ong (ban@htx.vn)\n")
+    result = invoke(shub, monkeypatch, "sync", "run")
+    assert result.exit_code == 0
+    assert "  warning name.vi personal_data_suspected: 2" in result.stdout.splitlines()
