@@ -41,6 +41,70 @@ def products(n: int, seed: int = 7) -> Iterator[dict[str, Any]]:
         }
 
 
+ORG_TYPES = ["university", "government-agency", "association", "enterprise", "consultancy", "design-centre"]
+SERVICES = ["consulting", "training", "product-design", "packaging-design", "trade-promotion", "e-commerce"]
+PRODUCER_TYPES = ["cooperative", "enterprise", "household-business", "cooperative-group", "sme"]
+ACTIVITY_TYPES = ["startup-competition", "trade-fair", "training", "workshop", "forum", "exhibition"]
+INDICATORS = [("products-recognised", "products"), ("producers", "producers"), ("sales-revenue", "currency"),
+              ("jobs-created", "person")]
+
+
+def _name(rnd: random.Random, i: int, what: str) -> dict[str, str]:
+    place = rnd.choice(PLACES)
+    return {"vi": f"{what} {place} {i}", "en": f"{place} {what.lower()} {i}"}
+
+
+def record(kind: str, i: int, rnd: random.Random) -> dict[str, Any]:
+    """One valid VN record of ``kind`` with id ``bench-{i}`` (products as :func:`products`)."""
+    area = {"area": rnd.choice(AREAS), "place": f"xã {rnd.choice(PLACES)}"}
+    base: dict[str, Any] = {"id": f"bench-{i}", "country": "VN"}
+    if kind == "products":
+        return next(products(1, seed=rnd.randrange(1 << 30))) | base
+    if kind == "programmes":
+        return base | {"name": _name(rnd, i, "Chương trình"), "short_name": f"P{i}",
+                       "managing_agency": {"vi": "Bộ Nông nghiệp và Môi trường", "en": "Ministry of Agriculture"},
+                       "legal_basis": [{"ref": f"{rnd.randint(100, 999)}/QĐ-TTg", "date": "2022-08-01"}],
+                       "phases": [{"starts_on": "2021-01-01", "ends_on": "2025-12-31"}],
+                       "rating_schemes": ["VN-OCOP"], "category_schemes": ["VN-OCOP-2023"], "started_on": "2018-05-07"}
+    if kind == "organisations":
+        return base | {"name": _name(rnd, i, "Trung tâm"), "type": rnd.choice(ORG_TYPES),
+                       "services": rnd.sample(SERVICES, 2), "location": area, "programmes": ["ocop"],
+                       "website": f"https://org{i}.example.vn/"}
+    if kind == "partnerships":
+        return base | {"title": _name(rnd, i, "Chương trình phối hợp"), "type": "coordination-programme",
+                       "programme": "ocop", "owner": "VN/organisations/mae", "partners": [f"org-{i}", f"org-{i + 1}"],
+                       "signed_on": "2019-05-10", "ends_on": "2025-12-31", "document": f"{i}/CTPH"}
+    if kind == "producers":
+        return base | {"name": _name(rnd, i, "Hợp tác xã"), "type": rnd.choice(PRODUCER_TYPES),
+                       "location": area, "programmes": ["ocop"], "established_year": rnd.randint(1990, 2024),
+                       "members": rnd.randint(5, 200), "women_led": rnd.random() < 0.3,
+                       "description": {"vi": f"Chủ thể OCOP ở {rnd.choice(PLACES)}."}}
+    if kind == "indicators":
+        indicator, unit = rnd.choice(INDICATORS)
+        year = rnd.randint(2019, 2025)
+        return base | {"indicator": indicator, "programme": "ocop", "area": rnd.choice(AREAS),
+                       "period": {"start": f"{year}-01-01", "end": f"{year}-12-31", "label": str(year)},
+                       "value": str(rnd.randint(1, 10_000_000)), "unit": unit,
+                       **({"currency": "VND"} if unit == "currency" else {}),
+                       "source": {"vi": "Báo cáo của tỉnh", "en": "Provincial report"}}
+    if kind == "activities":
+        day = rnd.randint(10, 28)
+        return base | {"type": rnd.choice(ACTIVITY_TYPES), "name": _name(rnd, i, "Hội chợ OCOP"),
+                       "programme": "ocop", "organisers": [f"org-{i}"], "starts_on": f"2024-06-{day}",
+                       "ends_on": f"2024-07-{day}", "location": area, "participants": rnd.randint(10, 5000)}
+    raise KeyError(kind)
+
+
+def mixed(n: int, seed: int = 11) -> Iterator[tuple[str, dict[str, Any]]]:
+    """``n`` valid ``(kind, record)`` pairs, the seven kinds in turn."""
+    from schemas import KINDS
+
+    rnd = random.Random(seed)
+    for i in range(n):
+        kind = KINDS[i % len(KINDS)]
+        yield kind, record(kind, i, rnd)
+
+
 def arguments(doc: str | None) -> argparse.Namespace:
     """The options both benchmarks take: --records, --batch, --json."""
     ap = argparse.ArgumentParser(description=(doc or "").splitlines()[0])

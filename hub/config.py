@@ -13,6 +13,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .destinations import networks
+
 #: where national source files are looked for when ``data_dir`` is not set
 DEFAULT_DATA_DIR = str(Path("..") / "shared" / "data")
 ASEAN = ("BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN")
@@ -51,6 +53,9 @@ class Settings:
     webhook_backoff_max_ms: int = 3_600_000
     webhook_timeout: int = 10
     webhook_batch: int = 100
+    webhook_allow_http: bool = False
+    webhook_allowed_networks: tuple[str, ...] = ()
+    webhook_ca_file: str = ""
     scheduler_tick: int = 15
     jobs: str = "embedded"
     celery_broker_url: str = ""
@@ -111,6 +116,7 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
     _check_jobs(settings)
+    _check_webhooks(settings)
     if settings.readiness_timeout < 1:
         raise ConfigError("readiness_timeout must be at least 1 (seconds)")
     if settings.log_format not in ("text", "json"):
@@ -141,6 +147,15 @@ def _check_jobs(s: Settings) -> None:
         raise ConfigError(f"celery_queue must be letters, digits and . _ : - (not {s.celery_queue!r})")
     if s.celery_visibility_timeout < 60:
         raise ConfigError("celery_visibility_timeout must be at least 60 seconds")
+
+
+def _check_webhooks(s: Settings) -> None:
+    try:
+        networks(s.webhook_allowed_networks)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if s.webhook_ca_file and not Path(s.webhook_ca_file).is_file():
+        raise ConfigError(f"webhook_ca_file {s.webhook_ca_file} is not a readable file (PEM certificates)")
 
 
 def _instance_secret(instance: Path) -> str:

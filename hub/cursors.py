@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 import orjson
@@ -20,9 +21,16 @@ def encode(value: Any) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(value)).decode().rstrip("=")
 
 
+_ALPHABET = re.compile(r"[A-Za-z0-9_-]*")  # what encode() writes; used with fullmatch
+
+
 def decode(cursor: str, expected: type) -> Any:
+    """The value of a cursor :func:`encode` wrote; :class:`BadCursor` for anything else
+    (base64 itself would skip a trailing newline or stray characters)."""
+    if not _ALPHABET.fullmatch(cursor):
+        raise BadCursor("cursor is not one this hub issued")
     try:
-        value = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        value = orjson.loads(base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True))
     except (binascii.Error, ValueError, orjson.JSONDecodeError):
         raise BadCursor("cursor is not one this hub issued") from None
     if not isinstance(value, expected) or isinstance(value, bool) or \

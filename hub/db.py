@@ -60,19 +60,26 @@ def _dumps(value: object) -> str:
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def storable(value: Any) -> Any:
+def storable(value: Any, depth: int = 0) -> Any:
     """Raw input kept for people to read (quarantined rows), made storable on every engine.
 
     PostgreSQL's JSON holds no NUL and JSON text no lone surrogate; both become U+FFFD.
     Records never need this: the standard refuses such text (``control_character``).
+    What nests deeper than :data:`STORABLE_DEPTH` levels (a record may nest 32; the JSON
+    encoder stops near 255) is replaced by a note.
     """
     if isinstance(value, str):
         return _UNSTORABLE.sub("\ufffd", value) if _UNSTORABLE.search(value) else value
+    if isinstance(value, (dict, list, tuple)) and depth >= STORABLE_DEPTH:
+        return f"(nested deeper than {STORABLE_DEPTH} levels: not kept)"
     if isinstance(value, dict):
-        return {storable(k): storable(v) for k, v in value.items()}
+        return {storable(k): storable(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [storable(v) for v in value]
+        return [storable(v, depth + 1) for v in value]
     return value
+
+
+STORABLE_DEPTH = 64
 
 
 def session_factory(engine: sa.Engine) -> so.sessionmaker[so.Session]:

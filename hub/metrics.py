@@ -35,6 +35,7 @@ import sqlalchemy.orm as so
 
 from .locks import aware
 from .models import Change, WriteHead
+from .subscriptions import Delivery, Subscription
 from .syncruns import Quarantine, SyncRun
 
 ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -151,7 +152,6 @@ class DatabaseCollector:
     def _families(self) -> Iterator[Any]:
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-        from .sync.models import Delivery, Subscription  # moving to core (hub.subscriptions)
         with self.factory() as session:
             runs = CounterMetricFamily("hub_sync_runs", "Finished sync runs (not dry runs), by source "
                                        "and outcome (succeeded, failed, abandoned).", labels=("source", "outcome"))

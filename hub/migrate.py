@@ -84,12 +84,11 @@ def drift(engine: sa.Engine) -> list[Any]:
     migrations agree (tests check it on both engines)."""
     from alembic.autogenerate import compare_metadata
 
-    from . import flags  # noqa: F401  (every table, as hub/migrations/env.py imports them)
+    from . import flags, subscriptions  # noqa: F401  (every table, as hub/migrations/env.py imports them)
     from .auth import models as _auth  # noqa: F401
     from .console import models as _console  # noqa: F401
     from .models import Base
     from . import locks as _locks, syncruns as _syncruns  # noqa: F401
-    from .sync import models as _sync  # noqa: F401
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": compare_type})
         return list(compare_metadata(ctx, Base.metadata))

@@ -70,6 +70,15 @@ class BatchOutcome:
         return {"results": [r.as_dict() for r in self.results], "summary": self.summary}
 
 
+@dataclass(frozen=True)
+class Unparsed:
+    """An input line that could not be read as JSON (an NDJSON line): invalid on its own,
+    with the reason (``code`` ``json``, or ``too_deep`` past the parser's nesting limit)."""
+
+    code: str
+    message: str
+
+
 class Conflict(Exception):
     """``If-Match`` did not match the latest revision (HTTP 412)."""
 
@@ -90,7 +99,7 @@ def _holds(if_match: str, rec: Any) -> bool:
     if rec is None:
         return False
     if if_match == ANY_REVISION:
-        country, _, local_id = rec.uid.split("/", 2)
+        country, _, local_id = schemas.split_uid(rec.uid)
         return rec.latest_hash != _tombstone_hash(country, local_id)
     return rec.latest_hash == if_match
 
@@ -208,7 +217,8 @@ class _Item:
     raw: Any
     ihash: str | None = None
     result: schemas.Result | None = None
-    canon: bytes | None = None
+    canon: Encoded | None = None  # the canonical JSON that is stored, and its hash
+    digest: str | None = None
     outcome: Outcome | None = None
 
     @property
@@ -219,7 +229,11 @@ class _Item:
     def validate(self, kind: str, today: date | None) -> None:
         self.result = schemas.validate(kind, self.raw, today)
         if self.result.ok:
-            self.canon = schemas.canonical(self.document)
+            # Kept as text, hashed at once: orjson's bytes hold its whole working buffer
+            # (about 130 KB for a 13 KB record), too much to keep for a batch.
+            canon = schemas.canonical(self.document)
+            self.digest = hashlib.sha256(canon).hexdigest()
+            self.canon = Encoded(canon.decode())
         else:
             self.outcome = Outcome(self.index, self.uid, "invalid",
                                    errors=[e.as_dict() for e in self.result.errors])
@@ -259,6 +273,8 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
 def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
             today: date | None) -> Outcome | None:
     """Checks before validation: shape of the envelope and the actor's country."""
+    if isinstance(raw, Unparsed):
+        return Outcome(i, None, "invalid", errors=[_finding("$", raw.code, raw.message)])
     if not isinstance(raw, dict):
         return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
     rid, country = raw.get("id"), raw.get("country")
@@ -338,8 +354,8 @@ class WriteTxn:
                 if ref not in known:
                     warnings.append(_finding(path, "reference_unknown",
                                              f"{ref} is not known to the hub (yet)."))
-            assert it.canon is not None and it.uid is not None
-            digest = hashlib.sha256(it.canon).hexdigest()
+            assert it.canon is not None and it.digest is not None and it.uid is not None
+            digest = it.digest
             rec = self.existing.get(it.uid)
             if rec is not None and digest == rec.latest_hash:
                 if it.ihash and it.ihash != rec.input_hash:
@@ -348,7 +364,7 @@ class WriteTxn:
                                      content_hash=digest)
             else:
                 it.outcome = self._new_revision(kind, it.index, it.uid, it.document, digest, it.ihash,
-                                                warnings, Encoded(it.canon.decode()))
+                                                warnings, it.canon)
         outcome = BatchOutcome([it.outcome for it in prepared if it.outcome is not None])
         self.committed.append((kind, outcome.results))
         return outcome

@@ -171,8 +171,8 @@ def _country(alpha2: str) -> Area | None:
 
 # ---------------------------------------------------------------- lookup
 
-_GSO_RE = re.compile(r"^VN-GSO:\d{2}$")
-_ISO2_RE = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+_GSO_RE = re.compile(r"VN-GSO:[0-9]{2}")  # always with fullmatch (\d would take other digits)
+_ISO2_RE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
 
 
 def lookup(code: str) -> Area | None:
@@ -184,11 +184,11 @@ def lookup(code: str) -> Area | None:
     if not isinstance(code, str):
         return None
     c = code.strip().upper()
-    if _GSO_RE.match(c):
+    if _GSO_RE.fullmatch(c):
         return _vn_new().get(c)
     if len(c) == 2 and c.isalpha():
         return _country(c)
-    if _ISO2_RE.match(c):
+    if _ISO2_RE.fullmatch(c):
         return _subdivisions(c[:2]).get(c)
     return None
 
@@ -202,7 +202,7 @@ def successor(code: str) -> str | None:
     if not isinstance(code, str) or not code.strip():
         return None
     c = code.strip().upper()
-    if _GSO_RE.match(c):
+    if _GSO_RE.fullmatch(c):
         return c if c in _vn_new() else None
     if c in _vn_old():
         return _vn_old()[c]["successor"]

@@ -13,7 +13,7 @@ from .base import LangText, Strict, Text
 from .errors import fail
 from .fields import Day
 
-DERIVED = ("band", "active")
+DERIVED = frozenset({"band", "active"})
 
 
 class Certification(Strict):
@@ -33,7 +33,9 @@ class Certification(Strict):
 
     @pre_load
     def drop_derived(self, data: Any, **_: Any) -> Any:
-        return {k: v for k, v in data.items() if k not in DERIVED} if isinstance(data, dict) else data
+        if isinstance(data, dict) and not DERIVED.isdisjoint(data):
+            return {k: v for k, v in data.items() if k not in DERIVED}
+        return data
 
     @validates_schema
     def native_scale(self, data: dict[str, Any], **_: Any) -> None:

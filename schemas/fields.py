@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
 import langcodes
@@ -16,13 +16,23 @@ from . import codelists
 from .errors import fail
 from .text import nfc
 
-ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$")
+# Patterns end with \Z, not $: "$" also matches before a final newline, so "nl-test\n"
+# would pass (and become a second record, and a CSV row split in two).
+ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}\Z")
 KINDS = ("programmes", "organisations", "partnerships", "producers", "products",
          "indicators", "activities")
 # C0 controls other than tab, line feed and carriage return, DEL, and lone surrogates:
 # no national record means them, and PostgreSQL cannot store NUL at all.
 CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-REF_RE = re.compile(r"^(?:([A-Z]{2})/([a-z]+)/)?([A-Za-z0-9][A-Za-z0-9._~-]{0,127})$")
+REF_RE = re.compile(r"^(?:([A-Z]{2})/([a-z]+)/)?([A-Za-z0-9][A-Za-z0-9._~-]{0,127})\Z")
+
+
+_STRING = fields.String._deserialize
+
+
+def _string(field: fields.String, value: Any, attr: str | None, data: Any, kw: dict[str, Any]) -> str:
+    """``fields.String._deserialize``, which returns a ``str`` as it is: skipped for one."""
+    return value if type(value) is str else _STRING(field, value, attr, data, **kw)
 
 
 class Text(fields.String):
@@ -33,7 +43,7 @@ class Text(fields.String):
         self.max_length = max_length
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = nfc(super()._deserialize(value, attr, data, **kw))
+        text = nfc(_string(self, value, attr, data, kw))
         if not text:
             raise fail("empty", "Must not be empty.")
         if len(text) > self.max_length:
@@ -58,7 +68,8 @@ class LangText(fields.Field[dict[str, str]]):
         out: dict[str, str] = {}
         errors: dict[str, list[str]] = {}
         for tag, text in value.items():
-            if not isinstance(tag, str) or not _valid_tag(tag):
+            canonical = _tag(tag) if isinstance(tag, str) and len(tag) <= 35 else None
+            if canonical is None:
                 errors[str(tag)] = [fail("language_tag", f"'{tag}' is not a BCP 47 language tag.").messages[0]]
                 continue
             if not isinstance(text, str):
@@ -72,7 +83,7 @@ class LangText(fields.Field[dict[str, str]]):
             elif CONTROL_RE.search(clean):
                 errors[tag] = [fail("control_character", _CONTROL_MESSAGE).messages[0]]
             else:
-                out[_canonical_tag(tag)] = clean
+                out[canonical] = clean
         if errors:
             raise ValidationError(errors)
         return out
@@ -81,9 +92,11 @@ class LangText(fields.Field[dict[str, str]]):
 _CONTROL_MESSAGE = "Contains a control character (U+0000-U+001F other than tab and line breaks, or U+007F) or a lone surrogate."
 
 
-@cache
-def _valid_tag(tag: str) -> bool:
-    return len(tag) <= 35 and langcodes.tag_is_valid(tag)
+@lru_cache(maxsize=4096)
+def _tag(tag: str) -> str | None:
+    """The tag in canonical case when it is a valid BCP 47 tag (of at most 35 characters,
+    checked by the caller, so the cache holds only short keys), else None."""
+    return _canonical_tag(tag) if langcodes.tag_is_valid(tag) else None
 
 
 def _canonical_tag(tag: str) -> str:
@@ -107,14 +120,14 @@ class Ref(fields.String):
         self.kinds = kinds
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = nfc(super()._deserialize(value, attr, data, **kw))
+        text = nfc(_string(self, value, attr, data, kw))
         m = REF_RE.match(text)
         if not m:
             raise fail("reference", "Expected 'CC/kind/id' or a bare id.")
         country, kind, _ = m.groups()
         if kind is not None and kind not in self.kinds:
             raise fail("reference_kind", f"Must refer to one of: {', '.join(self.kinds)}.")
-        if country is not None and pycountry.countries.get(alpha_2=country) is None:
+        if country is not None and not _is_country(country):
             raise fail("country", f"'{country}' is not an ISO 3166-1 country code.")
         return text
 
@@ -127,7 +140,7 @@ class Code(fields.String):
         self.codelist = codelist
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip()
+        text = _string(self, value, attr, data, kw).strip()
         if text not in codelists.codes(self.codelist):
             raise fail("code", f"'{text}' is not in codelist '{self.codelist}'.")
         return text
@@ -137,18 +150,28 @@ class Country(fields.String):
     """ISO 3166-1 alpha-2."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip()
-        if len(text) != 2 or not text.isupper() or pycountry.countries.get(alpha_2=text) is None:
+        text = _string(self, value, attr, data, kw).strip()
+        if len(text) != 2 or not text.isupper() or not _is_country(text):
             raise fail("country", f"'{text}' is not an ISO 3166-1 alpha-2 country code.")
         return text
+
+
+@lru_cache(maxsize=1024)
+def _is_country(code: str) -> bool:
+    return pycountry.countries.get(alpha_2=code) is not None
+
+
+@lru_cache(maxsize=1024)
+def _is_currency(code: str) -> bool:
+    return pycountry.currencies.get(alpha_3=code) is not None
 
 
 class Currency(fields.String):
     """ISO 4217 alphabetic code."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip()
-        if len(text) != 3 or pycountry.currencies.get(alpha_3=text) is None:
+        text = _string(self, value, attr, data, kw).strip()
+        if len(text) != 3 or not _is_currency(text):
             raise fail("currency", f"'{text}' is not an ISO 4217 currency code.")
         return text
 
@@ -157,7 +180,7 @@ class GTIN(fields.String):
     """GTIN-8/12/13/14 with a correct GS1 check digit."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip()
+        text = _string(self, value, attr, data, kw).strip()
         if not text.isdigit() or len(text) not in (8, 12, 13, 14):
             raise fail("gtin", "A GTIN has 8, 12, 13 or 14 digits.")
         if not ean.is_valid(text):
@@ -169,7 +192,7 @@ class HSCode(fields.String):
     """Harmonized System code: 6 digits, or 8 (AHTN) or 10 national digits; dots allowed."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip().replace(".", "")
+        text = _string(self, value, attr, data, kw).strip().replace(".", "")
         if not text.isdigit() or len(text) not in (6, 8, 10):
             raise fail("hs_code", "An HS code has 6, 8 or 10 digits.")
         if not 1 <= int(text[:2]) <= 97:
@@ -181,7 +204,7 @@ class Timestamp(fields.String):
     """RFC 3339 timestamp with an explicit offset (kept as written, NFC-trimmed)."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kw).strip()
+        text = _string(self, value, attr, data, kw).strip()
         try:
             parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
@@ -198,10 +221,27 @@ class Day(fields.Date):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:  # type: ignore[override]
         if not isinstance(value, str):
             raise fail("date", "Expected a date as YYYY-MM-DD.")
+        if len(value) <= 40:  # dates repeat: parsed once
+            day = _iso_day(value)
+            if day is None:
+                raise fail("date", "Expected a date as YYYY-MM-DD.")
+            return day
         try:
             return super()._deserialize(value, attr, data, **kw).isoformat()
         except ValidationError:
             raise fail("date", "Expected a date as YYYY-MM-DD.") from None
+
+
+_DATE = fields.Date()
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(text: str) -> str | None:
+    """What :class:`Day` makes of ``text``, None when it is not a date."""
+    try:
+        return _DATE._deserialize(text, None, None).isoformat()
+    except ValidationError:
+        return None
 
 
 class Url(fields.Url):
@@ -228,6 +268,11 @@ class Amount(fields.Field[str]):
         self.minimum = minimum
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> str:
+        if type(value) is str and len(value) <= 40 and (hit := _amount(value)) is not None:
+            number, text = hit  # amounts repeat: parsed once
+            if self.minimum is not None and number < self.minimum:
+                raise fail("range", f"Must be at least {self.minimum}.")
+            return text
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise fail("type", "Expected a number.")
         try:
@@ -239,3 +284,14 @@ class Amount(fields.Field[str]):
         if self.minimum is not None and number < self.minimum:
             raise fail("range", f"Must be at least {self.minimum}.")
         return format(number.normalize(), "f")
+
+
+@lru_cache(maxsize=4096)
+def _amount(text: str) -> tuple[Decimal, str] | None:
+    """``(number, canonical text)`` of a finite decimal string, None otherwise (the caller
+    then says why)."""
+    try:
+        number = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    return (number, format(number.normalize(), "f")) if number.is_finite() else None

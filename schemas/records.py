@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+import time
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from typing import Any
 
 import orjson
@@ -13,7 +15,9 @@ from . import areas, codelists
 from .uids import uid
 from .activities import ActivitySchema
 from .certifications import active, band, expiry
+from .base import keys_clean
 from .errors import Finding, flatten
+from .fastload import Bail, Loader, compile_schema
 from .fields import KINDS, Ref
 from .indicators import IndicatorSchema
 from .organisations import OrganisationSchema
@@ -29,6 +33,8 @@ SCHEMAS: dict[str, type[Schema]] = {
 }
 assert tuple(SCHEMAS) == KINDS
 _INSTANCES: dict[str, Schema] = {k: s() for k, s in SCHEMAS.items()}
+# The fast path for valid records (schemas/fastload.py); marshmallow loads the rest.
+_FAST: dict[str, Loader | None] = {k: compile_schema(s, keys_clean) for k, s in _INSTANCES.items()}
 PLACE_FIELDS = ("origin", "location")
 
 
@@ -54,14 +60,21 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
     schema = _INSTANCES.get(kind)
     if schema is None:
         raise KeyError(kind)
+    fast = _FAST[kind]
     try:
-        doc = schema.load(raw)
-    except ValidationError as exc:
-        return Result(None, list(flatten(exc.messages)))
+        if fast is None:
+            raise Bail
+        doc = fast(raw)
+    except Exception:  # noqa: BLE001 - any doubt: marshmallow decides, and reports
+        try:
+            doc = schema.load(raw)
+        except ValidationError as exc:
+            return Result(None, list(flatten(exc.messages)))
     errors: list[Finding] = []
     warnings: list[Finding] = []
     _check_places(doc, errors, warnings)
-    _check_certifications(doc, today or date.today(), warnings)
+    if doc.get("certifications"):
+        _check_certifications(doc, today or _today(), warnings)
     category = doc.get("category")
     if category and codelists.common_category(category["scheme"], category["code"]) is None:
         warnings.append(Finding("category", "no_common_category",
@@ -72,7 +85,7 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
 def _check_area(code: str, path: str, country: str, errors: list[Finding],
                 warnings: list[Finding]) -> None:
     area = areas.lookup(code)
-    if area is None:
+    if area is None or area.code != code:  # exactly the code: no stray case, space or newline
         errors.append(Finding(path, "area", f"'{code}' is not a known area code."))
         return
     if area.country != country:
@@ -102,10 +115,24 @@ def _check_places(doc: dict[str, Any], errors: list[Finding], warnings: list[Fin
                                     f"'{place['place']}' could not be resolved to an area code; kept as text."))
 
 
+_DAY: list[Any] = [0.0, 0.0, None]  # [start, end) of the local day as timestamps, and the day
+
+
+def _today() -> date:
+    """``date.today()``, read from the clock once a day (it costs as much as a field)."""
+    now = time.time()
+    if not _DAY[0] <= now < _DAY[1]:
+        day = date.today()
+        _DAY[:] = [datetime.combine(day, dtime()).timestamp(),
+                   datetime.combine(day + timedelta(days=1), dtime()).timestamp(), day]
+    return _DAY[2]
+
+
 def _check_certifications(doc: dict[str, Any], today: date, warnings: list[Finding]) -> None:
+    day = today.isoformat()
     for i, cert in enumerate(doc.get("certifications") or ()):
         ends = expiry(cert)
-        if ends and ends < today.isoformat():
+        if ends and ends < day:
             warnings.append(Finding(f"certifications.{i}.expires_on", "certificate_expired",
                                     f"The certificate expired on {ends}."))
         scheme = codelists.rating_scheme(cert["scheme"]) or {}

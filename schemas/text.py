@@ -30,8 +30,13 @@ _FOLD = _fold_table()
 
 
 def nfc(text: str) -> str:
-    """Trim and normalise to Unicode NFC (feeds mix NFC and NFD)."""
-    return unicodedata.normalize("NFC", text).strip()
+    """Trim and normalise to Unicode NFC (feeds mix NFC and NFD).
+
+    Text already in NFC is kept as the same object (no copy: its UTF-8 form, cached by
+    the JSON encoder, is then shared by the input and the document)."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text.strip()
 
 
 def fold(text: str) -> str:

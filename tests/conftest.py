@@ -12,6 +12,8 @@ from hub.services import Hub
 from tests import databases
 from tests.services import redis_url  # noqa: F401  (a fixture, for every folder)
 
+#: Test receivers listen on 127.0.0.1 over plain http: allowed here, refused by default.
+LOOPBACK_WEBHOOKS: dict[str, Any] = {"webhook_allow_http": True, "webhook_allowed_networks": ("127.0.0.1/32",)}
 SHARED_DATA = Path(os.environ.get("HUB_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
@@ -41,7 +43,7 @@ def _drop_test_databases():  # type: ignore[no-untyped-def]
 @pytest.fixture
 def settings(tmp_path: Path) -> config.Settings:
     return config.load({"database_url": databases.database_url(tmp_path),
-                        "secret_key": "test-secret", "instance_path": str(tmp_path)})
+                        "secret_key": "test-secret", "instance_path": str(tmp_path), **LOOPBACK_WEBHOOKS})
 
 
 @pytest.fixture
@@ -55,7 +57,7 @@ def hub(settings: config.Settings) -> Hub:
 @pytest.fixture
 def app(settings: config.Settings, hub: Hub):  # type: ignore[no-untyped-def]
     application = create_app({"database_url": settings.database_url, "secret_key": "test-secret",
-                              "instance_path": settings.instance_path})
+                              "instance_path": settings.instance_path, **LOOPBACK_WEBHOOKS})
     application.config["TESTING"] = True
     yield application
     application.extensions["hub"].engine.dispose()

@@ -14,7 +14,7 @@ from .. import exports, reads, representation
 from ..jsonld import jsonld_document
 from ..web import KIND_RULE
 from ..web.errors import problem
-from ..writepath import Conflict, NotFound
+from ..writepath import Conflict, NotFound, Unparsed
 from . import idempotency
 from .common import (actor, bad_request, etag, json_response, parse_etag, protected, services)
 from .schemas import BatchBody, BatchResponse, ExportArgs, ListArgs, Page, Record
@@ -83,6 +83,21 @@ def batch(kind: str) -> Response:
     return json_response(outcome.as_dict(), 200 if outcome.ok else 207)
 
 
+def _unreadable(exc: orjson.JSONDecodeError) -> tuple[str, str]:
+    """``(code, message)`` for JSON that does not parse: past orjson's nesting limit of
+    1,024 levels it is ``too_deep`` (records may nest 32), else ``json``."""
+    if "depth" in str(exc) or "recursion" in str(exc).lower():
+        return "too_deep", f"Nested more than 1,024 levels deep (a record may nest {schemas.MAX_DEPTH}): not read."
+    return "json", f"Not valid JSON: {exc}"
+
+
+def _malformed(exc: orjson.JSONDecodeError) -> Response:
+    code, message = _unreadable(exc)
+    if code == "json":
+        return bad_request(f"Malformed JSON: {exc}")
+    return problem(400, "Bad Request", message, errors=[{"path": "$", "code": code, "message": message}])
+
+
 def _parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
     ctype = (request.mimetype or "").lower()
     if ctype == NDJSON:
@@ -91,8 +106,8 @@ def _parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
             if line.strip():
                 try:
                     records.append(orjson.loads(line))
-                except orjson.JSONDecodeError:
-                    records.append(None)
+                except orjson.JSONDecodeError as exc:
+                    records.append(Unparsed(*_unreadable(exc)))
         return records, None
     if ctype != "application/json":
         return [], problem(415, "Unsupported Media Type",
@@ -100,7 +115,7 @@ def _parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        return [], bad_request(f"Malformed JSON: {exc}")
+        return [], _malformed(exc)
     if not isinstance(doc, dict) or not isinstance(doc.get("records"), list) or set(doc) != {"records"}:
         return [], problem(422, "Unprocessable Content", 'The body must be {"records": [...]} and nothing else.')
     return doc["records"], None
@@ -135,7 +150,7 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
     try:
         doc = orjson.loads(request.get_data(cache=False))
     except orjson.JSONDecodeError as exc:
-        return bad_request(f"Malformed JSON: {exc}")
+        return _malformed(exc)
     if not isinstance(doc, dict):
         return problem(422, "Unprocessable Content", "A record is a JSON object.")
     doc.setdefault("id", local_id)

@@ -1,9 +1,11 @@
 """Webhook subscriptions (SPEC 6): manage them, read their delivery log. Scope ``admin``.
 
-Deliveries themselves are made by ``hub scheduler`` (:mod:`hub.sync.webhooks`): each is
-``POST url`` with ``{"changes": [...]}`` and ``X-Hub-Signature-256: sha256=<hex HMAC of
-the body with the secret>``, retried with exponential backoff, dead-lettered after the
-configured number of attempts.
+A subscription belongs to the client that created it: another client gets 404 for it,
+as for one that does not exist. The service is :mod:`hub.subscriptions`; deliveries are
+made by ``hub scheduler`` or the workers: each is ``POST url`` with ``{"changes": [...]}``,
+``X-Hub-Timestamp`` and ``X-Hub-Signature-256: sha256=<hex HMAC of "<timestamp>." + body
+with the secret>``, retried with exponential backoff, dead-lettered after the configured
+number of attempts.
 """
 from __future__ import annotations
 
@@ -16,14 +18,14 @@ from marshmallow import RAISE, Schema, fields, validate
 import schemas as standard
 
 from .. import cursors
+from .. import subscriptions as webhooks
 from ..db import transaction
-from ..sync import webhooks
 from ..web.errors import problem
 from .common import actor, bad_request, json_response, protected, services
 from .schemas import Query
 
 blp = Blueprint("subscriptions", __name__, url_prefix="/api/v1", description="Webhook subscriptions")
-STATES = ("pending", "delivered", "dead")
+STATES = webhooks.STATES
 
 
 class SubscriptionBody(Schema):
@@ -31,15 +33,31 @@ class SubscriptionBody(Schema):
         unknown = RAISE
 
     url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=2000), metadata={"description": "where changes are POSTed"})
+                     validate=validate.Length(max=2000), metadata={
+                         "description": "where changes are POSTed: https (http only where the hub allows it), "
+                                        "no credentials, a host with public addresses only"})
     kinds = fields.List(fields.String(validate=validate.OneOf(standard.KINDS)), load_default=list,
                         metadata={"description": "only these kinds (default: all)"})
-    countries = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{2}$")), load_default=list,
+    countries = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{2}\Z")), load_default=list,
                             metadata={"description": "only records of these countries (default: all)"})
     secret = fields.String(validate=validate.Length(16, 256), metadata={
         "description": "shared secret of the HMAC signature; generated and returned once when absent"})
     after = fields.String(validate=validate.Length(1, 100), metadata={
         "description": "a change-feed cursor to start after (default: the end of the feed: future changes)"})
+
+
+class SubscriptionChange(Schema):
+    class Meta:
+        unknown = RAISE
+
+    url = fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000),
+                     metadata={"description": "a new destination, checked as at creation"})
+    kinds = fields.List(fields.String(validate=validate.OneOf(standard.KINDS)),
+                        metadata={"description": "new kinds filter ([]: all)"})
+    countries = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{2}$")),
+                            metadata={"description": "new countries filter ([]: all)"})
+    secret = fields.String(validate=validate.Length(16, 256), metadata={
+        "description": "a new shared secret: every later attempt is signed with it"})
 
 
 class DeliveryCounts(Schema):
@@ -56,6 +74,7 @@ class Subscription(Schema):
     active = fields.Boolean()
     created_at = fields.String()
     created_by = fields.String()
+    owner = fields.String(allow_none=True, metadata={"description": "the client that owns it"})
     cursor = fields.String(metadata={"description": "change-feed position: changes after it are not yet delivered"})
     deliveries = fields.Nested(DeliveryCounts)
     secret = fields.String(metadata={"description": "only in the answer to a creation without a secret"})
@@ -86,8 +105,9 @@ class Delivery(Schema):
     first_seq = fields.Integer()
     last_seq = fields.Integer()
     count = fields.Integer()
-    attempts = fields.Integer()
+    attempts = fields.Integer(metadata={"description": "attempts since it was claimed or last replayed"})
     created_at = fields.String()
+    replayed_at = fields.String(allow_none=True, metadata={"description": "when its dead letter was last replayed"})
     delivered_at = fields.String(allow_none=True)
     next_attempt_at = fields.String(allow_none=True)
     last_status_code = fields.Integer(allow_none=True)
@@ -104,6 +124,11 @@ def _missing(sub_id: str) -> Response:
     return problem(404, "Not Found", f"No subscription {sub_id}.")
 
 
+def _owner() -> str:
+    """The calling client's id: the owner of what it creates, the only one it sees."""
+    return actor().id.removeprefix("client:")
+
+
 @blp.route("/subscriptions", methods=["POST"])
 @protected(blp, "admin", errors=(400, 422))
 @blp.arguments(SubscriptionBody)
@@ -113,9 +138,9 @@ def create(body: dict[str, Any]) -> Response:
     hub = services()
     try:
         with transaction(hub.sessions) as session:
-            sub, generated = webhooks.create(session, hub.settings.secret_key, actor().id, body["url"],
+            sub, generated = webhooks.create(session, hub.settings, actor().id, body["url"],
                                              body["kinds"], body["countries"], body.get("secret"),
-                                             body.get("after"))
+                                             body.get("after"), owner=_owner())
             out = webhooks.as_dict(sub, {s: 0 for s in STATES})
     except webhooks.SubscriptionError as exc:
         if exc.status == 400:
@@ -130,9 +155,9 @@ def create(body: dict[str, Any]) -> Response:
 @protected(blp, "admin")
 @blp.response(200, SubscriptionList)
 def listing() -> Response:
-    """Active subscriptions with their delivery counts."""
+    """The caller's active subscriptions with their delivery counts."""
     with services().sessions() as session:
-        items = [webhooks.as_dict(s, webhooks.counts(session, s.id)) for s in webhooks.listing(session)]
+        items = [webhooks.as_dict(s, webhooks.counts(session, s.id)) for s in webhooks.listing(session, _owner())]
     return json_response({"items": items})
 
 
@@ -142,10 +167,30 @@ def listing() -> Response:
 def one(sub_id: str) -> Response:
     """One subscription (also a removed one: `active` is false)."""
     with services().sessions() as session:
-        sub = webhooks.get(session, sub_id)
+        sub = webhooks.get(session, sub_id, _owner())
         if sub is None:
             return _missing(sub_id)
         return json_response(webhooks.as_dict(sub, webhooks.counts(session, sub.id)))
+
+
+@blp.route("/subscriptions/<sub_id>", methods=["PATCH"])
+@protected(blp, "admin", errors=(400, 422))
+@blp.arguments(SubscriptionChange)
+@blp.response(200, Subscription)
+def change(body: dict[str, Any], sub_id: str) -> Response:
+    """Change a subscription's URL, filters or secret; its feed position stays (audited)."""
+    hub = services()
+    try:
+        with transaction(hub.sessions) as session:
+            sub = webhooks.change(session, hub.settings, sub_id, actor().id, _owner(), url=body.get("url"),
+                                  kinds=body.get("kinds"), countries=body.get("countries"),
+                                  secret=body.get("secret"))
+            out = webhooks.as_dict(sub, webhooks.counts(session, sub.id))
+    except LookupError:
+        return _missing(sub_id)
+    except webhooks.SubscriptionError as exc:
+        return problem(422, "Unprocessable Content", str(exc))
+    return json_response(out)
 
 
 @blp.route("/subscriptions/<sub_id>", methods=["DELETE"])
@@ -154,7 +199,7 @@ def one(sub_id: str) -> Response:
 def remove(sub_id: str) -> Response:
     """Stop a subscription."""
     with transaction(services().sessions) as session:
-        if not webhooks.remove(session, sub_id):
+        if not webhooks.remove(session, sub_id, actor().id, _owner()):
             return _missing(sub_id)
     return Response(status=204)
 
@@ -170,7 +215,7 @@ def deliveries(args: dict[str, Any], sub_id: str) -> Response:
     except cursors.BadCursor as exc:
         return bad_request(str(exc))
     with services().sessions() as session:
-        if webhooks.get(session, sub_id) is None:
+        if webhooks.get(session, sub_id, _owner()) is None:
             return _missing(sub_id)
         rows, nxt = webhooks.deliveries(session, sub_id, args.get("status"), args["limit"], before)
         items = [webhooks.delivery_dict(d) for d in rows]

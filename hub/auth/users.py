@@ -28,7 +28,7 @@ ROLE_SCOPES = {
     "admin": frozenset({"exchange:read", "admin"}),
 }
 MIN_PASSWORD = 12
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")  # with fullmatch: no trailing newline
 _hasher = PasswordHasher()
 
 
@@ -46,7 +46,7 @@ def create(session: so.Session, by: str, *, email: str, role: str, country: str 
            password: str) -> StaffUser:
     """Create a staff account (audited; the password is never logged)."""
     email = email.strip().lower()
-    if not EMAIL.match(email) or len(email) > 254:
+    if not EMAIL.fullmatch(email) or len(email) > 254:
         raise UserError(f"'{email}' is not an e-mail address")
     if role not in ROLES:
         raise UserError(f"role must be one of: {', '.join(ROLES)}")

@@ -6,7 +6,7 @@ from hub.models import Base
 import hub.auth.models  # noqa: E402,F401  (the access model's tables, for autogenerate)
 import hub.flags, hub.console.models  # noqa: E402,F401  (review: flags, console state)
 import hub.locks  # noqa: E402,F401  (locks)
-import hub.sync.models  # noqa: E402,F401  (webhooks)
+import hub.subscriptions  # noqa: E402,F401  (webhook subscriptions and deliveries)
 import hub.syncruns  # noqa: E402,F401  (sync runs, checkpoints, quarantine)
 
 config = context.config

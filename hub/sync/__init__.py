@@ -12,5 +12,5 @@ records, their quarantine, the checkpoint and the counts. A snapshot pass ends w
 
 May import core (``hub.*``) and ``schemas``; never the doors (``hub.api``,
 ``hub.console``). :mod:`.schedule` is ``hub scheduler``, :mod:`.jobs` the same work on
-Celery, :mod:`.webhooks` the deliverer, :mod:`.cli` the commands; docs/sync.md the guide.
+Celery, :mod:`.webhooks` the deliverer (:mod:`hub.subscriptions` keeps the subscriptions), :mod:`.cli` the commands; docs/sync.md the guide.
 """

@@ -1,4 +1,4 @@
-"""``hub sync ...``, ``hub scheduler`` and ``hub subscriptions ...``.
+"""``hub sync ...`` and ``hub scheduler``.
 
 Every refusal is one line on stderr and a non-zero exit; a run that fails says why in
 its report (and in ``hub sync status``) and makes ``hub sync run`` exit 1.
@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import logging
 import signal
-import sys
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -18,14 +17,12 @@ import click
 import sqlalchemy as sa
 
 from .. import logs
-from ..db import transaction
 from ..models import utcnow
 from ..services import Hub
 from .. import locks, syncruns
 from ..syncruns import Quarantine, SyncRun
 from ..representation import rfc3339
 from ..shapes import Quarantined, Run
-from . import webhooks
 from .progress import Progress
 from .runner import RunResult, Runner
 from .schedule import Scheduler, next_fire
@@ -247,66 +244,6 @@ def scheduler(ctx: click.Context, once: bool, tick: int | None) -> None:
     every = tick or hub.settings.scheduler_tick
     click.echo(f"scheduler: sources from {hub.settings.sources_dir}, tick {every} s (Ctrl-C stops)", err=True)
     job.serve(every)
-
-
-@click.group("subscriptions", help="Webhook subscriptions (SPEC 6) and their delivery log.")
-def subscriptions() -> None:
-    pass
-
-
-@subscriptions.command("create", help="Subscribe a URL to published changes.")
-@click.option("--url", required=True)
-@click.option("--kind", "kinds", multiple=True, help="Only these kinds (repeat; default all).")
-@click.option("--country", "countries", multiple=True, help="Only these countries (repeat; default all).")
-@click.option("--secret-stdin", is_flag=True, help="Read the shared secret from stdin (default: generate one).")
-@click.pass_context
-def subscriptions_create(ctx: click.Context, url: str, kinds: tuple[str, ...], countries: tuple[str, ...],
-                         secret_stdin: bool) -> None:
-    hub = _hub(ctx)
-    secret = sys.stdin.readline().strip() if secret_stdin else None
-    try:
-        with transaction(hub.sessions) as session:
-            sub, generated = webhooks.create(session, hub.settings.secret_key, "cli", url, list(kinds),
-                                             [c.upper() for c in countries], secret)
-            shown = webhooks.as_dict(sub)
-    except webhooks.SubscriptionError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(json.dumps({**shown, **({"secret": generated} if generated else {})}, indent=2))
-
-
-@subscriptions.command("list", help="Active subscriptions with their delivery counts.")
-@click.pass_context
-def subscriptions_list(ctx: click.Context) -> None:
-    with _hub(ctx).sessions() as session:
-        for sub in webhooks.listing(session):
-            c = webhooks.counts(session, sub.id)
-            click.echo(f"{sub.id}  {sub.url}  kinds={','.join(sub.kinds) or 'all'} "
-                       f"countries={','.join(sub.countries) or 'all'}  delivered {c['delivered']}, "
-                       f"pending {c['pending']}, dead {c['dead']}")
-
-
-@subscriptions.command("remove", help="Stop a subscription (its delivery log stays).")
-@click.argument("sub_id")
-@click.pass_context
-def subscriptions_remove(ctx: click.Context, sub_id: str) -> None:
-    with transaction(_hub(ctx).sessions) as session:
-        if not webhooks.remove(session, sub_id):
-            raise click.ClickException(f"no active subscription {sub_id}")
-    click.echo(f"{sub_id}: removed")
-
-
-@subscriptions.command("deliveries", help="The delivery log of a subscription, newest first.")
-@click.argument("sub_id")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
-@click.pass_context
-def subscriptions_deliveries(ctx: click.Context, sub_id: str, limit: int) -> None:
-    with _hub(ctx).sessions() as session:
-        if webhooks.get(session, sub_id) is None:
-            raise click.ClickException(f"no subscription {sub_id}")
-        rows, _ = webhooks.deliveries(session, sub_id, limit=limit)
-        for d in rows:
-            click.echo(f"#{d.id} {d.status} changes {d.first_seq}-{d.last_seq} ({d.count}), "
-                       f"{d.attempts} attempt(s), last: {d.last_status_code or '-'} {d.last_error or ''}".rstrip())
 
 
 def _stamp(at: datetime) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from .readers import SourceError
 
@@ -31,21 +31,28 @@ def steps(items: str) -> list[str]:
     return [s for s in clean.split(".") if s and s != "*"] if clean else []
 
 
-def walk(doc: Any, path: list[str], prefix: str = "$") -> Iterator[tuple[str, dict[str, str]]]:
-    """Yield ``(JSON path, row)`` for every item of a document."""
-    root = {f"$.{k}": v for k, v in _scalars(doc, exclude=path[:1]).items()}
-    yield from _walk(doc, path, 0, prefix, root)
+def walk(doc: Any, path: list[str], columns: frozenset[str] | None = None,
+         prefix: str = "$") -> Iterator[tuple[str, dict[str, str]]]:
+    """Yield ``(JSON path, row)`` for every item of a document; with the mapping's
+    ``columns`` only those are read (of the item, of its parents, of the root)."""
+    root = {f"$.{k}": v for k, v in _scalars(doc, path[:1], _under("$", columns)).items()}
+    yield from _walk(doc, path, 0, prefix, root, columns)
 
 
-def _walk(node: Any, path: list[str], depth: int, where: str, inherited: dict[str, str]
-          ) -> Iterator[tuple[str, dict[str, str]]]:
+def _under(name: str, columns: frozenset[str] | None) -> list[str] | None:
+    """The columns of the object at ``name``, without the name."""
+    return None if columns is None else [c[len(name) + 1:] for c in columns if c.startswith(name + ".")]
+
+
+def _walk(node: Any, path: list[str], depth: int, where: str, inherited: dict[str, str],
+          columns: frozenset[str] | None) -> Iterator[tuple[str, dict[str, str]]]:
     if isinstance(node, list):
         for i, element in enumerate(node):
-            yield from _walk(element, path, depth, f"{where}[{i}]", inherited)
+            yield from _walk(element, path, depth, f"{where}[{i}]", inherited, columns)
         return
     if depth == len(path):
         row = dict(inherited)
-        row.update(flatten(node) if isinstance(node, (dict, list)) else {"value": _text(node)})
+        row.update(flatten(node, columns) if isinstance(node, (dict, list)) else {"value": _text(node)})
         yield where, row
         return
     if not isinstance(node, dict):
@@ -53,34 +60,56 @@ def _walk(node: Any, path: list[str], depth: int, where: str, inherited: dict[st
     key = path[depth]
     if depth > 0:  # the object on the way down: its fields, named by its path
         name = ".".join(path[:depth])
-        inherited = {**inherited, **{f"{name}.{k}": v for k, v in _scalars(node, exclude=[key]).items()}}
+        found = _scalars(node, [key], _under(name, columns))
+        inherited = {**inherited, **{f"{name}.{k}": v for k, v in found.items()}}
     if key in node and node[key] is not None:
-        yield from _walk(node[key], path, depth + 1, f"{where}.{key}", inherited)
+        yield from _walk(node[key], path, depth + 1, f"{where}.{key}", inherited, columns)
 
 
-def _scalars(node: Any, exclude: list[str]) -> dict[str, str]:
+def _scalars(node: Any, exclude: list[str], columns: list[str] | None) -> dict[str, str]:
     """The object's fields as columns, without the list that is walked further."""
     if not isinstance(node, dict):
         return {}
-    return flatten({k: v for k, v in node.items() if k not in exclude})
+    return flatten({k: v for k, v in node.items() if k not in exclude}, columns)
 
 
-def flatten(value: Any, prefix: str = "", out: dict[str, str] | None = None) -> dict[str, str]:
+def flatten(value: Any, columns: Iterable[str] | None = None) -> dict[str, str]:
     """A JSON item as mapping columns: nested keys joined with dots (``rating.stars``), list
     elements by position (``images.0``); a list of plain values is also one column, its
-    values joined with ", " (``tags``). ``null`` is an empty cell."""
-    out = {} if out is None else out
+    values joined with ", " (``tags``). ``null`` is an empty cell.
+
+    Given the mapping's ``columns``, only the paths that lead to one are followed (the
+    mapping reads no other), so the cost is linear in the item and the walk is never
+    deeper than the longest column name, however deeply the source nests. Without them
+    (a lookup table) every key is a column, down to :data:`MAX_DEPTH` levels.
+    """
+    wanted = None if columns is None else {
+        ".".join(parts[:i]) for c in columns for parts in [c.split(".")] for i in range(1, len(parts) + 1)}
+    out: dict[str, str] = {}
+    _flatten(value, "", out, wanted, 0)
+    return out
+
+
+MAX_DEPTH = 32
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, str], wanted: set[str] | None, depth: int) -> None:
+    if depth > MAX_DEPTH:
+        return
     if isinstance(value, dict):
         for key, inner in value.items():
-            flatten(inner, f"{prefix}.{key}" if prefix else str(key), out)
+            here = f"{prefix}.{key}" if prefix else str(key)
+            if wanted is None or here in wanted:
+                _flatten(inner, here, out, wanted, depth + 1)
     elif isinstance(value, list):
         if prefix and all(not isinstance(v, (dict, list)) for v in value):
             out[prefix] = ", ".join(_text(v) for v in value if v is not None)
         for i, inner in enumerate(value):
-            flatten(inner, f"{prefix}.{i}" if prefix else str(i), out)
+            here = f"{prefix}.{i}" if prefix else str(i)
+            if wanted is None or here in wanted:
+                _flatten(inner, here, out, wanted, depth + 1)
     elif prefix:
         out[prefix] = _text(value)
-    return out
 
 
 def _text(value: Any) -> str:
@@ -91,7 +120,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def read_json(path: Path, items: str) -> Iterator[tuple[int, str, dict[str, str]]]:
+def read_json(path: Path, items: str, columns: frozenset[str] | None = None
+              ) -> Iterator[tuple[int, str, dict[str, str]]]:
     """Every item of a JSON document, numbered from 1."""
     try:
         with open(path, "rb") as fh:
@@ -104,18 +134,19 @@ def read_json(path: Path, items: str) -> Iterator[tuple[int, str, dict[str, str]
         raise SourceError(f"{path}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     path_steps = steps(items)
     found = False
-    for n, (where, row) in enumerate(walk(doc, path_steps), 1):
+    for n, (where, row) in enumerate(walk(doc, path_steps, columns), 1):
         found = True
         yield n, where, row
     if not found and path_steps and not _reaches(doc, path_steps):
         raise SourceError(f"{path}: nothing at items = '{items}' (the document has: {_keys(doc)})")
 
 
-def read_ndjson(path: Path, items: str, encoding: str = "utf-8") -> Iterator[tuple[int, str, dict[str, str]]]:
+def read_ndjson(path: Path, items: str, encoding: str = "utf-8", columns: frozenset[str] | None = None
+                ) -> Iterator[tuple[int, str, dict[str, str]]]:
     """Every item of every line of an NDJSON file; the number is the line."""
     path_steps = steps(items)
     for line, doc in ndjson_lines(path, encoding):
-        for where, row in walk(doc, path_steps):
+        for where, row in walk(doc, path_steps, columns):
             yield line, f"line {line} {where}", row
 
 

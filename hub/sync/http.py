@@ -164,7 +164,7 @@ def _detail(resp: requests.Response) -> str:
         import json
         doc = json.loads(text)
         text = str(doc.get("detail") or doc.get("error_description") or doc.get("error") or "")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         pass
     text = " ".join(text.split())[:200]
     return f": {text}" if text else ""
@@ -186,3 +186,5 @@ def json_body(resp: requests.Response) -> Any:
         return resp.json()
     except ValueError as exc:
         raise BodyError(f"not JSON: {exc}") from None
+    except RecursionError:  # the same body would fail again: not worth a retry
+        raise FetchError(f"GET {resp.url}: the body nests too deep to be read as JSON") from None

@@ -35,9 +35,9 @@ def rows(path: Path, opts: FileOptions, columns: frozenset[str] = frozenset()
         delimiter = "\t" if fmt == "tsv" else opts.delimiter
         for line, row in read_csv(path, opts.encoding, delimiter):
             yield line, f"line {line}", row
-    elif fmt == "json":
-        yield from read_json(path, opts.items)
+    elif fmt == "json":  # only the mapping's columns are read (all of them for a lookup table)
+        yield from read_json(path, opts.items, columns or None)
     elif fmt == "ndjson":
-        yield from read_ndjson(path, opts.items, opts.encoding)
+        yield from read_ndjson(path, opts.items, opts.encoding, columns or None)
     else:
         yield from read_workbook(path, opts, columns)

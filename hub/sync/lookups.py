@@ -61,7 +61,9 @@ class Table:
             return
         self.stamp = (str(file), info.st_mtime_ns, info.st_size)
         out: dict[str, dict[str, str]] = {}
-        for _, locator, row in inputs.rows(file, self.options, frozenset(self.key)):
+        # a sheet's header is found by the key; a JSON table gives every key (any may be asked for)
+        wanted = frozenset() if self.options.format in ("json", "ndjson") else frozenset(self.key)
+        for _, locator, row in inputs.rows(file, self.options, wanted):
             missing = [k for k in self.key if k not in row]
             if missing:
                 raise SourceError(f"{file}: lookup '{self.name}': no column {', '.join(missing)}")

@@ -27,8 +27,8 @@ from .inputs import FORMATS
 from .readers import EXTRA, MAX_UNZIPPED_MB, FileOptions, SourceError
 from .transforms import Transform, TransformError, build, is_empty
 
-_PATH_RE = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_PATH_RE = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")  # patterns are used with fullmatch
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _FIELD_KEYS = frozenset({"from", "value", "template", "transforms", "map", "unmapped", "rules",
                          "default", "required", "skip_if_empty", "when"})
@@ -379,7 +379,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
     location = source.get("path") or source.get("url")  # a file, or a URL the runner fetches
     if not isinstance(location, str) or not location.strip():
         raise bad("[source] needs 'path' (a file) or 'url'")
-    if not _NAME_RE.match(source["name"]):
+    if not _NAME_RE.fullmatch(source["name"]):
         raise bad(f"[source] name '{source['name']}' may hold only letters, digits, '.', '_' and '-'")
     if source["kind"] not in KINDS:
         raise bad(f"[source] kind '{source['kind']}' is not one of {', '.join(KINDS)}")
@@ -396,7 +396,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
         raise bad("no [fields.\"...\"] entries")
     specs: list[FieldSpec] = []
     for target, spec in raw_fields.items():
-        if not _PATH_RE.match(target):
+        if not _PATH_RE.fullmatch(target):
             raise bad(f"field '{target}': a target is a dotted path such as 'name.vi' or 'certifications.0.rating'")
         if target.split(".")[0] in ("id", "country"):
             raise bad(f"field '{target}': id comes from [id] and country from [source]")

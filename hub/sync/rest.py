@@ -241,7 +241,7 @@ class JsonFetcher:
         if source.mapping is not None:
             if not isinstance(raw, dict):
                 return Item(locator, raw, kind=source.kind, errors=[_not_object()])
-            row = {c: "" for c in source.mapping.columns} | flatten(raw)
+            row = {c: "" for c in source.mapping.columns} | flatten(raw, source.mapping.columns)
             item = map_item(source.mapping, row, locator, raw)
         elif not isinstance(raw, dict):
             return Item(locator, raw, kind=source.kind, errors=[_not_object()])

@@ -36,7 +36,7 @@ __all__ = ["TYPES", "SourceType", "Source", "SourceConfigError", "load", "load_a
 
 DELETES = ("never", "report", "apply")
 NIGHTLY = "0 2 * * *"
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")  # fullmatch: no trailing newline
 #: keys of ``[source]`` every type has; the rest are the type's own
 COMMON = frozenset({"name", "type", "description", "schedule", "deletes", "max_deletes", "timeout",
                     "retries", "retry_budget", "batch_size", "repeats", "group"})
@@ -122,7 +122,7 @@ def from_data(data: dict[str, Any], origin: str = "<source>", digest: str = "") 
     if type_ is None:
         raise bad(f"[source] type '{name_of_type}' is not one of {', '.join(TYPES)}")
     name = table.get("name")
-    if not isinstance(name, str) or not _NAME_RE.match(name):
+    if not isinstance(name, str) or not _NAME_RE.fullmatch(name):
         raise bad("[source] needs a 'name' of letters, digits, '.', '_' and '-' (at most 100)")
     common = _common(table, type_, bad)
     keys = type_.parse(data, table, COMMON, origin, bad)

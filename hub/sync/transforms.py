@@ -140,13 +140,13 @@ def number(decimal_mark: str = ".") -> Callable[[str], str]:
         raise ValueError(f"number: the decimal mark must be '.' or ',', not '{decimal_mark}'")
     sep = re.escape(_THOUSANDS[decimal_mark])
     dec = re.escape(decimal_mark)
-    shape = re.compile(rf"^[+-]?(?:\d{{1,3}}(?:{sep}\d{{3}})+|\d+)(?:{dec}\d+)?$")
+    shape = re.compile(rf"[+-]?(?:[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+|[0-9]+)(?:{dec}[0-9]+)?")
 
     def run(text: str) -> str:
         compact = text.strip()
         for space in _SPACES:
             compact = compact.replace(space, _THOUSANDS[decimal_mark])
-        if not shape.match(compact):
+        if not shape.fullmatch(compact):
             raise TransformError(f"'{text}' is not a number (decimal mark '{decimal_mark}')")
         plain = compact.replace(_THOUSANDS[decimal_mark], "").replace(decimal_mark, ".")
         return format(Decimal(plain).normalize(), "f")

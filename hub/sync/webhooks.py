@@ -1,13 +1,19 @@
-"""Webhooks (SPEC 6): subscriptions, signed deliveries, retries, dead letters, the log.
+"""Webhooks (SPEC 6): the deliverer: signed deliveries, retries, dead letters, the log.
 
-Deliveries are driven by the change feed, not by hooks in the write path: each
+Subscriptions and their deliveries are core (:mod:`hub.subscriptions`); this module only
+delivers. Deliveries are driven by the change feed, not by hooks in the write path: each
 subscription keeps a cursor (the last feed ``seq`` it has taken), and the deliverer
 claims the next published changes that match its kinds and countries into a
-:class:`~hub.sync.models.Delivery` (claim and cursor move in one transaction, so no
-change is lost or claimed twice), then POSTs ``{"changes": [...]}`` with
-``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body with the secret>``,
-``X-Hub-Delivery`` (the delivery id: the same on every retry, for receivers to drop
-duplicates) and ``X-Hub-Subscription``.
+:class:`~hub.subscriptions.Delivery` (claim and cursor move in one transaction, so no
+change is lost or claimed twice), then POSTs ``{"changes": [...]}`` with ``X-Hub-Timestamp`` (Unix seconds, new on
+every attempt), ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of "<timestamp>." + body
+with the secret>``, ``X-Hub-Delivery`` (the delivery id: the same on every retry, for
+receivers to drop duplicates) and ``X-Hub-Subscription`` (the subscription id).
+
+Before every attempt the URL is checked again and its host resolved
+(:mod:`hub.destinations`), and the POST goes to the address that passed: a name that
+now points inside the network is refused (the attempt fails and is retried), and
+redirects are not followed.
 
 A delivery that fails (no answer, a timeout, a status other than 2xx) is retried with
 exponential backoff and jitter (``Retry-After`` honoured), in order: later changes wait.
@@ -17,179 +23,73 @@ log (``GET /api/v1/subscriptions/{id}/deliveries``).
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
+import functools
 import logging
 import random
-import secrets
 import time
 from collections import Counter
 from datetime import datetime, timedelta
-from typing import Any, Callable
-from urllib.parse import urlsplit
+from typing import Callable
 
+import certifi
 import orjson
-import requests
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from cryptography.fernet import Fernet, InvalidToken
+import urllib3
 
-import schemas
-
-from .. import cursors
 from ..db import transaction
+from ..destinations import Destination, Resolver, literal
 from ..models import Change, WriteHead, utcnow
 from ..representation import rfc3339
 from ..services import Hub
 from .. import locks
+from ..subscriptions import (SIGNATURE, TIMESTAMP, Delivery, Subscription, SubscriptionError, check_destination,
+                             listing, sign, unseal)
 from .http import retry_after
-from .models import Delivery, Subscription
 
 log = logging.getLogger("hub.webhooks")
-SIGNATURE = "X-Hub-Signature-256"
 MAX_PER_RUN = 50  # deliveries per subscription per deliverer run (keeps a tick bounded)
 
 
-class SubscriptionError(ValueError):
-    """A subscription that cannot be made; ``status`` for the API (400 or 422)."""
-
-    def __init__(self, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.status = status
+#: ``post(destination, body, headers, timeout) -> (status, Retry-After)``; tests hand in their own.
+Post = Callable[[Destination, bytes, dict[str, str], float], tuple[int, str | None]]
 
 
-# -- signatures and sealed secrets ---------------------------------------------------------
-
-def sign(secret: str, body: bytes) -> str:
-    """The ``X-Hub-Signature-256`` value of a body."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def verify(secret: str, body: bytes, header: str | None) -> bool:
-    """For receivers: is ``header`` the signature of ``body``? (constant time)"""
-    return bool(header) and hmac.compare_digest(sign(secret, body), header or "")
-
-
-def _fernet(key: str) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(b"hub-webhook-secret\0" + key.encode()).digest()))
-
-
-def seal(key: str, secret: str) -> str:
-    """Secrets are needed in clear to sign, so they are encrypted with the hub's secret key."""
-    return _fernet(key).encrypt(secret.encode()).decode()
-
-
-def unseal(key: str, sealed: str) -> str:
-    try:
-        return _fernet(key).decrypt(sealed.encode()).decode()
-    except InvalidToken:
-        raise SubscriptionError("the subscription's secret cannot be read: the hub's secret key "
-                                "changed since it was made; make the subscription again") from None
-
-
-# -- subscriptions -----------------------------------------------------------------------------
-
-def create(session: so.Session, key: str, by: str, url: str, kinds: list[str] | None = None,
-           countries: list[str] | None = None, secret: str | None = None,
-           after: str | None = None) -> tuple[Subscription, str | None]:
-    """A new subscription; returns it and the generated secret when none was given.
-
-    It starts after the current end of the change feed, or after the feed cursor ``after``.
-    """
-    parts = urlsplit(url or "")
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
-        raise SubscriptionError("url must be an http or https URL of at most 2,000 characters")
-    kinds, countries = list(kinds or []), list(countries or [])
-    unknown = sorted(set(kinds) - set(schemas.KINDS))
-    if unknown:
-        raise SubscriptionError(f"unknown kind(s): {', '.join(unknown)}")
-    if not all(isinstance(c, str) and len(c) == 2 and c.isalpha() and c.isupper() for c in countries):
-        raise SubscriptionError("countries are ISO 3166-1 alpha-2 codes such as 'VN'")
-    generated = None
-    if secret is None:
-        secret = generated = secrets.token_urlsafe(32)
-    elif not 16 <= len(secret) <= 256:
-        raise SubscriptionError("secret must be 16 to 256 characters")
-    if after is not None:
-        try:
-            start = cursors.decode(after, int)
-        except cursors.BadCursor as exc:
-            raise SubscriptionError(f"after: {exc}", 400) from None
+def pinned_post(dest: Destination, body: bytes, headers: dict[str, str], timeout: float,
+                ca_file: str | None = None) -> tuple[int, str | None]:
+    """POST to the address that passed the check (never a fresh lookup of the name), with
+    the URL's host in ``Host`` and, over https, in SNI and the certificate check (against
+    ``ca_file``, default certifi's bundle). No redirects are followed, no proxy from the
+    environment is used, no retries here."""
+    pool: urllib3.HTTPConnectionPool
+    wait = urllib3.Timeout(connect=timeout, read=timeout)
+    if dest.scheme == "https":
+        named = literal(dest.host) is None
+        pool = urllib3.HTTPSConnectionPool(str(dest.address), dest.port, timeout=wait, retries=False,
+                                           cert_reqs="CERT_REQUIRED", ca_certs=ca_file or certifi.where(),
+                                           server_hostname=dest.host if named else None,
+                                           assert_hostname=dest.host)
     else:
-        head = session.get(WriteHead, 1)
-        start = head.change_seq if head else 0
-    sub = Subscription(id="sub_" + secrets.token_hex(8), url=url, kinds=sorted(set(kinds)),
-                       countries=sorted(set(countries)), secret=seal(key, secret), cursor=start,
-                       active=True, created_by=by, created_at=utcnow(), deleted_at=None)
-    session.add(sub)
-    return sub, generated
+        pool = urllib3.HTTPConnectionPool(str(dest.address), dest.port, timeout=wait, retries=False)
+    try:
+        resp = pool.urlopen("POST", dest.target, body=body, headers={**headers, "Host": dest.host_header},
+                            redirect=False, retries=False, preload_content=False, assert_same_host=False)
+        try:
+            return resp.status, resp.headers.get("Retry-After")
+        finally:
+            resp.close()  # the answer's body is never read: a receiver cannot stall the deliverer
+    finally:
+        pool.close()
 
-
-def listing(session: so.Session) -> list[Subscription]:
-    return list(session.scalars(sa.select(Subscription).where(Subscription.active.is_(True))
-                                .order_by(Subscription.created_at, Subscription.id)))
-
-
-def get(session: so.Session, sub_id: str) -> Subscription | None:
-    return session.get(Subscription, sub_id) if len(sub_id) <= 40 else None
-
-
-def remove(session: so.Session, sub_id: str) -> bool:
-    """Stop a subscription (its delivery log stays readable); False if unknown."""
-    sub = get(session, sub_id)
-    if sub is None or not sub.active:
-        return False
-    sub.active, sub.deleted_at = False, utcnow()
-    return True
-
-
-def deliveries(session: so.Session, sub_id: str, status: str | None = None, limit: int = 50,
-               before: int | None = None) -> tuple[list[Delivery], int | None]:
-    """The delivery log, newest first; returns the id to continue before."""
-    q = sa.select(Delivery).where(Delivery.subscription_id == sub_id)
-    if status:
-        q = q.where(Delivery.status == status)
-    if before is not None:
-        q = q.where(Delivery.id < before)
-    rows = list(session.scalars(q.order_by(Delivery.id.desc()).limit(limit + 1)))
-    return rows[:limit], (rows[limit - 1].id if len(rows) > limit else None)
-
-
-def counts(session: so.Session, sub_id: str) -> dict[str, int]:
-    found = dict(session.execute(sa.select(Delivery.status, sa.func.count()).where(
-        Delivery.subscription_id == sub_id).group_by(Delivery.status)).all())
-    return {s: found.get(s, 0) for s in ("pending", "delivered", "dead")}
-
-
-def as_dict(sub: Subscription, delivery_counts: dict[str, int] | None = None) -> dict[str, Any]:
-    out = {"id": sub.id, "url": sub.url, "kinds": sub.kinds, "countries": sub.countries,
-           "active": sub.active, "created_at": rfc3339(sub.created_at), "created_by": sub.created_by,
-           "cursor": cursors.encode(sub.cursor)}
-    if delivery_counts is not None:
-        out["deliveries"] = delivery_counts
-    return out
-
-
-def delivery_dict(d: Delivery) -> dict[str, Any]:
-    return {"id": d.id, "subscription": d.subscription_id, "status": d.status, "first_seq": d.first_seq,
-            "last_seq": d.last_seq, "count": d.count, "attempts": d.attempts,
-            "created_at": rfc3339(d.created_at), "delivered_at": rfc3339(d.delivered_at),
-            "next_attempt_at": rfc3339(d.next_attempt_at), "last_status_code": d.last_status_code,
-            "last_error": d.last_error, "log": d.log}
-
-
-# -- delivering ------------------------------------------------------------------------------------
 
 class Deliverer:
     """Delivers what is due for every active subscription (the scheduler calls :meth:`run`)."""
 
-    def __init__(self, hub: Hub, *, post: Callable[..., requests.Response] | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
-        self.hub, self.clock = hub, clock
-        self.http = requests.Session()
-        self.post = post or self.http.post
+    def __init__(self, hub: Hub, *, post: Post | None = None, clock: Callable[[], datetime] = utcnow,
+                 resolver: Resolver | None = None) -> None:
         s = hub.settings
+        self.hub, self.clock, self.resolver = hub, clock, resolver
+        self.post: Post = post or functools.partial(pinned_post, ca_file=s.webhook_ca_file or None)
         self.attempts, self.timeout, self.batch = s.webhook_attempts, s.webhook_timeout, s.webhook_batch
         self.base, self.cap = s.webhook_backoff_ms / 1000, s.webhook_backoff_max_ms / 1000
 
@@ -197,7 +97,7 @@ class Deliverer:
         """One pass over the subscriptions: returns counts of delivered, retrying, dead."""
         done: Counter[str] = Counter()
         with self.hub.sessions() as session:
-            ids = [s.id for s in listing(session)]
+            ids = [s.id for s in listing(session, everyone=True)]
         for sub_id in ids:
             try:
                 lock = locks.acquire(self.hub.sessions, f"webhook:{sub_id}", max(60, self.timeout * 6))
@@ -210,7 +110,7 @@ class Deliverer:
         return done
 
     def close(self) -> None:
-        self.http.close()
+        """Nothing is kept open between attempts (each connects to its freshly checked address)."""
 
     def _subscription(self, sub_id: str, lock: locks.Lock) -> Counter[str]:
         done: Counter[str] = Counter()
@@ -228,32 +128,33 @@ class Deliverer:
                         break
                 if delivery.next_attempt_at is not None and _aware(delivery.next_attempt_at) > self.clock():
                     break
-                job = (delivery.id, delivery.body, sub.url, sub.secret)
+                job = (delivery.id, delivery.body, sub.id, sub.url, sub.secret)
             outcome = self._attempt(*job)
             done[outcome] += 1
             if outcome == "retrying":
                 break
         return done
 
-    def _attempt(self, delivery_id: int, body: str, url: str, sealed: str) -> str:
+    def _attempt(self, delivery_id: int, body: str, sub_id: str, url: str, sealed: str) -> str:
         data = body.encode()
         status, error, wait = None, None, None
         started = time.monotonic()
         try:
             secret = unseal(self.hub.settings.secret_key, sealed)
-            resp = self.post(url, data=data, timeout=self.timeout, allow_redirects=False, headers={
-                "Content-Type": "application/json", SIGNATURE: sign(secret, data),
-                "X-Hub-Delivery": str(delivery_id), "User-Agent": "ovop-exchange-hub webhooks"})
-            status = resp.status_code
+            dest = check_destination(self.hub.settings, url, self.resolver)  # again: names move
+            stamp = int(self.clock().timestamp())
+            status, after = self.post(dest, data, {
+                "Content-Type": "application/json", TIMESTAMP: str(stamp), SIGNATURE: sign(secret, data, stamp),
+                "X-Hub-Delivery": str(delivery_id), "X-Hub-Subscription": sub_id,
+                "User-Agent": "ovop-exchange-hub webhooks"}, self.timeout)
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
-                wait = retry_after(resp.headers.get("Retry-After"))
-            resp.close()
+                wait = retry_after(after)
         except SubscriptionError as exc:
             error = str(exc)
-        except requests.Timeout:
+        except urllib3.exceptions.TimeoutError:
             error = f"no answer within {self.timeout} s"
-        except requests.RequestException as exc:
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
             error = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
         ms = int((time.monotonic() - started) * 1000)
         now = self.clock()
@@ -261,7 +162,8 @@ class Deliverer:
             d = session.get(Delivery, delivery_id)
             assert d is not None
             d.attempts += 1
-            d.log = [*d.log, {"attempt": d.attempts, "at": rfc3339(now), "status": status, "error": error, "ms": ms}]
+            entry = {"attempt": len(d.log) + 1, "at": rfc3339(now), "status": status, "error": error, "ms": ms}
+            d.log = [*d.log, entry]
             d.last_status_code, d.last_error = status, error
             if error is None:
                 d.status, d.delivered_at, d.next_attempt_at = "delivered", now, None

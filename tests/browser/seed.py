@@ -7,7 +7,9 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from hub import flags, review
+import socket
+
+from hub import flags, review, subscriptions
 from hub.actors import Actor
 from hub.auth import clients, users
 from hub.db import transaction
@@ -37,6 +39,11 @@ def _product(base: dict[str, Any], **over: Any) -> dict[str, Any]:
     return doc
 
 
+def _public(host: str, port: int, *_a: Any, **_kw: Any) -> list[tuple[Any, ...]]:
+    """The seed's webhook host resolves to a public address without asking any DNS."""
+    return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port))]
+
+
 def seed(hub: Hub) -> Seeded:
     load_demo(hub)
     with transaction(hub.sessions) as s:
@@ -50,6 +57,8 @@ def seed(hub: Hub) -> Seeded:
         vn = clients.create(s, "seed", country="VN", name="VN OCOP portal", scopes=("exchange:read", "exchange:write"))
         th = clients.create(s, "seed", country="TH", name="TH OTOP reader", scopes=("exchange:read",))
         clients.create(s, "seed", country="PH", name="PH DTI OTOP system", scopes=("exchange:read", "exchange:write"))
+        subscriptions.create(s, hub.settings, f"client:{th.client_id}", "https://hooks.otop.example/hub",
+                             ["products"], ["VN", "TH"], owner=th.client_id, resolver=_public)
     base = next(p for p in records("products") if p["id"] == "macca-rang-muoi-ea-sol")
     updated = _product(base, description={
         "vi": "Hạt mắc ca nứt vỏ rang muối hồng Himalaya, trồng trên đất đỏ bazan Tây Nguyên, thu hoạch thủ công.",

@@ -24,6 +24,7 @@ SECRETARIAT_PAGES = {
     "admin-clients": "/console/admin/clients",
     "admin-users": "/console/admin/users",
     "admin-members": "/console/admin/members",
+    "admin-webhooks": "/console/admin/subscriptions",
 }
 
 

@@ -24,6 +24,7 @@ from hub import config
 from hub.services import Hub
 from tests import databases
 from tests.services import wait_for
+from tests.conftest import LOOPBACK_WEBHOOKS
 from tests.sync.conftest import FAST
 
 HUB = str(Path(sys.executable).parent / "hub")
@@ -36,6 +37,8 @@ def job_env(settings: config.Settings) -> dict[str, str]:
             "sync_lock_ttl", *FAST)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_") or k.startswith("HUB_TEST_")}
     env.update({f"HUB_{k.upper()}": str(getattr(settings, k)) for k in keys})
+    env.update(HUB_WEBHOOK_ALLOW_HTTP=str(settings.webhook_allow_http),
+               HUB_WEBHOOK_ALLOWED_NETWORKS=",".join(settings.webhook_allowed_networks))
     return env
 
 
@@ -90,7 +93,7 @@ def jobs(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[J
         "database_url": databases.database_url(root, "jobs"), "secret_key": "test-secret",
         "instance_path": str(root), "sources_dir": str(root / "sources"), "data_dir": str(root / "data"),
         "jobs": "celery", "celery_broker_url": redis_url, "celery_result_backend": redis_url,
-        "celery_queue": f"hub-test-{uuid.uuid4().hex[:12]}", "scheduler_tick": 1, **FAST})
+        "celery_queue": f"hub-test-{uuid.uuid4().hex[:12]}", "scheduler_tick": 1, **FAST, **LOOPBACK_WEBHOOKS})
     hub = Hub(settings)
     hub.init()
     state = Jobs(hub, make_app(settings), root)

@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from hub.actors import Actor
 from hub.db import transaction
 from hub.sync.jobs.factory import DELIVER_WEBHOOKS, SYNC_SOURCE
-from hub import locks
-from hub.sync import webhooks
+from hub import locks, subscriptions
 from hub.syncruns import SyncRun
 from tests.conftest import product
 from tests.jobs.conftest import HUB, Jobs, job_env, wait_for
@@ -73,7 +72,7 @@ def test_a_webhook_delivery_task_posts_signed_changes(jobs: Jobs) -> None:
     try:
         publish_on_write(jobs.hub, "VN")
         with transaction(jobs.hub.sessions) as s:
-            sub, _ = webhooks.create(s, jobs.settings.secret_key, "test", receiver.url, ["products"], ["VN"], SECRET)
+            sub, _ = subscriptions.create(s, jobs.settings, "test", receiver.url, ["products"], ["VN"], SECRET)
             sub_id = sub.id
         jobs.hub.writes.write(Actor("client:vn", "VN"), "products", [product("w1")], source="api")
         assert jobs.send(DELIVER_WEBHOOKS).get(timeout=TIMEOUT) == {"delivered": 1}
@@ -83,7 +82,7 @@ def test_a_webhook_delivery_task_posts_signed_changes(jobs: Jobs) -> None:
     finally:
         receiver.stop()
         with transaction(jobs.hub.sessions) as s:
-            webhooks.remove(s, sub_id)
+            subscriptions.remove(s, sub_id, "test", everyone=True)
 
 
 def test_a_source_held_elsewhere_is_not_run(jobs: Jobs, clean_sources: Path) -> None:

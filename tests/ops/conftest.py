@@ -7,6 +7,7 @@ from typing import Iterator
 import pytest
 
 from hub.services import Hub
+from tests.conftest import LOOPBACK_WEBHOOKS
 from tests.sync.conftest import add_source, sync_settings
 
 CSV_SOURCE = """
@@ -53,7 +54,7 @@ def app(settings, hub):  # type: ignore[no-untyped-def]
     otherwise leave its pooled connections to the garbage collector)."""
     from hub import create_app
     application = create_app({"database_url": settings.database_url, "secret_key": "test-secret",
-                              "instance_path": settings.instance_path})
+                              "instance_path": settings.instance_path, **LOOPBACK_WEBHOOKS})
     application.config["TESTING"] = True
     engine = application.extensions["hub"].engine
     yield application

@@ -6,12 +6,12 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from hub import create_app
+from hub import create_app, subscriptions
 from hub.actors import Actor
 from hub.db import transaction
 from hub.members import set_policy
+from hub.subscriptions import Delivery
 from hub.sync import webhooks
-from hub.sync.models import Delivery
 from hub.sync.runner import Runner
 from tests.auth.helpers import partner_headers
 from tests.conftest import product
@@ -71,8 +71,8 @@ def test_webhook_backlog_and_dead_letters(app, client, hub) -> None:  # type: ig
     with transaction(hub.sessions) as s:
         set_policy(s, "test", "VN", "auto")
         set_policy(s, "test", "TH", "auto")
-        all_sub, _ = webhooks.create(s, "t", "test", "http://127.0.0.1:9/all")
-        th_sub, _ = webhooks.create(s, "t", "test", "http://127.0.0.1:9/th", countries=["TH"])
+        all_sub, _ = subscriptions.create(s, hub.settings, "test", "http://127.0.0.1:9/all")
+        th_sub, _ = subscriptions.create(s, hub.settings, "test", "http://127.0.0.1:9/th", countries=["TH"])
         ids = all_sub.id, th_sub.id
     hub.writes.write(Actor("test", "VN"), "products", [product(i) for i in range(4)], source="api")
     samples = scrape(client)
@@ -92,8 +92,7 @@ def test_webhook_backlog_and_dead_letters(app, client, hub) -> None:  # type: ig
 
 
 def _refuse(*_a, **_kw):  # type: ignore[no-untyped-def]
-    import requests
-    raise requests.ConnectionError("refused")
+    raise ConnectionRefusedError("refused")
 
 
 def test_scrape_access(tmp_path: Path, settings) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ are checked against the documented schemas too.
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
 import schemathesis
@@ -19,6 +20,14 @@ from tests.auth.helpers import bearer, get_token, make_client
 @pytest.fixture
 def admin_schema(app, hub):  # type: ignore[no-untyped-def]
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+
+
+@pytest.fixture(autouse=True)
+def no_dns(monkeypatch):  # type: ignore[no-untyped-def]
+    """Generated subscription URLs name hosts anywhere: no lookup leaves the machine."""
+    def offline(host, *_a, **_kw):  # type: ignore[no-untyped-def]
+        raise socket.gaierror(socket.EAI_NONAME, f"{host}: not looked up in tests")
+    monkeypatch.setattr(socket, "getaddrinfo", offline)
 
 
 @pytest.fixture

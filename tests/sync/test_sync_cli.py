@@ -1,4 +1,4 @@
-"""``hub sync run|status|quarantine``, ``hub subscriptions ...``: reports, one-line
+"""``hub sync run|status|quarantine``: reports, one-line
 errors, exit codes, the progress bar; and both real national files synced end to end."""
 from __future__ import annotations
 
@@ -125,23 +125,6 @@ def test_quarantine_keeps_no_dropped_or_personal_column(shub, monkeypatch) -> No
     listing = invoke(shub, monkeypatch, "sync", "quarantine", "files", "--json").output
     assert '"payload": {"ma": "2", "ten": ""}' in listing
     assert "0912" not in listing and "012345678901" not in listing
-
-
-def test_subscriptions_from_the_command_line(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    made = invoke(shub, monkeypatch, "subscriptions", "create", "--url", "http://127.0.0.1:9/hook",
-                  "--kind", "products", "--country", "vn")
-    assert made.exit_code == 0, made.output
-    import json
-    sub = json.loads(made.output)
-    assert sub["countries"] == ["VN"] and len(sub["secret"]) >= 32
-    listed = invoke(shub, monkeypatch, "subscriptions", "list")
-    assert f"{sub['id']}  http://127.0.0.1:9/hook  kinds=products countries=VN" in listed.output
-    assert invoke(shub, monkeypatch, "subscriptions", "deliveries", sub["id"]).exit_code == 0
-    assert invoke(shub, monkeypatch, "subscriptions", "remove", sub["id"]).output == f"{sub['id']}: removed\n"
-    gone = invoke(shub, monkeypatch, "subscriptions", "remove", sub["id"])
-    assert gone.exit_code == 1 and gone.output == f"Error: no active subscription {sub['id']}\n"
-    bad = invoke(shub, monkeypatch, "subscriptions", "create", "--url", "gopher://x")
-    assert bad.exit_code == 1 and bad.output.startswith("Error: url must be an http or https URL")
 
 
 @pytest.mark.parametrize("args", [["scheduler", "--once"]])

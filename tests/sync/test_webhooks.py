@@ -14,8 +14,9 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from hub.actors import Actor
+from hub import subscriptions
+from hub.subscriptions import Delivery, Subscription
 from hub.sync import webhooks
-from hub.sync.models import Delivery, Subscription
 from tests.auth.helpers import bearer, get_token, make_client
 from tests.conftest import product
 from tests.sync.conftest import publish_on_write
@@ -25,26 +26,34 @@ VN = Actor("client:vn", "VN")
 
 
 class Receiver:
-    """A subscriber: checks X-Hub-Signature-256 with the shared secret, fails ``failures`` times."""
+    """A subscriber: checks X-Hub-Signature-256 over X-Hub-Timestamp and the body with the
+    shared secret (and the timestamp's freshness), fails ``failures`` times."""
 
-    def __init__(self, failures: int = 0) -> None:
+    def __init__(self, failures: int = 0, ssl_context: Any = None) -> None:
         self.failures = failures
         self.bodies: list[dict[str, Any]] = []
+        self.raw: list[bytes] = []
+        self.raw_attempts: list[bytes] = []
         self.attempts: list[tuple[str, int]] = []  # (X-Hub-Delivery, status answered)
-        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.headers: list[dict[str, str]] = []
+        self.server = make_server("127.0.0.1", 0, self.wsgi, threaded=True, ssl_context=ssl_context)
+        self.url = f"{'https' if ssl_context else 'http'}://127.0.0.1:{self.server.server_port}/hook"
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         body = request.get_data()
-        if not webhooks.verify(SECRET, body, request.headers.get("X-Hub-Signature-256")):
+        self.headers.append(dict(request.headers))
+        self.raw_attempts.append(body)
+        if not subscriptions.verify(SECRET, body, request.headers.get("X-Hub-Signature-256"),
+                                    request.headers.get("X-Hub-Timestamp")):
             status = 401
         elif self.failures > 0:
             self.failures -= 1
             status = 500
         else:
             self.bodies.append(orjson.loads(body))
+            self.raw.append(body)
             status = 204
         self.attempts.append((request.headers.get("X-Hub-Delivery", ""), status))
         return Response(status=status)(environ, start_response)
