@@ -25,6 +25,7 @@ from ..services import Hub
 from .base import FetchContext, SourceConfigError
 from .dryrun import dry_run
 from .http import FetchError, RetryPolicy
+from .mapping import ROW_IDS
 from .pages import Page
 from .readers import SourceError
 from .sources import load, open_fetcher
@@ -76,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(record, ensure_ascii=False))
     summary = ", ".join(f"{counts[k]} {k}" for k in ORDER if counts[k])
     print(f"{source.name}: {counts['fetched']} items -> {summary or 'nothing'}")
+    mapping = getattr(source.keys, "mapping", None)
+    if mapping is not None and mapping.row_ids:
+        print(f"  note: {ROW_IDS}")
     for text, n in warnings.most_common():
         if not text.endswith(UNCHECKED):
             print(f"  warning {text}: {n}")

@@ -39,6 +39,10 @@ _FIELD_KEYS = frozenset({"from", "value", "template", "transforms", "map", "unma
 SOURCE_KEYS = frozenset({"name", "kind", "country", "format", "path", "url", "encoding", "delimiter",
                          "description", "sheet", "header_row", "header_rows", "items", "max_unzipped_mb",
                          "drop"})
+#: the column that holds a row's number (line, sheet row, item): for ids only as a last resort
+ROW = "_row"
+ROW_IDS = ("ids are made from row numbers (_row): inserting, removing or reordering rows in the file "
+           "changes the ids of the rows after it; name columns that identify a record instead")
 #: formats whose items need not all have every key (a missing key is an empty cell)
 SPARSE = ("json", "ndjson")
 _SKIP_KEYS = frozenset({"column", "equals", "regex", "reason"})
@@ -241,6 +245,11 @@ class Mapping:
         return self.options.format
 
     @property
+    def row_ids(self) -> bool:
+        """Whether the ids come from row numbers (the run says what that costs)."""
+        return ROW in self.id.columns
+
+    @property
     def encoding(self) -> str:
         return self.options.encoding
 
@@ -254,7 +263,8 @@ class Mapping:
         Lookup files are read first; an unpivoted row gives one row per non-empty cell."""
         self.lookups.load(data_dir if data_dir is not None else file.parent)
         made = {self.unpivot.header, self.unpivot.value} if self.unpivot else set()
-        wanted = self.columns - made
+        numbered = ROW in self.columns
+        wanted = self.columns - made - {ROW}
         checked = self.format in SPARSE
         spread: list[str] = []
         for number, locator, row in inputs.rows(file, self.options, frozenset(wanted)):
@@ -270,6 +280,8 @@ class Mapping:
                 checked = True
             if self.format in SPARSE:
                 row = {**dict.fromkeys(wanted, ""), **row}
+            if numbered:
+                row[ROW] = str(number)
             if not self.unpivot:
                 yield number, locator, row
                 continue

@@ -37,7 +37,7 @@ from .base import WRITE_SOURCE, FetchContext, Fetcher, Source, SourceConfigError
 from .deletes import RefusedDeletes, detect
 from .dryrun import dry_run
 from .http import FetchError, RetryPolicy
-from .mapping import MappingConfigError
+from .mapping import ROW_IDS, MappingConfigError
 from .pages import Item, Page
 from .progress import Progress
 from .readers import SourceError
@@ -163,6 +163,9 @@ class Runner:
         fetcher.begin(state, self.run_id, self.restart or (self.dry_run and fetcher.snapshot))
         if fetcher.note:
             self.report["notes"].append(fetcher.note)
+        mapping = getattr(self.source.keys, "mapping", None)
+        if mapping is not None and mapping.row_ids:
+            self.report["notes"].append(ROW_IDS)
         if fetcher.not_modified:
             return
         if self.dry_run:

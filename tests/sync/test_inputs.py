@@ -297,3 +297,11 @@ def test_a_sheet_of_fifty_thousand_rows_is_read_to_its_last_row(tmp_path: Path) 
     book.save(tmp_path / "big.xlsx")
     count = sum(1 for _ in rows(tmp_path / "big.xlsx", FileOptions("xlsx"), frozenset({"ma", "ten"})))
     assert count == 50_000
+
+
+def test_row_numbers_make_ids_only_when_named_and_the_run_warns(shub) -> None:  # type: ignore[no-untyped-def]
+    data(shub, "p.csv").write_text("ten\nGạo một\nGạo hai\n", encoding="utf-8")
+    text = FILE.format(where='path = "p.csv"', extra="").replace('template = "f-{ma}"', 'template = "r-{_row}"')
+    result = run(shub, add_source(shub, text))
+    assert result.ok and set(stored(shub)) == {"VN/products/r-2", "VN/products/r-3"}
+    assert any("changes the ids" in note for note in result.report["notes"])
