@@ -5,17 +5,20 @@ format the source reads: a code table in CSV, a sheet of a workbook with ``sheet
 an inline TOML list (``rows = [{...}, ...]``), keyed by one or more columns (``key``).
 The value a field has so far is the key; for a key over several columns the field builds
 it with a template joined by ``|`` (``template = "{province}|{district}"``). A key the
-table lacks is an error for the row (``missing = "error"``, the default) or an empty
-value (``missing = "empty"``: the field's ``default`` and ``required`` then decide).
+table lacks is an error for the row (``missing = "error"``, the default), an empty value
+with a warning the run counts (``missing = "warning"``), or an empty value alone
+(``missing = "empty"``); the field's ``default`` and ``required`` then decide.
 
 Files are read once per pass, when the source's rows are first read.
 """
 from __future__ import annotations
 
 import unicodedata
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from . import inputs
 from .readers import FileOptions, SourceError
@@ -24,6 +27,20 @@ from .transforms import TransformError, is_empty
 KEYS = frozenset({"path", "rows", "key", "missing", "format", "sheet", "header_row", "header_rows", "encoding",
                   "delimiter"})
 SEP = "|"
+MISSING = ("error", "warning", "empty")
+#: the lookups a row missed with ``missing = "warning"``, collected while it is mapped
+_missed: ContextVar[list[str] | None] = ContextVar("lookups_missed", default=None)
+
+
+@contextmanager
+def watching() -> Iterator[list[str]]:
+    """Collect the names of the lookups that miss a key (``missing = "warning"``) meanwhile."""
+    missed: list[str] = []
+    token = _missed.set(missed)
+    try:
+        yield missed
+    finally:
+        _missed.reset(token)
 
 
 def _norm(text: Any) -> str:
@@ -79,6 +96,11 @@ class Table:
             raise TransformError(f"lookup '{self.name}' is not loaded")
         row = self.rows.get(SEP.join(_norm(part) for part in str(key).split(SEP)))
         if row is None:
+            if self.missing == "warning":
+                missed = _missed.get()
+                if missed is not None:
+                    missed.append(self.name)
+                return ""
             if self.missing == "empty":
                 return ""
             raise TransformError(f"'{key}' is not in lookup '{self.name}'")
@@ -137,8 +159,8 @@ def parse(raw: Any, bad: Callable[[str], Exception]) -> Tables:
         if not isinstance(key, list) or not key or not all(isinstance(k, str) and k for k in key):
             raise bad(f"{where}: 'key' is a column or a list of columns")
         missing = spec.get("missing", "error")
-        if missing not in ("error", "empty"):
-            raise bad(f"{where}: 'missing' is 'error' or 'empty'")
+        if missing not in MISSING:
+            raise bad(f"{where}: 'missing' is 'error', 'warning' or 'empty'")
         if ("path" in spec) == ("rows" in spec):
             raise bad(f"{where}: give 'path' (a file) or 'rows' (an inline list of tables)")
         table = Table(name, tuple(key), missing)

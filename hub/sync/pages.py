@@ -15,6 +15,7 @@ from typing import Any
 import schemas
 from schemas.base import PERSONAL_KEYS
 
+from . import lookups
 from .documents import flatten
 from .mapping import Mapping, MappingError
 
@@ -64,7 +65,8 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
     raw input the item keeps is scrubbed of personal data (:func:`scrub`)."""
     raw = scrub(raw, mapping.drop)
     try:
-        mapped = mapping.map_row(row, line)
+        with lookups.watching() as missed:
+            mapped = mapping.map_row(row, line)
     except MappingError as exc:
         uid = None
         try:
@@ -81,7 +83,9 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
         return Item(locator, raw, skipped=mapped.skipped, kind=mapping.kind)
     record = mapped.record
     assert record is not None
-    return Item(locator, raw, record=record, kind=mapping.kind, warnings=suspected(record),
+    warnings = suspected(record) + [{"path": f"lookups.{name}", "code": "lookup_missing",
+                                     "message": f"a key is not in lookup '{name}'"} for name in missed]
+    return Item(locator, raw, record=record, kind=mapping.kind, warnings=warnings,
                 uid=schemas.uid(record["country"], mapping.kind, record["id"]))
 
 

@@ -237,7 +237,7 @@ def test_lookup_mistakes_are_refused_when_the_mapping_loads(tmp_path: Path) -> N
     with pytest.raises(sources.SourceConfigError, match=r"lookup 'kinds' is not declared \(\[lookups.kinds\]\)"):
         sources.load(path)
     path.write_text(text.replace('missing = "error"', 'missing = "warn"'), encoding="utf-8")
-    with pytest.raises(sources.SourceConfigError, match="'missing' is 'error' or 'empty'"):
+    with pytest.raises(sources.SourceConfigError, match="'missing' is 'error', 'warning' or 'empty'"):
         sources.load(path)
 
 
@@ -305,3 +305,14 @@ def test_row_numbers_make_ids_only_when_named_and_the_run_warns(shub) -> None:  
     result = run(shub, add_source(shub, text))
     assert result.ok and set(stored(shub)) == {"VN/products/r-2", "VN/products/r-3"}
     assert any("changes the ids" in note for note in result.report["notes"])
+
+
+def test_a_lookup_that_misses_a_key_can_warn_instead_of_failing_the_row(shub) -> None:  # type: ignore[no-untyped-def]
+    shapes.th_listing_csv(data(shub, "th-otop-listing.csv"))
+    data(shub, "th-otop-types.csv").write_text("รหัส,ชื่อประเภท,หมวด\n01,อาหาร,food\n", encoding="utf-8")
+    text = (EXAMPLES / "th-otop-listing.toml").read_text(encoding="utf-8").replace(
+        'missing = "error"', 'missing = "warning"').replace('transforms = ["lookup:types:หมวด"]',
+                                                            'transforms = ["lookup:types:หมวด"]\ndefault = "food"')
+    result = run(shub, add_source(shub, text, "th-otop-listing"))
+    assert result.ok and result.counts["created"] == 6
+    assert result.report["warnings"]["lookups.types lookup_missing"] == 3
