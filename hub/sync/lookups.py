@@ -112,6 +112,11 @@ class Table:
 class Tables(dict[str, Table]):
     """The lookups of one mapping, by name."""
 
+    @property
+    def warns(self) -> bool:
+        """Whether a missing key is a warning in one of them (rows are then watched)."""
+        return any(t.missing == "warning" for t in self.values())
+
     def load(self, data_dir: str | Path) -> None:
         for table in self.values():
             table.load(data_dir)

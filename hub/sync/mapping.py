@@ -265,7 +265,8 @@ class Mapping:
         made = {self.unpivot.header, self.unpivot.value} if self.unpivot else set()
         numbered = ROW in self.columns
         wanted = self.columns - made - {ROW}
-        checked = self.format in SPARSE
+        sparse = checked = self.format in SPARSE
+        unpivot = self.unpivot
         spread: list[str] = []
         for number, locator, row in inputs.rows(file, self.options, frozenset(wanted)):
             if not checked:
@@ -278,22 +279,21 @@ class Mapping:
                     if not spread:
                         raise SourceError(f"{file}: [unpivot] matches no column of the header")
                 checked = True
-            if self.format in SPARSE:
+            if sparse:
                 row = {**dict.fromkeys(wanted, ""), **row}
             if numbered:
                 row[ROW] = str(number)
-            if not self.unpivot:
+            if unpivot is None:
                 yield number, locator, row
                 continue
-            assert self.unpivot is not None
             if EXTRA in row or any(skip.matches(row) for skip in self.skips):
                 yield number, locator, row  # reported or skipped once, not once per cell
                 continue
             for column in spread:
                 cell = row.get(column, "")
                 if cell.strip():
-                    yield number, f"{locator} column '{column}'", {**row, self.unpivot.header: column,
-                                                                  self.unpivot.value: cell}
+                    yield number, f"{locator} column '{column}'", {**row, unpivot.header: column,
+                                                                  unpivot.value: cell}
 
     @property
     def columns(self) -> set[str]:

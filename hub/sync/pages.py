@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 import schemas
 from schemas.base import PERSONAL_KEYS
@@ -53,19 +56,28 @@ def scrub(raw: Any, drop: frozenset[str]) -> Any:
     mapping drops (``[source] drop``) nor any key the standard treats as personal
     (``phone``, ``email``, ``national_id``, ...), at any depth."""
     if isinstance(raw, dict):
-        return {k: scrub(v, drop) for k, v in raw.items()
-                if k not in drop and str(k).rsplit(".", 1)[-1].strip().lower().replace("-", "_") not in PERSONAL_KEYS}
+        return {k: scrub(v, drop) if isinstance(v, (dict, list)) else v for k, v in raw.items()
+                if k not in drop and not _personal(k)}
     if isinstance(raw, list):
         return [scrub(v, drop) for v in raw]
     return raw
 
 
+@lru_cache(maxsize=4096)
+def _personal(key: Any) -> bool:
+    """A column or key named like personal data (``phone``, ``owner.e-mail``)."""
+    return str(key).rsplit(".", 1)[-1].strip().lower().replace("-", "_") in PERSONAL_KEYS
+
+
 def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line: int | None = None) -> Item:
-    """Map one row; a row that cannot be mapped keeps its id when the id itself maps. The
-    raw input the item keeps is scrubbed of personal data (:func:`scrub`)."""
-    raw = scrub(raw, mapping.drop)
+    """Map one row; a row that cannot be mapped keeps its id when the id itself maps. (The
+    raw input is scrubbed of personal data when it is quarantined: :func:`scrub`.)"""
+    missed: list[str] = []
     try:
-        with lookups.watching() as missed:
+        if mapping.lookups.warns:
+            with lookups.watching() as missed:
+                mapped = mapping.map_row(row, line)
+        else:
             mapped = mapping.map_row(row, line)
     except MappingError as exc:
         uid = None
@@ -89,24 +101,30 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
                 uid=schemas.uid(record["country"], mapping.kind, record["id"]))
 
 
+#: a quick test before the exact ones: an "@", or nine digits in a row once separators are ignored
+_MAYBE = re.compile(r"@|\d(?:[ .-]?\d){8}")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # a phone number: + or 0, then 8 to 13 more digits, grouped by spaces, dots or dashes
 _PHONE = re.compile(r"(?<![\w.,])(?:\+\d{1,3}[ .-]?|0)\d{1,4}(?:[ .-]?\d{2,4}){2,4}(?![\w.,]*\d)")
 
 
-def suspected(record: Any, path: str = "") -> list[dict[str, str]]:
+def suspected(record: dict[str, Any]) -> list[dict[str, str]]:
     """Text of a mapped record that looks like an e-mail address or a phone number: the
     standard carries no personal data, so the run reports it for a person to look at."""
     out: list[dict[str, str]] = []
-    if isinstance(record, dict):
-        for key, value in record.items():
-            out += suspected(value, f"{path}.{key}" if path else str(key))
-    elif isinstance(record, list):
-        for i, value in enumerate(record):
-            out += suspected(value, f"{path}.{i}")
-    elif isinstance(record, str) and path != "id" and (_EMAIL.search(record) or _phone(record)):
-        out.append({"path": path, "code": "personal_data_suspected",
-                    "message": "looks like an e-mail address or a phone number"})
+    if not _MAYBE.search(orjson.dumps(record).decode()):  # one C-speed look at all of it first
+        return out
+    stack: list[tuple[str, Any]] = [(k, v) for k, v in record.items() if k != "id"]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if len(value) >= 9 and _MAYBE.search(value) and (_EMAIL.search(value) or _phone(value)):
+                out.append({"path": path, "code": "personal_data_suspected",
+                            "message": "looks like an e-mail address or a phone number"})
+        elif isinstance(value, dict):
+            stack.extend((f"{path}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}", v) for i, v in enumerate(value))
     return out
 
 

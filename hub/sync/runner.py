@@ -38,7 +38,7 @@ from .deletes import RefusedDeletes, detect
 from .dryrun import dry_run
 from .http import FetchError, RetryPolicy
 from .mapping import ROW_IDS, MappingConfigError
-from .pages import Item, Page
+from .pages import Item, Page, scrub
 from .progress import Progress
 from .readers import SourceError
 from .screen import REPEAT, STALE, screen
@@ -101,6 +101,9 @@ class Runner:
         self.generation: int | None = None  # the pass of a snapshot source
         self.fetcher: Fetcher | None = None
         self._groups: dict[str, str | None] | None = None
+        mapping = getattr(source.keys, "mapping", None)
+        #: columns never kept: scrubbed from the raw row of what is quarantined (with personal keys)
+        self.drop: frozenset[str] = mapping.drop if mapping is not None else frozenset()
 
     def group_of(self, name: str) -> str | None:
         """A source's ``group`` (KeyError: no such source), from the sources folder, read once."""
@@ -324,7 +327,7 @@ class Runner:
         log.info("quarantined %s (%s): %s %s: %s", item.locator[:200], uid or "no uid", status,
                  first.get("path", "$"), first.get("code", "?"))
         return {"source": self.source.name, "run_id": self.run_id, "locator": item.locator[:200],
-                "uid": uid, "status": status, "payload": storable(item.raw) if item.raw is not None else {},
+                "uid": uid, "status": status, "payload": storable(scrub(item.raw, self.drop)) if item.raw is not None else {},
                 "errors": errors, "resolved_at": None, "resolution": None}
 
     def _heartbeat(self, _pause: float) -> None:
