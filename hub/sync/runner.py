@@ -327,7 +327,8 @@ class Runner:
         log.info("quarantined %s (%s): %s %s: %s", item.locator[:200], uid or "no uid", status,
                  first.get("path", "$"), first.get("code", "?"))
         return {"source": self.source.name, "run_id": self.run_id, "locator": item.locator[:200],
-                "uid": uid, "status": status, "payload": storable(scrub(item.raw, self.drop)) if item.raw is not None else {},
+                "uid": uid, "status": status,
+                "payload": storable(scrub(item.raw, self.drop)) if item.raw is not None else {},
                 "errors": errors, "resolved_at": None, "resolution": None}
 
     def _heartbeat(self, _pause: float) -> None:
