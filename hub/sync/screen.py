@@ -55,11 +55,17 @@ def screen(factory: so.sessionmaker[so.Session], source: str, items: list[Item],
     candidates = [i for i in candidates if id(i) not in verdicts]
     uids = [i.uid for i in candidates]
     with factory() as session:
-        stored = {row.uid: row for row in session.execute(
-            sa.select(Record.uid, Record.input_hash).where(Record.uid.in_(uids)))}
-        writers = dict(session.execute(sa.select(Revision.uid, Revision.actor).join(
-            Record, sa.and_(Record.uid == Revision.uid, Record.latest_version == Revision.version))
-            .where(Revision.uid.in_(uids), Revision.actor.like("sync:%"))).all()) if group_of is not None else {}
+        stored: dict[str, Any]
+        if group_of is None:
+            stored = {row.uid: row for row in session.execute(
+                sa.select(Record.uid, Record.input_hash).where(Record.uid.in_(uids)))}
+            writers: dict[str, str] = {}
+        else:  # with who wrote the latest revision, in the same query
+            stored = {row.uid: row for row in session.execute(
+                sa.select(Record.uid, Record.input_hash, Revision.actor).join(
+                    Revision, sa.and_(Revision.uid == Record.uid, Revision.version == Record.latest_version))
+                .where(Record.uid.in_(uids)))}
+            writers = {u: row.actor for u, row in stored.items() if row.actor.startswith("sync:")}
         stamps: dict[str, Any] = {}
         if any(i.record.get("source_updated_at") for i in candidates if i.record is not None):
             stamps = dict(session.execute(sa.select(Revision.uid, Revision.document).join(
