@@ -11,11 +11,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The partner client (clients/python) is a distribution of its own that the hub uses too.
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e clients/python -e .
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e clients/python -e ".[dev]"
 
 run: install
 	$(BIN)/hub init
@@ -51,7 +52,7 @@ bench-scale: install-dev
 translations: install-dev
 	$(BIN)/pybabel extract -F hub/console/babel.cfg -k _l -k lazy_gettext --no-location \
 		-o hub/console/translations/messages.pot hub/console
-	$(BIN)/pybabel update -i hub/console/translations/messages.pot -d hub/console/translations --no-location
+	$(BIN)/pybabel update -i hub/console/translations/messages.pot -d hub/console/translations --ignore-obsolete
 	$(BIN)/pybabel compile -d hub/console/translations --statistics
 
 clean:

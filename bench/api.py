@@ -11,12 +11,13 @@ little more than reading it). Last, one NDJSON batch of nearly 10 MiB is posted 
 peak resident memory of the worker that took it is compared with the body's size
 (``VmHWM`` of every worker, reset through ``/proc/PID/clear_refs`` just before).
 """
+
 from __future__ import annotations
 
 import gc
 import json
-import re
 import os
+import re
 import socket
 import statistics
 import subprocess
@@ -45,16 +46,35 @@ def free_port() -> int:
 
 
 def start_server(tmp: str) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
-    env = {**os.environ, "HUB_DATABASE_URL": f"sqlite:///{tmp}/api.sqlite3", "HUB_INSTANCE_PATH": tmp,
-           "HUB_RATE_LIMIT": "1000000/minute"}
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": f"sqlite:///{tmp}/api.sqlite3",
+        "HUB_INSTANCE_PATH": tmp,
+        "HUB_RATE_LIMIT": "1000000/minute",
+    }
     run = lambda *a: subprocess.run([*HUB, *a], env=env, check=True, capture_output=True, text=True)  # noqa: E731
     run("init")
     run("members", "policy", "VN", "auto")
-    cred = json.loads(run("clients", "create", "--country", "VN", "--name", "bench",
-                          "--scopes", "exchange:read exchange:write", "--json").stdout)
+    cred = json.loads(
+        run(
+            "clients",
+            "create",
+            "--country",
+            "VN",
+            "--name",
+            "bench",
+            "--scopes",
+            "exchange:read exchange:write",
+            "--json",
+        ).stdout
+    )
     port = free_port()
-    proc = subprocess.Popen([*HUB, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [*HUB, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(600):
         try:
@@ -68,7 +88,7 @@ def start_server(tmp: str) -> tuple[subprocess.Popen[bytes], str, dict[str, str]
 
 
 def ingest(base: str, headers: dict[str, str], records: list[dict], batch: int, expected: str) -> float:
-    chunks = [records[i:i + batch] for i in range(0, len(records), batch)]
+    chunks = [records[i : i + batch] for i in range(0, len(records), batch)]
 
     def post(chunk: list[dict]) -> None:
         r = requests.post(f"{base}/api/v1/products/batch", json={"records": chunk}, headers=headers, timeout=300)
@@ -124,12 +144,15 @@ def read_lists(base: str, headers: dict[str, str]) -> dict[str, float]:
         filtered = []
         for q in ("mac ca", "nuoc mam", "tra"):
             t = time.perf_counter()
-            http.get(f"{base}/api/v1/products", params={"q": q, "rating_min": 4, "limit": 100},
-                     headers=headers, timeout=60).raise_for_status()
+            http.get(
+                f"{base}/api/v1/products", params={"q": q, "rating_min": 4, "limit": 100}, headers=headers, timeout=60
+            ).raise_for_status()
             filtered.append(time.perf_counter() - t)
-    return {"list_page_100_p50_ms": round(statistics.median(timings) * 1000, 1),
-            "list_page_100_max_ms": round(max(timings) * 1000, 1),
-            "list_filtered_q_max_ms": round(max(filtered) * 1000, 1)}
+    return {
+        "list_page_100_p50_ms": round(statistics.median(timings) * 1000, 1),
+        "list_page_100_max_ms": round(max(timings) * 1000, 1),
+        "list_filtered_q_max_ms": round(max(filtered) * 1000, 1),
+    }
 
 
 def json_parse_rate(records: list[dict]) -> float:
@@ -148,7 +171,7 @@ def ingest_one_thread(base: str, headers: dict[str, str], records: list[dict], b
     with requests.Session() as http:
         start = time.perf_counter()
         for i in range(0, len(records), batch):
-            chunk = records[i:i + batch]
+            chunk = records[i : i + batch]
             r = http.post(f"{base}/api/v1/products/batch", json={"records": chunk}, headers=headers, timeout=300)
             assert r.status_code == 200 and r.json()["summary"]["unchanged"] == len(chunk), r.text[:300]
         return round(len(records) / (time.perf_counter() - start), 1)
@@ -171,8 +194,10 @@ def workers(server: int) -> list[int]:
 def big_batch_memory(base: str, headers: dict[str, str], server: int) -> dict[str, float]:
     """Post one NDJSON batch of nearly 10 MiB; the largest rise of a worker's peak RSS."""
     filler = ("Đặc sản vùng cao, chế biến thủ công. " * 260).strip()  # 9,619 characters (limit 10,000)
-    lines = [json.dumps(dict(rec, id=f"mem-{i}", description={"vi": filler}), ensure_ascii=False)
-             for i, rec in enumerate(products(1000, seed=99))]
+    lines = [
+        json.dumps(dict(rec, id=f"mem-{i}", description={"vi": filler}), ensure_ascii=False)
+        for i, rec in enumerate(products(1000, seed=99))
+    ]
     body = ("\n".join(lines) + "\n").encode()
     while len(body) > 10 * 1024 * 1024 - 1024:  # under the 10 MiB limit
         lines.pop()
@@ -182,13 +207,20 @@ def big_batch_memory(base: str, headers: dict[str, str], server: int) -> dict[st
     for pid in pids:
         Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset the peak to the current RSS
         before[pid] = _status(pid, "VmHWM")
-    r = requests.post(f"{base}/api/v1/products/batch", data=body, timeout=600,
-                      headers={**headers, "Content-Type": "application/x-ndjson"})
+    r = requests.post(
+        f"{base}/api/v1/products/batch",
+        data=body,
+        timeout=600,
+        headers={**headers, "Content-Type": "application/x-ndjson"},
+    )
     assert r.status_code == 200 and r.json()["summary"]["created"] == len(lines), r.text[:300]
     rise = max(_status(pid, "VmHWM") - before[pid] for pid in pids)
-    return {"big_batch_bytes": len(body), "big_batch_records": len(lines),
-            "big_batch_peak_rss_rise_mb": round(rise / 1e6, 1),
-            "big_batch_peak_rss_rise_vs_body": round(rise / len(body), 2)}
+    return {
+        "big_batch_bytes": len(body),
+        "big_batch_records": len(lines),
+        "big_batch_peak_rss_rise_mb": round(rise / 1e6, 1),
+        "big_batch_peak_rss_rise_vs_body": round(rise / len(body), 2),
+    }
 
 
 def main() -> int:
@@ -200,8 +232,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         proc, base, cred = start_server(tmp)
         try:
-            token = requests.post(f"{base}/oauth/token", data={"grant_type": "client_credentials"},
-                                  auth=(cred["client_id"], cred["client_secret"]), timeout=10).json()["access_token"]
+            token = requests.post(
+                f"{base}/oauth/token",
+                data={"grant_type": "client_credentials"},
+                auth=(cred["client_id"], cred["client_secret"]),
+                timeout=10,
+            ).json()["access_token"]
             headers = {"Authorization": f"Bearer {token}"}
             figures["http_fresh"] = ingest(base, headers, records, args.batch, "created")
             figures["http_unchanged"] = ingest(base, headers, records, args.batch, "unchanged")
@@ -216,13 +252,15 @@ def main() -> int:
     figures["http_fresh_vs_write_path"] = round(figures["http_fresh"] / figures["write_path_fresh_wall"], 2)
     figures["http_unchanged_vs_http_fresh"] = round(figures["http_unchanged"] / figures["http_fresh"], 2)
     figures["http_unchanged_one_thread_vs_json_parse"] = round(
-        figures["http_unchanged_one_thread"] / figures["json_parse"], 3)
+        figures["http_unchanged_one_thread"] / figures["json_parse"], 3
+    )
     figures["targets"] = {
         "http_fresh_vs_write_path >= 1.2": figures["http_fresh_vs_write_path"] >= 1.2,
         "http_unchanged_vs_http_fresh >= 3": figures["http_unchanged_vs_http_fresh"] >= 3,
         "feed_read >= 50,000/s": figures["feed_read"] >= 50_000,
         "http_unchanged_one_thread_vs_json_parse >= 0.3": figures["http_unchanged_one_thread_vs_json_parse"] >= 0.3,
-        "big_batch_peak_rss_rise_vs_body < 10": figures["big_batch_peak_rss_rise_vs_body"] < 10}
+        "big_batch_peak_rss_rise_vs_body < 10": figures["big_batch_peak_rss_rise_vs_body"] < 10,
+    }
     figures["targets_met"] = all(figures["targets"].values())
     return report(figures, args.json)
 

@@ -4,6 +4,7 @@
 
 Prints the top functions by own time (the figures bench/README.md keeps before and after).
 """
+
 from __future__ import annotations
 
 import argparse

@@ -9,11 +9,11 @@ Phases, each printed as it ends (``== phase: PASS|FAIL``) and summed up as JSON 
   published to the change feed. Records/s overall and in the first and last tenth: the
   last tenth must keep at least half the first's rate (no collapse as tables grow).
   Then the counts and a gapless feed (seq 1..N, the write head at N) are asserted.
-- ``feed``: a page of 1,000 changes through ``hub.reads.changes`` and ``FeedPage.json``
+- ``feed``: a page of 1,000 changes through ``hub.records.reads.changes`` and ``FeedPage.json``
   (what ``GET /api/v1/changes`` runs) at the start, middle and end of the feed; the end
   page must take at most 1.5 x the start page. The whole feed is also walked once and
   checked to be gapless.
-- ``lists``: the list filters of SPEC section 4 (``hub.reads.list_records``, what
+- ``lists``: the list filters of SPEC section 4 (``hub.records.reads.list_records``, what
   ``GET /api/v1/{kind}`` runs), 100 per page, first page and a deep page (keyset cursor at
   90 % of the uid order): p50/p95, and the plan (SQLite ``EXPLAIN QUERY PLAN``, PostgreSQL
   ``EXPLAIN``). A plan that scans ``records`` or ``revisions`` fails.
@@ -28,6 +28,7 @@ creates that database (and ``<name>_sync`` for the sync phase) through the serve
 name a file that does not exist yet. ``--skip-ingest`` reuses a database a previous
 ``--keep`` run filled (to iterate on the read phases).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,25 +44,25 @@ import threading
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
-import sqlalchemy.orm as so  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.ext.compiler import compiles  # noqa: E402
 from sqlalchemy.sql.expression import ClauseElement, Executable  # noqa: E402
 
 from bench.generate import products  # noqa: E402
 from bench.sync import MAPPING, write_csv  # noqa: E402
-from hub import config, cursors, reads  # noqa: E402
+from hub import config  # noqa: E402
 from hub.actors import Actor  # noqa: E402
-from hub.db import transaction  # noqa: E402
-from hub.members import set_policy  # noqa: E402
-from hub.models import Change, Record, Revision, WriteHead  # noqa: E402
+from hub.curation.members import set_policy  # noqa: E402
+from hub.records import cursors, reads  # noqa: E402
 from hub.services import Hub  # noqa: E402
+from hub.store.db import transaction  # noqa: E402
+from hub.store.models import Change, Record, Revision, WriteHead  # noqa: E402
 
 BATCH = 1000
 FEED_PAGE = 1000
@@ -73,6 +74,7 @@ SCAN_JUDGED = 100_000
 
 
 # -- databases ------------------------------------------------------------------------------
+
 
 def server(url: str) -> bool:
     return make_url(url).get_backend_name() != "sqlite"
@@ -86,8 +88,10 @@ def fresh_database(url: str) -> None:
             raise SystemExit(f"{parsed.database} exists: give a new file (or --skip-ingest to reuse it)")
         return
     if "bench" not in (parsed.database or ""):  # it is dropped: never a hub's own database
-        raise SystemExit(f"refusing to drop and recreate database '{parsed.database}': "
-                         "name a throwaway database with 'bench' in its name")
+        raise SystemExit(
+            f"refusing to drop and recreate database '{parsed.database}': "
+            "name a throwaway database with 'bench' in its name"
+        )
     with _admin(url) as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
         conn.exec_driver_sql(f'CREATE DATABASE "{parsed.database}"')
@@ -123,11 +127,24 @@ def settings_of(hub: Hub) -> dict[str, str]:
     with hub.engine.connect() as conn:
         if hub.settings.sqlite:
             import sqlite3
-            pragmas = {p: str(conn.exec_driver_sql(f"PRAGMA {p}").scalar())
-                       for p in ("journal_mode", "synchronous", "cache_size", "page_size")}
+
+            pragmas = {
+                p: str(conn.exec_driver_sql(f"PRAGMA {p}").scalar())
+                for p in ("journal_mode", "synchronous", "cache_size", "page_size")
+            }
             return {"engine": f"SQLite {sqlite3.sqlite_version}", **pragmas}
-        names = ("server_version", "fsync", "synchronous_commit", "full_page_writes", "wal_level",
-                 "shared_buffers", "work_mem", "max_wal_size", "checkpoint_timeout", "random_page_cost")
+        names = (
+            "server_version",
+            "fsync",
+            "synchronous_commit",
+            "full_page_writes",
+            "wal_level",
+            "shared_buffers",
+            "work_mem",
+            "max_wal_size",
+            "checkpoint_timeout",
+            "random_page_cost",
+        )
         return {"engine": "PostgreSQL", **{n: str(conn.exec_driver_sql(f"SHOW {n}").scalar()) for n in names}}
 
 
@@ -136,6 +153,7 @@ def load() -> str:
 
 
 # -- ingest ----------------------------------------------------------------------------------
+
 
 def ingest(hub: Hub, n: int) -> dict[str, Any]:
     """N products in batches of 1,000 through the write path; only the writes are timed."""
@@ -159,10 +177,15 @@ def ingest(hub: Hub, n: int) -> dict[str, Any]:
     first = next(t for d, t in spent if d >= tenth)
     before_last = max((t for d, t in spent if d <= n - tenth), default=0.0)
     last_n = n - max((d for d, _ in spent if d <= n - tenth), default=0)
-    figures = {"records": n, "batch": BATCH, "write_seconds": round(total, 1),
-               "wall_seconds": round(time.perf_counter() - wall, 1),
-               "records_per_s": round(n / total), "first_tenth_per_s": round(spent_rate(spent, tenth, first)),
-               "last_tenth_per_s": round(last_n / (total - before_last))}
+    figures = {
+        "records": n,
+        "batch": BATCH,
+        "write_seconds": round(total, 1),
+        "wall_seconds": round(time.perf_counter() - wall, 1),
+        "records_per_s": round(n / total),
+        "first_tenth_per_s": round(spent_rate(spent, tenth, first)),
+        "last_tenth_per_s": round(last_n / (total - before_last)),
+    }
     figures["last_vs_first"] = round(figures["last_tenth_per_s"] / figures["first_tenth_per_s"], 2)
     figures["checks"] = check_counts(hub, n)
     # A tenth smaller than ten batches is a batch or two: too few to judge a trend on.
@@ -178,11 +201,14 @@ def spent_rate(spent: list[tuple[int, float]], tenth: int, seconds: float) -> fl
 def check_counts(hub: Hub, n: int) -> str:
     """Every record stored once, one revision each, one change each, seq 1..n without gaps."""
     with hub.sessions() as s:
+
         def count(model: Any) -> int:
             return s.scalar(sa.select(sa.func.count()).select_from(model)) or 0
+
         records, revisions = count(Record), count(Revision)
-        changes, low, high = s.execute(sa.select(sa.func.count(), sa.func.min(Change.seq),
-                                                 sa.func.max(Change.seq))).one()
+        changes, low, high = s.execute(
+            sa.select(sa.func.count(), sa.func.min(Change.seq), sa.func.max(Change.seq))
+        ).one()
         head = s.get(WriteHead, 1)
     assert records == n and revisions == n, f"{records} records, {revisions} revisions for {n}"
     assert (changes, low, high) == (n, 1, n), f"feed: {changes} changes, seq {low}..{high} for {n}"
@@ -191,6 +217,7 @@ def check_counts(hub: Hub, n: int) -> str:
 
 
 # -- the change feed ---------------------------------------------------------------------------
+
 
 def feed(hub: Hub, n: int, repeats: int) -> dict[str, Any]:
     """Page time at the start, middle and end of the feed (median of interleaved repeats)."""
@@ -246,6 +273,7 @@ def walk_feed(hub: Hub, n: int) -> dict[str, Any]:
 
 # -- filtered lists ----------------------------------------------------------------------------
 
+
 class Explain(Executable, ClauseElement):
     """``EXPLAIN <select>`` compiled by the dialect's own compiler (binds as usual)."""
 
@@ -272,8 +300,12 @@ def scans(lines: list[str], sqlite: bool) -> list[str]:
     bad = []
     for line in lines:
         text = line.strip().lstrip("->").strip()
-        if sqlite and (text.startswith("SCAN records") or text.startswith("SCAN revisions")
-                       or text.startswith("SCAN TABLE records") or text.startswith("SCAN TABLE revisions")):
+        if sqlite and (
+            text.startswith("SCAN records")
+            or text.startswith("SCAN revisions")
+            or text.startswith("SCAN TABLE records")
+            or text.startswith("SCAN TABLE revisions")
+        ):
             bad.append(text)
         if not sqlite and ("Seq Scan on records" in text or "Seq Scan on revisions" in text):
             bad.append(text)
@@ -282,17 +314,30 @@ def scans(lines: list[str], sqlite: bool) -> list[str]:
 
 def indexes(lines: list[str]) -> list[str]:
     import re
-    found = re.findall(r"(?:USING (?:COVERING )?INDEX|Index (?:Only )?Scan(?: Backward)? using|"
-                       r"Bitmap Index Scan on) (\w+)", "\n".join(lines))
+
+    found = re.findall(
+        r"(?:USING (?:COVERING )?INDEX|Index (?:Only )?Scan(?: Backward)? using|"
+        r"Bitmap Index Scan on) (\w+)",
+        "\n".join(lines),
+    )
     return sorted(set(found))
 
 
 def probes(hub: Hub, n: int) -> dict[str, reads.Filters]:
     """The filters to time, with values taken from the data (common and rare ones)."""
     with hub.sessions() as s:
+
         def ranked(col: Any) -> list[Any]:
-            return [v for v, _ in s.execute(sa.select(col, sa.func.count()).where(col.is_not(None))
-                                            .group_by(col).order_by(sa.func.count().desc(), col))]
+            return [
+                v
+                for v, _ in s.execute(
+                    sa.select(col, sa.func.count())
+                    .where(col.is_not(None))
+                    .group_by(col)
+                    .order_by(sa.func.count().desc(), col)
+                )
+            ]
+
         cats, areas, natives = ranked(Record.common_category), ranked(Record.area), ranked(Record.native_category)
         # A batch's records share one instant: after the instant of seq k, the batches after k's.
         marks = [max(1, int(n * 0.5)), max(1, int(n * 0.9)), max(1, n - BATCH)]
@@ -319,14 +364,14 @@ def probes(hub: Hub, n: int) -> dict[str, reads.Filters]:
 
 def _aware(value: datetime) -> datetime:
     from datetime import timezone
+
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def lists(hub: Hub, n: int, repeats: int) -> dict[str, Any]:
     """p50/p95 of first and deep pages per filter, with the plan of each."""
     with hub.sessions() as s:
-        deep_uid = s.scalar(sa.select(Record.uid).order_by(Record.country, Record.uid)
-                            .offset(int(n * 0.9)).limit(1))
+        deep_uid = s.scalar(sa.select(Record.uid).order_by(Record.country, Record.uid).offset(int(n * 0.9)).limit(1))
     deep = cursors.encode(deep_uid)
     figures: dict[str, Any] = {"page": LIST_PAGE, "repeats": repeats, "deep_cursor_at": deep_uid}
     failed = []
@@ -342,16 +387,24 @@ def lists(hub: Hub, n: int, repeats: int) -> dict[str, Any]:
                 count = len(items)
             lines = plan(hub, reads.list_query("products", f, LIST_PAGE, cursor))
             bad = scans(lines, hub.settings.sqlite)
-            entry[depth] = {"p50_ms": round(_pct(times, 50) * 1000, 2), "p95_ms": round(_pct(times, 95) * 1000, 2),
-                            "items": count, "indexes": indexes(lines), "sort": _sorts(lines),
-                            "scan": bad or None}
+            entry[depth] = {
+                "p50_ms": round(_pct(times, 50) * 1000, 2),
+                "p95_ms": round(_pct(times, 95) * 1000, 2),
+                "items": count,
+                "indexes": indexes(lines),
+                "sort": _sorts(lines),
+                "scan": bad or None,
+            }
             entry[depth]["plan"] = lines
             if bad:
                 failed.append(f"{name}/{depth}")
         figures[name] = entry
-        print(f"  {name}: first p50 {entry['first']['p50_ms']} ms, deep p50 {entry['deep']['p50_ms']} ms, "
-              f"indexes {entry['first']['indexes']}{' SCAN' if failed and failed[-1].startswith(name) else ''}",
-              file=sys.stderr, flush=True)
+        print(
+            f"  {name}: first p50 {entry['first']['p50_ms']} ms, deep p50 {entry['deep']['p50_ms']} ms, "
+            f"indexes {entry['first']['indexes']}{' SCAN' if failed and failed[-1].startswith(name) else ''}",
+            file=sys.stderr,
+            flush=True,
+        )
     figures["scans"] = failed
     # On a small table a sequential scan is PostgreSQL's right choice: scans are judged
     # from SCAN_JUDGED records on (and reported below that).
@@ -360,8 +413,7 @@ def lists(hub: Hub, n: int, repeats: int) -> dict[str, Any]:
 
 
 def _sorts(lines: list[str]) -> bool:
-    return any("TEMP B-TREE FOR ORDER BY" in ln or ln.strip().lstrip("->").strip().startswith("Sort")
-               for ln in lines)
+    return any("TEMP B-TREE FOR ORDER BY" in ln or ln.strip().lstrip("->").strip().startswith("Sort") for ln in lines)
 
 
 def _pct(values: list[float], pct: int) -> float:
@@ -371,19 +423,24 @@ def _pct(values: list[float], pct: int) -> float:
 
 # -- sync ------------------------------------------------------------------------------------------
 
+
 def sync(url: str, n: int, tmp: str) -> dict[str, Any]:
     """Sync a CSV of n rows in a child process; its peak RSS from the parent's rusage."""
     csv_dir = Path(tmp) / "sync"
     csv_dir.mkdir(exist_ok=True)
     write_csv(csv_dir / "gen.csv", n)
-    (csv_dir / "gen.toml").write_text(MAPPING.format(name="gen", type="csv", where='path = "gen.csv"', extra=""),
-                                      encoding="utf-8")
+    (csv_dir / "gen.toml").write_text(
+        MAPPING.format(name="gen", type="csv", where='path = "gen.csv"', extra=""), encoding="utf-8"
+    )
     target = sibling(url, "sync", tmp)
     fresh_database(target)
     try:
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        out = subprocess.run([sys.executable, __file__, "--sync-child", str(csv_dir), "--database-url", target],
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--sync-child", str(csv_dir), "--database-url", target],
+            capture_output=True,
+            text=True,
+        )
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         if out.returncode != 0:
             raise RuntimeError(f"sync child failed:\n{out.stderr[-3000:]}")
@@ -400,6 +457,7 @@ def sync_child(csv_dir: str, url: str) -> None:
     """The child: one run of the generated source; prints rows/s and RSS over time."""
     from hub.sync import sources
     from hub.sync.runner import Runner
+
     hub = open_hub(url, csv_dir, data_dir=csv_dir, sources_dir=csv_dir)
     samples: list[float] = []
     stop = threading.Event()
@@ -417,9 +475,17 @@ def sync_child(csv_dir: str, url: str) -> None:
     thread.join()
     assert result is not None and result.ok, result and result.error
     quarters = [samples[min(len(samples) - 1, int(len(samples) * q))] for q in (0.25, 0.5, 0.75)] if samples else []
-    print(json.dumps({"rows": result.counts["fetched"], "seconds": round(seconds, 1),
-                      "rows_per_s": round(result.counts["fetched"] / seconds), "counts": result.counts,
-                      "rss_mb_at_quarters": [round(q, 1) for q in quarters] + [round(_rss_mb(), 1)]}))
+    print(
+        json.dumps(
+            {
+                "rows": result.counts["fetched"],
+                "seconds": round(seconds, 1),
+                "rows_per_s": round(result.counts["fetched"] / seconds),
+                "counts": result.counts,
+                "rss_mb_at_quarters": [round(q, 1) for q in quarters] + [round(_rss_mb(), 1)],
+            }
+        )
+    )
     hub.engine.dispose()
 
 
@@ -429,6 +495,7 @@ def _rss_mb() -> float:
 
 
 # -- main ---------------------------------------------------------------------------------------------
+
 
 def phase(name: str, run: Callable[[], dict[str, Any]], out: dict[str, Any]) -> None:
     print(f"== {name} ({load()})", file=sys.stderr, flush=True)
@@ -460,8 +527,11 @@ def main() -> int:
     if args.sync_child:
         sync_child(args.sync_child, args.database_url)
         return 0
-    out: dict[str, Any] = {"records": args.records, "started": datetime.now().isoformat(timespec="seconds"),
-                           "machine": f"{os.cpu_count()} cores; {load()}"}
+    out: dict[str, Any] = {
+        "records": args.records,
+        "started": datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores; {load()}",
+    }
     with tempfile.TemporaryDirectory(prefix="hub-scale-") as tmp:
         url = args.database_url or f"sqlite:///{tmp}/scale.sqlite3"
         if not args.skip_ingest:
@@ -495,8 +565,13 @@ def main() -> int:
     text = json.dumps(out, indent=2, default=str)
     if args.json:
         Path(args.json).write_text(text + "\n")
-    print("== result: " + ("PASS" if out["pass"] else "FAIL") + " "
-          + ", ".join(f"{k} {'PASS' if v else 'FAIL'}" for k, v in verdicts.items()), flush=True)
+    print(
+        "== result: "
+        + ("PASS" if out["pass"] else "FAIL")
+        + " "
+        + ", ".join(f"{k} {'PASS' if v else 'FAIL'}" for k, v in verdicts.items()),
+        flush=True,
+    )
     return 0 if out["pass"] else 1
 
 

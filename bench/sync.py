@@ -17,6 +17,7 @@ database (WAL, synchronous=FULL), members on the default `required` review polic
 - `peak_rss_mb_csv_<n>` / `peak_rss_mb_xlsx_<n>`: the same for --big-csv rows of CSV and
   --big-xlsx rows of XLSX (target: under 300 MB each; 0 skips them).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,8 +72,17 @@ when = "price.amount"
 
 
 def hub_in(tmp: str, data_dir: str, sources_dir: str) -> Hub:
-    hub = Hub(config.load({"database_url": f"sqlite:///{tmp}/bench.sqlite3", "secret_key": "bench",
-                           "instance_path": tmp, "data_dir": data_dir, "sources_dir": sources_dir}))
+    hub = Hub(
+        config.load(
+            {
+                "database_url": f"sqlite:///{tmp}/bench.sqlite3",
+                "secret_key": "bench",
+                "instance_path": tmp,
+                "data_dir": data_dir,
+                "sources_dir": sources_dir,
+            }
+        )
+    )
     hub.init()
     return hub
 
@@ -135,14 +145,21 @@ def generated_csv(rows: int, figures: dict[str, float], fmt: str = "csv", reread
 
 def json_api(items: int, figures: dict[str, float]) -> None:
     import logging
+
     from tests.sync.fakes import FakeNational
+
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = FakeNational(items=[{"code": str(i), "name": f"Gạo ST25 lô {i}", "price": f"{100_000 + i:,}"}
-                                 for i in range(items)]).start()
+    server = FakeNational(
+        items=[{"code": str(i), "name": f"Gạo ST25 lô {i}", "price": f"{100_000 + i:,}"} for i in range(items)]
+    ).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            text = MAPPING.format(name="api", type="json", where=f'url = "{server.url}/products"\nitems = "data"',
-                                  extra='[source.pagination]\nstyle = "page"\nsize = 500\n')
+            text = MAPPING.format(
+                name="api",
+                type="json",
+                where=f'url = "{server.url}/products"\nitems = "data"',
+                extra='[source.pagination]\nstyle = "page"\nsize = 500\n',
+            )
             (Path(tmp) / "api.toml").write_text(text, encoding="utf-8")
             hub = hub_in(tmp, tmp, tmp)
             seconds, counts = timed(hub, sources.load(Path(tmp) / "api.toml"))

@@ -1,4 +1,5 @@
 """Who is acting: a partner system, a staff user, or the hub itself (CLI, demo, sync)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,4 +20,3 @@ class Actor:
 
     def may_write(self, country: str) -> bool:
         return self.country is None or self.country == country
-

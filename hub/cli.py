@@ -3,6 +3,7 @@
 Every failure a person can cause (bad file, unknown kind, database not initialised)
 ends in one line on stderr and a non-zero exit, never a traceback.
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,11 +14,14 @@ import sqlalchemy.exc
 
 import schemas
 
-from . import audit, config, exports, members
-from .models import WriteHead
+from . import config
 from .actors import Actor
-from .db import transaction
 from .clictx import hub_of as _hub
+from .curation import members
+from .records import exports
+from .store import audit
+from .store.db import transaction
+from .store.models import WriteHead
 
 KIND = click.Choice(schemas.KINDS)
 
@@ -36,14 +40,14 @@ def cli() -> None:
 def init(ctx: click.Context) -> None:
     hub = _hub(ctx)
     added = hub.init()
-    click.echo(f"database ready at {hub.engine.url.render_as_string(hide_password=True)}; "
-               f"{added} member(s) added")
+    click.echo(f"database ready at {hub.engine.url.render_as_string(hide_password=True)}; {added} member(s) added")
 
 
 @cli.command(help="Load the demo data set (published through the review path); safe to repeat.")
 @click.pass_context
 def demo(ctx: click.Context) -> None:
     from .demo import load_demo
+
     counts = load_demo(_hub(ctx))
     click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
@@ -53,19 +57,45 @@ def demo(ctx: click.Context) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Processes.")
 @click.option("--threads", default=1, show_default=True, type=click.IntRange(1, 64), help="Threads per worker.")
-@click.option("--timeout", default=120, show_default=True, type=click.IntRange(1),
-              help="Seconds a silent worker lives before it is killed and replaced.")
-@click.option("--graceful-timeout", default=30, show_default=True, type=click.IntRange(1),
-              help="Seconds requests in flight get to finish on SIGTERM.")
+@click.option(
+    "--timeout",
+    default=120,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Seconds a silent worker lives before it is killed and replaced.",
+)
+@click.option(
+    "--graceful-timeout",
+    default=30,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Seconds requests in flight get to finish on SIGTERM.",
+)
 @click.option("--keepalive", default=5, show_default=True, type=click.IntRange(0), help="Keep-alive seconds.")
-@click.option("--max-requests", default=0, show_default=True, type=click.IntRange(0),
-              help="Recycle a worker after this many requests (0: never).")
-@click.option("--max-requests-jitter", default=0, show_default=True, type=click.IntRange(0),
-              help="Random extra requests before recycling, so workers do not restart together.")
-@click.option("--forwarded-allow-ips", default="127.0.0.1,::1", show_default=True,
-              help="Proxies trusted for X-Forwarded-Proto (comma-separated, or '*').")
+@click.option(
+    "--max-requests",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Recycle a worker after this many requests (0: never).",
+)
+@click.option(
+    "--max-requests-jitter",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Random extra requests before recycling, so workers do not restart together.",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1,::1",
+    show_default=True,
+    help="Proxies trusted for X-Forwarded-Proto (comma-separated, or '*').",
+)
 def serve(**options: Any) -> None:
-    from .serve import ServerOptions, serve as run
+    from .operations.serve import ServerOptions
+    from .operations.serve import serve as run
+
     click.echo(f"OVOP Exchange Hub on http://{options['host']}:{options['port']}/  (Ctrl-C stops)")
     try:
         run(ServerOptions(**options))
@@ -79,7 +109,8 @@ def serve(**options: Any) -> None:
 @click.option("--country", required=True, help="The member country the records belong to.")
 @click.pass_context
 def import_(ctx: click.Context, kind: str, file: str, country: str) -> None:
-    from .importer import import_file
+    from .records.importer import import_file
+
     hub = _hub(ctx)
     if country not in hub.settings.members:
         raise Failure(f"{country} is not a member (members: {' '.join(hub.settings.members)})")
@@ -90,10 +121,13 @@ def import_(ctx: click.Context, kind: str, file: str, country: str) -> None:
     for number, result in report.problems:
         for label, findings in (("error", result.errors), ("warning", result.warnings)):
             for f in findings:
-                click.echo(f"line {number} ({result.uid or '?'}): {label} {f['path']}: "
-                           f"{f['code']}: {f['message']}", err=label == "error")
-    summary = ", ".join(f"{s} {report.counts.get(s, 0)}" for s in
-                        ("created", "updated", "unchanged", "invalid", "forbidden"))
+                click.echo(
+                    f"line {number} ({result.uid or '?'}): {label} {f['path']}: {f['code']}: {f['message']}",
+                    err=label == "error",
+                )
+    summary = ", ".join(
+        f"{s} {report.counts.get(s, 0)}" for s in ("created", "updated", "unchanged", "invalid", "forbidden")
+    )
     click.echo(summary)
     if report.failed:
         ctx.exit(1)
@@ -101,8 +135,7 @@ def import_(ctx: click.Context, kind: str, file: str, country: str) -> None:
 
 @cli.command(help="Write published records of KIND to stdout.")
 @click.argument("kind", type=KIND)
-@click.option("--format", "fmt", type=click.Choice(["ndjson", "csv", "jsonld"]), default="ndjson",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["ndjson", "csv", "jsonld"]), default="ndjson", show_default=True)
 @click.pass_context
 def export(ctx: click.Context, kind: str, fmt: str) -> None:
     hub = _hub(ctx)
@@ -113,7 +146,8 @@ def export(ctx: click.Context, kind: str, fmt: str) -> None:
             for line in exports.csv_rows(kind, records):
                 out.write(line.encode("utf-8"))
         elif fmt == "jsonld":
-            from .jsonld import jsonld_document
+            from .records.jsonld import jsonld_document
+
             for chunk in jsonld_document(kind, records):
                 out.write(chunk)
         else:
@@ -127,8 +161,9 @@ def members_() -> None:
     pass
 
 
-@members_.command("list", help="List members, their review policy and four eyes (on: a submitter "
-                                "never reviews its own revisions).")
+@members_.command(
+    "list", help="List members, their review policy and four eyes (on: a submitter never reviews its own revisions)."
+)
 @click.pass_context
 def members_list(ctx: click.Context) -> None:
     with _hub(ctx).sessions() as session:
@@ -150,9 +185,12 @@ def members_policy(ctx: click.Context, country: str, policy: str) -> None:
     click.echo(f"{country.upper()}: review {policy}")
 
 
-@members_.command("four-eyes", help="on (default): the reviewer of a revision must be another client or "
-                                    "a staff user than its submitter; off: a client with exchange:write "
-                                    "and review may approve its own revisions.")
+@members_.command(
+    "four-eyes",
+    help="on (default): the reviewer of a revision must be another client or "
+    "a staff user than its submitter; off: a client with exchange:write "
+    "and review may approve its own revisions.",
+)
 @click.argument("country")
 @click.argument("setting", type=click.Choice(("on", "off")))
 @click.pass_context
@@ -184,17 +222,22 @@ def audit_verify(ctx: click.Context) -> None:
 
 
 from .auth import cli as auth_cli  # noqa: E402  (clients and users groups)
+
 auth_cli.register(cli)
 from .sync import cli as sync_cli  # noqa: E402  (sync, scheduler)
+
 cli.add_command(sync_cli.sync)
 cli.add_command(sync_cli.scheduler)
-from . import subscriptions_cli  # noqa: E402  (webhook subscriptions, replay)
+from .webhooks import cli as subscriptions_cli  # noqa: E402  (webhook subscriptions, replay)
+
 cli.add_command(subscriptions_cli.subscriptions)
 cli.add_command(subscriptions_cli.webhooks_group)
 from .sync.jobs import cli as jobs_cli  # noqa: E402  (worker, beat: jobs = "celery")
+
 cli.add_command(jobs_cli.worker)
 cli.add_command(jobs_cli.beat)
-from . import backup_cli  # noqa: E402  (backup, restore)
+from .operations import backup_cli  # noqa: E402  (backup, restore)
+
 cli.add_command(backup_cli.backup_cmd)
 cli.add_command(backup_cli.restore_cmd)
 
@@ -207,8 +250,11 @@ def main(argv: list[str] | None = None) -> Any:
         # OperationalError: unreachable or locked; ProgrammingError: PostgreSQL's missing table.
         msg = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
         # a missing table or column: a database older than this code's migrations
-        hint = " (run 'hub init' first)" if any(
-            m in msg for m in ("no such table", "no such column", "does not exist")) else ""
+        hint = (
+            " (run 'hub init' first)"
+            if any(m in msg for m in ("no such table", "no such column", "does not exist"))
+            else ""
+        )
         click.echo(f"Error: database: {msg}{hint}", err=True)
         sys.exit(2)
     except RuntimeError as exc:

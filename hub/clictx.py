@@ -1,4 +1,5 @@
 """The hub a command-line invocation works on: one per invocation, closed when it ends."""
+
 from __future__ import annotations
 
 import click

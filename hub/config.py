@@ -2,6 +2,7 @@
 
 Every setting is documented in ``config/hub.example.toml``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,7 +14,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .destinations import networks
+from .webhooks.destinations import networks
 
 #: where national source files are looked for when ``data_dir`` is not set
 DEFAULT_DATA_DIR = str(Path("..") / "shared" / "data")
@@ -37,7 +38,10 @@ class Settings:
     secret_rotation_grace: int = 86400
     public_url: str = ""
     rate_limit: str = "1200/minute"
-    rate_limit_storage: str = "memory://"
+    rate_limit_storage: str = ""
+    oauth_rate_limit_client: str = "30/minute"
+    oauth_rate_limit_address: str = "120/minute"
+    refused_rate_limit: str = "60/minute"
     data_dir: str = ""
     sources_dir: str = "config/sources"
     sync_timeout: int = 30
@@ -67,10 +71,27 @@ class Settings:
     metrics_token: str = ""
     readiness_timeout: int = 3
     pg_bin_dir: str = ""
+    console_cookie_name: str = "hub_console"
+    console_session_lifetime: int = 36_000
+    console_idle_timeout: int = 1_800
+    console_login_limit_per_address: str = "5/minute;30/hour"
+    console_login_limit_global: str = "30/minute"
 
     @property
     def sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        """The hub's absolute base URL (OAuth issuer, token audience, links), never taken
+        from a request's Host header: ``public_url``, which ``hub serve`` fills in with
+        the bound address on loopback; :data:`LOCAL_URL` for an app built without it
+        (tests, a development shell)."""
+        return (self.public_url or LOCAL_URL).rstrip("/")
+
+
+#: The base URL of an app built without ``public_url`` and outside ``hub serve``.
+LOCAL_URL = "http://localhost"
 
 
 def _coerce(current: Any, value: str) -> Any:
@@ -109,6 +130,9 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if not settings.database_url:
         path = Path(settings.instance_path).resolve() / "hub.sqlite3"
         settings = replace(settings, database_url=f"sqlite:///{path}")
+    if not settings.rate_limit_storage:  # shared by this machine's workers (hub/web/limitstore.py)
+        path = Path(settings.instance_path).resolve() / "ratelimits.sqlite3"
+        settings = replace(settings, rate_limit_storage=f"machine://{path}")
     if not settings.secret_key:
         settings = replace(settings, secret_key=_instance_secret(Path(settings.instance_path)))
     if not settings.data_dir:
@@ -116,6 +140,8 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
     _check_jobs(settings)
+    _check_console(settings)
+    _check_security(settings)
     _check_webhooks(settings)
     if settings.readiness_timeout < 1:
         raise ConfigError("readiness_timeout must be at least 1 (seconds)")
@@ -135,18 +161,61 @@ def _check_jobs(s: Settings) -> None:
     if s.jobs not in JOBS:
         raise ConfigError(f"jobs must be 'embedded' or 'celery', not {s.jobs!r}")
     if s.jobs == "celery" and not s.celery_broker_url:
-        raise ConfigError('jobs = "celery" needs celery_broker_url (environment HUB_CELERY_BROKER_URL), '
-                          'e.g. redis://127.0.0.1:6379/0')
+        raise ConfigError(
+            'jobs = "celery" needs celery_broker_url (environment HUB_CELERY_BROKER_URL), e.g. redis://127.0.0.1:6379/0'
+        )
     if s.celery_broker_url and not s.celery_broker_url.startswith(BROKER_SCHEMES):
         scheme = s.celery_broker_url.partition("://")[0] if "://" in s.celery_broker_url else "no scheme"
         raise ConfigError(f"celery_broker_url must be a Redis URL (redis:// or rediss://), not {scheme}")
     if s.celery_result_backend and "://" not in s.celery_result_backend:
-        raise ConfigError(f"celery_result_backend must be a URL such as redis://127.0.0.1:6379/1, "
-                          f"not {s.celery_result_backend!r}")
+        raise ConfigError(
+            f"celery_result_backend must be a URL such as redis://127.0.0.1:6379/1, not {s.celery_result_backend!r}"
+        )
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}", s.celery_queue):
         raise ConfigError(f"celery_queue must be letters, digits and . _ : - (not {s.celery_queue!r})")
     if s.celery_visibility_timeout < 60:
         raise ConfigError("celery_visibility_timeout must be at least 60 seconds")
+
+
+def _check_console(s: Settings) -> None:
+    """Console session and sign-in settings (docs/operations.md, "Security settings")."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", s.console_cookie_name):
+        raise ConfigError("console_cookie_name must be 1 to 64 letters, digits, _ or -")
+    if s.console_idle_timeout < 60 or s.console_session_lifetime < s.console_idle_timeout:
+        raise ConfigError("console_idle_timeout must be at least 60 seconds and at most console_session_lifetime")
+    from limits import parse_many
+
+    for name in ("console_login_limit_per_address", "console_login_limit_global"):
+        try:
+            parse_many(getattr(s, name))
+        except ValueError:
+            raise ConfigError(f"{name} must be a rate limit such as '10/minute;60/hour'") from None
+
+
+def _check_security(s: Settings) -> None:
+    """A public URL and rate limits that can be used as they are, or a one-line refusal."""
+    from urllib.parse import urlsplit
+
+    if s.public_url:
+        parts = urlsplit(s.public_url)
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+        ):
+            raise ConfigError(
+                f"public_url must be an http(s) URL such as https://hub.example.org "
+                f"(no query, fragment or credentials), not {s.public_url!r}"
+            )
+    from limits import parse_many
+
+    for name in ("rate_limit", "oauth_rate_limit_client", "oauth_rate_limit_address", "refused_rate_limit"):
+        try:
+            parse_many(getattr(s, name))
+        except ValueError:
+            raise ConfigError(f'{name} must be a limit such as "60/minute", not {getattr(s, name)!r}') from None
 
 
 def _check_webhooks(s: Settings) -> None:

@@ -1,4 +1,5 @@
 """The services of one hub instance, assembled once and shared by every door."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,11 +8,11 @@ from functools import cached_property
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from . import migrate
 from .config import Settings
-from .db import make_engine, session_factory, transaction
-from .members import ensure as ensure_members
-from .writepath import WritePath
+from .curation.members import ensure as ensure_members
+from .records.writepath import WritePath
+from .store import migrate
+from .store.db import make_engine, session_factory, transaction
 
 
 @dataclass
@@ -22,8 +23,11 @@ class Hub:
 
     @cached_property
     def engine(self) -> sa.Engine:
-        return make_engine(self.settings.database_url, pool_size=self.settings.database_pool_size,
-                           max_overflow=self.settings.database_max_overflow)
+        return make_engine(
+            self.settings.database_url,
+            pool_size=self.settings.database_pool_size,
+            max_overflow=self.settings.database_max_overflow,
+        )
 
     @cached_property
     def sessions(self) -> so.sessionmaker[so.Session]:

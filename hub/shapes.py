@@ -1,18 +1,19 @@
 """Shapes of what the hub shows, as marshmallow schemas: the one definition that the API
 serialises and documents (``@blp.response``) and the CLI's ``--json`` prints.
 
-Each dumps the stored object as it is (a :class:`hub.syncruns.SyncRun`, ...), so a field
+Each dumps the stored object as it is (a :class:`hub.store.syncruns.SyncRun`, ...), so a field
 added to a shape is added everywhere it is shown.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from marshmallow import Schema, fields
 
-from .flags import STATES as FLAG_STATES
-from .representation import rfc3339
-from .syncruns import COUNTS, RUN_STATES
+from .curation.flags import STATES as FLAG_STATES
+from .records.representation import rfc3339
+from .store.syncruns import COUNTS, RUN_STATES
 
 
 class Stamp(fields.String):
@@ -31,7 +32,7 @@ class Finding(Schema):
 
 
 class Run(Schema):
-    """One sync run (:class:`hub.syncruns.SyncRun`)."""
+    """One sync run (:class:`hub.store.syncruns.SyncRun`)."""
 
     id = fields.Integer()
     source = fields.String()
@@ -40,19 +41,23 @@ class Run(Schema):
     status = fields.String(metadata={"enum": list(RUN_STATES)})
     started_at = Stamp()
     finished_at = Stamp(allow_none=True)
-    counts = fields.Method("_counts", metadata={"type": "object", "additionalProperties": {"type": "integer"},
-                                                "description": ", ".join(COUNTS)})
+    counts = fields.Method(
+        "_counts",
+        metadata={"type": "object", "additionalProperties": {"type": "integer"}, "description": ", ".join(COUNTS)},
+    )
     retries = fields.Integer()
     error = fields.String(allow_none=True)
-    report = fields.Function(lambda run: run.report or {}, metadata={
-        "type": "object", "description": "notes, warnings by code, the delete report"})
+    report = fields.Function(
+        lambda run: run.report or {},
+        metadata={"type": "object", "description": "notes, warnings by code, the delete report"},
+    )
 
     def _counts(self, run: Any) -> dict[str, int]:
         return {k: getattr(run, k) for k in COUNTS}
 
 
 class Quarantined(Schema):
-    """A record a run could not accept (:class:`hub.syncruns.Quarantine`)."""
+    """A record a run could not accept (:class:`hub.store.syncruns.Quarantine`)."""
 
     id = fields.Integer()
     source = fields.String()
@@ -68,7 +73,7 @@ class Quarantined(Schema):
 
 
 class Flag(Schema):
-    """A query on a record (:class:`hub.flags.Flag`), and its answer once resolved."""
+    """A query on a record (:class:`hub.curation.flags.Flag`), and its answer once resolved."""
 
     id = fields.Integer()
     uid = fields.String()

@@ -1,4 +1,5 @@
 """``activities``: competitions, trade fairs, trainings, workshops, forums, study tours."""
+
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema

@@ -12,6 +12,7 @@ accent- and case-insensitively and returns None rather than guess (communes, dis
 pycountry and vietnam_provinces are imported lazily and every table is built once, so
 importing :mod:`schemas` stays cheap.
 """
+
 from __future__ import annotations
 
 import gettext
@@ -49,13 +50,31 @@ _ALIASES: dict[str, dict[str, str]] = {
         "หนองบัวลำภู": "TH-39",  # the official spelling; pycountry has หนองบัวลำพู
     },
     "LA": {
-        "Vientiane Capital": "LA-VT", "Vientiane Prefecture": "LA-VT", "ນະຄອນຫຼວງວຽງຈັນ": "LA-VT",
-        "Vientiane Province": "LA-VI", "ແຂວງວຽງຈັນ": "LA-VI",
-        "Attapeu": "LA-AT", "Bokeo": "LA-BK", "Bolikhamsai": "LA-BL", "Bolikhamxay": "LA-BL",
-        "Champassak": "LA-CH", "Houaphanh": "LA-HO", "Khammouane": "LA-KH", "Luang Namtha": "LA-LM",
-        "Luang Prabang": "LA-LP", "Oudomxay": "LA-OU", "Phongsaly": "LA-PH", "Saravane": "LA-SL",
-        "Savannakhet": "LA-SV", "Sayaboury": "LA-XA", "Xayaboury": "LA-XA", "Sekong": "LA-XE",
-        "Xiengkhouang": "LA-XI", "Xieng Khouang": "LA-XI", "Saysomboun": "LA-XS", "Xaysomboun": "LA-XS",
+        "Vientiane Capital": "LA-VT",
+        "Vientiane Prefecture": "LA-VT",
+        "ນະຄອນຫຼວງວຽງຈັນ": "LA-VT",
+        "Vientiane Province": "LA-VI",
+        "ແຂວງວຽງຈັນ": "LA-VI",
+        "Attapeu": "LA-AT",
+        "Bokeo": "LA-BK",
+        "Bolikhamsai": "LA-BL",
+        "Bolikhamxay": "LA-BL",
+        "Champassak": "LA-CH",
+        "Houaphanh": "LA-HO",
+        "Khammouane": "LA-KH",
+        "Luang Namtha": "LA-LM",
+        "Luang Prabang": "LA-LP",
+        "Oudomxay": "LA-OU",
+        "Phongsaly": "LA-PH",
+        "Saravane": "LA-SL",
+        "Savannakhet": "LA-SV",
+        "Sayaboury": "LA-XA",
+        "Xayaboury": "LA-XA",
+        "Sekong": "LA-XE",
+        "Xiengkhouang": "LA-XI",
+        "Xieng Khouang": "LA-XI",
+        "Saysomboun": "LA-XS",
+        "Xaysomboun": "LA-XS",
     },
     "PH": {"Metro Manila": "PH-00", "NCR": "PH-00"},
     "ID": {"Jakarta": "ID-JK", "DKI Jakarta": "ID-JK", "Yogyakarta": "ID-YO", "DI Yogyakarta": "ID-YO"},
@@ -75,8 +94,21 @@ _ALIASES: dict[str, dict[str, str]] = {
 }
 
 # Administrative words before or after a name ("Tỉnh", "TP.", "Province", "จังหวัด").
-_PREFIXES = ("tỉnh", "thành phố", "tp", "t p", "province of", "province", "provinsi", "changwat",
-             "จังหวัด", "จ", "ແຂວງ", "ខេត្ត", "negeri")
+_PREFIXES = (
+    "tỉnh",
+    "thành phố",
+    "tp",
+    "t p",
+    "province of",
+    "province",
+    "provinsi",
+    "changwat",
+    "จังหวัด",
+    "จ",
+    "ແຂວງ",
+    "ខេត្ត",
+    "negeri",
+)
 _SUFFIXES = ("province", "provinsi")
 _VN_SUFFIXES = ("city",)
 # pycountry types that group provinces (Indonesia's islands): a province of the same
@@ -113,6 +145,7 @@ class Area:
 
 # ---------------------------------------------------------------- tables (built once)
 
+
 @cache
 def _pycountry() -> Any:
     import pycountry  # lazy: loading the ISO databases costs time
@@ -148,9 +181,15 @@ def _subdivisions(country: str) -> dict[str, Area]:
     for s in sorted(subs, key=lambda s: s.code):
         if s.code in old:
             it = old[s.code]
-            out[s.code] = Area(s.code, country, it["name"], ISO_3166_2,
-                               valid_to=VN_OLD_VALID_TO, replaced_by=(it["successor"],),
-                               parent=s.parent_code)
+            out[s.code] = Area(
+                s.code,
+                country,
+                it["name"],
+                ISO_3166_2,
+                valid_to=VN_OLD_VALID_TO,
+                replaced_by=(it["successor"],),
+                parent=s.parent_code,
+            )
         else:
             out[s.code] = Area(s.code, country, s.name, ISO_3166_2, parent=s.parent_code)
     return out
@@ -211,6 +250,7 @@ def successor(code: str) -> str | None:
 
 # ---------------------------------------------------------------- free text
 
+
 def _key(text: str) -> str:
     """Folded comparison key: no accents, no case, punctuation as spaces."""
     folded = fold(nfc(text))
@@ -224,8 +264,10 @@ def _affixes(country: str, exact: bool = False) -> tuple[tuple[str, ...], tuple[
     when exact: "tỉnh" and the unaccented "tinh" both occur in feeds)."""
     suffixes = _SUFFIXES + (_VN_SUFFIXES if country == "VN" else ())
     keys = (_key, _exact_key) if exact else (_key,)
-    return (tuple(dict.fromkeys(k(p) for p in _PREFIXES for k in keys)),
-            tuple(dict.fromkeys(k(s) for s in suffixes for k in keys)))
+    return (
+        tuple(dict.fromkeys(k(p) for p in _PREFIXES for k in keys)),
+        tuple(dict.fromkeys(k(s) for s in suffixes for k in keys)),
+    )
 
 
 def _variants(key: str, country: str, exact: bool = False) -> list[str]:
@@ -239,9 +281,9 @@ def _variants(key: str, country: str, exact: bool = False) -> list[str]:
         for p in prefixes:
             rest = None
             if current.startswith(p + " "):
-                rest = current[len(p) + 1:]
+                rest = current[len(p) + 1 :]
             elif not p.isascii() and len(p) >= 3 and current.startswith(p) and len(current) > len(p):
-                rest = current[len(p):]  # scripts written without spaces: "จังหวัดสงขลา"
+                rest = current[len(p) :]  # scripts written without spaces: "จังหวัดสงขลา"
             if rest:
                 current, changed = rest.strip(), True
                 out.append(current)
@@ -273,15 +315,18 @@ def _names(country: str) -> tuple[tuple[str, str, int], ...]:
     if country == "VN":
         for code, area in _vn_new().items():
             out.append((area.name, code, 1))
-        for iso, it in _vn_old().items():
+        for _iso, it in _vn_old().items():
             out.extend((name, it["successor"], 1) for name in (it["name"], *it.get("aliases", ())))
         for iso, area in _subdivisions("VN").items():
             if area.replaced_by:
                 out.append((_pycountry().subdivisions.get(code=iso).name, area.replaced_by[0], 2))
         return tuple(out)
     types = _subdivision_types(country)
-    translations = [gettext.translation("iso3166-2", _pycountry().LOCALES_DIR, languages=list(langs), fallback=True)
-                    for langs in [_LOCAL_LANGUAGES.get(country, ())] if langs]
+    translations = [
+        gettext.translation("iso3166-2", _pycountry().LOCALES_DIR, languages=list(langs), fallback=True)
+        for langs in [_LOCAL_LANGUAGES.get(country, ())]
+        if langs
+    ]
     for code, area in _subdivisions(country).items():
         rank = 2 if types.get(code) in _GROUPING_TYPES else 1
         names = {area.name, re.sub(r"\s*\([^)]*\)", "", area.name)}  # "Bicol (Region V)" -> "Bicol"
@@ -326,8 +371,9 @@ def _lookup_text(country: str, text: str) -> str | None:
     """Accent-insensitive only for input written without accents: input that has them
     must match them (tone placement aside), so a similar name elsewhere is not taken."""
     plain = _key(text)
-    exact = plain != " ".join("".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch
-                                      for ch in nfc(text).casefold()).split())
+    exact = plain != " ".join(
+        "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in nfc(text).casefold()).split()
+    )
     index = _index(country, exact)
     for variant in _variants(_exact_key(text) if exact else plain, country, exact):
         if variant in index:
@@ -355,6 +401,7 @@ def find(country: str, text: str) -> str | None:
 
 
 # ---------------------------------------------------------------- publishing
+
 
 def _version() -> str:
     try:
@@ -390,8 +437,10 @@ def area_codelist(country: str | None = None) -> dict[str, Any]:
         "name": "areas",
         "version": _version(),
         "title": {"en": "Areas", "vi": "Địa bàn"},
-        "source": ("ISO 3166-1 and ISO 3166-2 through pycountry; Viet Nam's 34 provinces since 1 July 2025 with "
-                   "national statistics codes (VN-GSO:NN) through vietnam_provinces; old Vietnamese ISO codes are "
-                   "dated and point to their successor (Resolution 202/2025/QH15)."),
+        "source": (
+            "ISO 3166-1 and ISO 3166-2 through pycountry; Viet Nam's 34 provinces since 1 July 2025 with "
+            "national statistics codes (VN-GSO:NN) through vietnam_provinces; old Vietnamese ISO codes are "
+            "dated and point to their successor (Resolution 202/2025/QH15)."
+        ),
         "items": items,
     }

@@ -1,4 +1,5 @@
 """The envelope every record shares, and the nested objects several kinds use."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -11,16 +12,37 @@ from .errors import Coded, fail
 from .fields import ID_RE, Amount, Code, Country, Currency, Day, LangText, Text, Timestamp
 
 # Fields the hub adds on read; ignored on input so that read records can be written back.
-HUB_FIELDS = frozenset({"uid", "version", "review", "hub_updated_at", "content_hash",
-                        "warnings", "deleted"})
+HUB_FIELDS = frozenset({"uid", "version", "review", "hub_updated_at", "content_hash", "warnings", "deleted"})
 
 # Keys that carry personal data of individuals: not part of the standard, rejected.
-PERSONAL_KEYS = frozenset({
-    "phone", "phone_number", "mobile", "telephone", "tel", "fax", "email", "e_mail",
-    "personal_email", "national_id", "id_number", "id_card", "identity_card", "citizen_id",
-    "passport", "passport_number", "tax_id_personal", "date_of_birth", "birth_date", "dob",
-    "home_address", "cccd", "cmnd", "ssn",
-})
+PERSONAL_KEYS = frozenset(
+    {
+        "phone",
+        "phone_number",
+        "mobile",
+        "telephone",
+        "tel",
+        "fax",
+        "email",
+        "e_mail",
+        "personal_email",
+        "national_id",
+        "id_number",
+        "id_card",
+        "identity_card",
+        "citizen_id",
+        "passport",
+        "passport_number",
+        "tax_id_personal",
+        "date_of_birth",
+        "birth_date",
+        "dob",
+        "home_address",
+        "cccd",
+        "cmnd",
+        "ssn",
+    }
+)
 
 
 # How deep objects and arrays may nest in a record (the record itself is level 1). The
@@ -181,7 +203,8 @@ class Envelope(Strict):
         known = self.__dict__.get("_known_fields")
         if known is None:
             known = self.__dict__["_known_fields"] = frozenset(
-                f.data_key or name for name, f in self.load_fields.items())
+                f.data_key or name for name, f in self.load_fields.items()
+            )
         return known
 
 
@@ -236,11 +259,11 @@ class Category(Strict):
     def known(self, data: dict[str, Any], **_: Any) -> None:
         scheme, code = data.get("scheme"), data.get("code")
         if scheme not in codelists.category_schemes() and scheme != codelists.COMMON:
-            raise ValidationError({"scheme": [fail("category_scheme", f"Unknown category scheme '{scheme}'.")
-                                              .messages[0]]})
+            raise ValidationError(
+                {"scheme": [fail("category_scheme", f"Unknown category scheme '{scheme}'.").messages[0]]}
+            )
         if code not in codelists.category_codes(scheme):
-            raise ValidationError({"code": [fail("category_code", f"'{code}' is not a code of {scheme}.")
-                                            .messages[0]]})
+            raise ValidationError({"code": [fail("category_code", f"'{code}' is not a code of {scheme}.").messages[0]]})
 
 
 def coded_list(codelist: str, **kw: Any) -> fields.List[str]:
@@ -253,5 +276,20 @@ def _unique(values: list[Any]) -> None:
         raise fail("duplicate", "Values must not repeat.")
 
 
-__all__ = ["Envelope", "Strict", "LegalAct", "Place", "Coordinates", "Money", "Category",
-           "coded_list", "HUB_FIELDS", "MAX_DEPTH", "screen", "Code", "LangText", "Text", "Day"]
+__all__ = [
+    "Envelope",
+    "Strict",
+    "LegalAct",
+    "Place",
+    "Coordinates",
+    "Money",
+    "Category",
+    "coded_list",
+    "HUB_FIELDS",
+    "MAX_DEPTH",
+    "screen",
+    "Code",
+    "LangText",
+    "Text",
+    "Day",
+]

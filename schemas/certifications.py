@@ -1,9 +1,10 @@
 """Certifications and ratings in their native scale (stars or a trustmark)."""
+
 from __future__ import annotations
 
 import calendar
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema

@@ -10,6 +10,7 @@ the common ASEAN categories are ``categories-common``. A crosswalk file
 ``crosswalks/NAME.json`` holds ``{"name", "version", "from", "to", "map": {code: code}}``.
 Files are read once per process; nothing here touches a database.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,13 @@ def item(name: str, code: str) -> dict[str, Any] | None:
 @cache
 def category_schemes() -> tuple[str, ...]:
     """Native category schemes known to the standard (e.g. ``VN-OCOP-2023``)."""
-    return tuple(sorted(n.removeprefix("categories-") for n in codelists()
-                        if n.startswith("categories-") and n != f"categories-{COMMON}"))
+    return tuple(
+        sorted(
+            n.removeprefix("categories-")
+            for n in codelists()
+            if n.startswith("categories-") and n != f"categories-{COMMON}"
+        )
+    )
 
 
 def category_codes(scheme: str) -> frozenset[str]:

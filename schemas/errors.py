@@ -5,6 +5,7 @@ machine-readable codes and flat JSON paths (``certifications.0.expires_on``), so
 message the standard raises carries a code, and marshmallow's own messages are mapped
 onto codes once, here.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -17,14 +17,14 @@ A schema using a feature the fast path does not interpret (``load_default``, fie
 ``data_key``/``attribute`` renaming, ``allow_none``, ``Nested(many=True)``) compiles to ``None``: it is
 always loaded by marshmallow.
 """
+
 from __future__ import annotations
 
 import math
 from typing import Any, Callable
 
-from marshmallow import EXCLUDE, RAISE, Schema, fields
+from marshmallow import EXCLUDE, RAISE, Schema, fields, missing
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
-from marshmallow.utils import missing
 
 Loader = Callable[[Any], Any]
 
@@ -73,12 +73,16 @@ def _schema_loader(schema: Schema, unknown: str | None, keys_ok: Callable[[dict[
     unknown = unknown or schema.unknown
     if unknown not in (RAISE, EXCLUDE):
         raise Unsupported("unknown=INCLUDE")
-    pre = [getattr(schema, getattr(getattr(schema, name), "fast_variant", name))
-           for name, many, kw in hooks[PRE_LOAD] if not many and not kw.get("pass_original")]
+    pre = [
+        getattr(schema, getattr(getattr(schema, name), "fast_variant", name))
+        for name, many, kw in hooks[PRE_LOAD]
+        if not many and not kw.get("pass_original")
+    ]
     if len(pre) != len(hooks[PRE_LOAD]):
         raise Unsupported("pre_load with pass_many or pass_original")
-    checks = [getattr(schema, name) for name, many, kw in hooks[VALIDATES_SCHEMA]
-              if not many and not kw.get("pass_original")]
+    checks = [
+        getattr(schema, name) for name, many, kw in hooks[VALIDATES_SCHEMA] if not many and not kw.get("pass_original")
+    ]
     if len(checks) != len(hooks[VALIDATES_SCHEMA]):
         raise Unsupported("validates_schema with pass_many or pass_original")
     plan: list[tuple[str, Loader]] = []
@@ -111,7 +115,7 @@ def _schema_loader(schema: Schema, unknown: str | None, keys_ok: Callable[[dict[
     return load
 
 
-def _field_loader(fld: fields.Field, name: str, keys_ok: Callable[[dict[Any, Any]], bool]) -> Loader:
+def _field_loader(fld: fields.Field[Any], name: str, keys_ok: Callable[[dict[Any, Any]], bool]) -> Loader:
     """``value -> output`` as ``fld.deserialize`` would give it for a present, non-null value."""
     if fld.load_default is not missing or fld.pre_load or fld.post_load:
         raise Unsupported(f"{name}: load_default, pre_load or post_load")
@@ -124,6 +128,7 @@ def _field_loader(fld: fields.Field, name: str, keys_ok: Callable[[dict[Any, Any
     elif isinstance(fld, fields.List):
         run = _list_loader(fld, name, keys_ok)
     elif type(fld) is fields.String:
+
         def run(value: Any) -> Any:
             if type(value) is not str:  # bytes and str subclasses: marshmallow decides
                 raise Bail
@@ -162,7 +167,7 @@ def _field_loader(fld: fields.Field, name: str, keys_ok: Callable[[dict[Any, Any
     return validated
 
 
-def _list_loader(fld: fields.List, name: str, keys_ok: Callable[[dict[Any, Any]], bool]) -> Loader:
+def _list_loader(fld: fields.List[Any], name: str, keys_ok: Callable[[dict[Any, Any]], bool]) -> Loader:
     inner = fld.inner
     if inner.required or inner.load_default is not missing or inner.allow_none:
         raise Unsupported(f"{name}: list items with required, load_default or allow_none")

@@ -1,4 +1,5 @@
 """Field types shared by every kind of record: language text, references, codes, numbers."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,7 @@ from .text import nfc
 # Patterns end with \Z, not $: "$" also matches before a final newline, so "nl-test\n"
 # would pass (and become a second record, and a CSV row split in two).
 ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}\Z")
-KINDS = ("programmes", "organisations", "partnerships", "producers", "products",
-         "indicators", "activities")
+KINDS = ("programmes", "organisations", "partnerships", "producers", "products", "indicators", "activities")
 # C0 controls other than tab, line feed and carriage return, DEL, and lone surrogates:
 # no national record means them, and PostgreSQL cannot store NUL at all.
 CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -89,7 +89,9 @@ class LangText(fields.Field[dict[str, str]]):
         return out
 
 
-_CONTROL_MESSAGE = "Contains a control character (U+0000-U+001F other than tab and line breaks, or U+007F) or a lone surrogate."
+_CONTROL_MESSAGE = (
+    "Contains a control character (U+0000-U+001F other than tab and line breaks, or U+007F) or a lone surrogate."
+)
 
 
 @lru_cache(maxsize=4096)

@@ -1,4 +1,5 @@
 """``indicators``: programme statistics, one value for an area and a period."""
+
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -26,8 +27,9 @@ class IndicatorSchema(Envelope):
     value = Amount(required=True)
     unit = Code("units", required=True)
     currency = Currency()
-    breakdown = fields.Dict(keys=fields.String(validate=validate.Length(1, 40)),
-                            values=fields.String(validate=validate.Length(1, 100)))
+    breakdown = fields.Dict(
+        keys=fields.String(validate=validate.Length(1, 40)), values=fields.String(validate=validate.Length(1, 100))
+    )
     source = LangText(max_length=500)
 
     @validates_schema
@@ -39,5 +41,6 @@ class IndicatorSchema(Envelope):
             raise ValidationError({"currency": [fail("required", "A money value needs its currency.").messages[0]]})
         expected = (codelists.item("indicators", data.get("indicator", "")) or {}).get("unit")
         if expected and data.get("unit") and expected != data["unit"]:
-            raise ValidationError({"unit": [fail("unit", f"{data['indicator']} is measured in '{expected}'.")
-                                            .messages[0]]})
+            raise ValidationError(
+                {"unit": [fail("unit", f"{data['indicator']} is measured in '{expected}'.").messages[0]]}
+            )

@@ -1,4 +1,5 @@
 """Read records from JSON or NDJSON files, keeping line numbers for error reports."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,11 +11,21 @@ import orjson
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One input record and where it came from; ``error`` when the line is not JSON."""
+    """One input record and where it came from; ``error`` when the line is not JSON.
+
+    ``number`` counts lines of NDJSON and records (from 1) of a JSON document; ``pointer``
+    is the record's JSON path in a document (``$.records[3]``), empty for NDJSON.
+    """
 
     number: int
     record: Any = None
     error: str | None = None
+    pointer: str = ""
+
+    @property
+    def where(self) -> str:
+        """``line 4`` in NDJSON, ``record 4 ($.records[3])`` in a JSON document."""
+        return f"record {self.number} ({self.pointer})" if self.pointer else f"line {self.number}"
 
 
 def read_records(path: str | Path) -> Iterator[Line]:
@@ -45,14 +56,19 @@ def _from_document(path: Path) -> Iterator[Line]:
     try:
         doc = orjson.loads(text)
     except orjson.JSONDecodeError as exc:
-        yield Line(1, error=f"not valid JSON: {exc}")
+        yield Line(1, error=f"not valid JSON: {exc}", pointer="$")
         return
-    records = doc.get("records", [doc]) if isinstance(doc, dict) else doc
+    wrapped = isinstance(doc, dict) and "records" in doc
+    records = doc["records"] if wrapped else [doc] if isinstance(doc, dict) else doc
     if not isinstance(records, list):
-        yield Line(1, error='expected a JSON array, {"records": [...]} or NDJSON')
+        yield Line(1, error='expected a JSON array, {"records": [...]} or NDJSON', pointer="$")
         return
+    if not isinstance(doc, list) and not wrapped:
+        yield Line(1, doc, pointer="$")
+        return
+    base = "$.records" if wrapped else "$"
     for i, rec in enumerate(records, start=1):
-        yield Line(i, rec)
+        yield Line(i, rec, pointer=f"{base}[{i - 1}]")
 
 
 def _from_ndjson(path: Path) -> Iterator[Line]:

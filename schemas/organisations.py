@@ -1,4 +1,5 @@
 """``organisations``: the partner network of a programme."""
+
 from marshmallow import fields, validate
 
 from .base import Envelope, LangText, Place, coded_list

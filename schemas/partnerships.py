@@ -1,4 +1,5 @@
 """``partnerships``: coordination agreements between a programme owner and organisations."""
+
 from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
@@ -13,8 +14,7 @@ class PartnershipSchema(Envelope):
     type = Code("partnership-types", required=True)
     programme = Ref(kinds=("programmes",))
     owner = Ref(kinds=("organisations", "programmes"), required=True)
-    partners = fields.List(Ref(kinds=("organisations",)), required=True,
-                           validate=validate.Length(1, 100))
+    partners = fields.List(Ref(kinds=("organisations",)), required=True, validate=validate.Length(1, 100))
     signed_on = Day()
     ends_on = Day()
     document = Text(max_length=100)

@@ -1,4 +1,5 @@
 """``producers``: OVOP entities (cooperatives, enterprises, household businesses...)."""
+
 from marshmallow import fields, validate
 
 from .base import Envelope, LangText, Place, Text

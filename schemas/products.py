@@ -1,4 +1,5 @@
 """``products``: OVOP products and services with category, certifications and origin."""
+
 from marshmallow import fields, validate
 
 from .base import Category, Coordinates, Envelope, LangText, Money, Place, Text

@@ -1,4 +1,5 @@
 """``programmes``: a national OVOP-style programme."""
+
 from marshmallow import fields, validate
 
 from .base import Envelope, LangText, LegalAct, Strict, Text
@@ -22,7 +23,6 @@ class ProgrammeSchema(Envelope):
     legal_basis = fields.List(fields.Nested(LegalAct), validate=validate.Length(max=50))
     phases = fields.List(fields.Nested(Period), validate=validate.Length(max=20))
     rating_schemes = fields.List(Code("rating-schemes"), validate=validate.Length(max=10))
-    category_schemes = fields.List(fields.String(validate=validate.Length(1, 40)),
-                                   validate=validate.Length(max=10))
+    category_schemes = fields.List(fields.String(validate=validate.Length(1, 40)), validate=validate.Length(max=10))
     started_on = Day()
     website = Url()

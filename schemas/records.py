@@ -1,9 +1,10 @@
 """Validate, derive and hash records of every kind: the standard's public entry points."""
+
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 import time
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
@@ -12,10 +13,9 @@ import orjson
 from marshmallow import Schema, ValidationError, fields
 
 from . import areas, codelists
-from .uids import uid
 from .activities import ActivitySchema
-from .certifications import active, band, expiry
 from .base import keys_clean
+from .certifications import active, band, expiry
 from .errors import Finding, flatten
 from .fastload import Bail, Loader, compile_schema
 from .fields import KINDS, Ref
@@ -25,11 +25,16 @@ from .partnerships import PartnershipSchema
 from .producers import ProducerSchema
 from .products import ProductSchema
 from .programmes import ProgrammeSchema
+from .uids import uid
 
 SCHEMAS: dict[str, type[Schema]] = {
-    "programmes": ProgrammeSchema, "organisations": OrganisationSchema,
-    "partnerships": PartnershipSchema, "producers": ProducerSchema,
-    "products": ProductSchema, "indicators": IndicatorSchema, "activities": ActivitySchema,
+    "programmes": ProgrammeSchema,
+    "organisations": OrganisationSchema,
+    "partnerships": PartnershipSchema,
+    "producers": ProducerSchema,
+    "products": ProductSchema,
+    "indicators": IndicatorSchema,
+    "activities": ActivitySchema,
 }
 assert tuple(SCHEMAS) == KINDS
 _INSTANCES: dict[str, Schema] = {k: s() for k, s in SCHEMAS.items()}
@@ -69,7 +74,10 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
         try:
             doc = schema.load(raw)
         except ValidationError as exc:
-            return Result(None, list(flatten(exc.messages)))
+            findings = list(flatten(exc.messages))
+            if findings and all(f.code == "personal_data" for f in findings):
+                findings += _beside_personal(schema, raw, findings)
+            return Result(None, findings)
     errors: list[Finding] = []
     warnings: list[Finding] = []
     _check_places(doc, errors, warnings)
@@ -77,13 +85,42 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
         _check_certifications(doc, today or _today(), warnings)
     category = doc.get("category")
     if category and codelists.common_category(category["scheme"], category["code"]) is None:
-        warnings.append(Finding("category", "no_common_category",
-                                f"{category['scheme']} {category['code']} has no common category yet."))
+        warnings.append(
+            Finding(
+                "category", "no_common_category", f"{category['scheme']} {category['code']} has no common category yet."
+            )
+        )
     return Result(None if errors else doc, errors, warnings)
 
 
-def _check_area(code: str, path: str, country: str, errors: list[Finding],
-                warnings: list[Finding]) -> None:
+def _beside_personal(schema: Schema, raw: Any, personal: list[Finding]) -> list[Finding]:
+    """The record's other errors: personal data is refused before the fields are read,
+    so they are looked for once more with the reported keys left out (error path only)."""
+    clean = raw
+    for finding in personal:
+        clean = _drop(clean, finding.path.split("."))
+    try:
+        schema.load(clean)
+    except ValidationError as exc:
+        return [f for f in flatten(exc.messages) if f.code != "personal_data"]
+    return []
+
+
+def _drop(node: Any, path: list[str]) -> Any:
+    """A copy of ``node`` without the key at ``path`` (copied along the path only)."""
+    head, rest = path[0], path[1:]
+    if isinstance(node, dict) and head in node:
+        if not rest:
+            return {k: v for k, v in node.items() if k != head}
+        return {**node, head: _drop(node[head], rest)}
+    if isinstance(node, list) and rest and head.isdigit() and int(head) < len(node):
+        out = list(node)
+        out[int(head)] = _drop(node[int(head)], rest)
+        return out
+    return node
+
+
+def _check_area(code: str, path: str, country: str, errors: list[Finding], warnings: list[Finding]) -> None:
     area = areas.lookup(code)
     if area is None or area.code != code:  # exactly the code: no stray case, space or newline
         errors.append(Finding(path, "area", f"'{code}' is not a known area code."))
@@ -92,8 +129,9 @@ def _check_area(code: str, path: str, country: str, errors: list[Finding],
         warnings.append(Finding(path, "area_country", f"{code} lies outside {country}."))
     if area.valid_to:
         successor = ", ".join(area.replaced_by) or "none recorded"
-        warnings.append(Finding(path, "area_superseded",
-                                f"{code} ({area.name}) ended on {area.valid_to}; replaced by {successor}."))
+        warnings.append(
+            Finding(path, "area_superseded", f"{code} ({area.name}) ended on {area.valid_to}; replaced by {successor}.")
+        )
 
 
 def _check_places(doc: dict[str, Any], errors: list[Finding], warnings: list[Finding]) -> None:
@@ -111,8 +149,13 @@ def _check_places(doc: dict[str, Any], errors: list[Finding], warnings: list[Fin
         if code:
             place["area"] = code
         else:
-            warnings.append(Finding(f"{name}.place", "area_unresolved",
-                                    f"'{place['place']}' could not be resolved to an area code; kept as text."))
+            warnings.append(
+                Finding(
+                    f"{name}.place",
+                    "area_unresolved",
+                    f"'{place['place']}' could not be resolved to an area code; kept as text.",
+                )
+            )
 
 
 _DAY: list[Any] = [0.0, 0.0, None]  # [start, end) of the local day as timestamps, and the day
@@ -123,8 +166,11 @@ def _today() -> date:
     now = time.time()
     if not _DAY[0] <= now < _DAY[1]:
         day = date.today()
-        _DAY[:] = [datetime.combine(day, dtime()).timestamp(),
-                   datetime.combine(day + timedelta(days=1), dtime()).timestamp(), day]
+        _DAY[:] = [
+            datetime.combine(day, dtime()).timestamp(),
+            datetime.combine(day + timedelta(days=1), dtime()).timestamp(),
+            day,
+        ]
     return _DAY[2]
 
 
@@ -133,13 +179,19 @@ def _check_certifications(doc: dict[str, Any], today: date, warnings: list[Findi
     for i, cert in enumerate(doc.get("certifications") or ()):
         ends = expiry(cert)
         if ends and ends < day:
-            warnings.append(Finding(f"certifications.{i}.expires_on", "certificate_expired",
-                                    f"The certificate expired on {ends}."))
+            warnings.append(
+                Finding(f"certifications.{i}.expires_on", "certificate_expired", f"The certificate expired on {ends}.")
+            )
         scheme = codelists.rating_scheme(cert["scheme"]) or {}
         floor = scheme.get("recognised_min")
         if floor and cert.get("rating") is not None and cert["rating"] < floor:
-            warnings.append(Finding(f"certifications.{i}.rating", "below_recognised",
-                                    f"{cert['scheme']} recognises {floor} stars and above."))
+            warnings.append(
+                Finding(
+                    f"certifications.{i}.rating",
+                    "below_recognised",
+                    f"{cert['scheme']} recognises {floor} stars and above.",
+                )
+            )
 
 
 def enrich(kind: str, doc: dict[str, Any], today: date | None = None) -> dict[str, Any]:
@@ -150,8 +202,7 @@ def enrich(kind: str, doc: dict[str, Any], today: date | None = None) -> dict[st
         out["category"] = {**cat, "common": codelists.common_category(cat["scheme"], cat["code"])}
     if "certifications" in doc:
         day = today or date.today()
-        out["certifications"] = [{**c, "band": band(c), "active": active(c, day)}
-                                 for c in doc["certifications"]]
+        out["certifications"] = [{**c, "band": band(c), "active": active(c, day)} for c in doc["certifications"]]
     return out
 
 

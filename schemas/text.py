@@ -1,4 +1,5 @@
 """Text normalisation: NFC on the way in, accent-insensitive folding for search."""
+
 from __future__ import annotations
 
 import unicodedata

@@ -2,6 +2,7 @@
 
 Built and split here only, so the format has one definition.
 """
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Shared fixtures: a fresh hub (SQLite file, or PostgreSQL: tests/databases.py), the app."""
+
 from __future__ import annotations
 
 import os
@@ -42,8 +43,14 @@ def _drop_test_databases():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def settings(tmp_path: Path) -> config.Settings:
-    return config.load({"database_url": databases.database_url(tmp_path),
-                        "secret_key": "test-secret", "instance_path": str(tmp_path), **LOOPBACK_WEBHOOKS})
+    return config.load(
+        {
+            "database_url": databases.database_url(tmp_path),
+            "secret_key": "test-secret",
+            "instance_path": str(tmp_path),
+            **LOOPBACK_WEBHOOKS,
+        }
+    )
 
 
 @pytest.fixture
@@ -56,8 +63,14 @@ def hub(settings: config.Settings) -> Hub:
 
 @pytest.fixture
 def app(settings: config.Settings, hub: Hub):  # type: ignore[no-untyped-def]
-    application = create_app({"database_url": settings.database_url, "secret_key": "test-secret",
-                              "instance_path": settings.instance_path, **LOOPBACK_WEBHOOKS})
+    application = create_app(
+        {
+            "database_url": settings.database_url,
+            "secret_key": "test-secret",
+            "instance_path": settings.instance_path,
+            **LOOPBACK_WEBHOOKS,
+        }
+    )
     application.config["TESTING"] = True
     yield application
     application.extensions["hub"].engine.dispose()
@@ -78,12 +91,20 @@ def shared_data() -> Path:
 def product(i: int | str = 1, **over: Any) -> dict[str, Any]:
     """A valid Vietnamese OCOP product; keyword arguments replace fields."""
     doc: dict[str, Any] = {
-        "id": f"p{i}", "country": "VN",
+        "id": f"p{i}",
+        "country": "VN",
         "name": {"vi": "Mắc ca Lê Anh", "en": "Le Anh macadamia"},
         "category": {"scheme": "VN-OCOP-2023", "code": "1.1"},
-        "certifications": [{"scheme": "VN-OCOP", "rating": 4, "decision": "858/QĐ-UBND",
-                            "issued_on": "2025-03-01", "expires_on": "2028-03-01",
-                            "level": "provincial"}],
+        "certifications": [
+            {
+                "scheme": "VN-OCOP",
+                "rating": 4,
+                "decision": "858/QĐ-UBND",
+                "issued_on": "2025-03-01",
+                "expires_on": "2028-03-01",
+                "level": "provincial",
+            }
+        ],
         "origin": {"area": "VN-GSO:01"},
         "price": {"amount": "220000", "currency": "VND"},
     }

@@ -5,6 +5,7 @@ PostgreSQL server (``.ci/services`` prints one), every call creates a fresh, emp
 on that server instead, so the same tests run against both engines; the databases a test
 created are dropped when it ends (``tests/conftest.py``).
 """
+
 from __future__ import annotations
 
 import os

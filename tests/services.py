@@ -5,6 +5,7 @@ here on a free loopback port, else the tests that need it are skipped with the r
 with ``CI`` set, a missing Redis fails them instead, so the scale-out paths cannot silently
 go untested.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,6 +32,7 @@ def wait_for(ready: Callable[[], Any], seconds: float, message: str) -> Any:
 def _ping(url: str) -> str | None:
     """None when Redis answers at ``url``, else why not."""
     import redis
+
     try:
         client = redis.Redis.from_url(url, socket_connect_timeout=2)
         client.ping()
@@ -62,8 +64,10 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail(f"CI: {reason}")
         pytest.skip(reason)
     folder, port = tmp_path_factory.mktemp("redis"), _free_port()
-    server = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "",
-                               "--appendonly", "no", "--dir", str(folder)], stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     try:
         wait_for(lambda: _ping(url) is None, 10, "redis-server did not start")
@@ -71,8 +75,6 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(10)
-
-
 
 
 def on_db(url: str, db: int) -> str:

@@ -1,27 +1,33 @@
 """``GET /api/v1/changes``: the change feed, every published change once, in order."""
+
 from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from flask import Response
 from flask_smorest import Blueprint
-
-import orjson
 from marshmallow import fields, validate
 
-from .. import cursors, reads, review
-from .common import actor, bad_request, position, protected, services
+from .. import hub_of
+from ..curation import review
+from ..records import cursors, reads
+from .bodies import ChangesArgs, ChangesPage
+from .common import actor, position, protected
 from .reviews import ReviewItem
-from .schemas import ChangesArgs, ChangesPage
 
 blp = Blueprint("changes", __name__, url_prefix="/api/v1", description="The change feed")
 
 
 # -- include=own (review, SPEC 5; owned by the review module) ---------------------------
 class FeedArgs(ChangesArgs):
-    include = fields.String(validate=validate.OneOf(["own"]), metadata={
-        "description": "own: add `own`, the caller's country's revisions that are pending, "
-                       "returned or rejected (with reasons); see GET /api/v1/reviews"})
+    include = fields.String(
+        validate=validate.OneOf(["own"]),
+        metadata={
+            "description": "own: add `own`, the caller's country's revisions that are pending, "
+            "returned or rejected (with reasons); see GET /api/v1/reviews"
+        },
+    )
 
 
 class FeedPage(ChangesPage):
@@ -29,9 +35,11 @@ class FeedPage(ChangesPage):
 
 
 def _with_own(body: bytes, limit: int) -> bytes:
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         own = review.own_outstanding(session, actor(), limit)
     return body[:-1] + b',"own":' + orjson.dumps(own) + b"}"
+
+
 # ---------------------------------------------------------------------------------------
 
 
@@ -43,7 +51,7 @@ def feed(args: dict[str, Any]) -> Response:
     """Changes after a cursor. Resume from `next_cursor`; cursors never expire, and a
     reader that follows them gets every published change exactly once, in order."""
     after = position(args, "after", 0) or 0
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         page = reads.changes(session, after, args["limit"], args.get("kind"), args.get("country"))
     body = page.json(cursors.encode(page.last))
     if args.get("include") == "own":

@@ -1,4 +1,5 @@
 """``GET /api/v1/codelists[/{name}]``: the standard's versioned codelists and crosswalks."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,15 +10,16 @@ from flask_smorest import Blueprint
 from schemas import areas, codelists
 
 from ..web.errors import problem
+from .bodies import AreaArgs, Codelist, Codelists
 from .common import json_response, protected
-from .schemas import AreaArgs, Codelist, Codelists
 
 blp = Blueprint("codelists", __name__, url_prefix="/api/v1", description="Codelists and crosswalks")
 
 
 def _catalogue() -> dict[str, tuple[str, dict[str, Any] | None]]:
     out: dict[str, tuple[str, dict[str, Any] | None]] = {
-        name: ("codelist", doc) for name, doc in codelists.codelists().items()}
+        name: ("codelist", doc) for name, doc in codelists.codelists().items()
+    }
     out.update({name: ("crosswalk", doc) for name, doc in codelists.crosswalks().items()})
     out["areas"] = ("areas", None)
     return out

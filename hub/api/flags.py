@@ -1,5 +1,6 @@
 """Flags over the API (SPEC section 5): a member queries another member's record; the
 owner lists the flags on its records and resolves them. Both are audited."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,13 +12,15 @@ from marshmallow import RAISE, Schema, fields, validate
 import schemas as standard
 from schemas import codelists
 
-from .. import cursors, flags
-from ..db import transaction
+from .. import hub_of
+from ..curation import flags
+from ..records import cursors
 from ..shapes import Flag
+from ..store.db import transaction
 from ..web import KIND_RULE
 from ..web.errors import problem
-from .common import actor, bad_request, json_response, page, position, protected, services
-from .schemas import Query
+from .bodies import Query
+from .common import actor, position, protected
 
 blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags on records")
 
@@ -26,8 +29,11 @@ class FlagBody(Schema):
     class Meta:
         unknown = RAISE
 
-    reason = fields.String(required=True, validate=validate.OneOf(sorted(codelists.codes("flag-reasons"))),
-                           metadata={"description": "codelist flag-reasons"})
+    reason = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(codelists.codes("flag-reasons"))),
+        metadata={"description": "codelist flag-reasons"},
+    )
     comment = fields.String(allow_none=True, validate=validate.Length(0, flags.MAX_COMMENT))
 
 
@@ -35,14 +41,18 @@ class ResolveBody(Schema):
     class Meta:
         unknown = RAISE
 
-    comment = fields.String(allow_none=True, validate=validate.Length(0, flags.MAX_COMMENT),
-                            metadata={"description": "the owner's answer"})
+    comment = fields.String(
+        allow_none=True, validate=validate.Length(0, flags.MAX_COMMENT), metadata={"description": "the owner's answer"}
+    )
 
 
 class FlagArgs(Query):
     state = fields.String(load_default="open", validate=validate.OneOf([*flags.STATES, "all"]))
-    box = fields.String(load_default="received", validate=validate.OneOf(["received", "raised"]),
-                        metadata={"description": "received: flags on own records; raised: flags own country raised"})
+    box = fields.String(
+        load_default="received",
+        validate=validate.OneOf(["received", "raised"]),
+        metadata={"description": "received: flags on own records; raised: flags own country raised"},
+    )
     kind = fields.String(validate=validate.OneOf(standard.KINDS))
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
     cursor = fields.String(validate=validate.Length(1, 100))
@@ -66,9 +76,10 @@ def raise_flag(body: dict[str, Any], kind: str, country: str, local_id: str) -> 
     """Query a record (any member's published record, or one's own): the owner sees the
     flag in `GET /api/v1/flags` and resolves it."""
     try:
-        with transaction(services().sessions) as session:
-            flag = flags.raise_flag(session, actor(), standard.uid(country, kind, local_id),
-                                    body["reason"], body.get("comment"))
+        with transaction(hub_of().sessions) as session:
+            flag = flags.raise_flag(
+                session, actor(), standard.uid(country, kind, local_id), body["reason"], body.get("comment")
+            )
     except flags.FlagError as exc:
         return refused(exc)
     return flag
@@ -82,10 +93,11 @@ def listing(args: dict[str, Any]) -> dict[str, Any]:
     """Flags on the caller's country's records (`box=received`, default) or raised by it
     (`box=raised`), oldest first."""
     after = position(args, start=0) or 0
-    query = flags.FlagQuery(state=None if args["state"] == "all" else args["state"],
-                            box=args["box"], kind=args.get("kind"))
+    query = flags.FlagQuery(
+        state=None if args["state"] == "all" else args["state"], box=args["box"], kind=args.get("kind")
+    )
     limit = args["limit"]
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         rows = flags.listing(session, actor(), query, limit=limit + 1, after=after)
     nxt = rows[limit - 1].id if len(rows) > limit else None
     return {"items": rows[:limit], "next_cursor": cursors.encode(nxt) if nxt else None}
@@ -98,7 +110,7 @@ def listing(args: dict[str, Any]) -> dict[str, Any]:
 def resolve(body: dict[str, Any], flag_id: int) -> Response | flags.Flag:
     """Resolve an open flag on one of the caller's country's records, with an answer."""
     try:
-        with transaction(services().sessions) as session:
+        with transaction(hub_of().sessions) as session:
             flag = flags.resolve(session, actor(), flag_id, body.get("comment"))
     except flags.FlagError as exc:
         return refused(exc)

@@ -1,4 +1,5 @@
 """Records of every kind: lists, single records, history, batch and single writes, exports."""
+
 from __future__ import annotations
 
 import hashlib
@@ -10,14 +11,15 @@ from flask_smorest import Blueprint
 
 import schemas
 
-from .. import exports, reads, representation
-from ..jsonld import jsonld_document
+from .. import hub_of
+from ..records import exports, reads, representation
+from ..records.jsonld import jsonld_document
+from ..records.writepath import Conflict, NotFound, Unparsed
 from ..web import KIND_RULE
 from ..web.errors import problem
-from ..writepath import Conflict, NotFound, Unparsed
 from . import idempotency
-from .common import (actor, bad_request, etag, json_response, parse_etag, protected, services)
-from .schemas import BatchBody, BatchResponse, ExportArgs, ListArgs, Page, Record
+from .bodies import BatchBody, BatchResponse, ExportArgs, ListArgs, OneArgs, Page, Record
+from .common import actor, bad_request, etag, json_response, parse_etag, protected
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="Records of the seven kinds")
 ONE = f"/{KIND_RULE}/<country>/<local_id>"
@@ -31,7 +33,7 @@ NDJSON = "application/x-ndjson"
 def list_records(args: dict[str, Any], kind: str) -> Response:
     """Published records, filtered, in pages (keyset: follow `next_cursor` or the Link header)."""
     limit, cursor = args.pop("limit"), args.pop("cursor", None)
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         try:
             items, nxt = reads.list_records(session, kind, reads.Filters(**args), limit, cursor)
         except ValueError as exc:
@@ -39,21 +41,27 @@ def list_records(args: dict[str, Any], kind: str) -> Response:
     headers = {}
     if nxt:
         query = request.args.to_dict() | {"cursor": nxt}
-        link = request.base_url + "?" + "&".join(f"{k}={_q(v)}" for k, v in query.items())
+        base = hub_of().settings.base_url + request.path  # public_url, never the Host header
+        link = base + "?" + "&".join(f"{k}={_q(v)}" for k, v in query.items())
         headers["Link"] = f'<{link}>; rel="next"'
     return json_response({"items": items, "next_cursor": nxt}, headers=headers)
 
 
 def _q(value: str) -> str:
     from urllib.parse import quote
+
     return quote(value, safe="")
 
 
 @blp.route(f"/{KIND_RULE}/batch", methods=["POST"])
 @protected(blp, "exchange:write", errors=(400, 413, 415, 422))
-@blp.doc(requestBody={"required": True, "content": {
-    "application/json": {"schema": BatchBody}, NDJSON: {"schema": {"type": "string"}}}},
-    parameters=[{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"}}])
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {"application/json": {"schema": BatchBody}, NDJSON: {"schema": {"type": "string"}}},
+    },
+    parameters=[{"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"}}],
+)
 @blp.response(200, BatchResponse, description="Every record accepted")
 @blp.alt_response(207, schema=BatchResponse, description="Some records invalid or forbidden")
 def batch(kind: str) -> Response:
@@ -65,16 +73,16 @@ def batch(kind: str) -> Response:
     if key:
         if len(key) > 200:
             return bad_request("Idempotency-Key is longer than 200 characters")
-        stored = idempotency.lookup(services(), who.id, key, digest)
+        stored = idempotency.lookup(hub_of(), who.id, key, digest)
         if stored is not None:
             return stored
-    records, failure = _parse_batch(body)
+    records, failure = parse_batch(body)
     if failure is not None:
         return failure
-    limit = services().settings.batch_max_records
+    limit = hub_of().settings.batch_max_records
     if len(records) > limit:
         return problem(413, "Payload Too Large", f"At most {limit} records per request; got {len(records)}.")
-    writes = services().writes
+    writes = hub_of().writes
     prepared = writes.prepare(who, kind, records)
     with writes.transaction(who, "api") as txn:
         outcome = txn.write(prepared)
@@ -98,20 +106,23 @@ def _malformed(exc: orjson.JSONDecodeError) -> Response:
     return problem(400, "Bad Request", message, errors=[{"path": "$", "code": code, "message": message}])
 
 
-def _parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
+def parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
+    """The records of a batch body (``/batch`` and ``/validate``), or the refusal."""
     ctype = (request.mimetype or "").lower()
     if ctype == NDJSON:
         records: list[Any] = []
-        for line in body.splitlines():
+        for number, line in enumerate(body.splitlines(), start=1):
             if line.strip():
                 try:
                     records.append(orjson.loads(line))
                 except orjson.JSONDecodeError as exc:
-                    records.append(Unparsed(*_unreadable(exc)))
+                    code, message = _unreadable(exc)
+                    records.append(Unparsed(code, f"Line {number}: {message}"))
         return records, None
     if ctype != "application/json":
-        return [], problem(415, "Unsupported Media Type",
-                           f"Send application/json or {NDJSON}, not '{ctype or 'nothing'}'.")
+        return [], problem(
+            415, "Unsupported Media Type", f"Send application/json or {NDJSON}, not '{ctype or 'nothing'}'."
+        )
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
@@ -123,20 +134,61 @@ def _parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
 
 @blp.route(ONE, methods=["GET"])
 @protected(blp, "exchange:read", errors=(404, 410))
+@blp.arguments(OneArgs, location="query", unknown=None)
 @blp.response(200, Record)
-def get_one(kind: str, country: str, local_id: str) -> Response:
-    """One published record; `If-None-Match` with its ETag answers 304."""
-    with services().sessions() as session:
+def get_one(args: dict[str, Any], kind: str, country: str, local_id: str) -> Response:
+    """One published record; `If-None-Match` with its ETag answers 304.
+
+    With `include=own`, the owner country (the sender) gets its latest revision
+    instead, pending or returned, and that revision's ETag: the one `If-Match` is
+    compared with on PUT and DELETE. Everyone else always gets the published record.
+    """
+    own = args.get("include") == "own" and actor().country in (None, country)
+    digest: str | None
+    with hub_of().sessions() as session:
         rec = reads.get_record(session, kind, country, local_id)
-        if rec is None or rec.published_version is None:
+        if rec is not None and own and rec.latest_version != rec.published_version:
+            shown = reads.one_version(session, kind, rec.uid, rec.latest_version, include_unpublished=True)
+            digest, deleted = rec.latest_hash, bool(shown and shown.get("deleted"))
+        elif rec is None or rec.published_version is None:
             return problem(404, "Not Found", f"No published record {schemas.uid(country, kind, local_id)}.")
-        shown = representation.published(rec)
-    tag = etag(rec.published_hash)
-    if rec.deleted:
+        else:
+            shown, digest, deleted = representation.published(rec), rec.published_hash, rec.deleted
+    tag = etag(digest)
+    if deleted:
         return json_response(shown, 410, {"ETag": tag})
-    if parse_etag(request.headers.get("If-None-Match")) == rec.published_hash:
+    if parse_etag(request.headers.get("If-None-Match")) == digest:
         return Response(status=304, headers={"ETag": tag})
     return json_response(shown, headers={"ETag": tag})
+
+
+def _precondition_failed(kind: str, country: str, local_id: str) -> Response:
+    """412, naming the revision If-Match was compared with (the latest, maybe pending)."""
+    with hub_of().sessions() as session:
+        rec = reads.get_record(session, kind, country, local_id)
+        latest = (
+            {"version": rec.latest_version, "review": rec.review_state, "etag": etag(rec.latest_hash)}
+            if rec is not None
+            else None
+        )
+        published = (
+            {"version": rec.published_version, "etag": etag(rec.published_hash)}
+            if rec is not None and rec.published_version is not None
+            else None
+        )
+    if latest is None:
+        detail = "If-Match needs a current revision, and the record does not exist."
+    else:
+        detail = (
+            f"If-Match was compared with the latest revision, version {latest['version']} "
+            f"({latest['review']}), ETag {latest['etag']}."
+        )
+        if published and published["version"] != latest["version"]:
+            detail += (
+                f" The published version {published['version']} is not the latest: read the "
+                "latest with GET ...?include=own."
+            )
+    return problem(412, "Precondition Failed", detail, compared_with=latest, published=published)
 
 
 @blp.route(ONE, methods=["PUT"])
@@ -156,13 +208,18 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
     doc.setdefault("id", local_id)
     doc.setdefault("country", country)
     if (doc["id"], doc["country"]) != (local_id, country):
-        return problem(422, "Unprocessable Content", "The record's id and country must match the URL.",
-                       errors=[{"path": "id", "code": "mismatch", "message": "id/country differ from the URL"}])
+        return problem(
+            422,
+            "Unprocessable Content",
+            "The record's id and country must match the URL.",
+            errors=[{"path": "id", "code": "mismatch", "message": "id/country differ from the URL"}],
+        )
     try:
-        outcome = services().writes.write(actor(), kind, [doc], source="api",
-                                          if_match=parse_etag(request.headers.get("If-Match")))
+        outcome = hub_of().writes.write(
+            actor(), kind, [doc], source="api", if_match=parse_etag(request.headers.get("If-Match"))
+        )
     except Conflict:
-        return problem(412, "Precondition Failed", "The record has changed since you read it.")
+        return _precondition_failed(kind, country, local_id)
     result = outcome.results[0]
     if result.status == "invalid":
         return problem(422, "Unprocessable Content", "The record is not valid.", errors=result.errors)
@@ -180,12 +237,13 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
 def delete_one(kind: str, country: str, local_id: str) -> Response:
     """Write a tombstone; afterwards GET answers 410 with it (once published)."""
     try:
-        result = services().writes.delete(actor(), kind, country, local_id, source="api",
-                                          if_match=parse_etag(request.headers.get("If-Match")))
+        result = hub_of().writes.delete(
+            actor(), kind, country, local_id, source="api", if_match=parse_etag(request.headers.get("If-Match"))
+        )
     except NotFound:
         return problem(404, "Not Found", f"No record {schemas.uid(country, kind, local_id)}.")
     except Conflict:
-        return problem(412, "Precondition Failed", "The record has changed since you read it.")
+        return _precondition_failed(kind, country, local_id)
     if result.status == "forbidden":
         return problem(403, "Forbidden", result.errors[0]["message"])
     return json_response(result.as_dict())
@@ -197,7 +255,7 @@ def delete_one(kind: str, country: str, local_id: str) -> Response:
 def versions(kind: str, country: str, local_id: str) -> Response:
     """Full history: approved versions, and for the owner country every revision."""
     uid = schemas.uid(country, kind, local_id)
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         items = reads.history(session, kind, uid, include_unpublished=actor().country in (None, country))
     if not items:
         return problem(404, "Not Found", f"No history for {uid}.")
@@ -212,9 +270,8 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
     uid = schemas.uid(country, kind, local_id)
     if version >= 2**31:
         return problem(404, "Not Found", f"{uid} has no version {version}.")
-    with services().sessions() as session:
-        item = reads.one_version(session, kind, uid, version,
-                                 include_unpublished=actor().country in (None, country))
+    with hub_of().sessions() as session:
+        item = reads.one_version(session, kind, uid, version, include_unpublished=actor().country in (None, country))
     if item is None:
         return problem(404, "Not Found", f"{uid} has no version {version} you may see.")
     return json_response(item)
@@ -223,12 +280,13 @@ def version(kind: str, country: str, local_id: str, version: int) -> Response:
 @blp.route(f"/{KIND_RULE}/export", methods=["GET"])
 @protected(blp, "exchange:read", errors=(422,))
 @blp.arguments(ExportArgs, location="query", unknown=None)
-@blp.response(200, None, content_type="application/x-ndjson",
-              description="Streamed: NDJSON, CSV or JSON-LD (schema.org)")
+@blp.response(
+    200, None, content_type="application/x-ndjson", description="Streamed: NDJSON, CSV or JSON-LD (schema.org)"
+)
 def export(args: dict[str, Any], kind: str) -> Response:
     """Every published record of the kind, streamed."""
     fmt = args["format"]
-    factory = services().sessions
+    factory = hub_of().sessions
 
     def generate() -> Iterator[bytes]:
         with factory() as session:
@@ -242,5 +300,8 @@ def export(args: dict[str, Any], kind: str) -> Response:
                 yield from exports.ndjson(records)
 
     mimetype = {"csv": "text/csv", "jsonld": "application/ld+json", "ndjson": NDJSON}[fmt]
-    return Response(stream_with_context(generate()), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'})
+    return Response(
+        stream_with_context(generate()),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{kind}.{fmt}"'},
+    )

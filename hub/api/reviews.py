@@ -5,6 +5,7 @@ caller without one): scope ``review`` to decide on them, scope ``exchange:write`
 see what happened to one's own submissions, with the reasons of returned and rejected
 revisions. ``POST /api/v1/reviews/{country}/{kind}/{id}/{version}`` decides.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,12 +16,13 @@ from marshmallow import RAISE, Schema, fields, validate
 
 import schemas as standard
 
-from .. import cursors, review
+from .. import hub_of
+from ..curation import review
+from ..shapes import Finding
 from ..web import KIND_RULE
 from ..web.errors import problem
-from .common import actor, bad_request, json_response, page, position, protected, services
-from ..shapes import Finding
-from .schemas import Query, Record
+from .bodies import Query, Record
+from .common import actor, json_response, page, position, protected
 
 blp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Review of revisions")
 
@@ -28,10 +30,10 @@ blp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Review o
 class ReviewArgs(Query):
     state = fields.String(load_default="pending", validate=validate.OneOf(review.STATES))
     kind = fields.String(validate=validate.OneOf(standard.KINDS))
-    country = fields.String(validate=validate.Length(equal=2),
-                            metadata={"description": "callers without a country (secretariat) only"})
-    mine = fields.Boolean(load_default=False,
-                          metadata={"description": "only revisions this client submitted"})
+    country = fields.String(
+        validate=validate.Length(equal=2), metadata={"description": "callers without a country (secretariat) only"}
+    )
+    mine = fields.Boolean(load_default=False, metadata={"description": "only revisions this client submitted"})
     limit = fields.Integer(load_default=100, validate=validate.Range(1, 1000))
     cursor = fields.String(validate=validate.Length(1, 100))
 
@@ -72,10 +74,16 @@ class DecisionBody(Schema):
         unknown = RAISE
 
     decision = fields.String(required=True, validate=validate.OneOf(list(review.DECISIONS)))
-    reason = fields.String(allow_none=True, validate=validate.Length(1, 40), metadata={
-        "description": "code of codelist return-reasons; required to return"})
-    comment = fields.String(allow_none=True, validate=validate.Length(0, review.MAX_COMMENT),
-                            metadata={"description": "hint for the submitter"})
+    reason = fields.String(
+        allow_none=True,
+        validate=validate.Length(1, 40),
+        metadata={"description": "code of codelist return-reasons; required to return"},
+    )
+    comment = fields.String(
+        allow_none=True,
+        validate=validate.Length(0, review.MAX_COMMENT),
+        metadata={"description": "hint for the submitter"},
+    )
 
 
 class DecisionResult(Schema):
@@ -100,10 +108,9 @@ def listing(args: dict[str, Any]) -> Response:
     `exchange:write` (to follow one's own submissions) besides `exchange:read`; a caller
     sees its own country's revisions, the reasons of returned and rejected ones included."""
     after = position(args, start=0) or 0
-    query = review.Query(state=args["state"], kind=args.get("kind"), country=args.get("country"),
-                         mine=args["mine"])
+    query = review.Query(state=args["state"], kind=args.get("kind"), country=args.get("country"), mine=args["mine"])
     try:
-        with services().sessions() as session:
+        with hub_of().sessions() as session:
             rows, nxt = review.queue(session, actor(), query, limit=args["limit"], after=after)
             items = [review.item(rev, rec) for rev, rec in rows]
     except review.ReviewError as exc:
@@ -121,8 +128,9 @@ def decide(body: dict[str, Any], country: str, kind: str, local_id: str, version
     Approval publishes the revision (lists, exports, the change feed)."""
     uid = standard.uid(country, kind, local_id)
     try:
-        result = review.decide(services().sessions, actor(), uid, version, body["decision"],
-                               body.get("reason"), body.get("comment"))
+        result = review.decide(
+            hub_of().sessions, actor(), uid, version, body["decision"], body.get("reason"), body.get("comment")
+        )
     except review.ReviewError as exc:
         return refused(exc)
     return json_response(result.as_dict())

@@ -1,12 +1,14 @@
 """``GET /api/v1/stats``: counts for dashboards and partners."""
+
 from __future__ import annotations
 
 from flask import Response
 from flask_smorest import Blueprint
 
-from .. import reads
-from .common import json_response, protected, services
-from .schemas import Stats
+from .. import hub_of
+from ..records import reads
+from .bodies import Stats
+from .common import json_response, protected
 
 blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics")
 
@@ -17,5 +19,5 @@ blp = Blueprint("stats", __name__, url_prefix="/api/v1", description="Statistics
 def stats() -> Response:
     """Published records by country, kind, common category and rating band; latest
     revisions by review state."""
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         return json_response(reads.stats(session))

@@ -1,12 +1,13 @@
 """Webhook subscriptions (SPEC 6): manage them, read their delivery log. Scope ``admin``.
 
 A subscription belongs to the client that created it: another client gets 404 for it,
-as for one that does not exist. The service is :mod:`hub.subscriptions`; deliveries are
+as for one that does not exist. The service is :mod:`hub.webhooks.subscriptions`; deliveries are
 made by ``hub scheduler`` or the workers: each is ``POST url`` with ``{"changes": [...]}``,
 ``X-Hub-Timestamp`` and ``X-Hub-Signature-256: sha256=<hex HMAC of "<timestamp>." + body
 with the secret>``, retried with exponential backoff, dead-lettered after the configured
 number of attempts.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,12 +18,13 @@ from marshmallow import RAISE, Schema, fields, validate
 
 import schemas as standard
 
-from .. import cursors
-from .. import subscriptions as webhooks
-from ..db import transaction
+from .. import hub_of
+from ..records import cursors
+from ..store.db import transaction
 from ..web.errors import problem
-from .common import actor, bad_request, json_response, protected, services
-from .schemas import Query
+from ..webhooks import subscriptions as webhooks
+from .bodies import Query
+from .common import actor, bad_request, json_response, protected
 
 blp = Blueprint("subscriptions", __name__, url_prefix="/api/v1", description="Webhook subscriptions")
 STATES = webhooks.STATES
@@ -32,32 +34,57 @@ class SubscriptionBody(Schema):
     class Meta:
         unknown = RAISE
 
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=2000), metadata={
-                         "description": "where changes are POSTed: https (http only where the hub allows it), "
-                                        "no credentials, a host with public addresses only"})
-    kinds = fields.List(fields.String(validate=validate.OneOf(standard.KINDS)), load_default=list,
-                        metadata={"description": "only these kinds (default: all)"})
-    countries = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{2}\Z")), load_default=list,
-                            metadata={"description": "only records of these countries (default: all)"})
-    secret = fields.String(validate=validate.Length(16, 256), metadata={
-        "description": "shared secret of the HMAC signature; generated and returned once when absent"})
-    after = fields.String(validate=validate.Length(1, 100), metadata={
-        "description": "a change-feed cursor to start after (default: the end of the feed: future changes)"})
+    url = fields.Url(
+        required=True,
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "where changes are POSTed: https (http only where the hub allows it), "
+            "no credentials, a host with public addresses only"
+        },
+    )
+    kinds = fields.List(
+        fields.String(validate=validate.OneOf(standard.KINDS)),
+        load_default=list,
+        metadata={"description": "only these kinds (default: all)"},
+    )
+    countries = fields.List(
+        fields.String(validate=validate.Regexp(r"^[A-Z]{2}\Z")),
+        load_default=list,
+        metadata={"description": "only records of these countries (default: all)"},
+    )
+    secret = fields.String(
+        validate=validate.Length(16, 256),
+        metadata={"description": "shared secret of the HMAC signature; generated and returned once when absent"},
+    )
+    after = fields.String(
+        validate=validate.Length(1, 100),
+        metadata={"description": "a change-feed cursor to start after (default: the end of the feed: future changes)"},
+    )
 
 
 class SubscriptionChange(Schema):
     class Meta:
         unknown = RAISE
 
-    url = fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2000),
-                     metadata={"description": "a new destination, checked as at creation"})
-    kinds = fields.List(fields.String(validate=validate.OneOf(standard.KINDS)),
-                        metadata={"description": "new kinds filter ([]: all)"})
-    countries = fields.List(fields.String(validate=validate.Regexp(r"^[A-Z]{2}$")),
-                            metadata={"description": "new countries filter ([]: all)"})
-    secret = fields.String(validate=validate.Length(16, 256), metadata={
-        "description": "a new shared secret: every later attempt is signed with it"})
+    url = fields.Url(
+        schemes={"http", "https"},
+        require_tld=False,
+        validate=validate.Length(max=2000),
+        metadata={"description": "a new destination, checked as at creation"},
+    )
+    kinds = fields.List(
+        fields.String(validate=validate.OneOf(standard.KINDS)), metadata={"description": "new kinds filter ([]: all)"}
+    )
+    countries = fields.List(
+        fields.String(validate=validate.Regexp(r"^[A-Z]{2}$")),
+        metadata={"description": "new countries filter ([]: all)"},
+    )
+    secret = fields.String(
+        validate=validate.Length(16, 256),
+        metadata={"description": "a new shared secret: every later attempt is signed with it"},
+    )
 
 
 class DeliveryCounts(Schema):
@@ -135,12 +162,20 @@ def _owner() -> str:
 @blp.response(201, Subscription)
 def create(body: dict[str, Any]) -> Response:
     """Subscribe a URL to published changes, optionally of some kinds and countries."""
-    hub = services()
+    hub = hub_of()
     try:
         with transaction(hub.sessions) as session:
-            sub, generated = webhooks.create(session, hub.settings, actor().id, body["url"],
-                                             body["kinds"], body["countries"], body.get("secret"),
-                                             body.get("after"), owner=_owner())
+            sub, generated = webhooks.create(
+                session,
+                hub.settings,
+                actor().id,
+                body["url"],
+                body["kinds"],
+                body["countries"],
+                body.get("secret"),
+                body.get("after"),
+                owner=_owner(),
+            )
             out = webhooks.as_dict(sub, {s: 0 for s in STATES})
     except webhooks.SubscriptionError as exc:
         if exc.status == 400:
@@ -156,7 +191,7 @@ def create(body: dict[str, Any]) -> Response:
 @blp.response(200, SubscriptionList)
 def listing() -> Response:
     """The caller's active subscriptions with their delivery counts."""
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         items = [webhooks.as_dict(s, webhooks.counts(session, s.id)) for s in webhooks.listing(session, _owner())]
     return json_response({"items": items})
 
@@ -166,7 +201,7 @@ def listing() -> Response:
 @blp.response(200, Subscription)
 def one(sub_id: str) -> Response:
     """One subscription (also a removed one: `active` is false)."""
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         sub = webhooks.get(session, sub_id, _owner())
         if sub is None:
             return _missing(sub_id)
@@ -179,12 +214,20 @@ def one(sub_id: str) -> Response:
 @blp.response(200, Subscription)
 def change(body: dict[str, Any], sub_id: str) -> Response:
     """Change a subscription's URL, filters or secret; its feed position stays (audited)."""
-    hub = services()
+    hub = hub_of()
     try:
         with transaction(hub.sessions) as session:
-            sub = webhooks.change(session, hub.settings, sub_id, actor().id, _owner(), url=body.get("url"),
-                                  kinds=body.get("kinds"), countries=body.get("countries"),
-                                  secret=body.get("secret"))
+            sub = webhooks.change(
+                session,
+                hub.settings,
+                sub_id,
+                actor().id,
+                _owner(),
+                url=body.get("url"),
+                kinds=body.get("kinds"),
+                countries=body.get("countries"),
+                secret=body.get("secret"),
+            )
             out = webhooks.as_dict(sub, webhooks.counts(session, sub.id))
     except LookupError:
         return _missing(sub_id)
@@ -198,7 +241,7 @@ def change(body: dict[str, Any], sub_id: str) -> Response:
 @blp.response(204, None, description="Removed: no more deliveries; the log stays readable")
 def remove(sub_id: str) -> Response:
     """Stop a subscription."""
-    with transaction(services().sessions) as session:
+    with transaction(hub_of().sessions) as session:
         if not webhooks.remove(session, sub_id, actor().id, _owner()):
             return _missing(sub_id)
     return Response(status=204)
@@ -214,7 +257,7 @@ def deliveries(args: dict[str, Any], sub_id: str) -> Response:
         before = cursors.decode(args["cursor"], int) if "cursor" in args else None
     except cursors.BadCursor as exc:
         return bad_request(str(exc))
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         if webhooks.get(session, sub_id, _owner()) is None:
             return _missing(sub_id)
         rows, nxt = webhooks.deliveries(session, sub_id, args.get("status"), args["limit"], before)

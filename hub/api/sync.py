@@ -1,19 +1,21 @@
 """Sync runs and quarantine (scope ``admin``): what each source did, and what it could
 not accept, with the raw payload and the reasons. Runs are started by ``hub sync run``
 and ``hub scheduler``; see docs/sync.md."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from .. import cursors, syncruns
+from .. import hub_of
+from ..records import cursors
 from ..shapes import Quarantined, Run
-from ..syncruns import RUN_STATES
-from .common import bad_request, json_response, page, position, protected, services
-from .schemas import Query
+from ..store import syncruns
+from ..store.syncruns import RUN_STATES
+from .bodies import Query
+from .common import position, protected
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Sync runs and quarantine")
 
@@ -49,7 +51,7 @@ class QuarantinePage(Schema):
 def runs(args: dict[str, Any]) -> dict[str, Any]:
     """Sync runs, newest first, with their counts and the error of a failed run."""
     before = position(args)
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         rows, nxt = syncruns.runs(session, args.get("source"), args.get("status"), args["limit"], before)
         return {"items": rows, "next_cursor": cursors.encode(nxt) if nxt else None}
 
@@ -62,6 +64,6 @@ def quarantine(args: dict[str, Any]) -> dict[str, Any]:
     """Records sync runs could not accept, newest first: open ones until a later run
     writes the record or a later full pass no longer has it."""
     before = position(args)
-    with services().sessions() as session:
+    with hub_of().sessions() as session:
         rows, nxt = syncruns.quarantine(session, args.get("source"), args["state"], args["limit"], before)
         return {"items": rows, "next_cursor": cursors.encode(nxt) if nxt else None}

@@ -6,14 +6,23 @@ and the one mechanism that protects every API route (SPEC sections 1 and 7).
 - :mod:`.users`      staff accounts (argon2) and ``actor_for_user``
 - :mod:`.server`     Authlib authorization server, grant, client authentication methods
 - :mod:`.endpoints`  /oauth/token, /oauth/revoke, /oauth/introspect, /.well-known/...
+- :mod:`.limits`     rate limits of the OAuth endpoints and of requests refused for their token
+- :mod:`.claimed`    the client id an OAuth request claims (for limits and the audit log)
 - :mod:`.protect`    ``require(scope)``, ``current_actor()``, the public-endpoint allowlist
 - :mod:`.whoami`     GET /api/v1/whoami
 - :mod:`.cli`        ``hub clients ...`` and ``hub users ...``
 """
+
 from __future__ import annotations
 
-from flask import Flask
+import atexit
+import logging
+import weakref
 
+from flask import Flask, Response
+
+from .. import hub_of
+from ..store import audit
 from .protect import PUBLIC_ENDPOINTS, current_actor, require
 from .users import actor_for_user
 
@@ -29,10 +38,40 @@ def init_app(app: Flask) -> None:
     from . import endpoints, whoami
     from .server import HubAuthorizationServer
 
-    app.extensions["oauth_server"] = HubAuthorizationServer(app, app.extensions["hub"])
+    tally = app.extensions[audit.TALLY_KEY] = audit.Tally(hub_of(app).sessions)
+    app.after_request(_flusher(tally))
+    atexit.register(_flush_at_exit, weakref.ref(tally))
+    app.extensions["oauth_server"] = HubAuthorizationServer(app, hub_of(app))
     app.register_blueprint(endpoints.bp)
     smorest = app.extensions.get("flask-smorest")
     if smorest and smorest.get("apis"):
         next(iter(smorest["apis"].values()))["ext_obj"].register_blueprint(whoami.blp)
     else:
         app.register_blueprint(whoami.blp)
+
+
+log = logging.getLogger(__name__)
+
+
+def _flusher(tally: audit.Tally):  # type: ignore[no-untyped-def]
+    """After a request, write the tally's closed windows (about once a minute)."""
+
+    def flush(resp: Response) -> Response:
+        if tally.due():
+            try:
+                tally.flush()
+            except Exception:  # noqa: BLE001 - the counts are kept for the next try
+                log.exception("could not write security counts to the audit log; kept for the next try")
+        return resp
+
+    return flush
+
+
+def _flush_at_exit(ref: "weakref.ref[audit.Tally]") -> None:
+    """A worker that stops writes what it counted, open windows included."""
+    tally = ref()
+    if tally is not None and tally.pending():
+        try:
+            tally.flush(everything=True)
+        except Exception:  # noqa: BLE001 - at exit, nothing more can be done
+            log.warning("security counts lost at exit: the audit log could not be written")

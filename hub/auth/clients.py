@@ -3,6 +3,7 @@
 Secrets are random (256 bits), shown once and stored as a digest. Every change is
 audited. Revoking a client revokes its live tokens in the same transaction.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -15,11 +16,10 @@ import sqlalchemy.orm as so
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
 
-from .. import audit
-from ..db import rowcount
-from ..models import Member, utcnow
-from .models import (DEFAULT_SCOPES, PRIVATE_KEY_JWT, SCOPES, SECRET, AccessToken, OAuthClient,
-                     aware, digest)
+from ..store import audit
+from ..store.db import rowcount
+from ..store.models import Member, utcnow
+from .models import DEFAULT_SCOPES, PRIVATE_KEY_JWT, SCOPES, SECRET, AccessToken, OAuthClient, aware, digest
 
 
 class RegistryError(ValueError):
@@ -35,8 +35,7 @@ class Credentials:
     client: OAuthClient
 
     def as_dict(self) -> dict[str, Any]:
-        return {"client_id": self.client_id, "client_secret": self.client_secret,
-                **describe(self.client)}
+        return {"client_id": self.client_id, "client_secret": self.client_secret, **describe(self.client)}
 
 
 def parse_scopes(text: str | None) -> tuple[str, ...]:
@@ -69,13 +68,21 @@ def public_key_set(jwks: dict[str, Any]) -> dict[str, Any]:
         if key.key_type == "oct":
             raise RegistryError("the JWKS holds a symmetric key: register public keys only")
         if key.is_private:
-            raise RegistryError("the JWKS holds a private key: send the public keys only, "
-                                "keep the private key with the partner system")
+            raise RegistryError(
+                "the JWKS holds a private key: send the public keys only, keep the private key with the partner system"
+            )
     return dict(keys.as_dict(private=False))
 
 
-def create(session: so.Session, by: str, *, country: str, name: str, scopes: tuple[str, ...] = DEFAULT_SCOPES,
-           jwks: dict[str, Any] | None = None) -> Credentials:
+def create(
+    session: so.Session,
+    by: str,
+    *,
+    country: str,
+    name: str,
+    scopes: tuple[str, ...] = DEFAULT_SCOPES,
+    jwks: dict[str, Any] | None = None,
+) -> Credentials:
     """Register a client (audited). Returns its secret, which is not stored in clear."""
     country = country.upper()
     if session.get(Member, country) is None:
@@ -91,13 +98,25 @@ def create(session: so.Session, by: str, *, country: str, name: str, scopes: tup
     else:
         secret = secrets.token_urlsafe(32)
         stored_keys, method, secret_hash = None, SECRET, digest(secret)
-    client = OAuthClient(client_id=client_id, name=name, country=country, scope=" ".join(scopes),
-                         auth_method=method, secret_hash=secret_hash, jwks=stored_keys,
-                         created_at=utcnow())
+    client = OAuthClient(
+        client_id=client_id,
+        name=name,
+        country=country,
+        scope=" ".join(scopes),
+        auth_method=method,
+        secret_hash=secret_hash,
+        jwks=stored_keys,
+        created_at=utcnow(),
+    )
     session.add(client)
     session.flush()
-    audit.record(session, by, "client.create", f"client:{client_id}",
-                 {"name": name, "country": country, "scopes": list(scopes), "auth_method": method})
+    audit.record(
+        session,
+        by,
+        "client.create",
+        f"client:{client_id}",
+        {"name": name, "country": country, "scopes": list(scopes), "auth_method": method},
+    )
     return Credentials(client_id, secret, client)
 
 
@@ -122,10 +141,12 @@ def revoke(session: so.Session, by: str, client_id: str) -> int:
         raise RegistryError(f"client {client_id} is already revoked")
     now = utcnow()
     client.revoked_at = now
-    killed = rowcount(session, sa.update(AccessToken)
-                      .where(AccessToken.client_id == client_id, AccessToken.revoked_at.is_(None),
-                             AccessToken.expires_at > now)
-                      .values(revoked_at=now))
+    killed = rowcount(
+        session,
+        sa.update(AccessToken)
+        .where(AccessToken.client_id == client_id, AccessToken.revoked_at.is_(None), AccessToken.expires_at > now)
+        .values(revoked_at=now),
+    )
     audit.record(session, by, "client.revoke", f"client:{client_id}", {"tokens_revoked": killed})
     return killed
 
@@ -139,8 +160,10 @@ def rotate(session: so.Session, by: str, client_id: str, grace: int) -> tuple[st
     if client.revoked_at is not None:
         raise RegistryError(f"client {client_id} is revoked")
     if client.auth_method != SECRET:
-        raise RegistryError(f"client {client_id} authenticates with private_key_jwt and has no secret; "
-                            "register its new public keys with 'hub clients keys'")
+        raise RegistryError(
+            f"client {client_id} authenticates with private_key_jwt and has no secret; "
+            "register its new public keys with 'hub clients keys'"
+        )
     if grace < 0:
         raise RegistryError("the grace period cannot be negative")
     now = utcnow()
@@ -150,8 +173,13 @@ def rotate(session: so.Session, by: str, client_id: str, grace: int) -> tuple[st
     client.previous_valid_until = until if grace else None
     client.secret_hash = digest(secret)
     client.rotated_at = now
-    audit.record(session, by, "client.rotate", f"client:{client_id}",
-                 {"previous_valid_until": until.isoformat(timespec="seconds")})
+    audit.record(
+        session,
+        by,
+        "client.rotate",
+        f"client:{client_id}",
+        {"previous_valid_until": until.isoformat(timespec="seconds")},
+    )
     return secret, until
 
 
@@ -174,10 +202,17 @@ def replace_keys(session: so.Session, by: str, client_id: str, jwks: dict[str, A
 
 def describe(client: OAuthClient) -> dict[str, Any]:
     """The public facts of a client (never a secret or its digest)."""
+
     def stamp(at: datetime | None) -> str | None:
         return aware(at).isoformat(timespec="seconds") if at else None  # type: ignore[union-attr]
 
-    return {"name": client.name, "country": client.country, "scopes": list(client.scopes),
-            "auth_method": client.auth_method, "created_at": stamp(client.created_at),
-            "rotated_at": stamp(client.rotated_at), "revoked_at": stamp(client.revoked_at),
-            "status": "active" if client.active else "revoked"}
+    return {
+        "name": client.name,
+        "country": client.country,
+        "scopes": list(client.scopes),
+        "auth_method": client.auth_method,
+        "created_at": stamp(client.created_at),
+        "rotated_at": stamp(client.rotated_at),
+        "revoked_at": stamp(client.revoked_at),
+        "status": "active" if client.active else "revoked",
+    }

@@ -2,24 +2,26 @@
 
 Their answers, including errors, are those of RFC 6749 section 5 (``{"error",
 "error_description"}`` as JSON), which every OAuth client library reads; only the
-protected API routes answer with problem+json. Every refused token request is audited.
+protected API routes answer with problem+json, and so does a ``429`` here (with the
+OAuth members too: :mod:`.limits`). Refused token requests are audited as counts per
+claimed client and minute (:class:`hub.store.audit.Tally`), never one chain write each.
 """
+
 from __future__ import annotations
 
-import base64
 from typing import Any
-from urllib.parse import unquote
 
-import orjson
 from authlib.oauth2.rfc6749.errors import InsecureTransportError, InvalidRequestError
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask_limiter import RateLimitExceeded
 
-from .. import audit
-from ..db import transaction
+from ..store import audit
+from .claimed import FORM, claimed_client
+from .limits import address, oauth_limits, oauth_too_many
 from .server import HubAuthorizationServer
 
 bp = Blueprint("oauth", __name__)
-FORM = "application/x-www-form-urlencoded"
+bp.register_error_handler(RateLimitExceeded, oauth_too_many)
 
 
 def _server() -> HubAuthorizationServer:
@@ -37,10 +39,13 @@ def _oauth_error(error: Any) -> Response:
 
 
 def _form_only() -> Response | None:
-    """RFC 6749 3.2: the token, revocation and introspection endpoints take form bodies."""
+    """RFC 6749 3.2: the token, revocation and introspection endpoints take form bodies,
+    in which no parameter may appear more than once (RFC 6749 section 3.1)."""
     if request.mimetype != FORM:
-        return _oauth_error(InvalidRequestError(
-            f"Send the parameters as {FORM}, not {request.mimetype or 'nothing'}."))
+        return _oauth_error(InvalidRequestError(f"Send the parameters as {FORM}, not {request.mimetype or 'nothing'}."))
+    repeated = sorted(key for key, values in request.form.lists() if len(values) > 1)
+    if repeated:
+        return _oauth_error(InvalidRequestError(f"Parameters may not be repeated: {', '.join(repeated)[:100]}."))
     return None
 
 
@@ -57,6 +62,7 @@ def _answer(name: str) -> Response:
 
 
 @bp.post("/oauth/token")
+@oauth_limits
 def token() -> Response:
     """client_credentials; client_secret_basic, client_secret_post or private_key_jwt."""
     resp = _answer("token")
@@ -66,12 +72,14 @@ def token() -> Response:
 
 
 @bp.post("/oauth/revoke")
+@oauth_limits
 def revoke() -> Response:
     """RFC 7009: revoke one of the client's own tokens."""
     return _answer("revocation")
 
 
 @bp.post("/oauth/introspect")
+@oauth_limits
 def introspect() -> Response:
     """RFC 7662: own tokens; clients with scope admin, any token."""
     return _answer("introspection")
@@ -79,46 +87,27 @@ def introspect() -> Response:
 
 @bp.get("/.well-known/oauth-authorization-server")
 def metadata() -> Response:
-    """RFC 8414 authorization server metadata."""
+    """RFC 8414 authorization server metadata (its URLs come from ``public_url``)."""
     resp = jsonify(_server().metadata())
     resp.headers["Cache-Control"] = "public, max-age=3600"
     return resp
 
 
 def _audit_refusal(resp: Response) -> None:
-    """A refused token request goes to the audit log: who claimed to ask, how, why."""
+    """Count a refused token request: who claimed to ask, how, from where, why. A
+    registered client's refusals are counted under it; those naming no registered client
+    together (the ids they claimed are a facet), so random ids cannot multiply entries."""
     body = resp.get_json(silent=True) or {}
-    claimed, method = _claimed_client()
-    detail = {"error": body.get("error"), "description": body.get("error_description"),
-              "client_id": claimed, "method": method, "remote_addr": request.remote_addr,
-              "status": resp.status_code}
-    target = f"client:{claimed}" if claimed else None
-    with transaction(current_app.extensions["hub"].sessions) as session:
-        audit.record(session, "anonymous", "token.refused", target, detail)
-
-
-def _claimed_client() -> tuple[str | None, str | None]:
-    """The client id the request claims (unverified), and the authentication it tried."""
-    header = request.headers.get("Authorization", "")
-    if header[:6].lower() == "basic ":
-        try:
-            decoded = base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
-            return unquote(decoded.partition(":")[0])[:64] or None, "client_secret_basic"
-        except (ValueError, UnicodeDecodeError):
-            return None, "client_secret_basic"
-    form = request.form if request.mimetype == FORM else {}
-    if form.get("client_assertion"):
-        return _assertion_subject(form["client_assertion"]), "private_key_jwt"
-    if form.get("client_id"):
-        return str(form["client_id"])[:64], "client_secret_post" if form.get("client_secret") else None
-    return None, None
-
-
-def _assertion_subject(assertion: str) -> str | None:
-    try:
-        payload = assertion.split(".")[1]
-        claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        sub = claims.get("sub") if isinstance(claims, dict) else None
-        return sub[:64] if isinstance(sub, str) else None
-    except (IndexError, ValueError):
-        return None
+    claimed, method = claimed_client()
+    known = bool(claimed and g.get("claimed_known"))
+    audit.tally_of(current_app).count(
+        "anonymous",
+        "token.refused",
+        f"client:{claimed}" if known else None,
+        claimed=None if known else claimed,
+        error=body.get("error"),
+        reason=g.get("refusal_reason") or body.get("error_description"),
+        method=method,
+        addr=address(),
+        status=str(resp.status_code),
+    )

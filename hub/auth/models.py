@@ -5,6 +5,7 @@ kept as SHA-256 digests (they are 256-bit random values, so a fast hash is enoug
 lets a token be looked up by its digest); staff passwords, which people choose, are
 hashed with argon2 (:mod:`hub.auth.users`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -17,10 +18,10 @@ import sqlalchemy.orm as so
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 
-from ..models import Base, utcnow
+from ..store.models import Base, utcnow
 
 #: The scopes of SPEC section 1, in the order they are shown.
-SCOPES = ("exchange:read", "exchange:write", "review", "admin")
+SCOPES = ("exchange:read", "exchange:write", "exchange:validate", "review", "admin")
 DEFAULT_SCOPES = ("exchange:read", "exchange:write")
 #: How a client authenticates at the token endpoint.
 SECRET, PRIVATE_KEY_JWT = "client_secret", "private_key_jwt"
@@ -106,8 +107,12 @@ class OAuthClient(Base, ClientMixin):
         if hmac.compare_digest(given, self.secret_hash):
             return True
         grace = aware(self.previous_valid_until)
-        return bool(self.previous_secret_hash and grace and grace > utcnow()
-                    and hmac.compare_digest(given, self.previous_secret_hash))
+        return bool(
+            self.previous_secret_hash
+            and grace
+            and grace > utcnow()
+            and hmac.compare_digest(given, self.previous_secret_hash)
+        )
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         if not self.active:
@@ -176,3 +181,23 @@ class StaffUser(Base):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     disabled_at: so.Mapped[datetime | None]
+
+
+class StaffSession(Base):
+    """A signed-in console session, checked on every request so that it can be ended.
+
+    The browser's cookie holds a random token; only its SHA-256 digest is stored, so a
+    copy of the database opens no session. Rows go when the session ends (sign-out, a
+    password change, the account disabled, an admin ending it) or expires.
+    """
+
+    __tablename__ = "staff_sessions"
+    id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("staff_users.id"), index=True)
+    created_at: so.Mapped[datetime]
+    last_seen_at: so.Mapped[datetime]
+    address: so.Mapped[str] = so.mapped_column(sa.String(45), default="")
+    agent: so.Mapped[str] = so.mapped_column(sa.String(200), default="")
+
+    user: so.Mapped[StaffUser] = so.relationship(lazy="joined", innerjoin=True)

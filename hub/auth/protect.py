@@ -12,7 +12,9 @@ Refusals are answered here, as a response, not raised: an app-wide error handler
     401  WWW-Authenticate: Bearer realm="ovop-hub", error="invalid_token", error_description="..."
     403  WWW-Authenticate: Bearer realm="ovop-hub", error="insufficient_scope", scope="exchange:write", ...
     403  (token of another country on a country-bound route) problem with code "forbidden"
+    429  (too many refused requests from one address: setting refused_rate_limit) Retry-After
 """
+
 from __future__ import annotations
 
 import functools
@@ -21,10 +23,12 @@ from typing import Any, Callable
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InsufficientScopeError, InvalidTokenError
-from flask import Response, current_app, g
+from flask import Response, g
 
+from .. import hub_of
 from ..actors import Actor
 from ..web.errors import problem
+from .limits import limit_refusal
 from .models import SCOPES, AccessToken
 
 REALM = "ovop-hub"
@@ -34,11 +38,20 @@ REALM = "ovop-hub"
 #: access: hub/web/metrics.py). The single allowlist: the authorization matrix test
 #: (tests/auth/test_matrix.py) requires every other endpoint to refuse a request
 #: without a valid token.
-PUBLIC_ENDPOINTS = frozenset({
-    "static", "home.index", "oauth.metadata",
-    "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "swagger_assets",
-    "health.healthz", "health.readyz", "metrics.scrape",
-})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "home.index",
+        "oauth.metadata",
+        "api-docs.openapi_json",
+        "api-docs.openapi_swagger_ui",
+        "swagger_assets",
+        "standard.kind_schema",  # the standard as JSON Schema: public like the OpenAPI document
+        "health.healthz",
+        "health.readyz",
+        "metrics.scrape",
+    }
+)
 #: OAuth endpoints protected by client authentication instead of a bearer token.
 CLIENT_AUTH_ENDPOINTS = frozenset({"oauth.token", "oauth.revoke", "oauth.introspect"})
 
@@ -48,7 +61,8 @@ class _TokenValidator(BearerTokenValidator):
 
     def authenticate_token(self, token_string: str) -> AccessToken | None:
         from .server import find_token
-        return find_token(current_app.extensions["hub"], token_string)
+
+        return find_token(hub_of(), token_string)
 
     def validate_token(self, token: AccessToken | None, scopes: Any, request: Any) -> None:
         if token is None:
@@ -67,36 +81,41 @@ _protector.register_token_validator(_TokenValidator(realm=REALM))
 
 def actor_for_token(token: AccessToken) -> Actor:
     """The actor of a machine client: its own country, the token's scopes."""
-    return Actor(id=f"client:{token.client_id}", country=token.client.country,
-                 scopes=frozenset(token.scope.split()), role=None)
+    return Actor(
+        id=f"client:{token.client_id}", country=token.client.country, scopes=frozenset(token.scope.split()), role=None
+    )
 
 
-def require(scope: str, country_param: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorator: the view needs a valid bearer token with ``scope``.
+def require(
+    scope: str, country_param: str | None = None, also: tuple[str, ...] = ()
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: the view needs a valid bearer token with ``scope`` (or one of ``also``).
 
     With ``country_param``, the URL parameter of that name must be the client's country
     (else 403 ``forbidden``). The view finds the actor in ``flask.g.actor``. The view
     function carries ``_hub_scope`` and ``_hub_country_param`` for the matrix test.
     """
-    if scope not in SCOPES:
-        raise ValueError(f"unknown scope {scope!r}; one of {SCOPES}")
+    for name in (scope, *also):
+        if name not in SCOPES:
+            raise ValueError(f"unknown scope {name!r}; one of {SCOPES}")
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             try:
-                token = _protector.acquire_token([scope])
+                token = _protector.acquire_token([scope, *also])  # any one of them
             except InsufficientScopeError:
                 return insufficient_scope(scope)
             except OAuth2Error as error:
-                return invalid_token(error)
+                return limit_refusal(invalid_token(error))
             actor = actor_for_token(token)
             g.actor = actor
             if country_param is not None:
                 wanted = str(kwargs.get(country_param, "")).upper()
                 if not actor.may_write(wanted):
-                    return problem(403, "Forbidden", f"This client acts for {actor.country} only, "
-                                   f"not {wanted}.", code="forbidden")
+                    return problem(
+                        403, "Forbidden", f"This client acts for {actor.country} only, not {wanted}.", code="forbidden"
+                    )
             return view(*args, **kwargs)
 
         guarded._hub_scope = scope  # type: ignore[attr-defined]
@@ -124,8 +143,9 @@ def invalid_token(error: OAuth2Error) -> Response:
 
 def insufficient_scope(scope: str) -> Response:
     """403 for a valid token without the scope the route needs."""
-    return _refusal(403, "Forbidden", f"This request needs a token with scope {scope}.",
-                    "insufficient_scope", scope=scope)
+    return _refusal(
+        403, "Forbidden", f"This request needs a token with scope {scope}.", "insufficient_scope", scope=scope
+    )
 
 
 def _refusal(status: int, title: str, detail: str, code: str, **params: str) -> Response:

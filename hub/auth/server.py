@@ -5,6 +5,7 @@ Client authentication: ``client_secret_basic`` and ``client_secret_post`` for cl
 holding a secret, ``private_key_jwt`` (RFC 7523) for clients that registered a public
 key set. Tokens are random bearer strings; only their SHA-256 digest is stored.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -22,17 +23,16 @@ from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint
-from flask import Flask, request
+from flask import Flask, current_app, g, request
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, KeySetSerialization
 
-from .. import audit
-from ..db import transaction
-from ..models import utcnow
 from ..services import Hub
-from .models import (PRIVATE_KEY_JWT, SCOPES, SECRET_METHODS, AccessToken, OAuthClient, UsedAssertion,
-                     aware, digest)
+from ..store import audit
+from ..store.db import transaction
+from ..store.models import utcnow
+from .models import PRIVATE_KEY_JWT, SCOPES, SECRET_METHODS, AccessToken, OAuthClient, UsedAssertion, aware, digest
 
 CLIENT_AUTH_METHODS = [*SECRET_METHODS, PRIVATE_KEY_JWT]
 #: Signature algorithms accepted in private_key_jwt assertions (asymmetric only).
@@ -42,9 +42,17 @@ ASSERTION_MAX_LIFETIME = 3600
 TOKEN_PATH = "/oauth/token"
 
 
+#: The one answer to every failed client authentication whose caller has not proven it
+#: holds the client's key: an unknown id and a known id with a wrong secret look alike.
+CLIENT_AUTH_FAILED = (
+    "Client authentication failed: unknown client, wrong or expired secret or assertion, "
+    "or a method this client is not registered for."
+)
+
+
 def issuer(hub: Hub) -> str:
-    """The hub's public base URL: the ``public_url`` setting, else this request's own."""
-    return (hub.settings.public_url or request.url_root).rstrip("/")
+    """The hub's public base URL (setting ``public_url``), never the request's Host header."""
+    return hub.settings.base_url
 
 
 class _FormPayload(FlaskOAuth2Payload):
@@ -77,9 +85,22 @@ class ClientCredentials(ClientCredentialsGrant):
 
     def validate_requested_scope(self) -> None:
         scope = self.request.payload.scope
+        if scope is not None and not scope.strip():
+            # RFC 6749 3.3: a scope is one or more scope tokens. An omitted scope means
+            # the client's registered scopes; a present but blank one is malformed, and is
+            # refused rather than silently widened to every scope the client holds.
+            raise InvalidScopeError(
+                "The scope parameter is empty: name at least one scope, "
+                "or leave it out to get all of this client's scopes."
+            )
         self.server.validate_requested_scope(scope)
         if self.client.get_allowed_scope(scope) is None:
             raise InvalidScopeError(f"This client may ask for: {self.client.scope}")
+
+
+class ProvenClientError(InvalidClientError):
+    """A refused assertion whose signature verified: the caller holds the client's key,
+    so the precise reason (expired, wrong audience, replayed) may be told."""
 
 
 class PrivateKeyJWT(JWTBearerClientAssertion):
@@ -116,8 +137,11 @@ class PrivateKeyJWT(JWTBearerClientAssertion):
     def verify_claims(self, claims: Any) -> None:
         exp = claims.get("exp")
         if isinstance(exp, (int, float)) and exp > utcnow().timestamp() + ASSERTION_MAX_LIFETIME + self.leeway:
-            raise InvalidClientError(description=f"The assertion may live at most {ASSERTION_MAX_LIFETIME} s.")
-        super().verify_claims(claims)
+            raise ProvenClientError(description=f"The assertion may live at most {ASSERTION_MAX_LIFETIME} s.")
+        try:
+            super().verify_claims(claims)
+        except InvalidClientError as error:
+            raise ProvenClientError(description=error.description) from None
 
     def validate_jti(self, claims: Any, jti: Any) -> bool:
         if not isinstance(jti, str) or not jti or len(jti) > 200:
@@ -146,8 +170,13 @@ class Revocation(RevocationEndpoint):
             row = session.get(AccessToken, token.id)
             if row is not None and row.revoked_at is None:
                 row.revoked_at = utcnow()
-                audit.record(session, f"client:{token.client_id}", "token.revoke",
-                             f"client:{token.client_id}", {"token_id": token.id})
+                audit.record(
+                    session,
+                    f"client:{token.client_id}",
+                    "token.revoke",
+                    f"client:{token.client_id}",
+                    {"token_id": token.id},
+                )
 
 
 class Introspection(IntrospectionEndpoint):
@@ -162,11 +191,17 @@ class Introspection(IntrospectionEndpoint):
         return token.client_id == client.client_id or client.is_admin
 
     def introspect_token(self, token: AccessToken) -> dict[str, Any]:
-        return {"active": True, "client_id": token.client_id, "sub": token.client_id,
-                "country": token.client.country, "scope": token.scope, "token_type": "Bearer",
-                "iat": int(aware(token.issued_at).timestamp()),  # type: ignore[union-attr]
-                "exp": int(aware(token.expires_at).timestamp()),  # type: ignore[union-attr]
-                "iss": issuer(self.server.hub)}
+        return {
+            "active": True,
+            "client_id": token.client_id,
+            "sub": token.client_id,
+            "country": token.client.country,
+            "scope": token.scope,
+            "token_type": "Bearer",
+            "iat": int(aware(token.issued_at).timestamp()),  # type: ignore[union-attr]
+            "exp": int(aware(token.expires_at).timestamp()),  # type: ignore[union-attr]
+            "iss": issuer(self.server.hub),
+        }
 
 
 class HubAuthorizationServer(AuthorizationServer):
@@ -179,29 +214,35 @@ class HubAuthorizationServer(AuthorizationServer):
         self.scopes_supported = list(SCOPES)
         lifetime = hub.settings.token_lifetime
         # Authlib's own default for client credentials is 10 days: set the lifetime explicitly.
-        self.register_token_generator("default", BearerTokenGenerator(
-            access_token_generator=lambda **_: secrets.token_urlsafe(32),
-            expires_generator=lambda client, grant_type: lifetime))
+        self.register_token_generator(
+            "default",
+            BearerTokenGenerator(
+                access_token_generator=lambda **_: secrets.token_urlsafe(32),
+                expires_generator=lambda client, grant_type: lifetime,
+            ),
+        )
         self.register_client_auth_method(PRIVATE_KEY_JWT, PrivateKeyJWT(hub))
         self.register_grant(ClientCredentials)
         self.register_endpoint(Revocation)
         self.register_endpoint(Introspection)
 
     def create_oauth2_request(self, _unused: Any) -> OAuth2Request:
-        """Form parameters only; the URL as partners see it (``public_url`` behind a proxy)."""
-        uri = request.url
-        if self.hub.settings.public_url:
-            uri = self.hub.settings.public_url.rstrip("/") + request.full_path.rstrip("?")
-        return _FormRequest(request, uri)
+        """Form parameters only; the URL as partners see it (``public_url``, not Host)."""
+        return _FormRequest(request, issuer(self.hub) + request.full_path.rstrip("?"))
 
     def authenticate_client(self, request: Any, methods: list[str], endpoint: str = "token") -> OAuthClient:
+        """Authlib's, with one answer (401, same body and header) for every failure of a
+        caller that has not proven it holds the client's key, so an unknown client id and
+        a known one with a wrong secret cannot be told apart. The precise reason is kept
+        for the audit log (``flask.g.refusal_reason``)."""
         try:
             return super().authenticate_client(request, methods, endpoint)
-        except InvalidClientError as error:
-            if (error.description or "").startswith("The client cannot authenticate"):
-                error.description = ("Client authentication failed: wrong or expired secret, or a method "
-                                     "this client is not registered for.")
+        except ProvenClientError as error:
+            error.status_code = 401
             raise
+        except InvalidClientError as error:
+            g.refusal_reason = error.description
+            raise InvalidClientError(status_code=401, description=CLIENT_AUTH_FAILED) from None
 
     def _query_client_(self, client_id: str) -> OAuthClient | None:
         """The client, if it exists and is not revoked (a revoked client is unknown)."""
@@ -209,14 +250,31 @@ class HubAuthorizationServer(AuthorizationServer):
             return None
         with self.hub.sessions() as session:
             client = session.get(OAuthClient, client_id)
+            g.claimed_known = client is not None  # for the audit log: a registered client, or noise
             return client if client is not None and client.revoked_at is None else None
 
     def _save_token_(self, token: dict[str, Any], request: Any) -> None:
         now = utcnow()
+        client_id = request.client.client_id
         with transaction(self.hub.sessions) as session:
-            session.add(AccessToken(token_hash=digest(token["access_token"]), client_id=request.client.client_id,
-                                    scope=token.get("scope", ""), issued_at=now,
-                                    expires_at=now + timedelta(seconds=int(token["expires_in"]))))
+            session.add(
+                AccessToken(
+                    token_hash=digest(token["access_token"]),
+                    client_id=client_id,
+                    scope=token.get("scope", ""),
+                    issued_at=now,
+                    expires_at=now + timedelta(seconds=int(token["expires_in"])),
+                )
+            )
+        # Audited as one entry per client and hour (a count), not one chain write per token.
+        audit.tally_of(current_app).count(
+            f"client:{client_id}",
+            "token.issue",
+            f"client:{client_id}",
+            window=3600,
+            method=getattr(request, "auth_method", None),
+            scope=token.get("scope") or "(all)",
+        )
 
     def metadata(self) -> dict[str, Any]:
         """RFC 8414 authorization server metadata."""

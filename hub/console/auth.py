@@ -1,21 +1,29 @@
 """Sign in, sign out and the language switch."""
+
 from __future__ import annotations
 
-from datetime import timezone
+import math
+import time
 
-from flask import Response, flash, redirect, render_template, request, session, url_for
+from flask import flash, g, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
+from flask_limiter import RateLimitExceeded
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from ..db import transaction
-from ..models import utcnow
-from . import accounts
+from .. import hub_of
+from ..auth import sessions as staff_sessions
+from ..store import audit
+from ..store.db import transaction
+from ..store.models import utcnow
+from ..web.limits import limiter
+from . import accounts, throttle
 from .format import register
 from .i18n import LANGUAGES
-from .web import bp, current_user, hub, safe_next, sign_in, sign_out
+from .web import bp, current_user, safe_next, sign_in, sign_out
 
 register(bp)
 
@@ -25,7 +33,16 @@ class LoginForm(FlaskForm):
     password = PasswordField("password", validators=[DataRequired(), Length(max=1024)])
 
 
+def _wait_message(seconds: float) -> str:
+    seconds = max(1, math.ceil(seconds))
+    if seconds < 120:
+        return _("Too many failed attempts. Wait %(seconds)d seconds before you try again.", seconds=seconds)
+    return _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=math.ceil(seconds / 60))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@throttle.per_address
+@throttle.everyone
 def login() -> Response | str | tuple[str, int]:
     if current_user() is not None and request.method == "GET":
         return redirect(url_for("console.dashboard"))
@@ -35,28 +52,59 @@ def login() -> Response | str | tuple[str, int]:
         if not form.validate():
             error = _("Enter your e-mail address and password.")
         else:
-            with transaction(hub().sessions) as s:
-                result = accounts.sign_in(s, form.email.data or "", form.password.data or "")
-                saved = accounts.locale_of(s, result.user.id) if result.user else None
+            email = form.email.data or ""
+            with transaction(hub_of().sessions) as s:
+                result = accounts.sign_in(
+                    s,
+                    email,
+                    form.password.data or "",
+                    device=throttle.known_device(),
+                    address=request.remote_addr or "",
+                )
                 if result.user is not None:
-                    s.expunge(result.user)
+                    saved = accounts.locale_of(s, result.user.id)
+                    sign_in(s, result.user)
             if result.user is not None:
-                sign_in(result.user)
                 if saved:
                     session["lang"] = saved
-                return redirect(safe_next(request.args.get("next")) or url_for("console.dashboard"))
-            if result.locked_until is not None:
-                minutes = max(1, int((result.locked_until.replace(tzinfo=timezone.utc)
-                                      - utcnow()).total_seconds() + 59) // 60)
-                error = _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes)
+                resp = redirect(safe_next(request.args.get("next")) or url_for("console.dashboard"))
+                throttle.remember_device(resp, result.user.email)
+                return resp
+            if result.wait_until is not None:
+                error = _wait_message((result.wait_until - utcnow()).total_seconds())
             else:
                 error = _("The e-mail address or the password is not right.")
     return render_template("console/login.html", form=form, error=error)
 
 
+@bp.errorhandler(RateLimitExceeded)
+def _too_many(exc: RateLimitExceeded) -> Response:
+    """Over a sign-in limit: the login page again, 429, with ``Retry-After`` (added by
+    Flask-Limiter), and no password checked."""
+    hit = limiter.current_limit
+    seconds = max(1, math.ceil(hit.reset_at - time.time())) if hit is not None else 60
+    return make_response(
+        render_template(
+            "console/login.html",
+            form=LoginForm(),
+            error=_(
+                "Too many sign-in attempts from here or across the hub. Try again in %(seconds)d seconds.",
+                seconds=seconds,
+            ),
+        ),
+        429,
+    )
+
+
 @bp.post("/logout")
 def logout() -> Response:
+    """Sign out: this session and every other session of the user end (audited)."""
     lang = session.get("lang")
+    user = current_user()
+    if user is not None:
+        with transaction(hub_of().sessions) as s:
+            ended = staff_sessions.end_all(s, user.id)
+            audit.record(s, g.actor.id, "console.sign_out", f"user:{user.email}", {"sessions_ended": ended})
     sign_out()
     if lang:
         session["lang"] = lang
@@ -72,7 +120,7 @@ def language() -> Response:
         session["lang"] = lang
         user = current_user()
         if user is not None:
-            with transaction(hub().sessions) as s:
+            with transaction(hub_of().sessions) as s:
                 accounts.set_locale(s, user.id, lang)
         refresh()
     target = safe_next(request.form.get("next")) or url_for("console.dashboard")

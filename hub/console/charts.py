@@ -3,13 +3,13 @@
 Each function returns plain geometry (bars with positions and sizes), so templates stay
 simple and the numbers can be tested.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 #: Colours of the common categories (and "none"), readable on white, distinct in grey.
-PALETTE = ("#0f766e", "#c2410c", "#4338ca", "#a16207", "#be185d", "#15803d", "#0369a1",
-           "#7c3aed", "#b91c1c", "#475569")
+PALETTE = ("#0f766e", "#c2410c", "#4338ca", "#a16207", "#be185d", "#15803d", "#0369a1", "#7c3aed", "#b91c1c", "#475569")
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,13 @@ class Stacked:
     bar_height: float
 
 
-def stacked(rows: dict[str, dict[str, int]], width: float = 640, label_width: float = 56,
-            bar_height: float = 22, gap: float = 10) -> Stacked:
+def stacked(
+    rows: dict[str, dict[str, int]],
+    width: float = 640,
+    label_width: float = 56,
+    bar_height: float = 22,
+    gap: float = 10,
+) -> Stacked:
     """Horizontal stacked bars: one bar per row key (a country), one segment per inner key."""
     keys = sorted({k for inner in rows.values() for k in inner}, key=lambda k: (k == "none", k))
     colours = {k: PALETTE[i % len(PALETTE)] if k != "none" else "#94a3b8" for i, k in enumerate(keys)}
@@ -70,8 +75,9 @@ class Column:
     height: float
 
 
-def columns(values: dict[str, int], order: list[str], width: float = 360, height: float = 180,
-            gap: float = 14) -> list[Column]:
+def columns(
+    values: dict[str, int], order: list[str], width: float = 360, height: float = 180, gap: float = 14
+) -> list[Column]:
     """Vertical bars in ``order`` (rating bands 1..5, then none), scaled to the largest."""
     biggest = max(values.values(), default=0) or 1
     n = len(order) or 1

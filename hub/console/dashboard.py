@@ -1,4 +1,5 @@
 """The dashboard: what the hub holds and what waits for the signed-in user."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,15 +7,18 @@ from typing import Any
 import sqlalchemy.exc
 from flask import g, render_template
 
-from .. import flags, overview, review, syncruns
+from .. import hub_of
+from ..curation import flags, review
+from ..records import overview
+from ..store import syncruns
 from . import charts
-from .web import bp, hub
+from .web import bp
 
 BANDS = ["1", "2", "3", "4", "5", "none"]
 
 
 def _sync_history() -> Any:
-    """The run history (:mod:`hub.syncruns`); ``None`` hides the panel (tests show a hub
+    """The run history (:mod:`hub.store.syncruns`); ``None`` hides the panel (tests show a hub
     without it this way)."""
     return syncruns
 
@@ -36,13 +40,19 @@ def _sync_runs(session: Any) -> list[Any] | None:
 def dashboard() -> str:
     actor = g.actor
     country = actor.country
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         figures = overview.overview(s, country)
         waiting = review.count(s, actor, review.Query(state="pending")) if "review" in actor.scopes else None
         open_flags = flags.open_count(s, country) if "review" in actor.scopes else None
         runs = _sync_runs(s)
     kinds = sorted({k for inner in figures.by_country_kind.values() for k in inner})
     return render_template(
-        "console/dashboard.html", figures=figures, kinds=kinds, waiting=waiting, open_flags=open_flags,
-        runs=runs, by_category=charts.stacked(figures.products_by_category),
-        by_band=charts.columns(figures.products_by_band, BANDS))
+        "console/dashboard.html",
+        figures=figures,
+        kinds=kinds,
+        waiting=waiting,
+        open_flags=open_flags,
+        runs=runs,
+        by_category=charts.stacked(figures.products_by_category),
+        by_band=charts.columns(figures.products_by_band, BANDS),
+    )

@@ -1,12 +1,15 @@
 """The flags inbox: flags on the user's country's records, and those it raised."""
+
 from __future__ import annotations
 
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
-from .. import flags as service
-from ..db import transaction
-from .web import bp, hub, requires, safe_next
+from .. import hub_of
+from ..curation import flags as service
+from ..store.db import transaction
+from .web import bp, requires, safe_next
 
 
 @bp.get("/flags")
@@ -16,19 +19,20 @@ def flags() -> str:
     box = request.args.get("box", "received")
     box = box if box in ("received", "raised") else "received"
     query = service.FlagQuery(state=state if state in service.STATES else None, box=box)
-    with hub().sessions() as s:
+    with hub_of().sessions() as s:
         rows = service.listing(s, g.actor, query, limit=500)
         for f in rows:
             s.expunge(f)
-    return render_template("console/flags.html", rows=rows, state=query.state or "all", box=box,
-                           here=request.full_path.rstrip("?"))
+    return render_template(
+        "console/flags.html", rows=rows, state=query.state or "all", box=box, here=request.full_path.rstrip("?")
+    )
 
 
 @bp.post("/flags/<int(max=2147483647):flag_id>/resolve")
 @requires("review")
 def resolve_flag(flag_id: int) -> Response:
     try:
-        with transaction(hub().sessions) as s:
+        with transaction(hub_of().sessions) as s:
             service.resolve(s, g.actor, flag_id, request.form.get("comment"))
     except service.FlagError as exc:
         if exc.status in (403, 404):

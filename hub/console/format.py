@@ -1,21 +1,35 @@
 """Display helpers for console templates: names, labels, dates, states."""
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint
-from flask_babel import format_datetime, get_locale, lazy_gettext as _l
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 
 from schemas import codelists
 
-from ..projection import NAME_FIELDS
+from ..records.projection import NAME_FIELDS
 
-STATE_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "returned": _l("Returned"),
-                "rejected": _l("Rejected"), "open": _l("Open"), "resolved": _l("Resolved")}
-KIND_LABELS = {"programmes": _l("Programmes"), "organisations": _l("Organisations"),
-               "partnerships": _l("Partnerships"), "producers": _l("Producers"),
-               "products": _l("Products"), "indicators": _l("Indicators"), "activities": _l("Activities")}
+STATE_LABELS = {
+    "pending": _l("Pending"),
+    "approved": _l("Approved"),
+    "returned": _l("Returned"),
+    "rejected": _l("Rejected"),
+    "open": _l("Open"),
+    "resolved": _l("Resolved"),
+}
+KIND_LABELS = {
+    "programmes": _l("Programmes"),
+    "organisations": _l("Organisations"),
+    "partnerships": _l("Partnerships"),
+    "producers": _l("Producers"),
+    "products": _l("Products"),
+    "indicators": _l("Indicators"),
+    "activities": _l("Activities"),
+}
 ROLE_LABELS = {"reviewer": _l("Reviewer"), "secretariat": _l("Secretariat"), "admin": _l("Administrator")}
 
 
@@ -29,9 +43,9 @@ def register(bp: Blueprint) -> None:
     bp.add_app_template_filter(display_name, "display_name")
     bp.add_app_template_filter(when, "when")
     bp.add_app_template_filter(label, "label")
-    bp.add_app_template_global(STATE_LABELS, "STATE_LABELS")
-    bp.add_app_template_global(KIND_LABELS, "KIND_LABELS")
-    bp.add_app_template_global(ROLE_LABELS, "ROLE_LABELS")
+    bp.add_app_template_global(STATE_LABELS, "STATE_LABELS")  # type: ignore[arg-type]  # any value may be a global
+    bp.add_app_template_global(KIND_LABELS, "KIND_LABELS")  # type: ignore[arg-type]  # any value may be a global
+    bp.add_app_template_global(ROLE_LABELS, "ROLE_LABELS")  # type: ignore[arg-type]  # any value may be a global
     bp.add_app_template_global(codelist_items, "codelist_items")
     bp.add_app_template_global(actor_name, "actor_name")
     bp.add_app_template_global(lang, "current_lang")

@@ -6,6 +6,7 @@ English. Catalogues live in ``translations/`` as .po sources with their compiled
 (committed, and checked against each other by the tests; ``make translations``
 rebuilds them).
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,7 +1,8 @@
-"""Console-side state: failed-login throttling and each staff user's language.
+"""Console-side state: the sign-in back-off and each staff user's language.
 
 Kept apart from the access model (hub/auth/) because only the console needs it.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,18 +10,20 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..models import Base
+from ..store.models import Base
 
 
-class LoginThrottle(Base):
-    """Failed logins per e-mail address, known or not (so a lockout tells nothing about
-    whether an account exists)."""
+class LoginBackoff(Base):
+    """Failed sign-ins for one e-mail address (known or not, so the back-off tells nothing
+    about which accounts exist) from one source: ``""`` for browsers the account never
+    signed in from, else the id of a device that did (:mod:`.accounts`)."""
 
-    __tablename__ = "console_login_throttle"
+    __tablename__ = "console_login_backoff"
     email: so.Mapped[str] = so.mapped_column(sa.String(254), primary_key=True)
+    device: so.Mapped[str] = so.mapped_column(sa.String(32), primary_key=True)
     failures: so.Mapped[int] = so.mapped_column(default=0)
-    first_failure_at: so.Mapped[datetime | None]
-    locked_until: so.Mapped[datetime | None]
+    last_failure_at: so.Mapped[datetime] = so.mapped_column(index=True)
+    next_attempt_at: so.Mapped[datetime | None]
 
 
 class StaffPreference(Base):

@@ -1,35 +1,44 @@
 """The console blueprint: staff sessions, CSRF on every form, error pages.
 
 Every console page needs a signed-in staff user, except those in
-:data:`hub.console.PUBLIC_ENDPOINTS`. The session is Flask's signed cookie holding the
-user id and sign-in time only; the cookie is HttpOnly, SameSite=Lax, and Secure
-whenever the request came over HTTPS. The user is reloaded on every request, so a
-disabled account is signed out at its next click.
+:data:`hub.console.PUBLIC_ENDPOINTS`. The browser holds Flask's signed cookie (named by
+the ``console_cookie_name`` setting; HttpOnly, SameSite=Lax, Secure whenever the request
+came over HTTPS) with a session token; the session itself lives on the server
+(:mod:`hub.auth.sessions`) and is looked up on every request, so signing out, a new
+password, a disabled account or an admin ending it takes effect at the next click, as do
+the ``console_session_lifetime`` and ``console_idle_timeout`` settings.
 """
+
 from __future__ import annotations
 
 import functools
-import time
 from datetime import timedelta
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, Response, abort, current_app, g, redirect, render_template,
-                   request, session, url_for)
+from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
+from .. import hub_of
 from ..auth import actor_for_user
+from ..auth import sessions as staff_sessions
 from ..auth.models import StaffUser
-from ..services import Hub
-from . import PUBLIC_ENDPOINTS, accounts
+from ..store.db import transaction
+from . import PUBLIC_ENDPOINTS
 
-bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
-               static_folder="static", static_url_path="/static")
+bp = Blueprint(
+    "console",
+    __name__,
+    url_prefix="/console",
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static",
+)
 csrf = CSRFProtect()
-SESSION_HOURS = 10
 
 
 class _Sessions(SecureCookieSessionInterface):
@@ -41,30 +50,45 @@ class _Sessions(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    app.config.setdefault("SESSION_COOKIE_NAME", "hub_console")
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_PATH="/", PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
-                      WTF_CSRF_CHECK_DEFAULT=False, WTF_CSRF_TIME_LIMIT=None)
-    if hub(app).settings.public_url.startswith("https://"):
+    settings = hub_of(app).settings
+    # Flask's defaults hold SESSION_COOKIE_NAME already ("session"): set it, not setdefault.
+    app.config.update(
+        SESSION_COOKIE_NAME=settings.console_cookie_name,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_PATH="/",
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.console_session_lifetime),
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    if settings.public_url.startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
     app.session_interface = _Sessions()
     csrf.init_app(app)
 
 
-def hub(app: Flask | None = None) -> Hub:
-    return (app or current_app).extensions["hub"]
+def session_limits() -> staff_sessions.Limits:
+    settings = hub_of().settings
+    return staff_sessions.Limits(settings.console_session_lifetime, settings.console_idle_timeout)
 
 
 def current_user() -> StaffUser | None:
     return g.get("staff")
 
 
-def sign_in(user: StaffUser) -> None:
-    """A fresh session for the user (nothing of the anonymous one carries over)."""
+def current_session_id() -> int | None:
+    return g.get("staff_session")
+
+
+def sign_in(db: Any, user: StaffUser) -> None:
+    """A fresh session for the user, stored on the server in ``db``'s transaction
+    (nothing of the anonymous browser session carries over but the language)."""
+    staff_sessions.purge(db, session_limits())
+    token = staff_sessions.start(db, user, request.remote_addr, request.headers.get("User-Agent"))
     lang = session.get("lang")
     session.clear()
     session.permanent = True
-    session["user"], session["since"] = user.id, int(time.time())
+    session["sid"] = token
     if lang:
         session["lang"] = lang
 
@@ -86,16 +110,17 @@ def safe_next(target: str | None) -> str | None:
 @bp.before_request
 def _load_user() -> Response | None:
     g.staff = None
-    user_id, since = session.get("user"), session.get("since", 0)
-    if isinstance(user_id, int) and time.time() - since < SESSION_HOURS * 3600:
-        with hub().sessions() as s:
-            user = accounts.active_user(s, user_id)
-            if user is not None:
-                s.expunge(user)
+    token = session.get("sid")
+    if isinstance(token, str) and request.endpoint != "console.static":
+        with transaction(hub_of().sessions) as s:
+            row = staff_sessions.resolve(s, token, session_limits())
+            user = row.user if row is not None else None
+            if row is not None:
+                g.staff_session = row.id
         if user is not None:
             g.staff, g.actor = user, actor_for_user(user)
         else:
-            session.pop("user", None)
+            session.pop("sid", None)
     if g.staff is None and request.endpoint not in PUBLIC_ENDPOINTS:
         # Bearer tokens do not open the console: only a staff session does.
         nxt = request.full_path.rstrip("?") if request.method == "GET" else None
@@ -109,8 +134,8 @@ def _load_user() -> Response | None:
 #: back to the hub only. Inline style *attributes* colour the chart legends.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-                               "style-src-attr 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; "
-                               "form-action 'self'; base-uri 'none'",
+    "style-src-attr 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; base-uri 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -126,8 +151,11 @@ def _headers(resp: Response) -> Response:
     return resp
 
 
-def requires(scope: str | None = None, roles: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def requires(
+    scope: str | None = None, roles: tuple[str, ...] = ()
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """A page for staff with ``scope`` (e.g. ``review``) or one of ``roles``; else 403."""
+
     def wrap(view: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -137,7 +165,9 @@ def requires(scope: str | None = None, roles: tuple[str, ...] = ()) -> Callable[
             if (scope and scope not in actor.scopes) or (roles and user.role not in roles):
                 abort(403)
             return view(*args, **kwargs)
+
         return guarded
+
     return wrap
 
 
@@ -155,9 +185,12 @@ def is_role(*roles: str) -> bool:
 
 @bp.errorhandler(CSRFError)
 def _csrf_failed(exc: CSRFError) -> tuple[str, int]:
-    return render_template("console/error.html", status=400, title=_("The form has expired"),
-                           message=_("For your security the form could not be sent. Go back, reload "
-                                     "the page and try again.")), 400
+    return render_template(
+        "console/error.html",
+        status=400,
+        title=_("The form has expired"),
+        message=_("For your security the form could not be sent. Go back, reload the page and try again."),
+    ), 400
 
 
 @bp.errorhandler(HTTPException)

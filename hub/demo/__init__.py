@@ -10,6 +10,7 @@ the actor ``demo`` (any country), then approves the pending revisions through th
 service as the secretariat, so the demo is published, fed and audited like real data.
 Running it again changes nothing.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,17 +22,16 @@ import sqlalchemy as sa
 
 import schemas
 
-from .. import review
 from ..actors import Actor
-from ..models import Member
+from ..curation import review
+from ..store.models import Member
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..services import Hub
 
 # Dependency order: what a record refers to is written before it. Programmes come first
 # and therefore do not name their managing organisation by reference (only as text).
-ORDER = ("programmes", "organisations", "partnerships", "producers", "products",
-         "indicators", "activities")
+ORDER = ("programmes", "organisations", "partnerships", "producers", "products", "indicators", "activities")
 SOURCE = "demo"
 WRITER = Actor("demo", None)
 REVIEWER = Actor("demo:secretariat", None, role="secretariat")
@@ -84,8 +84,10 @@ def load_demo(hub: Hub) -> dict[str, int]:
         members = set(session.scalars(sa.select(Member.country)))
     missing = sorted(countries - members)
     if missing:
-        raise DemoDataError(f"the demo data needs these member countries: {', '.join(missing)} "
-                            "(add them to the 'members' setting and run 'hub init')")
+        raise DemoDataError(
+            f"the demo data needs these member countries: {', '.join(missing)} "
+            "(add them to the 'members' setting and run 'hub init')"
+        )
 
     counts: Counter[str] = Counter()
     to_approve: list[tuple[str, int]] = []

@@ -9,6 +9,7 @@ would report. Prints N mapped records, the counts, the warnings and the first pr
 each with where it is (line, sheet row and column, JSON path). Exit code 0 when every item
 maps and validates, 1 otherwise, 2 when the source file or its data cannot be used at all.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -57,8 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         source = load(args.mapping)
         with tempfile.TemporaryDirectory(prefix="hub-dry-run-") as scratch:
-            settings = config.load({"database_url": f"sqlite:///{Path(scratch) / 'hub.sqlite3'}",
-                                    "instance_path": scratch, "secret_key": "scratch"})
+            settings = config.load(
+                {
+                    "database_url": f"sqlite:///{Path(scratch) / 'hub.sqlite3'}",
+                    "instance_path": scratch,
+                    "secret_key": "scratch",
+                }
+            )
             data_dir = args.data_dir or settings.data_dir
             hub = Hub(settings)
             fetcher = open_fetcher(source, FetchContext(data_dir, RetryPolicy.from_settings(settings), 500, None,

@@ -5,6 +5,7 @@ A source type is one module that parses its own keys and fetches pages
 (:mod:`.files`, :mod:`.rest`, :mod:`.federation`) plus one line in
 :data:`hub.sync.sources.TYPES`; docs/sync.md, "Writing a source type".
 """
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,22 @@ from .http import RetryPolicy
 from .mapping import known
 from .pages import Page
 
-__all__ = ["WRITE_SOURCE", "SourceConfigError", "Bad", "Keys", "Source", "FetchContext", "Fetcher", "Auth",
-           "parse_auth", "known", "strings", "is_country", "is_http_url", "data_file"]
+__all__ = [
+    "WRITE_SOURCE",
+    "SourceConfigError",
+    "Bad",
+    "Keys",
+    "Source",
+    "FetchContext",
+    "Fetcher",
+    "Auth",
+    "parse_auth",
+    "known",
+    "strings",
+    "is_country",
+    "is_http_url",
+    "data_file",
+]
 
 
 #: ``Revision.source`` of what sync runs write; the actor (``sync:NAME``) names the source
@@ -154,6 +169,7 @@ class Fetcher(Protocol):
 
 # -- helpers for key parsers -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Auth:
     """Credentials by environment variable name (never the secret itself)."""
@@ -177,8 +193,20 @@ class Auth:
         return value
 
 
-AUTH_KEYS = frozenset({"header", "scheme", "token_env", "username_env", "password_env", "client_id",
-                       "client_id_env", "client_secret_env", "private_key_env", "scope"})
+AUTH_KEYS = frozenset(
+    {
+        "header",
+        "scheme",
+        "token_env",
+        "username_env",
+        "password_env",
+        "client_id",
+        "client_id_env",
+        "client_secret_env",
+        "private_key_env",
+        "scope",
+    }
+)
 
 
 def parse_auth(raw: Any, bad: Bad) -> Auth:

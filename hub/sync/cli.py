@@ -3,6 +3,7 @@
 Every refusal is one line on stderr and a non-zero exit; a run that fails says why in
 its report (and in ``hub sync status``) and makes ``hub sync run`` exit 1.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,18 +17,20 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from .. import logs
-from ..models import utcnow
+from ..clictx import hub_of as _hub
+from ..operations import logs
+from ..records.representation import rfc3339
 from ..services import Hub
 from .. import locks, syncruns
 from ..syncruns import Quarantine, SyncRun
 from ..representation import rfc3339
 from ..shapes import Quarantined, Run
+from ..store import locks, syncruns
+from ..store.models import utcnow
 from .progress import Progress
-from .runner import RunResult, Runner
+from .runner import Runner, RunResult
 from .schedule import Scheduler, next_fire
 from .sources import Source, scan
-from ..clictx import hub_of as _hub
 
 
 def _sources(hub: Hub, names: tuple[str, ...]) -> tuple[list[Source], list[str]]:
@@ -49,15 +52,23 @@ def sync() -> None:
 
 @sync.command("run", help="Run sources now (all of them without SOURCE names).")
 @click.argument("names", nargs=-1, metavar="[SOURCE]...")
-@click.option("--dry-run", is_flag=True, help="Read, map and validate; write nothing; report what "
-                                              "would be created, updated and deleted.")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read, map and validate; write nothing; report what would be created, updated and deleted.",
+)
 @click.option("--restart", is_flag=True, help="Ignore the checkpoint: read the source from its start.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
-@click.option("--queue", "queue", is_flag=True, help='Send the runs to the Celery workers instead of running '
-                                                     'them here (jobs = "celery"; docs/workers.md).')
+@click.option(
+    "--queue",
+    "queue",
+    is_flag=True,
+    help='Send the runs to the Celery workers instead of running them here (jobs = "celery"; docs/workers.md).',
+)
 @click.pass_context
-def run(ctx: click.Context, names: tuple[str, ...], dry_run: bool, restart: bool, progress: bool | None,
-        queue: bool) -> None:
+def run(
+    ctx: click.Context, names: tuple[str, ...], dry_run: bool, restart: bool, progress: bool | None, queue: bool
+) -> None:
     hub = _hub(ctx)
     sources, errors = _sources(hub, names)
     for message in errors:
@@ -68,6 +79,7 @@ def run(ctx: click.Context, names: tuple[str, ...], dry_run: bool, restart: bool
         if dry_run:
             raise click.ClickException("--dry-run runs here and writes nothing: it cannot be queued")
         from .jobs.cli import enqueue
+
         for name, task_id in enqueue(hub.settings, [s.name for s in sources], restart=restart):
             click.echo(f"{name}: queued as task {task_id} (hub sync status {name} shows its run)")
         if errors:
@@ -75,8 +87,14 @@ def run(ctx: click.Context, names: tuple[str, ...], dry_run: bool, restart: bool
         return
     failed = bool(errors)
     for source in sources:
-        runner = Runner(hub, source, trigger="cli", dry_run=dry_run, restart=restart,
-                        progress=Progress(source.name, enabled=progress))
+        runner = Runner(
+            hub,
+            source,
+            trigger="cli",
+            dry_run=dry_run,
+            restart=restart,
+            progress=Progress(source.name, enabled=progress),
+        )
         try:
             result = runner.run()
         except locks.Busy as exc:
@@ -102,12 +120,15 @@ def _report(hub: Hub, result: RunResult) -> None:
     deletes = report.get("deletes")
     if deletes and deletes.get("candidates"):
         shown = ", ".join(deletes["uids"][:5]) + (", ..." if deletes["candidates"] > 5 else "")
-        verb = {"apply": f"deleted {deletes['applied']}", "report": "nothing deleted (deletes = \"report\")",
-                "never": "ignored"}.get(deletes["policy"], "")
+        verb = {
+            "apply": f"deleted {deletes['applied']}",
+            "report": 'nothing deleted (deletes = "report")',
+            "never": "ignored",
+        }.get(deletes["policy"], "")
         click.echo(f"  deletions: {deletes['candidates']} record(s) no longer in the source ({shown}); {verb}")
     ignored = report.get("deletes_not_applied")
     if ignored:
-        click.echo(f"  deletions announced but not applied (deletes is not \"apply\"): {ignored['count']}")
+        click.echo(f'  deletions announced but not applied (deletes is not "apply"): {ignored["count"]}')
     if not result.dry_run:
         with hub.sessions() as session:
             open_count = syncruns.open_quarantine(session, result.source)
@@ -165,8 +186,9 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
             click.echo("  never run")
         else:
             counts = ", ".join(f"{k} {v}" for k, v in last["counts"].items())
-            click.echo(f"  last run #{last['id']} {last['status']} at {last['started_at']} "
-                       f"({last['trigger']}): {counts}")
+            click.echo(
+                f"  last run #{last['id']} {last['status']} at {last['started_at']} ({last['trigger']}): {counts}"
+            )
             if last["error"]:
                 click.echo(f"  error: {last['error']}")
         click.echo(f"  quarantined: {s['quarantined']} open")
@@ -214,14 +236,20 @@ def quarantine(ctx: click.Context, name: str | None, show_all: bool, limit: int,
 
 @click.command("scheduler", help="Run sources on their schedules and deliver webhooks, in the foreground.")
 @click.option("--once", is_flag=True, help="One tick: run what is due, deliver what is due, exit.")
-@click.option("--tick", type=click.IntRange(1, 3600), default=None,
-              help="Seconds between ticks (default: setting scheduler_tick).")
+@click.option(
+    "--tick",
+    type=click.IntRange(1, 3600),
+    default=None,
+    help="Seconds between ticks (default: setting scheduler_tick).",
+)
 @click.pass_context
 def scheduler(ctx: click.Context, once: bool, tick: int | None) -> None:
     hub = _hub(ctx)
     if hub.settings.jobs == "celery":
-        raise click.ClickException('jobs = "celery": Celery beat schedules sync runs and webhook deliveries '
-                                   "(hub beat, with hub worker); hub scheduler is for jobs = \"embedded\"")
+        raise click.ClickException(
+            'jobs = "celery": Celery beat schedules sync runs and webhook deliveries '
+            '(hub beat, with hub worker); hub scheduler is for jobs = "embedded"'
+        )
     logs.configure(hub.settings.log_format, hub.settings.log_level)  # text or JSON lines (docs/operations.md)
     stop = threading.Event()
     job = Scheduler(hub, stop=stop)
@@ -229,8 +257,10 @@ def scheduler(ctx: click.Context, once: bool, tick: int | None) -> None:
         results, delivered = job.once()
         for result in results:
             _report(hub, result)
-        click.echo(f"sources run: {len(results)}; webhooks: "
-                   + (", ".join(f"{k} {v}" for k, v in sorted(delivered.items())) or "nothing due"))
+        click.echo(
+            f"sources run: {len(results)}; webhooks: "
+            + (", ".join(f"{k} {v}" for k, v in sorted(delivered.items())) or "nothing due")
+        )
         if any(not r.ok for r in results):
             ctx.exit(1)
         return

@@ -2,10 +2,11 @@
 
 Items go through the same steps as in a real run up to the write: the mapping, the
 screen for stale records (:mod:`.screen`), and then the write path's
-:meth:`~hub.writepath.WritePath.preview` (validation, the member and actor checks, the
+:meth:`~hub.records.writepath.WritePath.preview` (validation, the member and actor checks, the
 comparison with the stored revisions), so a dry run counts what a real run would.
 Deletions are those a real run's delete detection would find (:mod:`.deletes`).
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -60,8 +61,10 @@ def dry_run(hub: Hub, source: Source, fetcher: Fetcher, counts: Counter[str], wa
                 if result.status in ("invalid", "forbidden"):
                     counts["invalid"] += 1
                     first = result.errors[0] if result.errors else {}
-                    problems.append(f"{item.locator} ({item.uid}): {result.status} {first.get('path', '$')}: "
-                                    f"{first.get('code', '?')}: {first.get('message', '')}")
+                    problems.append(
+                        f"{item.locator} ({item.uid}): {result.status} {first.get('path', '$')}: "
+                        f"{first.get('code', '?')}: {first.get('message', '')}"
+                    )
                 else:
                     counts[result.status] += 1
                     warnings.update(f"{w['path']} {w['code']}" for w in [*result.warnings, *item.warnings])

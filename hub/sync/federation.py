@@ -2,7 +2,9 @@
 
 Federation between a regional and an international hub, or a partner country's own
 mirror: the remote hub's ``GET /api/v1/changes`` is followed from the saved cursor
-through :class:`hub.partner.HubClient` (tokens fetched and renewed for it). The feed
+with the client credentials of :class:`ovop_hub_client.HubClient`, the partners' own client
+(clients/python); its tokens are fetched and renewed under the run's retry policy
+(:mod:`.tokens`). The feed
 holds only published changes, in order, so a revision pending or rejected at the remote
 hub never arrives, and an approval arrives as the next change. Records come in the
 standard already: upserts go through the write path as they are (the hub's own fields
@@ -12,18 +14,21 @@ The checkpoint is the feed cursor, plus how many changes of the page at that cur
 are written (``done``): the feed is append-only, so the same cursor gives the same
 changes again.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from ovop_hub_client import HubClient
+
 from schemas import KINDS
 
-from ..partner import HubAuthError, HubClient
 from .base import Auth, Bad, FetchContext, Source, is_country, is_http_url, known, parse_auth, strings
 from .http import FetchError, Http, RetryPolicy, json_body
 from .pages import Item, Page
+from .tokens import UpstreamTokens
 
 KEYS = frozenset({"url", "kinds", "countries", "review", "auth"})
 REVIEW = ("trust", "local")
@@ -74,8 +79,10 @@ def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], o
         raise bad("[source] review is 'trust' (publish what the remote hub published) or 'local'")
     auth = parse_auth(table.get("auth"), bad)
     if not (auth.client_id or auth.client_id_env) or not (auth.client_secret_env or auth.private_key_env):
-        raise bad("[source.auth] needs client_id (or client_id_env) and client_secret_env "
-                  "(or private_key_env): the remote hub's client credentials")
+        raise bad(
+            "[source.auth] needs client_id (or client_id_env) and client_secret_env "
+            "(or private_key_env): the remote hub's client credentials"
+        )
     return HubKeys(url=url.rstrip("/"), auth=auth, kinds=tuple(kinds), countries=tuple(countries), review=review)
 
 
@@ -83,8 +90,9 @@ class HubFetcher:
     snapshot = False
     ordered = True
 
-    def __init__(self, source: Source, policy: RetryPolicy, batch: int, *, on_wait: Any = None,
-                 sleep: Any = None) -> None:
+    def __init__(
+        self, source: Source, policy: RetryPolicy, batch: int, *, on_wait: Any = None, sleep: Any = None
+    ) -> None:
         assert isinstance(source.keys, HubKeys)
         self.source = source
         self.keys: HubKeys = source.keys
@@ -94,13 +102,24 @@ class HubFetcher:
         client_id = auth.client_id or Auth.env(auth.client_id_env or "", source.name)
         secret = Auth.env(auth.client_secret_env, source.name) if auth.client_secret_env else None
         key = Auth.env(auth.private_key_env, source.name) if auth.private_key_env and not secret else None
-        self.client = HubClient(source.keys.url, client_id, client_secret=secret, private_key=key,
-                                scope=auth.scope, timeout=policy.timeout)
+        self.client = HubClient(
+            source.keys.url,
+            client_id,
+            client_secret=secret,
+            private_key=key,
+            scope=auth.scope,
+            timeout=policy.timeout,
+            retries=0,
+        )
         extra = {"sleep": sleep} if sleep is not None else {}
-        self.http = Http(policy, send=self.client.request, on_wait=on_wait, **extra)
+        self.http = Http(policy, send=self._send, on_wait=on_wait, **extra)
+        self.tokens = UpstreamTokens(self.client, self.http)  # token requests retried like feed pages
         self.state: dict[str, Any] = {}
         self.not_modified = False
         self.note = ""
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> Any:
+        return self.tokens.send(method, url, **kwargs)
 
     def begin(self, state: dict[str, Any], run_id: int, restart: bool) -> None:
         self.state = {"cursor": None, "done": 0} if restart else {"cursor": None, "done": 0, **state}
@@ -119,17 +138,13 @@ class HubFetcher:
                 params["kind"] = src.kinds[0]
             if len(src.countries) == 1:
                 params["country"] = src.countries[0]
-            try:
-                _, body = self.http.call("GET", src.url + "/api/v1/changes", json_body, params=params)
-            except HubAuthError as exc:
-                raise FetchError(f"{src.url}: the remote hub refused a token: {exc}") from None
+            _, body = self.http.call("GET", src.url + "/api/v1/changes", json_body, params=params)
             changes = body.get("changes") if isinstance(body, dict) else None
             if not isinstance(body, dict) or not isinstance(changes, list) or "next_cursor" not in body:
                 raise FetchError(f"{src.url}/api/v1/changes: not a change feed page")
             items = [self._item(c) for c in changes]
             nxt, more = body.get("next_cursor") or cursor, bool(body.get("has_more"))
-            label = (f"changes {changes[0].get('seq')}-{changes[-1].get('seq')}" if changes
-                     else "no new changes")
+            label = f"changes {changes[0].get('seq')}-{changes[-1].get('seq')}" if changes else "no new changes"
             start = {"cursor": cursor, "done": skip}
             self.state = {"cursor": nxt, "done": 0}
             yield Page(items[skip:], start, dict(self.state), label)
@@ -144,8 +159,11 @@ class HubFetcher:
     def _item(self, change: Any) -> Item:
         src = self.keys
         if not isinstance(change, dict) or not isinstance(change.get("uid"), str):
-            return Item("change ?", change, errors=[{"path": "$", "code": "type",
-                                                     "message": "A change is an object with a uid."}])
+            return Item(
+                "change ?",
+                change,
+                errors=[{"path": "$", "code": "type", "message": "A change is an object with a uid."}],
+            )
         seq, uid, kind = change.get("seq"), change["uid"], change.get("kind")
         locator = f"change {seq}"
         country = uid.split("/", 1)[0]
@@ -157,8 +175,13 @@ class HubFetcher:
             return Item(locator, change, uid=uid, kind=kind, op="delete")
         record = change.get("record")
         if not isinstance(record, dict):
-            return Item(locator, change, uid=uid, kind=kind, errors=[{
-                "path": "record", "code": "type", "message": "An upsert carries the record."}])
+            return Item(
+                locator,
+                change,
+                uid=uid,
+                kind=kind,
+                errors=[{"path": "record", "code": "type", "message": "An upsert carries the record."}],
+            )
         return Item(locator, record, record=record, uid=uid, kind=kind)
 
     def end_state(self) -> dict[str, Any]:

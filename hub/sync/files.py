@@ -10,6 +10,7 @@ file: memory stays bounded), conditionally (``If-None-Match`` / ``If-Modified-Si
 from the last complete pass: a ``304`` ends the run at once); a download that breaks off
 is retried whole.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -104,8 +105,14 @@ class CsvFetcher:
         validators: dict[str, str] = {}
         if self.keys.url:
             if previous.get("complete"):
-                validators = {k: v for k, v in (("If-None-Match", previous.get("etag")),
-                                                ("If-Modified-Since", previous.get("last_modified"))) if v}
+                validators = {
+                    k: v
+                    for k, v in (
+                        ("If-None-Match", previous.get("etag")),
+                        ("If-Modified-Since", previous.get("last_modified")),
+                    )
+                    if v
+                }
             if not self._download(validators):
                 self.not_modified, self.note = True, "not modified at the source (HTTP 304)"
                 self.state = state
@@ -130,9 +137,15 @@ class CsvFetcher:
             self.state = {**previous, "rows": self.skip, "done": 0}
             self.note = f"resumed the interrupted pass after row {self.skip}"
             return
-        self.state = {"generation": int(state.get("generation", 0)) + 1, "pass_run": run_id,
-                      "identity": identity, "rows": 0, "complete": False,
-                      "etag": self.etag, "last_modified": self.last_modified}
+        self.state = {
+            "generation": int(state.get("generation", 0)) + 1,
+            "pass_run": run_id,
+            "identity": identity,
+            "rows": 0,
+            "complete": False,
+            "etag": self.etag,
+            "last_modified": self.last_modified,
+        }
         if previous.get("identity") and not previous.get("complete"):
             self.note = "the file changed since the interrupted pass: a new pass"
 

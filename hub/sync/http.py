@@ -11,6 +11,7 @@ run ends cleanly at its last checkpoint.
 The loop is small and ours rather than urllib3's ``Retry`` because two of the faults it
 must survive happen *after* the status line: a body cut short, and a run-wide budget.
 """
+
 from __future__ import annotations
 
 import email.utils
@@ -26,8 +27,12 @@ import requests
 log = logging.getLogger("hub.sync")
 T = TypeVar("T")
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504, 507, 520, 521, 522, 523, 524})
-TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError,
-             requests.exceptions.ContentDecodingError)
+TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 class FetchError(Exception):
@@ -49,10 +54,14 @@ class RetryPolicy:
 
     @classmethod
     def from_settings(cls, settings: Any, **over: Any) -> "RetryPolicy":
-        values = {"timeout": float(settings.sync_timeout), "retries": settings.sync_retries,
-                  "budget": settings.sync_retry_budget, "backoff": settings.sync_backoff_ms / 1000,
-                  "backoff_max": settings.sync_backoff_max_ms / 1000,
-                  "retry_after_max": float(settings.sync_retry_after_max)}
+        values = {
+            "timeout": float(settings.sync_timeout),
+            "retries": settings.sync_retries,
+            "budget": settings.sync_retry_budget,
+            "backoff": settings.sync_backoff_ms / 1000,
+            "backoff_max": settings.sync_backoff_max_ms / 1000,
+            "retry_after_max": float(settings.sync_retry_after_max),
+        }
         values.update({k: v for k, v in over.items() if v is not None})
         return cls(**values)
 
@@ -84,9 +93,14 @@ class Http:
     """Sends requests through ``send`` (a ``requests`` session's, or a hub client's)
     under one :class:`RetryPolicy`; counts the retries a run spends."""
 
-    def __init__(self, policy: RetryPolicy, send: Callable[..., requests.Response] | None = None,
-                 *, sleep: Callable[[float], None] = time.sleep,
-                 on_wait: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        send: Callable[..., requests.Response] | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        on_wait: Callable[[float], None] | None = None,
+    ) -> None:
         self.policy = policy
         self.session: requests.Session | None = None
         if send is None:
@@ -100,11 +114,22 @@ class Http:
         if self.session is not None:
             self.session.close()
 
-    def call(self, method: str, url: str, parse: Callable[[requests.Response], T], *,
-             ok: tuple[int, ...] = (), **kwargs: Any) -> tuple[requests.Response, T | None]:
+    def call(
+        self,
+        method: str,
+        url: str,
+        parse: Callable[[requests.Response], T],
+        *,
+        ok: tuple[int, ...] = (),
+        send: Callable[..., requests.Response] | None = None,
+        **kwargs: Any,
+    ) -> tuple[requests.Response, T | None]:
         """Send until a usable answer: 2xx (parsed with ``parse``, whose
         :class:`BodyError` counts as a transient fault) or a status in ``ok`` (e.g. 304,
-        returned unparsed). Any other 4xx fails at once."""
+        returned unparsed). Any other 4xx fails at once. ``send`` replaces the
+        instance's for this request (a token request made on the way to a feed page
+        spends the same retry budget)."""
+        send = send or self.send
         kwargs.setdefault("timeout", self.policy.timeout)
         if kwargs.get("params"):
             url_shown = requests.Request(method, url, params=kwargs["params"]).prepare().url or url
@@ -114,15 +139,16 @@ class Http:
         while True:
             wait: float | None = None
             try:
-                resp = self.send(method, url, **kwargs)
+                resp = send(method, url, **kwargs)
                 try:
                     if resp.status_code in ok:
                         return resp, None
                     if 200 <= resp.status_code < 300:
                         return resp, parse(resp)
                     if resp.status_code not in RETRY_STATUS:
-                        raise FetchError(f"{method} {url_shown}: {resp.status_code} {resp.reason or ''}".rstrip()
-                                         + _detail(resp))
+                        raise FetchError(
+                            f"{method} {url_shown}: {resp.status_code} {resp.reason or ''}".rstrip() + _detail(resp)
+                        )
                     problem = f"{resp.status_code} {resp.reason or ''}".rstrip()
                     wait = retry_after(resp.headers.get("Retry-After")) if resp.status_code in (429, 503) else None
                 finally:
@@ -136,11 +162,14 @@ class Http:
             attempt += 1
             self._spend(method, url_shown, attempt, problem)
             if wait is not None and wait > self.policy.retry_after_max:
-                raise FetchError(f"{method} {url_shown}: {problem}: the source asks to wait {wait:.0f} s "
-                                 f"(more than sync_retry_after_max = {self.policy.retry_after_max:.0f} s)")
+                raise FetchError(
+                    f"{method} {url_shown}: {problem}: the source asks to wait {wait:.0f} s "
+                    f"(more than sync_retry_after_max = {self.policy.retry_after_max:.0f} s)"
+                )
             pause = wait if wait is not None else self.policy.delay(attempt)
-            log.warning("%s %s: %s; retry %d/%d in %.2f s", method, url_shown, problem, attempt,
-                        self.policy.retries, pause)
+            log.warning(
+                "%s %s: %s; retry %d/%d in %.2f s", method, url_shown, problem, attempt, self.policy.retries, pause
+            )
             if self.on_wait is not None:
                 self.on_wait(pause)
             self.sleep(pause)
@@ -149,21 +178,25 @@ class Http:
         if attempt > self.policy.retries:
             raise FetchError(f"{method} {url}: {problem}; gave up after {self.policy.retries} retries")
         if self.spent >= self.policy.budget:
-            raise FetchError(f"{method} {url}: {problem}; the run's retry budget of "
-                             f"{self.policy.budget} retries is spent")
+            raise FetchError(
+                f"{method} {url}: {problem}; the run's retry budget of {self.policy.budget} retries is spent"
+            )
         self.spent += 1
 
 
 def _detail(resp: requests.Response) -> str:
-    """A short hint from an error body (problem+json ``detail`` or the first line of text)."""
+    """A short hint from an error body (problem+json ``detail``, an OAuth ``error:
+    error_description``, or the first line of text)."""
     try:
         text = resp.text[:300]
     except Exception:  # noqa: BLE001 - a broken body must not hide the status
         return ""
     try:
         import json
+
         doc = json.loads(text)
-        text = str(doc.get("detail") or doc.get("error_description") or doc.get("error") or "")
+        oauth = ": ".join(str(doc[k]) for k in ("error", "error_description") if doc.get(k))
+        text = str(doc.get("detail") or oauth)
     except (ValueError, AttributeError, RecursionError):
         pass
     text = " ".join(text.split())[:200]

@@ -11,6 +11,7 @@ A row that cannot be mapped raises :class:`MappingError` (line, column, target, 
 for the caller to report or quarantine; a mistake in the mapping file itself raises
 :class:`MappingConfigError` when the file is loaded, before any row is read.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,8 +31,21 @@ from .transforms import Transform, TransformError, build, is_empty
 _PATH_RE = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")  # patterns are used with fullmatch
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
-_FIELD_KEYS = frozenset({"from", "value", "template", "transforms", "map", "unmapped", "rules",
-                         "default", "required", "skip_if_empty", "when"})
+_FIELD_KEYS = frozenset(
+    {
+        "from",
+        "value",
+        "template",
+        "transforms",
+        "map",
+        "unmapped",
+        "rules",
+        "default",
+        "required",
+        "skip_if_empty",
+        "when",
+    }
+)
 # Keys of [source] read by the sync runner (hub/sync/sources.py checks them); the mapping
 # itself only needs to accept them. docs/sync.md, "Running a source", explains each.
 #: the mapping's own keys of ``[source]``; the source file's other keys (type, schedule, ...)
@@ -58,11 +72,15 @@ _Bad = Callable[[str], MappingConfigError]  # builds an error that names the map
 class MappingError(ValueError):
     """One row cannot be mapped: which line, which column, which target, and why."""
 
-    def __init__(self, reason: str, *, line: int | None = None, column: str | None = None,
-                 target: str | None = None) -> None:
+    def __init__(
+        self, reason: str, *, line: int | None = None, column: str | None = None, target: str | None = None
+    ) -> None:
         self.reason, self.line, self.column, self.target = reason, line, column, target
-        where = [f"line {line}" if line is not None else "",
-                 f"column '{column}'" if column else "", f"-> {target}" if target else ""]
+        where = [
+            f"line {line}" if line is not None else "",
+            f"column '{column}'" if column else "",
+            f"-> {target}" if target else "",
+        ]
         super().__init__(f"{' '.join(w for w in where if w)}: {reason}" if any(where) else reason)
 
 
@@ -207,8 +225,12 @@ class FieldSpec:
             return value
         if self.unmapped == "drop":
             return None
-        raise MappingError(f"value '{key}' is not in the map (known: {_preview(self.map)})",
-                           line=line, column=column, target=self.target)
+        raise MappingError(
+            f"value '{key}' is not in the map (known: {_preview(self.map)})",
+            line=line,
+            column=column,
+            target=self.target,
+        )
 
 
 @dataclass(frozen=True)
@@ -325,8 +347,10 @@ class Mapping:
         for spec in self.fields:
             if spec.when and any(values.get(t) is None for t in spec.when):
                 values[spec.target] = None
-        record: dict[str, Any] = {"id": record_id if isinstance(record_id, str) else str(record_id),
-                                  "country": self.country}
+        record: dict[str, Any] = {
+            "id": record_id if isinstance(record_id, str) else str(record_id),
+            "country": self.country,
+        }
         for target, value in values.items():
             if value is not None:
                 _put(record, target, value)
@@ -346,6 +370,7 @@ class Mapping:
 
 
 # ------------------------------------------------------------------ loading
+
 
 def load(path: str | Path) -> Mapping:
     """Read and check the mapping of one source file (its other ``[source]`` keys are
@@ -376,6 +401,7 @@ def load_all(folder: str | Path) -> dict[str, Mapping]:
 def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset[str] = frozenset()) -> Mapping:
     """Build a mapping from parsed TOML (tests build small ones inline); ``others`` are
     keys of ``[source]`` that the caller checks itself."""
+
     def bad(message: str) -> MappingConfigError:
         return MappingConfigError(f"{origin}: {message}")
 
@@ -405,7 +431,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
     id_spec = _field("id", _table(data.get("id"), "[id]", bad), bad, required=True, tables=tables)
     raw_fields = _table(data.get("fields"), "[fields]", bad)
     if not raw_fields:
-        raise bad("no [fields.\"...\"] entries")
+        raise bad('no [fields."..."] entries')
     specs: list[FieldSpec] = []
     for target, spec in raw_fields.items():
         if not _PATH_RE.fullmatch(target):
@@ -496,8 +522,9 @@ def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False,
     sources = spec.get("from")
     if isinstance(sources, str):
         sources = [sources]
-    if sources is not None and (not isinstance(sources, list) or not sources
-                                or not all(isinstance(s, str) and s for s in sources)):
+    if sources is not None and (
+        not isinstance(sources, list) or not sources or not all(isinstance(s, str) and s for s in sources)
+    ):
         raise bad(f"{where}: 'from' is a column name or a list of column names")
     has_value = "value" in spec
     template = spec.get("template")
@@ -533,10 +560,20 @@ def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False,
     for flag in ("required", "skip_if_empty"):
         if not isinstance(spec.get(flag, False), bool):
             raise bad(f"{where}: '{flag}' is true or false")
-    return FieldSpec(target=target, sources=tuple(sources or ()), value=spec.get("value"), template=template,
-                     transforms=transforms, map=mapping, unmapped=unmapped, rules=rules,
-                     default=spec.get("default"), required=required or spec.get("required", False),
-                     skip_if_empty=spec.get("skip_if_empty", False), when=tuple(when))
+    return FieldSpec(
+        target=target,
+        sources=tuple(sources or ()),
+        value=spec.get("value"),
+        template=template,
+        transforms=transforms,
+        map=mapping,
+        unmapped=unmapped,
+        rules=rules,
+        default=spec.get("default"),
+        required=required or spec.get("required", False),
+        skip_if_empty=spec.get("skip_if_empty", False),
+        when=tuple(when),
+    )
 
 
 def _transform(spec: Any, tables: lookups.Tables | None) -> Transform:
@@ -552,7 +589,7 @@ def _transform(spec: Any, tables: lookups.Tables | None) -> Transform:
 def _rule(where: str, index: int, raw: Any, bad: _Bad) -> Rule:
     here = f"{where} rule {index + 1}"
     if not isinstance(raw, dict):
-        raise bad(f"{here}: a rule is a table such as {{code = \"1.2.1\", keywords = [\"gạo\"]}}")
+        raise bad(f'{here}: a rule is a table such as {{code = "1.2.1", keywords = ["gạo"]}}')
     known(raw, frozenset({"code", "keywords", "regex"}), here, bad)
     if "code" not in raw:
         raise bad(f"{here}: needs 'code'")
@@ -561,8 +598,11 @@ def _rule(where: str, index: int, raw: Any, bad: _Bad) -> Rule:
         raise bad(f"{here}: give either 'keywords' or 'regex'")
     phrases: list[tuple[str, ...]] = []
     if keywords is not None:
-        if not isinstance(keywords, list) or not keywords or not all(isinstance(k, str) and k.strip()
-                                                                     for k in keywords):
+        if (
+            not isinstance(keywords, list)
+            or not keywords
+            or not all(isinstance(k, str) and k.strip() for k in keywords)
+        ):
             raise bad(f"{here}: 'keywords' is a list of words or phrases")
         spaced = [unicodedata.normalize("NFC", k.strip()) for k in keywords]
         phrases = [words.words(k) for k in spaced if words.needs_words(k)]
@@ -633,6 +673,7 @@ def _check_paths(targets: list[str], bad: _Bad) -> None:
 
 
 # ------------------------------------------------------------------ rows
+
 
 def _clean(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value or "")).strip()

@@ -6,6 +6,7 @@ to commit once every item of the page is written; ``Page.start`` is the checkpoi
 page was read from, so that a run stopped in the middle of a page resumes at
 ``{**start, "done": n}`` and skips the ``n`` items already written.
 """
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """A progress bar on stderr when a run is started from a terminal (silent otherwise)."""
+
 from __future__ import annotations
 
 import sys

@@ -9,6 +9,7 @@ the file as a whole (missing, wrong encoding, no header) raise :class:`SourceErr
 with a message a data steward can act on; problems with one row are left to the
 mapping, which reports them per row.
 """
+
 from __future__ import annotations
 
 import csv
@@ -103,9 +104,9 @@ def _rows(reader: Any, path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             continue
         row = dict(zip(names, fields))
         if len(fields) < len(names):
-            row.update({n: "" for n in names[len(fields):]})
+            row.update({n: "" for n in names[len(fields) :]})
         elif len(fields) > len(names):
-            row[EXTRA] = _join(fields[len(names):])
+            row[EXTRA] = _join(fields[len(names) :])
         yield start, row
 
 

@@ -16,6 +16,7 @@ only for items changed since the greatest ``since_field`` of the last complete p
 A server that hands out the same cursor or link again and again is caught (the run fails
 and says so) instead of looping.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,10 +35,10 @@ from .pages import Item, Page, dig, flatten, map_item
 
 MAX_REPEATS = 3
 STYLES = ("none", "page", "offset", "cursor", "link")
-KEYS = frozenset({"url", "kind", "country", "items", "pagination", "params", "auth", "since_param",
-                  "since_field"})
-_PAGINATION_KEYS = frozenset({"style", "size", "page_param", "first_page", "size_param", "offset_param",
-                              "cursor_param", "next_cursor"})
+KEYS = frozenset({"url", "kind", "country", "items", "pagination", "params", "auth", "since_param", "since_field"})
+_PAGINATION_KEYS = frozenset(
+    {"style", "size", "page_param", "first_page", "size_param", "offset_param", "cursor_param", "next_cursor"}
+)
 
 
 @dataclass(frozen=True)
@@ -116,12 +117,18 @@ def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], o
     params = table.get("params", {})
     if not isinstance(params, dict) or not all(isinstance(v, (str, int, float, bool)) for v in params.values()):
         raise bad("[source.params] is a table of query parameters with text or number values")
-    return JsonKeys(url=url, kind=mapping.kind if mapping else table["kind"],
-                    country=mapping.country if mapping else table["country"], mapping=mapping, items=items,
-                    pagination=_pagination(table.get("pagination"), bad),
-                    params={k: str(v) for k, v in params.items()},
-                    auth=parse_auth(table.get("auth"), bad) if "auth" in table else None,
-                    since_param=since_param, since_field=since_field)
+    return JsonKeys(
+        url=url,
+        kind=mapping.kind if mapping else table["kind"],
+        country=mapping.country if mapping else table["country"],
+        mapping=mapping,
+        items=items,
+        pagination=_pagination(table.get("pagination"), bad),
+        params={k: str(v) for k, v in params.items()},
+        auth=parse_auth(table.get("auth"), bad) if "auth" in table else None,
+        since_param=since_param,
+        since_field=since_field,
+    )
 
 
 def _pagination(raw: Any, bad: Bad) -> Pagination:
@@ -167,14 +174,25 @@ class JsonFetcher:
             self.note = f"resumed the interrupted pass at {_where(state['position'], state.get('done', 0))}"
             return
         since = None if restart else state.get("since")
-        self.state = {"generation": int(state.get("generation", 0)) + 1, "pass_run": run_id,
-                      "position": self._first(), "done": 0, "since": since, "max_seen": since,
-                      "complete": False}
+        self.state = {
+            "generation": int(state.get("generation", 0)) + 1,
+            "pass_run": run_id,
+            "position": self._first(),
+            "done": 0,
+            "since": since,
+            "max_seen": since,
+            "complete": False,
+        }
 
     def _first(self) -> dict[str, Any]:
         p = self.keys.pagination
-        first: dict[str, dict[str, Any]] = {"page": {"page": p.first_page}, "offset": {"offset": 0}, "cursor": {"cursor": None},
-                "link": {"url": None}, "none": {"url": None}}
+        first: dict[str, dict[str, Any]] = {
+            "page": {"page": p.first_page},
+            "offset": {"offset": 0},
+            "cursor": {"cursor": None},
+            "link": {"url": None},
+            "none": {"url": None},
+        }
         return first[p.style]
 
     def pages(self) -> Iterator[Page]:
@@ -184,8 +202,7 @@ class JsonFetcher:
         while position is not None:
             number += 1
             url, params = self._request(position)
-            resp, body = self.http.call("GET", url, json_body, params=params, headers=self.headers,
-                                        auth=self.auth)
+            resp, body = self.http.call("GET", url, json_body, params=params, headers=self.headers, auth=self.auth)
             raw_items = dig(body, self.keys.items)
             if not isinstance(raw_items, list):
                 raise FetchError(f"GET {resp.url}: no list of items at '{self.keys.items or '(the body)'}'")
@@ -205,8 +222,10 @@ class JsonFetcher:
                 nxt = None
             repeats = repeats + 1 if nxt is not None and nxt == position else 0
             if repeats > MAX_REPEATS:
-                raise FetchError(f"GET {resp.url}: the source sent the same next {p.style} "
-                                 f"{MAX_REPEATS + 1} times in a row: its pagination does not advance")
+                raise FetchError(
+                    f"GET {resp.url}: the source sent the same next {p.style} "
+                    f"{MAX_REPEATS + 1} times in a row: its pagination does not advance"
+                )
             stamps = [i.stamp for i in items if i.stamp]
             seen = max([s for s in [self.state.get("max_seen"), *stamps] if s], default=None)
             start = {**self.state, "position": position, "done": 0}
@@ -255,8 +274,13 @@ class JsonFetcher:
         return item
 
     def end_state(self) -> dict[str, Any]:
-        return {**self.state, "position": None, "done": 0, "complete": True,
-                "since": self.state.get("max_seen") or self.state.get("since")}
+        return {
+            **self.state,
+            "position": None,
+            "done": 0,
+            "complete": True,
+            "since": self.state.get("max_seen") or self.state.get("since"),
+        }
 
     @property
     def retries(self) -> int:
@@ -290,9 +314,12 @@ def _where(position: dict[str, Any] | None, done: int) -> str:
     if not position:
         return "the end"
     key, value = next(iter(position.items()))
-    text = {"page": f"page {value}", "offset": f"offset {value}",
-            "cursor": f"cursor {value}" if value else "the first page",
-            "url": value or "the first page"}[key]
+    text = {
+        "page": f"page {value}",
+        "offset": f"offset {value}",
+        "cursor": f"cursor {value}" if value else "the first page",
+        "url": value or "the first page",
+    }[key]
     return f"{text} (after {done} items)" if done else text
 
 

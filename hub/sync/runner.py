@@ -13,6 +13,7 @@ Snapshot sources (csv, json without ``since_param``) end a complete pass with de
 detection (:mod:`.deletes`). Dry runs (:mod:`.dryrun`) write nothing and report what a
 run would do, deletions included. Which records not to write is :mod:`.screen`'s call.
 """
+
 from __future__ import annotations
 
 import logging
@@ -27,12 +28,14 @@ import sqlalchemy.orm as so
 
 import schemas
 
-from .. import locks, logs, review, syncruns
-from ..db import chunks, storable, transaction
-from ..models import utcnow
+from ..curation import review
+from ..operations import logs
+from ..records.writepath import NotFound
 from ..services import Hub
-from ..syncruns import COUNTS, Checkpoint, Quarantine, SyncRun
-from ..writepath import NotFound
+from ..store import locks, syncruns
+from ..store.db import chunks, storable, transaction
+from ..store.models import utcnow
+from ..store.syncruns import COUNTS, Checkpoint, Quarantine, SyncRun
 from .base import WRITE_SOURCE, FetchContext, Fetcher, Source, SourceConfigError
 from .deletes import RefusedDeletes, detect
 from .dryrun import dry_run
@@ -71,26 +74,37 @@ class RunResult:
     def summary(self) -> str:
         rate = self.counts.get("fetched", 0) / self.seconds if self.seconds > 0 else 0.0
         what = "dry run " if self.dry_run else ""
-        text = (f"{self.source}: {what}{self.status} in {self.seconds:.1f} s ({rate:,.0f} records/s): "
-                + ", ".join(f"{k} {self.counts.get(k, 0)}" for k in COUNTS))
+        text = f"{self.source}: {what}{self.status} in {self.seconds:.1f} s ({rate:,.0f} records/s): " + ", ".join(
+            f"{k} {self.counts.get(k, 0)}" for k in COUNTS
+        )
         return text + (f"\n  error: {self.error}" if self.error else "")
 
 
 class Runner:
     """Runs one source once. ``run()`` returns a :class:`RunResult`; it raises
-    :class:`hub.sync.locks.Busy` when another runner holds the source."""
+    :class:`hub.store.locks.Busy` when another runner holds the source."""
 
-    def __init__(self, hub: Hub, source: Source, *, trigger: str = "cli", dry_run: bool = False,
-                 restart: bool = False, progress: Progress | None = None,
-                 stop: threading.Event | None = None, sleep: Callable[[float], None] = time.sleep,
-                 precheck: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        source: Source,
+        *,
+        trigger: str = "cli",
+        dry_run: bool = False,
+        restart: bool = False,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        precheck: Callable[[], bool] | None = None,
+    ) -> None:
         self.hub, self.source, self.trigger = hub, source, trigger
         self.dry_run, self.restart = dry_run, restart
         self.progress = progress or Progress(source.name, enabled=False)
         self.stop, self.sleep, self.precheck = stop, sleep, precheck
         settings = hub.settings
-        self.policy = RetryPolicy.from_settings(settings, timeout=source.timeout, retries=source.retries,
-                                                budget=source.retry_budget)
+        self.policy = RetryPolicy.from_settings(
+            settings, timeout=source.timeout, retries=source.retries, budget=source.retry_budget
+        )
         self.batch = source.batch_size or settings.sync_batch_size
         self.actor = source.actor
         self.counts: Counter[str] = Counter()
@@ -131,8 +145,10 @@ class Runner:
             log.info("sync run started (%s%s)", self.trigger, ", dry run" if self.dry_run else "")
             status, error = "succeeded", None
             try:
-                fetcher = open_fetcher(self.source, FetchContext(
-                    self.hub.settings.data_dir, self.policy, self.batch, self._heartbeat, self.sleep))
+                fetcher = open_fetcher(
+                    self.source,
+                    FetchContext(self.hub.settings.data_dir, self.policy, self.batch, self._heartbeat, self.sleep),
+                )
                 self._run(fetcher)
             except KNOWN_FAILURES + (Stopped, RefusedDeletes) as exc:
                 status, error = "failed", _one_line(exc)
@@ -140,15 +156,26 @@ class Runner:
                 self._finish("failed", "interrupted; the next run resumes at the last checkpoint", fetcher)
                 raise
             except Exception as exc:  # noqa: BLE001 - a run must end with a record of why
-                log.error("sync run of %s failed: %r", self.source.name, exc,
-                          exc_info=log.isEnabledFor(logging.DEBUG))
+                log.error("sync run of %s failed: %r", self.source.name, exc, exc_info=log.isEnabledFor(logging.DEBUG))
                 status, error = "failed", f"{type(exc).__name__}: {_one_line(exc)}"
             self._finish(status, error, fetcher)
-            log.log(logging.INFO if status == "succeeded" else logging.WARNING, "sync run %s: %s%s", status,
-                    ", ".join(f"{k} {v}" for k, v in self._counts().items() if v) or "nothing fetched",
-                    f"; error: {error}" if error else "")
-            return RunResult(self.run_id, self.source.name, status, self._counts(),
-                             time.monotonic() - started, error, self.dry_run, self.report)
+            log.log(
+                logging.INFO if status == "succeeded" else logging.WARNING,
+                "sync run %s: %s%s",
+                status,
+                ", ".join(f"{k} {v}" for k, v in self._counts().items() if v) or "nothing fetched",
+                f"; error: {error}" if error else "",
+            )
+            return RunResult(
+                self.run_id,
+                self.source.name,
+                status,
+                self._counts(),
+                time.monotonic() - started,
+                error,
+                self.dry_run,
+                self.report,
+            )
         finally:
             self.progress.close()
             if fetcher is not None:
@@ -188,10 +215,15 @@ class Runner:
         with transaction(self.hub.sessions) as session:
             self._bookkeeping(session, fetcher.end_state(), Counter(), [], [], [])
             if fetcher.snapshot and fetcher.state.get("pass_run"):
-                session.execute(sa.update(Quarantine).where(
-                    Quarantine.source == self.source.name, Quarantine.resolved_at.is_(None),
-                    Quarantine.run_id < fetcher.state["pass_run"]).values(
-                    resolved_at=utcnow(), resolution="superseded"))
+                session.execute(
+                    sa.update(Quarantine)
+                    .where(
+                        Quarantine.source == self.source.name,
+                        Quarantine.resolved_at.is_(None),
+                        Quarantine.run_id < fetcher.state["pass_run"],
+                    )
+                    .values(resolved_at=utcnow(), resolution="superseded")
+                )
 
     # -- one page ---------------------------------------------------------------------
     def _page(self, page: Page) -> None:
@@ -299,8 +331,15 @@ class Runner:
         return f"published at {self.source.where(self.hub.settings.data_dir)}"
 
     # -- bookkeeping, inside the page's transaction --------------------------------------
-    def _bookkeeping(self, session: so.Session, state: dict[str, Any], delta: Counter[str],
-                     quarantined: list[dict[str, Any]], written: list[str], seen: list[str]) -> None:
+    def _bookkeeping(
+        self,
+        session: so.Session,
+        state: dict[str, Any],
+        delta: Counter[str],
+        quarantined: list[dict[str, Any]],
+        written: list[str],
+        seen: list[str],
+    ) -> None:
         assert self.lock is not None
         locks.check(session, self.lock.name, self.lock.holder, self.lock.ttl)
         now = utcnow()
@@ -339,14 +378,27 @@ class Runner:
     # -- run records --------------------------------------------------------------------------
     def _start(self) -> int:
         with transaction(self.hub.sessions) as session:
-            session.execute(sa.update(SyncRun).where(
-                SyncRun.source == self.source.name, SyncRun.status == "running").values(
-                status="abandoned", finished_at=utcnow(),
-                error="the runner stopped without finishing (killed or crashed); a later run resumed "
-                      "at its last checkpoint"))
-            run = SyncRun(source=self.source.name, trigger=self.trigger, dry_run=self.dry_run,
-                          status="running", holder=self.lock.holder if self.lock else "",
-                          started_at=utcnow(), report={}, **{k: 0 for k in COUNTS}, retries=0)
+            session.execute(
+                sa.update(SyncRun)
+                .where(SyncRun.source == self.source.name, SyncRun.status == "running")
+                .values(
+                    status="abandoned",
+                    finished_at=utcnow(),
+                    error="the runner stopped without finishing (killed or crashed); a later run resumed "
+                    "at its last checkpoint",
+                )
+            )
+            run = SyncRun(
+                source=self.source.name,
+                trigger=self.trigger,
+                dry_run=self.dry_run,
+                status="running",
+                holder=self.lock.holder if self.lock else "",
+                started_at=utcnow(),
+                report={},
+                **{k: 0 for k in COUNTS},
+                retries=0,
+            )
             session.add(run)
             session.flush()
             return run.id
@@ -375,6 +427,7 @@ class Runner:
 
 # -- helpers ------------------------------------------------------------------------------------
 
+
 def _segments(items: list[Item], *, split_duplicates: bool) -> Iterable[tuple[int, list[Item]]]:
     """Runs of items written in one transaction: upserts of one kind (for feeds, without
     the same record twice: successive versions are written in order); each deletion
@@ -389,8 +442,10 @@ def _segments(items: list[Item], *, split_duplicates: bool) -> Iterable[tuple[in
             yield index + 1, [item]
             current, uids, kind = [], set(), None
             continue
-        breaks = current and ((item.record is not None and kind is not None and item.kind != kind)
-                              or (split_duplicates and item.uid is not None and item.uid in uids))
+        breaks = current and (
+            (item.record is not None and kind is not None and item.kind != kind)
+            or (split_duplicates and item.uid is not None and item.uid in uids)
+        )
         if breaks:
             yield index, current
             current, uids, kind = [], set(), None

@@ -11,22 +11,23 @@ so a long nightly run does not hold them up; each subscription is locked the sam
 The source files are read again at every tick: an edited schedule applies without a
 restart, and a broken file is reported (once per change) without stopping the others.
 """
+
 from __future__ import annotations
 
 import logging
 import threading
-from functools import partial
 from datetime import datetime
+from functools import partial
 from typing import Callable
 
 import sqlalchemy as sa
 from croniter import croniter
 
-from ..models import utcnow
 from ..services import Hub
-from .. import locks
-from ..syncruns import SyncRun
-from .runner import RunResult, Runner
+from ..store import locks
+from ..store.models import utcnow
+from ..store.syncruns import SyncRun
+from .runner import Runner, RunResult
 from .sources import Source, scan
 from .webhooks import Deliverer
 
@@ -44,14 +45,21 @@ def next_fire(schedule: str, now: datetime) -> datetime:
 
 def is_due(hub: Hub, source: Source, now: datetime) -> bool:
     with hub.sessions() as session:
-        started = session.scalar(sa.select(sa.func.max(SyncRun.started_at)).where(
-            SyncRun.source == source.name, SyncRun.dry_run.is_(False)))
+        started = session.scalar(
+            sa.select(sa.func.max(SyncRun.started_at)).where(SyncRun.source == source.name, SyncRun.dry_run.is_(False))
+        )
     return started is None or locks.aware(started) < last_fire(source.schedule, now)
 
 
 class Scheduler:
-    def __init__(self, hub: Hub, *, clock: Callable[[], datetime] = utcnow,
-                 stop: threading.Event | None = None, deliverer: Deliverer | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+        stop: threading.Event | None = None,
+        deliverer: Deliverer | None = None,
+    ) -> None:
         self.hub, self.clock = hub, clock
         self.stop = stop or threading.Event()
         self.deliverer = deliverer or Deliverer(hub)
@@ -74,8 +82,9 @@ class Scheduler:
             now = self.clock()
             if not is_due(self.hub, source, now):
                 continue
-            runner = Runner(self.hub, source, trigger="scheduler", stop=self.stop,
-                            precheck=partial(is_due, self.hub, source, now))
+            runner = Runner(
+                self.hub, source, trigger="scheduler", stop=self.stop, precheck=partial(is_due, self.hub, source, now)
+            )
             try:
                 result = runner.run()
             except locks.Busy as exc:
@@ -95,6 +104,7 @@ class Scheduler:
 
     def serve(self, tick: float) -> None:
         """Run until :attr:`stop` is set: sources and webhooks on a thread each."""
+
         def loop(job: Callable[[], object], name: str) -> None:
             while not self.stop.is_set():
                 try:
@@ -103,8 +113,10 @@ class Scheduler:
                     log.exception("scheduler: %s tick failed", name)
                 self.stop.wait(tick)
 
-        threads = [threading.Thread(target=loop, args=(self.run_due, "sources"), name="sync", daemon=True),
-                   threading.Thread(target=loop, args=(self.deliver, "webhooks"), name="webhooks", daemon=True)]
+        threads = [
+            threading.Thread(target=loop, args=(self.run_due, "sources"), name="sync", daemon=True),
+            threading.Thread(target=loop, args=(self.deliver, "webhooks"), name="webhooks", daemon=True),
+        ]
         for t in threads:
             t.start()
         for t in threads:

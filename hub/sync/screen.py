@@ -13,9 +13,9 @@ from typing import Any, Callable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from ..models import Record, Revision
-from ..syncruns import SourceItem
-from ..writepath import input_hash
+from ..records.writepath import input_hash
+from ..store.models import Record, Revision
+from ..store.syncruns import SourceItem
 from .pages import Item
 
 #: the verdict of a stale item; any other verdict is the finding of a second delivery
@@ -68,9 +68,13 @@ def screen(factory: so.sessionmaker[so.Session], source: str, items: list[Item],
             writers = {u: row.actor for u, row in stored.items() if row.actor.startswith("sync:")}
         stamps: dict[str, Any] = {}
         if any(i.record.get("source_updated_at") for i in candidates if i.record is not None):
-            stamps = dict(session.execute(sa.select(Revision.uid, Revision.document).join(
-                Record, sa.and_(Record.uid == Revision.uid, Record.latest_version == Revision.version))
-                .where(Revision.uid.in_(uids))).all())
+            stamps = dict(
+                session.execute(
+                    sa.select(Revision.uid, Revision.document)
+                    .join(Record, sa.and_(Record.uid == Revision.uid, Record.latest_version == Revision.version))
+                    .where(Revision.uid.in_(uids))
+                ).all()
+            )
         this_pass: set[str] = set()
         if generation is not None:
             this_pass = set(session.scalars(sa.select(SourceItem.uid).where(

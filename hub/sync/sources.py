@@ -16,6 +16,7 @@ Schedules, delete policy and retry settings are keys of ``[source]`` too; secret
 never in the file, only the names of environment variables that hold them.
 docs/sync.md explains every key.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,8 +32,17 @@ from . import federation, files, rest
 from .base import Bad, FetchContext, Fetcher, Source, SourceConfigError
 from .screen import REPEATS
 
-__all__ = ["TYPES", "SourceType", "Source", "SourceConfigError", "load", "load_all", "scan", "from_data",
-           "open_fetcher"]
+__all__ = [
+    "TYPES",
+    "SourceType",
+    "Source",
+    "SourceConfigError",
+    "load",
+    "load_all",
+    "scan",
+    "from_data",
+    "open_fetcher",
+]
 
 DELETES = ("never", "report", "apply")
 NIGHTLY = "0 2 * * *"
@@ -111,6 +121,7 @@ def scan(folder: str | Path) -> tuple[dict[str, Source], list[str]]:
 
 def from_data(data: dict[str, Any], origin: str = "<source>", digest: str = "") -> Source:
     """Build a source from parsed TOML (tests build small ones inline)."""
+
     def bad(message: str) -> SourceConfigError:
         return SourceConfigError(f"{origin}: {message}")
 

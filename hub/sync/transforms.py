@@ -52,6 +52,7 @@ and text transforms apply to each element.
                                 rows that have none
 ==============================  ================================================================
 """
+
 from __future__ import annotations
 
 import calendar
@@ -84,16 +85,19 @@ def is_empty(value: Any) -> bool:
 
 def _text(fn: Callable[[str], Any]) -> Transform:
     """Apply a text function to a value, or to each element of a list."""
+
     def run(value: Any) -> Any:
         if is_empty(value):
             return value
         if isinstance(value, list):
             return [out for v in value if not is_empty(out := fn(str(v)))]
         return fn(value if isinstance(value, str) else str(value))
+
     return run
 
 
 # ------------------------------------------------------------------ text
+
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
@@ -112,6 +116,7 @@ def truncate(limit: int) -> Callable[[str], str]:
         if space > limit * 0.8:  # a word boundary not too far back
             head = head[:space]
         return head.rstrip(" ,.;:-") + "…"
+
     return cut
 
 
@@ -121,6 +126,7 @@ def split(sep: str) -> Transform:
             return value
         items = value if isinstance(value, list) else [value]
         return [p.strip() for item in items for p in str(item).split(sep) if p.strip()]
+
     return run
 
 
@@ -150,6 +156,7 @@ def number(decimal_mark: str = ".") -> Callable[[str], str]:
             raise TransformError(f"'{text}' is not a number (decimal mark '{decimal_mark}')")
         plain = compact.replace(_THOUSANDS[decimal_mark], "").replace(decimal_mark, ".")
         return format(Decimal(plain).normalize(), "f")
+
     return run
 
 
@@ -170,6 +177,7 @@ def to_int(value: Any) -> Any:
 
 
 # ------------------------------------------------------------------ years and dates
+
 
 def _year(value: Any) -> int:
     year = to_int(value.strip() if isinstance(value, str) else value)
@@ -194,8 +202,10 @@ def _fiscal_ce(value: Any) -> int:
         return year - BE_OFFSET
     if year in _CE_RANGE:
         return year
-    raise TransformError(f"{year} is not a fiscal year (Buddhist era {_BE_RANGE.start}-{_BE_RANGE.stop - 1} "
-                         f"or Common Era {_CE_RANGE.start}-{_CE_RANGE.stop - 1})")
+    raise TransformError(
+        f"{year} is not a fiscal year (Buddhist era {_BE_RANGE.start}-{_BE_RANGE.stop - 1} "
+        f"or Common Era {_CE_RANGE.start}-{_CE_RANGE.stop - 1})"
+    )
 
 
 def th_fiscal_year_start(value: Any) -> Any:
@@ -215,6 +225,7 @@ def parse_date(fmt: str, buddhist: bool = False) -> Callable[[str], str]:
             return datetime.strptime(source, fmt).date().isoformat()
         except ValueError:
             raise TransformError(f"'{text}' does not match the date format '{fmt}'") from None
+
     return run
 
 
@@ -305,6 +316,7 @@ def scale(factor: str) -> Callable[[str], str]:
 
 # ------------------------------------------------------------------ places
 
+
 def area(country: str) -> Callable[[str], Any]:
     """Free-text place -> a place object with the area code when it resolves."""
     from schemas import areas  # lazy: the area tables load on first use
@@ -317,6 +329,7 @@ def area(country: str) -> Callable[[str], Any]:
         place = collapse(nfc(text))
         found = areas.find(code, place) or _from_the_end(areas.find, code, place)
         return {"place": place, "area": found} if found else {"place": place}
+
     return run
 
 
@@ -374,11 +387,13 @@ def _hash_length(arg: str) -> int:
 
 # ------------------------------------------------------------------ registry
 
+
 def _no_arg(fn: Transform) -> Callable[[str | None], Transform]:
     def make(arg: str | None) -> Transform:
         if arg is not None:
             raise ValueError("takes no argument")
         return fn
+
     return make
 
 
@@ -389,6 +404,7 @@ def _needs_arg(make: Callable[[str], Transform], default: str | None = None) -> 
                 raise ValueError("needs an argument after ':'")
             arg = default
         return make(arg)
+
     return build_
 
 

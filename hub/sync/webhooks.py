@@ -1,17 +1,17 @@
 """Webhooks (SPEC 6): the deliverer: signed deliveries, retries, dead letters, the log.
 
-Subscriptions and their deliveries are core (:mod:`hub.subscriptions`); this module only
+Subscriptions and their deliveries are core (:mod:`hub.webhooks.subscriptions`); this module only
 delivers. Deliveries are driven by the change feed, not by hooks in the write path: each
 subscription keeps a cursor (the last feed ``seq`` it has taken), and the deliverer
 claims the next published changes that match its kinds and countries into a
-:class:`~hub.subscriptions.Delivery` (claim and cursor move in one transaction, so no
+:class:`~hub.webhooks.subscriptions.Delivery` (claim and cursor move in one transaction, so no
 change is lost or claimed twice), then POSTs ``{"changes": [...]}`` with ``X-Hub-Timestamp`` (Unix seconds, new on
 every attempt), ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of "<timestamp>." + body
 with the secret>``, ``X-Hub-Delivery`` (the delivery id: the same on every retry, for
 receivers to drop duplicates) and ``X-Hub-Subscription`` (the subscription id).
 
 Before every attempt the URL is checked again and its host resolved
-(:mod:`hub.destinations`), and the POST goes to the address that passed: a name that
+(:mod:`hub.webhooks.destinations`), and the POST goes to the address that passed: a name that
 now points inside the network is refused (the attempt fails and is retried), and
 redirects are not followed.
 
@@ -21,6 +21,7 @@ After ``webhook_attempts`` tries it is dead-lettered (kept with its body and its
 the subscription moves on. Delivery is at least once. Every attempt is in the delivery
 log (``GET /api/v1/subscriptions/{id}/deliveries``).
 """
+
 from __future__ import annotations
 
 import functools
@@ -37,14 +38,23 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 import urllib3
 
-from ..db import transaction
-from ..destinations import Destination, Resolver, literal
-from ..models import Change, WriteHead, utcnow
-from ..representation import rfc3339
+from ..records.representation import rfc3339
 from ..services import Hub
-from .. import locks
-from ..subscriptions import (SIGNATURE, TIMESTAMP, Delivery, Subscription, SubscriptionError, check_destination,
-                             listing, sign, unseal)
+from ..store import locks
+from ..store.db import transaction
+from ..store.models import Change, WriteHead, utcnow
+from ..webhooks.destinations import Destination, Resolver, literal
+from ..webhooks.subscriptions import (
+    SIGNATURE,
+    TIMESTAMP,
+    Delivery,
+    Subscription,
+    SubscriptionError,
+    check_destination,
+    listing,
+    sign,
+    unseal,
+)
 from .http import retry_after
 
 log = logging.getLogger("hub.webhooks")
@@ -55,8 +65,9 @@ MAX_PER_RUN = 50  # deliveries per subscription per deliverer run (keeps a tick 
 Post = Callable[[Destination, bytes, dict[str, str], float], tuple[int, str | None]]
 
 
-def pinned_post(dest: Destination, body: bytes, headers: dict[str, str], timeout: float,
-                ca_file: str | None = None) -> tuple[int, str | None]:
+def pinned_post(
+    dest: Destination, body: bytes, headers: dict[str, str], timeout: float, ca_file: str | None = None
+) -> tuple[int, str | None]:
     """POST to the address that passed the check (never a fresh lookup of the name), with
     the URL's host in ``Host`` and, over https, in SNI and the certificate check (against
     ``ca_file``, default certifi's bundle). No redirects are followed, no proxy from the
@@ -65,15 +76,29 @@ def pinned_post(dest: Destination, body: bytes, headers: dict[str, str], timeout
     wait = urllib3.Timeout(connect=timeout, read=timeout)
     if dest.scheme == "https":
         named = literal(dest.host) is None
-        pool = urllib3.HTTPSConnectionPool(str(dest.address), dest.port, timeout=wait, retries=False,
-                                           cert_reqs="CERT_REQUIRED", ca_certs=ca_file or certifi.where(),
-                                           server_hostname=dest.host if named else None,
-                                           assert_hostname=dest.host)
+        pool = urllib3.HTTPSConnectionPool(
+            str(dest.address),
+            dest.port,
+            timeout=wait,
+            retries=False,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=ca_file or certifi.where(),
+            server_hostname=dest.host if named else None,
+            assert_hostname=dest.host,
+        )
     else:
         pool = urllib3.HTTPConnectionPool(str(dest.address), dest.port, timeout=wait, retries=False)
     try:
-        resp = pool.urlopen("POST", dest.target, body=body, headers={**headers, "Host": dest.host_header},
-                            redirect=False, retries=False, preload_content=False, assert_same_host=False)
+        resp = pool.urlopen(
+            "POST",
+            dest.target,
+            body=body,
+            headers={**headers, "Host": dest.host_header},
+            redirect=False,
+            retries=False,
+            preload_content=False,
+            assert_same_host=False,
+        )
         try:
             return resp.status, resp.headers.get("Retry-After")
         finally:
@@ -85,8 +110,14 @@ def pinned_post(dest: Destination, body: bytes, headers: dict[str, str], timeout
 class Deliverer:
     """Delivers what is due for every active subscription (the scheduler calls :meth:`run`)."""
 
-    def __init__(self, hub: Hub, *, post: Post | None = None, clock: Callable[[], datetime] = utcnow,
-                 resolver: Resolver | None = None) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        post: Post | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        resolver: Resolver | None = None,
+    ) -> None:
         s = hub.settings
         self.hub, self.clock, self.resolver = hub, clock, resolver
         self.post: Post = post or functools.partial(pinned_post, ca_file=s.webhook_ca_file or None)
@@ -120,8 +151,12 @@ class Deliverer:
                 sub = session.get(Subscription, sub_id)
                 if sub is None or not sub.active:
                     break
-                delivery = session.scalar(sa.select(Delivery).where(
-                    Delivery.subscription_id == sub_id, Delivery.status == "pending").order_by(Delivery.id).limit(1))
+                delivery = session.scalar(
+                    sa.select(Delivery)
+                    .where(Delivery.subscription_id == sub_id, Delivery.status == "pending")
+                    .order_by(Delivery.id)
+                    .limit(1)
+                )
                 if delivery is None:
                     delivery = _claim(session, sub, self.batch, self.clock())
                     if delivery is None:
@@ -143,10 +178,19 @@ class Deliverer:
             secret = unseal(self.hub.settings.secret_key, sealed)
             dest = check_destination(self.hub.settings, url, self.resolver)  # again: names move
             stamp = int(self.clock().timestamp())
-            status, after = self.post(dest, data, {
-                "Content-Type": "application/json", TIMESTAMP: str(stamp), SIGNATURE: sign(secret, data, stamp),
-                "X-Hub-Delivery": str(delivery_id), "X-Hub-Subscription": sub_id,
-                "User-Agent": "ovop-exchange-hub webhooks"}, self.timeout)
+            status, after = self.post(
+                dest,
+                data,
+                {
+                    "Content-Type": "application/json",
+                    TIMESTAMP: str(stamp),
+                    SIGNATURE: sign(secret, data, stamp),
+                    "X-Hub-Delivery": str(delivery_id),
+                    "X-Hub-Subscription": sub_id,
+                    "User-Agent": "ovop-exchange-hub webhooks",
+                },
+                self.timeout,
+            )
             if not 200 <= status < 300:
                 error = f"HTTP {status}"
                 wait = retry_after(after)
@@ -186,7 +230,8 @@ def _claim(session: so.Session, sub: Subscription, batch: int, now: datetime) ->
     head = session.get(WriteHead, 1)
     end = head.change_seq if head else 0
     q = sa.select(Change.seq, Change.kind, Change.uid, Change.op, Change.version, Change.record).where(
-        Change.seq > sub.cursor, Change.seq <= end)
+        Change.seq > sub.cursor, Change.seq <= end
+    )
     if sub.kinds:
         q = q.where(Change.kind.in_(sub.kinds))
     if sub.countries:
@@ -196,12 +241,32 @@ def _claim(session: so.Session, sub: Subscription, batch: int, now: datetime) ->
         sub.cursor = end
         return None
     sub.cursor = rows[-1].seq if len(rows) == batch else end
-    changes = [{"seq": r.seq, "kind": r.kind, "uid": r.uid, "op": r.op, "version": r.version,
-                "record": orjson.Fragment(r.record)} for r in rows]
-    delivery = Delivery(subscription_id=sub.id, first_seq=rows[0].seq, last_seq=rows[-1].seq, count=len(rows),
-                        body=orjson.dumps({"changes": changes}).decode(), status="pending", attempts=0,
-                        next_attempt_at=None, last_status_code=None, last_error=None, log=[],
-                        created_at=now, delivered_at=None)
+    changes = [
+        {
+            "seq": r.seq,
+            "kind": r.kind,
+            "uid": r.uid,
+            "op": r.op,
+            "version": r.version,
+            "record": orjson.Fragment(r.record),
+        }
+        for r in rows
+    ]
+    delivery = Delivery(
+        subscription_id=sub.id,
+        first_seq=rows[0].seq,
+        last_seq=rows[-1].seq,
+        count=len(rows),
+        body=orjson.dumps({"changes": changes}).decode(),
+        status="pending",
+        attempts=0,
+        next_attempt_at=None,
+        last_status_code=None,
+        last_error=None,
+        log=[],
+        created_at=now,
+        delivered_at=None,
+    )
     session.add(delivery)
     session.flush()
     return delivery

@@ -1,4 +1,5 @@
 """Pieces of the web layer shared by the API and the console."""
+
 import schemas
 
 #: the URL rule of a kind in a route (``/<kind>/...``): one of the standard's kinds, else 404

@@ -7,6 +7,7 @@ and a JSON one as malformed. Here a body that reaches the limit is probed for on
 byte: if there is one, the request is ``413`` (problem+json, from :mod:`hub.web.errors`)
 before anything was parsed or written.
 """
+
 from __future__ import annotations
 
 import typing as t
@@ -43,7 +44,7 @@ class HubRequest(Request):
         limit = self.max_content_length
         if limit is None or self.content_length is not None or "wsgi.input_terminated" not in self.environ:
             return get_input_stream(self.environ, max_content_length=limit)
-        return CappedStream(self.environ["wsgi.input"], limit)
+        return t.cast(t.IO[bytes], CappedStream(self.environ["wsgi.input"], limit))  # a stream, as werkzeug's are
 
 
 def init_app(app: Flask) -> None:

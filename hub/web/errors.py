@@ -1,4 +1,5 @@
 """RFC 9457 problem+json for every HTTP error, never an HTML page or a stack trace."""
+
 from __future__ import annotations
 
 import logging
@@ -8,7 +9,8 @@ import sqlalchemy.exc
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
-from .. import cursors, logs
+from ..operations import logs
+from ..records import cursors
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -29,7 +31,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         resp = problem(exc.code or 500, exc.name, exc.description)
-        for key, value in (exc.get_headers() or []):
+        for key, value in exc.get_headers() or []:
             if key.lower() not in ("content-type", "content-length"):
                 resp.headers[key] = value
         return resp

@@ -5,6 +5,7 @@ are public, cheap, and say nothing but what is wrong. ``/readyz`` gives the data
 ``readiness_timeout`` seconds (PostgreSQL: connect and statement timeouts), so a hung
 database makes the probe fail instead of hang.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,8 +17,9 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 from flask import Blueprint, Response, current_app, jsonify
 
-from .. import migrate
+from .. import hub_of
 from ..services import Hub
+from ..store import migrate
 from .errors import problem
 
 bp = Blueprint("health", __name__)
@@ -33,7 +35,7 @@ def healthz() -> Response:
 
 @bp.get("/readyz")
 def readyz() -> Response:
-    code, detail, ms = _checked(current_app.extensions["hub"])
+    code, detail, ms = _checked(hub_of())
     if code is not None:
         return _not_ready(code, detail)
     resp = jsonify({"status": "ready", "database_ms": ms})
@@ -48,8 +50,7 @@ _Result = tuple["str | None", str, float]
 
 
 def _checked(hub: Hub) -> _Result:
-    state = current_app.extensions.setdefault("readiness", {"lock": threading.Lock(), "at": -1e9,
-                                                           "result": None})
+    state = current_app.extensions.setdefault("readiness", {"lock": threading.Lock(), "at": -1e9, "result": None})
     with state["lock"]:  # concurrent probes wait for the one check under way
         if time.monotonic() - state["at"] >= READY_CACHE_SECONDS:
             state["result"], state["at"] = _check(hub), time.monotonic()
@@ -68,10 +69,16 @@ def _check(hub: Hub) -> _Result:
         return "database_unreachable", "The database does not answer; the reason is logged.", 0.0
     ms = round((time.perf_counter() - started) * 1000, 1)
     if current != _heads():
-        log.warning("not ready: database schema at %s, the code expects %s: run 'hub init'",
-                    ", ".join(sorted(current)) or "no migration", ", ".join(sorted(_heads())))
-        return ("migrations_not_current", "The database schema is not the one this version "
-                "expects: run 'hub init'.", ms)
+        log.warning(
+            "not ready: database schema at %s, the code expects %s: run 'hub init'",
+            ", ".join(sorted(current)) or "no migration",
+            ", ".join(sorted(_heads())),
+        )
+        return (
+            "migrations_not_current",
+            "The database schema is not the one this version expects: run 'hub init'.",
+            ms,
+        )
     return None, "", ms
 
 
@@ -96,8 +103,14 @@ def _probe_engine(hub: Hub) -> sa.Engine:
     engine = current_app.extensions.get("readiness_engine")
     if engine is None:
         ms = hub.settings.readiness_timeout * 1000
-        engine = sa.create_engine(hub.settings.database_url, poolclass=sa.pool.NullPool, connect_args={
-            "connect_timeout": max(1, hub.settings.readiness_timeout), "options": f"-c statement_timeout={ms}"})
+        engine = sa.create_engine(
+            hub.settings.database_url,
+            poolclass=sa.pool.NullPool,
+            connect_args={
+                "connect_timeout": max(1, hub.settings.readiness_timeout),
+                "options": f"-c statement_timeout={ms}",
+            },
+        )
         current_app.extensions["readiness_engine"] = engine
     return engine
 

@@ -6,14 +6,16 @@ are answered (Prometheus or an agent on the same machine). Behind a reverse prox
 the same machine every request comes from loopback: set ``metrics_token`` there, or
 do not forward ``/metrics`` (docs/operations.md).
 """
+
 from __future__ import annotations
 
 import hmac
 import ipaddress
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, request
 
-from .. import metrics
+from .. import hub_of
+from ..operations import metrics
 from . import requestid
 from .errors import problem
 
@@ -23,7 +25,7 @@ UNMATCHED = "<unmatched>"
 
 @bp.get("/metrics")
 def scrape() -> Response:
-    token = current_app.extensions["hub"].settings.metrics_token
+    token = hub_of().settings.metrics_token
     if token:
         given = request.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
@@ -31,9 +33,10 @@ def scrape() -> Response:
             resp.headers["WWW-Authenticate"] = 'Bearer realm="ovop-hub-metrics"'
             return resp
     elif not _loopback(request.remote_addr):
-        return problem(403, "Forbidden", "Metrics are served to loopback clients only unless the "
-                       "setting metrics_token is set.")
-    body, content_type = metrics.exposition(current_app.extensions["hub"].sessions)
+        return problem(
+            403, "Forbidden", "Metrics are served to loopback clients only unless the setting metrics_token is set."
+        )
+    body, content_type = metrics.exposition(hub_of().sessions)
     return Response(body, content_type=content_type, headers={"Cache-Control": "no-store"})
 
 
@@ -54,6 +57,7 @@ def init_app(app: Flask) -> None:
         seconds = requestid.elapsed()  # the request's clock, started by hub.web.requestid
         if seconds is not None:
             rule = request.url_rule
-            metrics.observe_request(rule.rule if rule is not None else UNMATCHED, request.method,
-                                    resp.status_code, seconds)
+            metrics.observe_request(
+                rule.rule if rule is not None else UNMATCHED, request.method, resp.status_code, seconds
+            )
         return resp

@@ -2,9 +2,10 @@
 
 Taken from the caller's ``X-Request-Id`` when it is sane (1-128 characters of
 ``A-Z a-z 0-9 . _ : = + / -``), so a proxy's or a partner's id follows the request through
-the hub; otherwise generated. It is kept in the logging context (:mod:`hub.logs`) for
+the hub; otherwise generated. It is kept in the logging context (:mod:`hub.operations.logs`) for
 the time of the request, so the write path's lines carry it too.
 """
+
 from __future__ import annotations
 
 import logging
@@ -14,7 +15,7 @@ import uuid
 
 from flask import Flask, Response, g, request
 
-from .. import logs
+from ..operations import logs
 
 HEADER = "X-Request-Id"
 SANE = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")

@@ -1,10 +1,11 @@
 """API fixtures: bearer headers of partner systems of two countries, members on `auto`."""
+
 from __future__ import annotations
 
 import pytest
 
-from hub.db import transaction
-from hub.members import set_policy
+from hub.curation.members import set_policy
+from hub.store.db import transaction
 from tests.auth.helpers import partner_headers
 
 READ_WRITE = ("exchange:read", "exchange:write")
@@ -16,7 +17,6 @@ def auto_review(hub):  # type: ignore[no-untyped-def]
     with transaction(hub.sessions) as s:
         for cc in ("VN", "TH"):
             set_policy(s, "test", cc, "auto")
-
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ Writers of two countries post batches through several connections while a reader
 follows the feed from cursor to cursor. Afterwards the reader must have seen every
 published change exactly once, in order, with no gap.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,8 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from tests.conftest import product
 from tests import databases
+from tests.conftest import product
 
 HUB = [sys.executable, "-c", "from hub.cli import main; main()"]
 
@@ -33,8 +34,12 @@ def free_port() -> int:
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    env = {**os.environ, "HUB_DATABASE_URL": databases.database_url(tmp_path),
-           "HUB_INSTANCE_PATH": str(tmp_path), "HUB_RATE_LIMIT": "100000/minute"}
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": databases.database_url(tmp_path),
+        "HUB_INSTANCE_PATH": str(tmp_path),
+        "HUB_RATE_LIMIT": "100000/minute",
+    }
     env.pop("HUB_CONFIG", None)
     run = lambda *a: subprocess.run([*HUB, *a], env=env, check=True, capture_output=True, text=True)  # noqa: E731
     run("init")
@@ -42,8 +47,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
         run("members", "policy", cc, "auto")
     port = free_port()
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed in finally
-    proc = subprocess.Popen([*HUB, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*HUB, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60  # a loaded CI machine starts gunicorn slowly
     while True:
@@ -56,8 +65,19 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             time.sleep(0.1)
     creds = {}
     for cc in ("VN", "TH"):
-        out = json.loads(run("clients", "create", "--country", cc, "--name", f"writer {cc}",
-                             "--scopes", "exchange:read exchange:write", "--json").stdout)
+        out = json.loads(
+            run(
+                "clients",
+                "create",
+                "--country",
+                cc,
+                "--name",
+                f"writer {cc}",
+                "--scopes",
+                "exchange:read exchange:write",
+                "--json",
+            ).stdout
+        )
         creds[cc] = out
     try:
         yield base, creds
@@ -68,8 +88,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
 
 
 def token(base: str, cred: dict[str, Any]) -> str:
-    r = requests.post(base + "/oauth/token", data={"grant_type": "client_credentials"},
-                      auth=(cred["client_id"], cred["client_secret"]), timeout=10)
+    r = requests.post(
+        base + "/oauth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(cred["client_id"], cred["client_secret"]),
+        timeout=10,
+    )
     r.raise_for_status()
     return r.json()["access_token"]
 
@@ -84,18 +108,26 @@ def test_feed_has_every_change_once_in_order_while_writers_run(server) -> None: 
         auth = {"Authorization": f"Bearer {token(base, creds[cc])}"}
         with requests.Session() as http:
             for batch in range(8):
-                recs = [product(f"w{worker}-{batch}-{i}", country=cc,
-                                category={"scheme": "VN-OCOP-2023", "code": "1.1"} if cc == "VN" else
-                                {"scheme": "TH-OTOP", "code": "food"},
-                                certifications=[], origin={"area": "VN-GSO:01" if cc == "VN" else "TH-90"})
-                        for i in range(25)]
+                recs = [
+                    product(
+                        f"w{worker}-{batch}-{i}",
+                        country=cc,
+                        category={"scheme": "VN-OCOP-2023", "code": "1.1"}
+                        if cc == "VN"
+                        else {"scheme": "TH-OTOP", "code": "food"},
+                        certifications=[],
+                        origin={"area": "VN-GSO:01" if cc == "VN" else "TH-90"},
+                    )
+                    for i in range(25)
+                ]
                 if batch % 3 == 2:  # some updates of records written earlier
                     recs[:5] = [dict(r, id=f"w{worker}-0-{j}", package=f"{batch} kg") for j, r in enumerate(recs[:5])]
                 r = http.post(f"{base}/api/v1/products/batch", json={"records": recs}, headers=auth, timeout=60)
                 assert r.status_code == 200, r.text
                 with lock:
-                    written.extend((x["uid"], x["version"]) for x in r.json()["results"]
-                                   if x["status"] in ("created", "updated"))
+                    written.extend(
+                        (x["uid"], x["version"]) for x in r.json()["results"] if x["status"] in ("created", "updated")
+                    )
 
     seen: list[dict[str, Any]] = []
 

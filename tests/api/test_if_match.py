@@ -1,4 +1,5 @@
 """``If-Match: *`` (RFC 9110 13.1.1): true for any current representation, false without one."""
+
 from __future__ import annotations
 
 from tests.conftest import product

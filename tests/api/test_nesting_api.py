@@ -1,4 +1,5 @@
 """Deeply nested records over HTTP (issue 11, item 1): a per-record error, never a 500."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The OpenAPI document is whole: every ``$ref`` names something it defines."""
+
 from __future__ import annotations
 
 from typing import Any, Iterator

@@ -1,7 +1,9 @@
 """Rate limits shared by several web machines through Redis, and failing open without it."""
+
 from __future__ import annotations
 
 import socket
+
 import pytest
 
 from hub import create_app
@@ -11,9 +13,15 @@ from tests.services import on_db
 
 def machine(settings, storage: str):  # type: ignore[no-untyped-def]
     """One more web machine of the same hub: same database, its own process state."""
-    app = create_app({"database_url": settings.database_url, "secret_key": "test-secret",
-                      "instance_path": settings.instance_path, "rate_limit": "3/minute",
-                      "rate_limit_storage": storage})
+    app = create_app(
+        {
+            "database_url": settings.database_url,
+            "secret_key": "test-secret",
+            "instance_path": settings.instance_path,
+            "rate_limit": "3/minute",
+            "rate_limit_storage": storage,
+        }
+    )
     app.config["TESTING"] = True
     return app
 

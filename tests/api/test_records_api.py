@@ -1,4 +1,5 @@
 """Batch and single writes, reads, history: SPEC sections 3 and 4 through the HTTP API."""
+
 from __future__ import annotations
 
 import json
@@ -38,11 +39,34 @@ def test_ndjson_batch_with_a_broken_line(client, vn_writer) -> None:  # type: ig
     assert [x["status"] for x in r.get_json()["results"]] == ["created", "invalid", "created"]
 
 
-@pytest.mark.parametrize("data, ctype, status", [
-    ("{not json", "application/json", 400),
-    ('{"items": []}', "application/json", 422),
-    ("records=1", "application/x-www-form-urlencoded", 415),
-])
+def test_an_ndjson_line_that_is_not_json_says_so_with_its_line(client, vn_writer) -> None:  # type: ignore[no-untyped-def]
+    body = json.dumps(product(1)) + "\n\n{broken\n"
+    r = client.post(
+        "/api/v1/products/batch",
+        data=body,
+        content_type="application/x-ndjson",
+        headers={**vn_writer, "Idempotency-Key": "k1"},
+    )
+    error = r.get_json()["results"][1]["errors"]
+    assert len(error) == 1 and error[0]["code"] == "json"
+    assert error[0]["message"].startswith("Line 3: Not valid JSON:")
+    again = client.post(
+        "/api/v1/products/batch",
+        data=body,
+        content_type="application/x-ndjson",
+        headers={**vn_writer, "Idempotency-Key": "k1"},
+    )
+    assert again.get_json()["results"][1]["errors"] == error
+
+
+@pytest.mark.parametrize(
+    "data, ctype, status",
+    [
+        ("{not json", "application/json", 400),
+        ('{"items": []}', "application/json", 422),
+        ("records=1", "application/x-www-form-urlencoded", 415),
+    ],
+)
 def test_malformed_batches_are_problems(client, vn_writer, data, ctype, status) -> None:  # type: ignore[no-untyped-def]
     r = client.post("/api/v1/products/batch", data=data, content_type=ctype, headers=vn_writer)
     assert r.status_code == status and r.mimetype == PROBLEM
@@ -79,16 +103,18 @@ def test_put_get_etag_304_if_match_412(client, vn_writer, vn_reader) -> None:  #
     assert got.status_code == 200 and got.headers["ETag"] == tag
     assert got.get_json()["uid"] == "VN/products/p1" and got.get_json()["category"]["common"]
     assert client.get("/api/v1/products/VN/p1", headers={**vn_reader, "If-None-Match": tag}).status_code == 304
-    stale = client.put("/api/v1/products/VN/p1", json=product(1, package="1 kg"),
-                       headers={**vn_writer, "If-Match": '"0000"'})
+    stale = client.put(
+        "/api/v1/products/VN/p1", json=product(1, package="1 kg"), headers={**vn_writer, "If-Match": '"0000"'}
+    )
     assert stale.status_code == 412 and stale.mimetype == PROBLEM
     ok = client.put("/api/v1/products/VN/p1", json=product(1, package="1 kg"), headers={**vn_writer, "If-Match": tag})
     assert ok.status_code == 200 and ok.get_json()["version"] == 2 and ok.headers["ETag"] != tag
 
 
 def test_put_invalid_is_422_with_field_errors(client, vn_writer) -> None:  # type: ignore[no-untyped-def]
-    r = client.put("/api/v1/products/VN/p1", json=product(1, price={"amount": "1,000", "currency": "VND"}),
-                   headers=vn_writer)
+    r = client.put(
+        "/api/v1/products/VN/p1", json=product(1, price={"amount": "1,000", "currency": "VND"}), headers=vn_writer
+    )
     assert r.status_code == 422 and r.mimetype == PROBLEM
     assert r.get_json()["errors"][0]["path"] == "price.amount"
     mismatch = client.put("/api/v1/products/VN/p2", json=product(1), headers=vn_writer)
@@ -125,17 +151,35 @@ def test_history_and_one_version(client, vn_writer, th_reader) -> None:  # type:
 
 
 def test_lists_filter_and_paginate(client, vn_writer, th_writer, vn_reader) -> None:  # type: ignore[no-untyped-def]
-    batch(client, vn_writer, [
-        product(1, name={"vi": "Mắc ca Lê Anh"}),
-        product(2, name={"vi": unicodedata.normalize("NFD", "Chè Tân Cương")},
+    batch(
+        client,
+        vn_writer,
+        [
+            product(1, name={"vi": "Mắc ca Lê Anh"}),
+            product(
+                2,
+                name={"vi": unicodedata.normalize("NFD", "Chè Tân Cương")},
                 category={"scheme": "VN-OCOP-2023", "code": "1.5.1"},
-                certifications=[{"scheme": "VN-OCOP", "rating": 5, "level": "central"}]),
-        product(3, name={"vi": "Gạo thơm"}, origin={"area": "VN-GSO:79"}, certifications=[]),
-    ])
-    batch(client, th_writer, [product(4, country="TH", name={"th": "ผ้าไหม", "en": "Silk"},
-                                      category={"scheme": "TH-OTOP", "code": "textiles-apparel"},
-                                      certifications=[{"scheme": "TH-OTOP", "rating": 4}],
-                                      origin={"area": "TH-90"}, price={"amount": "500", "currency": "THB"})])
+                certifications=[{"scheme": "VN-OCOP", "rating": 5, "level": "central"}],
+            ),
+            product(3, name={"vi": "Gạo thơm"}, origin={"area": "VN-GSO:79"}, certifications=[]),
+        ],
+    )
+    batch(
+        client,
+        th_writer,
+        [
+            product(
+                4,
+                country="TH",
+                name={"th": "ผ้าไหม", "en": "Silk"},
+                category={"scheme": "TH-OTOP", "code": "textiles-apparel"},
+                certifications=[{"scheme": "TH-OTOP", "rating": 4}],
+                origin={"area": "TH-90"},
+                price={"amount": "500", "currency": "THB"},
+            )
+        ],
+    )
 
     def ids(**params):  # type: ignore[no-untyped-def]
         r = client.get("/api/v1/products", query_string=params, headers=vn_reader)
@@ -152,15 +196,21 @@ def test_lists_filter_and_paginate(client, vn_writer, th_writer, vn_reader) -> N
     page = client.get("/api/v1/products", query_string={"limit": 2}, headers=vn_reader)
     first = page.get_json()
     assert len(first["items"]) == 2 and first["next_cursor"] and 'rel="next"' in page.headers["Link"]
-    rest = client.get("/api/v1/products", query_string={"limit": 2, "cursor": first["next_cursor"]},
-                      headers=vn_reader).get_json()
+    rest = client.get(
+        "/api/v1/products", query_string={"limit": 2, "cursor": first["next_cursor"]}, headers=vn_reader
+    ).get_json()
     assert len(rest["items"]) == 2 and rest["next_cursor"] is None
     assert {i["id"] for i in first["items"] + rest["items"]} == {"p1", "p2", "p3", "p4"}
 
 
 def test_bad_list_parameters(client, vn_reader) -> None:  # type: ignore[no-untyped-def]
-    for params, status in (({"limit": 5000}, 422), ({"rating_min": "x"}, 422), ({"cursor": "!!"}, 400),
-                           ({"updated_after": "yesterday"}, 422), ({"bogus": 1}, 422)):
+    for params, status in (
+        ({"limit": 5000}, 422),
+        ({"rating_min": "x"}, 422),
+        ({"cursor": "!!"}, 400),
+        ({"updated_after": "yesterday"}, 422),
+        ({"bogus": 1}, 422),
+    ):
         r = client.get("/api/v1/products", query_string=params, headers=vn_reader)
         assert (r.status_code, r.mimetype) == (status, PROBLEM), params
 
@@ -169,8 +219,9 @@ def test_updated_after(client, vn_writer, vn_reader) -> None:  # type: ignore[no
     batch(client, vn_writer, [product(1)])
     later = client.get("/api/v1/products", query_string={"updated_after": "2999-01-01T00:00:00Z"}, headers=vn_reader)
     assert later.get_json()["items"] == []
-    earlier = client.get("/api/v1/products", query_string={"updated_after": "2000-01-01T00:00:00+07:00"},
-                         headers=vn_reader)
+    earlier = client.get(
+        "/api/v1/products", query_string={"updated_after": "2000-01-01T00:00:00+07:00"}, headers=vn_reader
+    )
     assert len(earlier.get_json()["items"]) == 1
 
 
@@ -178,7 +229,8 @@ def test_nul_in_text_is_an_invalid_record_on_every_engine(client, vn_writer) -> 
     """PostgreSQL cannot store NUL: the standard refuses it per record, before any insert."""
     r = client.put("/api/v1/products/VN/p1", json=product(1, name={"vi": "Mắc\x00ca"}), headers=vn_writer)
     assert r.status_code == 422 and "control_character" in r.get_data(as_text=True)
-    r = client.post("/api/v1/products/batch", headers=vn_writer,
-                    json={"records": [product(2, name={"vi": "a\x00b"}), product(3)]})
+    r = client.post(
+        "/api/v1/products/batch", headers=vn_writer, json={"records": [product(2, name={"vi": "a\x00b"}), product(3)]}
+    )
     assert r.status_code == 207
     assert [item["status"] for item in r.get_json()["results"]] == ["invalid", "created"]

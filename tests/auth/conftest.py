@@ -1,4 +1,5 @@
 """Fixtures of the access-model tests: clients, tokens, keys."""
+
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -13,19 +14,27 @@ from tests.auth.helpers import get_token, make_client
 @pytest.fixture
 def new_client(hub: Hub) -> Callable[..., tuple[str, str | None]]:
     """``new_client(country="VN", scopes=(...), jwks=None)`` -> (client_id, client_secret)."""
-    def make(country: str = "VN", scopes: tuple[str, ...] = ("exchange:read", "exchange:write"),
-             jwks: dict[str, Any] | None = None) -> tuple[str, str | None]:
+
+    def make(
+        country: str = "VN",
+        scopes: tuple[str, ...] = ("exchange:read", "exchange:write"),
+        jwks: dict[str, Any] | None = None,
+    ) -> tuple[str, str | None]:
         return make_client(hub, country, scopes, jwks)
+
     return make
 
 
 @pytest.fixture
 def token(client, new_client) -> Callable[..., str]:  # type: ignore[no-untyped-def]
     """``token(country="VN", scopes=(...), scope=None)`` -> a fresh access token of a new client."""
-    def make(country: str = "VN", scopes: tuple[str, ...] = ("exchange:read", "exchange:write"),
-             scope: str | None = None) -> str:
+
+    def make(
+        country: str = "VN", scopes: tuple[str, ...] = ("exchange:read", "exchange:write"), scope: str | None = None
+    ) -> str:
         cid, secret = new_client(country, scopes)
         return get_token(client, cid, secret, scope)  # type: ignore[arg-type]
+
     return make
 
 

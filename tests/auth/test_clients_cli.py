@@ -1,4 +1,5 @@
 """``hub clients create|list|revoke|rotate|keys``: the operator's client registry."""
+
 from __future__ import annotations
 
 import json
@@ -11,10 +12,10 @@ from click.testing import CliRunner
 
 from hub.auth.models import OAuthClient
 from hub.cli import cli
-from hub.db import transaction
-from hub.models import utcnow
-from tests.auth.helpers import audit_entries, bearer, public_jwks
+from hub.store.db import transaction
+from hub.store.models import utcnow
 from tests import databases
+from tests.auth.helpers import audit_entries, bearer, public_jwks
 
 GRANT = {"grant_type": "client_credentials"}
 
@@ -26,6 +27,7 @@ def run(hub):  # type: ignore[no-untyped-def]
 
     def invoke(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
         return runner.invoke(cli, list(args), obj=hub, input=input, catch_exceptions=False)
+
     return invoke
 
 
@@ -51,8 +53,12 @@ def test_create_prints_the_secret_once_and_it_works(run, client, hub) -> None:  
     assert cid in listed.output and secret not in listed.output
     entry = audit_entries(hub, "client.create")[-1]
     assert entry.actor == "cli" and entry.target == f"client:{cid}"
-    assert entry.detail == {"name": "VN OCOP portal", "country": "VN",
-                            "scopes": ["exchange:read", "exchange:write"], "auth_method": "client_secret"}
+    assert entry.detail == {
+        "name": "VN OCOP portal",
+        "country": "VN",
+        "scopes": ["exchange:read", "exchange:write"],
+        "auth_method": "client_secret",
+    }
 
 
 def test_create_json_and_scopes_comma_or_space(run, client) -> None:  # type: ignore[no-untyped-def]
@@ -72,12 +78,15 @@ def test_list_json_never_shows_secrets(run) -> None:  # type: ignore[no-untyped-
     assert "client_secret" not in rows[0] and made["client_secret"] not in json.dumps(rows)
 
 
-@pytest.mark.parametrize("args, message", [
-    (("--country", "XX", "--name", "n"), "XX is not a member"),
-    (("--country", "VN", "--name", "n", "--scopes", "exchange:read superuser"), "unknown scope(s): superuser"),
-    (("--country", "VN", "--name", "  "), "name"),
-    (("--country", "VN", "--name", "n", "--jwks", "/no/such/file.json"), "cannot read /no/such/file.json"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--country", "XX", "--name", "n"), "XX is not a member"),
+        (("--country", "VN", "--name", "n", "--scopes", "exchange:read superuser"), "unknown scope(s): superuser"),
+        (("--country", "VN", "--name", "  "), "name"),
+        (("--country", "VN", "--name", "n", "--jwks", "/no/such/file.json"), "cannot read /no/such/file.json"),
+    ],
+)
 def test_create_errors_are_one_line(run, args, message) -> None:  # type: ignore[no-untyped-def]
     res = run("clients", "create", *args)
     assert res.exit_code == 1 and message in res.output
@@ -125,8 +134,11 @@ def test_rotate_keeps_the_old_secret_during_the_grace_period(run, client, hub) -
     assert token_status(client, cid, old) == 200
     assert token_status(client, cid, new) == 200
     with transaction(hub.sessions) as session:  # the grace period ends
-        session.execute(sa.update(OAuthClient).where(OAuthClient.client_id == cid)
-                        .values(previous_valid_until=utcnow() - timedelta(seconds=1)))
+        session.execute(
+            sa.update(OAuthClient)
+            .where(OAuthClient.client_id == cid)
+            .values(previous_valid_until=utcnow() - timedelta(seconds=1))
+        )
     assert token_status(client, cid, old) == 401
     assert token_status(client, cid, new) == 200
     entry = audit_entries(hub, "client.rotate")[-1]
@@ -147,8 +159,7 @@ def test_rotate_with_zero_grace_drops_the_old_secret_at_once(run, client) -> Non
     made = create(run, "--country", "VN", "--name", "n")
     res = run("clients", "rotate", made["client_id"], "--grace", "0")
     assert "no longer works" in res.output
-    new = next(line.split(":", 1)[1].strip() for line in res.output.splitlines()
-               if line.startswith("client_secret"))
+    new = next(line.split(":", 1)[1].strip() for line in res.output.splitlines() if line.startswith("client_secret"))
     assert token_status(client, made["client_id"], made["client_secret"]) == 401
     assert token_status(client, made["client_id"], new) == 200
 
@@ -167,18 +178,45 @@ def test_the_installed_command_end_to_end(tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
-    env = {**os.environ, "HUB_DATABASE_URL": databases.database_url(tmp_path),
-           "HUB_INSTANCE_PATH": str(tmp_path)}
+
+    env = {**os.environ, "HUB_DATABASE_URL": databases.database_url(tmp_path), "HUB_INSTANCE_PATH": str(tmp_path)}
     env.pop("HUB_CONFIG", None)
 
     def hub_cmd(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-c", "from hub.cli import main; main()", *args],
-                              env=env, capture_output=True, text=True, input=stdin, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-c", "from hub.cli import main; main()", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            input=stdin,
+            timeout=60,
+        )
+
     early = hub_cmd("clients", "list")
     assert early.returncode != 0 and "hub init" in early.stderr and "Traceback" not in early.stderr
     assert hub_cmd("init").returncode == 0
     made = hub_cmd("clients", "create", "--country", "VN", "--name", "n", "--json")
     assert made.returncode == 0 and json.loads(made.stdout)["client_secret"]
-    user = hub_cmd("users", "create", "--email", "a@example.org", "--role", "admin", "--password-stdin",
-                   stdin="correct horse battery staple\n")
+    user = hub_cmd(
+        "users",
+        "create",
+        "--email",
+        "a@example.org",
+        "--role",
+        "admin",
+        "--password-stdin",
+        stdin="correct horse battery staple\n",
+    )
     assert user.returncode == 0 and "admin" in user.stdout
+
+
+def test_a_duplicate_name_is_refused_unless_allowed(run) -> None:  # type: ignore[no-untyped-def]
+    first = create(run, "--country", "VN", "--name", "VN OCOP portal")
+    res = run("clients", "create", "--country", "VN", "--name", " vn ocop PORTAL ")
+    assert res.exit_code == 1 and len(res.output.strip().splitlines()) == 1
+    assert "already named" in res.output and first["client_id"] in res.output
+    second = create(run, "--country", "VN", "--name", "VN OCOP portal", "--allow-duplicate-name")
+    assert second["client_id"] != first["client_id"]
+    run("clients", "revoke", first["client_id"])
+    run("clients", "revoke", second["client_id"])
+    assert create(run, "--country", "VN", "--name", "VN OCOP portal")["status"] == "active"

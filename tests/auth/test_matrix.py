@@ -13,6 +13,7 @@ redirects to the login page, whatever bearer token is sent.
 Cases: no token, malformed tokens, an expired token, a revoked token, a token of a
 revoked client, a token lacking the scope, a token of another country, a proper token.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,12 +27,11 @@ from werkzeug.routing.converters import AnyConverter, IntegerConverter
 from hub.auth import clients
 from hub.auth.protect import CLIENT_AUTH_ENDPOINTS, PUBLIC_ENDPOINTS, REALM
 from hub.console import PUBLIC_ENDPOINTS as CONSOLE_PUBLIC
-from hub.db import transaction
+from hub.store.db import transaction
 from tests.auth.helpers import ALL_SCOPES, bearer, expire, get_token, make_client
 
 PROBLEM = "application/problem+json"
-CASES = ("no token", "malformed", "expired", "revoked", "revoked client", "lacking scope",
-         "other country", "proper")
+CASES = ("no token", "malformed", "expired", "revoked", "revoked client", "lacking scope", "other country", "proper")
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,7 @@ def routes(app: Flask) -> Iterator[Route]:
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         view = app.view_functions[rule.endpoint]
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
-            yield Route(rule, method, getattr(view, "_hub_scope", None),
-                        getattr(view, "_hub_country_param", None))
+            yield Route(rule, method, getattr(view, "_hub_scope", None), getattr(view, "_hub_country_param", None))
 
 
 def url(route: Route, country: str = "VN") -> str:
@@ -77,8 +76,9 @@ class Tokens:
         th, th_secret = make_client(hub, "TH", ALL_SCOPES)
         self.proper = get_token(client, vn, vn_secret)
         self.other_country = get_token(client, th, th_secret)
-        self.lacking = {s: get_token(client, vn, vn_secret, " ".join(x for x in ALL_SCOPES if x != s))
-                        for s in ALL_SCOPES}
+        self.lacking = {
+            s: get_token(client, vn, vn_secret, " ".join(x for x in ALL_SCOPES if x != s)) for s in ALL_SCOPES
+        }
         self.expired = get_token(client, vn, vn_secret)
         expire(hub, self.expired)
         self.revoked = get_token(client, vn, vn_secret)
@@ -108,8 +108,13 @@ def check_401(resp) -> str | None:  # type: ignore[no-untyped-def]
 def check_console(case: str, route: Route, client, tokens: Tokens) -> str | None:  # type: ignore[no-untyped-def]
     """Console pages are protected by a staff session, not by tokens: whatever token is
     sent, a page outside the console's public list redirects to the login page."""
-    token = {"proper": tokens.proper, "other country": tokens.other_country, "expired": tokens.expired,
-             "revoked": tokens.revoked, "revoked client": tokens.revoked_client}.get(case)
+    token = {
+        "proper": tokens.proper,
+        "other country": tokens.other_country,
+        "expired": tokens.expired,
+        "revoked": tokens.revoked,
+        "revoked client": tokens.revoked_client,
+    }.get(case)
     resp = call(client, route, bearer(token) if token else {})
     if route.rule.endpoint in CONSOLE_PUBLIC:
         return f"public console page answered {resp.status_code}" if resp.status_code >= 500 else None
@@ -126,8 +131,9 @@ def check(case: str, route: Route, client, tokens: Tokens) -> str | None:  # typ
         resp = call(client, route, {})
         return f"public route answered {resp.status_code}" if resp.status_code >= 500 else None
     if route.rule.endpoint in CLIENT_AUTH_ENDPOINTS:
-        resp = client.open(url(route), method=route.method, data={"token": tokens.proper,
-                                                                   "grant_type": "client_credentials"})
+        resp = client.open(
+            url(route), method=route.method, data={"token": tokens.proper, "grant_type": "client_credentials"}
+        )
         if resp.status_code not in (400, 401) or resp.get_json().get("error") != "invalid_client":
             return f"answered {resp.status_code} without client authentication"
         return None
@@ -136,8 +142,15 @@ def check(case: str, route: Route, client, tokens: Tokens) -> str | None:  # typ
     if case == "no token":
         return check_401(call(client, route, {}))
     if case == "malformed":
-        for header in ("Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Bearer not-a-token!", "token",
-                       f"Bearer {tokens.proper}x", f"MAC {tokens.proper}"):
+        for header in (
+            "Bearer",
+            "Bearer ",
+            "Basic dXNlcjpwYXNz",
+            "Bearer not-a-token!",
+            "token",
+            f"Bearer {tokens.proper}x",
+            f"MAC {tokens.proper}",
+        ):
             problem = check_401(call(client, route, {"Authorization": header}))
             if problem:
                 return f"Authorization: {header[:20]}...: {problem}"
@@ -148,15 +161,22 @@ def check(case: str, route: Route, client, tokens: Tokens) -> str | None:  # typ
     if case == "lacking scope":
         resp = call(client, route, bearer(tokens.lacking[route.scope]))
         challenge = resp.headers.get("WWW-Authenticate", "")
-        if resp.status_code != 403 or 'error="insufficient_scope"' not in challenge \
-                or f'scope="{route.scope}"' not in challenge or resp.mimetype != PROBLEM:
+        if (
+            resp.status_code != 403
+            or 'error="insufficient_scope"' not in challenge
+            or f'scope="{route.scope}"' not in challenge
+            or resp.mimetype != PROBLEM
+        ):
             return f"status {resp.status_code}, WWW-Authenticate {challenge!r}"
         return None
     if case == "other country":
         resp = call(client, route, bearer(tokens.other_country), country="VN")
         if route.country_param is None:  # not country-bound: any member's token is proper
-            return None if resp.status_code not in (401, 403) and resp.status_code < 500 \
+            return (
+                None
+                if resp.status_code not in (401, 403) and resp.status_code < 500
                 else f"status {resp.status_code} for another member's token"
+            )
         if resp.status_code != 403 or resp.mimetype != PROBLEM or resp.get_json().get("code") != "forbidden":
             return f"status {resp.status_code} {resp.get_json()}, expected 403 forbidden"
         return None
@@ -173,6 +193,15 @@ def matrix(app: Flask, client, tokens: Tokens, case: str) -> list[str]:  # type:
 @pytest.fixture
 def tokens(hub, client) -> Tokens:  # type: ignore[no-untyped-def]
     return Tokens(hub, client)
+
+
+@pytest.fixture(autouse=True)
+def _refusals_unlimited(app) -> None:  # type: ignore[no-untyped-def]
+    """The matrix sends hundreds of refused requests from one address: it checks the
+    401s, not the refused-request limit (tests/auth/test_limits.py does)."""
+    from dataclasses import replace
+
+    app.extensions["hub"].settings = replace(app.extensions["hub"].settings, refused_rate_limit="100000/minute")
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -198,12 +227,18 @@ def test_an_unprotected_route_fails_the_matrix(app, client, hub) -> None:  # typ
 def test_a_country_bound_route_is_checked_for_the_country(app, client, hub) -> None:  # type: ignore[no-untyped-def]
     """The 'other country' case on routes with a {country} parameter (write routes)."""
     from hub.auth import require
-    app.add_url_rule("/_test/<country>/things", "country_bound", methods=["PUT"],
-                     view_func=require("exchange:write", country_param="country")(lambda country: {"ok": country}))
+
+    app.add_url_rule(
+        "/_test/<country>/things",
+        "country_bound",
+        methods=["PUT"],
+        view_func=require("exchange:write", country_param="country")(lambda country: {"ok": country}),
+    )
     leaky = require("exchange:write")(lambda country: {"ok": country})  # forgot country_param...
     leaky._hub_country_param = "country"  # type: ignore[attr-defined]  # ...but claims to check it
     app.add_url_rule("/_test/<country>/leaky", "leaky", methods=["PUT"], view_func=leaky)
     tokens = Tokens(hub, client)
     assert matrix(app, client, tokens, "proper") == []
     assert [p.split(":")[0] for p in matrix(app, client, tokens, "other country")] == [
-        "PUT /_test/<country>/leaky (leaky)"]
+        "PUT /_test/<country>/leaky (leaky)"
+    ]

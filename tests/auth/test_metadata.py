@@ -1,4 +1,5 @@
 """GET /.well-known/oauth-authorization-server (RFC 8414) and the public_url setting."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,9 +20,12 @@ def test_metadata_describes_the_server(client) -> None:  # type: ignore[no-untyp
     assert meta["introspection_endpoint"] == "http://localhost/oauth/introspect"
     assert meta["grant_types_supported"] == ["client_credentials"]
     assert meta["token_endpoint_auth_methods_supported"] == [
-        "client_secret_basic", "client_secret_post", "private_key_jwt"]
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    ]
     assert "RS256" in meta["token_endpoint_auth_signing_alg_values_supported"]
-    assert meta["scopes_supported"] == ["exchange:read", "exchange:write", "review", "admin"]
+    assert meta["scopes_supported"] == ["exchange:read", "exchange:write", "exchange:validate", "review", "admin"]
 
 
 def test_metadata_passes_authlibs_rfc8414_validation(client) -> None:  # type: ignore[no-untyped-def]
@@ -36,8 +40,14 @@ def test_metadata_passes_authlibs_rfc8414_validation(client) -> None:  # type: i
 
 
 def test_public_url_sets_issuer_endpoints_and_assertion_audience(settings, hub, new_client, rsa_key) -> None:  # type: ignore[no-untyped-def]
-    app = create_app({"database_url": settings.database_url, "secret_key": "t",
-                      "instance_path": settings.instance_path, "public_url": "https://hub.example.org/"})
+    app = create_app(
+        {
+            "database_url": settings.database_url,
+            "secret_key": "t",
+            "instance_path": settings.instance_path,
+            "public_url": "https://hub.example.org/",
+        }
+    )
     web = app.test_client()
     meta = web.get("/.well-known/oauth-authorization-server").get_json()
     assert meta["issuer"] == "https://hub.example.org"
@@ -45,10 +55,15 @@ def test_public_url_sets_issuer_endpoints_and_assertion_audience(settings, hub, 
     cid, _ = new_client("VN", jwks=public_jwks(rsa_key))
 
     def ask(aud: str):  # type: ignore[no-untyped-def]
-        return web.post("/oauth/token", data={
-            "grant_type": "client_credentials",
-            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
-            "client_assertion": private_key_jwt_sign(rsa_key, cid, aud)})
+        return web.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": private_key_jwt_sign(rsa_key, cid, aud),
+            },
+        )
+
     assert ask("https://hub.example.org/oauth/token").status_code == 200
     assert ask("http://localhost/oauth/token").status_code in (400, 401)
 
@@ -56,8 +71,14 @@ def test_public_url_sets_issuer_endpoints_and_assertion_audience(settings, hub, 
 @pytest.mark.parametrize("url, status", [("http://10.0.0.5:8000", 400), ("http://127.0.0.1:8000", 200)])
 def test_oauth_over_plain_http_only_on_loopback(settings, hub, new_client, url, status) -> None:  # type: ignore[no-untyped-def]
     """Secrets must not cross a network in clear: plain HTTP is for loopback (and tests)."""
-    app = create_app({"database_url": settings.database_url, "secret_key": "t",
-                      "instance_path": settings.instance_path, "public_url": url})
+    app = create_app(
+        {
+            "database_url": settings.database_url,
+            "secret_key": "t",
+            "instance_path": settings.instance_path,
+            "public_url": url,
+        }
+    )
     cid, secret = new_client("VN")
     r = app.test_client().post("/oauth/token", data={"grant_type": "client_credentials"}, auth=(cid, secret))
     assert r.status_code == status

@@ -1,4 +1,5 @@
-"""hub.partner.HubClient against a real hub on 127.0.0.1 (a WSGI server in a thread)."""
+"""ovop_hub_client.HubClient (clients/python) against a real hub on 127.0.0.1 (a WSGI server in a thread)."""
+
 from __future__ import annotations
 
 import threading
@@ -8,21 +9,25 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 from joserfc.jwk import ECKey, RSAKey
+from ovop_hub_client import HubAuthError, HubClient, load_private_key
 from werkzeug.serving import make_server
 
 from hub.actors import Actor
 from hub.auth.models import AccessToken
-from hub.db import transaction
-from hub.members import set_policy
-from hub.models import utcnow
-from hub.partner import HubAuthError, HubClient, load_private_key
+from hub.curation.members import set_policy
+from hub.store.db import transaction
+from hub.store.models import utcnow
 from tests.auth.helpers import make_client, public_jwks
 from tests.conftest import product
 
 
 @pytest.fixture
 def live(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    hub = app.extensions["hub"]  # as `hub serve` on loopback: the bound address is the public URL
+    hub.settings = replace(hub.settings, public_url=f"http://127.0.0.1:{server.server_port}")
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -45,8 +50,12 @@ def test_secret_client_gets_a_token_and_reuses_it(live, hub, method) -> None:  #
         first = partner.get("/api/v1/whoami")
         second = partner.get("/api/v1/whoami")
     assert first.status_code == second.status_code == 200
-    assert first.json() == {"actor": f"client:{cid}", "client_id": cid, "country": "VN",
-                            "scopes": ["exchange:read", "exchange:write"]}
+    assert first.json() == {
+        "actor": f"client:{cid}",
+        "client_id": cid,
+        "country": "VN",
+        "scopes": ["exchange:read", "exchange:write"],
+    }
     assert tokens_issued(hub) == 1
 
 
@@ -96,8 +105,9 @@ def test_revoke_at_shutdown(live, hub) -> None:  # type: ignore[no-untyped-def]
         assert session.scalar(sa.select(AccessToken.revoked_at)) is not None
 
 
-@pytest.mark.parametrize("make", [lambda: RSAKey.generate_key(2048, auto_kid=True),
-                                  lambda: ECKey.generate_key("P-256", auto_kid=True)])
+@pytest.mark.parametrize(
+    "make", [lambda: RSAKey.generate_key(2048, auto_kid=True), lambda: ECKey.generate_key("P-256", auto_kid=True)]
+)
 def test_private_key_jwt_client(live, hub, make) -> None:  # type: ignore[no-untyped-def]
     key = make()
     cid, _ = make_client(hub, "TH", jwks=public_jwks(key))

@@ -1,4 +1,5 @@
 """private_key_jwt (RFC 7523): partners that registered a public key instead of holding a secret."""
+
 from __future__ import annotations
 
 import time
@@ -10,16 +11,22 @@ from joserfc.jwk import ECKey, OKPKey, RSAKey
 
 from hub.auth.clients import RegistryError, public_key_set
 from hub.auth.models import OAuthClient
-from tests.auth.helpers import audit_entries, bearer, public_jwks
+from tests.auth.helpers import bearer, public_jwks, tallied
 
 TOKEN_URL = "http://localhost/oauth/token"
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 def ask(client, assertion: str, **extra: str):  # type: ignore[no-untyped-def]
-    return client.post("/oauth/token", data={"grant_type": "client_credentials",
-                                             "client_assertion_type": ASSERTION_TYPE,
-                                             "client_assertion": assertion, **extra})
+    return client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_assertion_type": ASSERTION_TYPE,
+            "client_assertion": assertion,
+            **extra,
+        },
+    )
 
 
 def sign(key, cid: str, aud: str = TOKEN_URL, alg: str = "RS256", **kw) -> str:  # type: ignore[no-untyped-def]
@@ -41,10 +48,13 @@ def test_the_issuer_url_is_accepted_as_audience(client, new_client, rsa_key) -> 
     assert ask(client, sign(rsa_key, cid, aud="http://localhost")).status_code == 200
 
 
-@pytest.mark.parametrize("make, alg", [
-    (lambda: ECKey.generate_key("P-256", auto_kid=True), "ES256"),
-    (lambda: OKPKey.generate_key("Ed25519", auto_kid=True), "Ed25519"),
-])
+@pytest.mark.parametrize(
+    "make, alg",
+    [
+        (lambda: ECKey.generate_key("P-256", auto_kid=True), "ES256"),
+        (lambda: OKPKey.generate_key("Ed25519", auto_kid=True), "Ed25519"),
+    ],
+)
 def test_ec_and_ed25519_keys(client, new_client, make, alg) -> None:  # type: ignore[no-untyped-def]
     key = make()
     cid, _ = new_client("VN", jwks=public_jwks(key))
@@ -71,12 +81,24 @@ def test_a_replayed_assertion_is_refused(client, new_client, rsa_key, hub) -> No
     assert ask(client, assertion).status_code == 200
     again = ask(client, assertion)
     assert again.status_code in (400, 401) and again.get_json()["error"] == "invalid_client"
-    refused = audit_entries(hub, "token.refused")[-1]
-    assert refused.target == f"client:{cid}" and refused.detail["method"] == "private_key_jwt"
+    refused = tallied(client, hub, "token.refused")
+    assert refused[f"client:{cid}"]["method"] == {"private_key_jwt": 1}
+    assert refused[f"client:{cid}"]["reason"] == {"JWT ID is used before.": 1}
 
 
-@pytest.mark.parametrize("case", ["wrong key", "wrong audience", "expired", "too long-lived",
-                                  "iss differs from sub", "no jti", "unknown client", "garbage"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "wrong key",
+        "wrong audience",
+        "expired",
+        "too long-lived",
+        "iss differs from sub",
+        "no jti",
+        "unknown client",
+        "garbage",
+    ],
+)
 def test_bad_assertions_are_invalid_client(client, new_client, rsa_key, other_rsa_key, case) -> None:  # type: ignore[no-untyped-def]
     cid, _ = new_client("VN", jwks=public_jwks(rsa_key))
     now = int(time.time())
@@ -85,8 +107,7 @@ def test_bad_assertions_are_invalid_client(client, new_client, rsa_key, other_rs
         "wrong audience": lambda: sign(rsa_key, cid, aud="https://elsewhere.example/oauth/token"),
         "expired": lambda: sign(rsa_key, cid, issued_at=now - 7200, expires_at=now - 3600),
         "too long-lived": lambda: sign(rsa_key, cid, expires_at=now + 30 * 86400),
-        "iss differs from sub": lambda: private_key_jwt_sign(rsa_key, cid, TOKEN_URL,
-                                                             claims={"iss": "someone-else"}),
+        "iss differs from sub": lambda: private_key_jwt_sign(rsa_key, cid, TOKEN_URL, claims={"iss": "someone-else"}),
         "no jti": lambda: _without_jti(rsa_key, cid),
         "unknown client": lambda: sign(rsa_key, "vn-ffffffffffffffff"),
         "garbage": lambda: "not.a.jwt",
@@ -97,9 +118,9 @@ def test_bad_assertions_are_invalid_client(client, new_client, rsa_key, other_rs
 
 def _without_jti(key: RSAKey, cid: str) -> str:
     from joserfc import jwt
+
     now = int(time.time())
-    return jwt.encode({"alg": "RS256"}, {"iss": cid, "sub": cid, "aud": TOKEN_URL, "iat": now,
-                                         "exp": now + 60}, key)
+    return jwt.encode({"alg": "RS256"}, {"iss": cid, "sub": cid, "aud": TOKEN_URL, "iat": now, "exp": now + 60}, key)
 
 
 def test_methods_do_not_mix(client, new_client, rsa_key) -> None:  # type: ignore[no-untyped-def]

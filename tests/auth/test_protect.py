@@ -1,4 +1,5 @@
 """``require()``: the exact refusals of SPEC 7, and the actor it hands to the write path."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,7 @@ import sqlalchemy as sa
 from hub.actors import Actor
 from hub.auth import current_actor, require
 from hub.auth.protect import actor_for_token
-from hub.models import Revision
+from hub.store.models import Revision
 from tests.auth.helpers import bearer, expire
 from tests.conftest import product
 
@@ -16,8 +17,11 @@ PROBLEM = "application/problem+json"
 
 def test_the_token_actor_reaches_the_write_path_forbidden_per_record(client, token, hub) -> None:  # type: ignore[no-untyped-def]
     tok = token("VN", scope="exchange:write")
-    r = client.post("/api/v1/products/batch", headers=bearer(tok),
-                    json={"records": [product(1), product(2, country="TH"), product(3)]})
+    r = client.post(
+        "/api/v1/products/batch",
+        headers=bearer(tok),
+        json={"records": [product(1), product(2, country="TH"), product(3)]},
+    )
     assert r.status_code == 207
     results = r.get_json()["results"]
     assert [x["status"] for x in results] == ["created", "forbidden", "created"]
@@ -30,8 +34,12 @@ def test_the_token_actor_reaches_the_write_path_forbidden_per_record(client, tok
 def test_401_answers_are_problems_with_a_bearer_challenge(client, token, hub) -> None:  # type: ignore[no-untyped-def]
     tok = token("VN")
     expire(hub, tok)
-    for headers, detail in (({}, "no access token"), ({"Authorization": "Basic abc"}, "not 'Bearer <token>'"),
-                            (bearer("unknown"), "unknown"), (bearer(tok), "expired")):
+    for headers, detail in (
+        ({}, "no access token"),
+        ({"Authorization": "Basic abc"}, "not 'Bearer <token>'"),
+        (bearer("unknown"), "unknown"),
+        (bearer(tok), "expired"),
+    ):
         r = client.get("/api/v1/whoami", headers=headers)
         assert r.status_code == 401 and r.mimetype == PROBLEM
         body = r.get_json()
@@ -69,6 +77,7 @@ def test_authlibs_challenge_survives_stock_flask_smorest(hub, client, token) -> 
     errors: require() answers instead of raising, so the challenge gets through."""
     from flask import Flask
     from flask_smorest import Api, Blueprint
+
     other = Flask("probe")
     other.config.update(API_TITLE="t", API_VERSION="1", OPENAPI_VERSION="3.1.0", TESTING=True)
     other.extensions["hub"] = hub
@@ -97,6 +106,7 @@ def test_require_knows_the_scopes() -> None:
 def test_actor_of_a_token(client, new_client, hub) -> None:  # type: ignore[no-untyped-def]
     from hub.auth.server import find_token
     from tests.auth.helpers import get_token
+
     cid, secret = new_client("KR", ("exchange:read", "review"))
     actor = actor_for_token(find_token(hub, get_token(client, cid, secret)))  # type: ignore[arg-type]
     assert actor == Actor(id=f"client:{cid}", country="KR", scopes=frozenset({"exchange:read", "review"}))

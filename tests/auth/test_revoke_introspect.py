@@ -1,8 +1,9 @@
 """Revocation (RFC 7009), introspection (RFC 7662) and revoking a whole client."""
+
 from __future__ import annotations
 
 from hub.auth import clients
-from hub.db import transaction
+from hub.store.db import transaction
 from tests.auth.helpers import audit_entries, bearer, expire, get_token
 
 

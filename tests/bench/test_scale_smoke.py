@@ -1,4 +1,5 @@
 """bench/scale.py end to end at 2,000 records, so that the scale benchmark cannot rot."""
+
 from __future__ import annotations
 
 import subprocess
@@ -14,8 +15,12 @@ PHASES = ("ingest", "feed", "lists", "sync")
 
 
 def run_scale(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(SCRIPT), "--records", "2000", "--repeats", "3", *args],
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), "--records", "2000", "--repeats", "3", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def check(out: subprocess.CompletedProcess[str]) -> None:

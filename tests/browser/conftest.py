@@ -3,6 +3,7 @@
 Skipped, with the reason, only when /usr/bin/chromium is absent (CI installs it).
 Screenshots go to $HUB_SCREENSHOTS when it is set.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,29 +16,38 @@ from werkzeug.serving import make_server
 
 from hub import config, create_app
 from hub.services import Hub
-from tests.browser.seed import Seeded, seed
 from tests import databases
+from tests.browser.seed import Seeded, seed
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 if not CHROMIUM.exists():
-    pytest.skip(f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)",
-                allow_module_level=True)
+    pytest.skip(
+        f"browser tests need Debian's Chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True
+    )
 
 
 class Live:
     """A hub on a free port of 127.0.0.1 in a thread, with its seeded data."""
 
     def __init__(self, root: Path) -> None:
-        self.settings = config.load({"database_url": databases.database_url(root),
-                                     "secret_key": "browser-test", "instance_path": str(root)})
+        self.settings = config.load(
+            {"database_url": databases.database_url(root), "secret_key": "browser-test", "instance_path": str(root)}
+        )
         self.hub = Hub(self.settings)
         self.hub.init()
         self.data: Seeded = seed(self.hub)
-        self.app = create_app({"database_url": self.settings.database_url, "secret_key": "browser-test",
-                               "instance_path": str(root)})
+        self.app = create_app(
+            {"database_url": self.settings.database_url, "secret_key": "browser-test", "instance_path": str(root)}
+        )
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -60,6 +70,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         yield chromium

@@ -1,5 +1,6 @@
 """Every console page renders in a real browser, for a reviewer and for the secretariat,
 without a console error and without loading anything from outside the hub."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -4,6 +4,7 @@ Log in, open a pending product, see the diff, approve it, then find it through t
 return another with a reason and read that reason through the API as the submitter;
 approve two at once; switch the language.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -38,7 +39,9 @@ def test_approve_a_pending_product_and_find_it_through_the_api(page, live) -> No
     shot(page, "workflow-2-approved")
     body = requests.get(url, headers=reader, timeout=10).json()
     assert (body["version"], body["price"]["amount"]) == (2, "390000")
-    feed = requests.get(f"{live.url}/api/v1/changes?kind=products&country=VN&limit=1000", headers=reader, timeout=10).json()
+    feed = requests.get(
+        f"{live.url}/api/v1/changes?kind=products&country=VN&limit=1000", headers=reader, timeout=10
+    ).json()
     assert feed["changes"][-1]["uid"] == "VN/products/macca-rang-muoi-ea-sol" and feed["changes"][-1]["version"] == 2
 
 
@@ -55,8 +58,11 @@ def test_return_with_a_reason_that_the_submitter_reads_through_the_api(page, liv
     submitter = _token(live, live.data.vn_client)
     items = requests.get(f"{live.url}/api/v1/reviews?state=returned", headers=submitter, timeout=10).json()["items"]
     mine = next(i for i in items if i["uid"] == "VN/products/nuoc-mam-ca-com-phu-quoc")
-    assert mine["reason"] == {"code": "missing-translation", "label": "Missing translation",
-                              "comment": "Add the English name, please."}
+    assert mine["reason"] == {
+        "code": "missing-translation",
+        "label": "Missing translation",
+        "comment": "Add the English name, please.",
+    }
     own = requests.get(f"{live.url}/api/v1/changes?include=own", headers=submitter, timeout=10).json()["own"]
     assert any(o["uid"] == mine["uid"] and o["state"] == "returned" for o in own)
 
@@ -80,7 +86,7 @@ def test_switch_the_language(page, live) -> None:  # type: ignore[no-untyped-def
     page.click(".langswitch button[value=vi]")
     page.wait_for_selector("h1:has-text('Danh sách chờ duyệt')")
     assert page.get_attribute("html", "lang") == "vi"
-    assert page.locator("nav.mainnav").inner_text().split() [:2] == ["Tổng", "quan"]
+    assert page.locator("nav.mainnav").inner_text().split()[:2] == ["Tổng", "quan"]
     shot(page, "workflow-4-vietnamese")
     page.click(".langswitch button[value=th]")
     page.wait_for_selector("h1:has-text('รายการรอตรวจสอบ')")

@@ -1,4 +1,5 @@
 """Console fixtures: staff accounts of each role, a signed-in test client, CSRF tokens."""
+
 from __future__ import annotations
 
 import re
@@ -7,8 +8,8 @@ from typing import Any
 import pytest
 
 from hub.auth import users
-from hub.db import transaction
-from hub.members import set_policy
+from hub.curation.members import set_policy
+from hub.store.db import transaction
 
 PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
@@ -46,10 +47,12 @@ def required_review(hub):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def staff(hub) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"vn": make_user(hub, "reviewer@vn.example", "reviewer", "VN"),
-            "th": make_user(hub, "reviewer@th.example", "reviewer", "TH"),
-            "sec": make_user(hub, "sec@asean.example", "secretariat"),
-            "admin": make_user(hub, "admin@hub.example", "admin")}
+    return {
+        "vn": make_user(hub, "reviewer@vn.example", "reviewer", "VN"),
+        "th": make_user(hub, "reviewer@th.example", "reviewer", "TH"),
+        "sec": make_user(hub, "sec@asean.example", "secretariat"),
+        "admin": make_user(hub, "admin@hub.example", "admin"),
+    }
 
 
 @pytest.fixture

@@ -1,20 +1,17 @@
-"""Signing in and out: CSRF on every form, cookie flags, lockout without user enumeration,
-sessions that end, redirects that stay inside the console, and the language switch."""
+"""Signing in and out: CSRF on every form, cookie flags, no user enumeration, sessions
+that end, redirects that stay inside the console, and the language switch (throttling and
+the back-off: test_sign_in_throttle.py; server-side sessions: test_sessions.py)."""
+
 from __future__ import annotations
 
-from datetime import timedelta
-
-import pytest
 import sqlalchemy as sa
 
 from hub.auth.models import StaffUser
-from hub.console import accounts
-from hub.db import transaction
-from hub.models import utcnow
+from hub.store.db import transaction
+from hub.store.models import utcnow
 from tests.console.conftest import PASSWORD, csrf_token, post, sign_in
 
 WRONG = "The e-mail address or the password is not right."
-LOCKED = "Too many failed attempts"
 
 
 def test_every_page_redirects_to_login_without_a_session(client, staff) -> None:  # type: ignore[no-untyped-def]
@@ -40,22 +37,30 @@ def test_the_cookie_is_secure_over_https(app, staff) -> None:  # type: ignore[no
     client = app.test_client()
     page = client.get("/console/login", base_url="https://hub.example").get_data(as_text=True)
     token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-    r = client.post("/console/login", base_url="https://hub.example",
-                    headers={"Referer": "https://hub.example/console/login"},
-                    data={"email": staff["vn"], "password": PASSWORD, "csrf_token": token})
+    r = client.post(
+        "/console/login",
+        base_url="https://hub.example",
+        headers={"Referer": "https://hub.example/console/login"},
+        data={"email": staff["vn"], "password": PASSWORD, "csrf_token": token},
+    )
     assert r.status_code == 302 and "Secure" in r.headers["Set-Cookie"]
 
 
 def test_login_returns_to_the_page_asked_for_but_never_elsewhere(client, staff) -> None:  # type: ignore[no-untyped-def]
     token = csrf_token(client)
-    r = client.post("/console/login?next=/console/records%3Fq%3Dtra",
-                    data={"email": staff["vn"], "password": PASSWORD, "csrf_token": token})
+    r = client.post(
+        "/console/login?next=/console/records%3Fq%3Dtra",
+        data={"email": staff["vn"], "password": PASSWORD, "csrf_token": token},
+    )
     assert r.headers["Location"] == "/console/records?q=tra"
     post(client, "/console/logout")
     for evil in ("https://evil.example/console/", "//evil.example/console/", "/api/v1/whoami", "/console/\\evil"):
         token = csrf_token(client)
-        r = client.post("/console/login", query_string={"next": evil},
-                        data={"email": staff["vn"], "password": PASSWORD, "csrf_token": token})
+        r = client.post(
+            "/console/login",
+            query_string={"next": evil},
+            data={"email": staff["vn"], "password": PASSWORD, "csrf_token": token},
+        )
         assert r.headers["Location"] == "/console/", evil
         post(client, "/console/logout")
 
@@ -67,36 +72,18 @@ def test_wrong_password_and_unknown_user_look_the_same(client, staff) -> None:  
     assert WRONG in known.get_data(as_text=True) and WRONG in unknown.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("email", ["reviewer@vn.example", "nobody@nowhere.example"])
-def test_lockout_after_five_failures_for_known_and_unknown_addresses(client, staff, email) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(4):
-        assert WRONG in sign_in(client, email, "wrong password!").get_data(as_text=True)
-    assert LOCKED in sign_in(client, email, "wrong password!").get_data(as_text=True)
-    # Locked: even the right password is refused, with the same answer for both addresses.
-    answer = sign_in(client, email, PASSWORD)
-    assert answer.status_code == 200 and LOCKED in answer.get_data(as_text=True)
-
-
-def test_the_lockout_ends_and_success_resets_the_count(hub, staff) -> None:  # type: ignore[no-untyped-def]
-    now = utcnow()
-    with transaction(hub.sessions) as s:
-        for _ in range(5):
-            result = accounts.sign_in(s, staff["vn"], "wrong password!", now)
-        assert result.locked_until == now + accounts.LOCKOUT
-        assert accounts.sign_in(s, staff["vn"], PASSWORD, now + timedelta(minutes=5)).user is None
-        later = now + accounts.LOCKOUT + timedelta(seconds=1)
-        assert accounts.sign_in(s, staff["vn"], PASSWORD, later).user is not None
-        for _ in range(4):
-            assert accounts.sign_in(s, staff["vn"], "wrong password!", later).locked_until is None
-
-
 def test_forms_without_a_csrf_token_are_refused(client, staff) -> None:  # type: ignore[no-untyped-def]
     r = client.post("/console/login", data={"email": staff["vn"], "password": PASSWORD})
     assert r.status_code == 400 and "The form has expired" in r.get_data(as_text=True)
     sign_in(client, staff["vn"])
-    for path in ("/console/logout", "/console/language", "/console/reviews/approve",
-                 "/console/reviews/VN/products/p1/1/decide", "/console/flags/1/resolve",
-                 "/console/records/VN/products/p1/flags"):
+    for path in (
+        "/console/logout",
+        "/console/language",
+        "/console/reviews/approve",
+        "/console/reviews/VN/products/p1/1/decide",
+        "/console/flags/1/resolve",
+        "/console/records/VN/products/p1/flags",
+    ):
         assert client.post(path, data={"csrf_token": "forged"}).status_code == 400, path
         assert client.post(path).status_code == 400, path
     assert client.get("/console/").status_code == 200  # still signed in: logout was refused
@@ -113,6 +100,7 @@ def test_a_disabled_account_is_signed_out_at_its_next_click(client, hub, staff) 
 
 def test_bearer_tokens_do_not_open_the_console(client, hub) -> None:  # type: ignore[no-untyped-def]
     from tests.auth.helpers import ALL_SCOPES, bearer, get_token, make_client
+
     cid, secret = make_client(hub, "VN", ALL_SCOPES)
     r = client.get("/console/", headers=bearer(get_token(client, cid, secret)))  # type: ignore[arg-type]
     assert r.status_code == 302 and "/console/login" in r.headers["Location"]
@@ -143,7 +131,9 @@ def test_the_browser_language_is_the_default(client) -> None:  # type: ignore[no
 def test_pages_carry_security_headers(as_vn) -> None:  # type: ignore[no-untyped-def]
     r = as_vn.get("/console/")
     csp = r.headers["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "cdn" not in r.get_data(as_text=True).lower()
+    assert (
+        "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "cdn" not in r.get_data(as_text=True).lower()
+    )
     assert r.headers["X-Frame-Options"] == "DENY" and r.headers["Cache-Control"] == "no-store"
     with as_vn.get("/console/static/console.css") as css:
         assert "no-store" not in css.headers.get("Cache-Control", "")

@@ -1,5 +1,6 @@
 """Translations: every string of the console is translated into Vietnamese and Thai,
 and the committed .mo files are compiled from the committed .po files."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -20,8 +21,10 @@ def _extracted() -> set[str]:
     method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
     found = set()
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-            str(CONSOLE), method_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2),
-                                                "_l": None, "lazy_gettext": None}):
+        str(CONSOLE),
+        method_map,
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None},
+    ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
 
@@ -40,6 +43,7 @@ def test_every_string_is_translated(lang: str) -> None:
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_compiled_catalogue_matches_its_source(lang: str) -> None:
     folder = CONSOLE / "translations" / lang / "LC_MESSAGES"
+
     def plain(value):  # type: ignore[no-untyped-def]
         return tuple(value) if isinstance(value, (list, tuple)) else value
 
@@ -52,6 +56,7 @@ def test_the_compiled_catalogue_matches_its_source(lang: str) -> None:
 
 def test_placeholders_survive_translation() -> None:
     import re
+
     for lang in LANGS:
         with open(CONSOLE / "translations" / lang / "LC_MESSAGES" / "messages.po", "rb") as f:
             for m in read_po(f):

@@ -1,13 +1,17 @@
 """The console's pages and actions, through the test client: the review queue and
 decisions, bulk approval, the record browser, flags, administration, the dashboard,
 and who may do what."""
+
 from __future__ import annotations
 
 import re
 
-from hub import flags, reads, review
-from hub.auth.models import OAuthClient
-from hub.models import Member
+import sqlalchemy as sa
+
+from hub.auth.models import OAuthClient, StaffUser
+from hub.curation import flags, review
+from hub.records import reads
+from hub.store.models import Member
 from tests.auth.helpers import audit_entries
 from tests.conftest import product
 from tests.console.conftest import post, sign_in
@@ -18,8 +22,14 @@ REV = "/console/reviews/VN/products/p1/2"
 
 def _update_pending(hub) -> None:  # type: ignore[no-untyped-def]
     published_product(hub)
-    submit(hub, product(1, name={"vi": "Mắc ca Lê Anh loại đặc biệt", "en": "Le Anh macadamia"},
-                        origin={"place": "Thôn 5, xã Ea Sol"}))
+    submit(
+        hub,
+        product(
+            1,
+            name={"vi": "Mắc ca Lê Anh loại đặc biệt", "en": "Le Anh macadamia"},
+            origin={"place": "Thôn 5, xã Ea Sol"},
+        ),
+    )
 
 
 def _state(hub, uid: str, version: int) -> str:  # type: ignore[no-untyped-def]
@@ -30,8 +40,15 @@ def _state(hub, uid: str, version: int) -> str:  # type: ignore[no-untyped-def]
 def test_the_queue_lists_own_country_with_filters(hub, as_vn) -> None:  # type: ignore[no-untyped-def]
     _update_pending(hub)
     submit(hub, product(2, name={"vi": "Trà Shan tuyết", "en": "Shan tuyet tea"}))
-    th = product(9, country="TH", name={"th": "ผ้าไหม", "en": "Thai silk"}, category={"scheme": "TH-OTOP", "code": "food"},
-                 certifications=[], origin={"area": "TH-90"}, price={"amount": "100", "currency": "THB"})
+    th = product(
+        9,
+        country="TH",
+        name={"th": "ผ้าไหม", "en": "Thai silk"},
+        category={"scheme": "TH-OTOP", "code": "food"},
+        certifications=[],
+        origin={"area": "TH-90"},
+        price={"amount": "100", "currency": "THB"},
+    )
     submit(hub, th, actor=TH_REVIEWER)
     page = as_vn.get("/console/reviews").get_data(as_text=True)
     assert "VN/products/p1" in page and "VN/products/p2" in page and "TH/products/p9" not in page
@@ -69,12 +86,19 @@ def test_return_needs_a_reason_and_reaches_the_submitter(hub, as_vn) -> None:  #
     r = post(as_vn, f"{REV}/decide", {"decision": "return", "comment": "?"}, page=REV)
     assert r.headers["Location"] == REV and _state(hub, "VN/products/p1", 2) == "pending"
     assert "needs a reason code" in as_vn.get(REV).get_data(as_text=True)
-    post(as_vn, f"{REV}/decide", {"decision": "return", "reason": "missing-translation",
-                                  "comment": "Add the English name."}, page=REV)
+    post(
+        as_vn,
+        f"{REV}/decide",
+        {"decision": "return", "reason": "missing-translation", "comment": "Add the English name."},
+        page=REV,
+    )
     with hub.sessions() as s:
         own = review.own_outstanding(s, SECRETARIAT)
-    assert own[0]["reason"] == {"code": "missing-translation", "label": "Missing translation",
-                                "comment": "Add the English name."}
+    assert own[0]["reason"] == {
+        "code": "missing-translation",
+        "label": "Missing translation",
+        "comment": "Add the English name.",
+    }
     page = as_vn.get(REV).get_data(as_text=True)
     assert "Missing translation" in page and "Add the English name." in page and "Approve and publish" not in page
 
@@ -87,14 +111,20 @@ def test_reject(hub, as_vn) -> None:  # type: ignore[no-untyped-def]
 
 def test_bulk_approve_of_the_selected_revisions(hub, as_vn) -> None:  # type: ignore[no-untyped-def]
     submit(hub, product(1), product(2), product(3))
-    r = post(as_vn, "/console/reviews/approve", {"item": ["VN/products/p1@1", "VN/products/p3@1", "TH/products/x@1"],
-                                                 "back": "/console/reviews"}, page="/console/reviews")
+    r = post(
+        as_vn,
+        "/console/reviews/approve",
+        {"item": ["VN/products/p1@1", "VN/products/p3@1", "TH/products/x@1"], "back": "/console/reviews"},
+        page="/console/reviews",
+    )
     assert r.headers["Location"] == "/console/reviews"
     assert [_state(hub, f"VN/products/p{i}", 1) for i in (1, 2, 3)] == ["approved", "pending", "approved"]
     page = as_vn.get("/console/reviews").get_data(as_text=True)
     assert "2 revisions approved and published." in page and "TH/products/x version 1 was not approved" in page
-    assert "Tick the revisions" in (post(as_vn, "/console/reviews/approve", {}, page="/console/reviews")
-                                    and as_vn.get("/console/reviews").get_data(as_text=True))
+    assert "Tick the revisions" in (
+        post(as_vn, "/console/reviews/approve", {}, page="/console/reviews")
+        and as_vn.get("/console/reviews").get_data(as_text=True)
+    )
 
 
 def test_a_reviewer_cannot_decide_on_another_country(hub, client, staff) -> None:  # type: ignore[no-untyped-def]
@@ -140,8 +170,12 @@ def test_the_record_page_has_history_audit_trail_and_flags(hub, as_vn) -> None: 
     page = as_vn.get("/console/records/VN/products/p1").get_data(as_text=True)
     assert "History" in page and "Audit trail" in page
     assert page.count("records.write") == 2 and "review.approve" in page
-    r = post(as_vn, "/console/records/VN/products/p1/flags", {"reason": "wrong-category", "comment": "Check"},
-             page="/console/records/VN/products/p1")
+    r = post(
+        as_vn,
+        "/console/records/VN/products/p1/flags",
+        {"reason": "wrong-category", "comment": "Check"},
+        page="/console/records/VN/products/p1",
+    )
     assert r.status_code == 302
     page = as_vn.get("/console/records/VN/products/p1").get_data(as_text=True)
     assert "Wrong category" in page and "flag.raise" in page
@@ -149,7 +183,8 @@ def test_the_record_page_has_history_audit_trail_and_flags(hub, as_vn) -> None: 
 
 
 def test_the_flags_inbox_and_resolving(hub, as_vn, client, staff) -> None:  # type: ignore[no-untyped-def]
-    from hub.db import transaction
+    from hub.store.db import transaction
+
     published_product(hub)
     with transaction(hub.sessions) as s:
         flag_id = flags.raise_flag(s, TH_REVIEWER, "VN/products/p1", "possible-duplicate", "Same as p7?").id
@@ -167,8 +202,11 @@ def test_the_flags_inbox_and_resolving(hub, as_vn, client, staff) -> None:  # ty
 
 
 def test_secretariat_registers_rotates_and_revokes_partner_systems(hub, as_sec) -> None:  # type: ignore[no-untyped-def]
-    r = post(as_sec, "/console/admin/clients", {"name": "VN OCOP portal", "country": "VN",
-                                               "scopes": ["exchange:read", "exchange:write"]})
+    r = post(
+        as_sec,
+        "/console/admin/clients",
+        {"name": "VN OCOP portal", "country": "VN", "scopes": ["exchange:read", "exchange:write"]},
+    )
     assert r.status_code == 200 and r.headers["Cache-Control"] == "no-store"
     page = r.get_data(as_text=True)
     client_id = re.search(r'id="client-id">([^<]+)<', page).group(1)  # type: ignore[union-attr]
@@ -185,12 +223,19 @@ def test_secretariat_registers_rotates_and_revokes_partner_systems(hub, as_sec) 
         assert s.get(OAuthClient, client_id).revoked_at is not None  # type: ignore[union-attr]
     assert [e.action for e in audit_entries(hub, "client.revoke")] == ["client.revoke"]
     bad = post(as_sec, "/console/admin/clients", {"name": "", "country": "VN"})
-    assert bad.status_code == 302 and "was not registered" in as_sec.get("/console/admin/clients").get_data(as_text=True)
+    assert bad.status_code == 302 and "was not registered" in as_sec.get("/console/admin/clients").get_data(
+        as_text=True
+    )
 
 
 def test_secretariat_creates_staff_accounts(hub, as_sec) -> None:  # type: ignore[no-untyped-def]
-    form = {"email": "new@th.example", "role": "reviewer", "country": "TH",
-            "password": "a long enough password", "password2": "another password!!"}
+    form = {
+        "email": "new@th.example",
+        "role": "reviewer",
+        "country": "TH",
+        "password": "a long enough password",
+        "password2": "another password!!",
+    }
     post(as_sec, "/console/admin/users", form)
     assert "The two passwords differ." in as_sec.get("/console/admin/users").get_data(as_text=True)
     post(as_sec, "/console/admin/users", {**form, "password2": form["password"]})
@@ -198,6 +243,24 @@ def test_secretariat_creates_staff_accounts(hub, as_sec) -> None:  # type: ignor
     assert "Account new@th.example created." in page
     fresh = as_sec.application.test_client()
     assert sign_in(fresh, "new@th.example", "a long enough password").status_code == 302
+
+
+def test_the_secretariat_cannot_create_an_admin_account_but_an_admin_can(hub, client, staff) -> None:  # type: ignore[no-untyped-def]
+    form = {
+        "email": "boss@asean.example",
+        "role": "admin",
+        "password": "a long enough password",
+        "password2": "a long enough password",
+    }
+    sign_in(client, staff["sec"])
+    post(client, "/console/admin/users", form)
+    assert "Only an admin can create an admin account." in client.get("/console/admin/users").get_data(as_text=True)
+    with hub.sessions() as s:
+        assert s.scalar(sa.select(StaffUser).where(StaffUser.email == "boss@asean.example")) is None
+    admin = client.application.test_client()
+    sign_in(admin, staff["admin"])
+    post(admin, "/console/admin/users", form)
+    assert "Account boss@asean.example created." in admin.get("/console/admin/users").get_data(as_text=True)
 
 
 def test_review_policy_per_country_in_the_console(hub, as_sec) -> None:  # type: ignore[no-untyped-def]
@@ -220,9 +283,10 @@ def test_administration_is_for_the_secretariat_and_admins(client, staff) -> None
 
 def test_the_dashboard(hub, as_vn, client, staff, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from hub.console import dashboard
+
     _update_pending(hub)
     page = as_vn.get("/console/").get_data(as_text=True)
-    assert "waiting for review" in page and "<svg class=\"chart\"" in page and "Products by rating band" in page
+    assert "waiting for review" in page and '<svg class="chart"' in page and "Products by rating band" in page
     assert ("Recent sync runs" in page) == (dashboard._sync_history() is not None)
     monkeypatch.setattr(dashboard, "_sync_history", lambda: None)  # a hub without the sync engine
     assert "Recent sync runs" not in as_vn.get("/console/").get_data(as_text=True)
@@ -234,12 +298,24 @@ def test_the_dashboard(hub, as_vn, client, staff, monkeypatch) -> None:  # type:
 
 def test_the_dashboard_lists_recent_sync_runs(hub, as_sec) -> None:  # type: ignore[no-untyped-def]
     import pytest
-    models = pytest.importorskip("hub.syncruns", reason="the sync engine is not part of this hub yet")
-    from hub.db import transaction
-    from hub.models import utcnow
+
+    models = pytest.importorskip("hub.store.syncruns", reason="the sync engine is not part of this hub yet")
+    from hub.store.db import transaction
+    from hub.store.models import utcnow
+
     with transaction(hub.sessions) as s:
-        s.add(models.SyncRun(source="vn-buudien-ocop-products", trigger="schedule", status="succeeded",
-                             holder="test", started_at=utcnow(), fetched=1851, created=1840, invalid=11,
-                             report={}))
+        s.add(
+            models.SyncRun(
+                source="vn-buudien-ocop-products",
+                trigger="schedule",
+                status="succeeded",
+                holder="test",
+                started_at=utcnow(),
+                fetched=1851,
+                created=1840,
+                invalid=11,
+                report={},
+            )
+        )
     page = as_sec.get("/console/").get_data(as_text=True)
     assert "Recent sync runs" in page and "vn-buudien-ocop-products" in page and "fetched 1851" in page

@@ -1,14 +1,15 @@
 """The console's webhook page: staff see every partner system's subscriptions, and the
 secretariat replays dead letters (audited); reviewers have no access."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from hub import subscriptions
-from hub.db import transaction
-from hub.models import AuditEntry
-from hub.subscriptions import Delivery
+from hub.store.db import transaction
+from hub.store.models import AuditEntry
 from hub.sync import webhooks
+from hub.webhooks import subscriptions
+from hub.webhooks.subscriptions import Delivery
 from tests.auth.helpers import make_client
 from tests.conftest import product
 from tests.console.conftest import post
@@ -35,8 +36,15 @@ def test_staff_see_every_subscription_and_replay_its_dead_letters(hub, as_sec) -
     assert deliverer.run()["dead"] == 3
 
     page = as_sec.get("/console/admin/subscriptions").get_data(as_text=True)
-    for shown in ("http://127.0.0.1:9/vn", "VN portal (VN)", "http://127.0.0.1:9/th", "TH portal (TH)",
-                  "http://127.0.0.1:9/ops", "the operator", "0 delivered, 0 pending, 1 dead"):
+    for shown in (
+        "http://127.0.0.1:9/vn",
+        "VN portal (VN)",
+        "http://127.0.0.1:9/th",
+        "TH portal (TH)",
+        "http://127.0.0.1:9/ops",
+        "the operator",
+        "0 delivered, 0 pending, 1 dead",
+    ):
         assert shown in page, shown
     assert page.count("Replay dead deliveries") == 3
 

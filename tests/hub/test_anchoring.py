@@ -1,11 +1,12 @@
 """Patterns match the whole value in the hub too (issue 11, item 9): ids, cursors, config names."""
+
 from __future__ import annotations
 
 import pytest
 from marshmallow import ValidationError
 
-from hub import cursors
 from hub.api.subscriptions import SubscriptionBody
+from hub.records import cursors
 from hub.sync.mapping import MappingConfigError, from_dict
 from hub.sync.sources import SourceConfigError, from_data
 from hub.sync.transforms import number
@@ -14,13 +15,12 @@ from tests.conftest import product
 
 def test_a_trailing_newline_id_is_invalid_in_a_batch_and_no_second_record_appears(hub) -> None:  # type: ignore[no-untyped-def]
     from hub.actors import Actor
-    from hub.db import transaction
-    from hub.members import set_policy
+    from hub.curation.members import set_policy
+    from hub.store.db import transaction
 
     with transaction(hub.sessions) as s:
         set_policy(s, "test", "VN", "auto")
-    out = hub.writes.write(Actor("t", "VN"), "products", [product("nl-test"), product("nl-test\n")],
-                           source="test")
+    out = hub.writes.write(Actor("t", "VN"), "products", [product("nl-test"), product("nl-test\n")], source="test")
     assert [r.status for r in out.results] == ["created", "invalid"]
     assert out.results[1].errors[0]["code"] == "pattern"
 
@@ -33,8 +33,11 @@ def test_a_cursor_with_a_trailing_newline_or_stray_characters_is_refused() -> No
             cursors.decode(bad, int)
 
 
-MAPPING = {"source": {"name": "s", "kind": "products", "country": "VN", "path": "x.csv"},
-           "id": {"from": "id"}, "fields": {"name.vi": {"from": "name"}}}
+MAPPING = {
+    "source": {"name": "s", "kind": "products", "country": "VN", "path": "x.csv"},
+    "id": {"from": "id"},
+    "fields": {"name.vi": {"from": "name"}},
+}
 
 
 def test_mapping_names_and_targets_with_a_trailing_newline_are_refused() -> None:

@@ -1,4 +1,5 @@
 """The ``hub`` command: each operator command, and one clear line for each bad input."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli import cli
-from tests.conftest import product
 from tests import databases
+from tests.conftest import product
 
 
 @pytest.fixture
@@ -47,7 +48,9 @@ def test_import_reports_counts_and_line_numbers(run, tmp_path: Path) -> None:  #
     assert res.output.strip().splitlines()[-1] == "created 1, updated 0, unchanged 0, invalid 1, forbidden 1"
     ok = write(tmp_path / "ok.ndjson", [product(1)])
     res = run("import", "products", ok, "--country", "VN")
-    assert res.exit_code == 0 and res.output.strip().endswith("created 0, updated 0, unchanged 1, invalid 0, forbidden 0")
+    assert res.exit_code == 0 and res.output.strip().endswith(
+        "created 0, updated 0, unchanged 1, invalid 0, forbidden 0"
+    )
 
 
 def test_export_then_import_is_unchanged(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -89,21 +92,31 @@ def test_audit_verify(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-d
     assert res.exit_code == 0 and res.output.startswith("audit log intact: 1 entries")
 
 
-@pytest.mark.parametrize("args, message", [
-    (("import", "products", "/nonexistent.ndjson", "--country", "VN"), "cannot read /nonexistent.ndjson"),
-    (("import", "products", "x", "--country", "FR"), "FR is not a member"),
-    (("import", "widgets", "x", "--country", "VN"), "'widgets' is not one of"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("import", "products", "/nonexistent.ndjson", "--country", "VN"), "cannot read /nonexistent.ndjson"),
+        (("import", "products", "x", "--country", "FR"), "FR is not a member"),
+        (("import", "widgets", "x", "--country", "VN"), "'widgets' is not one of"),
+    ],
+)
 def test_bad_input_is_one_line(run, args, message) -> None:  # type: ignore[no-untyped-def]
     res = run(*args)
     assert res.exit_code != 0 and message in res.output and "Traceback" not in res.output
 
 
 def test_uninitialised_database_says_what_to_do(tmp_path: Path) -> None:
-    env = {"HUB_DATABASE_URL": databases.database_url(tmp_path, "empty"), "HUB_INSTANCE_PATH": str(tmp_path),
-           "PATH": "/usr/bin:/bin"}
-    res = subprocess.run([sys.executable, "-c", "from hub.cli import main; main()", "members", "list"],
-                         capture_output=True, text=True, env=env)
+    env = {
+        "HUB_DATABASE_URL": databases.database_url(tmp_path, "empty"),
+        "HUB_INSTANCE_PATH": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
+    res = subprocess.run(
+        [sys.executable, "-c", "from hub.cli import main; main()", "members", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert res.returncode == 2
     assert res.stderr.strip().endswith("(run 'hub init' first)") and "Traceback" not in res.stderr
 
@@ -111,11 +124,15 @@ def test_uninitialised_database_says_what_to_do(tmp_path: Path) -> None:
 def test_bad_config_file_is_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "hub.toml"
     bad.write_text("[hub\n")
-    res = subprocess.run([sys.executable, "-c", "from hub.cli import main; main()", "members", "list"],
-                         capture_output=True, text=True, env={"HUB_CONFIG": str(bad), "PATH": "/usr/bin:/bin",
-                                                              "HUB_INSTANCE_PATH": str(tmp_path)})
-    assert res.returncode == 1 and res.stderr.startswith("Error: cannot read HUB_CONFIG") and \
-        res.stderr.count("\n") == 1
+    res = subprocess.run(
+        [sys.executable, "-c", "from hub.cli import main; main()", "members", "list"],
+        capture_output=True,
+        text=True,
+        env={"HUB_CONFIG": str(bad), "PATH": "/usr/bin:/bin", "HUB_INSTANCE_PATH": str(tmp_path)},
+    )
+    assert (
+        res.returncode == 1 and res.stderr.startswith("Error: cannot read HUB_CONFIG") and res.stderr.count("\n") == 1
+    )
 
 
 def test_help_lists_each_command_once(run) -> None:  # type: ignore[no-untyped-def]

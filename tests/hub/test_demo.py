@@ -1,4 +1,5 @@
 """The demo data set: valid, self-consistent, published through review, idempotent."""
+
 from __future__ import annotations
 
 import json
@@ -9,10 +10,11 @@ import pytest
 import sqlalchemy as sa
 
 import schemas
-from hub import audit, review
 from hub.actors import Actor
+from hub.curation import review
 from hub.demo import ORDER, DemoDataError, all_records, check, load_demo, records
-from hub.models import AuditEntry, Change, Record, Revision
+from hub.store import audit
+from hub.store.models import AuditEntry, Change, Record, Revision
 from schemas import codelists
 from schemas.records import references
 
@@ -96,8 +98,14 @@ def test_demo_covers_the_programmes_and_the_partner_network():
     progs = {(r["country"], r["id"]) for r in DATA["programmes"]}
     assert {c for c, _ in progs} >= {"VN", "TH", "PH", "ID", "LA", "KH", "JP"}
     org_types = {r["type"] for r in DATA["organisations"] if r["country"] == "VN"}
-    assert {"university", "research-institute", "training-centre", "design-centre",
-            "mass-organisation", "government-agency"} <= org_types
+    assert {
+        "university",
+        "research-institute",
+        "training-centre",
+        "design-centre",
+        "mass-organisation",
+        "government-agency",
+    } <= org_types
     assert sum(r["type"] == "design-centre" for r in DATA["organisations"]) == 3
     assert {r["type"] for r in DATA["activities"]} >= {"startup-competition", "workshop"}
     assert any(c["scheme"] == "PH-OTOP" for r in DATA["products"] for c in r.get("certifications", ()))
@@ -108,8 +116,9 @@ def test_loader_publishes_everything(hub):
     counts = load_demo(hub)
     assert counts == {"created": TOTAL, "updated": 0, "unchanged": 0, "approved": TOTAL}
     with hub.sessions() as s:
-        rows = s.execute(sa.select(Record.uid, Record.latest_version, Record.published_version,
-                                   Record.review_state)).all()
+        rows = s.execute(
+            sa.select(Record.uid, Record.latest_version, Record.published_version, Record.review_state)
+        ).all()
         assert {r.uid for r in rows} == uids()
         assert all(r.published_version == r.latest_version == 1 and r.review_state == "approved" for r in rows)
         assert review.count(s, Actor("test"), review.Query(state="pending")) == 0
@@ -145,6 +154,7 @@ def test_second_run_is_all_unchanged(hub):
 def test_an_interrupted_run_is_completed(hub):
     """Revisions a previous run wrote but did not approve are approved on the next run."""
     from hub.demo import WRITER
+
     hub.writes.write(WRITER, "programmes", records("programmes"), source="demo")
     counts = load_demo(hub)
     n = len(DATA["programmes"])
@@ -155,6 +165,7 @@ def test_an_interrupted_run_is_completed(hub):
 
 def test_invalid_demo_data_is_refused_before_writing(hub, monkeypatch):
     import hub.demo as demo
+
     broken = {k: [dict(r) for r in v] for k, v in DATA.items()}
     broken["products"][0]["category"] = {"scheme": "VN-OCOP-2023", "code": "9.9"}
     monkeypatch.setattr(demo, "all_records", lambda: broken)

@@ -1,4 +1,5 @@
 """What several machines on one PostgreSQL database need (skipped on SQLite runs)."""
+
 from __future__ import annotations
 
 import threading
@@ -6,21 +7,24 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from hub import config, migrate
-from hub.db import insert_many, transaction
-from hub.models import Member
+from hub import config
 from hub.services import Hub
+from hub.store import migrate
+from hub.store.db import insert_many, transaction
+from hub.store.models import Member
 from tests import databases
 
-pytestmark = pytest.mark.skipif(not databases.postgresql(),
-                                reason="PostgreSQL only (HUB_TEST_DATABASE_URL): one database, several machines")
+pytestmark = pytest.mark.skipif(
+    not databases.postgresql(), reason="PostgreSQL only (HUB_TEST_DATABASE_URL): one database, several machines"
+)
 
 
 def test_machines_starting_together_initialise_once(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Every web machine runs `hub init` at start: concurrent inits must all succeed."""
     url = databases.database_url(tmp_path, "init")
-    hubs = [Hub(config.load({"database_url": url, "secret_key": "k", "instance_path": str(tmp_path)}))
-            for _ in range(4)]
+    hubs = [
+        Hub(config.load({"database_url": url, "secret_key": "k", "instance_path": str(tmp_path)})) for _ in range(4)
+    ]
     barrier = threading.Barrier(len(hubs))
     errors: list[BaseException] = []
 
@@ -45,9 +49,17 @@ def test_machines_starting_together_initialise_once(tmp_path) -> None:  # type: 
 
 
 def test_the_pool_is_bounded_by_the_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    h = Hub(config.load({"database_url": databases.database_url(tmp_path), "secret_key": "k",
-                         "instance_path": str(tmp_path), "database_pool_size": 2,
-                         "database_max_overflow": 1}))
+    h = Hub(
+        config.load(
+            {
+                "database_url": databases.database_url(tmp_path),
+                "secret_key": "k",
+                "instance_path": str(tmp_path),
+                "database_pool_size": 2,
+                "database_max_overflow": 1,
+            }
+        )
+    )
     assert (h.engine.pool.size(), h.engine.pool._max_overflow) == (2, 1)  # type: ignore[attr-defined]
     h.engine.dispose()
 

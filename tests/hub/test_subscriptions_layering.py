@@ -1,7 +1,7 @@
 """The subscription service is core: it and the CLI that manages subscriptions load
 nothing of the sync engine, and the API's and the console's modules take nothing about
-subscriptions from it (issue 12 item 1; the API package as a whole still loads the sync
-engine through its sync-runs module until the sync run state moves to core)."""
+subscriptions from it (issue 12 item 1; tests/test_layering.py keeps the whole layering)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -12,8 +12,10 @@ import hub
 
 
 def test_managing_subscriptions_loads_no_sync_module() -> None:
-    code = ("import sys, hub.subscriptions, hub.subscriptions_cli\n"
-            "print(sorted(m for m in sys.modules if m == 'hub.sync' or m.startswith('hub.sync.')))")
+    code = (
+        "import sys, hub.webhooks.subscriptions, hub.webhooks.cli\n"
+        "print(sorted(m for m in sys.modules if m == 'hub.sync' or m.startswith('hub.sync.')))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
 

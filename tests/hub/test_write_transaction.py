@@ -1,12 +1,14 @@
 """The write path's public doors: one transaction a door can add to, and a preview."""
+
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
-from hub import audit, members, review
 from hub.actors import Actor
-from hub.models import AuditEntry, Change, Record, Revision
+from hub.curation import members, review
+from hub.store import audit
+from hub.store.models import AuditEntry, Change, Record, Revision
 from tests.conftest import product
 
 VN = Actor("client:vn", "VN")
@@ -16,20 +18,34 @@ MIRROR = Actor("sync:mirror", "VN")  # internal: publishes what was reviewed els
 
 def counts(hub):  # type: ignore[no-untyped-def]
     with hub.sessions() as s:
-        return tuple(s.scalar(sa.select(sa.func.count()).select_from(t)) for t in (Record, Revision, Change, AuditEntry))
+        return tuple(
+            s.scalar(sa.select(sa.func.count()).select_from(t)) for t in (Record, Revision, Change, AuditEntry)
+        )
 
 
 def test_a_preview_answers_what_the_write_then_does_and_writes_nothing(hub):
     hub.writes.write(VN, "products", [product(1), product(2)], source="test")
-    batch = [product(1), product(2, name={"vi": "Mắc ca mới"}), product(3), {"id": "x"},
-             product(4, country="TH"), product(5, country="US")]
+    batch = [
+        product(1),
+        product(2, name={"vi": "Mắc ca mới"}),
+        product(3),
+        {"id": "x"},
+        product(4, country="TH"),
+        product(5, country="US"),
+    ]
     before = counts(hub)
     preview = hub.writes.preview(VN, "products", batch)
     assert counts(hub) == before
     written = hub.writes.write(VN, "products", batch, source="test")
     assert preview.as_dict() == written.as_dict()
-    assert [r.status for r in preview.results] == ["unchanged", "updated", "created", "invalid",
-                                                  "forbidden", "forbidden"]
+    assert [r.status for r in preview.results] == [
+        "unchanged",
+        "updated",
+        "created",
+        "invalid",
+        "forbidden",
+        "forbidden",
+    ]
 
 
 def test_a_preview_takes_no_write_lock(hub):

@@ -1,4 +1,5 @@
 """The one write path: statuses, versions, idempotency, review, feed, audit, atomicity."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -6,13 +7,14 @@ import unicodedata
 import pytest
 import sqlalchemy as sa
 
-from hub import audit, review
 from hub.actors import Actor
-from hub.db import transaction
-from hub.exports import published_records
-from hub.members import set_policy
-from hub.models import AuditEntry, Change, Record, Revision
-from hub.writepath import Conflict, NotFound
+from hub.curation import review
+from hub.curation.members import set_policy
+from hub.records.exports import published_records
+from hub.records.writepath import Conflict, NotFound
+from hub.store import audit
+from hub.store.db import transaction
+from hub.store.models import AuditEntry, Change, Record, Revision
 from tests.conftest import product
 
 VN = Actor("client:vn", "VN")
@@ -31,8 +33,14 @@ def feed(hub):  # type: ignore[no-untyped-def]
 def test_created_pending_under_required_policy_is_not_published(hub):
     out = hub.writes.write(VN, "products", [product(1)], source="test")
     assert out.as_dict()["results"][0] | {"warnings": []} == {
-        "index": 0, "uid": "VN/products/p1", "status": "created", "version": 1,
-        "review": "pending", "errors": [], "warnings": []}
+        "index": 0,
+        "uid": "VN/products/p1",
+        "status": "created",
+        "version": 1,
+        "review": "pending",
+        "errors": [],
+        "warnings": [],
+    }
     assert feed(hub) == []
     with hub.sessions() as s:
         assert list(published_records(s, "products")) == []
@@ -70,11 +78,11 @@ def test_update_makes_version_two(hub):
 
 def test_each_record_is_judged_on_its_own(hub):
     bad = product(2, gtin="8934567890121")
-    out = hub.writes.write(VN, "products", [product(1), bad, "nope", product(3, country="TH")],
-                           source="test")
+    out = hub.writes.write(VN, "products", [product(1), bad, "nope", product(3, country="TH")], source="test")
     assert [r.status for r in out.results] == ["created", "invalid", "invalid", "forbidden"]
-    assert out.results[1].errors == [{"path": "gtin", "code": "gtin_check_digit",
-                                      "message": "The GTIN check digit is wrong."}]
+    assert out.results[1].errors == [
+        {"path": "gtin", "code": "gtin_check_digit", "message": "The GTIN check digit is wrong."}
+    ]
     assert out.summary["created"] == 1 and out.summary["invalid"] == 2 and not out.ok
 
 
@@ -209,11 +217,14 @@ def test_audit_names_every_revision_and_detects_edited_revisions(hub):
     with transaction(hub.sessions) as s:
         s.execute(sa.delete(Revision).where(Revision.uid == "VN/products/p2"))
     with hub.sessions() as s:
-        assert audit.verify(s) == ["the audit log names 2 revisions but 1 are stored",
-                                   "revision VN/products/p2 v1: named by audit entry 1 but not stored (deleted)"]
+        assert audit.verify(s) == [
+            "the audit log names 2 revisions but 1 are stored",
+            "revision VN/products/p2 v1: named by audit entry 1 but not stored (deleted)",
+        ]
 
 
 def test_the_migrations_build_exactly_the_models(hub) -> None:  # type: ignore[no-untyped-def]
     """On both engines: autogenerate would find nothing to add (no drift either way)."""
-    from hub import migrate
+    from hub.store import migrate
+
     assert migrate.drift(hub.engine) == []

@@ -7,6 +7,7 @@ One worker per module (``hub worker``, prefork, 2 processes) serves one hub data
 (``tests.databases``: SQLite, or PostgreSQL with ``HUB_TEST_DATABASE_URL``); the
 databases are dropped when the module ends (tests/conftest.py), not after each test.
 """
+
 from __future__ import annotations
 
 import os
@@ -23,8 +24,8 @@ import pytest
 from hub import config
 from hub.services import Hub
 from tests import databases
-from tests.services import wait_for
 from tests.conftest import LOOPBACK_WEBHOOKS
+from tests.services import wait_for
 from tests.sync.conftest import FAST
 
 HUB = str(Path(sys.executable).parent / "hub")
@@ -32,13 +33,26 @@ HUB = str(Path(sys.executable).parent / "hub")
 
 def job_env(settings: config.Settings) -> dict[str, str]:
     """The environment that gives a ``hub`` subprocess these settings."""
-    keys = ("database_url", "secret_key", "instance_path", "sources_dir", "data_dir", "jobs",
-            "celery_broker_url", "celery_result_backend", "celery_queue", "scheduler_tick",
-            "sync_lock_ttl", *FAST)
+    keys = (
+        "database_url",
+        "secret_key",
+        "instance_path",
+        "sources_dir",
+        "data_dir",
+        "jobs",
+        "celery_broker_url",
+        "celery_result_backend",
+        "celery_queue",
+        "scheduler_tick",
+        "sync_lock_ttl",
+        *FAST,
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_") or k.startswith("HUB_TEST_")}
     env.update({f"HUB_{k.upper()}": str(getattr(settings, k)) for k in keys})
-    env.update(HUB_WEBHOOK_ALLOW_HTTP=str(settings.webhook_allow_http),
-               HUB_WEBHOOK_ALLOWED_NETWORKS=",".join(settings.webhook_allowed_networks))
+    env.update(
+        HUB_WEBHOOK_ALLOW_HTTP=str(settings.webhook_allow_http),
+        HUB_WEBHOOK_ALLOWED_NETWORKS=",".join(settings.webhook_allowed_networks),
+    )
     return env
 
 
@@ -66,11 +80,26 @@ class Jobs:
         self.log = self.root / f"worker-{len(self.sent)}.log"
         with self.log.open("wb") as out:
             self.worker = subprocess.Popen(
-                [HUB, "worker", "--concurrency", "2", "--without-mingle", "--without-gossip",
-                 "--hostname", f"test-{uuid.uuid4().hex[:8]}@%h"],
-                env=job_env(self.settings), stdout=out, stderr=subprocess.STDOUT, cwd=self.root)
-        wait_for(lambda: b" ready." in self.log.read_bytes() or self.worker.poll() is not None,  # type: ignore[union-attr]
-                 60, "the worker did not start")
+                [
+                    HUB,
+                    "worker",
+                    "--concurrency",
+                    "2",
+                    "--without-mingle",
+                    "--without-gossip",
+                    "--hostname",
+                    f"test-{uuid.uuid4().hex[:8]}@%h",
+                ],
+                env=job_env(self.settings),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=self.root,
+            )
+        wait_for(
+            lambda: b" ready." in self.log.read_bytes() or self.worker.poll() is not None,  # type: ignore[union-attr]
+            60,
+            "the worker did not start",
+        )
         assert self.worker.poll() is None, self.log.read_text()
 
     def stop_worker(self) -> None:
@@ -86,14 +115,26 @@ class Jobs:
 @pytest.fixture(scope="module")
 def jobs(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Jobs]:
     from hub.sync.jobs.factory import make_app
+
     root = tmp_path_factory.mktemp("jobs")
     (root / "sources").mkdir()
     (root / "data").mkdir()
-    settings = config.load({
-        "database_url": databases.database_url(root, "jobs"), "secret_key": "test-secret",
-        "instance_path": str(root), "sources_dir": str(root / "sources"), "data_dir": str(root / "data"),
-        "jobs": "celery", "celery_broker_url": redis_url, "celery_result_backend": redis_url,
-        "celery_queue": f"hub-test-{uuid.uuid4().hex[:12]}", "scheduler_tick": 1, **FAST, **LOOPBACK_WEBHOOKS})
+    settings = config.load(
+        {
+            "database_url": databases.database_url(root, "jobs"),
+            "secret_key": "test-secret",
+            "instance_path": str(root),
+            "sources_dir": str(root / "sources"),
+            "data_dir": str(root / "data"),
+            "jobs": "celery",
+            "celery_broker_url": redis_url,
+            "celery_result_backend": redis_url,
+            "celery_queue": f"hub-test-{uuid.uuid4().hex[:12]}",
+            "scheduler_tick": 1,
+            **FAST,
+            **LOOPBACK_WEBHOOKS,
+        }
+    )
     hub = Hub(settings)
     hub.init()
     state = Jobs(hub, make_app(settings), root)
@@ -112,6 +153,7 @@ def jobs(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[J
 def _forget_queue(url: str, queue: str) -> None:
     """Remove what the broker keeps for this module's queue (Redis may be shared: only ours)."""
     import redis
+
     client = redis.Redis.from_url(url)
     client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
     client.zrem("_kombu.binding_deadlines", queue)

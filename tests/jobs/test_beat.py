@@ -1,6 +1,7 @@
 """Beat's schedule comes from the source files the embedded scheduler reads: one entry per
 source on its cron expression (UTC, evaluated by croniter as ``hub scheduler`` does),
 webhook passes on an interval, and edits picked up without a restart. No broker needed."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -16,9 +17,13 @@ from hub.sync.sources import NIGHTLY, scan
 from tests.sync.test_csv_sources import csv_source
 
 UTC = timezone.utc
-SCHEDULES = {"nightly": None, "quarter-hour": "*/15 * * * *", "quarterly": "0 0 1 */3 *",
-             # day of month *or* Friday, as in cron (Celery's own crontab would need both)
-             "either-day": "30 4 1,15 * 5"}
+SCHEDULES = {
+    "nightly": None,
+    "quarter-hour": "*/15 * * * *",
+    "quarterly": "0 0 1 */3 *",
+    # day of month *or* Friday, as in cron (Celery's own crontab would need both)
+    "either-day": "30 4 1,15 * 5",
+}
 
 
 def at(text: str) -> datetime:
@@ -31,9 +36,17 @@ def jobs_settings(tmp_path: Path) -> config.Settings:
     for name, schedule in SCHEDULES.items():
         extra = f'schedule = "{schedule}"' if schedule else ""
         (tmp_path / "sources" / f"{name}.toml").write_text(csv_source('path = "x.csv"', name=name, extra=extra))
-    return config.load({"database_url": f"sqlite:///{tmp_path / 'hub.sqlite3'}", "secret_key": "s",
-                        "instance_path": str(tmp_path), "sources_dir": str(tmp_path / "sources"),
-                        "jobs": "celery", "celery_broker_url": "redis://127.0.0.1:9/0", "scheduler_tick": 20})
+    return config.load(
+        {
+            "database_url": f"sqlite:///{tmp_path / 'hub.sqlite3'}",
+            "secret_key": "s",
+            "instance_path": str(tmp_path),
+            "sources_dir": str(tmp_path / "sources"),
+            "jobs": "celery",
+            "celery_broker_url": "redis://127.0.0.1:9/0",
+            "scheduler_tick": 20,
+        }
+    )
 
 
 def test_one_entry_per_source_on_its_cron_and_webhooks_on_an_interval(jobs_settings: config.Settings) -> None:
@@ -86,7 +99,9 @@ def test_beat_picks_up_edited_added_and_removed_sources(jobs_settings: config.Se
         assert beat.schedule["sync:quarterly"].schedule == CronSchedule("0 0 1 */3 *")
         folder = Path(jobs_settings.sources_dir)
         (folder / "quarterly.toml").unlink()
-        (folder / "nightly.toml").write_text(csv_source('path = "x.csv"', name="nightly", extra='schedule = "5 3 * * *"'))
+        (folder / "nightly.toml").write_text(
+            csv_source('path = "x.csv"', name="nightly", extra='schedule = "5 3 * * *"')
+        )
         (folder / "broken.toml").write_text("[source]\nname = 'broken'\nschedule = 'nope'\n")
         beat._next_scan = 0
         beat.tick()
@@ -98,8 +113,9 @@ def test_beat_picks_up_edited_added_and_removed_sources(jobs_settings: config.Se
         app.close()
 
 
-def test_a_send_the_broker_refuses_is_caught_up_at_the_next_tick(jobs_settings: config.Settings,
-                                                                tmp_path: Path) -> None:
+def test_a_send_the_broker_refuses_is_caught_up_at_the_next_tick(
+    jobs_settings: config.Settings, tmp_path: Path
+) -> None:
     """Celery moves an entry's last run forward before sending: a refused send must not
     leave a nightly source waiting for the next night."""
     app = make_app(jobs_settings)

@@ -1,5 +1,6 @@
 """Sync runs and webhook deliveries as Celery tasks: a real Redis, a real worker process
 (``hub worker``), the same runner, lock, checkpoint and run history as embedded mode."""
+
 from __future__ import annotations
 
 import os
@@ -12,10 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 from hub.actors import Actor
-from hub.db import transaction
+from hub.store import locks
+from hub.store.db import transaction
+from hub.store.syncruns import SyncRun
 from hub.sync.jobs.factory import DELIVER_WEBHOOKS, SYNC_SOURCE
-from hub import locks, subscriptions
-from hub.syncruns import SyncRun
+from hub.webhooks import subscriptions
 from tests.conftest import product
 from tests.jobs.conftest import HUB, Jobs, job_env, wait_for
 from tests.sync.conftest import publish_on_write, stored
@@ -36,13 +38,20 @@ def add_slow_source(jobs: Jobs, fake: FakeNational, name: str, seconds: float) -
     fake.files[f"{name}.csv"] = rows(3).encode()
     fake.delay = seconds
     (Path(jobs.settings.sources_dir) / f"{name}.toml").write_text(
-        csv_source(f'url = "{fake.url}/files/{name}.csv"', name=name, extra="timeout = 20"))
+        csv_source(f'url = "{fake.url}/files/{name}.csv"', name=name, extra="timeout = 20")
+    )
 
 
 def runs(jobs: Jobs, name: str) -> list[tuple[str, str, str]]:
     with jobs.hub.sessions() as s:
-        return [tuple(r) for r in s.execute(sa.select(SyncRun.status, SyncRun.trigger, SyncRun.holder)
-                                            .where(SyncRun.source == name).order_by(SyncRun.id))]
+        return [
+            tuple(r)
+            for r in s.execute(
+                sa.select(SyncRun.status, SyncRun.trigger, SyncRun.holder)
+                .where(SyncRun.source == name)
+                .order_by(SyncRun.id)
+            )
+        ]
 
 
 @pytest.fixture
@@ -60,8 +69,11 @@ def test_a_source_run_as_a_task_writes_its_records_and_its_history(jobs: Jobs, c
     assert [r[:2] for r in runs(jobs, "task-csv")] == [("succeeded", "celery")]
     with jobs.hub.sessions() as session:
         run_id = session.scalar(sa.select(SyncRun.id).where(SyncRun.source == "task-csv"))
-    wait_for(lambda: f"sync_run={run_id} sync_source=task-csv" in jobs.log.read_text(), TIMEOUT,  # type: ignore[union-attr]
-             "the worker's log lines lack the run's context (hub logging in Celery)")
+    wait_for(
+        lambda: f"sync_run={run_id} sync_source=task-csv" in jobs.log.read_text(),
+        TIMEOUT,  # type: ignore[union-attr]
+        "the worker's log lines lack the run's context (hub logging in Celery)",
+    )
 
     again = jobs.send(SYNC_SOURCE, name="task-csv", restart=True).get(timeout=TIMEOUT)
     assert again["counts"]["unchanged"] == 5 and again["counts"]["created"] == 0  # safe to repeat
@@ -96,13 +108,15 @@ def test_a_source_held_elsewhere_is_not_run(jobs: Jobs, clean_sources: Path) -> 
     assert runs(jobs, "held") == []
 
 
-def test_two_copies_of_one_task_at_once_run_the_source_once(jobs: Jobs, clean_sources: Path, fake: FakeNational) -> None:
+def test_two_copies_of_one_task_at_once_run_the_source_once(
+    jobs: Jobs, clean_sources: Path, fake: FakeNational
+) -> None:
     add_slow_source(jobs, fake, "twice", 1.5)
     first, second = jobs.send(SYNC_SOURCE, name="twice"), jobs.send(SYNC_SOURCE, name="twice")
     outcomes = sorted(r.get(timeout=TIMEOUT)["status"] for r in (first, second))
     assert outcomes == ["busy", "succeeded"]
     assert [r[0] for r in runs(jobs, "twice")] == ["succeeded"]
-    assert len(fake.requests(f"/files/twice.csv")) == 1
+    assert len(fake.requests("/files/twice.csv")) == 1
 
 
 def test_a_run_whose_worker_process_dies_is_run_again(jobs: Jobs, clean_sources: Path, fake: FakeNational) -> None:
@@ -111,16 +125,20 @@ def test_a_run_whose_worker_process_dies_is_run_again(jobs: Jobs, clean_sources:
     holder = wait_for(lambda: [r[2] for r in runs(jobs, "killed") if r[0] == "running"], TIMEOUT, "no run started")[0]
     os.kill(int(holder.split(":")[1]), signal.SIGKILL)  # the pool process running the task, mid-request
     fake.delay = 0
-    wait_for(lambda: [r[0] for r in runs(jobs, "killed")] == ["abandoned", "succeeded"], TIMEOUT,
-             f"the run was not taken up again: {runs(jobs, 'killed')}")
+    wait_for(
+        lambda: [r[0] for r in runs(jobs, "killed")] == ["abandoned", "succeeded"],
+        TIMEOUT,
+        f"the run was not taken up again: {runs(jobs, 'killed')}",
+    )
     out = result.get(timeout=TIMEOUT)  # the same task, taken up again by another process
     assert out["status"] == "succeeded" and out["counts"]["fetched"] == 3
 
 
 def test_beat_at_start_queues_the_sources_that_are_due(jobs: Jobs, clean_sources: Path) -> None:
     add_csv_source(jobs, "never-ran")
-    beat = subprocess.Popen([HUB, "beat"], env=job_env(jobs.settings), cwd=jobs.root,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    beat = subprocess.Popen(
+        [HUB, "beat"], env=job_env(jobs.settings), cwd=jobs.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         wait_for(lambda: runs(jobs, "never-ran"), TIMEOUT, "beat did not queue the due source")
         wait_for(lambda: runs(jobs, "never-ran")[0][0] == "succeeded", TIMEOUT, "the run did not finish")

@@ -1,4 +1,5 @@
 """Fixtures of the operations tests: a hub with sources and data folders, a CSV source."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -53,8 +54,15 @@ def app(settings, hub):  # type: ignore[no-untyped-def]
     """The shared ``app`` fixture, with its own engine closed at the end (PostgreSQL runs
     otherwise leave its pooled connections to the garbage collector)."""
     from hub import create_app
-    application = create_app({"database_url": settings.database_url, "secret_key": "test-secret",
-                              "instance_path": settings.instance_path, **LOOPBACK_WEBHOOKS})
+
+    application = create_app(
+        {
+            "database_url": settings.database_url,
+            "secret_key": "test-secret",
+            "instance_path": settings.instance_path,
+            **LOOPBACK_WEBHOOKS,
+        }
+    )
     application.config["TESTING"] = True
     engine = application.extensions["hub"].engine
     yield application

@@ -1,5 +1,6 @@
 """hub backup / hub restore: a consistent copy while a writer runs, restored into a fresh
 database with the same records, feed and audit chain; refusals are one line."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,13 +12,14 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from hub import audit, backup
 from hub.actors import Actor
 from hub.cli import cli
-from hub.db import transaction
-from hub.members import set_policy
-from hub.models import AuditEntry, Change, Revision
+from hub.curation.members import set_policy
+from hub.operations import backup
 from hub.services import Hub
+from hub.store import audit
+from hub.store.db import transaction
+from hub.store.models import AuditEntry, Change, Revision
 from tests import databases
 from tests.conftest import product
 
@@ -27,14 +29,21 @@ def snapshot(hub: Hub, upto: int | None = None) -> dict[str, Any]:
     with hub.sessions() as s:
         head = s.get(audit.WriteHead, 1)
         end = head.change_seq if upto is None else upto
-        changes = s.execute(sa.select(Change.seq, Change.uid, Change.version)
-                            .where(Change.seq <= end).order_by(Change.seq)).all()
+        changes = s.execute(
+            sa.select(Change.seq, Change.uid, Change.version).where(Change.seq <= end).order_by(Change.seq)
+        ).all()
         revs = {(uid, v) for _, uid, v in changes}
-        revisions = sorted(r for r in s.execute(sa.select(Revision.uid, Revision.version, Revision.content_hash)).all()
-                           if (r.uid, r.version) in revs)
+        revisions = sorted(
+            r
+            for r in s.execute(sa.select(Revision.uid, Revision.version, Revision.content_hash)).all()
+            if (r.uid, r.version) in revs
+        )
         entries = s.execute(sa.select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq)).all()
-    return {"changes": [tuple(c) for c in changes], "revisions": [tuple(r) for r in revisions],
-            "audit": [tuple(e) for e in entries]}
+    return {
+        "changes": [tuple(c) for c in changes],
+        "revisions": [tuple(r) for r in revisions],
+        "audit": [tuple(e) for e in entries],
+    }
 
 
 def test_backup_while_writing_restores_one_moment(hub: Hub, tmp_path: Path) -> None:
@@ -55,13 +64,13 @@ def test_backup_while_writing_restores_one_moment(hub: Hub, tmp_path: Path) -> N
     try:
         while batches[0] < 3:
             stop.wait(0.01)
-        done = backup.backup(hub.settings.database_url, tmp_path / "hub.backup")
+        done = backup.backup(hub.settings.database_url, tmp_path / "hub.operations.backup")
     finally:
         stop.set()
         thread.join(60)
     assert done.bytes > 0
     restored = Hub(dataclasses.replace(hub.settings, database_url=databases.database_url(tmp_path, "restored")))
-    backup.restore(restored.settings.database_url, tmp_path / "hub.backup")
+    backup.restore(restored.settings.database_url, tmp_path / "hub.operations.backup")
     try:
         with restored.sessions() as s:
             assert audit.verify(s) == []
@@ -73,7 +82,7 @@ def test_backup_while_writing_restores_one_moment(hub: Hub, tmp_path: Path) -> N
         copy = snapshot(restored)
         assert copy["changes"] == live["changes"][:at_backup]
         assert copy["revisions"] == snapshot(hub, at_backup)["revisions"]
-        assert copy["audit"] == live["audit"][:len(copy["audit"])]
+        assert copy["audit"] == live["audit"][: len(copy["audit"])]
     finally:
         restored.engine.dispose()
 
@@ -82,6 +91,7 @@ def test_backup_while_writing_restores_one_moment(hub: Hub, tmp_path: Path) -> N
 def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     def use(url: str) -> None:
         monkeypatch.setenv("HUB_DATABASE_URL", url)
+
     monkeypatch.setenv("HUB_INSTANCE_PATH", str(tmp_path))
     monkeypatch.delenv("HUB_CONFIG", raising=False)
     return use
@@ -96,7 +106,7 @@ def test_the_commands_and_their_refusals(hub: Hub, tmp_path: Path, cli_env) -> N
         set_policy(s, "test", "VN", "auto")
     hub.writes.write(Actor("test", "VN"), "products", [product(i) for i in range(5)], source="api")
     cli_env(hub.settings.database_url)
-    dump = tmp_path / "hub.backup"
+    dump = tmp_path / "hub.operations.backup"
     made = invoke("backup", str(dump))
     assert made.exit_code == 0 and "backup written" in made.output
     again = invoke("backup", str(dump))

@@ -1,5 +1,6 @@
 """Metrics under real gunicorn with two workers: every scrape shows the sum of both
 workers' counts (prometheus_client multiprocess mode, set up by ``hub serve``)."""
+
 from __future__ import annotations
 
 import json
@@ -19,8 +20,12 @@ from tests.api.test_feed_concurrency import HUB, free_port
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    env = {**os.environ, "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.sqlite3'}",
-           "HUB_INSTANCE_PATH": str(tmp_path), "HUB_LOG_FORMAT": "json"}
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": f"sqlite:///{tmp_path / 'hub.sqlite3'}",
+        "HUB_INSTANCE_PATH": str(tmp_path),
+        "HUB_LOG_FORMAT": "json",
+    }
     env.pop("HUB_CONFIG", None)
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     subprocess.run([*HUB, "init"], env=env, check=True, capture_output=True)
@@ -29,8 +34,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     (stale / "counter_999999.db").write_bytes(b"left by a process that is gone")
     port = free_port()
     log = open(tmp_path / "server.log", "wb")  # noqa: SIM115 - closed in finally
-    proc = subprocess.Popen([*HUB, "serve", "--port", str(port), "--workers", "2"], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*HUB, "serve", "--port", str(port), "--workers", "2"], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -48,8 +54,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def healthz_count(text: str) -> float:
-    return sum(s.value for fam in text_string_to_metric_families(text) for s in fam.samples
-               if s.name == "hub_http_request_duration_seconds_count" and s.labels["route"] == "/healthz")
+    return sum(
+        s.value
+        for fam in text_string_to_metric_families(text)
+        for s in fam.samples
+        if s.name == "hub_http_request_duration_seconds_count" and s.labels["route"] == "/healthz"
+    )
 
 
 def test_a_scrape_sums_every_worker(server) -> None:  # type: ignore[no-untyped-def]
@@ -59,6 +69,7 @@ def test_a_scrape_sums_every_worker(server) -> None:  # type: ignore[no-untyped-
         return {f.name.rsplit("_", 1)[1] for f in (root / "metrics").glob("*.db")}
 
     before = healthz_count(requests.get(base + "/metrics", timeout=10).text)
+
     def probe(_: int) -> int:
         return requests.get(base + "/healthz", headers={"Connection": "close"}, timeout=10).status_code
 
@@ -71,8 +82,10 @@ def test_a_scrape_sums_every_worker(server) -> None:  # type: ignore[no-untyped-
     pids = worker_pids()
     assert "999999.db" not in pids, "files of dead processes are removed at start"
     assert requests.get(base + "/", headers={"X-Request-Id": "landing-1"}, timeout=10).status_code == 200
-    scrapes = [healthz_count(requests.get(base + "/metrics", headers={"Connection": "close"}, timeout=10).text)
-               for _ in range(4)]
+    scrapes = [
+        healthz_count(requests.get(base + "/metrics", headers={"Connection": "close"}, timeout=10).text)
+        for _ in range(4)
+    ]
     assert all(n - before == sent for n in scrapes), (before, sent, scrapes)
     assert len(pids) == 2, f"expected the files of both workers: {sorted(pids)}"
     lines = [json.loads(ln) for ln in (root / "server.log").read_text().splitlines() if ln.startswith("{")]

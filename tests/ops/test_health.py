@@ -1,4 +1,5 @@
 """/healthz and /readyz: public, cheap, and 503 problem+json naming what is wrong."""
+
 from __future__ import annotations
 
 import socket
@@ -13,8 +14,7 @@ PROBLEM = "application/problem+json"
 
 
 def app_for(url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    return create_app({"database_url": url, "secret_key": "t", "instance_path": str(tmp_path),
-                       "readiness_timeout": 2})
+    return create_app({"database_url": url, "secret_key": "t", "instance_path": str(tmp_path), "readiness_timeout": 2})
 
 
 def test_healthz_answers_without_a_database(tmp_path: Path) -> None:
@@ -59,6 +59,7 @@ def test_readyz_503_when_the_sqlite_file_is_not_a_database(tmp_path: Path) -> No
 def test_probes_in_the_same_second_share_one_check(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """/readyz is public: a flood of probes must not become a flood of database connections."""
     from hub.web import health
+
     calls: list[int] = []
     real = health._check
     monkeypatch.setattr(health, "_check", lambda hub: calls.append(1) or real(hub))

@@ -1,5 +1,6 @@
 """Request ids (header, problem bodies, every log line down to the write path), the sync
 run's context on its lines, and the JSON format."""
+
 from __future__ import annotations
 
 import io
@@ -8,9 +9,9 @@ import logging
 
 import pytest
 
-from hub import logs
-from hub.db import transaction
-from hub.members import set_policy
+from hub.curation.members import set_policy
+from hub.operations import logs
+from hub.store.db import transaction
 from hub.sync.runner import Runner
 from tests.auth.helpers import partner_headers
 from tests.conftest import product
@@ -42,8 +43,11 @@ def test_the_request_id_follows_a_write_into_the_write_path(app, client, hub, ca
     headers = partner_headers(hub, client, "VN", ("exchange:read", "exchange:write"))
     caplog.set_level(logging.INFO)
     caplog.set_level(logging.DEBUG, logger="hub.writepath")
-    r = client.post("/api/v1/products/batch", headers={**headers, "X-Request-Id": "batch-0001"},
-                    json={"records": [product(1), product(2), product(3, name={})]})
+    r = client.post(
+        "/api/v1/products/batch",
+        headers={**headers, "X-Request-Id": "batch-0001"},
+        json={"records": [product(1), product(2), product(3, name={})]},
+    )
     assert r.status_code == 207
     lines = [rec for rec in caplog.records if rec.name == "hub.writepath"]
     summary = next(rec for rec in lines if rec.levelno == logging.INFO)
@@ -101,6 +105,7 @@ def test_text_lines_show_the_context() -> None:
 
 def test_bad_log_settings_are_one_line_errors() -> None:
     from hub import config
+
     with pytest.raises(config.ConfigError, match="log_format"):
         config.load({"log_format": "xml", "secret_key": "x"})
     with pytest.raises(config.ConfigError, match="log_level"):

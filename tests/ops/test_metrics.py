@@ -1,18 +1,20 @@
 """/metrics: request latency by URL rule, records written by status and door, sync runs,
 webhook backlog and dead letters; who may scrape."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from hub import create_app, subscriptions
+from hub import create_app
 from hub.actors import Actor
-from hub.db import transaction
-from hub.members import set_policy
-from hub.subscriptions import Delivery
+from hub.curation.members import set_policy
+from hub.store.db import transaction
 from hub.sync import webhooks
 from hub.sync.runner import Runner
+from hub.webhooks import subscriptions
+from hub.webhooks.subscriptions import Delivery
 from tests.auth.helpers import partner_headers
 from tests.conftest import product
 from tests.ops.conftest import csv_run_source
@@ -22,8 +24,11 @@ def scrape(client, **kw) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]
     r = client.get("/metrics", **kw)
     assert r.status_code == 200, r.get_data(as_text=True)
     assert r.content_type.startswith("text/plain; version=0.0.4")
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for fam in text_string_to_metric_families(r.get_data(as_text=True)) for s in fam.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for fam in text_string_to_metric_families(r.get_data(as_text=True))
+        for s in fam.samples
+    }
 
 
 def value(samples, name: str, **labels: str) -> float:  # type: ignore[no-untyped-def]
@@ -35,8 +40,9 @@ def test_api_writes_and_request_latency(app, client, hub) -> None:  # type: igno
         set_policy(s, "test", "VN", "auto")
     headers = partner_headers(hub, client, "VN", ("exchange:read", "exchange:write"))
     before = scrape(client)
-    r = client.post("/api/v1/products/batch", headers=headers,
-                    json={"records": [product(1), product(2), product(3, name={})]})
+    r = client.post(
+        "/api/v1/products/batch", headers=headers, json={"records": [product(1), product(2), product(3, name={})]}
+    )
     assert r.status_code == 207
     assert client.post("/api/v1/products/batch", headers=headers, json={"records": [product(1)]}).status_code == 200
     client.get("/api/v1/products/VN/p1", headers=headers)
@@ -63,8 +69,10 @@ def test_sync_runs_and_quarantine_are_read_from_the_database(app, client, ops_hu
     assert value(after, "hub_sync_runs_total", source="ops-files", outcome="succeeded") == 1
     assert value(after, "hub_sync_quarantine_open", source="ops-files") == 2
     assert value(after, "hub_sync_last_success_timestamp_seconds", source="ops-files") > 1.7e9
-    assert (value(after, "hub_records_written_total", status="created", door="sync")
-            - value(before, "hub_records_written_total", status="created", door="sync")) == 3
+    assert (
+        value(after, "hub_records_written_total", status="created", door="sync")
+        - value(before, "hub_records_written_total", status="created", door="sync")
+    ) == 3
 
 
 def test_webhook_backlog_and_dead_letters(app, client, hub) -> None:  # type: ignore[no-untyped-def]
@@ -105,8 +113,9 @@ def test_scrape_access(tmp_path: Path, settings) -> None:  # type: ignore[no-unt
         assert far.status_code == 403 and far.mimetype == "application/problem+json"
         assert locked.get("/metrics").status_code == 401
         assert locked.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
-        ok = locked.get("/metrics", headers={"Authorization": "Bearer s3cret-scrape"},
-                        environ_base={"REMOTE_ADDR": "203.0.113.9"})
+        ok = locked.get(
+            "/metrics", headers={"Authorization": "Bearer s3cret-scrape"}, environ_base={"REMOTE_ADDR": "203.0.113.9"}
+        )
         assert ok.status_code == 200
     finally:
         for a in apps:

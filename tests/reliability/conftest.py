@@ -1,4 +1,5 @@
 """A prepared database (VN publishes without review, a VN writer) and a real server on it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,9 +8,10 @@ from typing import Iterator
 
 import pytest
 
-from hub import config, members
-from hub.db import transaction
+from hub import config
+from hub.curation import members
 from hub.services import Hub
+from hub.store.db import transaction
 from tests import databases
 from tests.auth.helpers import make_client
 

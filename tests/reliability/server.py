@@ -3,6 +3,7 @@
 Each server runs in its own process group so a test can SIGKILL master and workers at
 once, as a power cut or the OOM killer would, and always cleans it up afterwards.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,8 +30,13 @@ def free_port() -> int:
 
 def hub_env(database_url: str, instance: Path) -> dict[str, str]:
     """Environment of a ``hub`` subprocess on the test's database (no config file)."""
-    env = {**os.environ, "HUB_DATABASE_URL": database_url, "HUB_INSTANCE_PATH": str(instance),
-           "HUB_SECRET_KEY": "test-secret", "HUB_RATE_LIMIT": "1000000/minute"}
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": database_url,
+        "HUB_INSTANCE_PATH": str(instance),
+        "HUB_SECRET_KEY": "test-secret",
+        "HUB_RATE_LIMIT": "1000000/minute",
+    }
     env.pop("HUB_CONFIG", None)
     return env
 
@@ -41,8 +47,9 @@ def hub_cli(env: dict[str, str], *args: str, timeout: float = 60.0) -> subproces
 
 
 def token(base: str, client_id: str, secret: str) -> str:
-    r = requests.post(base + "/oauth/token", data={"grant_type": "client_credentials"},
-                      auth=(client_id, secret), timeout=HTTP_TIMEOUT)
+    r = requests.post(
+        base + "/oauth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret), timeout=HTTP_TIMEOUT
+    )
     assert r.status_code == 200, r.text
     return str(r.json()["access_token"])
 
@@ -60,9 +67,22 @@ class HubServer:
         port = free_port()
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [*HUB, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(self.workers),
-                 *self.options],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    *HUB,
+                    "serve",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(self.workers),
+                    *self.options,
+                ],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + START_TIMEOUT
         while True:  # readiness: the first HTTP answer (polling, bounded)
@@ -74,7 +94,7 @@ class HubServer:
             except (requests.ConnectionError, requests.Timeout):
                 if time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"hub serve did not answer within {START_TIMEOUT} s: {self.tail()}")
+                    raise RuntimeError(f"hub serve did not answer within {START_TIMEOUT} s: {self.tail()}") from None
                 time.sleep(0.05)
 
     def kill(self) -> None:

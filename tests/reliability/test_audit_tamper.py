@@ -4,6 +4,7 @@ Each case changes the database the way someone with direct database access could
 the command must exit non-zero with a line naming what was touched; the untouched log
 passes. Runs on SQLite and PostgreSQL alike (tests/databases.py).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,9 +16,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from hub.actors import Actor
-from hub.db import transaction
-from hub.models import AuditEntry, Revision
-
+from hub.store.db import transaction
+from hub.store.models import AuditEntry, Revision
 from tests.conftest import product
 
 from .conftest import Prepared
@@ -32,8 +32,9 @@ def logged(prepared: Prepared) -> tuple[Prepared, list[int]]:
     for i in range(5):
         prepared.hub.writes.write(WRITER, "products", [product(id=f"a{i}", package=f"{i} kg")], source="test")
     with prepared.hub.sessions() as s:
-        seqs = list(s.scalars(sa.select(AuditEntry.seq).where(AuditEntry.action == "records.write")
-                              .order_by(AuditEntry.seq)))
+        seqs = list(
+            s.scalars(sa.select(AuditEntry.seq).where(AuditEntry.action == "records.write").order_by(AuditEntry.seq))
+        )
     assert len(seqs) == 5
     return prepared, seqs
 
@@ -53,12 +54,12 @@ def _edit_entry(s: so.Session, seq: int) -> str:
 
 def _edit_and_rehash_entry(s: so.Session, seq: int) -> str:
     """A careful forger recomputes the edited entry's own hash: the next one no longer links."""
-    from hub.audit import entry_hash
+    from hub.store.audit import entry_hash
+
     entry = s.get(AuditEntry, seq)
     assert entry is not None
     entry.actor = "mallory"
-    entry.hash = entry_hash(entry.prev_hash, entry.seq, entry.at, entry.actor, entry.action,
-                            entry.target, entry.detail)
+    entry.hash = entry_hash(entry.prev_hash, entry.seq, entry.at, entry.actor, entry.action, entry.target, entry.detail)
     return f"entry {seq + 1}:"
 
 
@@ -103,11 +104,22 @@ def test_untouched_log_passes(logged: tuple[Prepared, list[int]]) -> None:
     assert done.stdout.startswith("audit log intact")
 
 
-@pytest.mark.parametrize("tamper", [
-    _edit_entry, _edit_and_rehash_entry, _delete_entry, _swap_entries, _edit_revision,
-    _edit_revision_and_its_hash, _delete_last_entry], ids=lambda f: f.__name__.strip("_"))
-def test_verify_names_the_tampered_entry(logged: tuple[Prepared, list[int]],
-                                         tamper: Callable[[so.Session, int], str]) -> None:
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        _edit_entry,
+        _edit_and_rehash_entry,
+        _delete_entry,
+        _swap_entries,
+        _edit_revision,
+        _edit_revision_and_its_hash,
+        _delete_last_entry,
+    ],
+    ids=lambda f: f.__name__.strip("_"),
+)
+def test_verify_names_the_tampered_entry(
+    logged: tuple[Prepared, list[int]], tamper: Callable[[so.Session, int], str]
+) -> None:
     prepared, seqs = logged
     with transaction(prepared.hub.sessions) as s:
         named = tamper(s, seqs[2])

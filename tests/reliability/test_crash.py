@@ -6,6 +6,7 @@ the same database and the test checks that every acknowledged batch is there in 
 batch is there by half, a retry with the same Idempotency-Key is not applied twice, the
 change feed has no gap or duplicate, and ``hub audit verify`` passes.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -17,17 +18,17 @@ from typing import Any, Callable
 import requests
 import sqlalchemy as sa
 
-from hub.models import Record
+from hub.store.models import Record
 from tests.conftest import product
 
 from .conftest import Prepared
 from .server import HTTP_TIMEOUT, HubServer, hub_cli, token
 
 THREADS = 4
-PER_BATCH = 20      # records of a batch besides its writer's counter record
+PER_BATCH = 20  # records of a batch besides its writer's counter record
 ROUNDS = 3
 ACKS_PER_ROUND = 6  # acknowledged batches before each kill
-AIM_SECONDS = 2.0   # how long to wait for a batch committed but not yet answered
+AIM_SECONDS = 2.0  # how long to wait for a batch committed but not yet answered
 
 
 @dataclass(eq=False)
@@ -49,7 +50,8 @@ class Batch:
     @property
     def records(self) -> list[dict[str, Any]]:
         return [product(id=f"b{self.n}-{i}") for i in range(PER_BATCH)] + [
-            product(id=f"t{self.thread}", package=f"batch {self.n}")]
+            product(id=f"t{self.thread}", package=f"batch {self.n}")
+        ]
 
     @property
     def own(self) -> set[str]:
@@ -81,15 +83,14 @@ class Stream:
         """
         self.stop.clear()
         self.acks = 0
-        threads = [threading.Thread(target=self._writer, args=(server.base, k), daemon=True)
-                   for k in range(THREADS)]
+        threads = [threading.Thread(target=self._writer, args=(server.base, k), daemon=True) for k in range(THREADS)]
         for t in threads:
             t.start()
         try:
             with self.cond:
                 ready = self.cond.wait_for(
-                    lambda: self.unexpected or (self.acks >= ACKS_PER_ROUND and len(self.flying) >= 2),
-                    timeout=60)
+                    lambda: self.unexpected or (self.acks >= ACKS_PER_ROUND and len(self.flying) >= 2), timeout=60
+                )
             assert ready and not self.unexpected, self.unexpected or "writers made no progress"
             deadline = time.monotonic() + AIM_SECONDS
             while time.monotonic() < deadline:
@@ -113,8 +114,12 @@ class Stream:
                     self.batches.append(batch)
                     self.flying.add(batch)
                 try:
-                    r = http.post(f"{base}/api/v1/products/batch", json={"records": batch.records},
-                                  headers={**self.headers, "Idempotency-Key": batch.key}, timeout=HTTP_TIMEOUT)
+                    r = http.post(
+                        f"{base}/api/v1/products/batch",
+                        json={"records": batch.records},
+                        headers={**self.headers, "Idempotency-Key": batch.key},
+                        timeout=HTTP_TIMEOUT,
+                    )
                 except requests.RequestException as exc:  # the server died under us
                     batch.error = repr(exc)
                     return
@@ -142,10 +147,12 @@ def stored_versions(prepared: Prepared) -> dict[str, tuple[int, int | None]]:
 
 def committed_probe(prepared: Prepared) -> Callable[[list[Batch]], bool]:
     """Whether any of these batches is committed (its first record is stored)."""
+
     def committed(batches: list[Batch]) -> bool:
         firsts = [f"VN/products/b{b.n}-0" for b in batches]
         with prepared.hub.sessions() as session:
             return session.scalar(sa.select(sa.func.count()).select_from(Record).where(Record.uid.in_(firsts))) > 0
+
     return committed
 
 
@@ -172,11 +179,16 @@ def retry_unacknowledged(stream: Stream, headers: dict[str, str], base: str, pre
         for b in stream.batches:
             if b.acked:
                 continue
-            r = http.post(f"{base}/api/v1/products/batch", json={"records": b.records},
-                          headers={**headers, "Idempotency-Key": b.key}, timeout=HTTP_TIMEOUT)
+            r = http.post(
+                f"{base}/api/v1/products/batch",
+                json={"records": b.records},
+                headers={**headers, "Idempotency-Key": b.key},
+                timeout=HTTP_TIMEOUT,
+            )
             assert r.status_code == 200, r.text
-            assert (r.headers.get("Idempotent-Replayed") == "true") == (b.n in present), \
+            assert (r.headers.get("Idempotent-Replayed") == "true") == (b.n in present), (
                 f"batch {b.n}: committed={b.n in present} but replayed={r.headers.get('Idempotent-Replayed')}"
+            )
             b.status, b.body, b.replayed = r.status_code, r.json(), b.n in present
             retried += 1
     return retried
@@ -217,24 +229,30 @@ def test_sigkill_while_batches_stream_loses_nothing_acknowledged(prepared: Prepa
             assert b.body is not None and b.status == 200
             results = b.body["results"]
             assert [(r["status"], r["version"]) for r in results[:PER_BATCH]] == [("created", 1)] * PER_BATCH
-            assert (results[-1]["status"], results[-1]["version"]) == ("created" if position == 1 else "updated",
-                                                                       position)
+            assert (results[-1]["status"], results[-1]["version"]) == (
+                "created" if position == 1 else "updated",
+                position,
+            )
     stored = stored_versions(prepared)
     expected = {uid: (1, 1) for b in batches for uid in b.own} | {
-        f"VN/products/t{k}": (n, n) for k in range(THREADS)
-        if (n := sum(1 for b in batches if b.thread == k))}
+        f"VN/products/t{k}": (n, n) for k in range(THREADS) if (n := sum(1 for b in batches if b.thread == k))
+    }
     assert stored == expected
 
     feed = read_feed(base, headers)
     assert [c["seq"] for c in feed] == list(range(1, len(feed) + 1)), "gap or duplicate in the change feed"
     assert sorted((c["uid"], c["version"]) for c in feed) == sorted(
-        (uid, v) for uid, (latest, _) in expected.items() for v in range(1, latest + 1))
+        (uid, v) for uid, (latest, _) in expected.items() for v in range(1, latest + 1)
+    )
     for k in range(THREADS):
-        assert [c["version"] for c in feed if c["uid"] == f"VN/products/t{k}"] == \
-            list(range(1, expected[f"VN/products/t{k}"][0] + 1))
+        assert [c["version"] for c in feed if c["uid"] == f"VN/products/t{k}"] == list(
+            range(1, expected[f"VN/products/t{k}"][0] + 1)
+        )
 
     verified = hub_cli(prepared.env, "audit", "verify")
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.startswith("audit log intact")
-    print(f"{len(batches)} batches, {retried} retried after a kill, "
-          f"{committed_unacknowledged} of them committed before the kill")
+    print(
+        f"{len(batches)} batches, {retried} retried after a kill, "
+        f"{committed_unacknowledged} of them committed before the kill"
+    )

@@ -3,10 +3,10 @@
 werkzeug's test client sends every body with a Content-Length; only a real server shows
 what a partner's ``Transfer-Encoding: chunked`` body (``requests`` with a generator) does.
 """
+
 from __future__ import annotations
 
 import json
-import socket
 from typing import Any, Iterator
 
 import pytest
@@ -34,7 +34,7 @@ def _chunks(*parts: bytes) -> Iterator[bytes]:
     """A generator body: requests sends it with Transfer-Encoding: chunked."""
     for part in parts:
         for i in range(0, len(part), 1 << 20):
-            yield part[i:i + (1 << 20)]
+            yield part[i : i + (1 << 20)]
 
 
 def _line(i: int) -> bytes:
@@ -42,8 +42,9 @@ def _line(i: int) -> bytes:
 
 
 def _post(base: str, headers: dict[str, str], body: Iterator[bytes], ctype: str) -> requests.Response:
-    return requests.post(base + "/api/v1/products/batch", data=body, timeout=HTTP_TIMEOUT,
-                         headers={**headers, "Content-Type": ctype})
+    return requests.post(
+        base + "/api/v1/products/batch", data=body, timeout=HTTP_TIMEOUT, headers={**headers, "Content-Type": ctype}
+    )
 
 
 def _count(base: str, headers: dict[str, str]) -> int:
@@ -102,8 +103,12 @@ def test_chunked_bodies_under_the_limit_are_written_whole(base, prepared) -> Non
 def test_a_content_length_body_over_the_limit_is_413_too(base, prepared) -> None:  # type: ignore[no-untyped-def]
     h = _auth(base, prepared)
     body = json.dumps({"records": [product(1, description={"vi": "x" * LIMIT})]}).encode()
-    r = requests.post(base + "/api/v1/products/batch", data=body, timeout=HTTP_TIMEOUT,
-                      headers={**h, "Content-Type": "application/json"})
+    r = requests.post(
+        base + "/api/v1/products/batch",
+        data=body,
+        timeout=HTTP_TIMEOUT,
+        headers={**h, "Content-Type": "application/json"},
+    )
     assert "Content-Length" in r.request.headers
     _is_problem(r, 413)
     assert _count(base, h) == 0
@@ -119,8 +124,9 @@ def test_over_long_request_lines_and_headers_are_problems_too(prepared, tmp_path
         assert _is_problem(line, 414)["code"] == "request_line_too_long"
         field = requests.get(base + "/api/v1/products", headers={**h, "X-Big": "y" * 9000}, timeout=HTTP_TIMEOUT)
         assert _is_problem(field, 431)["code"] == "header_fields_too_large"
-        many = requests.get(base + "/api/v1/products", timeout=HTTP_TIMEOUT,
-                            headers={**h, **{f"X-N{i}": "1" * 10 for i in range(120)}})
+        many = requests.get(
+            base + "/api/v1/products", timeout=HTTP_TIMEOUT, headers={**h, **{f"X-N{i}": "1" * 10 for i in range(120)}}
+        )
         assert _is_problem(many, 431)["code"] == "header_fields_too_large"
         # at the limit the request reaches the app (which finds q too long: 200 characters)
         room = 4094 - len("GET /api/v1/products?q= HTTP/1.1")

@@ -1,5 +1,6 @@
 """Review fixtures: VN and TH under review policy `required`, partner systems with the
 scopes of a submitter, a reviewer and a reader, and helpers to submit records."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,8 +8,8 @@ from typing import Any
 import pytest
 
 from hub.actors import Actor
-from hub.db import transaction
-from hub.members import set_policy
+from hub.curation.members import set_policy
+from hub.store.db import transaction
 from tests.auth.helpers import partner_headers
 from tests.conftest import product
 
@@ -21,7 +22,6 @@ def required_review(hub):  # type: ignore[no-untyped-def]
     with transaction(hub.sessions) as s:
         for cc in ("VN", "TH"):
             set_policy(s, "test", cc, "required")
-
 
 
 @pytest.fixture
@@ -44,8 +44,12 @@ def vn_reader(hub, client):  # type: ignore[no-untyped-def]
     return partner_headers(hub, client, "VN", ("exchange:read",))
 
 
-VN_REVIEWER = Actor("user:reviewer@vn.example", "VN", frozenset({"exchange:read", "exchange:write", "review"}), "reviewer")
-TH_REVIEWER = Actor("user:reviewer@th.example", "TH", frozenset({"exchange:read", "exchange:write", "review"}), "reviewer")
+VN_REVIEWER = Actor(
+    "user:reviewer@vn.example", "VN", frozenset({"exchange:read", "exchange:write", "review"}), "reviewer"
+)
+TH_REVIEWER = Actor(
+    "user:reviewer@th.example", "TH", frozenset({"exchange:read", "exchange:write", "review"}), "reviewer"
+)
 SECRETARIAT = Actor("user:sec@asean.example", None, frozenset({"exchange:read", "review"}), "secretariat")
 ADMIN = Actor("user:admin@hub.example", None, frozenset({"exchange:read", "admin"}), "admin")
 VN_WRITER = Actor("client:vn-test", "VN", frozenset({"exchange:read", "exchange:write"}))
@@ -58,6 +62,7 @@ def submit(hub, *docs: dict[str, Any], actor: Actor = VN_WRITER, kind: str = "pr
 
 def published_product(hub, i: int = 1, **over: Any) -> None:  # type: ignore[no-untyped-def]
     """A VN product with version 1 approved and published."""
-    from hub import review
+    from hub.curation import review
+
     out = submit(hub, product(i, **over))
     review.decide(hub.sessions, SECRETARIAT, out[0].uid, out[0].version, "approve")

@@ -1,7 +1,8 @@
 """The reviewer's diff: field paths like the warnings', statuses, word diffs of long texts."""
+
 from __future__ import annotations
 
-from hub import diff
+from hub.records import diff
 
 
 def test_flatten_uses_the_paths_of_validation_findings() -> None:
@@ -15,7 +16,11 @@ def test_compare_marks_changed_added_removed_and_warned_rows() -> None:
     warnings = [{"path": "origin.place", "code": "area_unresolved", "message": "kept as text"}]
     rows = {r.path: r for r in diff.compare(old, new, warnings)}
     assert [(p, r.status) for p, r in rows.items()] == [
-        ("name.vi", "changed"), ("price.amount", "same"), ("origin.place", "added"), ("origin.area", "removed")]
+        ("name.vi", "changed"),
+        ("price.amount", "same"),
+        ("origin.place", "added"),
+        ("origin.area", "removed"),
+    ]
     assert rows["origin.place"].warnings == warnings and not rows["name.vi"].warnings
     assert diff.summary(list(rows.values())) == {"same": 1, "changed": 1, "added": 1, "removed": 1, "new": 0}
 

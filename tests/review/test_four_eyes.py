@@ -3,6 +3,7 @@
 A member setting (``four_eyes``, on by default): a client holding both ``exchange:write``
 and ``review`` must not approve what it submitted itself.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,15 +13,16 @@ import sqlalchemy as sa
 from alembic import command
 from click.testing import CliRunner
 
-from hub import members, migrate, review
 from hub.actors import Actor
 from hub.cli import cli
-from hub.db import transaction
-from hub.models import Member
+from hub.curation import members, review
+from hub.store import migrate
+from hub.store.db import transaction
+from hub.store.models import Member
 from tests import databases
 from tests.auth.helpers import audit_entries, partner_headers
-from tests.console.conftest import post, sign_in
 from tests.conftest import product
+from tests.console.conftest import post, sign_in
 from tests.review.conftest import SECRETARIAT, submit
 
 BOTH = ("exchange:read", "exchange:write", "review")
@@ -37,8 +39,7 @@ def test_a_client_with_write_and_review_cannot_approve_its_own_submission(client
     own = partner_headers(hub, client, "VN", BOTH)
     assert client.put("/api/v1/products/VN/p1", json=product(1), headers=own).status_code == 201
     url = "/api/v1/reviews/VN/products/p1/1"
-    for decision in ({"decision": "approve"}, {"decision": "reject"},
-                     {"decision": "return", "reason": "incomplete"}):
+    for decision in ({"decision": "approve"}, {"decision": "reject"}, {"decision": "return", "reason": "incomplete"}):
         r = client.post(url, json=decision, headers=own)
         assert r.status_code == 403 and r.mimetype == "application/problem+json", r.get_json()
         assert r.get_json()["code"] == "four_eyes"
@@ -46,8 +47,7 @@ def test_a_client_with_write_and_review_cannot_approve_its_own_submission(client
     # another client of the same member may, and so may the same client for others' revisions
     assert client.post(url, json={"decision": "approve"}, headers=vn_reviewer).status_code == 200
     submit(hub, product(2))  # by another client
-    assert client.post("/api/v1/reviews/VN/products/p2/1", json={"decision": "approve"},
-                       headers=own).status_code == 200
+    assert client.post("/api/v1/reviews/VN/products/p2/1", json={"decision": "approve"}, headers=own).status_code == 200
 
 
 def test_a_staff_user_reviews_a_clients_submission(hub) -> None:  # type: ignore[no-untyped-def]
@@ -97,6 +97,7 @@ def test_four_eyes_from_the_command_line(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_four_eyes_in_the_console(client, hub) -> None:  # type: ignore[no-untyped-def]
     from tests.console.conftest import make_user
+
     assert sign_in(client, make_user(hub, "sec@asean.example", "secretariat")).status_code == 302
     page = client.get("/console/admin/members").get_data(as_text=True)
     assert "Four eyes" in page and "/console/admin/members/TH/four-eyes" in page
@@ -116,8 +117,12 @@ def test_the_migration_turns_four_eyes_on_for_existing_members(tmp_path: Path) -
     try:
         with engine.begin() as conn:
             command.upgrade(migrate._config(conn), "0007")
-            conn.execute(sa.text("INSERT INTO members (country, name, review_policy) VALUES "
-                                 "('VN', 'Viet Nam', 'required'), ('TH', 'Thailand', 'auto')"))
+            conn.execute(
+                sa.text(
+                    "INSERT INTO members (country, name, review_policy) VALUES "
+                    "('VN', 'Viet Nam', 'required'), ('TH', 'Thailand', 'auto')"
+                )
+            )
         migrate.upgrade(engine)
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT country, four_eyes FROM members ORDER BY country")).all()

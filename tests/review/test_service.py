@@ -1,17 +1,19 @@
 """The review service: states, publication on approval only, policies, bulk approval,
 who may decide, the audit log, and what a submitter sees of its own revisions."""
+
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
-from hub import audit, reads, review
-from hub.db import transaction
-from hub.members import set_policy
-from hub.models import AuditEntry, Record
+from hub.curation import review
+from hub.curation.members import set_policy
+from hub.records import reads
+from hub.store import audit
+from hub.store.db import transaction
+from hub.store.models import AuditEntry, Record
 from tests.conftest import product
-from tests.review.conftest import (ADMIN, SECRETARIAT, TH_REVIEWER, VN_REVIEWER, VN_WRITER,
-                                   published_product, submit)
+from tests.review.conftest import ADMIN, SECRETARIAT, TH_REVIEWER, VN_REVIEWER, VN_WRITER, published_product, submit
 
 
 def _record(hub, uid: str) -> Record:  # type: ignore[no-untyped-def]
@@ -52,8 +54,9 @@ def test_approval_publishes_and_feeds_the_revision(hub) -> None:  # type: ignore
     assert feed[-1]["record"]["name"] == {"vi": "Mắc ca mới"}
 
 
-@pytest.mark.parametrize("decision,reason", [("return", "missing-translation"), ("reject", None),
-                                             ("reject", "duplicate")])
+@pytest.mark.parametrize(
+    "decision,reason", [("return", "missing-translation"), ("reject", None), ("reject", "duplicate")]
+)
 def test_return_and_reject_keep_the_published_version(hub, decision, reason) -> None:  # type: ignore[no-untyped-def]
     published_product(hub)
     submit(hub, product(1, name={"vi": "Mắc ca mới"}))
@@ -100,8 +103,14 @@ def test_a_reviewer_of_one_country_cannot_decide_on_another(hub) -> None:  # typ
 def test_review_policy_is_per_country(hub) -> None:  # type: ignore[no-untyped-def]
     with transaction(hub.sessions) as s:
         set_policy(s, "test", "TH", "auto")
-    th = product(1, country="TH", category={"scheme": "TH-OTOP", "code": "food"},
-                 certifications=[], origin={"area": "TH-90"}, price={"amount": "100", "currency": "THB"})
+    th = product(
+        1,
+        country="TH",
+        category={"scheme": "TH-OTOP", "code": "food"},
+        certifications=[],
+        origin={"area": "TH-90"},
+        price={"amount": "100", "currency": "THB"},
+    )
     th_out = submit(hub, th, actor=TH_REVIEWER)
     vn_out = submit(hub, product(1))
     assert th_out[0].review == "approved" and vn_out[0].review == "pending"
@@ -110,10 +119,17 @@ def test_review_policy_is_per_country(hub) -> None:  # type: ignore[no-untyped-d
 def test_bulk_approve_judges_each_item(hub) -> None:  # type: ignore[no-untyped-def]
     submit(hub, product(1), product(2), product(3))
     review.decide(hub.sessions, VN_REVIEWER, "VN/products/p3", 1, "reject")
-    results = review.approve_many(hub.sessions, VN_REVIEWER, [
-        ("VN/products/p1", 1), ("VN/products/p2", 1), ("VN/products/p3", 1), ("TH/products/x", 1)])
+    results = review.approve_many(
+        hub.sessions,
+        VN_REVIEWER,
+        [("VN/products/p1", 1), ("VN/products/p2", 1), ("VN/products/p3", 1), ("TH/products/x", 1)],
+    )
     assert [r.state if isinstance(r, review.Decision) else r.status for r in results] == [
-        "approved", "approved", 409, 403]
+        "approved",
+        "approved",
+        409,
+        403,
+    ]
     with hub.sessions() as s:
         assert [c["uid"] for c in reads.changes(s, 0, 10).changes()] == ["VN/products/p1", "VN/products/p2"]
         assert audit.verify(s) == []
@@ -124,24 +140,40 @@ def test_every_decision_is_in_the_audit_log(hub) -> None:  # type: ignore[no-unt
     review.decide(hub.sessions, VN_REVIEWER, "VN/products/p1", 1, "return", "wrong-area", "check the province")
     review.approve_many(hub.sessions, VN_REVIEWER, [("VN/products/p2", 1)])
     with hub.sessions() as s:
-        rows = s.execute(sa.select(AuditEntry.actor, AuditEntry.action, AuditEntry.target, AuditEntry.detail)
-                         .where(AuditEntry.action.like("review.%")).order_by(AuditEntry.seq)).all()
+        rows = s.execute(
+            sa.select(AuditEntry.actor, AuditEntry.action, AuditEntry.target, AuditEntry.detail)
+            .where(AuditEntry.action.like("review.%"))
+            .order_by(AuditEntry.seq)
+        ).all()
         assert audit.verify(s) == []
     assert [tuple(r) for r in rows] == [
-        (VN_REVIEWER.id, "review.return", "VN/products/p1",
-         {"version": 1, "reason": "wrong-area", "comment": "check the province"}),
-        (VN_REVIEWER.id, "review.approve", "VN/products/p2", {"version": 1, "reason": None, "comment": None})]
+        (
+            VN_REVIEWER.id,
+            "review.return",
+            "VN/products/p1",
+            {"version": 1, "reason": "wrong-area", "comment": "check the province"},
+        ),
+        (VN_REVIEWER.id, "review.approve", "VN/products/p2", {"version": 1, "reason": None, "comment": None}),
+    ]
 
 
 def test_the_queue_shows_own_country_and_filters(hub) -> None:  # type: ignore[no-untyped-def]
     submit(hub, product(1), product(2, name={"vi": "Trà Shan tuyết", "en": "Shan tuyet tea"}))
-    th = product(1, country="TH", category={"scheme": "TH-OTOP", "code": "food"},
-                 certifications=[], origin={"area": "TH-90"}, price={"amount": "100", "currency": "THB"})
+    th = product(
+        1,
+        country="TH",
+        category={"scheme": "TH-OTOP", "code": "food"},
+        certifications=[],
+        origin={"area": "TH-90"},
+        price={"amount": "100", "currency": "THB"},
+    )
     submit(hub, th, actor=TH_REVIEWER)
     with hub.sessions() as s:
+
         def uids(actor, **q):  # type: ignore[no-untyped-def]
             rows, _ = review.queue(s, actor, review.Query(**q))
             return [rev.uid for rev, _ in rows]
+
         assert uids(VN_REVIEWER) == ["VN/products/p1", "VN/products/p2"]
         assert uids(SECRETARIAT) == ["VN/products/p1", "VN/products/p2", "TH/products/p1"]
         assert uids(SECRETARIAT, country="TH") == ["TH/products/p1"]
@@ -166,7 +198,10 @@ def test_the_submitter_sees_its_outstanding_revisions_with_reasons(hub) -> None:
         assert review.own_outstanding(s, TH_REVIEWER) == []
     by_uid = {o["uid"]: o for o in own}
     assert set(by_uid) == {"VN/products/p1", "VN/products/p2"}
-    assert by_uid["VN/products/p1"]["reason"] == {"code": "missing-translation", "label": "Missing translation",
-                                                  "comment": "add en"}
+    assert by_uid["VN/products/p1"]["reason"] == {
+        "code": "missing-translation",
+        "label": "Missing translation",
+        "comment": "add en",
+    }
     assert by_uid["VN/products/p1"]["record"]["review_reason"]["code"] == "missing-translation"
     assert by_uid["VN/products/p2"]["state"] == "pending"

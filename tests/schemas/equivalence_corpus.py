@@ -16,6 +16,7 @@ and unknown fields, personal data, bad codes, dates, areas, NFD text, control
 characters, hub fields). The inputs are stored with their results, so the test does not
 depend on the generators staying the same.
 """
+
 from __future__ import annotations
 
 import copy
@@ -40,12 +41,53 @@ UNHASHABLE = "unhashable"
 
 # Values a mutation puts where a valid one was.
 GARBAGE: tuple[Any, ...] = (
-    None, "", "   ", 0, -1, 7, 1.5, 1e300, True, False, [], {}, ["x"], {"en": "x"}, "x" * 600,
-    "bell\u0007text", "nul\x00", "2024-02-30", "2024-13-01", "2025-07-01T08:00:00", "1,234.50",
-    "VN-99", "VN-27", "VN-GSO:99", "TH-90", "XX", "vn", "ＶＮ", "EN-gb", "english", "https://",
-    "ftp://example.org/x", "http://example.org/ok", "VN/products/p1", "ZZ/products/p1",
-    "VN/widgets/p1", "VN-OCOP", "PH-OTOP", "1.2.1", "99.9", "4006381333931", "4006381333932",
-    "0901.21", "9801", "\ud800lone", "Ha\u0300 No\u0323i", "-bad id",
+    None,
+    "",
+    "   ",
+    0,
+    -1,
+    7,
+    1.5,
+    1e300,
+    True,
+    False,
+    [],
+    {},
+    ["x"],
+    {"en": "x"},
+    "x" * 600,
+    "bell\u0007text",
+    "nul\x00",
+    "2024-02-30",
+    "2024-13-01",
+    "2025-07-01T08:00:00",
+    "1,234.50",
+    "VN-99",
+    "VN-27",
+    "VN-GSO:99",
+    "TH-90",
+    "XX",
+    "vn",
+    "ＶＮ",
+    "EN-gb",
+    "english",
+    "https://",
+    "ftp://example.org/x",
+    "http://example.org/ok",
+    "VN/products/p1",
+    "ZZ/products/p1",
+    "VN/widgets/p1",
+    "VN-OCOP",
+    "PH-OTOP",
+    "1.2.1",
+    "99.9",
+    "4006381333931",
+    "4006381333932",
+    "0901.21",
+    "9801",
+    "\ud800lone",
+    "Ha\u0300 No\u0323i",
+    "-bad id",
 )
 PERSONAL = ("phone", "Email", "national-id", "date_of_birth", "CCCD", "passport_number")
 UNKNOWN = ("colour", "extra", "Name", "notes")
@@ -82,37 +124,88 @@ def targeted() -> Iterator[tuple[str, Any]]:
     """Checks the mutations rarely reach: identifiers, scales, date order, units, marks."""
     base = next(generated(1))[1]
     cert = base["certifications"][0]
-    over: list[dict[str, Any]] = [
-        {"gtin": g} for g in ("4006381333931", "4006381333932", "12345", "96385074", "0012345678905")
-    ] + [{"hs_code": h} for h in ("0901.21", "090121", "9801", "99012100", "0901211000", 901)] + [
-        {"source_updated_at": t} for t in ("2025-07-01T08:00:00+07:00", "2025-07-01T08:00:00Z",
-                                          "2025-07-01T08:00:00", "2025-07-01", "yesterday")
-    ] + [{"coordinates": c} for c in ({"lat": 10.5, "lon": 106.7}, {"lat": 91, "lon": 0},
-                                       {"lat": "x", "lon": 0}, {"lat": 1})] + [
-        {"certifications": [{**cert, "rating_max": 4}]},
-        {"certifications": [{**cert, "rating": 6}]},
-        {"certifications": [{**cert, "mark": "x"}]},
-        {"certifications": [{**cert, "expires_on": "2020-01-01", "issued_on": "2021-01-01"}]},
-        {"certifications": [{**cert, "rating": 2, "issued_on": "2025-01-01"}]},
-        {"certifications": [{"scheme": "PH-OTOP", "mark": "OTOP"}, {"scheme": "PH-OTOP", "rating": 3}]},
-        {"certifications": [{**cert, "band": 3, "active": True}], "category": {**base["category"], "common": "x"}},
-        {"origin": {"area": "VN-27"}}, {"origin": {"area": "TH-90"}}, {"origin": {"place": "Tỉnh Quảng Nam"}},
-        {"origin": {"place": "xã nowhere"}}, {"origin": {}}, {"images": ["http://example.org/a.jpg"] * 21},
-        {"price": {"amount": "1e3", "currency": "VND"}}, {"price": {"amount": -5, "currency": "VND"}},
-        {"type": "service"}, {"type": "gift"}, {"url": "https://example.org/p"},
-        {"programme": "VN/programmes/ocop"}, {"producer": "VN/products/x"}, {"producer": "ZZ/producers/x"},
-    ]
+    over: list[dict[str, Any]] = (
+        [{"gtin": g} for g in ("4006381333931", "4006381333932", "12345", "96385074", "0012345678905")]
+        + [{"hs_code": h} for h in ("0901.21", "090121", "9801", "99012100", "0901211000", 901)]
+        + [
+            {"source_updated_at": t}
+            for t in (
+                "2025-07-01T08:00:00+07:00",
+                "2025-07-01T08:00:00Z",
+                "2025-07-01T08:00:00",
+                "2025-07-01",
+                "yesterday",
+            )
+        ]
+        + [
+            {"coordinates": c}
+            for c in ({"lat": 10.5, "lon": 106.7}, {"lat": 91, "lon": 0}, {"lat": "x", "lon": 0}, {"lat": 1})
+        ]
+        + [
+            {"certifications": [{**cert, "rating_max": 4}]},
+            {"certifications": [{**cert, "rating": 6}]},
+            {"certifications": [{**cert, "mark": "x"}]},
+            {"certifications": [{**cert, "expires_on": "2020-01-01", "issued_on": "2021-01-01"}]},
+            {"certifications": [{**cert, "rating": 2, "issued_on": "2025-01-01"}]},
+            {"certifications": [{"scheme": "PH-OTOP", "mark": "OTOP"}, {"scheme": "PH-OTOP", "rating": 3}]},
+            {"certifications": [{**cert, "band": 3, "active": True}], "category": {**base["category"], "common": "x"}},
+            {"origin": {"area": "VN-27"}},
+            {"origin": {"area": "TH-90"}},
+            {"origin": {"place": "Tỉnh Quảng Nam"}},
+            {"origin": {"place": "xã nowhere"}},
+            {"origin": {}},
+            {"images": ["http://example.org/a.jpg"] * 21},
+            {"price": {"amount": "1e3", "currency": "VND"}},
+            {"price": {"amount": -5, "currency": "VND"}},
+            {"type": "service"},
+            {"type": "gift"},
+            {"url": "https://example.org/p"},
+            {"programme": "VN/programmes/ocop"},
+            {"producer": "VN/products/x"},
+            {"producer": "ZZ/producers/x"},
+        ]
+    )
     for extra in over:
         yield "products", {**base, **extra}
-    yield "activities", {"id": "a1", "country": "VN", "type": "training", "name": {"en": "x"},
-                         "starts_on": "2024-06-02", "ends_on": "2024-06-01"}
-    yield "partnerships", {"id": "p1", "country": "VN", "title": {"en": "x"}, "type": "coordination-programme",
-                           "owner": "mard", "partners": [], "signed_on": "2024-06-02", "ends_on": "2024-06-01"}
+    yield (
+        "activities",
+        {
+            "id": "a1",
+            "country": "VN",
+            "type": "training",
+            "name": {"en": "x"},
+            "starts_on": "2024-06-02",
+            "ends_on": "2024-06-01",
+        },
+    )
+    yield (
+        "partnerships",
+        {
+            "id": "p1",
+            "country": "VN",
+            "title": {"en": "x"},
+            "type": "coordination-programme",
+            "owner": "mard",
+            "partners": [],
+            "signed_on": "2024-06-02",
+            "ends_on": "2024-06-01",
+        },
+    )
     for unit, currency in (("currency", None), ("count", None), ("currency", "THB"), ("currency", "XXX")):
-        yield "indicators", {"id": "i1", "country": "TH", "indicator": "sales-revenue", "area": "TH-90",
-                             "period": {"start": "2024-09-30", "end": "2023-10-01"}, "value": "1",
-                             "unit": unit, **({"currency": currency} if currency else {}),
-                             "breakdown": {"district": "x" * 101, "": "y"}}
+        yield (
+            "indicators",
+            {
+                "id": "i1",
+                "country": "TH",
+                "indicator": "sales-revenue",
+                "area": "TH-90",
+                "period": {"start": "2024-09-30", "end": "2023-10-01"},
+                "value": "1",
+                "unit": unit,
+                **({"currency": currency} if currency else {}),
+                "breakdown": {"district": "x" * 101, "": "y"},
+            },
+        )
 
 
 def _containers(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
@@ -172,8 +265,15 @@ def mutate(kind: str, rec: dict[str, Any], rnd: random.Random) -> dict[str, Any]
                 if isinstance(v, str):
                     _set(out, path, unicodedata.normalize("NFD", v) if form == "NFD" else v.upper())
         elif how == 8:  # what the hub adds on read
-            out.update({"uid": f"{out.get('country')}/x/{out.get('id')}", "version": 3,
-                        "content_hash": "0" * 64, "warnings": [], "review": "approved"})
+            out.update(
+                {
+                    "uid": f"{out.get('country')}/x/{out.get('id')}",
+                    "version": 3,
+                    "content_hash": "0" * 64,
+                    "warnings": [],
+                    "review": "approved",
+                }
+            )
         else:  # a list doubled (repeats, lengths) or a text padded
             lists = [p for p, c in _containers(out) if isinstance(c, list) and p]
             if lists:
@@ -211,8 +311,11 @@ def outcome(kind: str, raw: Any) -> dict[str, Any]:
             digest = schemas.content_hash(result.document)
         except TypeError:  # a lone surrogate let through by a plain string field
             digest = UNHASHABLE
-    return {"errors": [[f.path, f.code, f.message] for f in result.errors],
-            "warnings": [[f.path, f.code, f.message] for f in result.warnings], "hash": digest}
+    return {
+        "errors": [[f.path, f.code, f.message] for f in result.errors],
+        "warnings": [[f.path, f.code, f.message] for f in result.warnings],
+        "hash": digest,
+    }
 
 
 def load() -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
 """Patterns match the whole value (issue 11, item 9): "$" also matched before a final newline."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -29,9 +30,16 @@ def test_a_reference_pattern_does_not_end_before_a_newline() -> None:
 def test_an_area_code_must_be_written_exactly() -> None:
     for code in ("VN-GSO:01\n", " VN-GSO:01", "vn-gso:01", "TH-90\n"):
         assert codes("products", product(1, origin={"area": code})) == [("origin.area", "area")], code
-    indicator = {"id": "i1", "country": "TH", "indicator": "sales-revenue", "area": "TH-90\n",
-                 "period": {"start": "2023-10-01", "end": "2024-09-30"}, "value": "1", "unit": "currency",
-                 "currency": "THB"}
+    indicator = {
+        "id": "i1",
+        "country": "TH",
+        "indicator": "sales-revenue",
+        "area": "TH-90\n",
+        "period": {"start": "2023-10-01", "end": "2024-09-30"},
+        "value": "1",
+        "unit": "currency",
+        "currency": "THB",
+    }
     assert codes("indicators", indicator) == [("area", "area")]
     assert codes("indicators", {**indicator, "area": "TH-90"}) == []
 

@@ -1,4 +1,5 @@
 """Areas: ISO and national codes, Viet Nam's 63 -> 34 provinces, free-text places."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -43,12 +44,24 @@ def test_find_accent_and_unicode_form_insensitive() -> None:
     assert areas.find("VN", "Tỉnh Quảng Nam") == nfc
 
 
-@pytest.mark.parametrize("text, code", [
-    ("TP. Hồ Chí Minh", "VN-GSO:79"), ("TP.HCM", "VN-GSO:79"), ("Bình Dương", "VN-GSO:79"),
-    ("Bà Rịa Vũng Tàu", "VN-GSO:79"), ("Thành phố Hà Nội", "VN-GSO:01"), ("Hà Giang", "VN-GSO:08"),
-    ("Thừa Thiên Huế", "VN-GSO:46"), ("Thanh Hoá", "VN-GSO:38"), ("Đắk Lăk", "VN-GSO:66"),
-    ("Long An", "VN-GSO:80"), ("Kiên Giang", "VN-GSO:91"), ("VN-27", "VN-GSO:48"), ("VN-GSO:48", "VN-GSO:48"),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("TP. Hồ Chí Minh", "VN-GSO:79"),
+        ("TP.HCM", "VN-GSO:79"),
+        ("Bình Dương", "VN-GSO:79"),
+        ("Bà Rịa Vũng Tàu", "VN-GSO:79"),
+        ("Thành phố Hà Nội", "VN-GSO:01"),
+        ("Hà Giang", "VN-GSO:08"),
+        ("Thừa Thiên Huế", "VN-GSO:46"),
+        ("Thanh Hoá", "VN-GSO:38"),
+        ("Đắk Lăk", "VN-GSO:66"),
+        ("Long An", "VN-GSO:80"),
+        ("Kiên Giang", "VN-GSO:91"),
+        ("VN-27", "VN-GSO:48"),
+        ("VN-GSO:48", "VN-GSO:48"),
+    ],
+)
 def test_find_vn_prefers_new_codes(text: str, code: str) -> None:
     assert areas.find("VN", text) == code
 

@@ -1,4 +1,5 @@
 """``python -m schemas validate``: offline validation for partner countries."""
+
 from __future__ import annotations
 
 import json
@@ -36,6 +37,23 @@ def test_missing_file_is_one_line(tmp_path: Path) -> None:
 
 
 def test_standard_stands_alone() -> None:
-    code = "import sys, schemas; schemas.validate('products', {}); " \
-           "sys.exit(any(m.split('.')[0] in ('hub', 'flask', 'sqlalchemy') for m in sys.modules))"
+    code = (
+        "import sys, schemas; schemas.validate('products', {}); "
+        "sys.exit(any(m.split('.')[0] in ('hub', 'flask', 'sqlalchemy') for m in sys.modules))"
+    )
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_a_one_line_records_document_reports_the_record_index_and_json_path(tmp_path: Path) -> None:
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps({"records": [product(1), product(2, gtin="1")]}))
+    res = run("validate", "products", str(f))
+    assert res.returncode == 1
+    assert "record 2 ($.records[1]) (p2): error gtin: gtin:" in res.stdout
+    assert "line" not in res.stdout
+
+
+def test_a_json_array_reports_the_array_index(tmp_path: Path) -> None:
+    f = tmp_path / "p.json"
+    f.write_text(json.dumps([product(1, gtin="1")]))
+    assert "record 1 ($[0]) (p1): error gtin" in run("validate", "products", str(f)).stdout

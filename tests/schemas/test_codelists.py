@@ -1,4 +1,5 @@
 """Codelists and crosswalks: well-formed, and every national category reaches the common ones."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,19 @@ from schemas import codelists as cl
 
 NATIONAL = ["VN-OCOP-2023", "VN-OCOP-2019", "TH-OTOP", "PH-OTOP", "ID-OVOP", "LA-ODOP"]
 REQUIRED = [
-    "categories-common", *(f"categories-{s}" for s in NATIONAL), "producer-types", "organisation-types",
-    "organisation-services", "activity-types", "partnership-types", "units", "indicators",
-    "rating-schemes", "flag-reasons", "return-reasons", "areas-VN-2025-merger",
+    "categories-common",
+    *(f"categories-{s}" for s in NATIONAL),
+    "producer-types",
+    "organisation-types",
+    "organisation-services",
+    "activity-types",
+    "partnership-types",
+    "units",
+    "indicators",
+    "rating-schemes",
+    "flag-reasons",
+    "return-reasons",
+    "areas-VN-2025-merger",
 ]
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -48,11 +59,25 @@ def test_items_have_labels(name: str) -> None:
         assert it["label"]["en"] and it["label"]["vi"], it["code"]
 
 
-@pytest.mark.parametrize("name", ["categories-common", "producer-types", "organisation-types",
-                                  "organisation-services", "activity-types", "partnership-types",
-                                  "units", "indicators", "flag-reasons", "return-reasons",
-                                  "categories-TH-OTOP", "categories-PH-OTOP", "categories-ID-OVOP",
-                                  "categories-LA-ODOP"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "categories-common",
+        "producer-types",
+        "organisation-types",
+        "organisation-services",
+        "activity-types",
+        "partnership-types",
+        "units",
+        "indicators",
+        "flag-reasons",
+        "return-reasons",
+        "categories-TH-OTOP",
+        "categories-PH-OTOP",
+        "categories-ID-OVOP",
+        "categories-LA-ODOP",
+    ],
+)
 def test_hub_codes_are_slugs(name: str) -> None:
     for code in cl.codes(name):
         assert SLUG.match(code), code

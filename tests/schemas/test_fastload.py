@@ -1,4 +1,5 @@
 """The fast path (schemas/fastload.py) gives marshmallow's own result, or steps aside."""
+
 from __future__ import annotations
 
 import pytest
@@ -18,10 +19,18 @@ def test_every_kind_compiles_and_loads_a_valid_record_as_marshmallow_does(kind: 
     assert fast(VALID[kind]) == _INSTANCES[kind].load(VALID[kind])
 
 
-@pytest.mark.parametrize("change", [
-    {"colour": "red"}, {"name": None}, {"phone": "1"}, {"name": {"vi": "x", "phone": "1"}},
-    {"name": {"vi": {"nested": "x"}}}, {"images": [["x"]]}, {"id": b"p1"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"colour": "red"},
+        {"name": None},
+        {"phone": "1"},
+        {"name": {"vi": "x", "phone": "1"}},
+        {"name": {"vi": {"nested": "x"}}},
+        {"images": [["x"]]},
+        {"id": b"p1"},
+    ],
+)
 def test_anything_in_doubt_bails_to_marshmallow(change: dict) -> None:  # type: ignore[type-arg]
     fast = _FAST["products"]
     assert fast is not None

@@ -1,4 +1,5 @@
 """Deeply nested input (issue 11, item 1): refused per record, in linear time and memory."""
+
 from __future__ import annotations
 
 import json
@@ -88,8 +89,10 @@ def test_personal_data_is_still_found_anywhere_in_known_fields_with_its_path() -
     record = product(1, origin={"area": "VN-GSO:01", "phone": "0901"}, Email="a@b.example")
     record["certifications"][0]["issued_by"] = {"vi": "x", "national-id": "1"}
     assert codes(schemas.validate("products", record)) == [
-        ("certifications.0.issued_by.national-id", "personal_data"), ("origin.phone", "personal_data"),
-        ("Email", "personal_data")]
+        ("certifications.0.issued_by.national-id", "personal_data"),
+        ("origin.phone", "personal_data"),
+        ("Email", "personal_data"),
+    ]
 
 
 def test_an_unknown_field_is_refused_without_looking_inside() -> None:
@@ -111,11 +114,11 @@ def test_findings_are_capped_and_long_keys_shortened_in_paths() -> None:
 def test_the_command_line_reports_deep_lines_and_goes_on(tmp_path: Path) -> None:
     f = tmp_path / "deep.ndjson"
     deep = json.dumps(product(1, description={"vi": "@"})).replace('"@"', "[" * 970 + "]" * 970)
-    lines = [deep,
-             "[" * 1100 + "]" * 1100, json.dumps(product(2))]
+    lines = [deep, "[" * 1100 + "]" * 1100, json.dumps(product(2))]
     f.write_text("\n".join(lines) + "\n")
-    res = subprocess.run([sys.executable, "-m", "schemas", "validate", "products", str(f)],
-                         capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-m", "schemas", "validate", "products", str(f)], capture_output=True, text=True, timeout=60
+    )
     assert res.returncode == 1 and "Traceback" not in res.stderr, res.stderr
     assert "line 1 (p1): error description: too_deep:" in res.stdout
     assert "line 2: $: json: not valid JSON" in res.stdout

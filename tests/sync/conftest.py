@@ -1,4 +1,5 @@
 """Fixtures of the sync engine tests: a hub with fast retries, source files, a fake national system."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -9,23 +10,30 @@ import pytest
 import sqlalchemy as sa
 
 from hub import config
-from hub.db import transaction
-from hub.members import set_policy
-from hub.models import Record, Revision
+from hub.curation.members import set_policy
 from hub.services import Hub
+from hub.store.db import transaction
+from hub.store.models import Record, Revision
 from hub.sync import sources
-from hub.sync.runner import RunResult, Runner
+from hub.sync.runner import Runner, RunResult
 from tests.sync.fakes import FakeNational
 
-FAST = {"sync_backoff_ms": 1, "sync_backoff_max_ms": 5, "sync_retries": 5, "sync_retry_budget": 50,
-        "sync_lock_ttl": 60, "webhook_backoff_ms": 1, "webhook_backoff_max_ms": 5, "webhook_attempts": 4}
+FAST = {
+    "sync_backoff_ms": 1,
+    "sync_backoff_max_ms": 5,
+    "sync_retries": 5,
+    "sync_retry_budget": 50,
+    "sync_lock_ttl": 60,
+    "webhook_backoff_ms": 1,
+    "webhook_backoff_max_ms": 5,
+    "webhook_attempts": 4,
+}
 
 
 def sync_settings(base: config.Settings, root: Path, **over: Any) -> config.Settings:
     (root / "sources").mkdir(parents=True, exist_ok=True)
     (root / "data").mkdir(parents=True, exist_ok=True)
-    return dataclasses.replace(base, sources_dir=str(root / "sources"), data_dir=str(root / "data"),
-                               **{**FAST, **over})
+    return dataclasses.replace(base, sources_dir=str(root / "sources"), data_dir=str(root / "data"), **{**FAST, **over})
 
 
 @pytest.fixture
@@ -59,9 +67,11 @@ def run(hub: Hub, source: sources.Source, **kw: Any) -> RunResult:
 def stored(hub: Hub, kind: str = "products") -> dict[str, tuple[int, dict[str, Any], bool]]:
     """uid -> (latest version, latest revision's document, deleted) of every record of a kind."""
     with hub.sessions() as s:
-        rows = s.execute(sa.select(Record.uid, Record.latest_version, Revision.document, Revision.deleted)
-                         .join(Revision, sa.and_(Revision.uid == Record.uid, Revision.version == Record.latest_version))
-                         .where(Record.kind == kind)).all()
+        rows = s.execute(
+            sa.select(Record.uid, Record.latest_version, Revision.document, Revision.deleted)
+            .join(Revision, sa.and_(Revision.uid == Record.uid, Revision.version == Record.latest_version))
+            .where(Record.kind == kind)
+        ).all()
     return {uid: (v, doc, deleted) for uid, v, doc, deleted in rows}
 
 

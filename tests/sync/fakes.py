@@ -20,6 +20,7 @@ Faults (``server.fault(kind, ...)``) apply to the next matching requests, in ord
 
 ``server.log`` records every request: (monotonic time of arrival, path, query, status).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -62,8 +63,7 @@ class FakeNational:
         self.server.shutdown()
         self.server.server_close()
 
-    def fault(self, kind: str, times: int = 1, arg: float = 0,
-              when: Callable[[Request], bool] | None = None) -> None:
+    def fault(self, kind: str, times: int = 1, arg: float = 0, when: Callable[[Request], bool] | None = None) -> None:
         self.faults.append(Fault(kind, times, arg, when))
 
     def requests(self, path: str | None = None) -> list[tuple[float, str, dict[str, str], int]]:
@@ -109,7 +109,7 @@ class FakeNational:
         return Response(data, headers=headers, mimetype="application/json")
 
     def _file(self, request: Request, kind: str | None) -> Response:
-        name = request.path[len("/files/"):]
+        name = request.path[len("/files/") :]
         if name not in self.files:
             return Response("not found", status=404)
         data = self.files[name]
@@ -121,7 +121,7 @@ class FakeNational:
         return Response(data, headers={"ETag": tag}, mimetype="text/csv")
 
     def _slice(self, start: int, size: int) -> list[dict[str, Any]]:
-        return self.items[start:start + size]
+        return self.items[start : start + size]
 
     def _page(self, request: Request, kind: str | None) -> tuple[dict[str, Any], dict[str, str]]:
         args = request.args
@@ -156,8 +156,13 @@ def _cut(response: Response, promised: int) -> Response:
 
 def api_item(i: int, **over: Any) -> dict[str, Any]:
     """An item as the fake national API sends it (mapped by :data:`JSON_MAPPING`)."""
-    item = {"code": f"P{i:04d}", "name": f"Gạo ST25 lô {i}", "price": f"{100_000 + i:,}",
-            "updated_at": "2025-01-01T00:00:00+00:00", "meta": {"stars": 4}}
+    item = {
+        "code": f"P{i:04d}",
+        "name": f"Gạo ST25 lô {i}",
+        "price": f"{100_000 + i:,}",
+        "updated_at": "2025-01-01T00:00:00+00:00",
+        "meta": {"stars": 4},
+    }
     item.update(over)
     return item
 
@@ -189,8 +194,7 @@ when = "price.amount"
 """
 
 
-def json_source(name: str, url: str, style: str = "page", size: int = 10, extra: str = "",
-                pagination: str = "") -> str:
+def json_source(name: str, url: str, style: str = "page", size: int = 10, extra: str = "", pagination: str = "") -> str:
     """A json source file for the fake API."""
     return f"""
 [source]

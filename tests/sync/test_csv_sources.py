@@ -1,5 +1,6 @@
 """CSV sources: a file or a URL; BOM and legacy encodings; conditional downloads;
 truncated downloads; delete detection by policy, with its dry-run report; quarantine."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from hub.models import Record
-from hub.syncruns import Quarantine, SourceItem
+from hub.store.models import Record
+from hub.store.syncruns import Quarantine, SourceItem
 from tests.sync.conftest import add_source, revision_count, run, stored
 
 
@@ -121,8 +122,9 @@ def test_a_download_cut_short_is_fetched_again(shub, fake) -> None:  # type: ign
 
 def test_a_missing_file_fails_in_one_line(shub) -> None:  # type: ignore[no-untyped-def]
     result = run(shub, add_source(shub, csv_source('path = "nowhere.csv"')))
-    assert result.status == "failed" and result.error.endswith("nowhere.csv: file not found (data_dir is "
-                                                               f"{shub.settings.data_dir})")
+    assert result.status == "failed" and result.error.endswith(
+        f"nowhere.csv: file not found (data_dir is {shub.settings.data_dir})"
+    )
 
 
 def test_deletions_are_reported_then_applied_only_when_the_policy_allows(shub) -> None:  # type: ignore[no-untyped-def]
@@ -137,8 +139,13 @@ def test_deletions_are_reported_then_applied_only_when_the_policy_allows(shub) -
 
     reported = run(shub, report)
     assert reported.ok and reported.counts["deleted"] == 0
-    assert reported.report["deletes"] == {"policy": "report", "candidates": 2, "of": 10,
-                                          "uids": ["VN/products/f-8", "VN/products/f-9"], "applied": 0}
+    assert reported.report["deletes"] == {
+        "policy": "report",
+        "candidates": 2,
+        "of": 10,
+        "uids": ["VN/products/f-8", "VN/products/f-9"],
+        "applied": 0,
+    }
     assert not any(deleted for _, _, deleted in stored(shub).values())
 
     apply = add_source(shub, csv_source('path = "p.csv"', extra='deletes = "apply"'))

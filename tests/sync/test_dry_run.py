@@ -1,4 +1,5 @@
 """``python -m hub.sync MAPPING``: the newcomer's check of a mapping, without a database."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -49,7 +50,9 @@ def files(tmp_path: Path) -> Path:
         '1,Gạo ST25,"120,000",Sóc Trăng\n'
         "2,Gạo lứt,90000,Xã Mỹ Lâm\n"
         "3,Mật ong,50000,\n"
-        "4,Gạo nếp,5O000,\n", encoding="utf-8")
+        "4,Gạo nếp,5O000,\n",
+        encoding="utf-8",
+    )
     return tmp_path
 
 
@@ -57,9 +60,11 @@ def test_a_dry_run_reports_counts_warnings_and_problems(files: Path, capsys: pyt
     code = main([str(files / "demo.toml"), "--data-dir", str(files), "--show", "1"])
     out = capsys.readouterr().out.splitlines()
     assert code == 1
-    assert out[0] == ('{"id": "d-1", "country": "VN", "name": {"vi": "Gạo ST25"}, "category": {"scheme": '
-                      '"VN-OCOP-2023", "code": "1.2.1"}, "price": {"amount": "120000", "currency": "VND"}, '
-                      '"origin": {"place": "Sóc Trăng", "area": "VN-GSO:92"}}')
+    assert out[0] == (
+        '{"id": "d-1", "country": "VN", "name": {"vi": "Gạo ST25"}, "category": {"scheme": '
+        '"VN-OCOP-2023", "code": "1.2.1"}, "price": {"amount": "120000", "currency": "VND"}, '
+        '"origin": {"place": "Sóc Trăng", "area": "VN-GSO:92"}}'
+    )
     assert out[1:] == [
         "demo: 4 items -> 2 created, 2 invalid",
         "  warning origin.place area_unresolved: 1",

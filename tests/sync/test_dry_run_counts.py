@@ -1,4 +1,5 @@
 """A dry run goes through the write path's preview: its counts are those of the real run."""
+
 from __future__ import annotations
 
 from hub.sync.__main__ import main
@@ -17,8 +18,11 @@ def test_a_dry_run_counts_what_the_real_run_then_does(shub) -> None:  # type: ig
     dry = run(shub, source, dry_run=True)
     assert revision_count(shub) == before
     real = run(shub, source)
-    assert {k: dry.counts[k] for k in SHOWN} == {k: real.counts[k] for k in SHOWN} == {
-        "fetched": 6, "created": 0, "updated": 3, "unchanged": 2, "invalid": 1, "deleted": 1, "skipped": 0}
+    assert (
+        {k: dry.counts[k] for k in SHOWN}
+        == {k: real.counts[k] for k in SHOWN}
+        == {"fetched": 6, "created": 0, "updated": 3, "unchanged": 2, "invalid": 1, "deleted": 1, "skipped": 0}
+    )
 
 
 def test_a_dry_run_of_a_country_that_is_not_a_member_finds_what_the_run_refuses(shub) -> None:  # type: ignore[no-untyped-def]
@@ -33,8 +37,9 @@ def test_a_dry_run_of_a_country_that_is_not_a_member_finds_what_the_run_refuses(
 
 def test_the_mapping_check_refuses_a_country_that_is_not_a_member(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "p.csv").write_text(rows(2), encoding="utf-8")
-    (tmp_path / "us.toml").write_text(csv_source('path = "p.csv"').replace('country = "VN"', 'country = "US"'),
-                                      encoding="utf-8")
+    (tmp_path / "us.toml").write_text(
+        csv_source('path = "p.csv"').replace('country = "VN"', 'country = "US"'), encoding="utf-8"
+    )
     assert main([str(tmp_path / "us.toml"), "--data-dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert "2 items -> 2 invalid" in out and "forbidden country: not_member: US is not a member" in out

@@ -1,10 +1,11 @@
 """Hub-to-hub federation: two hubs with their own databases, one served on 127.0.0.1,
 the other pulling its change feed with a real client of the first (OAuth client
-credentials through hub.partner.HubClient).
+credentials through ovop_hub_client.HubClient).
 
 Creates, updates, deletes and review decisions propagate: a revision pending at hub A
 is not seen by hub B; once A approves it, B gets it; a rejected one never arrives.
 """
+
 from __future__ import annotations
 
 import threading
@@ -15,17 +16,19 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from hub import audit, create_app, hub_of, review
+from hub import create_app, hub_of
 from hub.actors import Actor
-from hub.db import transaction
-from hub.members import set_policy
-from hub.models import Change, Record, Revision
+from hub.curation import review
+from hub.curation.members import set_policy
 from hub.services import Hub
+from hub.store import audit
+from hub.store.db import transaction
+from hub.store.models import Change, Record, Revision
 from hub.sync import sources
+from tests import databases
 from tests.auth.helpers import make_client
 from tests.conftest import product
 from tests.sync.conftest import FAST, run, stored
-from tests import databases
 
 VN = Actor("client:vn-portal", "VN")
 REVIEWER = Actor("staff:vn-reviewer", "VN")
@@ -36,8 +39,16 @@ class Served:
 
     def __init__(self, root: Path, name: str) -> None:
         root.mkdir()
-        self.app = create_app({"database_url": databases.database_url(root, name), "secret_key": f"{name}-key",
-                               "instance_path": str(root), "sources_dir": str(root), "data_dir": str(root), **FAST})
+        self.app = create_app(
+            {
+                "database_url": databases.database_url(root, name),
+                "secret_key": f"{name}-key",
+                "instance_path": str(root),
+                "sources_dir": str(root),
+                "data_dir": str(root),
+                **FAST,
+            }
+        )
         self.hub: Hub = hub_of(self.app)
         self.hub.init()
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
@@ -64,7 +75,8 @@ def pull(puller: Served, remote: Served, monkeypatch: Any, name: str = "remote",
     variable = f"HUB_{name.upper().replace('-', '_')}_SECRET"
     monkeypatch.setenv(variable, secret)
     path = Path(puller.hub.settings.sources_dir) / f"{name}.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [source]
 name = "{name}"
 type = "hub"
@@ -75,13 +87,19 @@ schedule = "*/10 * * * *"
 [source.auth]
 client_id = "{cid}"
 client_secret_env = "{variable}"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return sources.load(path)
 
 
 def th_product(i: int) -> dict[str, Any]:
-    return {"id": f"t{i}", "country": "TH", "name": {"th": "ผ้าไหมยกดอก"},
-            "category": {"scheme": "TH-OTOP", "code": "textiles-apparel"}}
+    return {
+        "id": f"t{i}",
+        "country": "TH",
+        "name": {"th": "ผ้าไหมยกดอก"},
+        "category": {"scheme": "TH-OTOP", "code": "textiles-apparel"},
+    }
 
 
 def decide(hub: Hub, uid: str, version: int, decision: str) -> None:
@@ -91,8 +109,10 @@ def decide(hub: Hub, uid: str, version: int, decision: str) -> None:
 
 def published(hub: Hub) -> dict[str, tuple[int | None, bool, str | None]]:
     with hub.sessions() as s:
-        return {r.uid: (r.published_version, r.deleted, (r.document or {}).get("name", {}).get("vi"))
-                for r in s.scalars(sa.select(Record))}
+        return {
+            r.uid: (r.published_version, r.deleted, (r.document or {}).get("name", {}).get("vi"))
+            for r in s.scalars(sa.select(Record))
+        }
 
 
 def feed_ops(hub: Hub) -> list[tuple[str, str]]:
@@ -130,13 +150,11 @@ def test_creates_updates_deletes_and_decisions_propagate(hubs, monkeypatch) -> N
     deleted = run(b.hub, source)
     assert deleted.counts["deleted"] == 1
     assert published(b.hub)["VN/products/p1"][:2] == (3, True)
-    assert feed_ops(b.hub) == [("VN/products/p1", "upsert"), ("VN/products/p1", "upsert"),
-                               ("VN/products/p1", "delete")]
+    assert feed_ops(b.hub) == [("VN/products/p1", "upsert"), ("VN/products/p1", "upsert"), ("VN/products/p1", "delete")]
 
     with transaction(a.hub.sessions) as s:
         set_policy(s, "test", "TH", "auto")
-    a.hub.writes.write(Actor("client:th", "TH"), "products",
-                       [th_product(1)], source="api")
+    a.hub.writes.write(Actor("client:th", "TH"), "products", [th_product(1)], source="api")
     later = run(b.hub, source)
     assert later.counts["created"] == 1 and "TH/products/t1" in published(b.hub)
     assert run(b.hub, source).counts["fetched"] == 0  # the cursor is at the end of A's feed
@@ -184,8 +202,7 @@ def test_countries_and_kinds_filter_and_bind_the_writer(hubs, monkeypatch) -> No
         set_policy(s, "test", "VN", "auto")
         set_policy(s, "test", "TH", "auto")
     a.hub.writes.write(VN, "products", [product(1)], source="api")
-    a.hub.writes.write(Actor("client:th", "TH"), "products",
-                       [th_product(1)], source="api")
+    a.hub.writes.write(Actor("client:th", "TH"), "products", [th_product(1)], source="api")
     source = pull(b, a, monkeypatch, extra='countries = ["TH"]\nkinds = ["products"]')
     assert source.actor.country == "TH"
     result = run(b.hub, source)
@@ -199,4 +216,5 @@ def test_a_refused_client_fails_the_run_in_one_line(hubs, monkeypatch) -> None: 
     monkeypatch.setenv("HUB_REMOTE_SECRET", "not-the-secret")
     result = run(b.hub, source)
     assert result.status == "failed"
-    assert result.error.startswith(f"{a.url}: the remote hub refused a token: invalid_client")
+    assert result.error.startswith(f"POST {a.url}/oauth/token: 401 UNAUTHORIZED: invalid_client: ")
+    assert "\n" not in result.error

@@ -1,5 +1,6 @@
 """A national REST API over real HTTP: every pagination style, and every fault the fake
 system can produce, survived with each record exactly once (version 1, one revision)."""
+
 from __future__ import annotations
 
 import time
@@ -7,7 +8,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from hub.syncruns import Checkpoint, Quarantine, SyncRun
+from hub.store.syncruns import Checkpoint, Quarantine, SyncRun
 from tests.sync.conftest import add_source, revision_count, run, stored
 from tests.sync.fakes import api_item, json_source
 
@@ -48,11 +49,11 @@ def test_500s_timeouts_429_and_truncated_bodies_are_survived(shub, fake, caplog)
     def page(n: int):  # type: ignore[no-untyped-def]
         return lambda r: r.path == "/products" and r.args.get("page") == str(n)
 
-    fake.fault("truncate", when=page(1))           # Content-Length promises more than comes
+    fake.fault("truncate", when=page(1))  # Content-Length promises more than comes
     fake.fault("500", times=2, when=page(2))
-    fake.fault("garble", when=page(2))             # a complete response whose JSON is cut short
-    fake.fault("timeout", arg=0.8, when=page(3))   # the source's timeout is 0.5 s
-    fake.fault("429", arg=1, when=page(3))         # Retry-After: 1
+    fake.fault("garble", when=page(2))  # a complete response whose JSON is cut short
+    fake.fault("timeout", arg=0.8, when=page(3))  # the source's timeout is 0.5 s
+    fake.fault("429", arg=1, when=page(3))  # Retry-After: 1
     fake.fault("503", when=page(3))
     src = add_source(shub, json_source("api", fake.url + "/products"))
     result = run(shub, src)
@@ -173,6 +174,7 @@ def test_offset_pages_that_overlap_write_the_repeated_items_once(shub, fake) -> 
 
 def test_standard_records_with_a_token_from_the_environment(shub, fake, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from tests.conftest import product
+
     fake.items = [product(i, source_updated_at="2025-01-01T00:00:00Z") for i in range(12)]
     fake.token = "s3cret"
     text = f"""
@@ -192,7 +194,9 @@ token_env = "FAKE_TOKEN"
 """
     src = add_source(shub, text, "standard")
     missing = run(shub, src)
-    assert missing.status == "failed" and missing.error == "source 'standard': environment variable FAKE_TOKEN is not set"
+    assert (
+        missing.status == "failed" and missing.error == "source 'standard': environment variable FAKE_TOKEN is not set"
+    )
     monkeypatch.setenv("FAKE_TOKEN", "wrong")
     refused = run(shub, src)
     assert refused.status == "failed" and "401 UNAUTHORIZED" in refused.error
@@ -204,8 +208,10 @@ token_env = "FAKE_TOKEN"
 
 def test_incremental_reads_ask_only_for_what_changed(shub, fake) -> None:  # type: ignore[no-untyped-def]
     fake.items = [api_item(i, updated_at=f"2025-01-{i + 1:02d}T00:00:00+00:00") for i in range(5)]
-    src = add_source(shub, json_source("api", fake.url + "/products", extra='since_param = "updated_since"\n'
-                                       'since_field = "updated_at"'))
+    src = add_source(
+        shub,
+        json_source("api", fake.url + "/products", extra='since_param = "updated_since"\nsince_field = "updated_at"'),
+    )
     assert not src.snapshot
     assert run(shub, src).counts["created"] == 5
     assert "updated_since" not in fake.requests("/products")[0][2]
@@ -227,7 +233,11 @@ def test_items_the_hub_cannot_accept_are_quarantined_with_their_payload(shub, fa
         rows = {q.locator: q for q in s.scalars(sa.select(Quarantine).order_by(Quarantine.id))}
     assert set(rows) == {"page 1 item 2", "page 1 item 3", "page 1 item 4"}
     empty_name = rows["page 1 item 2"]
-    assert (empty_name.status, empty_name.uid, empty_name.payload["code"]) == ("mapping", "VN/products/api-P0001", "P0001")
+    assert (empty_name.status, empty_name.uid, empty_name.payload["code"]) == (
+        "mapping",
+        "VN/products/api-P0001",
+        "P0001",
+    )
     assert "required value is empty" in empty_name.errors[0]["message"]
     assert rows["page 1 item 3"].errors[0]["message"].startswith("page 1 item 3 column 'price' -> price.amount")
     assert rows["page 1 item 4"].status == "invalid" and rows["page 1 item 4"].errors[0]["path"] == "id"

@@ -1,4 +1,5 @@
 """The mapping keys, one by one, on small inline mappings; bad rows and bad mapping files."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -14,8 +15,14 @@ from hub.sync.readers import EXTRA, SourceError
 SOURCES = Path(__file__).resolve().parents[2] / "config" / "sources"
 
 
-def make(fields: dict[str, Any], *, id_: dict[str, Any] | None = None, kind: str = "products",
-         country: str = "VN", **extra: Any) -> mapping.Mapping:
+def make(
+    fields: dict[str, Any],
+    *,
+    id_: dict[str, Any] | None = None,
+    kind: str = "products",
+    country: str = "VN",
+    **extra: Any,
+) -> mapping.Mapping:
     data: dict[str, Any] = {
         "source": {"name": "t", "kind": kind, "country": country, "path": "t.csv"},
         "id": id_ or {"template": "t-{id}"},
@@ -32,14 +39,20 @@ def record(m: mapping.Mapping, **row: str) -> dict[str, Any]:
 
 
 def test_from_value_and_template_build_nested_records() -> None:
-    m = make({
-        "name.vi": {"from": "name", "transforms": ["nfc", "trim"]},
-        "category.scheme": {"value": "VN-OCOP-2023"},
-        "url": {"template": "https://shop.example/{id}"},
-    })
+    m = make(
+        {
+            "name.vi": {"from": "name", "transforms": ["nfc", "trim"]},
+            "category.scheme": {"value": "VN-OCOP-2023"},
+            "url": {"template": "https://shop.example/{id}"},
+        }
+    )
     assert record(m, name=" Gạo ST25 ") == {
-        "id": "t-1", "country": "VN", "name": {"vi": "Gạo ST25"},
-        "category": {"scheme": "VN-OCOP-2023"}, "url": "https://shop.example/1"}
+        "id": "t-1",
+        "country": "VN",
+        "name": {"vi": "Gạo ST25"},
+        "category": {"scheme": "VN-OCOP-2023"},
+        "url": "https://shop.example/1",
+    }
 
 
 def test_from_a_list_takes_the_first_non_empty_column() -> None:
@@ -50,9 +63,14 @@ def test_from_a_list_takes_the_first_non_empty_column() -> None:
 
 
 def test_numeric_path_segments_make_lists() -> None:
-    m = make({"certifications.0.scheme": {"value": "VN-OCOP", "when": "certifications.0.rating"},
-              "certifications.0.rating": {"from": "r", "transforms": ["int"]},
-              "images.0": {"from": "a"}, "images.1": {"from": "b"}})
+    m = make(
+        {
+            "certifications.0.scheme": {"value": "VN-OCOP", "when": "certifications.0.rating"},
+            "certifications.0.rating": {"from": "r", "transforms": ["int"]},
+            "images.0": {"from": "a"},
+            "images.1": {"from": "b"},
+        }
+    )
     rec = record(m, r="4.0", a="https://x/1.jpg", b="https://x/2.jpg")
     assert rec["certifications"] == [{"scheme": "VN-OCOP", "rating": 4}]
     assert rec["images"] == ["https://x/1.jpg", "https://x/2.jpg"]
@@ -60,8 +78,12 @@ def test_numeric_path_segments_make_lists() -> None:
 
 
 def test_when_drops_constants_whose_companion_is_empty() -> None:
-    m = make({"price.amount": {"from": "price", "transforms": ["number"]},
-              "price.currency": {"value": "VND", "when": "price.amount"}})
+    m = make(
+        {
+            "price.amount": {"from": "price", "transforms": ["number"]},
+            "price.currency": {"value": "VND", "when": "price.amount"},
+        }
+    )
     assert record(m, price="220,000")["price"] == {"amount": "220000", "currency": "VND"}
     assert "price" not in record(m, price=" ")
 
@@ -85,26 +107,38 @@ def test_map_applies_to_each_element_of_a_list() -> None:
 
 
 def test_rules_choose_a_code_first_match_wins() -> None:
-    m = make({"category.code": {"from": "name", "transforms": ["nfc"], "rules": [
-        {"code": "1.4.1", "keywords": ["nước mắm"]},
-        {"code": "1.5.2", "regex": r"(?<!\w)trà(?! vinh)(?!\w)"},
-        {"code": "1.2.1", "keywords": ["gạo"]},
-    ]}})
+    m = make(
+        {
+            "category.code": {
+                "from": "name",
+                "transforms": ["nfc"],
+                "rules": [
+                    {"code": "1.4.1", "keywords": ["nước mắm"]},
+                    {"code": "1.5.2", "regex": r"(?<!\w)trà(?! vinh)(?!\w)"},
+                    {"code": "1.2.1", "keywords": ["gạo"]},
+                ],
+            }
+        }
+    )
     code = lambda name: record(m, name=name).get("category", {}).get("code")  # noqa: E731
     assert code("Trà Vinh - Nước mắm cá cơm") == "1.4.1"
-    assert code("TRÀ gừng") == "1.5.2"            # case-insensitive
+    assert code("TRÀ gừng") == "1.5.2"  # case-insensitive
     assert code("Trà Vinh - Gạo thơm") == "1.2.1"
-    assert code("_gạo_st25") == "1.2.1"            # underscores separate words
+    assert code("_gạo_st25") == "1.2.1"  # underscores separate words
     assert code("Bánh gạo") == "1.2.1"
-    assert code("Gạoxyz") is None                  # whole words only
+    assert code("Gạoxyz") is None  # whole words only
     assert code(unicodedata.normalize("NFD", "Gạo tám")) == "1.2.1"  # NFD input, after nfc
-    assert code("Mật ong") is None                 # no rule: no value
+    assert code("Mật ong") is None  # no rule: no value
 
 
 def test_default_required_and_skip_if_empty() -> None:
-    m = make({"type": {"from": "t", "default": "product"},
-              "name.vi": {"from": "name", "required": True},
-              "url": {"from": "u", "skip_if_empty": True}})
+    m = make(
+        {
+            "type": {"from": "t", "default": "product"},
+            "name.vi": {"from": "name", "required": True},
+            "url": {"from": "u", "skip_if_empty": True},
+        }
+    )
     assert record(m, t="", name="x", u="https://x")["type"] == "product"
     with pytest.raises(MappingError, match="line 7 column 'name' -> name.vi: required value is empty"):
         m.map_row({"id": "1", "t": "", "name": " ", "u": "https://x"}, line=7)
@@ -113,8 +147,9 @@ def test_default_required_and_skip_if_empty() -> None:
 
 
 def test_id_template_with_a_mapped_value() -> None:
-    m = make({"place": {"from": "d"}}, id_={"from": "d", "map": {"หาดใหญ่": "hat-yai"},
-                                            "template": "rev-fy{year}-{value}"})
+    m = make(
+        {"place": {"from": "d"}}, id_={"from": "d", "map": {"หาดใหญ่": "hat-yai"}, "template": "rev-fy{year}-{value}"}
+    )
     assert m.map_row({"d": "หาดใหญ่", "year": "2567"}).record["id"] == "rev-fy2567-hat-yai"  # type: ignore[index]
     with pytest.raises(MappingError, match="-> id: value 'จะนะ' is not in the map"):
         m.map_row({"d": "จะนะ", "year": "2567"})
@@ -123,9 +158,13 @@ def test_id_template_with_a_mapped_value() -> None:
 
 
 def test_skip_tables() -> None:
-    m = make({"place": {"from": "d"}}, skip=[
-        {"column": "d", "regex": "^เทศบาล", "reason": "municipality"},
-        {"column": "d", "equals": ["รวม", "Total"], "reason": "total line"}])
+    m = make(
+        {"place": {"from": "d"}},
+        skip=[
+            {"column": "d", "regex": "^เทศบาล", "reason": "municipality"},
+            {"column": "d", "equals": ["รวม", "Total"], "reason": "total line"},
+        ],
+    )
     assert m.map_row({"id": "1", "d": "เทศบาลนครหาดใหญ่"}).skipped == "municipality"
     assert m.map_row({"id": "1", "d": " Total "}).skipped == "total line"
     assert m.map_row({"id": "1", "d": "หาดใหญ่"}).record is not None
@@ -192,8 +231,11 @@ def test_read_reports_row_errors_and_checks_the_header(tmp_path: Path) -> None:
     ({"skip": [{"column": "d", "reason": "r"}]}, "give 'equals' or 'regex'"),
 ])
 def test_mistakes_in_the_mapping_file_are_reported_on_load(change: dict[str, Any], message: str) -> None:
-    data: dict[str, Any] = {"source": {"name": "t", "kind": "products", "country": "VN", "path": "t.csv"},
-                            "id": {"template": "t-{id}"}, "fields": {"name.vi": {"from": "n"}}}
+    data: dict[str, Any] = {
+        "source": {"name": "t", "kind": "products", "country": "VN", "path": "t.csv"},
+        "id": {"template": "t-{id}"},
+        "fields": {"name.vi": {"from": "n"}},
+    }
     data.update(change)
     with pytest.raises(MappingConfigError, match=message):
         mapping.from_dict(data, origin="bad.toml")
@@ -213,8 +255,18 @@ def test_the_shipped_sources_load() -> None:
     assert {"vn-buudien-ocop-products", "th-songkhla-otop-revenue"} <= set(sources)
     vn, th = sources["vn-buudien-ocop-products"], sources["th-songkhla-otop-revenue"]
     assert (vn.kind, vn.country, th.kind, th.country) == ("products", "VN", "indicators", "TH")
-    assert vn.columns == {"product_id", "name", "short_description", "description", "ocop_rating",
-                          "ocop_rating_from_list", "origin", "price", "image_url", "product_url"}
+    assert vn.columns == {
+        "product_id",
+        "name",
+        "short_description",
+        "description",
+        "ocop_rating",
+        "ocop_rating_from_list",
+        "origin",
+        "price",
+        "image_url",
+        "product_url",
+    }
 
 
 def test_every_category_rule_of_the_vn_source_names_a_vn_ocop_2023_code() -> None:

@@ -1,4 +1,5 @@
 """Deeply nested source items (issue 11, item 1): no recursion error in the sync engine."""
+
 from __future__ import annotations
 
 import time
@@ -8,7 +9,7 @@ import orjson
 import pytest
 import requests
 
-from hub.db import STORABLE_DEPTH, storable
+from hub.store.db import STORABLE_DEPTH, storable
 from hub.sync.http import FetchError, json_body
 from hub.sync.pages import flatten
 

@@ -1,4 +1,5 @@
 """The CSV reader: line numbers, byte-order marks, encodings, ragged rows."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,7 +33,9 @@ def test_other_encodings_and_delimiters(tmp_path: Path) -> None:
 
 def test_a_wrong_encoding_is_a_clear_error(tmp_path: Path) -> None:
     path = write(tmp_path, "a,b\n1,2\n3,".encode() + "หาดใหญ่".encode("cp874") + b"\n")
-    with pytest.raises(SourceError, match=r"line 3 \(byte 0xcb\) is not valid utf-8-sig text; set 'encoding' in \[source\]"):
+    with pytest.raises(
+        SourceError, match=r"line 3 \(byte 0xcb\) is not valid utf-8-sig text; set 'encoding' in \[source\]"
+    ):
         list(read_csv(path))
     with pytest.raises(SourceError, match="unknown encoding 'klingon'"):
         list(read_csv(path, encoding="klingon"))
@@ -45,9 +48,14 @@ def test_short_and_long_rows(tmp_path: Path) -> None:
     assert rows[1][1][EXTRA] == "4,5"
 
 
-@pytest.mark.parametrize("data,message", [
-    (b"", "no header row"), (b"a,,c\n", "empty column name"), (b"a,b,a\n", "names column 'a' twice"),
-])
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"", "no header row"),
+        (b"a,,c\n", "empty column name"),
+        (b"a,b,a\n", "names column 'a' twice"),
+    ],
+)
 def test_bad_headers(tmp_path: Path, data: bytes, message: str) -> None:
     with pytest.raises(SourceError, match=message):
         list(read_csv(write(tmp_path, data)))

@@ -10,6 +10,7 @@ write path that alters what the hub makes of real data shows up here first:
   municipalities (10 rows) are skipped by the mapping, as documented in docs/sync.md.
 - Loading the same file again gives only ``unchanged``.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -37,7 +38,7 @@ def mapped(name: str, data_dir: Path) -> tuple[mapping.Mapped, ...]:
 def load(hub: Hub, actor: Actor, kind: str, records: list[dict[str, Any]], source: str) -> list[Any]:
     results: list[Any] = []
     for start in range(0, len(records), BATCH):
-        results += hub.writes.write(actor, kind, records[start:start + BATCH], source=source).results
+        results += hub.writes.write(actor, kind, records[start : start + BATCH], source=source).results
     return results
 
 
@@ -46,6 +47,7 @@ def findings(results: list[Any], attr: str) -> Counter[tuple[str, str]]:
 
 
 # ------------------------------------------------------------------ Viet Nam
+
 
 def test_vn_buudien_products_through_the_write_path(hub: Hub, shared_data: Path) -> None:
     rows = mapped("vn-buudien-ocop-products", shared_data)
@@ -66,22 +68,43 @@ def test_vn_buudien_products_through_the_write_path(hub: Hub, shared_data: Path)
 def test_vn_buudien_products_what_the_mapping_makes(shared_data: Path) -> None:
     records = [r.record for r in mapped("vn-buudien-ocop-products", shared_data) if r.record]
     origins = [r.get("origin") for r in records]
-    assert sum(1 for o in origins if o is None) == 100                  # empty origin column
-    assert sum(1 for o in origins if o and "area" in o) == 1555         # resolved to a province
-    assert sum(1 for o in origins if o and "area" not in o) == 196      # communes ("Thạnh Hoá" is a district, not Thanh Hóa), "Số 8"
+    assert sum(1 for o in origins if o is None) == 100  # empty origin column
+    assert sum(1 for o in origins if o and "area" in o) == 1555  # resolved to a province
+    assert (
+        sum(1 for o in origins if o and "area" not in o) == 196
+    )  # communes ("Thạnh Hoá" is a district, not Thanh Hóa), "Số 8"
     assert len({o["area"] for o in origins if o and "area" in o}) == 33
     ratings = Counter(r["certifications"][0]["rating"] for r in records if "certifications" in r)
-    assert ratings == {3: 128, 4: 64, 5: 3}                             # the 195 rated rows
+    assert ratings == {3: 128, 4: 64, 5: 3}  # the 195 rated rows
     assert all(r["certifications"][0]["scheme"] == "VN-OCOP" for r in records if "certifications" in r)
     assert all(r["price"]["currency"] == "VND" for r in records)
-    assert sum(1 for r in records if "description" in r) == 1683        # 168 rows have neither text
+    assert sum(1 for r in records if "description" in r) == 1683  # 168 rows have neither text
     assert Counter(r["category"]["code"] for r in records) == {
-        "1.1.1": 122, "1.1.2": 11, "1.2.1": 77, "1.2.2": 72, "1.3.2": 212, "1.3.3": 257, "1.3.4": 291,
-        "1.4.1": 163, "1.4.2": 54, "1.5.1": 88, "1.5.2": 132, "1.6": 63, "2.2.1": 7, "2.2.2": 9,
-        "3.1": 138, "3.2": 19, "3.3": 44, "4.1": 86, "4.2": 4, "5.2": 2}
+        "1.1.1": 122,
+        "1.1.2": 11,
+        "1.2.1": 77,
+        "1.2.2": 72,
+        "1.3.2": 212,
+        "1.3.3": 257,
+        "1.3.4": 291,
+        "1.4.1": 163,
+        "1.4.2": 54,
+        "1.5.1": 88,
+        "1.5.2": 132,
+        "1.6": 63,
+        "2.2.1": 7,
+        "2.2.2": 9,
+        "3.1": 138,
+        "3.2": 19,
+        "3.3": 44,
+        "4.1": 86,
+        "4.2": 4,
+        "5.2": 2,
+    }
     first = next(r for r in records if r["id"] == "bd-26220")
     assert first == {
-        "id": "bd-26220", "country": "VN",
+        "id": "bd-26220",
+        "country": "VN",
         "name": {"vi": "Ngũ cốc dinh dưỡng cao cấp HuongFarm 500 gram"},
         "description": {"vi": "Ngũ cốc dinh dưỡng cao cấp 500 gr"},
         "category": {"scheme": "VN-OCOP-2023", "code": "1.3.2"},
@@ -94,7 +117,7 @@ def test_vn_buudien_products_what_the_mapping_makes(shared_data: Path) -> None:
 
 def test_nfc_makes_the_two_spellings_of_a_province_one(hub: Hub, shared_data: Path) -> None:
     raw = {row["product_id"]: row["origin"] for _, row in read_csv(shared_data / "vn-buudien-ocop-products.csv")}
-    nfc, nfd = raw["26220"], raw["15885"]                    # "Quảng Nam", byte-wise two ways
+    nfc, nfd = raw["26220"], raw["15885"]  # "Quảng Nam", byte-wise two ways
     assert nfc != nfd and unicodedata.normalize("NFC", nfd) == nfc
     assert unicodedata.is_normalized("NFC", nfc) and not unicodedata.is_normalized("NFC", nfd)
     assert nfc.encode() == b"Qu\xe1\xba\xa3ng Nam" and nfd.encode() == b"Qua\xcc\x89ng Nam"  # ả vs a + hook
@@ -111,6 +134,7 @@ def test_nfc_makes_the_two_spellings_of_a_province_one(hub: Hub, shared_data: Pa
 
 # ------------------------------------------------------------------ Thailand
 
+
 def test_th_songkhla_revenue_through_the_write_path(hub: Hub, shared_data: Path) -> None:
     rows = mapped("th-songkhla-otop-revenue", shared_data)
     records = [r.record for r in rows if r.record is not None]
@@ -118,17 +142,25 @@ def test_th_songkhla_revenue_through_the_write_path(hub: Hub, shared_data: Path)
     assert len(records) == 80 and not any(r.error for r in rows)
     skipped = [r for r in rows if r.skipped]
     assert len(skipped) == 10 and {r.skipped for r in skipped} == {
-        "city municipality, not a district (lies inside Mueang Songkhla or Hat Yai; reported as 0)"}
-    assert len({r["place"] for r in records}) == 16                               # districts
+        "city municipality, not a district (lies inside Mueang Songkhla or Hat Yai; reported as 0)"
+    }
+    assert len({r["place"] for r in records}) == 16  # districts
     assert Counter(r["period"]["start"] for r in records) == {
-        f"{y}-10-01": 16 for y in range(2019, 2024)}                                # FY 2563-2567
+        f"{y}-10-01": 16 for y in range(2019, 2024)
+    }  # FY 2563-2567
     assert len({r["id"] for r in records}) == 80
     hat_yai = next(r for r in records if r["id"] == "songkhla-otop-revenue-fy2563-hat-yai")
     assert hat_yai == {
-        "id": "songkhla-otop-revenue-fy2563-hat-yai", "country": "TH", "indicator": "sales-revenue",
-        "area": "TH-90", "place": "หาดใหญ่",
+        "id": "songkhla-otop-revenue-fy2563-hat-yai",
+        "country": "TH",
+        "indicator": "sales-revenue",
+        "area": "TH-90",
+        "place": "หาดใหญ่",
         "period": {"start": "2019-10-01", "end": "2020-09-30", "label": "ปีงบประมาณ 2563"},
-        "value": "747138610", "unit": "currency", "currency": "THB", "source": {"th": "กรมพัฒนาชุมชน"},
+        "value": "747138610",
+        "unit": "currency",
+        "currency": "THB",
+        "source": {"th": "กรมพัฒนาชุมชน"},
     }
 
     results = load(hub, TH, "indicators", records, "sync:th-songkhla-otop-revenue")

@@ -8,6 +8,7 @@
 - A file source resumes at the row after the last committed page, and starts a new pass
   when the file changed meanwhile.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from hub.syncruns import Checkpoint, SyncRun
+from hub.store.syncruns import Checkpoint, SyncRun
 from hub.sync.runner import Runner
 from tests.sync.conftest import add_source, revision_count, run, stored
 from tests.sync.fakes import api_item, json_source
@@ -38,10 +39,20 @@ def test_a_runner_killed_mid_run_is_resumed_by_the_next_run(shub, fake) -> None:
     fake.delay = 0.05
     add_source(shub, json_source("api", fake.url + "/products"), "api")
     s = shub.settings
-    env = {**os.environ, "HUB_DATABASE_URL": s.database_url, "HUB_INSTANCE_PATH": s.instance_path,
-           "HUB_SECRET_KEY": s.secret_key, "HUB_SOURCES_DIR": s.sources_dir, "HUB_DATA_DIR": s.data_dir}
-    with subprocess.Popen([sys.executable, "-c", "from hub.cli import main; main()", "sync", "run", "api"],
-                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": s.database_url,
+        "HUB_INSTANCE_PATH": s.instance_path,
+        "HUB_SECRET_KEY": s.secret_key,
+        "HUB_SOURCES_DIR": s.sources_dir,
+        "HUB_DATA_DIR": s.data_dir,
+    }
+    with subprocess.Popen(
+        [sys.executable, "-c", "from hub.cli import main; main()", "sync", "run", "api"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
         deadline = time.monotonic() + 30
         while (checkpoint(shub).get("position") or {}).get("page", 0) < 6:
             assert proc.poll() is None, proc.communicate()
@@ -69,6 +80,7 @@ def test_a_runner_killed_mid_run_is_resumed_by_the_next_run(shub, fake) -> None:
 
 def shub_source(hub):  # type: ignore[no-untyped-def]
     from hub.sync import sources
+
     return sources.load(f"{hub.settings.sources_dir}/api.toml")
 
 
@@ -83,7 +95,7 @@ def test_a_crash_inside_a_page_transaction_writes_nothing_of_that_page(shub, fak
         calls["n"] += 1
         original(self, session, *args, **kwargs)  # the checkpoint is staged...
         if calls["n"] == crash_at:
-            raise RuntimeError("power cut")        # ...but never committed
+            raise RuntimeError("power cut")  # ...but never committed
 
     monkeypatch.setattr(Runner, "_bookkeeping", crashing)
     failed = run(shub, src)
@@ -99,7 +111,9 @@ def test_a_crash_inside_a_page_transaction_writes_nothing_of_that_page(shub, fak
 
 def test_a_file_source_resumes_at_the_next_row_or_starts_over_when_the_file_changed(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from pathlib import Path
+
     from tests.sync.test_csv_sources import csv_source, rows
+
     data = Path(shub.settings.data_dir) / "p.csv"
     data.write_text(rows(100))
     src = add_source(shub, csv_source('path = "p.csv"', extra="batch_size = 30"), "files")
@@ -131,5 +145,6 @@ def test_a_file_source_resumes_at_the_next_row_or_starts_over_when_the_file_chan
     assert fresh.report["notes"] == ["the file changed since the interrupted pass: a new pass"]
     assert (fresh.counts["fetched"], fresh.counts["updated"]) == (100, 100)
     from collections import Counter
+
     assert Counter(v for v, _, _ in stored(shub).values()) == {3: 60, 2: 40}  # 60 had the 2026 text
     assert all(doc["name"]["vi"].endswith("(2027)") for _, doc, _ in stored(shub).values())

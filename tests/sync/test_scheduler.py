@@ -1,5 +1,6 @@
 """The scheduler: cron schedules (nightly by default), made-up missed runs, never two
 copies of one job, webhook deliveries; and the locks that guarantee it."""
+
 from __future__ import annotations
 
 import threading
@@ -11,8 +12,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from hub.cli import cli
-from hub import locks
-from hub.syncruns import SyncRun
+from hub.store import locks
+from hub.store.syncruns import SyncRun
 from hub.sync.runner import Runner
 from hub.sync.schedule import Scheduler, is_due, last_fire, next_fire
 from hub.sync.sources import NIGHTLY
@@ -43,19 +44,24 @@ def test_a_source_is_due_when_its_schedule_fired_since_its_last_run(shub) -> Non
     src = files_source(shub)
     assert src.schedule == NIGHTLY
     now = datetime.now(UTC)
-    assert is_due(shub, src, now)                       # never run: due at once
+    assert is_due(shub, src, now)  # never run: due at once
     assert run(shub, src, trigger="scheduler").ok
     assert not is_due(shub, src, now + timedelta(minutes=1))
     assert is_due(shub, src, now + timedelta(days=1, minutes=1))  # the next night
-    assert is_due(shub, src, now + timedelta(days=5))   # several missed nights: one run makes them up
+    assert is_due(shub, src, now + timedelta(days=5))  # several missed nights: one run makes them up
 
 
 def test_hub_scheduler_once_runs_what_is_due_and_only_that(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     files_source(shub, "nightly")
     files_source(shub, "quarterly", "0 0 1 */3 *")
     s = shub.settings
-    for key, value in {"DATABASE_URL": s.database_url, "INSTANCE_PATH": s.instance_path,
-                       "SECRET_KEY": s.secret_key, "SOURCES_DIR": s.sources_dir, "DATA_DIR": s.data_dir}.items():
+    for key, value in {
+        "DATABASE_URL": s.database_url,
+        "INSTANCE_PATH": s.instance_path,
+        "SECRET_KEY": s.secret_key,
+        "SOURCES_DIR": s.sources_dir,
+        "DATA_DIR": s.data_dir,
+    }.items():
         monkeypatch.setenv(f"HUB_{key}", value)
     first = CliRunner().invoke(cli, ["scheduler", "--once"])
     assert first.exit_code == 0, first.output
@@ -70,7 +76,7 @@ def test_hub_scheduler_once_runs_what_is_due_and_only_that(shub, monkeypatch) ->
 def test_never_two_copies_of_one_job(shub) -> None:  # type: ignore[no-untyped-def]
     src = files_source(shub)
     held = locks.acquire(shub.sessions, "source:files", 60, holder="elsewhere:1:x")
-    assert Scheduler(shub).run_due() == []              # held by another machine: skipped
+    assert Scheduler(shub).run_due() == []  # held by another machine: skipped
     with pytest.raises(locks.Busy, match="source:files is held by elsewhere:1:x until"):
         Runner(shub, src).run()
     locks.release(shub.sessions, held)
@@ -116,14 +122,17 @@ def test_a_lock_expires_and_a_dead_holder_frees_it_at_once(shub) -> None:  # typ
     assert locks.acquire(shub.sessions, "job2", 60).holder.startswith(locks.HOST)
     import subprocess
     import sys
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     locks.acquire(shub.sessions, "job3", 3600, holder=f"{locks.HOST}:{gone}:dead")
     assert locks.acquire(shub.sessions, "job3", 60)  # that process has ended
 
 
 def test_a_runner_that_lost_its_lock_stops_before_writing(shub, fake) -> None:  # type: ignore[no-untyped-def]
     from tests.sync.fakes import api_item, json_source
+
     fake.items = [api_item(i) for i in range(30)]
     src = add_source(shub, json_source("api", fake.url + "/products"), "api")
     original = Runner._page

@@ -1,5 +1,6 @@
 """Source files: the shipped ones and the examples load; mistakes are refused with the
 file and the key named, before anything is fetched."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,9 +22,18 @@ def test_the_shipped_sources_and_the_examples_load() -> None:
     examples = sources.load_all(CONFIG / "examples")
     api, mirror = examples["th-otop-products-api"], examples["asean-hub"]
     assert (api.type, api.keys.pagination.style, api.keys.pagination.next_cursor, api.keys.auth.token_env) == (
-        "json", "cursor", "meta.next_cursor", "TH_OTOP_API_TOKEN")
+        "json",
+        "cursor",
+        "meta.next_cursor",
+        "TH_OTOP_API_TOKEN",
+    )
     assert (mirror.type, mirror.keys.countries, mirror.keys.review, mirror.deletes, mirror.snapshot) == (
-        "hub", ("LA", "KH"), "trust", "apply", False)
+        "hub",
+        ("LA", "KH"),
+        "trust",
+        "apply",
+        False,
+    )
     assert mirror.actor.country is None  # two countries: it may write both
 
 
@@ -65,5 +75,6 @@ def test_a_folder_with_a_bad_file_still_yields_the_good_ones(tmp_path) -> None: 
     assert list(found) == ["x"] and len(errors) == 1 and "not valid TOML" in errors[0]
     with pytest.raises(SourceConfigError, match="not valid TOML"):
         sources.load_all(tmp_path)
-    assert sources.scan(tmp_path / "none")[1] == [f"sources folder {tmp_path / 'none'} does not exist "
-                                                  "(setting sources_dir)"]
+    assert sources.scan(tmp_path / "none")[1] == [
+        f"sources folder {tmp_path / 'none'} does not exist (setting sources_dir)"
+    ]

@@ -1,4 +1,5 @@
 """The API of the sync engine (scope admin): runs, quarantine, subscriptions."""
+
 from __future__ import annotations
 
 import pytest
@@ -44,8 +45,12 @@ def test_runs_and_quarantine_are_visible_to_admins_only(shub, fake, client, admi
     quarantined = client.get("/api/v1/sync/quarantine?source=api", headers=admin).get_json()["items"]
     assert len(quarantined) == 1
     q = quarantined[0]
-    assert (q["locator"], q["uid"], q["status"], q["payload"]["code"]) == ("page 1 item 2", "VN/products/api-P0001",
-                                                                          "mapping", "P0001")
+    assert (q["locator"], q["uid"], q["status"], q["payload"]["code"]) == (
+        "page 1 item 2",
+        "VN/products/api-P0001",
+        "mapping",
+        "P0001",
+    )
     assert q["errors"][0]["code"] == "mapping" and q["resolved_at"] is None
 
     denied = client.get("/api/v1/sync/runs", headers=reader)
@@ -55,8 +60,11 @@ def test_runs_and_quarantine_are_visible_to_admins_only(shub, fake, client, admi
 
 
 def test_subscriptions_are_made_listed_read_and_removed(shub, client, admin) -> None:  # type: ignore[no-untyped-def]
-    made = client.post("/api/v1/subscriptions", headers=admin,
-                       json={"url": "http://127.0.0.1:9/hook", "kinds": ["products"], "countries": ["VN"]})
+    made = client.post(
+        "/api/v1/subscriptions",
+        headers=admin,
+        json={"url": "http://127.0.0.1:9/hook", "kinds": ["products"], "countries": ["VN"]},
+    )
     assert made.status_code == 201
     sub = made.get_json()
     assert len(sub["secret"]) >= 32  # generated and shown once
@@ -65,7 +73,9 @@ def test_subscriptions_are_made_listed_read_and_removed(shub, client, admin) -> 
     assert "secret" not in shown and shown["kinds"] == ["products"] and shown["active"] is True
     assert [s["id"] for s in client.get("/api/v1/subscriptions", headers=admin).get_json()["items"]] == [sub["id"]]
     assert client.get(f"/api/v1/subscriptions/{sub['id']}/deliveries", headers=admin).get_json() == {
-        "items": [], "next_cursor": None}
+        "items": [],
+        "next_cursor": None,
+    }
 
     assert client.delete(f"/api/v1/subscriptions/{sub['id']}", headers=admin).status_code == 204
     assert client.get("/api/v1/subscriptions", headers=admin).get_json()["items"] == []
@@ -75,15 +85,18 @@ def test_subscriptions_are_made_listed_read_and_removed(shub, client, admin) -> 
     assert missing.status_code == 404 and missing.mimetype == PROBLEM
 
 
-@pytest.mark.parametrize("body, status", [
-    ({"url": "ftp://example.org/x"}, 422),
-    ({"url": "http://example.org/x", "kinds": ["cars"]}, 422),
-    ({"url": "http://example.org/x", "countries": ["vn"]}, 422),
-    ({"url": "http://example.org/x", "secret": "short"}, 422),
-    ({"url": "http://example.org/x", "after": "not-a-cursor"}, 400),
-    ({"url": "http://example.org/x", "colour": "red"}, 422),
-    ({}, 422),
-])
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        ({"url": "ftp://example.org/x"}, 422),
+        ({"url": "http://example.org/x", "kinds": ["cars"]}, 422),
+        ({"url": "http://example.org/x", "countries": ["vn"]}, 422),
+        ({"url": "http://example.org/x", "secret": "short"}, 422),
+        ({"url": "http://example.org/x", "after": "not-a-cursor"}, 400),
+        ({"url": "http://example.org/x", "colour": "red"}, 422),
+        ({}, 422),
+    ],
+)
 def test_a_bad_subscription_is_refused_as_a_problem(client, admin, body, status) -> None:  # type: ignore[no-untyped-def]
     r = client.post("/api/v1/subscriptions", headers=admin, json=body)
     assert r.status_code == status and r.mimetype == PROBLEM

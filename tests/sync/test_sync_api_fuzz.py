@@ -4,6 +4,7 @@ tests/api/test_schemathesis.py fuzzes every operation with a partner token, whic
 routes refuse (403); here they are fuzzed with the scope they need, so their 2xx answers
 are checked against the documented schemas too.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,10 @@ def admin_schema(app, hub):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def no_dns(monkeypatch):  # type: ignore[no-untyped-def]
     """Generated subscription URLs name hosts anywhere: no lookup leaves the machine."""
+
     def offline(host, *_a, **_kw):  # type: ignore[no-untyped-def]
         raise socket.gaierror(socket.EAI_NONAME, f"{host}: not looked up in tests")
+
     monkeypatch.setattr(socket, "getaddrinfo", offline)
 
 
@@ -40,7 +43,10 @@ schema = schemathesis.pytest.from_fixture("admin_schema").include(path_regex=r"^
 
 
 @schema.parametrize()
-@settings(max_examples=int(os.environ.get("HUB_SCHEMATHESIS_EXAMPLES", "30")), deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=int(os.environ.get("HUB_SCHEMATHESIS_EXAMPLES", "30")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_sync_operations_conform_to_the_spec(case, admin) -> None:  # type: ignore[no-untyped-def]
     case.call_and_validate(headers=admin, excluded_checks=[checks.positive_data_acceptance])

@@ -1,5 +1,6 @@
 """``hub sync run|status|quarantine``: reports, one-line
 errors, exit codes, the progress bar; and both real national files synced end to end."""
+
 from __future__ import annotations
 
 import re
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from hub.cli import cli
-from hub import locks
+from hub.store import locks
 from tests.sync.test_csv_sources import csv_source, rows
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "sources"
@@ -18,8 +19,14 @@ CONFIG = Path(__file__).resolve().parents[2] / "config" / "sources"
 
 def invoke(hub, monkeypatch, *args: str, **env: str) -> Any:  # type: ignore[no-untyped-def]
     s = hub.settings
-    for key, value in {"DATABASE_URL": s.database_url, "INSTANCE_PATH": s.instance_path, "SECRET_KEY": s.secret_key,
-                       "SOURCES_DIR": s.sources_dir, "DATA_DIR": s.data_dir, **env}.items():
+    for key, value in {
+        "DATABASE_URL": s.database_url,
+        "INSTANCE_PATH": s.instance_path,
+        "SECRET_KEY": s.secret_key,
+        "SOURCES_DIR": s.sources_dir,
+        "DATA_DIR": s.data_dir,
+        **env,
+    }.items():
         monkeypatch.setenv(f"HUB_{key}", value)
     return CliRunner().invoke(cli, list(args))
 
@@ -35,10 +42,16 @@ def test_both_real_files_sync_with_a_clear_report(shub, shared_data, monkeypatch
     first = invoke(shub, monkeypatch, "sync", "run", **env)
     assert first.exit_code == 0, first.output
     lines = first.output.splitlines()
-    assert re.match(r"th-songkhla-otop-revenue: succeeded in [\d.]+ s \([\d,]+ records/s\): fetched 90, created 80, "
-                    r"updated 0, unchanged 0, invalid 0, deleted 0, skipped 10, stale 0$", lines[0]), lines[0]
-    assert re.match(r"vn-buudien-ocop-products: succeeded in [\d.]+ s \([\d,]+ records/s\): fetched 1851, "
-                    r"created 1851, updated 0, unchanged 0, invalid 0, deleted 0, skipped 0, stale 0$", lines[1]), lines[1]
+    assert re.match(
+        r"th-songkhla-otop-revenue: succeeded in [\d.]+ s \([\d,]+ records/s\): fetched 90, created 80, "
+        r"updated 0, unchanged 0, invalid 0, deleted 0, skipped 10, stale 0$",
+        lines[0],
+    ), lines[0]
+    assert re.match(
+        r"vn-buudien-ocop-products: succeeded in [\d.]+ s \([\d,]+ records/s\): fetched 1851, "
+        r"created 1851, updated 0, unchanged 0, invalid 0, deleted 0, skipped 0, stale 0$",
+        lines[1],
+    ), lines[1]
     assert lines[2] == "  warning origin.place area_unresolved: 196"
 
     again = invoke(shub, monkeypatch, "sync", "run", **env)
@@ -98,7 +111,8 @@ def test_the_progress_bar_and_the_quarantine_listing(shub, monkeypatch) -> None:
         "1 open entries, showing 1 from #1",
         "#1 files line 3 VN/products/f-2 mapping",
         "    name.vi: mapping: line 3 column 'ten' -> name.vi: required value is empty",
-        '    payload: {"ma": "2", "ten": ""}']
+        '    payload: {"ma": "2", "ten": ""}',
+    ]
     plain = invoke(shub, monkeypatch, "sync", "run", "--restart")
     assert "[" not in plain.stderr  # no bar when stderr is not a terminal
 

@@ -1,4 +1,5 @@
 """Every transform a mapping can name, on good and bad values."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -52,10 +53,18 @@ def test_truncate_cuts_at_a_word_boundary() -> None:
     assert hard == "x" * 9 + "…"
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("745,209,437.00", "745209437"), ("0", "0"), ("220000", "220000"), ("1,234.50", "1234.5"),
-    ("-12.5", "-12.5"), ("1 234 567", "1234567"), ("  42 ", "42"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("745,209,437.00", "745209437"),
+        ("0", "0"),
+        ("220000", "220000"),
+        ("1,234.50", "1234.5"),
+        ("-12.5", "-12.5"),
+        ("1 234 567", "1234567"),
+        ("  42 ", "42"),
+    ],
+)
 def test_number_with_thousands_separators(text: str, expected: str) -> None:
     assert run("number", text) == expected
 
@@ -114,11 +123,18 @@ def test_area_resolves_free_text_and_keeps_it() -> None:
     assert run("area:TH", "สงขลา") == {"place": "สงขลา", "area": "TH-90"}
 
 
-@pytest.mark.parametrize("spec,message", [
-    ("nope", "unknown transform 'nope'"), ("trim:x", "takes no argument"), ("truncate", "needs an argument"),
-    ("truncate:abc", "number of characters"), ("number:;", "decimal mark"), ("area:Vietnam", "two-letter"),
-    ("", "a transform is a name"),
-])
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        ("nope", "unknown transform 'nope'"),
+        ("trim:x", "takes no argument"),
+        ("truncate", "needs an argument"),
+        ("truncate:abc", "number of characters"),
+        ("number:;", "decimal mark"),
+        ("area:Vietnam", "two-letter"),
+        ("", "a transform is a name"),
+    ],
+)
 def test_mistakes_in_a_transform_name_are_config_errors(spec: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build(spec)

@@ -1,5 +1,6 @@
 """``hub subscriptions ...`` and ``hub webhooks replay``: the operator sees every
 subscription, and dead letters go out again in their order, audited (issue 18)."""
+
 from __future__ import annotations
 
 import json
@@ -8,10 +9,10 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from hub import subscriptions
-from hub.db import transaction
-from hub.models import AuditEntry
-from hub.subscriptions import Delivery
+from hub.store.db import transaction
+from hub.store.models import AuditEntry
+from hub.webhooks import subscriptions
+from hub.webhooks.subscriptions import Delivery
 from tests.auth.helpers import make_client
 from tests.conftest import product
 from tests.sync.conftest import publish_on_write
@@ -27,8 +28,20 @@ def hub_cli(shub, monkeypatch, *args: str) -> Any:  # type: ignore[no-untyped-de
 
 def test_subscriptions_from_the_command_line(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     owner, _ = make_client(shub, "VN", ("admin",), name="VN portal")
-    made = hub_cli(shub, monkeypatch, "subscriptions", "create", "--url", "http://127.0.0.1:9/hook",
-                   "--kind", "products", "--country", "vn", "--owner", owner)
+    made = hub_cli(
+        shub,
+        monkeypatch,
+        "subscriptions",
+        "create",
+        "--url",
+        "http://127.0.0.1:9/hook",
+        "--kind",
+        "products",
+        "--country",
+        "vn",
+        "--owner",
+        owner,
+    )
     assert made.exit_code == 0, made.output
     sub = json.loads(made.output)
     assert sub["countries"] == ["VN"] and len(sub["secret"]) >= 32 and sub["owner"] == owner

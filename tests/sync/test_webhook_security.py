@@ -2,6 +2,7 @@
 network, credentials in URLs, DNS that changes its answer, redirects; subscriptions that
 belong to their client; audited changes; a timestamped signature and the subscription
 header; the owner migration."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -17,24 +18,42 @@ import sqlalchemy as sa
 import trustme
 from alembic import command
 from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
-from hub import config, migrate, subscriptions
-from hub.db import transaction
-from hub.models import AuditEntry
-from hub.subscriptions import Delivery, Subscription
+from hub import config
+from hub.store import migrate
+from hub.store.db import transaction
+from hub.store.models import AuditEntry
 from hub.sync import webhooks
+from hub.webhooks import subscriptions
+from hub.webhooks.subscriptions import Delivery, Subscription
 from tests import databases
 from tests.auth.helpers import bearer, get_token, make_client
 from tests.conftest import product
 from tests.sync.conftest import publish_on_write
 from tests.sync.test_webhooks import SECRET, VN, Receiver, deliver_until
 
-INSIDE = ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://localhost:6379/",
-          "http://[::1]/", "http://0.0.0.0:22/", "http://2130706433/", "http://0x7f.1/", "http://0177.0.0.1/",
-          "http://017700000001/", "http://127.1/", "http://[::ffff:127.0.0.1]/", "http://192.168.1.1/",
-          "http://172.16.0.1/", "http://100.64.0.1/", "http://224.0.0.1/", "http://240.0.0.1/",
-          "http://[fe80::1]/", "http://[fc00::1]/", "http://255.255.255.255/"]
+INSIDE = [
+    "http://169.254.169.254/latest/meta-data/",
+    "http://10.0.0.1/",
+    "http://localhost:6379/",
+    "http://[::1]/",
+    "http://0.0.0.0:22/",
+    "http://2130706433/",
+    "http://0x7f.1/",
+    "http://0177.0.0.1/",
+    "http://017700000001/",
+    "http://127.1/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://192.168.1.1/",
+    "http://172.16.0.1/",
+    "http://100.64.0.1/",
+    "http://224.0.0.1/",
+    "http://240.0.0.1/",
+    "http://[fe80::1]/",
+    "http://[fc00::1]/",
+    "http://255.255.255.255/",
+]
 
 
 def resolver(*answers: str) -> Any:
@@ -46,6 +65,7 @@ def resolver(*answers: str) -> Any:
         address = answers[min(len(calls), len(answers)) - 1]
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
+
     getaddrinfo.calls = calls  # type: ignore[attr-defined]
     return getaddrinfo
 
@@ -71,8 +91,9 @@ def test_destinations_inside_the_network_are_refused_even_where_http_is_allowed(
 
 
 def test_only_https_by_default_and_never_credentials(settings) -> None:  # type: ignore[no-untyped-def]
-    default = config.load({"database_url": settings.database_url, "secret_key": "t",
-                           "instance_path": settings.instance_path})
+    default = config.load(
+        {"database_url": settings.database_url, "secret_key": "t", "instance_path": settings.instance_path}
+    )
     assert (default.webhook_allow_http, default.webhook_allowed_networks) == (False, ())
     dest = subscriptions.check_destination(default, "https://93.184.215.14:8443/hook?k=1")
     assert (str(dest.address), dest.port, dest.target) == ("93.184.215.14", 8443, "/hook?k=1")
@@ -88,8 +109,14 @@ def test_only_https_by_default_and_never_credentials(settings) -> None:  # type:
     allowed = subscriptions.check_destination(settings, "http://127.0.0.1:9/hook")  # listed in the tests' settings
     assert str(allowed.address) == "127.0.0.1"
     with pytest.raises(config.ConfigError, match="webhook_allowed_networks"):
-        config.load({"database_url": settings.database_url, "secret_key": "t",
-                     "instance_path": settings.instance_path, "webhook_allowed_networks": ("10.0.0.0/33",)})
+        config.load(
+            {
+                "database_url": settings.database_url,
+                "secret_key": "t",
+                "instance_path": settings.instance_path,
+                "webhook_allowed_networks": ("10.0.0.0/33",),
+            }
+        )
 
 
 def test_a_name_is_checked_for_every_address_it_resolves_to(settings) -> None:  # type: ignore[no-untyped-def]
@@ -97,14 +124,21 @@ def test_a_name_is_checked_for_every_address_it_resolves_to(settings) -> None:  
         subscriptions.check_destination(settings, "http://hooks.partner.test/", resolver("10.1.2.3"))
 
     def mixed(host: str, port: int, *_a: Any, **_kw: Any) -> list[tuple[Any, ...]]:
-        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port)),
-                (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.0.9", port))]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port)),
+            (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("192.168.0.9", port)),
+        ]
+
     with pytest.raises(subscriptions.SubscriptionError, match="192.168.0.9"):
         subscriptions.check_destination(settings, "https://hooks.partner.test/", mixed)
 
 
 def test_the_api_refuses_an_inside_destination_with_a_clear_422(shub, client, admin) -> None:  # type: ignore[no-untyped-def]
-    for url in ("http://169.254.169.254/latest/meta-data/", "http://2130706434/", "http://user:pw@127.0.0.1/"):  # 127.0.0.2
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://2130706434/",
+        "http://user:pw@127.0.0.1/",
+    ):  # 127.0.0.2
         r = client.post("/api/v1/subscriptions", headers=admin, json={"url": url})
         assert r.status_code == 422 and r.content_type == "application/problem+json", (url, r.get_json())
     with shub.sessions() as s:
@@ -138,6 +172,7 @@ def test_redirects_are_not_followed(shub, receiver) -> None:  # type: ignore[no-
 
     def redirect(environ: dict[str, Any], start_response: Any) -> Any:
         return Response(status=307, headers={"Location": receiver.url})(environ, start_response)
+
     server = make_server("127.0.0.1", 0, redirect, threaded=True)
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     try:
@@ -190,16 +225,21 @@ def test_a_subscription_belongs_to_the_client_that_made_it(shub, client, admin, 
 
 
 def test_creating_and_removing_a_subscription_is_audited(shub, client, admin, receiver) -> None:  # type: ignore[no-untyped-def]
-    made = client.post("/api/v1/subscriptions", headers=admin,
-                       json={"url": receiver.url + "?token=not-for-the-log", "secret": SECRET}).get_json()
+    made = client.post(
+        "/api/v1/subscriptions", headers=admin, json={"url": receiver.url + "?token=not-for-the-log", "secret": SECRET}
+    ).get_json()
     assert client.delete(f"/api/v1/subscriptions/{made['id']}", headers=admin).status_code == 204
     with shub.sessions() as s:
-        rows = s.execute(sa.select(AuditEntry.actor, AuditEntry.action, AuditEntry.target, AuditEntry.detail)
-                         .where(AuditEntry.action.like("subscription.%")).order_by(AuditEntry.seq)).all()
+        rows = s.execute(
+            sa.select(AuditEntry.actor, AuditEntry.action, AuditEntry.target, AuditEntry.detail)
+            .where(AuditEntry.action.like("subscription.%"))
+            .order_by(AuditEntry.seq)
+        ).all()
     who = f"client:{made['owner']}"
     assert [(r.actor, r.action, r.target) for r in rows] == [
         (who, "subscription.create", f"subscription:{made['id']}"),
-        (who, "subscription.delete", f"subscription:{made['id']}")]
+        (who, "subscription.delete", f"subscription:{made['id']}"),
+    ]
     assert rows[0].detail["url"] == receiver.url and rows[0].detail["owner"] == made["owner"]
 
 
@@ -209,10 +249,14 @@ def test_existing_subscriptions_get_their_creating_client_as_owner(tmp_path) -> 
         with engine.begin() as conn:
             command.upgrade(migrate._config(conn), "0007")
             for sub_id, by in (("sub_api", "client:abc123"), ("sub_cli", "cli")):
-                conn.execute(sa.text(
-                    "INSERT INTO webhook_subscriptions (id, url, kinds, countries, secret, cursor, active, "
-                    "created_by, created_at) VALUES (:id, 'https://x.example/', '[]', '[]', 's', 0, :t, :by, "
-                    ":at)"), {"id": sub_id, "by": by, "t": True, "at": "2026-01-01 00:00:00+00:00"})
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO webhook_subscriptions (id, url, kinds, countries, secret, cursor, active, "
+                        "created_by, created_at) VALUES (:id, 'https://x.example/', '[]', '[]', 's', 0, :t, :by, "
+                        ":at)"
+                    ),
+                    {"id": sub_id, "by": by, "t": True, "at": "2026-01-01 00:00:00+00:00"},
+                )
         migrate.upgrade(engine)
         with engine.connect() as conn:
             owners = dict(conn.execute(sa.text("SELECT id, owner FROM webhook_subscriptions")).all())
@@ -244,8 +288,14 @@ def test_https_deliveries_verify_the_urls_host_while_connecting_to_the_checked_a
     try:
         with transaction(hub.sessions) as s:
             for name in ("hooks.partner.test", "impostor.partner.test"):  # the certificate names the first only
-                subscriptions.create(s, hub.settings, "test", f"https://{name}:{port}/hook", secret=SECRET,
-                                     resolver=resolver("127.0.0.1"))
+                subscriptions.create(
+                    s,
+                    hub.settings,
+                    "test",
+                    f"https://{name}:{port}/hook",
+                    secret=SECRET,
+                    resolver=resolver("127.0.0.1"),
+                )
         hub.writes.write(VN, "products", [product(1)], source="api")
         done = webhooks.Deliverer(hub, resolver=resolver("127.0.0.1")).run()
         assert (done["delivered"], done["retrying"]) == (1, 1)
@@ -259,8 +309,10 @@ def test_https_deliveries_verify_the_urls_host_while_connecting_to_the_checked_a
 
 def test_the_partner_guides_verification_snippet_accepts_a_delivery_and_refuses_a_replay(shub, receiver) -> None:  # type: ignore[no-untyped-def]
     guide = (Path(__file__).resolve().parents[2] / "docs" / "partner-guide.md").read_text(encoding="utf-8")
-    section = guide[guide.index("## 10. Webhooks"):]
-    snippet = section[section.index("```python") + len("```python"):section.index("```", section.index("```python") + 9)]
+    section = guide[guide.index("## 10. Webhooks") :]
+    snippet = section[
+        section.index("```python") + len("```python") : section.index("```", section.index("```python") + 9)
+    ]
     scope: dict[str, Any] = {}
     exec(compile(snippet, "partner-guide.md", "exec"), scope)  # noqa: S102  (our own documentation)
     publish_on_write(shub, "VN")
@@ -296,7 +348,9 @@ def test_a_change_is_checked_like_a_creation_audited_and_only_the_owners(shub, c
     webhooks.Deliverer(shub).run()
     assert receiver.attempts[-1][1] == 401  # the receiver still checks the old secret: it is no longer used
     stamp = receiver.headers[-1]["X-Hub-Timestamp"]
-    assert subscriptions.verify(new_secret, receiver.raw_attempts[-1], receiver.headers[-1]["X-Hub-Signature-256"], stamp)
+    assert subscriptions.verify(
+        new_secret, receiver.raw_attempts[-1], receiver.headers[-1]["X-Hub-Signature-256"], stamp
+    )
     with shub.sessions() as s:
         entry = s.scalar(sa.select(AuditEntry).where(AuditEntry.action == "subscription.change"))
     assert entry.detail == {"kinds": ["products"], "countries": ["VN"], "secret_changed": True}

@@ -1,6 +1,7 @@
 """Webhooks over real HTTP: a receiver on 127.0.0.1 that verifies every signature and
 fails on purpose a few times; retries with backoff, the dead letter after the limit, the
 delivery log through the API, nothing lost and nothing out of order."""
+
 from __future__ import annotations
 
 import threading
@@ -14,9 +15,9 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from hub.actors import Actor
-from hub import subscriptions
-from hub.subscriptions import Delivery, Subscription
 from hub.sync import webhooks
+from hub.webhooks import subscriptions
+from hub.webhooks.subscriptions import Delivery, Subscription
 from tests.auth.helpers import bearer, get_token, make_client
 from tests.conftest import product
 from tests.sync.conftest import publish_on_write
@@ -45,8 +46,9 @@ class Receiver:
         body = request.get_data()
         self.headers.append(dict(request.headers))
         self.raw_attempts.append(body)
-        if not subscriptions.verify(SECRET, body, request.headers.get("X-Hub-Signature-256"),
-                                    request.headers.get("X-Hub-Timestamp")):
+        if not subscriptions.verify(
+            SECRET, body, request.headers.get("X-Hub-Signature-256"), request.headers.get("X-Hub-Timestamp")
+        ):
             status = 401
         elif self.failures > 0:
             self.failures -= 1
@@ -77,8 +79,7 @@ def admin(shub, client) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 
 def subscribe(client, admin, receiver, **body: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    r = client.post("/api/v1/subscriptions", headers=admin,
-                    json={"url": receiver.url, "secret": SECRET, **body})
+    r = client.post("/api/v1/subscriptions", headers=admin, json={"url": receiver.url, "secret": SECRET, **body})
     assert r.status_code == 201, r.get_json()
     return r.get_json()
 
@@ -98,9 +99,19 @@ def test_signed_deliveries_are_retried_until_the_receiver_accepts(shub, client, 
     sub = subscribe(client, admin, receiver, kinds=["products"], countries=["VN"])
     receiver.failures = 2
     shub.writes.write(VN, "products", [product(1), product(2)], source="api")
-    shub.writes.write(Actor("client:th", "TH"), "products", [{
-        "id": "t1", "country": "TH", "name": {"th": "ผ้าไหม"},
-        "category": {"scheme": "TH-OTOP", "code": "textiles-apparel"}}], source="api")  # not subscribed
+    shub.writes.write(
+        Actor("client:th", "TH"),
+        "products",
+        [
+            {
+                "id": "t1",
+                "country": "TH",
+                "name": {"th": "ผ้าไหม"},
+                "category": {"scheme": "TH-OTOP", "code": "textiles-apparel"},
+            }
+        ],
+        source="api",
+    )  # not subscribed
 
     deliver_until(shub, lambda: receiver.bodies)
     assert [c["uid"] for c in receiver.bodies[0]["changes"]] == ["VN/products/p1", "VN/products/p2"]
@@ -158,7 +169,8 @@ def test_a_subscription_starts_at_the_end_of_the_feed_or_at_a_cursor(shub, clien
     publish_on_write(shub, "VN")
     shub.writes.write(VN, "products", [product(1)], source="api")
     from_now = subscribe(client, admin, receiver)
-    from hub import cursors
+    from hub.records import cursors
+
     replay = subscribe(client, admin, receiver, after=cursors.encode(0))
     deliver_until(shub, lambda: receiver.bodies)
     assert len(receiver.bodies) == 1  # only the replaying subscription had something to send

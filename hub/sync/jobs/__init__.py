@@ -6,6 +6,7 @@ stays the default. ``celery -A hub.sync.jobs worker|beat`` (or ``hub worker|beat
 package imports neither Celery nor Redis: installations without the ``celery`` extra
 never need them.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,5 +15,6 @@ from typing import Any
 def __getattr__(name: str) -> Any:
     if name == "app":
         from .factory import default_app
+
         return default_app()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,6 +16,7 @@ so an added, removed or re-scheduled source applies without restarting beat, and
 start it sends one ``hub.sync_due``: sources that never ran, or whose schedule fired
 while nothing was running, run once, as with the embedded scheduler.
 """
+
 from __future__ import annotations
 
 import logging
@@ -79,11 +80,19 @@ def beat_schedule(settings: Settings) -> tuple[dict[str, dict[str, Any]], list[s
     message per source file that cannot be used (that source is left out)."""
     found, errors = scan(settings.sources_dir)
     entries: dict[str, dict[str, Any]] = {
-        f"sync:{name}": {"task": SYNC_SOURCE, "schedule": CronSchedule(source.schedule),
-                         "kwargs": {"name": name, "scheduled": True}, "options": {"ignore_result": True}}
-        for name, source in found.items()}
-    entries["webhooks"] = {"task": DELIVER_WEBHOOKS, "schedule": timedelta(seconds=settings.scheduler_tick),
-                           "options": {"expires": settings.scheduler_tick, "ignore_result": True}}
+        f"sync:{name}": {
+            "task": SYNC_SOURCE,
+            "schedule": CronSchedule(source.schedule),
+            "kwargs": {"name": name, "scheduled": True},
+            "options": {"ignore_result": True},
+        }
+        for name, source in found.items()
+    }
+    entries["webhooks"] = {
+        "task": DELIVER_WEBHOOKS,
+        "schedule": timedelta(seconds=settings.scheduler_tick),
+        "options": {"expires": settings.scheduler_tick, "ignore_result": True},
+    }
     return entries, errors
 
 
@@ -119,8 +128,10 @@ class SourceScheduler(PersistentScheduler):
             before = dict(self._shape)
             entries = self._scan()
             if self._shape != before:
-                log.info("beat: sources changed, schedule now: %s", ", ".join(
-                    f"{k} {v}" for k, v in sorted(self._shape.items())))
+                log.info(
+                    "beat: sources changed, schedule now: %s",
+                    ", ".join(f"{k} {v}" for k, v in sorted(self._shape.items())),
+                )
                 self.merge_inplace(entries)
                 self.install_default_entries(self.schedule)
                 self._heap = None

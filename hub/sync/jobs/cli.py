@@ -4,6 +4,7 @@ Arguments after the command go to Celery (``hub worker --concurrency 4``,
 ``hub worker -- --help``). A bad or missing setting, or Celery not installed, is one line
 and exit 1; Celery is imported only here, when one of these commands runs.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,13 +23,16 @@ PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_
 def celery_app(settings: config.Settings) -> "HubCelery":
     """The app for ``settings``, or a one-line :class:`click.ClickException`."""
     if settings.jobs != "celery":
-        raise click.ClickException('jobs is "embedded": set jobs = "celery" (HUB_JOBS=celery) and '
-                                   'celery_broker_url to use Celery workers; or run `hub scheduler`')
+        raise click.ClickException(
+            'jobs is "embedded": set jobs = "celery" (HUB_JOBS=celery) and '
+            "celery_broker_url to use Celery workers; or run `hub scheduler`"
+        )
     try:
         from .factory import make_app
     except ImportError as exc:
-        raise click.ClickException(f"Celery is not installed ({exc.name}): "
-                                   "pip install 'ovop-exchange-hub[celery]'") from None
+        raise click.ClickException(
+            f"Celery is not installed ({exc.name}): pip install 'ovop-exchange-hub[celery]'"
+        ) from None
     return make_app(settings)
 
 
@@ -38,7 +42,7 @@ def _hub_logging(settings: config.Settings) -> None:
     ``setup_logging``, Celery leaves the root logger to it; forked children inherit it."""
     from celery import signals
 
-    from ... import logs
+    from ...operations import logs
 
     def setup(**_kwargs: object) -> None:
         logs.install_context()
@@ -54,9 +58,12 @@ def _settings() -> config.Settings:
         raise click.ClickException(str(exc)) from None
 
 
-@click.command("worker", context_settings=PASS_THROUGH,
-               help='A Celery worker: runs sync sources and webhook deliveries (jobs = "celery"; '
-                    "docs/workers.md). Further arguments go to `celery worker`.")
+@click.command(
+    "worker",
+    context_settings=PASS_THROUGH,
+    help='A Celery worker: runs sync sources and webhook deliveries (jobs = "celery"; '
+    "docs/workers.md). Further arguments go to `celery worker`.",
+)
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def worker(celery_args: tuple[str, ...]) -> None:
     settings = _settings()
@@ -65,10 +72,13 @@ def worker(celery_args: tuple[str, ...]) -> None:
     app.worker_main(["worker", f"--loglevel={settings.log_level.upper()}", *celery_args])
 
 
-@click.command("beat", context_settings=PASS_THROUGH,
-               help="Celery beat: sends each source's run on its cron schedule (UTC) and webhook "
-                    "passes every scheduler_tick seconds. Run exactly one. Further arguments go to "
-                    "`celery beat`.")
+@click.command(
+    "beat",
+    context_settings=PASS_THROUGH,
+    help="Celery beat: sends each source's run on its cron schedule (UTC) and webhook "
+    "passes every scheduler_tick seconds. Run exactly one. Further arguments go to "
+    "`celery beat`.",
+)
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
 def beat(celery_args: tuple[str, ...]) -> None:
     settings = _settings()
@@ -88,6 +98,7 @@ def enqueue(settings: config.Settings, names: list[str], *, restart: bool = Fals
     from kombu.utils.url import maybe_sanitize_url
 
     from .factory import SYNC_SOURCE
+
     sent = []
     try:
         for name in names:

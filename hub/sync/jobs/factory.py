@@ -11,6 +11,7 @@ Choices, and why:
   is refused by the source's lock.
 - Times are UTC, like the cron expressions of the sources.
 """
+
 from __future__ import annotations
 
 import os
@@ -49,17 +50,21 @@ class HubCelery(Celery):
 def make_app(settings: config.Settings) -> HubCelery:
     """A Celery app for these settings, with the hub's tasks registered."""
     if not settings.celery_broker_url:
-        raise config.ConfigError('celery_broker_url is not set (needed by jobs = "celery"; '
-                                 'environment HUB_CELERY_BROKER_URL)')
-    app = HubCelery(settings, broker=settings.celery_broker_url,
-                    backend=settings.celery_result_backend or None, set_as_current=False)
+        raise config.ConfigError(
+            'celery_broker_url is not set (needed by jobs = "celery"; environment HUB_CELERY_BROKER_URL)'
+        )
+    app = HubCelery(
+        settings,
+        broker=settings.celery_broker_url,
+        backend=settings.celery_result_backend or None,
+        set_as_current=False,
+    )
     app.conf.update(
         task_default_queue=settings.celery_queue,
         worker_prefetch_multiplier=1,
         broker_transport_options={"visibility_timeout": settings.celery_visibility_timeout},
         broker_connection_retry_on_startup=True,
-        task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5,
-                                   "interval_max": 1},
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 1},
         timezone="UTC",
         enable_utc=True,
         task_serializer="json",
@@ -73,6 +78,7 @@ def make_app(settings: config.Settings) -> HubCelery:
         beat_max_loop_interval=settings.scheduler_tick,
     )
     from .tasks import register
+
     register(app)
     return app
 
@@ -88,8 +94,10 @@ def default_app() -> HubCelery:
         try:
             settings = config.load()
             if settings.jobs != "celery":
-                raise config.ConfigError('jobs is "embedded": set jobs = "celery" (HUB_JOBS=celery) '
-                                         'and celery_broker_url to use Celery workers')
+                raise config.ConfigError(
+                    'jobs is "embedded": set jobs = "celery" (HUB_JOBS=celery) '
+                    "and celery_broker_url to use Celery workers"
+                )
             _default = make_app(settings)
         except config.ConfigError as exc:
             sys.exit(f"Error: {exc}")

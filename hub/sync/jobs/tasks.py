@@ -15,6 +15,7 @@ A lost database connection (a restart, a fail-over) retries the task with backof
 a failed run is recorded in the run history and reported as a failure, not retried:
 the next scheduled run resumes at its checkpoint.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -25,15 +26,20 @@ from celery import Task
 from . import work
 from .factory import DELIVER_WEBHOOKS, SYNC_DUE, SYNC_SOURCE, HubCelery
 
-RETRY = {"autoretry_for": (sqlalchemy.exc.OperationalError,), "retry_backoff": 2,
-         "retry_backoff_max": 60, "max_retries": 5}
+RETRY = {
+    "autoretry_for": (sqlalchemy.exc.OperationalError,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "max_retries": 5,
+}
 
 
 def register(app: HubCelery) -> None:
     """Define the tasks on ``app`` (one app per settings: tests make several)."""
 
-    @app.task(name=SYNC_SOURCE, bind=True, acks_late=True, reject_on_worker_lost=True,
-              throws=(work.JobFailed,), **RETRY)
+    @app.task(
+        name=SYNC_SOURCE, bind=True, acks_late=True, reject_on_worker_lost=True, throws=(work.JobFailed,), **RETRY
+    )
     def sync_source(self: Task, name: str, scheduled: bool = False, restart: bool = False) -> dict[str, Any]:
         return work.run_source(app.hub, name, scheduled=scheduled, restart=restart)
 

@@ -7,14 +7,15 @@ copy of a running source is refused by the lock (``busy``); a copy that arrives 
 the run finished finds the source no longer due (scheduled runs) or resumes from the
 checkpoint and writes ``unchanged`` records (manual runs).
 """
+
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from ...models import utcnow
 from ...services import Hub
-from ... import locks
+from ...store import locks
+from ...store.models import utcnow
 from ..runner import Runner
 from ..schedule import is_due
 from ..sources import Source, scan
@@ -41,8 +42,9 @@ def run_source(hub: Hub, name: str, *, scheduled: bool = False, restart: bool = 
     (as the embedded scheduler does), so a schedule fired twice runs the source once."""
     source = find_source(hub, name)
     precheck = (lambda: is_due(hub, source, utcnow())) if scheduled else None
-    runner = Runner(hub, source, trigger=TRIGGER_SCHEDULED if scheduled else TRIGGER_MANUAL,
-                    restart=restart, precheck=precheck)
+    runner = Runner(
+        hub, source, trigger=TRIGGER_SCHEDULED if scheduled else TRIGGER_MANUAL, restart=restart, precheck=precheck
+    )
     try:
         result = runner.run()
     except locks.Busy as exc:
@@ -53,8 +55,13 @@ def run_source(hub: Hub, name: str, *, scheduled: bool = False, restart: bool = 
     if not result.ok:
         raise JobFailed(result.summary().replace("\n ", ";"))
     log.info("%s", result.summary())
-    return {"source": name, "status": result.status, "run_id": result.run_id, "counts": result.counts,
-            "seconds": round(result.seconds, 3)}
+    return {
+        "source": name,
+        "status": result.status,
+        "run_id": result.run_id,
+        "counts": result.counts,
+        "seconds": round(result.seconds, 3),
+    }
 
 
 def due_sources(hub: Hub) -> list[str]:

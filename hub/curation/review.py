@@ -1,0 +1,351 @@
+"""Review: decisions, the review queue, and what a submitter sees of its own revisions.
+
+SPEC section 5: a revision is ``pending``, then ``approved``, ``rejected`` or
+``returned`` (with a reason code of codelist ``return-reasons`` and a hint). Only an
+approval publishes (through :meth:`hub.records.writepath.WriteTxn.publish`, inside the write
+path's one transaction, its one way to publish and feed). A pending revision of a published record leaves the
+published version visible until it is approved. Every decision is in the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from schemas import codelists, split_uid
+from schemas.text import fold
+
+from ..actors import Actor
+from ..records.projection import names
+from ..records.representation import revision as shown_revision
+from ..records.representation import rfc3339
+from ..records.writepath import WritePath, WriteTxn
+from ..store.models import Member, Record, Revision
+
+DECISIONS = {"approve": "approved", "reject": "rejected", "return": "returned"}
+STATES = ("pending", "approved", "returned", "rejected")
+REASONS = "return-reasons"
+MAX_COMMENT = 2000
+SOURCE = "review"  # the write transactions of decisions
+MAX_VERSION = 2**31  # larger numbers name no version (and overflow SQLite's INTEGER)
+
+
+class ReviewError(Exception):
+    """A decision that cannot be taken; ``status`` is the HTTP status a door should use."""
+
+    def __init__(self, message: str, status: int = 409, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Decision:
+    uid: str
+    version: int
+    state: str
+    published: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"uid": self.uid, "version": self.version, "state": self.state, "published": self.published}
+
+
+def may_review(actor: Actor, country: str) -> bool:
+    """Scope ``review`` (or an internal actor without scopes) and the country's own reviewer
+    or the secretariat."""
+    return (not actor.scopes or "review" in actor.scopes) and actor.may_write(country)
+
+
+def _check(decision: str, reason: str | None, comment: str | None) -> str:
+    state = DECISIONS.get(decision)
+    if state is None:
+        raise ReviewError(f"decision must be one of: {', '.join(DECISIONS)}", 422)
+    if decision == "return" and reason not in codelists.codes(REASONS):
+        raise ReviewError(f"a returned revision needs a reason code from codelist '{REASONS}'", 422)
+    if decision == "reject" and reason is not None and reason not in codelists.codes(REASONS):
+        raise ReviewError("unknown reason code", 422)
+    if decision == "approve" and reason is not None and reason not in codelists.codes(REASONS):
+        raise ReviewError("unknown reason code", 422)
+    if comment is not None and len(comment) > MAX_COMMENT:
+        raise ReviewError(f"a comment has at most {MAX_COMMENT} characters", 422)
+    return state
+
+
+def _split(uid: str) -> tuple[str, str]:
+    try:
+        country, kind, _ = split_uid(uid)
+    except ValueError as exc:
+        raise ReviewError(str(exc), 404) from None
+    return country, kind
+
+
+def _four_eyes(session: so.Session, actor: Actor, country: str, rev: Revision) -> None:
+    """A member with ``four_eyes`` (the default) wants a reviewer other than the submitter:
+    another client or a staff user. A client holding both ``exchange:write`` and
+    ``review`` may decide on other clients' revisions, never on its own. Internal actors
+    (no scopes: a trusting hub mirror, the demo) publish what was reviewed elsewhere."""
+    if not actor.scopes or rev.actor != actor.id:
+        return
+    member = session.get(Member, country)
+    if member is not None and member.four_eyes:
+        raise ReviewError(
+            f"{actor.id} submitted {rev.uid} version {rev.version}: "
+            f"{country} requires another client or a staff user to review it (four eyes)",
+            403,
+            "four_eyes",
+        )
+
+
+def _apply(
+    txn: WriteTxn, uid: str, version: int, decision: str, state: str, reason: str | None, comment: str | None
+) -> Decision:
+    """One decision inside an open write transaction; raises before changing anything."""
+    country, _ = _split(uid)
+    if not may_review(txn.actor, country):
+        raise ReviewError(f"{txn.actor.id} may not review records of {country}", 403)
+    session = txn.session
+    rev = None
+    if 0 < version < MAX_VERSION:
+        rev = session.scalar(sa.select(Revision).where(Revision.uid == uid, Revision.version == version))
+    if rev is None:
+        raise ReviewError(f"{uid} has no version {version}", 404)
+    if rev.review_state != "pending":
+        raise ReviewError(f"{uid} version {version} is already {rev.review_state}")
+    _four_eyes(session, txn.actor, country, rev)
+    rec = session.get(Record, uid)
+    assert rec is not None
+    if state == "approved" and (rec.published_version or 0) > version:
+        raise ReviewError(f"version {rec.published_version} is already published; version {version} is superseded")
+    rev.review_state, rev.decided_at, rev.decided_by = state, txn.now, txn.actor.id
+    rev.reason, rev.comment = reason, comment
+    if rec.latest_version == version:
+        rec.review_state = state
+    if state == "approved":
+        txn.publish(uid, version, rev.document, rev.content_hash, rev.deleted, rev.warnings)
+    txn.note(f"review.{decision}", uid, {"version": version, "reason": reason, "comment": comment})
+    return Decision(uid, version, state, state == "approved")
+
+
+def approve_within(txn: WriteTxn, pending: list[tuple[str, int]], comment: str | None = None) -> list[Decision]:
+    """Approve revisions inside a write transaction the caller holds (by its actor).
+
+    For doors that must publish atomically with their own write (a hub mirror that
+    trusts what the remote hub published). The revisions written so far in ``txn`` are
+    flushed first, so that the decisions can read them.
+    """
+    txn.flush()
+    return [_apply(txn, uid, version, "approve", "approved", None, comment) for uid, version in pending]
+
+
+def decide(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    uid: str,
+    version: int,
+    decision: str,
+    reason: str | None = None,
+    comment: str | None = None,
+) -> Decision:
+    """Approve, reject or return one pending revision, in one audited transaction."""
+    comment = (comment or "").strip() or None
+    state = _check(decision, reason, comment)
+    country, _ = _split(uid)
+    if not may_review(actor, country):
+        raise ReviewError(f"{actor.id} may not review records of {country}", 403)
+    with WritePath(factory).transaction(actor, SOURCE) as txn:
+        return _apply(txn, uid, version, decision, state, reason, comment)
+
+
+def approve_many(
+    factory: so.sessionmaker[so.Session], actor: Actor, items: Iterable[tuple[str, int]]
+) -> list[Decision | ReviewError]:
+    """Bulk approve in one transaction: each item is judged on its own, in order.
+
+    Returns a Decision or the ReviewError of each item; the approvable ones are published
+    together (one commit, consecutive change-feed entries).
+    """
+    results: list[Decision | ReviewError] = []
+    wanted = list(items)
+    if not wanted:
+        return results
+    with WritePath(factory).transaction(actor, SOURCE) as txn:
+        for uid, version in wanted:
+            try:
+                results.append(_apply(txn, uid, version, "approve", "approved", None, None))
+            except ReviewError as exc:
+                results.append(exc)
+    return results
+
+
+# -- the queue ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """Filters of the review queue (``GET /api/v1/reviews``, the console's queue)."""
+
+    state: str = "pending"
+    kind: str | None = None
+    country: str | None = None
+    q: str | None = None
+    mine: bool = False
+    warnings: bool = False
+
+
+def visible_country(actor: Actor, wanted: str | None) -> str | None:
+    """The country whose revisions the actor may list (``None``: all).
+
+    Scope ``review`` lists its own country's revisions to decide on them; scope
+    ``exchange:write`` lets a submitter see its own country's revisions and the
+    reasons of returned and rejected ones. The secretariat (no country) sees all.
+    """
+    if actor.scopes and not actor.scopes & {"review", "exchange:write"}:
+        raise ReviewError("listing revisions needs scope review or exchange:write", 403)
+    if actor.country is None:
+        return wanted
+    if wanted and wanted != actor.country:
+        raise ReviewError(f"{actor.id} sees revisions of {actor.country} only", 403)
+    return actor.country
+
+
+def _select(actor: Actor, query: Query) -> sa.Select[Revision, Record]:
+    country = visible_country(actor, query.country)
+    s = sa.select(Revision, Record).join(Record, Record.uid == Revision.uid)
+    if query.state:
+        s = s.where(Revision.review_state == query.state)
+    if country:
+        s = s.where(Record.country == country)
+    if query.kind:
+        s = s.where(Record.kind == query.kind)
+    if query.mine:
+        s = s.where(Revision.actor == actor.id)
+    return s
+
+
+def _matches(rev: Revision, query: Query, words: list[str]) -> bool:
+    if query.warnings and not rev.warnings:
+        return False
+    if not words:
+        return True
+    text = fold(" ".join([rev.uid, *names(rev.document)]))
+    return all(w in text for w in words)
+
+
+def queue(
+    session: so.Session, actor: Actor, query: Query, *, limit: int = 100, after: int = 0
+) -> tuple[list[tuple[Revision, Record]], int | None]:
+    """One page of revisions the actor may see, oldest first; keyset on the revision id.
+
+    Returns the rows and the id to continue after (``None`` on the last page). Text and
+    warning filters are applied in Python (names are language objects, folded for an
+    accent-insensitive match), scanning in chunks until the page is full.
+    """
+    base = _select(actor, query)
+    words = fold(query.q).split() if query.q else []
+    rows: list[tuple[Revision, Record]] = []
+    cursor = after
+    while len(rows) <= limit:
+        chunk = session.execute(
+            base.where(Revision.id > cursor).order_by(Revision.id).limit(500 if words or query.warnings else limit + 1)
+        ).all()
+        for rev, rec in chunk:
+            if _matches(rev, query, words):
+                rows.append((rev, rec))
+                if len(rows) > limit:
+                    break
+        if len(chunk) < (500 if words or query.warnings else limit + 1):
+            break
+        cursor = chunk[-1][0].id
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1][0].id if more and rows else None)
+
+
+def count(session: so.Session, actor: Actor, query: Query) -> int:
+    """How many revisions match (without the text filter): the queue's badge."""
+    s = _select(actor, query).with_only_columns(sa.func.count(Revision.id))
+    return session.scalar(s) or 0
+
+
+def reason_label(code: str | None, lang: str = "en") -> str | None:
+    if not code:
+        return None
+    entry = codelists.item(REASONS, code)
+    labels = entry["label"] if entry else {}
+    return labels.get(lang) or labels.get("en") or code
+
+
+def item(rev: Revision, rec: Record) -> dict[str, Any]:
+    """A revision in the queue, as the API shows it: state, who, when, why, the record."""
+    country, kind, local_id = split_uid(rev.uid)
+    out = {
+        "uid": rev.uid,
+        "kind": kind,
+        "country": country,
+        "id": local_id,
+        "version": rev.version,
+        "state": rev.review_state,
+        "submitted_at": rfc3339(rev.created_at),
+        "submitted_by": rev.actor,
+        "source": rev.source,
+        "decided_at": rfc3339(rev.decided_at),
+        "decided_by": rev.decided_by,
+        "reason": None,
+        "warnings": rev.warnings or [],
+        "published_version": rec.published_version,
+        "latest_version": rec.latest_version,
+        "superseded": rev.version < rec.latest_version,
+        "record": shown_revision(rev, kind),
+    }
+    if rev.review_state in ("returned", "rejected") or rev.reason or rev.comment:
+        out["reason"] = {"code": rev.reason, "label": reason_label(rev.reason), "comment": rev.comment}
+    return out
+
+
+def get(session: so.Session, actor: Actor, uid: str, version: int) -> tuple[Revision, Record]:
+    """One revision the actor may see (review or own country), else ReviewError 404/403."""
+    country, _ = _split(uid)
+    visible_country(actor, country)
+    rev = None
+    if 0 < version < MAX_VERSION:
+        rev = session.scalar(sa.select(Revision).where(Revision.uid == uid, Revision.version == version))
+    rec = session.get(Record, uid) if rev is not None else None
+    if rev is None or rec is None:
+        raise ReviewError(f"{uid} has no version {version}", 404)
+    return rev, rec
+
+
+def published_revision(session: so.Session, rec: Record) -> Revision | None:
+    """The revision that is published now (what a pending one would replace)."""
+    if rec.published_version is None:
+        return None
+    return session.scalar(sa.select(Revision).where(Revision.uid == rec.uid, Revision.version == rec.published_version))
+
+
+def next_pending(session: so.Session, actor: Actor, after_id: int) -> tuple[str, int] | None:
+    """The next pending revision after this one (the console moves on after a decision)."""
+    rows, _ = queue(session, actor, Query(state="pending"), limit=1, after=after_id)
+    if not rows:
+        rows, _ = queue(session, actor, Query(state="pending"), limit=1)
+    return (rows[0][0].uid, rows[0][0].version) if rows else None
+
+
+def own_outstanding(session: so.Session, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
+    """The change feed's ``include=own``: the latest revision of each of the actor's
+    country's records that is pending, returned or rejected, newest first.
+
+    A snapshot rather than a stream: it lists what is waiting or came back, and an item
+    leaves it once a new version is approved.
+    """
+    s = (
+        sa.select(Revision, Record)
+        .join(Record, sa.and_(Record.uid == Revision.uid, Record.latest_version == Revision.version))
+        .where(Record.review_state.in_(("pending", "returned", "rejected")))
+    )
+    if actor.country:
+        s = s.where(Record.country == actor.country)
+    rows = session.execute(s.order_by(Record.updated_at.desc(), Revision.id.desc()).limit(limit)).all()
+    return [item(rev, rec) for rev, rec in rows]

@@ -1,0 +1,590 @@
+"""The one write path: every change to a record, from every door, goes through here.
+
+validate (schemas/) -> normalise and derive -> canonical hash -> compare with the
+latest revision -> append a revision -> review state -> publish to the change feed ->
+audit -> one commit per batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterator, Sequence
+
+import orjson
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+import schemas
+from schemas.base import HUB_FIELDS
+from schemas.fields import ID_RE
+
+from ..actors import Actor
+from ..operations import metrics
+from ..store import audit
+from ..store.db import Encoded, chunks, insert_many
+from ..store.models import Change, Member, Record, Revision, WriteHead, utcnow
+from .projection import EMPTY, project_shown
+from .representation import rfc3339, shown
+
+STATUSES = ("created", "updated", "unchanged", "deleted", "invalid", "forbidden")
+log = logging.getLogger("hub.writepath")
+
+
+@dataclass
+class Outcome:
+    """The result for one input record, in the shape of SPEC 3.1."""
+
+    index: int
+    uid: str | None
+    status: str
+    version: int | None = None
+    review: str | None = None
+    errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    #: The content hash of the revision this outcome names (its ETag); not in the body.
+    content_hash: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "uid": self.uid,
+            "status": self.status,
+            "version": self.version,
+            "review": self.review,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
+
+
+@dataclass
+class BatchOutcome:
+    results: list[Outcome]
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = Counter(r.status for r in self.results)
+        return {s: counts.get(s, 0) for s in STATUSES} | {"total": len(self.results)}
+
+    @property
+    def ok(self) -> bool:
+        return not any(r.status in ("invalid", "forbidden") for r in self.results)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"results": [r.as_dict() for r in self.results], "summary": self.summary}
+
+
+@dataclass(frozen=True)
+class Unparsed:
+    """An input line that could not be read as JSON (an NDJSON line): invalid on its own,
+    with the reason (``code`` ``json``, or ``too_deep`` past the parser's nesting limit)."""
+
+    code: str
+    message: str
+
+
+class Conflict(Exception):
+    """``If-Match`` did not match the latest revision (HTTP 412)."""
+
+
+#: ``if_match`` that holds for any current revision (``If-Match: *``, RFC 9110 13.1.1)
+ANY_REVISION = "*"
+
+
+def _tombstone_hash(country: str, local_id: str) -> str:
+    return schemas.content_hash({"id": local_id, "country": country, "deleted": True})
+
+
+def _holds(if_match: str, rec: Any) -> bool:
+    """Whether ``If-Match`` holds: a tag names the latest revision; ``*`` asks for any
+    current one, so a record that does not exist, or whose latest revision is a
+    tombstone, fails it (RFC 9110: no current representation). ``rec`` is a Record or a
+    row with its ``uid`` and ``latest_hash``."""
+    if rec is None:
+        return False
+    if if_match == ANY_REVISION:
+        country, _, local_id = schemas.split_uid(rec.uid)
+        return rec.latest_hash != _tombstone_hash(country, local_id)
+    return rec.latest_hash == if_match
+
+
+class NotFound(Exception):
+    """The record does not exist (HTTP 404)."""
+
+
+def input_hash(raw: dict[str, Any]) -> str | None:
+    """Hash of the raw input (hub fields dropped): the cheap unchanged check."""
+    try:
+        clean = raw if HUB_FIELDS.isdisjoint(raw) else {k: v for k, v in raw.items() if k not in HUB_FIELDS}
+        body = orjson.dumps(clean, option=orjson.OPT_SORT_KEYS)
+    except (TypeError, orjson.JSONEncodeError):
+        return None
+    return hashlib.sha256(body).hexdigest()
+
+
+def _finding(path: str, code: str, message: str) -> dict[str, str]:
+    return {"path": path, "code": code, "message": message}
+
+
+class WritePath:
+    """The service every door calls.
+
+    Two ways in: :meth:`write` and :meth:`delete` are one transaction each; a door that
+    adds rows of its own to the same commit (a stored idempotent answer, a sync page's
+    checkpoint, review decisions) prepares its batch with :meth:`prepare` and opens
+    :meth:`transaction` itself. :meth:`preview` answers what :meth:`write` would, without
+    the lock and without writing.
+    """
+
+    def __init__(self, factory: so.sessionmaker[so.Session]) -> None:
+        self.factory = factory
+
+    def prepare(self, actor: Actor, kind: str, records: Sequence[Any], *, today: date | None = None) -> Prepared:
+        """Screen and validate a batch (the costly part) before the write lock is taken,
+        so concurrent writers in several processes validate in parallel and hold the lock
+        only to compare and write."""
+        if kind not in schemas.KINDS:
+            raise ValueError(f"unknown kind '{kind}'")
+        with self.factory() as session:
+            return Prepared(actor, kind, _prepare(session, actor, kind, records, today), today)
+
+    @contextmanager
+    def transaction(self, actor: Actor, source: str, *, today: date | None = None) -> Iterator[WriteTxn]:
+        """One write transaction: see :class:`WriteTxn` for the order of its steps.
+
+        Committed when the block ends without an exception (after :meth:`WriteTxn.finish`),
+        rolled back otherwise; the written batches are counted and logged after the commit.
+        """
+        with self.factory() as session, session.begin():
+            txn = WriteTxn(session, actor, source, audit.AuditBatch(audit.lock(session)), today)
+            yield txn
+            txn.finish()
+        for kind, results in txn.committed:
+            _committed(actor, kind, source, results)
+
+    def write(
+        self,
+        actor: Actor,
+        kind: str,
+        records: Sequence[Any],
+        *,
+        source: str,
+        if_match: str | None = None,
+        today: date | None = None,
+    ) -> BatchOutcome:
+        """Upsert a batch of records of one kind; one transaction for the whole batch."""
+        prepared = self.prepare(actor, kind, records, today=today)
+        with self.transaction(actor, source, today=today) as txn:
+            return txn.write(prepared, if_match)
+
+    def preview(self, actor: Actor, kind: str, records: Sequence[Any], *, today: date | None = None) -> BatchOutcome:
+        """What :meth:`write` would answer now (validation, the member and actor checks,
+        the comparison with the stored revisions), without the lock and without writing."""
+        prepared = self.prepare(actor, kind, records, today=today)
+        with self.factory() as session:  # never committed: the session is rolled back on close
+            head = session.get(WriteHead, 1)
+            assert head is not None, "the database is not initialised"
+            return WriteTxn(session, actor, "preview", audit.AuditBatch(head), today).write(prepared, None)
+
+    def delete(
+        self, actor: Actor, kind: str, country: str, local_id: str, *, source: str, if_match: str | None = None
+    ) -> Outcome:
+        """Write a tombstone revision; ``unchanged`` when already deleted."""
+        with self.transaction(actor, source) as txn:
+            return txn.delete(kind, country, local_id, if_match)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch screened and validated by :meth:`WritePath.prepare`, ready to write."""
+
+    actor: Actor
+    kind: str
+    items: list[_Item]
+    today: date | None
+
+
+def _committed(actor: Actor, kind: str, source: str, results: list[Outcome]) -> None:
+    """Count and log a committed batch: one line per batch (the uids only at DEBUG), so the
+    line carries the request id or sync run of the caller (:mod:`hub.operations.logs`)."""
+    counts = Counter(r.status for r in results)
+    metrics.count_written(counts, source)
+    if log.isEnabledFor(logging.INFO):
+        log.info(
+            "%s %s by %s: %s",
+            source,
+            kind,
+            actor.id,
+            ", ".join(f"{s} {counts[s]}" for s in STATUSES if counts[s]) or "empty batch",
+        )
+    if log.isEnabledFor(logging.DEBUG):
+        for status in STATUSES:
+            uids = [r.uid or f"#{r.index}" for r in results if r.status == status]
+            if uids:
+                log.debug("%s %s %s: %s", source, kind, status, " ".join(uids))
+
+
+@dataclass
+class _Item:
+    """One input record on its way through the write path."""
+
+    index: int
+    uid: str | None
+    raw: Any
+    ihash: str | None = None
+    result: schemas.Result | None = None
+    canon: Encoded | None = None  # the canonical JSON that is stored, and its hash
+    digest: str | None = None
+    outcome: Outcome | None = None
+
+    @property
+    def document(self) -> dict[str, Any]:
+        assert self.result is not None and self.result.document is not None
+        return self.result.document
+
+    def validate(self, kind: str, today: date | None) -> None:
+        self.result = schemas.validate(kind, self.raw, today)
+        if self.result.ok:
+            # Kept as text, hashed at once: orjson's bytes hold its whole working buffer
+            # (about 130 KB for a 13 KB record), too much to keep for a batch.
+            canon = schemas.canonical(self.document)
+            self.digest = hashlib.sha256(canon).hexdigest()
+            self.canon = Encoded(canon.decode())
+        else:
+            self.outcome = Outcome(self.index, self.uid, "invalid", errors=[e.as_dict() for e in self.result.errors])
+
+
+def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any], today: date | None) -> list[_Item]:
+    """Outside the write lock: screen, skip inputs identical to the last one received,
+    validate the rest. Only reads; :meth:`WriteTxn.write` re-checks under the lock."""
+    policies = dict(session.execute(sa.select(Member.country, Member.review_policy)).all())
+    items: list[_Item] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(records):
+        early = _screen(i, raw, kind, actor, policies, today)
+        if early is not None:
+            items.append(_Item(i, early.uid, raw, outcome=early))
+            continue
+        uid = schemas.uid(raw["country"], kind, raw["id"])
+        item = _Item(i, uid, raw)
+        if uid in seen:
+            item.outcome = Outcome(
+                i,
+                uid,
+                "invalid",
+                errors=[_finding("id", "duplicate_in_batch", "The same record appears twice in this batch.")],
+            )
+        else:
+            seen.add(uid)
+            item.ihash = input_hash(raw)
+        items.append(item)
+    last_input: dict[str, str | None] = {}
+    for chunk in chunks(sorted(seen), 500):
+        last_input.update(session.execute(sa.select(Record.uid, Record.input_hash).where(Record.uid.in_(chunk))).all())
+    for item in items:
+        if item.outcome is None and not (item.ihash and last_input.get(item.uid or "") == item.ihash):
+            item.validate(kind, today)
+    return items
+
+
+def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str], today: date | None) -> Outcome | None:
+    """Checks before validation: shape of the envelope and the actor's country."""
+    if isinstance(raw, Unparsed):
+        return Outcome(i, None, "invalid", errors=[_finding("$", raw.code, raw.message)])
+    if not isinstance(raw, dict):
+        return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
+    rid, country = raw.get("id"), raw.get("country")
+    if (
+        not isinstance(rid, str)
+        or not ID_RE.match(rid)
+        or not isinstance(country, str)
+        or len(country) != 2
+        or not country.isupper()
+    ):
+        result = schemas.validate(kind, raw, today)
+        errors = [e.as_dict() for e in result.errors] or [
+            _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")
+        ]
+        return Outcome(i, None, "invalid", errors=errors)
+    uid = schemas.uid(country, kind, rid)
+    if not actor.may_write(country):
+        return Outcome(
+            i,
+            uid,
+            "forbidden",
+            errors=[_finding("country", "forbidden", f"This client writes records of {actor.country} only.")],
+        )
+    if country not in policies:
+        return Outcome(
+            i, uid, "forbidden", errors=[_finding("country", "not_member", f"{country} is not a member of the hub.")]
+        )
+    return None
+
+
+class WriteTxn:
+    """One open write transaction, from :meth:`WritePath.transaction`.
+
+    Its steps, in order: (1) on opening, the write lock and the audit head are taken;
+    (2) :meth:`write`, :meth:`delete`, :meth:`publish` and :meth:`note` collect rows and
+    audit entries, and a door may add its own rows to :attr:`session`; (3) :meth:`flush`
+    writes what was collected so far (a step that reads back what an earlier one wrote,
+    such as approving a revision just written, calls it first); (4) :meth:`finish` flushes
+    the rest and moves the head; (5) the commit. One commit for all of it.
+    """
+
+    def __init__(
+        self, session: so.Session, actor: Actor, source: str, trail: audit.AuditBatch, today: date | None
+    ) -> None:
+        self.session, self.actor, self.source = session, actor, source
+        self.trail, self.today, self.now = trail, today, utcnow()
+        self.day = today or self.now.date()
+        self.stamp = rfc3339(self.now)
+        self.change_seq = trail.head.change_seq
+        self.policies: dict[str, str] = dict(session.execute(sa.select(Member.country, Member.review_policy)).all())
+        self.existing: dict[str, Any] = {}
+        self.committed: list[tuple[str, list[Outcome]]] = []
+        self._reset()
+
+    def _reset(self) -> None:
+        self.revisions: list[dict[str, Any]] = []
+        self.new_records: dict[str, dict[str, Any]] = {}
+        self.changes: list[dict[str, Any]] = []
+        self.published: list[dict[str, Any]] = []
+        self.record_updates: list[dict[str, Any]] = []
+        self.input_hash_updates: list[dict[str, Any]] = []
+        self.written: dict[str, list[list[Any]]] = {}
+
+    # -- the batch ---------------------------------------------------------------
+    def write(self, batch: Prepared, if_match: str | None = None) -> BatchOutcome:
+        """Under the write lock: compare each prepared record with its latest revision and
+        collect a new revision of each that changed."""
+        kind, prepared = batch.kind, batch.items
+        self._load_existing([it.uid for it in prepared if it.uid and it.outcome is None])
+        for it in prepared:
+            if it.outcome is not None:
+                continue
+            rec = self.existing.get(it.uid or "")
+            if if_match is not None and not _holds(if_match, rec):
+                raise Conflict(it.uid)
+            if it.result is None:  # validation skipped: the same input as last received
+                if rec is not None and rec.input_hash == it.ihash:
+                    it.outcome = Outcome(
+                        it.index,
+                        it.uid,
+                        "unchanged",
+                        rec.latest_version,
+                        rec.review_state,
+                        content_hash=rec.latest_hash,
+                    )
+                    continue
+                it.validate(kind, self.today)  # another writer changed it meanwhile
+        valid = [it for it in prepared if it.outcome is None]
+        refs = [schemas.references(kind, it.document) for it in valid]
+        known = self._known_references(refs, {it.uid for it in prepared if it.uid})
+        for it, doc_refs in zip(valid, refs):
+            warnings = [w.as_dict() for w in (it.result.warnings if it.result else ())]
+            for path, ref in doc_refs:
+                if ref not in known:
+                    warnings.append(_finding(path, "reference_unknown", f"{ref} is not known to the hub (yet)."))
+            assert it.canon is not None and it.digest is not None and it.uid is not None
+            digest = it.digest
+            rec = self.existing.get(it.uid)
+            if rec is not None and digest == rec.latest_hash:
+                if it.ihash and it.ihash != rec.input_hash:
+                    self.input_hash_updates.append({"uid": it.uid, "input_hash": it.ihash})
+                it.outcome = Outcome(
+                    it.index, it.uid, "unchanged", rec.latest_version, rec.review_state, content_hash=digest
+                )
+            else:
+                it.outcome = self._new_revision(
+                    kind, it.index, it.uid, it.document, digest, it.ihash, warnings, it.canon
+                )
+        outcome = BatchOutcome([it.outcome for it in prepared if it.outcome is not None])
+        self.committed.append((kind, outcome.results))
+        return outcome
+
+    def delete(self, kind: str, country: str, local_id: str, if_match: str | None = None) -> Outcome:
+        """Collect a tombstone revision; ``unchanged`` when already deleted.
+
+        Raises :class:`NotFound` for a record the hub does not have and :class:`Conflict`
+        when ``if_match`` does not hold (:func:`_holds`)."""
+        uid = schemas.uid(country, kind, local_id)
+        if not self.actor.may_write(country):
+            out = Outcome(
+                0,
+                uid,
+                "forbidden",
+                errors=[_finding("country", "forbidden", f"{self.actor.id} may not write records of {country}.")],
+            )
+        else:
+            rec = self.session.get(Record, uid)
+            if rec is None:
+                raise NotFound(uid)
+            if if_match is not None and not _holds(if_match, rec):
+                raise Conflict(uid)
+            tomb = {"id": local_id, "country": country}
+            digest = _tombstone_hash(country, local_id)
+            if digest == rec.latest_hash:
+                out = Outcome(0, uid, "unchanged", rec.latest_version, rec.review_state, content_hash=digest)
+            else:
+                self.existing[uid] = rec
+                out = self._new_revision(kind, 0, uid, tomb, digest, None, [], deleted=True)
+        self.committed.append((kind, [out]))
+        return out
+
+    def _load_existing(self, uids: list[str]) -> None:
+        """Only the columns the comparison needs: documents are not loaded."""
+        cols = (Record.uid, Record.latest_version, Record.latest_hash, Record.input_hash, Record.review_state)
+        for chunk in chunks(uids, 500):
+            for row in self.session.execute(sa.select(*cols).where(Record.uid.in_(chunk))):
+                self.existing[row.uid] = row
+
+    def _known_references(self, refs: list[list[tuple[str, str]]], in_batch: set[str]) -> set[str]:
+        wanted = {ref for doc_refs in refs for _, ref in doc_refs}
+        known = {u for u in wanted if u in in_batch}
+        exact = [u for u in wanted - known if "/*/" not in u]
+        for chunk in chunks(exact, 500):
+            known.update(self.session.scalars(sa.select(Record.uid).where(Record.uid.in_(chunk))))
+        for ref in wanted - known:
+            if "/*/" in ref:
+                country, _, local = schemas.split_uid(ref)
+                hit = self.session.scalar(
+                    sa.select(Record.uid).where(Record.country == country, Record.local_id == local).limit(1)
+                )
+                if hit or any(u.startswith(f"{country}/") and u.endswith(f"/{local}") for u in in_batch):
+                    known.add(ref)
+        return known
+
+    # -- writing -----------------------------------------------------------------
+    def _new_revision(
+        self,
+        kind: str,
+        i: int,
+        uid: str,
+        doc: dict[str, Any],
+        digest: str,
+        ihash: str | None,
+        warnings: list[dict[str, str]],
+        encoded: str | None = None,
+        deleted: bool = False,
+    ) -> Outcome:
+        """Append version n+1; ``encoded`` is the document's canonical JSON when known."""
+        rec = self.existing.get(uid)
+        stored = encoded or doc
+        version = (rec.latest_version if rec else 0) + 1
+        auto = self.policies.get(doc["country"], "required") == "auto"
+        state = "approved" if auto else "pending"
+        self.revisions.append(
+            {
+                "uid": uid,
+                "version": version,
+                "document": stored,
+                "content_hash": digest,
+                "deleted": deleted,
+                "review_state": state,
+                "warnings": warnings or _NO_WARNINGS,
+                "actor": self.actor.id,
+                "source": self.source,
+                "created_at": self.now,
+                "decided_at": self.now if auto else None,
+                "decided_by": "policy:auto" if auto else None,
+                "reason": None,
+                "comment": None,
+            }
+        )
+        latest = {
+            "latest_version": version,
+            "latest_hash": digest,
+            "input_hash": ihash,
+            "review_state": state,
+            "updated_at": self.now,
+        }
+        if rec is None:
+            self.new_records[uid] = {
+                "uid": uid,
+                "kind": kind,
+                "country": doc["country"],
+                "local_id": doc["id"],
+                **_UNPUBLISHED,
+                **latest,
+            }
+        else:
+            self.record_updates.append({"uid": uid, **latest})
+        status = "deleted" if deleted else ("updated" if rec else "created")
+        self.written.setdefault(kind, []).append([uid, version, digest, status, state])
+        if auto:
+            self.publish(uid, version, doc, digest, deleted, warnings)
+        return Outcome(i, uid, status, version, state, warnings=warnings, content_hash=digest)
+
+    def publish(
+        self, uid: str, version: int, doc: dict[str, Any], digest: str, deleted: bool, warnings: list[dict[str, str]]
+    ) -> None:
+        """Make a revision the published one and append it to the change feed."""
+        self.change_seq += 1
+        kind, country = schemas.split_uid(uid)[1], doc["country"]
+        snapshot = shown(kind, uid, version, "approved", doc, deleted, self.stamp, digest, warnings, self.day)
+        self.changes.append(
+            {
+                "seq": self.change_seq,
+                "uid": uid,
+                "kind": kind,
+                "country": country,
+                "op": "delete" if deleted else "upsert",
+                "version": version,
+                "created_at": self.now,
+                "record": orjson.dumps(snapshot).decode(),
+            }
+        )
+        row = {
+            "uid": uid,
+            "published_version": version,
+            "published_at": self.now,
+            "published_hash": digest,
+            "deleted": deleted,
+            "warnings": warnings or _NO_WARNINGS,
+            **(EMPTY if deleted else project_shown(snapshot)),
+        }
+        if uid in self.new_records:  # created and published at once: one INSERT
+            self.new_records[uid].update(row)
+        else:
+            self.published.append(row)
+
+    def note(self, action: str, target: str | None, detail: dict[str, Any]) -> None:
+        """An audit entry of this transaction (a review decision, say), in order."""
+        self.trail.add(self.actor.id, action, target, detail, self.now)
+
+    def flush(self) -> None:
+        """Write everything collected so far, in foreign-key order."""
+        s = self.session
+        insert_many(s, Record.__table__, list(self.new_records.values()))
+        insert_many(s, Revision.__table__, self.revisions)
+        for rows in (self.record_updates, self.published, self.input_hash_updates):
+            if rows:
+                s.execute(sa.update(Record), rows)
+        insert_many(s, Change.__table__, self.changes)
+        for kind, written in self.written.items():
+            # One entry per write naming every revision with its content hash: the chain
+            # covers each revision without an entry (and a hash) per record.
+            self.note("records.write", kind, {"source": self.source, "revisions": written})
+        self._reset()
+
+    def finish(self) -> None:
+        """The last step before the commit: flush, and move the head."""
+        self.flush()
+        self.trail.head.change_seq = self.change_seq
+        self.trail.flush(self.session)  # the head's new sequence numbers are flushed with the commit
+
+
+_NO_WARNINGS = Encoded("[]")  # most records have none: no serialising per row
+_UNPUBLISHED = {
+    "published_version": None,
+    "published_at": None,
+    "published_hash": None,
+    "deleted": False,
+    "warnings": None,
+    **EMPTY,
+}
