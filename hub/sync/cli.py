@@ -21,12 +21,10 @@ from ..clictx import hub_of as _hub
 from ..operations import logs
 from ..records.representation import rfc3339
 from ..services import Hub
-from .. import locks, syncruns
-from ..syncruns import Quarantine, SyncRun
-from ..representation import rfc3339
 from ..shapes import Quarantined, Run
 from ..store import locks, syncruns
 from ..store.models import utcnow
+from ..store.syncruns import Quarantine, SyncRun
 from .progress import Progress
 from .runner import Runner, RunResult
 from .schedule import Scheduler, next_fire

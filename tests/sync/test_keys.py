@@ -6,7 +6,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from hub.syncruns import Quarantine
+from hub.store.syncruns import Quarantine
 from tests.sync.conftest import add_source, run, stored
 from tests.sync.test_csv_sources import csv_source
 
