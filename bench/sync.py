@@ -10,8 +10,12 @@ database (WAL, synchronous=FULL), members on the default `required` review polic
   the shipped mappings, first into an empty hub, then read again with --restart;
 - `csv_fresh` / `csv_reread`: a generated CSV of --rows products, 500 per page;
 - `json_fresh`: --api-items items from a local paged API (page style, 500 per page);
+- `xlsx_fresh`: a generated workbook of --xlsx-rows products (target: at least half
+  `csv_fresh`);
 - `peak_rss_mb_<n>`: the peak resident memory of a child process syncing a CSV of n
-  rows (a fifth of --rows, then --rows): about equal when memory is bounded.
+  rows (a fifth of --rows, then --rows): about equal when memory is bounded;
+- `peak_rss_mb_csv_<n>` / `peak_rss_mb_xlsx_<n>`: the same for --big-csv rows of CSV and
+  --big-xlsx rows of XLSX (target: under 300 MB each; 0 skips them).
 """
 
 from __future__ import annotations
@@ -97,6 +101,18 @@ def write_csv(path: Path, rows: int) -> None:
             out.write(f'{i},Gạo ST25 lô {i},"{100_000 + i:,}"\n')
 
 
+def write_xlsx(path: Path, rows: int) -> None:
+    """A workbook as an office suite saves it (write-only mode: the generator stays small)."""
+    from openpyxl import Workbook
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Danh sách")
+    sheet.append(["Danh sách sản phẩm"])
+    sheet.append(["code", "name", "price"])
+    for i in range(rows):
+        sheet.append([i, f"Gạo ST25 lô {i}", f"{100_000 + i:,}"])
+    book.save(path)
+
+
 def real_files(figures: dict[str, float]) -> None:
     data = os.environ.get("HUB_DATA_DIR") or str(ROOT.parent / "shared" / "data")
     if not Path(data).is_dir():
@@ -112,18 +128,18 @@ def real_files(figures: dict[str, float]) -> None:
         hub.engine.dispose()
 
 
-def generated_csv(rows: int, figures: dict[str, float]) -> None:
+def generated_csv(rows: int, figures: dict[str, float], fmt: str = "csv", reread: bool = True) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        write_csv(Path(tmp) / "gen.csv", rows)
-        (Path(tmp) / "gen.toml").write_text(
-            MAPPING.format(name="gen", type="csv", where='path = "gen.csv"', extra=""), encoding="utf-8"
-        )
+        (write_csv if fmt == "csv" else write_xlsx)(Path(tmp) / f"gen.{fmt}", rows)
+        (Path(tmp) / "gen.toml").write_text(MAPPING.format(name="gen", type="file", where=f'path = "gen.{fmt}"',
+                                                           extra=""), encoding="utf-8")
         hub = hub_in(tmp, tmp, tmp)
         source = sources.load(Path(tmp) / "gen.toml")
         seconds, counts = timed(hub, source)
-        figures["csv_fresh"] = round(counts["fetched"] / seconds, 1)
-        seconds, counts = timed(hub, source, restart=True)
-        figures["csv_reread"] = round(counts["fetched"] / seconds, 1)
+        figures[f"{fmt}_fresh"] = round(counts["fetched"] / seconds, 1)
+        if reread:
+            seconds, counts = timed(hub, source, restart=True)
+            figures[f"{fmt}_reread"] = round(counts["fetched"] / seconds, 1)
         hub.engine.dispose()
 
 
@@ -153,30 +169,49 @@ def json_api(items: int, figures: dict[str, float]) -> None:
         server.stop()
 
 
-def child(rows: int) -> None:
-    """Sync a generated CSV of ``rows`` rows and print the peak RSS in MB."""
+def child(rows: int, fmt: str) -> None:
+    """Sync a generated file of ``rows`` rows and print the peak RSS in MB."""
     figures: dict[str, float] = {}
-    generated_csv(rows, figures)
+    generated_csv(rows, figures, fmt, reread=False)
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def peak(rows: int, fmt: str = "csv") -> float:
+    out = subprocess.run([sys.executable, __file__, "--child", str(rows), "--child-format", fmt],
+                         capture_output=True, text=True, check=True)
+    return round(float(out.stdout.strip().splitlines()[-1]), 1)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--api-items", type=int, default=20_000)
+    parser.add_argument("--xlsx-rows", type=int, default=100_000)
+    parser.add_argument("--big-csv", type=int, default=1_000_000)
+    parser.add_argument("--big-xlsx", type=int, default=200_000)
+    parser.add_argument("--only", choices=("all", "files"), default="all",
+                        help="files: only the CSV/XLSX rates and memory (no real files, no API)")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-format", default="csv", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(args.child, args.child_format)
         return 0
     figures: dict[str, float] = {}
-    real_files(figures)
+    if args.only == "all":
+        real_files(figures)
     generated_csv(args.rows, figures)
-    json_api(args.api_items, figures)
-    for n in (args.rows // 5, args.rows):
-        out = subprocess.run([sys.executable, __file__, "--child", str(n)], capture_output=True, text=True, check=True)
-        figures[f"peak_rss_mb_{n}"] = round(float(out.stdout.strip().splitlines()[-1]), 1)
+    if args.xlsx_rows:
+        generated_csv(args.xlsx_rows, figures, "xlsx", reread=False)
+    if args.only == "all":
+        json_api(args.api_items, figures)
+        for n in (args.rows // 5, args.rows):
+            figures[f"peak_rss_mb_{n}"] = peak(n)
+    if args.big_csv:
+        figures[f"peak_rss_mb_csv_{args.big_csv}"] = peak(args.big_csv)
+    if args.big_xlsx:
+        figures[f"peak_rss_mb_xlsx_{args.big_xlsx}"] = peak(args.big_xlsx, "xlsx")
     text = json.dumps(figures, indent=2)
     print(text)
     if args.json:

@@ -1,11 +1,13 @@
-"""Dry run of a mapping, without a database: ``python -m hub.sync config/sources/X.toml``.
+"""Check a source without a database: ``python -m hub.sync config/sources/X.toml --show 3``.
 
-Reads the source file, maps every row, and hands the records to the write path's
-``preview()`` on a scratch hub (an empty database with the configured members, deleted
-afterwards): the same validation and member checks a real run's writes go through.
-Prints a summary with the first problems, each with its line and column. Exit code 0
-when every row maps and validates, 1 otherwise, 2 when the mapping file or the source
-file cannot be used at all.
+Every source type (files in any format, downloads, JSON APIs) is fetched by its own
+fetcher and goes through the same steps as a real run's dry run (:mod:`.dryrun`): the
+mapping, the screen, and the write path's ``preview()`` on a scratch hub (an empty
+database with the configured members, deleted afterwards): the same validation and member
+and actor checks a real run's writes go through, so the counts are those a first real run
+would report. Prints N mapped records, the counts, the warnings and the first problems,
+each with where it is (line, sheet row and column, JSON path). Exit code 0 when every item
+maps and validates, 1 otherwise, 2 when the source file or its data cannot be used at all.
 """
 
 from __future__ import annotations
@@ -14,23 +16,29 @@ import argparse
 import json
 import sys
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from .. import config
 from ..services import Hub
-from .base import SourceConfigError
-from .files import CsvKeys
+from .base import FetchContext, SourceConfigError
+from .dryrun import dry_run
+from .http import FetchError, RetryPolicy
+from .mapping import ROW_IDS
+from .pages import Page
 from .readers import SourceError
-from .sources import load
+from .sources import load, open_fetcher
 
 #: references name records the scratch hub cannot hold: not a finding of the mapping
-UNCHECKED = {"reference_unknown"}
+UNCHECKED = ("reference_unknown",)
+ORDER = ("created", "updated", "unchanged", "invalid", "skipped", "stale")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m hub.sync", description=__doc__.splitlines()[0])
-    parser.add_argument("mapping", help="a mapping file, e.g. config/sources/vn-buudien-ocop-products.toml")
+    parser.add_argument("mapping", help="a source file, e.g. config/sources/vn-buudien-ocop-products.toml")
     parser.add_argument(
         "--data-dir",
         default=None,
@@ -39,15 +47,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", type=int, default=0, metavar="N", help="print the first N records as JSON")
     parser.add_argument("--problems", type=int, default=20, metavar="N", help="print at most N problems (default 20)")
     args = parser.parse_args(argv)
+    shown: list[dict[str, Any]] = []
+    counts: Counter[str] = Counter()
+    warnings: Counter[str] = Counter()
+    report: dict[str, Any] = {}
+
+    def keep(page: Page) -> None:
+        for item in page.items:
+            if len(shown) < args.show and item.record is not None and not item.errors:
+                shown.append(item.record)
+
     try:
         source = load(args.mapping)
-        keys = source.keys
-        if not isinstance(keys, CsvKeys) or keys.url:
-            print(
-                f"error: {source.name} reads {source.where('.')}: check it with 'hub sync run {source.name} --dry-run'",
-                file=sys.stderr,
-            )
-            return 2
         with tempfile.TemporaryDirectory(prefix="hub-dry-run-") as scratch:
             settings = config.load(
                 {
@@ -57,50 +68,36 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
             data_dir = args.data_dir or settings.data_dir
-            rows = list(keys.mapping.read(data_dir))
             hub = Hub(settings)
+            fetcher = open_fetcher(
+                source, FetchContext(data_dir, RetryPolicy.from_settings(settings), 500, None, time.sleep)
+            )
             try:
                 hub.init()
-                records = [row.record for row in rows if row.record is not None]
-                outcome = hub.writes.preview(source.actor, keys.kind, records)
+                fetcher.begin({}, 0, True)
+                dry_run(hub, source, fetcher, counts, warnings, report, keep)
             finally:
+                fetcher.close()
                 hub.engine.dispose()
-    except (SourceConfigError, SourceError, config.ConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (SourceConfigError, SourceError, FetchError, config.ConfigError) as exc:
+        print(f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
         return 2
-    counts: Counter[str] = Counter()
-    warnings: Counter[str] = Counter()
-    problems: list[str] = []
-    shown = 0
-    results = iter(outcome.results)
-    for row in rows:
-        if row.skipped:
-            counts["skipped"] += 1
-            continue
-        if row.error:
-            counts["mapping error"] += 1
-            problems.append(f"mapping: {row.error}")
-            continue
-        assert row.record is not None
-        result = next(results)
-        ok = result.status not in ("invalid", "forbidden")
-        counts["valid" if ok else "invalid"] += 1
-        for f in result.errors:
-            problems.append(
-                f"line {row.line} ({row.record.get('id')}): {result.status} {f['path']}: {f['code']}: {f['message']}"
-            )
-        warnings.update(f"{w['path']} {w['code']}" for w in result.warnings if w["code"] not in UNCHECKED)
-        if shown < args.show:
-            print(json.dumps(row.record, ensure_ascii=False))
-            shown += 1
-    print(f"{source.name}: {len(rows)} rows -> " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    for record in shown:
+        print(json.dumps(record, ensure_ascii=False))
+    summary = ", ".join(f"{counts[k]} {k}" for k in ORDER if counts[k])
+    print(f"{source.name}: {counts['fetched']} items -> {summary or 'nothing'}")
+    mapping = getattr(source.keys, "mapping", None)
+    if mapping is not None and mapping.row_ids:
+        print(f"  note: {ROW_IDS}")
     for text, n in warnings.most_common():
-        print(f"  warning {text}: {n}")
+        if not text.endswith(UNCHECKED):
+            print(f"  warning {text}: {n}")
+    problems: list[str] = report.get("problems", [])
     for text in problems[: args.problems]:
         print(f"  {text}")
-    if len(problems) > args.problems:
-        print(f"  ... and {len(problems) - args.problems} more")
-    return 1 if problems else 0
+    if counts["invalid"] > min(len(problems), args.problems):
+        print(f"  ... and {counts['invalid'] - min(len(problems), args.problems)} more")
+    return 1 if counts["invalid"] else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

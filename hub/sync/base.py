@@ -86,6 +86,10 @@ class Source:
     retries: int | None = None
     retry_budget: int | None = None
     batch_size: int | None = None
+    #: repeats of one record id in one pass: "quarantine" (default), "first", "last"
+    repeats: str = "quarantine"
+    #: sources of one group may write the same records (the later write wins)
+    group: str | None = None
     origin: str = ""
     digest: str = ""
 

@@ -11,9 +11,11 @@ import logging
 import signal
 import threading
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
+import sqlalchemy as sa
 
 from ..clictx import hub_of as _hub
 from ..operations import logs
@@ -23,6 +25,7 @@ from ..shapes import Quarantined, Run
 from ..store import locks, syncruns
 from ..store.db import transaction
 from ..store.models import utcnow
+from ..store.syncruns import Quarantine, SyncRun
 from .progress import Progress
 from .runner import Runner, RunResult
 from .schedule import Scheduler, next_fire
@@ -138,7 +141,13 @@ def _report(hub: Hub, result: RunResult) -> None:
 @click.pass_context
 def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
     hub = _hub(ctx)
-    sources, errors = _sources(hub, names)
+    folder = Path(hub.settings.sources_dir)
+    notes: list[str] = []
+    if folder.is_dir() or names:
+        sources, errors = _sources(hub, names)
+    else:  # an installed hub may have no sources folder: its run history is still shown
+        sources, errors = [], []
+        notes.append(f"no sources folder at {folder} (setting sources_dir): sources are shown from their runs")
     now = utcnow()
     out: dict[str, Any] = {}
     with hub.sessions() as session:
@@ -153,18 +162,37 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
                 "deletes": source.deletes,
                 **syncruns.status(session, source.name, hub.settings.sync_abandoned_max),
             }
-            shown = out[source.name]
+        if not names:  # sources that ran but have no file (any more): their history
+            ran = session.scalars(sa.select(SyncRun.source).distinct().order_by(SyncRun.source))
+            for name in ran:
+                if name not in out:
+                    out[name] = {
+                        "type": None,
+                        "kind": None,
+                        "country": None,
+                        "where": "no source file",
+                        "schedule": None,
+                        "next_run": None,
+                        "deletes": None,
+                        **syncruns.status(session, name, hub.settings.sync_abandoned_max),
+                    }
+        for shown in out.values():
             shown["last_run"] = Run().dump(shown["last_run"]) if shown["last_run"] is not None else None
             shown["checkpoint_at"] = rfc3339(shown["checkpoint_at"])
     if as_json:
-        click.echo(json.dumps({"sources": out, "errors": errors}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({"sources": out, "errors": errors, "notes": notes}, ensure_ascii=False, indent=2))
         return
     for message in errors:
         click.echo(f"Error: {message}", err=True)
+    for message in notes:
+        click.echo(f"Note: {message}", err=True)
     for name, s in out.items():
-        what = f"{s['type']}" + (f", {s['kind']} {s['country']}" if s["kind"] else "")
-        click.echo(f"{name} ({what}): {s['where']}")
-        click.echo(f"  schedule {s['schedule']} (next {s['next_run']}); deletes {s['deletes']}")
+        if s["type"] is None:
+            click.echo(f"{name}: {s['where']}")
+        else:
+            what = f"{s['type']}" + (f", {s['kind']} {s['country']}" if s["kind"] else "")
+            click.echo(f"{name} ({what}): {s['where']}")
+            click.echo(f"  schedule {s['schedule']} (next {s['next_run']}); deletes {s['deletes']}")
         last = s["last_run"]
         if last is None:
             click.echo("  never run")
@@ -208,14 +236,42 @@ def release(ctx: click.Context, name: str) -> None:
 @sync.command("quarantine", help="Records a source could not accept: where, why, and the raw payload.")
 @click.argument("name", required=False, metavar="[SOURCE]")
 @click.option("--all", "show_all", is_flag=True, help="Resolved entries too.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000), help="Entries per page.")
+@click.option(
+    "--before",
+    type=click.IntRange(1),
+    default=None,
+    metavar="ID",
+    help="The page of entries older than #ID (the listing says which ID comes next).",
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @click.pass_context
-def quarantine(ctx: click.Context, name: str | None, show_all: bool, limit: int, as_json: bool) -> None:
+def quarantine(
+    ctx: click.Context, name: str | None, show_all: bool, limit: int, before: int | None, as_json: bool
+) -> None:
     hub = _hub(ctx)
+    state = "all" if show_all else "open"
     with hub.sessions() as session:
-        rows, _ = syncruns.quarantine(session, name, "all" if show_all else "open", limit)
+        rows, following = syncruns.quarantine(session, name, state, limit, before)
         items = Quarantined(many=True).dump(rows)
+        total = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Quarantine)
+            .where(
+                *([Quarantine.source == name] if name else []),
+                *([] if show_all else [Quarantine.resolved_at.is_(None)]),
+            )
+        )
+    if not as_json and items:
+        more = (
+            f"; next page: hub sync quarantine {name + ' ' if name else ''}{'--all ' if show_all else ''}"
+            f"--before {following}"
+            if following
+            else ""
+        )
+        click.echo(
+            f"{total} {'entries' if show_all else 'open entries'}, showing {len(items)} from #{items[0]['id']}{more}"
+        )
     for q in items:
         if as_json:
             click.echo(json.dumps(q, ensure_ascii=False))

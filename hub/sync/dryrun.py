@@ -16,7 +16,7 @@ from ..services import Hub
 from . import deletes
 from .base import Fetcher, Source
 from .pages import Item, Page
-from .screen import STALE, screen
+from .screen import REPEAT, STALE, GroupOf, screen
 
 SHOWN = 100  # problems listed in a report
 
@@ -29,6 +29,7 @@ def dry_run(
     warnings: Counter[str],
     report: dict[str, Any],
     on_page: Callable[[Page], None] = lambda page: None,
+    group_of: GroupOf | None = None,
 ) -> None:
     """Count what a run of the whole source would do; ``report`` gets the deletions and
     the first problems."""
@@ -36,18 +37,24 @@ def dry_run(
     problems: list[str] = []
     announced: list[str] = []
     for page in fetcher.pages():
-        verdicts = {} if fetcher.ordered else screen(hub.sessions, source.name, page.items, None)
+        verdicts = (
+            {}
+            if fetcher.ordered
+            else screen(hub.sessions, source.name, page.items, None, source.repeats, group_of, warnings)
+        )
         by_kind: dict[str, list[Item]] = {}
         for item in page.items:
             counts["fetched"] += 1
             if item.uid:
                 seen.add(item.uid)
             verdict = verdicts.get(id(item))
-            if item.skipped is not None:
+            if item.skipped is not None or verdict == REPEAT:
                 counts["skipped"] += 1
             elif item.errors:
                 counts["invalid"] += 1
-                problems.append(f"{item.locator}: {item.errors[0]['message']}")
+                first = item.errors[0]
+                mapped = first["code"] == "mapping"  # the mapping's message names its place already
+                problems.append(first["message"] if mapped else f"{item.locator}: {first['message']}")
             elif item.op == "delete":
                 announced.append(item.uid or "")
             elif verdict == STALE:
@@ -70,7 +77,7 @@ def dry_run(
                     )
                 else:
                     counts[result.status] += 1
-                    warnings.update(f"{w['path']} {w['code']}" for w in result.warnings)
+                    warnings.update(f"{w['path']} {w['code']}" for w in [*result.warnings, *item.warnings])
         on_page(page)
     gone = announced
     if fetcher.snapshot and source.deletes != "never":

@@ -1,4 +1,5 @@
-"""``csv`` sources: a file in ``data_dir`` or at a URL, read row by row in pages.
+"""File sources (types ``file`` and ``csv``): a file in ``data_dir`` or at a URL, in any
+format :mod:`.inputs` reads (CSV, TSV, JSON, NDJSON, XLSX, XLS, ODS), row by row in pages.
 
 A file is a full snapshot. Its identity is the SHA-256 of its bytes and of the source
 file (a changed mapping reads the data anew); the checkpoint names the identity and
@@ -22,10 +23,12 @@ import requests
 
 from . import mapping as mappings
 from .base import Bad, FetchContext, Source, data_file, is_http_url
+from .documents import ndjson_lines
 from .http import Http
 from .mapping import Mapping, MappingConfigError
 from .pages import Item, Page, map_item
-from .readers import EXTRA, SourceError, read_csv
+from .readers import EXTRA, SourceError
+from .workbooks import sheet_height
 
 #: keys of ``[source]`` besides the mapping's own (:data:`hub.sync.mapping.SOURCE_KEYS`)
 KEYS = frozenset({"path", "url"})
@@ -59,9 +62,9 @@ class CsvKeys:
 
 
 def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], origin: str, bad: Bad) -> CsvKeys:
-    """The keys of a csv source: ``path`` or ``url``, and the mapping (``[id]``, ``[fields.*]``)."""
+    """The keys of a file source: ``path`` or ``url``, and the mapping (``[id]``, ``[fields.*]``)."""
     if "since_param" in table:
-        raise bad("[source] a csv source is always read whole: no 'since_param'")
+        raise bad("[source] a file is always read whole: no 'since_param'")
     path, url = table.get("path"), table.get("url")
     if path is not None and url is not None:
         raise bad("[source] give 'path' (a file) or 'url', not both")
@@ -120,7 +123,13 @@ class CsvFetcher:
                 raise SourceError(f"{self.file}: file not found (data_dir is {self.data_dir})")
         assert self.file is not None
         identity = _digest(self.file) + ":" + self.source.digest[:16]
-        self.lines = _count_lines(self.file)
+        tables = self.mapping.lookups.files(self.data_dir)
+        if tables:  # a changed code table is a new pass too
+            identity += (
+                ":"
+                + hashlib.sha256("".join(_digest(t) if t.is_file() else "-" for t in tables).encode()).hexdigest()[:16]
+            )
+        self.lines = self._size()
         if previous.get("identity") == identity and previous.get("complete"):
             self.not_modified, self.note = True, "the file is the one the last complete pass read"
             self.state = state
@@ -144,30 +153,40 @@ class CsvFetcher:
 
     def pages(self) -> Iterator[Page]:
         assert self.file is not None
-        rows = read_csv(self.file, self.mapping.encoding, self.mapping.delimiter)
         done, items, first_line = 0, [], None
-        checked = False
-        for line, row in rows:
-            if not checked:
-                missing = sorted(self.mapping.columns - set(row) - {EXTRA})
-                if missing:
-                    raise SourceError(
-                        f"{self.source.where(self.data_dir)}: column(s) {', '.join(missing)} "
-                        f"used by the mapping are not in the file's header"
-                    )
-                checked = True
-            done += 1
-            if done <= self.skip:
-                continue
-            raw = {("_extra" if k == EXTRA else k): v for k, v in row.items()}
-            items.append(map_item(self.mapping, row, f"line {line}", raw, line))
-            first_line = first_line or line
-            if len(items) >= self.batch:
-                yield self._page(items, done, first_line, line)
-                items, first_line = [], None
+        try:
+            rows = self.mapping.rows(self.file, self.data_dir)
+            for line, locator, row in rows:
+                done += 1
+                if done <= self.skip:
+                    continue
+                raw = {("_extra" if k == EXTRA else k): v for k, v in row.items()}
+                items.append(map_item(self.mapping, row, locator, raw, line))
+                first_line = first_line or line
+                if len(items) >= self.batch:
+                    yield self._page(items, done, first_line, line)
+                    items, first_line = [], None
+        except SourceError as exc:  # the URL's temporary file is no name for the reader
+            raise SourceError(str(exc).replace(str(self.file), self.keys.where(self.data_dir))) from None
         if items:
             yield self._page(items, done, first_line or 0, self.lines)
         self.state = {**self.state, "rows": done, "done": 0}
+
+    def _size(self) -> int:
+        """The file's lines or sheet rows, for progress (0: unknown). An NDJSON file is
+        checked whole here: a bad line fails the run before anything is written."""
+        assert self.file is not None
+        fmt = self.mapping.format
+        try:
+            if fmt == "ndjson":
+                return sum(1 for _ in ndjson_lines(self.file, self.mapping.encoding))
+        except SourceError as exc:
+            raise SourceError(str(exc).replace(str(self.file), self.keys.where(self.data_dir))) from None
+        if fmt in ("csv", "tsv"):
+            return _count_lines(self.file)
+        if fmt == "json":
+            return 0
+        return sheet_height(self.file, self.mapping.options)
 
     def _page(self, items: list[Item], done: int, first: int, last: int) -> Page:
         start = dict(self.state)
@@ -194,7 +213,7 @@ class CsvFetcher:
     def _download(self, validators: dict[str, str]) -> bool:
         """Stream the URL to a temporary file; False when the source answers 304."""
         self.tmp = tempfile.TemporaryDirectory(prefix="hub-sync-")
-        target = Path(self.tmp.name) / "source.csv"
+        target = Path(self.tmp.name) / f"source.{self.mapping.format}"
 
         def save(resp: requests.Response) -> int:
             size = 0

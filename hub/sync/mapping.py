@@ -23,10 +23,11 @@ from typing import Any, Callable, Iterator
 
 from schemas import KINDS
 
-from .readers import EXTRA, SourceError, read_csv
+from . import inputs, lookups, words
+from .inputs import FORMATS
+from .readers import EXTRA, MAX_UNZIPPED_MB, FileOptions, SourceError
 from .transforms import Transform, TransformError, build, is_empty
 
-FORMATS = ("csv",)
 _PATH_RE = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")  # patterns are used with fullmatch
 _NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
@@ -49,7 +50,33 @@ _FIELD_KEYS = frozenset(
 # itself only needs to accept them. docs/sync.md, "Running a source", explains each.
 #: the mapping's own keys of ``[source]``; the source file's other keys (type, schedule, ...)
 #: belong to the source loader (:mod:`hub.sync.sources`), which names them in ``from_dict``
-SOURCE_KEYS = frozenset({"name", "kind", "country", "format", "path", "url", "encoding", "delimiter", "description"})
+SOURCE_KEYS = frozenset(
+    {
+        "name",
+        "kind",
+        "country",
+        "format",
+        "path",
+        "url",
+        "encoding",
+        "delimiter",
+        "description",
+        "sheet",
+        "header_row",
+        "header_rows",
+        "items",
+        "max_unzipped_mb",
+        "drop",
+    }
+)
+#: the column that holds a row's number (line, sheet row, item): for ids only as a last resort
+ROW = "_row"
+ROW_IDS = (
+    "ids are made from row numbers (_row): inserting, removing or reordering rows in the file "
+    "changes the ids of the rows after it; name columns that identify a record instead"
+)
+#: formats whose items need not all have every key (a missing key is an empty cell)
+SPARSE = ("json", "ndjson")
 _SKIP_KEYS = frozenset({"column", "equals", "regex", "reason"})
 
 
@@ -81,13 +108,22 @@ class _SkipRow(Exception):
 
 @dataclass(frozen=True)
 class Rule:
-    """``{code = "1.2.1", keywords = ["gạo"]}`` or ``{code = ..., regex = "..."}``: first match wins."""
+    """``{code = "1.2.1", keywords = ["gạo"]}`` or ``{code = ..., regex = "..."}``: first match wins.
+
+    Keywords in scripts written without spaces (Thai, Lao, Khmer, Myanmar) are matched as
+    words found by a word segmenter (:mod:`.words`), the others as whole words by regex."""
 
     code: Any
-    pattern: re.Pattern[str]
+    pattern: re.Pattern[str] | None
+    phrases: tuple[tuple[str, ...], ...] = ()
 
     def matches(self, text: str) -> bool:
-        return self.pattern.search(text) is not None
+        if self.pattern is not None and self.pattern.search(text) is not None:
+            return True
+        if self.phrases:
+            found = words.words(text)
+            return any(words.contains(found, phrase) for phrase in self.phrases)
+        return False
 
 
 @dataclass(frozen=True)
@@ -102,6 +138,25 @@ class Skip:
     def matches(self, row: dict[str, str]) -> bool:
         value = _clean(row.get(self.column, ""))
         return value in self.equals or bool(self.regex and self.regex.search(value))
+
+
+@dataclass(frozen=True)
+class Unpivot:
+    """``[unpivot]``: each of a set of columns (``columns``, or headers matching ``pattern``)
+    becomes a row of its own, its header in the column ``header`` and its cell in
+    ``value``; an empty cell makes no row. A wide table (one column per month) is so one
+    source: fields read ``from = "month"`` and ``from = "value"``."""
+
+    columns: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+    header: str = "_column"
+    value: str = "_value"
+
+    def chosen(self, header: list[str]) -> list[str]:
+        if self.columns:
+            return [c for c in header if c in self.columns]
+        assert self.pattern is not None
+        return [c for c in header if self.pattern.search(c)]
 
 
 @dataclass(frozen=True)
@@ -134,14 +189,7 @@ class FieldSpec:
         if self.value is not None:
             value: Any = self.value
         elif self.sources:
-            value = ""
-            for column in self.sources:
-                value = self._transform(_cell(row, column, self.target, line), column, line)
-                if not is_empty(value):
-                    break
-            if self.rules and not is_empty(value):
-                text = _rule_text(value)
-                value = next((r.code for r in self.rules if r.matches(text)), None)
+            value, column = self._read(row, line)
             if self.map is not None and not is_empty(value):
                 value = self._lookup(value, column, line)
             if self.template and not is_empty(value):
@@ -158,6 +206,22 @@ class FieldSpec:
                 raise MappingError("required value is empty", line=line, column=column, target=self.target)
             return None
         return value
+
+    def _read(self, row: dict[str, str], line: int | None) -> tuple[Any, str]:
+        """The first non-empty column's value after transforms; with rules, each non-empty
+        column in turn until a rule matches (a name, then a description)."""
+        value: Any = ""
+        for column in self.sources:
+            value = self._transform(_cell(row, column, self.target, line), column, line)
+            if is_empty(value):
+                continue
+            if not self.rules:
+                return value, column
+            text = _rule_text(value)
+            code = next((r.code for r in self.rules if r.matches(text)), None)
+            if code is not None:
+                return code, column
+        return (None if self.rules else value), self.sources[0]
 
     def _transform(self, value: Any, column: str | None, line: int | None) -> Any:
         for fn in self.transforms:
@@ -208,11 +272,69 @@ class Mapping:
     id: FieldSpec
     fields: tuple[FieldSpec, ...]
     skips: tuple[Skip, ...] = ()
-    format: str = "csv"
-    encoding: str = "utf-8-sig"
-    delimiter: str = ","
+    options: FileOptions = FileOptions()
     description: str = ""
     origin: str = field(default="", compare=False)
+    unpivot: Unpivot | None = None
+    #: columns never kept, not even in the raw row of a quarantined record (personal data)
+    drop: frozenset[str] = frozenset()
+    lookups: lookups.Tables = field(default_factory=lookups.Tables, compare=False)
+
+    @property
+    def format(self) -> str:
+        return self.options.format
+
+    @property
+    def row_ids(self) -> bool:
+        """Whether the ids come from row numbers (the run says what that costs)."""
+        return ROW in self.id.columns
+
+    @property
+    def encoding(self) -> str:
+        return self.options.encoding
+
+    @property
+    def delimiter(self) -> str:
+        return self.options.delimiter
+
+    def rows(self, file: Path, data_dir: str | Path | None = None) -> Iterator[tuple[int, str, dict[str, str]]]:
+        """``(number, locator, row)`` of every row of the source file in its format; a
+        file with a header (CSV, a sheet) must hold every column the mapping reads.
+        Lookup files are read first; an unpivoted row gives one row per non-empty cell."""
+        self.lookups.load(data_dir if data_dir is not None else file.parent)
+        made = {self.unpivot.header, self.unpivot.value} if self.unpivot else set()
+        numbered = ROW in self.columns
+        wanted = self.columns - made - {ROW}
+        sparse = checked = self.format in SPARSE
+        unpivot = self.unpivot
+        spread: list[str] = []
+        for number, locator, row in inputs.rows(file, self.options, frozenset(wanted)):
+            if not checked:
+                missing = sorted(wanted - set(row) - {EXTRA})
+                if missing:
+                    raise SourceError(
+                        f"{file}: column(s) {', '.join(missing)} used by mapping "
+                        f"'{self.name}' are not in the file's header"
+                    )
+                if self.unpivot:
+                    spread = self.unpivot.chosen([c for c in row if c != EXTRA])
+                    if not spread:
+                        raise SourceError(f"{file}: [unpivot] matches no column of the header")
+                checked = True
+            if sparse:
+                row = {**dict.fromkeys(wanted, ""), **row}
+            if numbered:
+                row[ROW] = str(number)
+            if unpivot is None:
+                yield number, locator, row
+                continue
+            if EXTRA in row or any(skip.matches(row) for skip in self.skips):
+                yield number, locator, row  # reported or skipped once, not once per cell
+                continue
+            for column in spread:
+                cell = row.get(column, "")
+                if cell.strip():
+                    yield number, f"{locator} column '{column}'", {**row, unpivot.header: column, unpivot.value: cell}
 
     @property
     def columns(self) -> set[str]:
@@ -259,16 +381,7 @@ class Mapping:
         Raises :class:`SourceError` when the file cannot be read or lacks a column the
         mapping uses.
         """
-        checked = False
-        for line, row in read_csv(self.file(data_dir), self.encoding, self.delimiter):
-            if not checked:
-                missing = sorted(self.columns - set(row) - {EXTRA})
-                if missing:
-                    raise SourceError(
-                        f"{self.file(data_dir)}: column(s) {', '.join(missing)} used by mapping "
-                        f"'{self.name}' are not in the file's header"
-                    )
-                checked = True
+        for line, _, row in self.rows(self.file(data_dir), data_dir):
             try:
                 yield self.map_row(row, line)
             except MappingError as exc:
@@ -311,9 +424,12 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
     def bad(message: str) -> MappingConfigError:
         return MappingConfigError(f"{origin}: {message}")
 
-    unknown = set(data) - {"source", "id", "fields", "skip"}
+    unknown = set(data) - {"source", "id", "fields", "skip", "unpivot", "lookups"}
     if unknown:
-        raise bad(f"unknown table(s) {', '.join(sorted(unknown))}; expected [source], [id], [fields.*], [[skip]]")
+        raise bad(
+            f"unknown table(s) {', '.join(sorted(unknown))}; expected [source], [id], [fields.*], [[skip]], "
+            f"[unpivot], [lookups.*]"
+        )
     source = _table(data.get("source"), "[source]", bad)
     known(source, SOURCE_KEYS | others, "[source]", bad)
     for key in ("name", "kind", "country"):
@@ -329,17 +445,11 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
     country = source["country"]
     if len(country) != 2 or not country.isalpha() or not country.isupper():
         raise bad(f"[source] country '{country}' is not an ISO 3166-1 alpha-2 code such as 'VN'")
-    fmt = source.get("format", "csv")
-    if fmt not in FORMATS:
-        raise bad(f"[source] format '{fmt}' is not supported (supported: {', '.join(FORMATS)})")
-    delimiter = source.get("delimiter", ",")
-    if not isinstance(delimiter, str) or len(delimiter) != 1:
-        raise bad("[source] delimiter must be one character")
-    encoding = source.get("encoding", "utf-8-sig")
-    if not isinstance(encoding, str):
-        raise bad("[source] encoding must be text such as 'utf-8-sig'")
+    options = _options(source, location, bad)
 
-    id_spec = _field("id", _table(data.get("id"), "[id]", bad), bad, required=True)
+    tables = lookups.parse(data.get("lookups"), bad)
+    unpivot = _unpivot(data.get("unpivot"), bad)
+    id_spec = _field("id", _table(data.get("id"), "[id]", bad), bad, required=True, tables=tables)
     raw_fields = _table(data.get("fields"), "[fields]", bad)
     if not raw_fields:
         raise bad('no [fields."..."] entries')
@@ -349,7 +459,7 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
             raise bad(f"field '{target}': a target is a dotted path such as 'name.vi' or 'certifications.0.rating'")
         if target.split(".")[0] in ("id", "country"):
             raise bad(f"field '{target}': id comes from [id] and country from [source]")
-        specs.append(_field(target, _table(spec, f'[fields."{target}"]', bad), bad))
+        specs.append(_field(target, _table(spec, f'[fields."{target}"]', bad), bad, tables=tables))
     _check_paths([s.target for s in specs], bad)
     targets = {s.target for s in specs}
     for s in specs:
@@ -357,23 +467,104 @@ def from_dict(data: dict[str, Any], origin: str = "<mapping>", others: frozenset
             if t not in targets:
                 raise bad(f"field '{s.target}': 'when' names '{t}', which is not a field of this mapping")
     skips = tuple(_skip(i, s, bad) for i, s in enumerate(_list(data.get("skip"), "[[skip]]", bad)))
+    drop = source.get("drop", [])
+    if not isinstance(drop, list) or not all(isinstance(d, str) and d for d in drop):
+        raise bad("[source] drop is a list of column names that are never kept (personal data)")
+    used = set().union(id_spec.columns, *(s.columns for s in specs)) & set(drop)
+    if used:
+        raise bad(f"[source] drop names column(s) {', '.join(sorted(used))} that the mapping reads")
     return Mapping(
         name=source["name"],
         kind=source["kind"],
         country=country,
         path=location,
+        drop=frozenset(drop),
         id=id_spec,
         fields=tuple(specs),
         skips=skips,
-        format=fmt,
-        encoding=encoding,
-        delimiter=delimiter,
+        options=options,
         description=str(source.get("description", "")),
         origin=origin,
+        unpivot=unpivot,
+        lookups=tables,
     )
 
 
-def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False) -> FieldSpec:
+def _unpivot(raw: Any, bad: _Bad) -> Unpivot | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise bad("[unpivot] must be a table")
+    known(raw, frozenset({"columns", "pattern", "header", "value"}), "[unpivot]", bad)
+    columns, pattern = raw.get("columns"), raw.get("pattern")
+    if (columns is None) == (pattern is None):
+        raise bad("[unpivot] give 'columns' (a list of headers) or 'pattern' (a regex over headers)")
+    if columns is not None and (
+        not isinstance(columns, list) or not columns or not all(isinstance(c, str) and c for c in columns)
+    ):
+        raise bad("[unpivot] 'columns' is a list of column names")
+    try:
+        compiled = re.compile(unicodedata.normalize("NFC", pattern)) if pattern is not None else None
+    except (re.error, TypeError) as exc:
+        raise bad(f"[unpivot] bad pattern ({exc})") from None
+    header, value = raw.get("header", "_column"), raw.get("value", "_value")
+    if not isinstance(header, str) or not isinstance(value, str) or not header or not value or header == value:
+        raise bad("[unpivot] 'header' and 'value' are two different column names")
+    return Unpivot(tuple(columns or ()), compiled, header, value)
+
+
+def _options(source: dict[str, Any], location: str, bad: _Bad) -> FileOptions:
+    """The file format (given, or by the file's extension) and its reading options."""
+    fmt = source.get("format", inputs.guess(location))
+    if fmt not in FORMATS:
+        raise bad(f"[source] format '{fmt}' is not supported (supported: {', '.join(FORMATS)})")
+    delimiter = source.get("delimiter", ",")
+    if not isinstance(delimiter, str) or len(delimiter) != 1:
+        raise bad("[source] delimiter must be one character")
+    encoding = source.get("encoding", "utf-8-sig")
+    if not isinstance(encoding, str):
+        raise bad("[source] encoding must be text such as 'utf-8-sig'")
+    own = {
+        "sheet": inputs.WORKBOOKS,
+        "header_row": inputs.WORKBOOKS,
+        "header_rows": inputs.WORKBOOKS,
+        "max_unzipped_mb": inputs.WORKBOOKS,
+        "items": SPARSE,
+    }
+    for key, formats in own.items():
+        if key in source and fmt not in formats:
+            raise bad(f"[source] '{key}' does not apply to format '{fmt}'")
+    sheet = source.get("sheet")
+    listed = sheet if isinstance(sheet, list) else [sheet]
+    if sheet is not None and (
+        not listed
+        or any(isinstance(s, bool) or not isinstance(s, (str, int)) or (isinstance(s, int) and s < 1) for s in listed)
+    ):
+        raise bad('[source] sheet is a sheet\'s name or position from 1, a list of them, or "*" (every sheet)')
+    if isinstance(sheet, list):
+        sheet = tuple(sheet)
+    for key, low, high in (("header_row", 1, 10_000), ("header_rows", 1, 5), ("max_unzipped_mb", 1, 100_000)):
+        value = source.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
+            raise bad(f"[source] {key} is a whole number from {low} to {high}")
+    items = source.get("items", "")
+    if not isinstance(items, str):
+        raise bad("[source] 'items' is the path of the items in the document, such as 'batches.products'")
+    return FileOptions(
+        format=fmt,
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        header_row=source.get("header_row"),
+        header_rows=source.get("header_rows", 1),
+        items=items,
+        max_unzipped_mb=source.get("max_unzipped_mb", MAX_UNZIPPED_MB),
+    )
+
+
+def _field(
+    target: str, spec: dict[str, Any], bad: _Bad, required: bool = False, tables: lookups.Tables | None = None
+) -> FieldSpec:
     where = "[id]" if target == "id" else f"field '{target}'"
     known(spec, _FIELD_KEYS, where, bad)
     sources = spec.get("from")
@@ -398,7 +589,7 @@ def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False)
     if template and "{value}" in template and not sources:
         raise bad(f"{where}: template uses {{value}} but there is no 'from'")
     try:
-        transforms = tuple(build(t) for t in _list(spec.get("transforms"), f"{where} transforms", bad))
+        transforms = tuple(_transform(t, tables) for t in _list(spec.get("transforms"), f"{where} transforms", bad))
     except ValueError as exc:
         raise bad(f"{where}: {exc}") from None
     mapping = spec.get("map")
@@ -433,6 +624,16 @@ def _field(target: str, spec: dict[str, Any], bad: _Bad, required: bool = False)
     )
 
 
+def _transform(spec: Any, tables: lookups.Tables | None) -> Transform:
+    """A transform by name; ``lookup:NAME:COLUMN`` reads the mapping's own lookups."""
+    if isinstance(spec, str) and spec.startswith("lookup:"):
+        try:
+            return (tables if tables is not None else lookups.Tables()).transform(spec.removeprefix("lookup:"))
+        except ValueError as exc:
+            raise ValueError(f"transform '{spec}': {exc}") from None
+    return build(spec)
+
+
 def _rule(where: str, index: int, raw: Any, bad: _Bad) -> Rule:
     here = f"{where} rule {index + 1}"
     if not isinstance(raw, dict):
@@ -443,6 +644,7 @@ def _rule(where: str, index: int, raw: Any, bad: _Bad) -> Rule:
     keywords, regex = raw.get("keywords"), raw.get("regex")
     if (keywords is None) == (regex is None):
         raise bad(f"{here}: give either 'keywords' or 'regex'")
+    phrases: list[tuple[str, ...]] = []
     if keywords is not None:
         if (
             not isinstance(keywords, list)
@@ -450,13 +652,15 @@ def _rule(where: str, index: int, raw: Any, bad: _Bad) -> Rule:
             or not all(isinstance(k, str) and k.strip() for k in keywords)
         ):
             raise bad(f"{here}: 'keywords' is a list of words or phrases")
-        words = "|".join(re.escape(unicodedata.normalize("NFC", k.strip())) for k in keywords)
-        regex = rf"(?<!\w)(?:{words})(?!\w)"
+        spaced = [unicodedata.normalize("NFC", k.strip()) for k in keywords]
+        phrases = [words.words(k) for k in spaced if words.needs_words(k)]
+        plain = [k for k in spaced if not words.needs_words(k)]
+        regex = rf"(?<!\w)(?:{'|'.join(re.escape(k) for k in plain)})(?!\w)" if plain else None
     try:
-        pattern = re.compile(unicodedata.normalize("NFC", str(regex)), re.IGNORECASE)
+        pattern = re.compile(unicodedata.normalize("NFC", str(regex)), re.IGNORECASE) if regex is not None else None
     except re.error as exc:
         raise bad(f"{here}: bad regex ({exc})") from None
-    return Rule(raw["code"], pattern)
+    return Rule(raw["code"], pattern, tuple(p for p in phrases if p))
 
 
 def _skip(index: int, raw: Any, bad: _Bad) -> Skip:

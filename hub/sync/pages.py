@@ -9,12 +9,21 @@ page was read from, so that a run stopped in the middle of a page resumes at
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from functools import lru_cache
+from typing import Any
+
+import orjson
 
 import schemas
+from schemas.base import PERSONAL_KEYS
 
+from . import lookups
+from .documents import flatten
 from .mapping import Mapping, MappingError
+
+__all__ = ["Item", "Page", "map_item", "flatten", "dig"]
 
 
 @dataclass
@@ -30,6 +39,8 @@ class Item:
     op: str = "upsert"
     kind: str | None = None
     stamp: str | None = None  # the since_field value of an incremental JSON item
+    #: findings that do not stop the record (``personal_data_suspected``), counted by the run
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -41,10 +52,37 @@ class Page:
     progress: float | None = None  # fraction of the source done after this page, if known
 
 
+def scrub(raw: Any, drop: frozenset[str]) -> Any:
+    """The raw input as the hub may keep it (a quarantined row): without the columns the
+    mapping drops (``[source] drop``) nor any key the standard treats as personal
+    (``phone``, ``email``, ``national_id``, ...), at any depth."""
+    if isinstance(raw, dict):
+        return {
+            k: scrub(v, drop) if isinstance(v, (dict, list)) else v
+            for k, v in raw.items()
+            if k not in drop and not _personal(k)
+        }
+    if isinstance(raw, list):
+        return [scrub(v, drop) for v in raw]
+    return raw
+
+
+@lru_cache(maxsize=4096)
+def _personal(key: Any) -> bool:
+    """A column or key named like personal data (``phone``, ``owner.e-mail``)."""
+    return str(key).rsplit(".", 1)[-1].strip().lower().replace("-", "_") in PERSONAL_KEYS
+
+
 def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line: int | None = None) -> Item:
-    """Map one row; a row that cannot be mapped keeps its id when the id itself maps."""
+    """Map one row; a row that cannot be mapped keeps its id when the id itself maps. (The
+    raw input is scrubbed of personal data when it is quarantined: :func:`scrub`.)"""
+    missed: list[str] = []
     try:
-        mapped = mapping.map_row(row, line)
+        if mapping.lookups.warns:
+            with lookups.watching() as missed:
+                mapped = mapping.map_row(row, line)
+        else:
+            mapped = mapping.map_row(row, line)
     except MappingError as exc:
         uid = None
         try:
@@ -53,60 +91,76 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
                 uid = schemas.uid(mapping.country, mapping.kind, local)
         except (MappingError, Exception):  # noqa: BLE001 - the id is a courtesy here
             uid = None
+        where = " ".join(
+            w
+            for w in (locator, f"column '{exc.column}'" if exc.column else "", f"-> {exc.target}" if exc.target else "")
+            if w
+        )
         return Item(
             locator,
             raw,
             uid=uid,
             kind=mapping.kind,
-            errors=[{"path": exc.target or exc.column or "$", "code": "mapping", "message": str(exc)}],
+            errors=[
+                {  # the locator: line, sheet row, JSON path
+                    "path": exc.target or exc.column or "$",
+                    "code": "mapping",
+                    "message": f"{where}: {exc.reason}",
+                }
+            ],
         )
     if mapped.skipped is not None:
         return Item(locator, raw, skipped=mapped.skipped, kind=mapping.kind)
     record = mapped.record
     assert record is not None
+    warnings = suspected(record) + [
+        {"path": f"lookups.{name}", "code": "lookup_missing", "message": f"a key is not in lookup '{name}'"}
+        for name in missed
+    ]
     return Item(
-        locator, raw, record=record, kind=mapping.kind, uid=schemas.uid(record["country"], mapping.kind, record["id"])
+        locator,
+        raw,
+        record=record,
+        kind=mapping.kind,
+        warnings=warnings,
+        uid=schemas.uid(record["country"], mapping.kind, record["id"]),
     )
 
 
-def flatten(value: Any, columns: Iterable[str]) -> dict[str, str]:
-    """The mapping ``columns`` of a JSON item: nested keys joined with dots (``rating.stars``),
-    list elements by position (``images.0``); a list of plain values is also one column, its
-    values joined with ", " (``tags``). ``null`` is an empty cell.
+#: a quick test before the exact ones: an "@", or nine digits in a row once separators are ignored
+_MAYBE = re.compile(r"@|\d(?:[ .-]?\d){8}")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# a phone number: + or 0, then 8 to 13 more digits, grouped by spaces, dots or dashes
+_PHONE = re.compile(r"(?<![\w.,])(?:\+\d{1,3}[ .-]?|0)\d{1,4}(?:[ .-]?\d{2,4}){2,4}(?![\w.,]*\d)")
 
-    Only the paths that lead to a column are followed (the mapping reads no other), so the
-    cost is linear in the item and the walk is never deeper than the longest column name,
-    however deeply the source nests.
-    """
-    wanted = {".".join(parts[:i]) for c in columns for parts in [c.split(".")] for i in range(1, len(parts) + 1)}
-    out: dict[str, str] = {}
-    _flatten(value, "", out, wanted)
+
+def suspected(record: dict[str, Any]) -> list[dict[str, str]]:
+    """Text of a mapped record that looks like an e-mail address or a phone number: the
+    standard carries no personal data, so the run reports it for a person to look at."""
+    out: list[dict[str, str]] = []
+    if not _MAYBE.search(orjson.dumps(record).decode()):  # one C-speed look at all of it first
+        return out
+    stack: list[tuple[str, Any]] = [(k, v) for k, v in record.items() if k != "id"]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if len(value) >= 9 and _MAYBE.search(value) and (_EMAIL.search(value) or _phone(value)):
+                out.append(
+                    {
+                        "path": path,
+                        "code": "personal_data_suspected",
+                        "message": "looks like an e-mail address or a phone number",
+                    }
+                )
+        elif isinstance(value, dict):
+            stack.extend((f"{path}.{k}", v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{path}.{i}", v) for i, v in enumerate(value))
     return out
 
 
-def _flatten(value: Any, prefix: str, out: dict[str, str], wanted: set[str]) -> None:
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            here = f"{prefix}.{key}" if prefix else str(key)
-            if here in wanted:
-                _flatten(inner, here, out, wanted)
-    elif isinstance(value, list):
-        if prefix and all(not isinstance(v, (dict, list)) for v in value):
-            out[prefix] = ", ".join(_text(v) for v in value if v is not None)
-        for i, inner in enumerate(value):
-            here = f"{prefix}.{i}" if prefix else str(i)
-            if here in wanted:
-                _flatten(inner, here, out, wanted)
-    elif prefix:
-        out[prefix] = _text(value)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+def _phone(text: str) -> bool:
+    return any(9 <= sum(c.isdigit() for c in m.group()) <= 14 for m in _PHONE.finditer(text))
 
 
 def dig(doc: Any, path: str) -> Any:

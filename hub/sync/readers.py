@@ -1,5 +1,9 @@
 """Readers: national files row by row, with the line number each row starts on.
 
+This module reads CSV and TSV and holds what every format's reader shares
+(:class:`FileOptions`, :class:`SourceError`, the header check); workbooks are
+:mod:`.workbooks`, JSON and NDJSON :mod:`.documents`, and :mod:`.inputs` picks the reader.
+
 A reader yields ``(line, row)`` where ``row`` maps header names to text. Problems with
 the file as a whole (missing, wrong encoding, no header) raise :class:`SourceError`
 with a message a data steward can act on; problems with one row are left to the
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -20,6 +25,40 @@ EXTRA = "\x00extra"
 
 class SourceError(Exception):
     """The file cannot be read at all (not found, wrong encoding, no header)."""
+
+
+#: the default bound on a workbook's uncompressed size (``max_unzipped_mb``)
+MAX_UNZIPPED_MB = 512
+
+
+@dataclass(frozen=True)
+class FileOptions:
+    """How a file is read: its format and the format's own options (``[source]`` keys)."""
+
+    format: str = "csv"
+    encoding: str = "utf-8-sig"
+    delimiter: str = ","
+    #: a workbook's sheet(s): a name or a position from 1, several, or "*" (the first by default)
+    sheet: str | int | tuple[str | int, ...] | None = None
+    #: the header's (first) row number in a sheet, from 1; None: found by the mapping's columns
+    header_row: int | None = None
+    #: how many rows the header spans ("Group / Sub" names)
+    header_rows: int = 1
+    #: where the items are in a JSON document (``batches.products``)
+    items: str = ""
+    max_unzipped_mb: int = MAX_UNZIPPED_MB
+
+
+def check_header(names: list[str], where: str) -> list[str]:
+    """Header names as given, refused when one is empty or repeated."""
+    if any(not n for n in names):
+        raise SourceError(f"{where}: the header has an empty column name (column {names.index('') + 1})")
+    seen: set[str] = set()
+    for n in names:
+        if n in seen:
+            raise SourceError(f"{where}: the header names column '{n}' twice")
+        seen.add(n)
+    return names
 
 
 def read_csv(
@@ -58,14 +97,7 @@ def _rows(reader: Any, path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     header = next(reader, None)
     if not header or not any(h.strip() for h in header):
         raise SourceError(f"{path}: no header row")
-    names = [h.lstrip("\ufeff").strip() for h in header]
-    if any(not n for n in names):
-        raise SourceError(f"{path}: the header has an empty column name (column {names.index('') + 1})")
-    seen: set[str] = set()
-    for n in names:
-        if n in seen:
-            raise SourceError(f"{path}: the header names column '{n}' twice")
-        seen.add(n)
+    names = check_header([h.lstrip("\ufeff").strip() for h in header], str(path))
     end = reader.line_num
     for fields in reader:
         start, end = end + 1, reader.line_num

@@ -84,9 +84,13 @@ class JsonKeys:
 def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], origin: str, bad: Bad) -> JsonKeys:
     """The keys of a json source (``[source.pagination]``, ``[source.auth]`` included)."""
     mapping = None
+    if "unpivot" in data:
+        raise bad('[unpivot] is for files (type = "file"): an API\'s items are mapped one by one')
     if "fields" in data or "id" in data:
         try:  # checks [source]'s mapping keys, [id], [fields.*], [[skip]]
-            mapping = mappings.from_dict(data, origin=origin, others=common | KEYS)
+            # an API answers JSON: 'items' is the rest type's, whatever the URL looks like
+            as_json = {**data, "source": {**table, "format": table.get("format", "json")}}
+            mapping = mappings.from_dict(as_json, origin=origin, others=common | KEYS)
         except MappingConfigError as exc:
             raise bad(str(exc).removeprefix(f"{origin}: ")) from None
     else:
@@ -102,7 +106,9 @@ def parse(data: dict[str, Any], table: dict[str, Any], common: frozenset[str], o
     if not isinstance(url, str) or not is_http_url(url):
         raise bad("[source] a json source needs a 'url' (http or https)")
     if table.get("path") is not None:
-        raise bad("[source] a json source has a 'url', not a 'path'")
+        raise bad(
+            "[source] a json source reads an API's 'url'; a JSON or NDJSON file on disk is type = \"file\" with 'path'"
+        )
     since_param, since_field = table.get("since_param"), table.get("since_field")
     if (since_param is None) != (since_field is None):
         raise bad("[source] 'since_param' and 'since_field' go together (incremental reads)")
@@ -286,6 +292,9 @@ class JsonFetcher:
 
 
 def open_fetcher(source: Source, ctx: FetchContext) -> JsonFetcher:
+    assert isinstance(source.keys, JsonKeys)
+    if source.keys.mapping is not None:
+        source.keys.mapping.lookups.load(ctx.data_dir)  # [lookups.*] files, once per pass
     return JsonFetcher(source, Http(ctx.policy, on_wait=ctx.on_wait, sleep=ctx.sleep))
 
 

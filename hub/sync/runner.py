@@ -40,11 +40,11 @@ from .base import WRITE_SOURCE, FetchContext, Fetcher, Source, SourceConfigError
 from .deletes import RefusedDeletes, detect
 from .dryrun import dry_run
 from .http import FetchError, RetryPolicy
-from .mapping import MappingConfigError
-from .pages import Item, Page
+from .mapping import ROW_IDS, MappingConfigError
+from .pages import Item, Page, scrub
 from .progress import Progress
 from .readers import SourceError
-from .screen import STALE, screen
+from .screen import REPEAT, STALE, screen
 from .sources import open_fetcher
 
 log = logging.getLogger("hub.sync")
@@ -114,6 +114,21 @@ class Runner:
         self.run_id = 0
         self.generation: int | None = None  # the pass of a snapshot source
         self.fetcher: Fetcher | None = None
+        self._groups: dict[str, str | None] | None = None
+        mapping = getattr(source.keys, "mapping", None)
+        #: columns never kept: scrubbed from the raw row of what is quarantined (with personal keys)
+        self.drop: frozenset[str] = mapping.drop if mapping is not None else frozenset()
+
+    def group_of(self, name: str) -> str | None:
+        """A source's ``group`` (KeyError: no such source), from the sources folder, read once."""
+        if name == self.source.name:
+            return self.source.group
+        if self._groups is None:
+            from .sources import scan  # the folder is read only when another source's record is met
+
+            found, _ = scan(self.hub.settings.sources_dir)
+            self._groups = {n: s.group for n, s in found.items()}
+        return self._groups[name]
 
     # -- the run --------------------------------------------------------------------
     def run(self) -> RunResult | None:
@@ -179,6 +194,9 @@ class Runner:
         fetcher.begin(state, self.run_id, self.restart or (self.dry_run and fetcher.snapshot))
         if fetcher.note:
             self.report["notes"].append(fetcher.note)
+        mapping = getattr(self.source.keys, "mapping", None)
+        if mapping is not None and mapping.row_ids:
+            self.report["notes"].append(ROW_IDS)
         if fetcher.not_modified:
             return
         if self.dry_run:
@@ -190,6 +208,7 @@ class Runner:
                 self.warnings,
                 self.report,
                 lambda page: self.progress.update(self._counts(), page.progress, page.label),
+                self.group_of,
             )
             return
         self.generation = fetcher.state.get("generation") if fetcher.snapshot else None
@@ -235,11 +254,25 @@ class Runner:
         quarantined: list[dict[str, Any]] = []
         seen: list[str] = []
         queued: list[Item] = []
-        verdicts = {} if self.fetcher.ordered else screen(self.hub.sessions, self.source.name, items, self.generation)
+        verdicts = (
+            {}
+            if self.fetcher.ordered
+            else screen(
+                self.hub.sessions,
+                self.source.name,
+                items,
+                self.generation,
+                self.source.repeats,
+                self.group_of,
+                self.warnings,
+            )
+        )
         for item in items:
             verdict = verdicts.get(id(item))
-            if item.skipped is not None:
+            if item.skipped is not None or verdict == REPEAT:
                 delta["skipped"] += 1
+                if verdict == REPEAT:
+                    seen.extend([item.uid] if item.uid else [])
             elif item.errors:
                 delta["invalid"] += 1
                 quarantined.append(self._quarantine(item, "mapping", item.errors))
@@ -249,7 +282,13 @@ class Runner:
                 seen.extend([item.uid] if item.uid else [])
             elif isinstance(verdict, dict):
                 delta["invalid"] += 1
-                quarantined.append(self._quarantine(item, "duplicate", [verdict]))
+                quarantined.append(
+                    self._quarantine(
+                        item, "conflict" if verdict["code"] == "owned_by_other_source" else "duplicate", [verdict]
+                    )
+                )
+                if verdict["code"] == "owned_by_other_source":
+                    self.warnings["id owned_by_other_source"] += 1
             else:
                 queued.append(item)
         kind = next((i.kind for i in queued if i.kind), None) or self.source.kind or "products"
@@ -268,7 +307,7 @@ class Runner:
                 elif result.uid is not None:
                     written.append(result.uid)
                     seen.append(result.uid)
-                    warnings.update(f"{w['path']} {w['code']}" for w in result.warnings)
+                    warnings.update(f"{w['path']} {w['code']}" for w in [*result.warnings, *item.warnings])
                     if result.status in ("created", "updated") and result.review == "pending":
                         pending.append((result.uid, result.version or 0))
             if pending and self.fetcher.trusts_review:  # publish what upstream published, atomically
@@ -327,14 +366,16 @@ class Runner:
         locks.check(session, self.lock.name, self.lock.holder, self.lock.ttl)
         now = utcnow()
         name = self.source.name
-        if quarantined:
-            session.execute(sa.insert(Quarantine), [{**q, "created_at": now} for q in quarantined])
-        for chunk in chunks(sorted(set(written))):
+        for chunk in chunks(sorted(set(written))):  # before this page's own entries go in: a repeat
             session.execute(
                 sa.update(Quarantine)
-                .where(Quarantine.source == name, Quarantine.uid.in_(chunk), Quarantine.resolved_at.is_(None))
+                .where(  # quarantined beside its first delivery stays open
+                    Quarantine.source == name, Quarantine.uid.in_(chunk), Quarantine.resolved_at.is_(None)
+                )
                 .values(resolved_at=now, resolution="written")
             )
+        if quarantined:
+            session.execute(sa.insert(Quarantine), [{**q, "created_at": now} for q in quarantined])
         if self.generation is not None and seen:
             syncruns.mark_seen(session, name, sorted({u for u in seen if len(u) <= UID_MAX}), self.generation)
         row = session.get(Checkpoint, name)
@@ -362,7 +403,7 @@ class Runner:
             "locator": item.locator[:200],
             "uid": uid,
             "status": status,
-            "payload": storable(item.raw) if item.raw is not None else {},
+            "payload": storable(scrub(item.raw, self.drop)) if item.raw is not None else {},
             "errors": errors,
             "resolved_at": None,
             "resolution": None,

@@ -1,12 +1,15 @@
 """Which records of a page not to write: older than what the hub has (``stale``, by
-``source_updated_at``), or delivered a second time in one snapshot pass with other content
-(a finding: the first delivery is kept). Ordered feeds are not screened: their order is
-the truth."""
+``source_updated_at``); delivered a second time in one pass with other content (the
+source's ``repeats`` policy: ``quarantine`` the repeat, the default, keeping the first;
+keep the ``first``; or the ``last``); or written by another sync source (refused unless
+both sources declare the same ``group``: then the later write wins and is noted).
+Ordered feeds are not screened: their order is the truth."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -18,22 +21,64 @@ from .pages import Item
 
 #: the verdict of a stale item; any other verdict is the finding of a second delivery
 STALE = "stale"
+#: the verdict of a repeat the ``repeats`` policy drops (``first``, ``last``): counted as skipped
+REPEAT = "repeat"
+REPEATS = ("quarantine", "first", "last")
+#: the group of a source, by name; None: the source declares none; KeyError: no such source
+GroupOf = Callable[[str], str | None]
 
 
 def screen(
-    factory: so.sessionmaker[so.Session], source: str, items: list[Item], generation: int | None
+    factory: so.sessionmaker[so.Session],
+    source: str,
+    items: list[Item],
+    generation: int | None,
+    repeats: str = "quarantine",
+    group_of: GroupOf | None = None,
+    notes: Counter[str] | None = None,
 ) -> dict[int, str | dict[str, str]]:
-    """Verdicts by ``id(item)``: :data:`STALE`, or the finding of a second delivery within
-    pass ``generation`` (``None``: not a snapshot pass). Items without a verdict are written."""
+    """Verdicts by ``id(item)``: :data:`STALE`, :data:`REPEAT`, or a finding (a second
+    delivery within pass ``generation``, ``None``: not a snapshot pass; a record another
+    source owns). Items without a verdict are written."""
     candidates = [i for i in items if i.record is not None and i.uid and not i.errors and i.skipped is None]
     if not candidates:
         return {}
+    verdicts: dict[int, str | dict[str, str]] = {}
+    first: dict[str, Item] = {}
+    for item in candidates:  # repeats within the page
+        assert item.uid is not None
+        earlier = first.get(item.uid)
+        if earlier is None:
+            first[item.uid] = item
+        elif input_hash(earlier.record or {}) == input_hash(item.record or {}):
+            verdicts[id(item)] = REPEAT  # the same twice: nothing to decide
+        elif repeats == "first":
+            verdicts[id(item)] = REPEAT
+        elif repeats == "last":
+            verdicts[id(earlier)] = REPEAT
+            first[item.uid] = item
+        else:
+            verdicts[id(item)] = _repeat(item.uid, earlier)
+    candidates = [i for i in candidates if id(i) not in verdicts]
     uids = [i.uid for i in candidates]
     with factory() as session:
-        stored = {
-            row.uid: row
-            for row in session.execute(sa.select(Record.uid, Record.input_hash).where(Record.uid.in_(uids)))
-        }
+        stored: dict[str, Any]
+        if group_of is None:
+            stored = {
+                row.uid: row
+                for row in session.execute(sa.select(Record.uid, Record.input_hash).where(Record.uid.in_(uids)))
+            }
+            writers: dict[str, str] = {}
+        else:  # with who wrote the latest revision, in the same query
+            stored = {
+                row.uid: row
+                for row in session.execute(
+                    sa.select(Record.uid, Record.input_hash, Revision.actor)
+                    .join(Revision, sa.and_(Revision.uid == Record.uid, Revision.version == Record.latest_version))
+                    .where(Record.uid.in_(uids))
+                )
+            }
+            writers = {u: row.actor for u, row in stored.items() if row.actor.startswith("sync:")}
         stamps: dict[str, Any] = {}
         if any(i.record.get("source_updated_at") for i in candidates if i.record is not None):
             stamps = dict(
@@ -52,9 +97,12 @@ def screen(
                     )
                 )
             )
-    verdicts: dict[int, str | dict[str, str]] = {}
     for item in candidates:
         record = item.record or {}
+        owner = _other_owner(writers.get(item.uid or ""), source, group_of, notes)
+        if owner:
+            verdicts[id(item)] = owner
+            continue
         mine, theirs = instant(record.get("source_updated_at")), None
         doc = stamps.get(item.uid or "")
         if isinstance(doc, dict):
@@ -66,14 +114,53 @@ def screen(
             row = stored.get(item.uid)
             same = row is not None and row.input_hash == input_hash(record)
             newer = mine is not None and theirs is not None and mine > theirs
-            if not (same or newer):
-                verdicts[id(item)] = {
+            if same or newer or repeats == "last":
+                continue
+            verdicts[id(item)] = (
+                REPEAT
+                if repeats == "first"
+                else {
                     "path": "id",
                     "code": "duplicate_in_source",
-                    "message": f"{item.uid} was already delivered in this pass with other "
-                    "content; the first delivery is kept",
+                    "message": f"{item.uid} was already delivered in this pass with other content; the first "
+                    'delivery is kept (set [source] repeats = "first" or "last" to decide)',
                 }
+            )
     return verdicts
+
+
+def _repeat(uid: str, earlier: Item) -> dict[str, str]:
+    return {
+        "path": "id",
+        "code": "duplicate_in_source",
+        "message": f"{uid} was already delivered in this pass ({earlier.locator}) with other content; the "
+        'first delivery is kept (set [source] repeats = "first" or "last" to decide)',
+    }
+
+
+def _other_owner(
+    actor: str | None, source: str, group_of: GroupOf | None, notes: Counter[str] | None
+) -> dict[str, str] | None:
+    """The finding when another sync source wrote the record last; None when this source
+    may write it (its own, no source's, a source that is gone, or one of its group)."""
+    if actor is None or group_of is None or actor == f"sync:{source}":
+        return None
+    other = actor.removeprefix("sync:")
+    try:
+        theirs = group_of(other)
+    except KeyError:
+        return None  # the source that wrote it is gone: its records are free
+    mine = group_of(source)
+    if mine is not None and mine == theirs:
+        if notes is not None:
+            notes[f"id taken_over_in_group {mine} from {other}"] += 1
+        return None
+    return {
+        "path": "id",
+        "code": "owned_by_other_source",
+        "message": f"the record is written by source '{other}'; two sources write one record only when "
+        f"both declare the same [source] group",
+    }
 
 
 def instant(value: Any) -> datetime | None:

@@ -1,9 +1,10 @@
 """Source files: one TOML file per source in ``sources_dir`` (``config/sources/``).
 
-Three types (``[source] type``), each a module that parses its own keys and fetches, and
+The types (``[source] type``), each a module that parses its own keys and fetches, and
 one line of :data:`TYPES`:
 
-- ``csv``: a file in ``data_dir`` or at a URL, mapped row by row (``[id]``, ``[fields.*]``,
+- ``file`` (also ``csv``): a file in ``data_dir`` or at a URL, CSV, TSV, JSON, NDJSON or a
+  workbook (:mod:`hub.sync.inputs`), mapped row by row (``[id]``, ``[fields.*]``,
   :mod:`hub.sync.mapping`); a full snapshot every time.
 - ``json``: a national REST API, paged (``[source.pagination]``); items mapped like rows
   (nested keys become dotted columns), or taken as standard records when the file has no
@@ -29,6 +30,7 @@ from croniter import croniter
 
 from . import federation, files, rest
 from .base import Bad, FetchContext, Fetcher, Source, SourceConfigError
+from .screen import REPEATS
 
 __all__ = [
     "TYPES",
@@ -58,6 +60,8 @@ COMMON = frozenset(
         "retries",
         "retry_budget",
         "batch_size",
+        "repeats",
+        "group",
     }
 )
 
@@ -76,7 +80,8 @@ class SourceType:
 
 #: The registry: ``[source] type`` -> its parser and fetcher. A new type is a module and a line here.
 TYPES: dict[str, SourceType] = {
-    "csv": SourceType(files.parse, files.open_fetcher),
+    "file": SourceType(files.parse, files.open_fetcher),
+    "csv": SourceType(files.parse, files.open_fetcher),  # the name "file" had before it read more than CSV
     "json": SourceType(rest.parse, rest.open_fetcher),
     "hub": SourceType(federation.parse, federation.open_fetcher, deletes="apply"),
 }
@@ -163,6 +168,14 @@ def _common(source: dict[str, Any], type_: SourceType, bad: Bad) -> dict[str, An
     if not isinstance(max_deletes, (int, float)) or isinstance(max_deletes, bool) or not 0 <= max_deletes <= 1:
         raise bad("[source] max_deletes is a fraction between 0 and 1 (0.5: at most half the records)")
     out["max_deletes"] = float(max_deletes)
+    repeats = source.get("repeats", "quarantine")
+    if repeats not in REPEATS:
+        raise bad(f"[source] repeats is one of {', '.join(REPEATS)} (what a second row with the same id does)")
+    out["repeats"] = repeats
+    group = source.get("group")
+    if group is not None and (not isinstance(group, str) or not _NAME_RE.match(group)):
+        raise bad("[source] group is a name of letters, digits, '.', '_' and '-'")
+    out["group"] = group
     timeout = source.get("timeout")
     if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0):
         raise bad("[source] timeout is a number of seconds")

@@ -24,19 +24,47 @@ and text transforms apply to each element.
 ``date:FORMAT``                 strptime FORMAT -> ISO date: ``date:%d/%m/%Y`` "05/03/2024" -> "2024-03-05"
 ``date_be:FORMAT``              the same for Buddhist-era years: "05/03/2567" -> "2024-03-05"
 ``area:CC``                     place text -> ``{"place": text, "area": code}`` through
-                                :func:`schemas.areas.find` for country CC; ``{"place": text}``
+                                :func:`schemas.areas.find` for country CC; an address is read
+                                from its end ("..., xã Hòa Phong, tỉnh Đắk Lắk" -> VN-GSO:66;
+                                a province before July 2025 gives today's); ``{"place": text}``
                                 when the text does not resolve (the hub warns ``area_unresolved``)
+``month:LANG``                  "month year" in a member's language -> "YYYY-MM" (year-month
+                                precision): ``month:th`` "ต.ค. 66" -> "2023-10", ``month:vi``
+                                "Tháng 10/2024", ``month:id`` "Okt 2024", ``month:lo``, ``month:km``,
+                                ``month:fil``, ``month:en``; Buddhist-era years become CE
+``month_start:LANG``            the same -> its first day: "ตุลาคม 2566" -> "2023-10-01"
+``month_end:LANG``              the same -> its last day: "Tháng 2/2024" -> "2024-02-29"
+``th_fiscal_month_start``       a Thai month of a *fiscal* year -> first day: "ต.ค. 2567" ->
+``th_fiscal_month_end``         "2023-10-01" (fiscal 2567 began in October 2566); ..._end: last day
+``year``                        a year, BE or CE, also "พ.ศ. 2567" -> "2024" (year precision)
+``amount`` / ``amount:,``       a number with its multiplier words and currency dropped:
+                                "12,5 triệu đồng" (``amount:,``) -> "12500000", "1.5 ล้านบาท" ->
+                                "1500000", "Rp 2 juta" -> "2000000"
+``scale:N``                     multiply a number by N: a column "in millions" with ``scale:1000000``
+``area_code:CC``                place text -> the area code alone: "tỉnh Đắk Lắk" -> "VN-GSO:66";
+                                an error when the text does not resolve
+``slug``                        any script -> an ASCII id part, transliterated (anyascii):
+                                "Cà phê Hòa Phong" -> "ca-phe-hoa-phong", "ข้าวหอมมะลิ" ->
+                                "khawhommali"; the same text always gives the same slug
+``hash:N``                      a stable id part from text: the first N (6-64, default 12) hex
+                                digits of its SHA-256 after NFC, case folding and collapsing
+                                white space; with a template over several columns, a key for
+                                rows that have none
 ==============================  ================================================================
 """
 
 from __future__ import annotations
 
+import calendar
+import hashlib
 import html
 import re
 import unicodedata
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
+
+from . import calendars
 
 Transform = Callable[[Any], Any]
 
@@ -201,6 +229,149 @@ def parse_date(fmt: str, buddhist: bool = False) -> Callable[[str], str]:
     return run
 
 
+def _month(language: str) -> Callable[[str], tuple[int, int]]:
+    if language not in calendars.LANGUAGES:
+        raise ValueError(f"unknown language '{language}' (known: {', '.join(calendars.LANGUAGES)})")
+
+    def run(text: str) -> tuple[int, int]:
+        try:
+            return calendars.month_year(text, language)
+        except calendars.CalendarError as exc:
+            raise TransformError(str(exc)) from None
+
+    return run
+
+
+def month(language: str, edge: str = "", fiscal: bool = False) -> Callable[[str], str]:
+    """ "month year" -> "YYYY-MM", or its first (``edge="start"``) or last day."""
+    read = _month(language)
+
+    def run(text: str) -> str:
+        year_, month_ = read(text)
+        if fiscal:
+            year_ = calendars.th_fiscal(year_, month_)
+        if edge == "start":
+            return date(year_, month_, 1).isoformat()
+        if edge == "end":
+            return date(year_, month_, calendar.monthrange(year_, month_)[1]).isoformat()
+        return f"{year_:04d}-{month_:02d}"
+
+    return run
+
+
+def year_only(text: str) -> str:
+    found = re.search(r"(?<!\d)\d{4}(?!\d)", calendars.digits(text))
+    if not found:
+        raise TransformError(f"'{text}' has no four-digit year")
+    return str(calendars.year(int(found.group()), "th"))
+
+
+# ------------------------------------------------------------------ amounts
+
+#: multiplier words of the members' languages (and English), folded
+MULTIPLIERS = {
+    "nghìn": 3,
+    "ngàn": 3,
+    "triệu": 6,
+    "tỷ": 9,
+    "tỉ": 9,
+    "พัน": 3,
+    "หมื่น": 4,
+    "แสน": 5,
+    "ล้าน": 6,
+    "พันล้าน": 9,
+    "ພັນ": 3,
+    "ລ້ານ": 6,
+    "ពាន់": 3,
+    "លាន": 6,
+    "ribu": 3,
+    "rb": 3,
+    "juta": 6,
+    "jt": 6,
+    "miliar": 9,
+    "libo": 3,
+    "milyon": 6,
+    "thousand": 3,
+    "million": 6,
+    "mn": 6,
+    "billion": 9,
+    "bn": 9,
+}
+#: currency words and signs dropped around an amount
+CURRENCIES = (
+    "đồng",
+    "vnđ",
+    "vnd",
+    "đ",
+    "บาท",
+    "thb",
+    "฿",
+    "ກີບ",
+    "kip",
+    "lak",
+    "₭",
+    "រៀល",
+    "riel",
+    "khr",
+    "៛",
+    "rupiah",
+    "rp",
+    "idr",
+    "piso",
+    "peso",
+    "php",
+    "₱",
+    "ringgit",
+    "rm",
+    "myr",
+    "kyat",
+    "mmk",
+    "usd",
+    "$",
+)
+_WORDS = re.compile(r"[^\W\d_]+|[฿₭៛₱$]", re.UNICODE)
+
+
+def amount(decimal_mark: str = ".") -> Callable[[str], str]:
+    """A number with multiplier words ("triệu", "ล้าน", "juta") applied and currency dropped."""
+    plain = number(decimal_mark)
+    words = sorted(MULTIPLIERS, key=len, reverse=True)
+
+    def run(text: str) -> str:
+        rest = calendars.digits(unicodedata.normalize("NFC", text)).casefold()
+        power = 0
+        for word in words:  # longest first: พันล้าน before ล้าน and พัน
+            if word in rest:
+                power += MULTIPLIERS[word]
+                rest = rest.replace(word, " ")
+        for word in sorted(CURRENCIES, key=len, reverse=True):
+            rest = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)" if word.isalpha() else re.escape(word), " ", rest)
+        left = _WORDS.findall(rest)
+        if left:
+            raise TransformError(f"'{text}': '{left[0]}' is not a multiplier or currency this transform knows")
+        value = Decimal(plain(rest.strip())) * (Decimal(10) ** power)
+        return format(value.normalize(), "f")
+
+    return run
+
+
+def scale(factor: str) -> Callable[[str], str]:
+    try:
+        by = Decimal(factor)
+    except InvalidOperation:
+        raise ValueError(f"expected a number, not '{factor}'") from None
+    if not by.is_finite():
+        raise ValueError(f"expected a number, not '{factor}'")
+
+    def run(text: str) -> str:
+        try:
+            return format((Decimal(text.strip()) * by).normalize(), "f")
+        except InvalidOperation:
+            raise TransformError(f"'{text}' is not a number (scale needs 'number' or 'amount' first)") from None
+
+    return run
+
+
 # ------------------------------------------------------------------ places
 
 
@@ -214,10 +385,64 @@ def area(country: str) -> Callable[[str], Any]:
 
     def run(text: str) -> Any:
         place = collapse(nfc(text))
-        found = areas.find(code, place)
+        found = areas.find(code, place) or _from_the_end(areas.find, code, place)
         return {"place": place, "area": found} if found else {"place": place}
 
     return run
+
+
+_PARTS = re.compile(r"\s*[,;]\s*|\s+-\s+")
+
+
+def _from_the_end(find: Callable[[str, str], str | None], country: str, place: str) -> str | None:
+    """An address names its first-level unit last ("Thôn 4, xã Hòa Phong, huyện Krông Bông,
+    tỉnh Đắk Lắk"): the last part that resolves, read from the end. A Vietnamese province
+    of before July 2025 resolves to its successor; the place keeps the text as written."""
+    parts = [p for p in _PARTS.split(place) if p]
+    for part in reversed(parts[1:] if len(parts) > 1 else []):
+        found = find(country, part)
+        if found:
+            return found
+    return None
+
+
+def area_code(country: str) -> Callable[[str], Any]:
+    """Free-text place -> its area code; an error when it does not resolve."""
+    place = area(country)
+
+    def run(text: str) -> Any:
+        found = place(text)
+        if "area" not in found:
+            raise TransformError(f"'{found['place']}' is not an area of {country.strip().upper()}")
+        return found["area"]
+
+    return run
+
+
+# ------------------------------------------------------------------ ids
+
+_NOT_ID = re.compile(r"[^a-z0-9]+")
+
+
+def slug(text: str) -> str:
+    """Transliterated to ASCII, lower case, runs of anything else as one "-"; at most 128."""
+    from anyascii import anyascii  # lazy: its tables load on first use
+
+    return _NOT_ID.sub("-", anyascii(nfc(text)).lower()).strip("-")[:128].rstrip("-")
+
+
+def digest(length: int) -> Callable[[str], str]:
+    def run(text: str) -> str:
+        key = collapse(nfc(text)).casefold()
+        return hashlib.sha256(key.encode("utf-8")).hexdigest()[:length]
+
+    return run
+
+
+def _hash_length(arg: str) -> int:
+    if not arg.isdigit() or not 6 <= int(arg) <= 64:
+        raise ValueError(f"expected a number of hex digits from 6 to 64, not '{arg}'")
+    return int(arg)
 
 
 # ------------------------------------------------------------------ registry
@@ -267,6 +492,17 @@ REGISTRY: dict[str, Callable[[str | None], Transform]] = {
     "date": _needs_arg(lambda a: _text(parse_date(a))),
     "date_be": _needs_arg(lambda a: _text(parse_date(a, buddhist=True))),
     "area": _needs_arg(lambda a: _text(area(a))),
+    "month": _needs_arg(lambda a: _text(month(a))),
+    "month_start": _needs_arg(lambda a: _text(month(a, "start"))),
+    "month_end": _needs_arg(lambda a: _text(month(a, "end"))),
+    "th_fiscal_month_start": _no_arg(_text(month("th", "start", fiscal=True))),
+    "th_fiscal_month_end": _no_arg(_text(month("th", "end", fiscal=True))),
+    "year": _no_arg(_text(year_only)),
+    "amount": _needs_arg(lambda a: _text(amount(a)), default="."),
+    "scale": _needs_arg(lambda a: _text(scale(a))),
+    "area_code": _needs_arg(lambda a: _text(area_code(a))),
+    "slug": _no_arg(_text(slug)),
+    "hash": _needs_arg(lambda a: _text(digest(_hash_length(a))), default="12"),
 }
 
 

@@ -240,7 +240,8 @@ def test_nul_in_text_is_an_invalid_record_on_every_engine(client, vn_writer) -> 
 def test_the_area_filter_uses_todays_area_and_the_old_code_stays_searchable(client, vn_writer, vn_reader) -> None:  # type: ignore[no-untyped-def]
     """Standard 1.1: Kiên Giang (VN-47) merged into An Giang (VN-GSO:91) in July 2025."""
     batch(client, vn_writer, [product(1, origin={"area": "VN-47"}),
-                              product(2, origin={"place": "Phú Quốc", "area_at_source": {"area": "VN-47", "on": "2024"}}),
+                              product(2, origin={"place": "Phú Quốc",
+                                                 "area_at_source": {"area": "VN-47", "on": "2024"}}),
                               product(3, origin={"area": "VN-GSO:01"})])
 
     def ids(area: str) -> list[str]:

@@ -176,11 +176,8 @@ def test_bad_rows_are_quarantined_and_settle_when_the_file_is_fixed(shub) -> Non
     assert result.ok and (result.counts["created"], result.counts["invalid"]) == (2, 3)
     with shub.sessions() as s:
         found = {(q.locator, q.status, q.errors[0]["code"]) for q in s.scalars(sa.select(Quarantine))}
-    assert found == {
-        ("line 3", "mapping", "mapping"),
-        ("line 5", "invalid", "duplicate_in_batch"),
-        ("line 6", "invalid", "pattern"),
-    }
+    assert found == {("line 3", "mapping", "mapping"), ("line 5", "duplicate", "duplicate_in_source"),
+                     ("line 6", "invalid", "pattern")}
     assert run(shub, src, restart=True).counts["invalid"] == 3  # stable: still the first "3" kept
     assert stored(shub)["VN/products/f-3"][0] == 1
 

@@ -66,10 +66,10 @@ def test_a_dry_run_reports_counts_warnings_and_problems(files: Path, capsys: pyt
         '"origin": {"place": "Sóc Trăng", "area": "VN-GSO:92"}}'
     )
     assert out[1:] == [
-        "demo: 4 rows -> 1 invalid, 1 mapping error, 2 valid",
+        "demo: 4 items -> 2 created, 2 invalid",
         "  warning origin.place area_unresolved: 1",
-        "  line 4 (d-3): invalid category.code: required: Missing data for required field.",
-        "  mapping: line 5 column 'price' -> price.amount: '5O000' is not a number (decimal mark '.')",
+        "  line 5 column 'price' -> price.amount: '5O000' is not a number (decimal mark '.')",
+        "  line 4 (VN/products/d-3): invalid category.code: required: Missing data for required field.",
     ]
 
 

@@ -42,4 +42,4 @@ def test_the_mapping_check_refuses_a_country_that_is_not_a_member(tmp_path, caps
     )
     assert main([str(tmp_path / "us.toml"), "--data-dir", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert "2 rows -> 2 invalid" in out and "forbidden country: not_member: US is not a member" in out
+    assert "2 items -> 2 invalid" in out and "forbidden country: not_member: US is not a member" in out

@@ -239,7 +239,7 @@ def test_items_the_hub_cannot_accept_are_quarantined_with_their_payload(shub, fa
         "P0001",
     )
     assert "required value is empty" in empty_name.errors[0]["message"]
-    assert rows["page 1 item 3"].errors[0]["message"].startswith("column 'price' -> price.amount")
+    assert rows["page 1 item 3"].errors[0]["message"].startswith("page 1 item 3 column 'price' -> price.amount")
     assert rows["page 1 item 4"].status == "invalid" and rows["page 1 item 4"].errors[0]["path"] == "id"
     fake.items[1] = api_item(1)  # fixed at the source
     again = run(shub, src)

@@ -42,36 +42,24 @@ FIELDS = '\n[id]\ntemplate = "x-{a}"\n\n[fields."name.vi"]\nfrom = "b"\n'
 HUB = '[source]\nname = "h"\ntype = "hub"\nurl = "https://hub.example.org"\n'
 
 
-@pytest.mark.parametrize(
-    "text, message",
-    [
-        (BASE + 'type = "xml"\npath = "a"\n' + FIELDS, "type 'xml' is not one of csv, json, hub"),
-        (BASE + 'path = "a"\nschedule = "nightly"\n' + FIELDS, "schedule 'nightly' is not a cron expression"),
-        (BASE + 'path = "a"\ndeletes = "yes"\n' + FIELDS, "deletes is one of never, report, apply"),
-        (BASE + 'path = "a"\nmax_deletes = 2\n' + FIELDS, "max_deletes is a fraction between 0 and 1"),
-        (BASE + 'path = "a"\nurl = "https://x.org/a.csv"\n' + FIELDS, "give 'path' (a file) or 'url', not both"),
-        (BASE + 'type = "json"\npath = "a"\n' + FIELDS, "a json source needs a 'url'"),
-        (BASE + 'type = "json"\nurl = "https://x.org"\n[source.pagination]\nstyle = "pages"\n', "style is one of"),
-        (
-            BASE + 'type = "json"\nurl = "https://x.org"\n[source.auth]\ntoken = "abc"\n',
-            "secrets never go into the file",
-        ),
-        (
-            BASE + 'type = "json"\nurl = "https://x.org"\nsince_param = "since"\n',
-            "'since_param' and 'since_field' go together",
-        ),
-        (
-            BASE + 'type = "json"\nurl = "https://x.org"\nbatch_size = 0\n',
-            "batch_size is a whole number from 1 to 1000",
-        ),
-        (HUB, "[source.auth] must be a table"),
-        (HUB + '[source.auth]\nclient_id = "c"\n', "needs client_id (or client_id_env) and client_secret_env"),
-        (HUB + 'kinds = ["cars"]\n[source.auth]\nclient_id = "c"\nclient_secret_env = "S"\n', "kinds: unknown cars"),
-        (HUB + 'review = "maybe"\n[source.auth]\nclient_id = "c"\nclient_secret_env = "S"\n', "review is 'trust'"),
-        (HUB + 'path = "x"\n[source.auth]\nclient_id = "c"\nclient_secret_env = "S"\n', "unknown key(s) path"),
-        (BASE + 'path = "a"\nsheet = 1\n' + FIELDS, "unknown key(s) sheet"),
-    ],
-)
+@pytest.mark.parametrize("text, message", [
+    (BASE + 'type = "xml"\npath = "a"\n' + FIELDS, "type 'xml' is not one of file, csv, json, hub"),
+    (BASE + 'path = "a"\nschedule = "nightly"\n' + FIELDS, "schedule 'nightly' is not a cron expression"),
+    (BASE + 'path = "a"\ndeletes = "yes"\n' + FIELDS, "deletes is one of never, report, apply"),
+    (BASE + 'path = "a"\nmax_deletes = 2\n' + FIELDS, "max_deletes is a fraction between 0 and 1"),
+    (BASE + 'path = "a"\nurl = "https://x.org/a.csv"\n' + FIELDS, "give 'path' (a file) or 'url', not both"),
+    (BASE + 'type = "json"\npath = "a"\n' + FIELDS, "a json source needs a 'url'"),
+    (BASE + 'type = "json"\nurl = "https://x.org"\n[source.pagination]\nstyle = "pages"\n', "style is one of"),
+    (BASE + 'type = "json"\nurl = "https://x.org"\n[source.auth]\ntoken = "abc"\n', "secrets never go into the file"),
+    (BASE + 'type = "json"\nurl = "https://x.org"\nsince_param = "since"\n', "'since_param' and 'since_field' go together"),
+    (BASE + 'type = "json"\nurl = "https://x.org"\nbatch_size = 0\n', "batch_size is a whole number from 1 to 1000"),
+    (HUB, "[source.auth] must be a table"),
+    (HUB + '[source.auth]\nclient_id = "c"\n', "needs client_id (or client_id_env) and client_secret_env"),
+    (HUB + 'kinds = ["cars"]\n[source.auth]\nclient_id = "c"\nclient_secret_env = "S"\n', "kinds: unknown cars"),
+    (HUB + 'review = "maybe"\n[source.auth]\nclient_id = "c"\nclient_secret_env = "S"\n', "review is 'trust'"),
+    (HUB + 'path = "x"\n[source.auth]\nclient_id = "c"\nclient_secret_env = "S"\n', "unknown key(s) path"),
+    (BASE + 'path = "a"\nsheet = 1\n' + FIELDS, "'sheet' does not apply to format 'csv'"),
+])
 def test_a_bad_source_file_is_refused_with_the_key(tmp_path, text, message) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")

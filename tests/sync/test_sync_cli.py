@@ -31,9 +31,10 @@ def invoke(hub, monkeypatch, *args: str, **env: str) -> Any:  # type: ignore[no-
     return CliRunner().invoke(cli, list(args))
 
 
-def files(shub, name: str = "files", text: str | None = None) -> None:  # type: ignore[no-untyped-def]
-    (Path(shub.settings.data_dir) / f"{name}.csv").write_text(text or rows(5))
-    (Path(shub.settings.sources_dir) / f"{name}.toml").write_text(csv_source(f'path = "{name}.csv"', name=name))
+def files(shub, name: str = "files", text: str | None = None, extra: str = "") -> None:  # type: ignore[no-untyped-def]
+    (Path(shub.settings.data_dir) / f"{name}.csv").write_text(text or rows(5), encoding="utf-8")
+    (Path(shub.settings.sources_dir) / f"{name}.toml").write_text(
+        csv_source(f'path = "{name}.csv"', name=name, extra=extra), encoding="utf-8")
 
 
 def test_both_real_files_sync_with_a_clear_report(shub, shared_data, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -106,7 +107,8 @@ def test_the_progress_bar_and_the_quarantine_listing(shub, monkeypatch) -> None:
     assert "[########################] 100%" in result.stderr and "2 fetched" in result.stderr
     assert "quarantined: 1 open (hub sync quarantine files)" in result.output
     listing = invoke(shub, monkeypatch, "sync", "quarantine", "files")
-    assert listing.output.splitlines()[:3] == [
+    assert listing.output.splitlines()[:4] == [
+        "1 open entries, showing 1 from #1",
         "#1 files line 3 VN/products/f-2 mapping",
         "    name.vi: mapping: line 3 column 'ten' -> name.vi: required value is empty",
         '    payload: {"ma": "2", "ten": ""}',
@@ -115,9 +117,50 @@ def test_the_progress_bar_and_the_quarantine_listing(shub, monkeypatch) -> None:
     assert "[" not in plain.stderr  # no bar when stderr is not a terminal
 
 
+def test_the_quarantine_listing_pages_through_every_entry_and_says_how_many(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    files(shub, text="ma,ten\n" + "".join(f"{i},\n" for i in range(1, 6)))
+    assert invoke(shub, monkeypatch, "sync", "run").exit_code == 0
+    seen: list[str] = []
+    args = ["sync", "quarantine", "files", "--limit", "2"]
+    for _ in range(5):
+        out = invoke(shub, monkeypatch, *args).output.splitlines()
+        assert out[0].startswith("5 open entries, showing ")
+        seen += [line.split()[0] for line in out[1:] if line.startswith("#")]
+        if "next page:" not in out[0]:
+            break
+        args = out[0].split("next page: hub ")[1].split()
+    assert seen == ["#5", "#4", "#3", "#2", "#1"]
+
+
+def test_quarantine_keeps_no_dropped_or_personal_column(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    files(shub, text="ma,ten,phone,Số CCCD người bán\n2,,0912 345 678,012345678901\n",
+          extra='drop = ["Số CCCD người bán"]')
+    assert invoke(shub, monkeypatch, "sync", "run").exit_code == 0
+    listing = invoke(shub, monkeypatch, "sync", "quarantine", "files", "--json").output
+    assert '"payload": {"ma": "2", "ten": ""}' in listing
+    assert "0912" not in listing and "012345678901" not in listing
+
+
 @pytest.mark.parametrize("args", [["scheduler", "--once"]])
 def test_the_scheduler_reports_broken_source_files_without_stopping(shub, monkeypatch, args) -> None:  # type: ignore[no-untyped-def]
     files(shub)
     (Path(shub.settings.sources_dir) / "broken.toml").write_text("[source\n")
     result = invoke(shub, monkeypatch, *args)
     assert result.exit_code == 0 and "sources run: 1" in result.output
+
+
+def test_status_shows_the_run_history_without_a_sources_folder(shub, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    files(shub)
+    assert invoke(shub, monkeypatch, "sync", "run").exit_code == 0
+    gone = invoke(shub, monkeypatch, "sync", "status", SOURCES_DIR=str(tmp_path / "not-installed"))
+    assert gone.exit_code == 0, gone.output
+    assert "no sources folder at" in gone.stderr
+    assert gone.stdout.splitlines()[0] == "files: no source file"
+    assert "last run #1 succeeded" in gone.output
+
+
+def test_phone_numbers_and_e_mail_in_free_text_are_reported_for_a_person(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    files(shub, text="ma,ten\n1,Gạo tám - đặt hàng 0912 345 678\n2,Gạo ST25 lô 2024\n3,Mật ong (ban@htx.vn)\n")
+    result = invoke(shub, monkeypatch, "sync", "run")
+    assert result.exit_code == 0
+    assert "  warning name.vi personal_data_suspected: 2" in result.stdout.splitlines()
