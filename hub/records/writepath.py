@@ -686,7 +686,8 @@ _RECORDED: set[str] = set()  # databases (by URL) this process knows hold the ke
 def _record_codelist_set(session: so.Session, now: datetime) -> None:
     """Make sure ``codelist_sets`` names the versions behind :data:`VALIDATED_WITH` (under
     the write lock, so two processes never insert it twice)."""
-    database = str(session.get_bind().url)
+    bind = session.get_bind()
+    database = str(bind.engine.url)  # an Engine or a Connection: both name their engine
     if database in _RECORDED:
         return
     if session.get(CodelistSet, VALIDATED_WITH) is None:
