@@ -5,8 +5,8 @@ from datetime import date
 
 import schemas
 from hub.records import jsonld
-from hub.records.exports import csv_columns
 from hub.records.representation import shown
+from hub.records.tabular import Columns
 from tests.conftest import product
 
 TODAY = date(2026, 11, 29)
@@ -38,5 +38,6 @@ def test_json_ld_maps_evidence_to_is_based_on_and_periods_to_temporal_coverage()
 
 def test_csv_exports_have_the_new_fields_as_columns() -> None:
     for kind in schemas.KINDS:
-        assert {"evidence", "verification", "notes"} <= set(csv_columns(kind))
-    assert "parties" in csv_columns("partnerships")
+        names = set(Columns(kind).names)  # the CSV for people: one column per field and language
+        assert {"evidence.type", "evidence.number", "verification", "notes.en", "notes.vi"} <= names
+    assert "parties" in Columns("partnerships").names

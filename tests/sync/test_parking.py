@@ -13,11 +13,10 @@ from click.testing import CliRunner
 from hub.cli import cli
 from hub.operations import metrics
 from hub.services import Hub
-from hub.store import parking
+from hub.store import locks, parking
 from hub.store import syncruns as history
 from hub.store.models import AuditEntry
-from hub.sync import locks
-from hub.sync.models import SyncRun
+from hub.store.syncruns import SyncRun
 from hub.sync.runner import Runner
 from tests.sync.conftest import add_source, publish_on_write, run
 from tests.sync.fakes import api_item, json_source
