@@ -126,7 +126,9 @@ def test_a_login_flood_leaves_healthz_fast_and_the_owner_gets_in(tmp_path: Path,
             f"/healthz p50 {p50 * 1000:.1f} ms over {len(latencies)} probes "
             f"(slowest {max(latencies) * 1000:.0f} ms)"
         )
-        assert statuses.count(429) >= 50 and set(statuses) <= {200, 429}, errors(server)
+        # 5 a minute per address, plus at most one overshoot per request in flight (8 at a
+        # time: failures are counted after their answer, and hub serve runs 8 threads a worker)
+        assert statuses.count(429) >= 60 - 5 - 8 and set(statuses) <= {200, 429}, errors(server)
         assert p50 < 0.100, f"/healthz p50 {p50 * 1000:.0f} ms during the flood"
 
         r = attempt(owner, base, OWNER, PASSWORD)

@@ -71,8 +71,8 @@ def test_export_csv_and_jsonld(run, tmp_path: Path) -> None:  # type: ignore[no-
     run("members", "policy", "VN", "auto")
     run("import", "products", write(tmp_path / "p.json", [product(1)]), "--country", "VN")
     csv_out = run("export", "products", "--format", "csv").output.splitlines()
-    header = "\ufeffuid,version,review,hub_updated_at,content_hash,id,country,source_updated_at,name.en"
-    assert csv_out[0].startswith(header)
+    header = "\ufeffuid,version,review,hub_updated_at,content_hash,id,country,source_updated_at,"
+    assert csv_out[0].startswith(header) and ",name.en,name.vi," in csv_out[0]
     assert csv_out[1].startswith("VN/products/p1,1,approved,")
     ld = json.loads(run("export", "products", "--format", "jsonld").output)["@graph"][0]
     assert ld["@type"] == "Product"
