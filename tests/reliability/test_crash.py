@@ -179,12 +179,16 @@ def retry_unacknowledged(stream: Stream, headers: dict[str, str], base: str, pre
         for b in stream.batches:
             if b.acked:
                 continue
-            r = http.post(
-                f"{base}/api/v1/products/batch",
-                json={"records": b.records},
-                headers={**headers, "Idempotency-Key": b.key},
-                timeout=HTTP_TIMEOUT,
-            )
+            for _ in range(60):  # 409: the killed server's orphaned worker still holds the key
+                r = http.post(
+                    f"{base}/api/v1/products/batch",
+                    json={"records": b.records},
+                    headers={**headers, "Idempotency-Key": b.key},
+                    timeout=HTTP_TIMEOUT,
+                )
+                if r.status_code != 409:
+                    break
+                time.sleep(float(r.headers["Retry-After"]))  # as the partner guide says
             assert r.status_code == 200, r.text
             assert (r.headers.get("Idempotent-Replayed") == "true") == (b.n in present), (
                 f"batch {b.n}: committed={b.n in present} but replayed={r.headers.get('Idempotent-Replayed')}"
