@@ -61,8 +61,10 @@ import html
 import re
 import unicodedata
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, Overflow
 from typing import Any, Callable
+
+from schemas.fields import AMOUNT_DECIMALS, AMOUNT_DIGITS
 
 from . import calendars
 
@@ -349,10 +351,17 @@ def amount(decimal_mark: str = ".") -> Callable[[str], str]:
         left = _WORDS.findall(rest)
         if left:
             raise TransformError(f"'{text}': '{left[0]}' is not a multiplier or currency this transform knows")
-        value = Decimal(plain(rest.strip())) * (Decimal(10) ** power)
-        return format(value.normalize(), "f")
+        return _canonical(Decimal(plain(rest.strip())) * (Decimal(10) ** power), text)
 
     return run
+
+
+def _canonical(value: Decimal, text: str) -> str:
+    """A decimal's canonical text, for values within the standard's amount range only: a
+    cell such as ``1e999999999`` would otherwise be written out as a billion digits."""
+    if not value.is_finite() or (value and not -AMOUNT_DECIMALS <= value.adjusted() < AMOUNT_DIGITS):
+        raise TransformError(f"'{text}' is beyond the numbers the standard holds")
+    return format(value.normalize(), "f")
 
 
 def scale(factor: str) -> Callable[[str], str]:
@@ -365,9 +374,12 @@ def scale(factor: str) -> Callable[[str], str]:
 
     def run(text: str) -> str:
         try:
-            return format((Decimal(text.strip()) * by).normalize(), "f")
+            value = Decimal(text.strip()) * by
+        except Overflow:
+            raise TransformError(f"'{text}' is beyond the numbers the standard holds") from None
         except InvalidOperation:
             raise TransformError(f"'{text}' is not a number (scale needs 'number' or 'amount' first)") from None
+        return _canonical(value, text)
 
     return run
 

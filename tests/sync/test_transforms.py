@@ -208,6 +208,14 @@ def test_an_amount_with_a_word_it_does_not_know_is_an_error_and_scale_multiplies
         build("scale:x")
 
 
+def test_a_scaled_cell_beyond_the_standard_s_numbers_is_an_error_not_a_billion_digits() -> None:
+    with pytest.raises(TransformError, match="beyond the numbers the standard holds"):
+        build("scale:1000")("1e999999999")  # beyond the decimal context: Overflow
+    with pytest.raises(TransformError, match="beyond the numbers the standard holds"):
+        build("scale:1000")("1e500000")  # within it, but half a million digits
+    assert build("scale:1000")("1e300") == "1" + "0" * 303
+
+
 def test_an_address_is_read_from_its_end_and_old_provinces_give_todays() -> None:
     assert run("area:VN", "Thôn 4, xã Hòa Phong, huyện Krông Bông, tỉnh Đắk Lắk") == {
         "place": "Thôn 4, xã Hòa Phong, huyện Krông Bông, tỉnh Đắk Lắk", "area": "VN-GSO:66"}
