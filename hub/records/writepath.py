@@ -21,7 +21,6 @@ import sqlalchemy.orm as so
 
 import schemas
 from schemas import codelists
-from schemas.base import HUB_FIELDS
 from schemas.fields import ID_RE, MULTILATERAL
 
 from ..actors import Actor
@@ -30,13 +29,14 @@ from ..store import audit
 from ..store.db import Encoded, chunks, insert_many
 from ..store.models import Change, CodelistSet, Member, Record, Revision, Submission, WriteHead, utcnow
 from .projection import EMPTY, project_shown
+from .received import VALIDATED_WITH, input_hash, rows_by_uid
 from .representation import rfc3339, shown
 
 STATUSES = ("created", "updated", "unchanged", "deleted", "invalid", "forbidden")
 log = logging.getLogger("hub.writepath")
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """The result for one input record, in the shape of SPEC 3.1."""
 
@@ -115,16 +115,6 @@ def _holds(if_match: str, rec: Any) -> bool:
 
 class NotFound(Exception):
     """The record does not exist (HTTP 404)."""
-
-
-def input_hash(raw: dict[str, Any]) -> str | None:
-    """Hash of the raw input (hub fields dropped): the cheap unchanged check."""
-    try:
-        clean = raw if HUB_FIELDS.isdisjoint(raw) else {k: v for k, v in raw.items() if k not in HUB_FIELDS}
-        body = orjson.dumps(clean, option=orjson.OPT_SORT_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
-        return None
-    return hashlib.sha256(body).hexdigest()
 
 
 def _finding(path: str, code: str, message: str) -> dict[str, str]:
@@ -236,7 +226,7 @@ def _committed(actor: Actor, kind: str, source: str, results: list[Outcome]) -> 
                 log.debug("%s %s %s: %s", source, kind, status, " ".join(uids))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     """One input record on its way through the write path."""
 
@@ -270,14 +260,24 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
     """Outside the write lock: screen, skip inputs identical to the last one received,
     validate the rest. Only reads; :meth:`WriteTxn.write` re-checks under the lock."""
     policies = dict(session.execute(sa.select(Member.country, Member.review_policy)).all())
+    refusals: dict[str, tuple[str, dict[str, str]] | None] = {}  # by country: the same for the whole batch
     items: list[_Item] = []
     seen: set[str] = set()
     for i, raw in enumerate(records):
-        early = _screen(i, raw, kind, actor, policies, today)
-        if early is not None:
-            items.append(_Item(i, early.uid, raw, outcome=early))
+        screened = _screen(i, raw, kind, today)
+        if type(screened) is Outcome:
+            items.append(_Item(i, None, raw, outcome=screened))
             continue
-        uid = schemas.uid(raw["country"], kind, raw["id"])
+        uid = screened
+        assert isinstance(uid, str)
+        country = raw["country"]
+        if country in refusals:
+            refusal = refusals[country]
+        else:
+            refusal = refusals[country] = _refusal(country, actor, policies)
+        if refusal is not None:
+            items.append(_Item(i, uid, raw, outcome=Outcome(i, uid, refusal[0], errors=[dict(refusal[1])])))
+            continue
         item = _Item(i, uid, raw)
         if uid in seen:
             item.outcome = Outcome(
@@ -290,9 +290,7 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
             seen.add(uid)
             item.ihash = input_hash(raw)
         items.append(item)
-    last_input: dict[str, str | None] = {}
-    for chunk in chunks(sorted(seen), 500):
-        last_input.update(session.execute(sa.select(Record.uid, Record.input_hash).where(Record.uid.in_(chunk))).all())
+    last_input: dict[str, str | None] = dict(rows_by_uid(session, _LAST_INPUT, list(seen)))  # type: ignore[arg-type]
     for item in items:
         if item.outcome is None and not (item.ihash and last_input.get(item.uid or "") == item.ihash):
             item.validate(kind, today)
@@ -306,17 +304,20 @@ def is_staff(actor: Actor) -> bool:
     return not actor.scopes or (actor.country is None and actor.role in ("secretariat", "admin"))
 
 
-def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str], today: date | None) -> Outcome | None:
-    """Checks before validation: shape of the envelope and the actor's country."""
-    if isinstance(raw, Unparsed):
-        return Outcome(i, None, "invalid", errors=[_finding("$", raw.code, raw.message)])
-    if not isinstance(raw, dict):
-        return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
+def _screen(i: int, raw: Any, kind: str, today: date | None) -> Outcome | str:
+    """The envelope's shape before validation: the record's uid, or why it is invalid."""
+    if type(raw) is not dict:
+        if isinstance(raw, Unparsed):
+            return Outcome(i, None, "invalid", errors=[_finding("$", raw.code, raw.message)])
+        if not isinstance(raw, dict):
+            return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
     rid, country = raw.get("id"), raw.get("country")
     if (
-        not isinstance(rid, str)
+        type(rid) is not str
+        and not isinstance(rid, str)
         or not ID_RE.match(rid)
-        or not isinstance(country, str)
+        or type(country) is not str
+        and not isinstance(country, str)
         or len(country) != 2
         or not country.isupper()
     ):
@@ -325,33 +326,21 @@ def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
             _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")
         ]
         return Outcome(i, None, "invalid", errors=errors)
-    uid = schemas.uid(country, kind, rid)
+    return f"{country}/{kind}/{rid}"  # schemas.uid
+
+
+def _refusal(country: str, actor: Actor, policies: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+    """Whether ``actor`` may write records of ``country``: None, or the status and error."""
     if country == MULTILATERAL:  # multilateral records: the hub's staff only (docs/standard.md)
-        if not is_staff(actor):
-            return Outcome(
-                i,
-                uid,
-                "forbidden",
-                errors=[
-                    _finding(
-                        "country",
-                        "forbidden",
-                        f"{MULTILATERAL} (multilateral) records are written by the hub's staff only.",
-                    )
-                ],
-            )
-        return None
+        if is_staff(actor):
+            return None
+        return "forbidden", _finding(
+            "country", "forbidden", f"{MULTILATERAL} (multilateral) records are written by the hub's staff only."
+        )
     if not actor.may_write(country):
-        return Outcome(
-            i,
-            uid,
-            "forbidden",
-            errors=[_finding("country", "forbidden", f"This client writes records of {actor.country} only.")],
-        )
+        return "forbidden", _finding("country", "forbidden", f"This client writes records of {actor.country} only.")
     if country not in policies:
-        return Outcome(
-            i, uid, "forbidden", errors=[_finding("country", "not_member", f"{country} is not a member of the hub.")]
-        )
+        return "forbidden", _finding("country", "not_member", f"{country} is not a member of the hub.")
     return None
 
 
@@ -480,10 +469,8 @@ class WriteTxn:
 
     def _load_existing(self, uids: list[str]) -> None:
         """Only the columns the comparison needs: documents are not loaded."""
-        cols = (Record.uid, Record.latest_version, Record.latest_hash, Record.input_hash, Record.review_state)
-        for chunk in chunks(uids, 500):
-            for row in self.session.execute(sa.select(*cols).where(Record.uid.in_(chunk))):
-                self.existing[row.uid] = row
+        for row in rows_by_uid(self.session, _EXISTING, uids):
+            self.existing[row.uid] = row
 
     def _known_references(self, refs: list[list[tuple[str, str]]], in_batch: set[str]) -> set[str]:
         wanted = {ref for doc_refs in refs for _, ref in doc_refs}
@@ -679,7 +666,8 @@ class WriteTxn:
         self.trail.flush(self.session)  # the head's new sequence numbers are flushed with the commit
 
 
-VALIDATED_WITH = codelists.versions_key(schemas.STANDARD_VERSION)
+_LAST_INPUT = "SELECT uid, input_hash FROM records WHERE uid"
+_EXISTING = "SELECT uid, latest_version, latest_hash, input_hash, review_state FROM records WHERE uid"
 _RECORDED: set[str] = set()  # databases (by URL) this process knows hold the key
 
 
