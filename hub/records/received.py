@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any, Sequence
 
 import orjson
@@ -31,12 +32,13 @@ from schemas.base import HUB_FIELDS
 VALIDATED_WITH = codelists.versions_key(schemas.STANDARD_VERSION)
 
 
-def _validator_digest() -> str:
-    """A digest of every file of the ``schemas`` package (code, codelists, crosswalks):
-    a change of the validating code, even without a new version, changes it."""
+def validator_digest(root: Traversable | None = None) -> str:
+    """A digest of every file of the ``schemas`` package (code, codelists, crosswalks), or
+    of the folder ``root``: a change of the validating code, even without a new version,
+    changes it."""
     digest = hashlib.sha256()
-    stack = [resources.files(schemas)]
-    files = []
+    stack = [root or resources.files(schemas)]
+    files: list[Traversable] = []
     while stack:
         for entry in stack.pop().iterdir():
             if entry.is_dir():
@@ -44,13 +46,14 @@ def _validator_digest() -> str:
                     stack.append(entry)
             elif not entry.name.endswith((".pyc", ".pyo")):
                 files.append(entry)
+    base = str(root or resources.files(schemas))
     for entry in sorted(files, key=str):
-        digest.update(str(entry).rsplit("schemas", 1)[-1].encode() + b"\0" + entry.read_bytes() + b"\0")
+        digest.update(str(entry)[len(base) :].encode() + b"\0" + entry.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 
 #: what validated a received input: the digest of the input is taken together with it
-VALIDATOR = f"{VALIDATED_WITH}/{_validator_digest()}"
+VALIDATOR = f"{VALIDATED_WITH}/{validator_digest()}"
 _SALT = VALIDATOR.encode() + b"\n"
 
 
