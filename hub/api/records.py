@@ -98,10 +98,12 @@ def _write_batch(kind: str, body: bytes, key: str | None, digest: str) -> Respon
     who = actor()
     writes = hub_of().writes
     prepared = writes.prepare(who, kind, records)
-    with writes.transaction(who, "api") as txn:
-        outcome = txn.write(prepared)
-        if key:  # the stored answer commits with the batch, or neither does
-            idempotency.save(txn.session, who.id, key, digest, outcome)
+    outcome = None if key else writes.settle(prepared, "api")  # nothing to write: no transaction
+    if outcome is None:
+        with writes.transaction(who, "api") as txn:
+            outcome = txn.write(prepared)
+            if key:  # the stored answer commits with the batch, or neither does
+                idempotency.save(txn.session, who.id, key, digest, outcome)
     return json_response(outcome.as_dict(), 200 if outcome.ok else 207)
 
 

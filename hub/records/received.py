@@ -71,7 +71,8 @@ def input_hash(raw: dict[str, Any]) -> str | None:
 
 #: placeholders of the drivers' parameter styles
 _PLACEHOLDER = {"qmark": "?", "format": "%s", "pyformat": "%s", "numeric": ":{}", "named": ":p{}"}
-CHUNK = 500
+#: uids per statement: a whole batch (``batch_max_records``, 1,000 by default) in one
+CHUNK = 1000
 
 
 @lru_cache(maxsize=64)

@@ -17,6 +17,7 @@ from hub.actors import Actor
 from hub.records import received, writepath
 from hub.records.writepath import input_hash
 from hub.store.models import Record
+from tests.auth.helpers import partner_headers
 from tests.conftest import product
 from tests.schemas.equivalence_corpus import load
 
@@ -147,3 +148,62 @@ def test_the_fast_answer_is_the_slow_answer_on_the_equivalence_corpus(hub, monke
     assert fast == slow
     assert sum(a["status"] == "unchanged" for a in fast) > 2000
     assert fast_calls == len(calls) - fast_calls - sum(a["status"] == "unchanged" for a in fast)
+
+
+def count_transactions(hub, monkeypatch) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every write transaction opened from now on, by source."""
+    opened: list[str] = []
+    real = hub.writes.transaction
+
+    def counted(actor: Actor, source: str, **kw: Any):  # type: ignore[no-untyped-def]
+        opened.append(source)
+        return real(actor, source, **kw)
+
+    monkeypatch.setattr(hub.writes, "transaction", counted)
+    return opened
+
+
+def test_a_batch_with_nothing_to_write_takes_no_write_transaction(hub, monkeypatch, caplog) -> None:
+    """Unchanged, invalid and forbidden records are answered without the write lock (no
+    commit to disk), still counted and logged as a batch; one changed record takes it."""
+    records = [product(i) for i in range(3)]
+    hub.writes.write(VN, "products", records, source="test")
+    opened = count_transactions(hub, monkeypatch)
+    batch = [*records, {"id": "bad id", "country": "VN"}, product(9, country="TH")]
+    caplog.set_level("INFO", logger="hub.writepath")
+    out = hub.writes.write(VN, "products", batch, source="test")
+    assert [r.status for r in out.results] == ["unchanged"] * 3 + ["invalid", "forbidden"]
+    assert [(r.version, r.review) for r in out.results[:3]] == [(1, "pending")] * 3
+    assert opened == []
+    assert "test products by client:vn: unchanged 3, invalid 1, forbidden 1" in caplog.messages
+    out = hub.writes.write(VN, "products", [*records[:2], product(2, name={"vi": "Khác"})], source="test")
+    assert [r.status for r in out.results] == ["unchanged", "unchanged", "updated"]
+    assert opened == ["test"]
+
+
+def test_if_match_and_submissions_still_take_the_write_transaction(hub, monkeypatch) -> None:
+    hub.writes.write(VN, "products", [product(1)], source="test")
+    opened = count_transactions(hub, monkeypatch)
+    out = hub.writes.write(VN, "products", [product(1)], source="test", if_match="*")
+    assert out.results[0].status == "unchanged"
+    out = hub.writes.write(VN, "products", [product(1)], source="sync", submission="run-1")
+    assert out.results[0].status == "unchanged"
+    assert opened == ["test", "sync"]
+
+
+def test_the_api_answers_an_unchanged_batch_without_a_write_transaction(hub, app, client, monkeypatch) -> None:
+    """And the same answer, body and status, as the transaction gave; with an
+    Idempotency-Key the answer is stored, so the transaction is taken."""
+    headers = partner_headers(hub, client, "VN", ("exchange:read", "exchange:write"))
+    body = {"records": [product(1), product(2, gtin="1")]}
+    first = client.post("/api/v1/products/batch", json=body, headers=headers)
+    assert [r["status"] for r in first.json["results"]] == ["created", "invalid"]
+    opened = count_transactions(app.extensions["hub"], monkeypatch)
+    again = client.post("/api/v1/products/batch", json=body, headers=headers)
+    assert opened == []
+    assert again.status_code == first.status_code == 207
+    assert again.json["results"][0] == first.json["results"][0] | {"status": "unchanged", "warnings": []}
+    assert again.json["results"][1] == first.json["results"][1]
+    keyed = client.post("/api/v1/products/batch", json=body, headers=headers | {"Idempotency-Key": "k1"})
+    assert keyed.json == again.json
+    assert opened == ["api"]
