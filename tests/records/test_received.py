@@ -3,6 +3,7 @@ validating again, and the answer is the one validation would give (issue 17)."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from datetime import date
 from importlib import resources
@@ -55,7 +56,7 @@ def test_new_rules_validate_a_redelivery_once_more(hub, monkeypatch) -> None:
     """After an upgrade (another standard, codelist or validator version) the stored digests
     no longer match: each record is validated again, once, and its digest renewed."""
     hub.writes.write(VN, "products", [product(1)], source="test")
-    monkeypatch.setattr(received, "_SALT", b"1.2/other codelists/other code\n")
+    monkeypatch.setattr(received, "_SALTED", hashlib.sha256(b"1.2/other codelists/other code\n"))
     calls = count_validations(monkeypatch)
     assert hub.writes.write(VN, "products", [product(1)], source="test").results[0].status == "unchanged"
     assert calls == ["products"]
@@ -69,7 +70,7 @@ def test_a_record_the_new_rules_refuse_is_invalid_not_unchanged(hub, monkeypatch
     """The old shortcut answered ``unchanged`` from the input alone, whatever the rules
     had become since."""
     hub.writes.write(VN, "products", [product(1)], source="test")
-    monkeypatch.setattr(received, "_SALT", b"1.2/a withdrawn category code\n")
+    monkeypatch.setattr(received, "_SALTED", hashlib.sha256(b"1.2/a withdrawn category code\n"))
     real = schemas.validate
 
     def stricter(kind: str, raw: Any, today: date | None = None) -> schemas.Result:
