@@ -14,6 +14,7 @@ import cProfile
 import pstats
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -33,6 +34,7 @@ def main() -> int:
     ap.add_argument("--case", choices=("fresh", "unchanged"), default="fresh")
     ap.add_argument("--lines", type=int, default=25)
     ap.add_argument("--sort", default="tottime")
+    ap.add_argument("--cpu", action="store_true", help="CPU time (time.process_time) instead of wall time")
     args = ap.parse_args()
     records = list(products(args.records))
     with tempfile.TemporaryDirectory() as tmp:
@@ -48,7 +50,7 @@ def main() -> int:
             for i in range(0, len(records), args.batch):
                 hub.writes.write(actor, "products", records[i : i + args.batch], source="bench")
 
-        profile = cProfile.Profile()
+        profile = cProfile.Profile(time.process_time) if args.cpu else cProfile.Profile()
         if args.case == "unchanged":
             deliver()
         profile.enable()
