@@ -104,7 +104,6 @@ def write_csv(path: Path, rows: int) -> None:
 def write_xlsx(path: Path, rows: int) -> None:
     """A workbook as an office suite saves it (write-only mode: the generator stays small)."""
     from openpyxl import Workbook
-
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Danh sách")
     sheet.append(["Danh sách sản phẩm"])
@@ -132,9 +131,8 @@ def real_files(figures: dict[str, float]) -> None:
 def generated_csv(rows: int, figures: dict[str, float], fmt: str = "csv", reread: bool = True) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (write_csv if fmt == "csv" else write_xlsx)(Path(tmp) / f"gen.{fmt}", rows)
-        (Path(tmp) / "gen.toml").write_text(
-            MAPPING.format(name="gen", type="file", where=f'path = "gen.{fmt}"', extra=""), encoding="utf-8"
-        )
+        (Path(tmp) / "gen.toml").write_text(MAPPING.format(name="gen", type="file", where=f'path = "gen.{fmt}"',
+                                                           extra=""), encoding="utf-8")
         hub = hub_in(tmp, tmp, tmp)
         source = sources.load(Path(tmp) / "gen.toml")
         seconds, counts = timed(hub, source)
@@ -179,12 +177,8 @@ def child(rows: int, fmt: str) -> None:
 
 
 def peak(rows: int, fmt: str = "csv") -> float:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(rows), "--child-format", fmt],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    out = subprocess.run([sys.executable, __file__, "--child", str(rows), "--child-format", fmt],
+                         capture_output=True, text=True, check=True)
     return round(float(out.stdout.strip().splitlines()[-1]), 1)
 
 
@@ -195,12 +189,8 @@ def main() -> int:
     parser.add_argument("--xlsx-rows", type=int, default=100_000)
     parser.add_argument("--big-csv", type=int, default=1_000_000)
     parser.add_argument("--big-xlsx", type=int, default=200_000)
-    parser.add_argument(
-        "--only",
-        choices=("all", "files"),
-        default="all",
-        help="files: only the CSV/XLSX rates and memory (no real files, no API)",
-    )
+    parser.add_argument("--only", choices=("all", "files"), default="all",
+                        help="files: only the CSV/XLSX rates and memory (no real files, no API)")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-format", default="csv", help=argparse.SUPPRESS)
