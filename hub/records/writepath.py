@@ -307,11 +307,10 @@ def _prepare(
     seen: set[str] = set()
     for i, raw in enumerate(records):
         screened = _screen(i, raw, kind, today)
-        if type(screened) is Outcome:
+        if isinstance(screened, Outcome):
             items.append(_Item(i, None, raw, outcome=screened))
             continue
         uid = screened
-        assert isinstance(uid, str)
         country = raw["country"]
         if country in refusals:
             refusal = refusals[country]
@@ -350,18 +349,15 @@ def is_staff(actor: Actor) -> bool:
 
 def _screen(i: int, raw: Any, kind: str, today: date | None) -> Outcome | str:
     """The envelope's shape before validation: the record's uid, or why it is invalid."""
-    if type(raw) is not dict:
-        if isinstance(raw, Unparsed):
-            return Outcome(i, None, "invalid", errors=[_finding("$", raw.code, raw.message)])
-        if not isinstance(raw, dict):
-            return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
+    if isinstance(raw, Unparsed):
+        return Outcome(i, None, "invalid", errors=[_finding("$", raw.code, raw.message)])
+    if not isinstance(raw, dict):
+        return Outcome(i, None, "invalid", errors=[_finding("$", "type", "A record is a JSON object.")])
     rid, country = raw.get("id"), raw.get("country")
     if (
-        type(rid) is not str
-        and not isinstance(rid, str)
+        not isinstance(rid, str)
         or not ID_RE.match(rid)
-        or type(country) is not str
-        and not isinstance(country, str)
+        or not isinstance(country, str)
         or len(country) != 2
         or not country.isupper()
     ):
@@ -370,7 +366,7 @@ def _screen(i: int, raw: Any, kind: str, today: date | None) -> Outcome | str:
             _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")
         ]
         return Outcome(i, None, "invalid", errors=errors)
-    return f"{country}/{kind}/{rid}"  # schemas.uid
+    return schemas.uid(country, kind, rid)
 
 
 def _refusal(country: str, actor: Actor, policies: dict[str, str]) -> tuple[str, dict[str, str]] | None:
