@@ -29,7 +29,8 @@ from ..store import audit
 from ..store.db import Encoded, chunks, insert_many
 from ..store.models import Change, CodelistSet, Member, Record, Revision, Submission, WriteHead, utcnow
 from .projection import EMPTY, project_shown
-from .received import CHUNK, VALIDATED_WITH, input_hash, rows_by_uid
+from .received import CHUNK, VALIDATED_WITH, rows_by_uid
+from .received import input_hash as input_hash  # the sync screen compares inputs with it too
 from .representation import rfc3339, shown
 
 STATUSES = ("created", "updated", "unchanged", "deleted", "invalid", "forbidden")

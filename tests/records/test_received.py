@@ -16,8 +16,9 @@ import sqlalchemy as sa
 import schemas
 from hub.actors import Actor
 from hub.records import received, writepath
-from hub.records.writepath import input_hash
+from hub.records.received import input_hash
 from hub.store.models import Record
+from schemas import codelists
 from tests.auth.helpers import partner_headers
 from tests.conftest import product
 from tests.schemas.equivalence_corpus import load
@@ -95,7 +96,7 @@ def test_the_validator_digest_follows_code_and_codelists(tmp_path: Path) -> None
     after_codelist = received.validator_digest(copy)
     (copy / "records.py").write_text((copy / "records.py").read_text() + "\n# a fix\n")
     assert len({before, after_codelist, received.validator_digest(copy)}) == 3
-    assert received.VALIDATOR.startswith(writepath.VALIDATED_WITH + "/")
+    assert received.VALIDATOR.startswith(codelists.versions_key(schemas.STANDARD_VERSION) + "/")
 
 
 def corpus_rows() -> list[tuple[str, Any]]:
