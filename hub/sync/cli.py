@@ -237,7 +237,8 @@ def examples(path_only: bool) -> None:
     found, errors = scan(folder)
     click.echo(f"example sources in {folder} (copy one into sources_dir to use it; check: python -m hub.sync FILE):")
     for source in found.values():
-        click.echo(f"  {Path(source.origin).name}: {source.name} ({source.type}, {source.kind} {source.country})")
+        what = source.type + (f", {source.kind} {source.country}" if source.kind else "")
+        click.echo(f"  {Path(source.origin).name}: {source.name} ({what})")
         if source.description:
             click.echo(f"      {source.description}")
     for message in errors:  # a broken shipped example is a defect: say so rather than hide it
