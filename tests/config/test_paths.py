@@ -74,7 +74,12 @@ def test_without_a_config_file_the_hub_lives_in_the_per_user_folder(
         s = config.load(env={})
         seen.add((s.instance_path, s.sources_dir, s.data_dir, s.database_url))
     assert seen == {
-        (str(home / "instance"), str(home / "sources"), str(home / "data"), f"sqlite:///{home / 'instance/hub.sqlite3'}")
+        (
+            str(home / "instance"),
+            str(home / "sources"),
+            str(home / "data"),
+            f"sqlite:///{home / 'instance/hub.sqlite3'}",
+        )
     }
 
 
