@@ -184,9 +184,8 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
     if overrides:
         settings = replace(settings, **overrides)
     where = home(config_file)
-    settings = replace(
-        settings, **{name: str(where / folder) for name, folder in HOME_FOLDERS.items() if not getattr(settings, name)}
-    )
+    unset: dict[str, Any] = {n: str(where / folder) for n, folder in HOME_FOLDERS.items() if not getattr(settings, n)}
+    settings = replace(settings, **unset)
     if not settings.database_url:
         path = Path(settings.instance_path).resolve() / "hub.sqlite3"
         settings = replace(settings, database_url=f"sqlite:///{path}")
