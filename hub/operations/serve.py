@@ -100,12 +100,12 @@ def serve(opts: ServerOptions) -> None:
     if not opts.admission:  # the workers inherit it (a baseline without admission control)
         os.environ["HUB_WRITE_SLOTS"] = "0"
     settings = config.load()
-    config.require_database(settings)  # each worker would otherwise create an empty one
     queue = max(0, min(settings.write_queue, opts.threads - settings.write_slots - 1))
     if settings.write_slots > 0 and queue < settings.write_queue:
         # fewer threads than writers may hold: keep one for reads (the workers inherit it)
         os.environ["HUB_WRITE_QUEUE"] = str(queue)
     os.environ["HUB_PUBLIC_URL"] = public_url(opts, settings)  # what every worker's app reads
+    config.require_database(settings)  # each worker would otherwise create an empty one
     folder = os.environ.get(metrics.ENV) or Path(settings.instance_path) / "metrics"
     try:
         metrics.use_directory(folder)
