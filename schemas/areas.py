@@ -309,7 +309,7 @@ def _country(alpha2: str) -> Area | None:
 
 # always with fullmatch (\d would take other digits)
 _GSO_RE = re.compile(r"VN-GSO:[0-9]{2}")
-_GSO_UNIT_RE = re.compile(r"VN-GSO:[0-9]{5}|VN-GSO-2004:(?:[0-9]{3}|[0-9]{5})")
+_VN_RE = re.compile(r"VN-GSO:(?:[0-9]{2}|[0-9]{5})|VN-GSO-2004:(?:[0-9]{3}|[0-9]{5})")
 _ISO2_RE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
 
 
@@ -323,10 +323,8 @@ def lookup(code: str) -> Area | None:
     if not isinstance(code, str):
         return None
     c = code.strip().upper()
-    if _GSO_RE.fullmatch(c):
-        return _vn_new().get(c)
-    if _GSO_UNIT_RE.fullmatch(c):
-        return _vn_units().get(c)
+    if _VN_RE.fullmatch(c):  # one match for every Vietnamese statistics code
+        return _vn_new().get(c) or _vn_units().get(c)
     if len(c) == 2 and c.isalpha():
         return _country(c)
     if _ISO2_RE.fullmatch(c):

@@ -89,7 +89,7 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
         _check_certifications(doc, today or _today(), warnings)
     if "coordinates" in doc:
         _check_coordinates(doc, warnings)
-    if kind == "producers" and doc.get("evidence"):
+    if kind == "producers" and "evidence" in doc:
         _check_producer_type(doc, warnings)
     category = doc.get("category")
     if category and doc.get("certifications"):

@@ -27,7 +27,8 @@ def test_the_table_holds_the_old_districts_and_communes_and_todays_3321_communes
         counts[key] = counts.get(key, 0) + 1
     assert counts == {("district", True): 696, ("commune", True): 10051, ("commune", False): 3321}
     doc = codelists.codelist(areas.COMMUNES_CODELIST)
-    assert doc["generated_from"] == {"package": "vietnam-provinces", "version": "2026.9.0", "data_version": "2026-09-20"}
+    assert doc["generated_from"] == {
+        "package": "vietnam-provinces", "version": "2026.9.0", "data_version": "2026-09-20"}
     # today's communes lie in today's provinces, which the installed package lists too
     assert doc["provinces"] == sorted(f"VN-GSO:{int(p.code.value):02d}" for p in Province.iter_all())
     assert {it["parent"] for it in _table() if not it["code"].startswith("VN-GSO-2004")} == set(doc["provinces"])
