@@ -640,7 +640,8 @@ def _version() -> str:
         vn = getattr(vp, "__data_version__", None) or vp.__version__
     except ImportError:  # pragma: no cover
         vn = "unknown"
-    return f"iso3166-2:pycountry-{pc};vn-gso:{vn};vn-merger:{codelist(MERGER_CODELIST)['version']}"
+    merger, communes = codelist(MERGER_CODELIST)["version"], codelist(COMMUNES_CODELIST)["version"]
+    return f"iso3166-2:pycountry-{pc};vn-gso:{vn};vn-merger:{merger};vn-communes:{communes}"
 
 
 def areas(country: str) -> list[Area]:
@@ -666,7 +667,8 @@ def area_codelist(country: str | None = None) -> dict[str, Any]:
         "source": (
             "ISO 3166-1 and ISO 3166-2 through pycountry; Viet Nam's 34 provinces since 1 July 2025 with "
             "national statistics codes (VN-GSO:NN) through vietnam_provinces; old Vietnamese ISO codes are "
-            "dated and point to their successor (Resolution 202/2025/QH15)."
+            "dated and point to their successor (Resolution 202/2025/QH15). Viet Nam's districts and communes, "
+            "before and after 1 July 2025, are the codelist areas-VN-2025-communes."
         ),
         "items": items,
     }
