@@ -125,11 +125,8 @@ def build(wheel: Path, into: Path) -> dict[str, Any]:
 
 
 def write(doc: dict[str, Any], path: Path) -> None:
-    """One item per line: readable diffs when a release changes a few units."""
-    head = {k: v for k, v in doc.items() if k != "items"}
-    body = json.dumps(head, ensure_ascii=False, indent=2)[:-2]
-    lines = ",\n".join("    " + json.dumps(it, ensure_ascii=False) for it in doc["items"])
-    path.write_text(f'{body},\n  "items": [\n{lines}\n  ]\n}}\n', encoding="utf-8")
+    """Laid out like every codelist (tests/schemas/test_codelists.py)."""
+    path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def main() -> None:
