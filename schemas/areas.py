@@ -551,7 +551,10 @@ def _children() -> dict[str, tuple[Area, ...]]:
 
 def units_of(parent: str, level: str) -> tuple[Area, ...]:
     """The districts or communes under ``parent``: an old province (``VN-33``: its old
-    districts, or the communes of all of them), an old district, or today's province."""
+    districts, or the communes of all of them), an old district, today's province, or
+    ``VN`` (every one of the country, old and new)."""
+    if parent == "VN":
+        return tuple(a for a in _vn_units().values() if a.level == level)
     direct = _children().get(parent, ())
     if direct and direct[0].level == level:
         return direct

@@ -70,7 +70,8 @@ def era(on: str | None) -> str | None:
 
 
 def read_vn(place: str, on: str | None = None) -> VNAddress | None:
-    """The units a Vietnamese address names, read from its end; None without a province."""
+    """The units a Vietnamese address names, read from its end; without a province, a
+    commune name that only one commune of the country, old or new, bears; else None."""
     names = parts(place)
     # the first of several parts is a house or village, never the province
     for i in range(len(names) - 1, 0 if len(names) > 1 else -1, -1):
@@ -78,7 +79,23 @@ def read_vn(place: str, on: str | None = None) -> VNAddress | None:
         new = areas.find_vn_province(names[i], "new")
         if old or new:
             return _below(names[:i], old, new, era(on))
-    return None
+    return _lone_commune(names[-1]) if names else None
+
+
+def _lone_commune(name: str) -> VNAddress | None:
+    """A feed that gives the commune alone ("Thanh Khê Tây"): resolved only when one unit
+    of the whole country bears the name (a name borne by an old and a new commune, or
+    by two, stays text)."""
+    code = areas.find_unit("VN", name, "commune")
+    if code is None:
+        return None
+    unit = areas.lookup(code)
+    assert unit is not None and unit.parent is not None
+    if unit.valid_to:  # an old commune: its district, the district's province
+        district = areas.lookup(unit.parent)
+        assert district is not None and district.parent is not None
+        return VNAddress(areas.current(district.parent), district.parent, unit.parent, code)
+    return VNAddress(unit.parent, commune=code)
 
 
 def _below(before: list[str], old: str | None, new: str | None, when: str | None) -> VNAddress:

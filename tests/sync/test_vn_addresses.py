@@ -69,6 +69,15 @@ def test_unknown_units_fall_back_to_the_province_and_unknown_places_stay_text() 
     assert build("area_code:VN@2024")(OLD_ADDRESS) == CU_PUI
 
 
+def test_a_commune_named_alone_resolves_only_when_no_other_commune_bears_the_name() -> None:
+    # Xã Thuỵ Lâm (Đông Anh, Hà Nội; the feed places the tone mark elsewhere) is today's Xã Thư Lâm
+    assert build("area:VN")("Thụy Lâm") == {"place": "Thụy Lâm", "area": "VN-GSO:00475"}
+    assert addresses.read_vn("Thụy Lâm") == addresses.VNAddress(
+        "VN-GSO:01", "VN-HN", "VN-GSO-2004:017", "VN-GSO-2004:00460")
+    assert build("area:VN")("Hòa Phong") == {"place": "Hòa Phong"}  # several communes
+    assert build("area:VN")("Số 8") == {"place": "Số 8"}
+
+
 @pytest.mark.parametrize("spec", ["area:VN@", "area:VN@2024-13", "area:VN@yesterday", "area:VN@2024-1-5"])
 def test_a_malformed_date_is_a_mistake_in_the_mapping(spec: str) -> None:
     with pytest.raises(ValueError, match="expected a date"):
