@@ -1,17 +1,32 @@
-"""Display helpers for console templates: names, labels, dates, states."""
+"""Display helpers for console templates: names, labels, dates, numbers, states.
+
+Dates and numbers are written by Babel in the console's language: the English console
+uses CLDR's international English (``en_001``: ``30 Nov 2026``, not the US ``11/30/26``),
+Vietnamese and Thai their own (``30 thg 11, 2026``, ``30 พ.ย. 2026``). Times are shown
+in the staff member's time zone (their profile), else the hub's ``console_time_zone``.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import zoneinfo
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
-from flask import Blueprint
-from flask_babel import format_datetime, get_locale
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from flask import Blueprint, g
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from schemas import codelists
 
+from .. import hub_of
 from ..records.projection import NAME_FIELDS
+
+#: the Babel locale that writes dates and numbers for each console language
+FORMAT_LOCALES = {"en": "en_001", "vi": "vi", "th": "th"}
 
 STATE_LABELS = {
     "pending": _l("Pending"),
@@ -43,6 +58,10 @@ def register(bp: Blueprint) -> None:
     """Add the helpers to every console template."""
     bp.add_app_template_filter(display_name, "display_name")
     bp.add_app_template_filter(when, "when")
+    bp.add_app_template_filter(day, "day")
+    bp.add_app_template_filter(number, "number")
+    bp.add_app_template_filter(percent, "percent")
+    bp.add_app_template_global(zone_name, "time_zone")
     bp.add_app_template_filter(label, "label")
     bp.add_app_template_global(STATE_LABELS, "STATE_LABELS")  # type: ignore[arg-type]  # any value may be a global
     bp.add_app_template_global(KIND_LABELS, "KIND_LABELS")  # type: ignore[arg-type]  # any value may be a global
@@ -93,14 +112,88 @@ def codelist_items(name: str) -> list[tuple[str, str]]:
     return [(i["code"], _pick(i.get("label")) or i["code"]) for i in codelists.codelist(name)["items"]]
 
 
+def format_locale() -> str:
+    """The Babel locale for dates and numbers in the console's language."""
+    return FORMAT_LOCALES.get(lang(), "en_001")
+
+
+@cache
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def zone_name() -> str:
+    """The signed-in staff member's time zone, else the hub's ``console_time_zone``."""
+    user = g.get("staff")
+    return (user.time_zone if user is not None else None) or hub_of().settings.console_time_zone
+
+
 def when(at: datetime | str | None, fmt: str = "medium") -> str:
-    if at is None:
+    """A moment in the staff member's zone (stored times without an offset are UTC); a
+    timestamp kept as text (a record's ``source_updated_at``) is parsed first."""
+    if at is None or at == "":
         return ""
     if isinstance(at, str):
-        return at
+        try:
+            at = datetime.fromisoformat(at.replace("Z", "+00:00"))
+        except ValueError:
+            return at
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
-    return format_datetime(at, fmt)
+    return babel_dates.format_datetime(at, fmt, tzinfo=_zone(zone_name()), locale=format_locale())
+
+
+def day(value: date | str | None, fmt: str = "medium") -> str:
+    """A calendar date (no time zone: it is a day, not a moment); the standard's partial
+    dates ``YYYY-MM`` and ``YYYY`` are written as a month or a year."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            if len(value) == 4:
+                return babel_dates.format_skeleton("y", date(int(value), 1, 1), locale=format_locale())
+            if len(value) == 7:
+                return babel_dates.format_skeleton(
+                    "yMMM", date(int(value[:4]), int(value[5:7]), 1), locale=format_locale()
+                )
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return babel_dates.format_date(value, fmt, locale=format_locale())
+
+
+def number(value: int | float | str | Decimal | None) -> str:
+    """A number with the locale's separators (``1,955`` / ``1.955``); amounts come as text."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = Decimal(value)
+        except InvalidOperation:
+            return value
+    return babel_numbers.format_decimal(value, locale=format_locale())
+
+
+def percent(share: float | None) -> str:
+    """A share (0.125) as the locale writes a percentage."""
+    if share is None:
+        return ""
+    return babel_numbers.format_percent(share, locale=format_locale())
+
+
+def money(amount: str | int | float | None, currency: str | None) -> str:
+    """An amount in its currency, as the locale writes it (``350.000 ₫``)."""
+    if amount is None or amount == "":
+        return ""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        return f"{amount} {currency or ''}".strip()
+    if not currency:
+        return number(value)
+    return babel_numbers.format_currency(value, currency, locale=format_locale())
 
 
 def actor_name(actor_id: str | None) -> str:
