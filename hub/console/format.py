@@ -71,7 +71,8 @@ def register(bp: Blueprint) -> None:
     bp.add_app_template_global(lang, "current_lang")
 
 
-def _pick(text: Any) -> str | None:
+def pick(text: Any) -> str | None:
+    """A language text's value in the console's language, else English, else any."""
     if isinstance(text, str):
         return text
     if isinstance(text, dict) and text:
@@ -88,7 +89,7 @@ def display_name(doc: dict[str, Any] | None, fallback: str = "") -> str:
     if not doc:
         return fallback
     for key in NAME_FIELDS:
-        picked = _pick(doc.get(key))
+        picked = pick(doc.get(key))
         if picked:
             return picked
     if doc.get("indicator"):
@@ -105,11 +106,11 @@ def label(code: str | None, codelist: str) -> str:
     if not code:
         return ""
     item = codelists.item(codelist, code)
-    return (_pick(item.get("label")) if item else None) or code
+    return (pick(item.get("label")) if item else None) or code
 
 
 def codelist_items(name: str) -> list[tuple[str, str]]:
-    return [(i["code"], _pick(i.get("label")) or i["code"]) for i in codelists.codelist(name)["items"]]
+    return [(i["code"], pick(i.get("label")) or i["code"]) for i in codelists.codelist(name)["items"]]
 
 
 def format_locale() -> str:
