@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
+import babel
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from flask import Blueprint, g
@@ -141,7 +142,19 @@ def when(at: datetime | str | None, fmt: str = "medium") -> str:
             return at
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
-    return babel_dates.format_datetime(at, fmt, tzinfo=_zone(zone_name()), locale=format_locale())
+    tz, loc = _zone(zone_name()), format_locale()
+    if fmt != "short":
+        return babel_dates.format_datetime(at, fmt, tzinfo=tz, locale=loc)
+    # CLDR's short date is numeric (11/30/26 in US English, ambiguous across members):
+    # "short" here is the medium date with the short time, joined as the locale joins them.
+    local = at.astimezone(tz)
+    joined = babel.Locale.parse(loc).datetime_formats["medium"]
+    return (
+        str(joined)
+        .replace("'", "")
+        .replace("{0}", babel_dates.format_time(local, "short", tzinfo=tz, locale=loc))
+        .replace("{1}", babel_dates.format_date(local.date(), "medium", locale=loc))
+    )
 
 
 def day(value: date | str | None, fmt: str = "medium") -> str:
