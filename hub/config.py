@@ -191,7 +191,9 @@ def _check_console(s: Settings) -> None:
     if s.console_idle_timeout < 60 or s.console_session_lifetime < s.console_idle_timeout:
         raise ConfigError("console_idle_timeout must be at least 60 seconds and at most console_session_lifetime")
     if not is_time_zone(s.console_time_zone):
-        raise ConfigError(f"console_time_zone must be an IANA time zone such as Asia/Ho_Chi_Minh, not {s.console_time_zone!r}")
+        raise ConfigError(
+            f"console_time_zone must be an IANA time zone such as Asia/Ho_Chi_Minh, not {s.console_time_zone!r}"
+        )
     from limits import parse_many
 
     for name in ("console_login_limit_per_address", "console_login_limit_global"):

@@ -136,10 +136,11 @@ def when(at: datetime | str | None, fmt: str = "medium") -> str:
     if at is None or at == "":
         return ""
     if isinstance(at, str):
+        text = at
         try:
-            at = datetime.fromisoformat(at.replace("Z", "+00:00"))
+            at = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            return at
+            return text
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
     tz, loc = _zone(zone_name()), format_locale()
@@ -165,16 +166,17 @@ def day(value: date | str | None, fmt: str = "medium") -> str:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, str):
+        text = value
         try:
-            if len(value) == 4:
-                return babel_dates.format_skeleton("y", date(int(value), 1, 1), locale=format_locale())
-            if len(value) == 7:
+            if len(text) == 4:
+                return babel_dates.format_skeleton("y", date(int(text), 1, 1), locale=format_locale())
+            if len(text) == 7:
                 return babel_dates.format_skeleton(
-                    "yMMM", date(int(value[:4]), int(value[5:7]), 1), locale=format_locale()
+                    "yMMM", date(int(text[:4]), int(text[5:7]), 1), locale=format_locale()
                 )
-            value = date.fromisoformat(value)
+            value = date.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     return babel_dates.format_date(value, fmt, locale=format_locale())
 
 
@@ -183,10 +185,11 @@ def number(value: int | float | str | Decimal | None) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, str):
+        text = value
         try:
-            value = Decimal(value)
+            value = Decimal(text)
         except InvalidOperation:
-            return value
+            return text
     return babel_numbers.format_decimal(value, locale=format_locale())
 
 

@@ -183,22 +183,19 @@ def resolve(session: so.Session, actor: Actor, country: str, refs: dict[str, tup
     uids = {ref: ref_uid(ref, country, kinds) for ref, kinds in refs.items()}
     if not uids:
         return {}
+    latest_rev, published_rev = so.aliased(Revision), so.aliased(Revision)
     rows = session.execute(
-        sa.select(Record.uid, Record.country, Record.published_version, Revision.document)
-        .join(Revision, sa.and_(Revision.uid == Record.uid, Revision.version == Record.latest_version))
+        sa.select(Record.uid, Record.country, published_rev.document, latest_rev.document)
+        .join(latest_rev, sa.and_(latest_rev.uid == Record.uid, latest_rev.version == Record.latest_version))
+        .outerjoin(
+            published_rev, sa.and_(published_rev.uid == Record.uid, published_rev.version == Record.published_version)
+        )
         .where(Record.uid.in_(set(uids.values())))
     ).all()
-    published = dict(
-        session.execute(
-            sa.select(Record.uid, Record.document).where(
-                Record.uid.in_(set(uids.values())), Record.published_version.is_not(None)
-            )
-        ).all()
-    )
     found: dict[str, Target] = {}
-    for uid, rec_country, published_version, latest in rows:
-        if uid in published:
-            found[uid] = Target(uid, display_name(published[uid]) or None, True)
+    for uid, rec_country, published, latest in rows:
+        if published is not None:
+            found[uid] = Target(uid, display_name(published) or None, True)
         elif actor.country in (None, rec_country):
             found[uid] = Target(uid, display_name(latest) or None, False)
         else:
