@@ -173,3 +173,38 @@ def test_the_migration_adds_time_zone_and_keeps_existing_accounts_on_the_default
         zones = conn.execute(sa.text("SELECT time_zone FROM staff_users")).scalars().all()
     assert len(zones) == 4 and set(zones) == {None}
     assert migrate.is_current(hub.engine)
+
+
+def test_lists_write_times_with_the_month_spelled_out_not_us_style(pending, as_vn) -> None:  # type: ignore[no-untyped-def]
+    queue = html.unescape(as_vn.get("/console/reviews").get_data(as_text=True)).replace("\u202f", " ")
+    assert "30 Nov 2026, 8:05 pm" in queue and "11/30/26" not in queue
+    _lang(as_vn, "vi")
+    queue = html.unescape(as_vn.get("/console/reviews").get_data(as_text=True))
+    assert "20:05 30 thg 11, 2026" in queue
+
+
+def test_which_field_holds_which_codelist_is_read_from_the_schema() -> None:
+    from hub.console import reader
+
+    assert reader.field_types("producers")["type"] == ("code", "producer-types")
+    assert reader.field_types("products")["producer"] == ("ref", ("producers",))
+    assert reader.field_types("products")["certifications.*.issued_on"] == ("day", None)
+    assert reader.field_types("products")["evidence.*.type"] == ("code", "evidence-types")
+    assert reader.field_types("activities")["organisers.*"] == ("ref", ("organisations",))
+    assert reader.pattern("certifications.10.rating") == "certifications.*.rating"
+
+
+def test_an_organisation_type_and_areas_are_labelled_in_the_reviewers_language(client) -> None:  # type: ignore[no-untyped-def]
+    from hub.console import reader
+    from schemas import codelists
+
+    university = codelists.item("organisation-types", "university")["label"]
+    with client.application.test_request_context(headers={"Accept-Language": "th"}):
+        assert reader.area_name("TH-90") == "สงขลา" and reader.area_name("TH") == "ไทย"
+        assert reader.describe("organisations", "type", "university", None, {}) == university["th"]
+    with client.application.test_request_context(headers={"Accept-Language": "vi"}):
+        assert reader.area_name("TH") == "Thái Lan" and reader.area_name("VN-GSO:48") == "Thành phố Đà Nẵng"
+        assert reader.describe("organisations", "type", "university", None, {}) == university["vi"]
+    with client.application.test_request_context(headers={"Accept-Language": "en"}):
+        assert reader.area_name("TH-90") == "Songkhla" and reader.area_name("VN") == "Vietnam"
+        assert reader.area_name("XX-99") == "XX-99"  # unknown: the code as written
