@@ -24,7 +24,7 @@ from schemas.text import fold
 
 from ..actors import Actor
 from ..records.projection import project_shown
-from ..store.models import Record, ReviewJob, Revision, Submission, utcnow
+from ..store.models import Record, ReviewJob, Revision, Submission, SubmissionCount, utcnow
 from . import review
 
 #: Sets up to this size are decided at once; larger ones in the background.
@@ -56,28 +56,30 @@ def _visible(query: Any, actor: Actor) -> Any:
 def queue(session: so.Session, actor: Actor, limit: int = 20) -> list[Summary]:
     """Submissions with pending revisions the actor may see, newest first.
 
-    *New* is a record's first version (the hub did not have it), *changed* a later one,
-    as the write counted them (created, updated or deleted). The counts read only the
-    covering ``ix_revisions_submission`` index."""
-    new = sa.func.sum(sa.case((Revision.version == 1, 1), else_=0))
-    q = _visible(
-        sa.select(Revision.submission_id, sa.func.count(), new).where(
-            Revision.review_state == "pending", Revision.submission_id.is_not(None)
-        ),
-        actor,
-    )
+    *New* is a record's first version (the hub did not have it), *changed* a later one.
+    The counts are rows of ``submission_counts`` (kept by triggers, see
+    :class:`hub.store.models.SubmissionCount`), so the page costs the same with ten or a
+    million revisions waiting; the sample reads the ``ix_revisions_submission`` index."""
+    country = review.visible_country(actor, None)
+    q = sa.select(
+        SubmissionCount.submission_id, sa.func.sum(SubmissionCount.pending), sa.func.sum(SubmissionCount.pending_new)
+    ).where(SubmissionCount.pending > 0)
+    if country:
+        q = q.where(SubmissionCount.country == country)
     rows = session.execute(
-        q.group_by(Revision.submission_id).order_by(Revision.submission_id.desc()).limit(limit)
+        q.group_by(SubmissionCount.submission_id).order_by(SubmissionCount.submission_id.desc()).limit(limit)
     ).all()
     subs = {s.id: s for s in session.scalars(sa.select(Submission).where(Submission.id.in_([r[0] for r in rows])))}
     out = []
     for sub_id, pending, fresh in rows:
         sample_q = _visible(
-            sa.select(Revision).where(Revision.submission_id == sub_id, Revision.review_state == "pending"), actor
+            sa.select(Revision.uid, Revision.document).where(
+                Revision.submission_id == sub_id, Revision.review_state == "pending"
+            ),
+            actor,
         )
-        sample = [
-            (r.uid, _name(r.document, r.uid)) for r in session.scalars(sample_q.order_by(Revision.id).limit(SAMPLE))
-        ]
+        # in the index's order (any few will do): no sort of the submission's pending revisions
+        sample = [(uid, _name(doc, uid)) for uid, doc in session.execute(sample_q.order_by(Revision.uid).limit(SAMPLE))]
         out.append(Summary(subs[sub_id], int(pending), int(fresh or 0), int(pending) - int(fresh or 0), sample))
     return out
 
