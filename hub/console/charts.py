@@ -100,9 +100,7 @@ class Pair:
     warned: Column
 
 
-def pairs(
-    values: dict[str, tuple[int, int]], width: float = 640, height: float = 200, gap: float = 10
-) -> list[Pair]:
+def pairs(values: dict[str, tuple[int, int]], width: float = 640, height: float = 200, gap: float = 10) -> list[Pair]:
     """Paired vertical bars per key in order (weeks, oldest first), scaled to the largest."""
     biggest = max((v[0] for v in values.values()), default=0) or 1
     n = len(values) or 1

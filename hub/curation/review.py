@@ -12,7 +12,7 @@ published version visible until it is approved. Every decision is in the audit l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -130,7 +130,8 @@ _COLUMNS = (
 )
 
 
-_revisions, _records = Revision.__table__, Record.__table__
+# mapped classes' tables, typed as FromClause
+_revisions, _records = cast(sa.Table, Revision.__table__), cast(sa.Table, Record.__table__)
 _DECIDED = (
     sa.update(_revisions)
     .where(_revisions.c.id == sa.bindparam("b_id"))
@@ -142,7 +143,9 @@ _DECIDED = (
         comment=sa.bindparam("b_comment"),
     )
 )
-_LATEST_STATE = sa.update(_records).where(_records.c.uid == sa.bindparam("b_uid")).values(review_state=sa.bindparam("b_state"))
+_LATEST_STATE = (
+    sa.update(_records).where(_records.c.uid == sa.bindparam("b_uid")).values(review_state=sa.bindparam("b_state"))
+)
 
 
 @dataclass
@@ -210,7 +213,14 @@ def _apply(
     _four_eyes(txn.session, txn.actor, country, rev)
     rev.review_state = state
     loaded.decided.append(
-        {"b_id": rev.id, "b_state": state, "b_at": txn.now, "b_by": txn.actor.id, "b_reason": reason, "b_comment": comment}
+        {
+            "b_id": rev.id,
+            "b_state": state,
+            "b_at": txn.now,
+            "b_by": txn.actor.id,
+            "b_reason": reason,
+            "b_comment": comment,
+        }
     )
     if latest == version:
         loaded.records[uid] = state

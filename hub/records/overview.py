@@ -151,9 +151,7 @@ def overview(session: so.Session, country: str | None = None, today: date | None
     )
 
 
-def _quality(
-    session: so.Session, live: list[Any], pub: dict[str, dict[str, int]], today: date
-) -> dict[str, Quality]:
+def _quality(session: so.Session, live: list[Any], pub: dict[str, dict[str, int]], today: date) -> dict[str, Quality]:
     out = {c: Quality(published=sum(kinds.values())) for c, kinds in pub.items()}
     warned = sa.cast(Record.warnings, sa.Text).not_in(["[]", "null"])
     for c, warnings in session.execute(
@@ -194,7 +192,9 @@ def _documents(session: so.Session, live: list[Any], out: dict[str, Quality], to
                 q.expiring += 1
 
 
-def _weekly(session: so.Session, country: str | None, today: date) -> tuple[dict[str, dict[str, tuple[int, int]]], list[str]]:
+def _weekly(
+    session: so.Session, country: str | None, today: date
+) -> tuple[dict[str, dict[str, tuple[int, int]]], list[str]]:
     """Revisions received per country and week (Monday to Sunday, UTC), and how many came
     with warnings, over the last :data:`WEEKS` weeks."""
     monday = today - timedelta(days=today.weekday())
@@ -209,7 +209,5 @@ def _weekly(session: so.Session, country: str | None, today: date) -> tuple[dict
         day = created.date()
         counts[uid[:2]][((day - timedelta(days=day.weekday())).isoformat(), bool(has_warnings))] += 1
     keys = [w.isoformat() for w in weeks]
-    weekly = {
-        c: {w: (n[(w, False)] + n[(w, True)], n[(w, True)]) for w in keys} for c, n in sorted(counts.items())
-    }
+    weekly = {c: {w: (n[(w, False)] + n[(w, True)], n[(w, True)]) for w in keys} for c, n in sorted(counts.items())}
     return weekly, keys

@@ -21,7 +21,12 @@ VN = Actor("client:vn", "VN", frozenset({"exchange:read", "exchange:write"}))
 SEC = Actor("user:sec@asean.example", None, frozenset({"exchange:read", "exchange:write", "review"}), "secretariat")
 IMPORTER = Actor("import:operator", None)  # an internal actor of every country
 VN_REVIEWER = Actor("user:rev@vn.example", "VN", frozenset({"exchange:read", "review"}), "reviewer")
-TH_DOC = {"country": "TH", "category": {"scheme": "TH-OTOP", "code": "food"}, "certifications": [], "origin": {"area": "TH-90"}}
+TH_DOC = {
+    "country": "TH",
+    "category": {"scheme": "TH-OTOP", "code": "food"},
+    "certifications": [],
+    "origin": {"area": "TH-90"},
+}
 
 
 def _truth(hub: Any) -> dict[tuple[int, str], tuple[int, int]]:
@@ -79,7 +84,9 @@ def test_the_counts_follow_every_change_of_a_revisions_state(hub) -> None:  # ty
 
 
 def test_a_submission_across_countries_is_counted_per_country_and_each_reviewer_sees_their_own(hub) -> None:  # type: ignore[no-untyped-def]
-    hub.writes.write(IMPORTER, "products", [product(1), product(2), product(9, **TH_DOC)], source="import", submission="k")
+    hub.writes.write(
+        IMPORTER, "products", [product(1), product(2), product(9, **TH_DOC)], source="import", submission="k"
+    )
     assert _same(hub) == {(1, "VN"): (2, 2), (1, "TH"): (1, 1)}
     with hub.sessions() as s:
         (mine,) = submissions.queue(s, VN_REVIEWER)
@@ -107,10 +114,14 @@ def test_the_migration_backfills_the_counts_and_installs_the_triggers(hub) -> No
     assert _same(hub) == {(1, "VN"): (1, 1), (2, "VN"): (2, 1)} != before
     with hub.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
-            names = conn.execute(sa.text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'revisions'::regclass")).scalars()
+            names = conn.execute(
+                sa.text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'revisions'::regclass")
+            ).scalars()
         else:
             names = conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
-        assert {"trg_revisions_waiting_insert", "trg_revisions_waiting_update", "trg_revisions_waiting_delete"} <= set(names)
+        assert {"trg_revisions_waiting_insert", "trg_revisions_waiting_update", "trg_revisions_waiting_delete"} <= set(
+            names
+        )
     # and they work after the upgrade, a deletion of revisions included
     hub.writes.write(VN, "products", [product(3, name={"vi": "v2"})], source="api")
     _same(hub)
