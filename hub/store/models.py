@@ -187,10 +187,13 @@ class Revision(Base):
         sa.Index("ix_revisions_submission", "submission_id", "review_state", "uid", "version"),
         # counts by state and country (uid begins with the country): an index range
         sa.Index("ix_revisions_state_uid", "review_state", "uid"),
-        # The review queue: only pending revisions are indexed (most are decided).
+        # The review queue, in id order: only pending revisions are indexed (most are
+        # decided), so its first page reads 50 entries, not every pending revision sorted.
+        # review_state leads so that SQLite prefers it to ix_revisions_state_uid here.
         sa.Index(
-            "ix_revisions_pending",
-            "created_at",
+            "ix_revisions_pending_id",
+            "review_state",
+            "id",
             sqlite_where=sa.text("review_state = 'pending'"),
             postgresql_where=sa.text("review_state = 'pending'"),
         ),

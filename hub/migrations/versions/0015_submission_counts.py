@@ -1,4 +1,5 @@
-"""Pending counts per submission and country, kept by triggers on ``revisions``.
+"""Pending counts per submission and country, kept by triggers on ``revisions``; the
+pending revisions indexed in id order.
 
 The review queue's first page listed submissions by grouping every pending revision
 (100,000 pending: about half a second). ``submission_counts`` holds, per submission and
@@ -8,6 +9,12 @@ any change of a revision's state (the write path's new and superseded revisions,
 decisions, anything else), so no code path can let them drift. SQLite: row triggers
 (an UPSERT each); PostgreSQL: statement triggers over transition tables (one UPSERT
 per statement, grouped).
+
+The partial index of pending revisions was on ``created_at`` while the queue pages in id
+order: its first page sorted every pending revision (with 100,000 pending, a quarter of
+a second). It is now on ``(review_state, id)`` (the state leads so that SQLite's planner prefers it
+to ``ix_revisions_state_uid`` for this query; still only pending revisions, so the same
+cost to writes): 2 ms instead of 250.
 
 A later migration that rebuilds ``revisions`` on SQLite (Alembic batch mode with
 recreate) drops these triggers and must call :func:`create_triggers` again.
@@ -131,6 +138,7 @@ def upgrade() -> None:
         sqlite_where=sa.text("pending > 0"),
         postgresql_where=sa.text("pending > 0"),
     )
+    _pending_index(["review_state", "id"], "ix_revisions_pending_id", "ix_revisions_pending")
     # backfill, then the triggers, in the migration's one transaction (hub init holds it)
     op.execute(
         """INSERT INTO submission_counts (submission_id, country, pending, pending_new)
@@ -141,7 +149,14 @@ def upgrade() -> None:
     create_triggers()
 
 
+def _pending_index(columns: list[str], name: str, old: str) -> None:
+    pending = sa.text("review_state = 'pending'")
+    op.drop_index(old, table_name="revisions", sqlite_where=pending, postgresql_where=pending)
+    op.create_index(name, "revisions", columns, unique=False, sqlite_where=pending, postgresql_where=pending)
+
+
 def downgrade() -> None:
+    _pending_index(["created_at"], "ix_revisions_pending", "ix_revisions_pending_id")
     drop_triggers()
     op.drop_index("ix_submission_counts_waiting", table_name="submission_counts")
     op.drop_table("submission_counts")
