@@ -176,38 +176,50 @@ def _quality(session: so.Session, live: list[Any], pub: dict[str, dict[str, int]
 
 
 def _documents(session: so.Session, live: list[Any], out: dict[str, Quality], today: date) -> None:
-    """Expiring certificates and missing evidence: read from the published documents (one
-    pass, only their ``certifications`` and ``evidence`` are looked at)."""
+    """Expiring certificates and missing evidence, from the published documents: only
+    their ``certifications`` and ``evidence`` are read (JSON paths in SQL, not whole
+    documents); a certificate's end needs :func:`schemas.certifications.expiry` (stated,
+    or implied by the scheme's period), so it is judged here."""
     horizon = today + timedelta(days=EXPIRING_DAYS)
-    published = sa.select(Record.country, Revision.document).join(
+    published = sa.select(Record.country, Revision.document["certifications"], Revision.document["evidence"]).join(
         Revision, sa.and_(Revision.uid == Record.uid, Revision.version == Record.published_version)
     )
-    for c, doc in session.execute(published.where(*live).execution_options(yield_per=2000)):
+    for c, certs, evidence in session.execute(published.where(*live).execution_options(yield_per=5000)):
         q = out.setdefault(c, Quality())
-        if not doc.get("evidence"):
+        if not evidence:
             q.without_evidence += 1
-        for cert in doc.get("certifications") or ():
+        for cert in certs or ():
             ends = expiry(cert)
             if ends and active(cert, today) and interval(ends)[1] <= horizon:
                 q.expiring += 1
+
+
+def _week(session: so.Session) -> Any:
+    """The Monday (UTC) of a revision's ``created_at`` as ``YYYY-MM-DD``, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(
+            sa.func.date_trunc("week", sa.func.timezone("UTC", Revision.created_at)), sa.literal("YYYY-MM-DD")
+        )
+    # SQLite stores UTC text: 'weekday 0' moves to the Sunday ending the week, then back to Monday
+    return sa.func.date(Revision.created_at, "weekday 0", "-6 days")
 
 
 def _weekly(
     session: so.Session, country: str | None, today: date
 ) -> tuple[dict[str, dict[str, tuple[int, int]]], list[str]]:
     """Revisions received per country and week (Monday to Sunday, UTC), and how many came
-    with warnings, over the last :data:`WEEKS` weeks."""
+    with warnings, over the last :data:`WEEKS` weeks; grouped in SQL."""
     monday = today - timedelta(days=today.weekday())
-    weeks = [monday - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
-    since = datetime.combine(weeks[0], time.min, timezone.utc)
-    warned = sa.cast(Revision.warnings, sa.Text).not_in(["[]", "null"])
-    q = sa.select(Revision.uid, Revision.created_at, warned).where(Revision.created_at >= since)
+    keys = [(monday - timedelta(weeks=n)).isoformat() for n in range(WEEKS - 1, -1, -1)]
+    since = datetime.combine(date.fromisoformat(keys[0]), time.min, timezone.utc)
+    warned = sa.case((sa.cast(Revision.warnings, sa.Text).not_in(["[]", "null"]), 1), else_=0)
+    cc, week = sa.func.substr(Revision.uid, 1, 2), _week(session)
+    q = sa.select(cc, week, sa.func.count(), sa.func.sum(warned)).where(Revision.created_at >= since)
     if country:
         q = q.where(Revision.uid >= f"{country}/", Revision.uid < f"{country}0")  # "/" + 1 is "0"
-    counts: dict[str, Counter[tuple[str, bool]]] = defaultdict(Counter)
-    for uid, created, has_warnings in session.execute(q.execution_options(yield_per=5000)):
-        day = created.date()
-        counts[uid[:2]][((day - timedelta(days=day.weekday())).isoformat(), bool(has_warnings))] += 1
-    keys = [w.isoformat() for w in weeks]
-    weekly = {c: {w: (n[(w, False)] + n[(w, True)], n[(w, True)]) for w in keys} for c, n in sorted(counts.items())}
-    return weekly, keys
+    weekly: dict[str, dict[str, tuple[int, int]]] = {}
+    for c, w, n, with_warnings in session.execute(q.group_by(cc, week)):
+        weeks = weekly.setdefault(c, {k: (0, 0) for k in keys})
+        if w in weeks:
+            weeks[w] = (int(n), int(with_warnings or 0))
+    return dict(sorted(weekly.items())), keys
