@@ -107,7 +107,7 @@ def test_the_migration_backfills_the_counts_and_installs_the_triggers(hub) -> No
     hub.writes.write(VN, "products", [product(1, name={"vi": "v2"}), product(4)], source="api")
     before = _same(hub)
     with hub.engine.begin() as conn:
-        command.downgrade(migrate._config(conn), "0013_validated_with")
+        command.downgrade(migrate._config(conn), "0014_staff_time_zone")
         assert "submission_counts" not in sa.inspect(conn).get_table_names()
         conn.execute(sa.text("UPDATE revisions SET review_state = 'approved' WHERE uid = 'VN/products/p2'"))
     migrate.upgrade(hub.engine)

@@ -20,7 +20,7 @@ A later migration that rebuilds ``revisions`` on SQLite (Alembic batch mode with
 recreate) drops these triggers and must call :func:`create_triggers` again.
 
 Revision ID: 0015_submission_counts
-Revises: 0013_validated_with
+Revises: 0014_staff_time_zone
 """
 
 from typing import Sequence, Union
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015_submission_counts"
-down_revision: Union[str, Sequence[str], None] = "0013_validated_with"
+down_revision: Union[str, Sequence[str], None] = "0014_staff_time_zone"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
