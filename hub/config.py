@@ -18,6 +18,7 @@ import platformdirs
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .timezones import is_time_zone
 from .webhooks.destinations import networks
 
 #: the per-user folder's name (platformdirs): the hub's home when no config file is given
@@ -88,6 +89,7 @@ class Settings:
     console_cookie_name: str = "hub_console"
     console_session_lifetime: int = 36_000
     console_idle_timeout: int = 1_800
+    console_time_zone: str = "UTC"
     console_login_limit_per_address: str = "5/minute;30/hour"
     console_login_limit_global: str = "30/minute"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -240,6 +242,10 @@ def _check_console(s: Settings) -> None:
         raise ConfigError("console_cookie_name must be 1 to 64 letters, digits, _ or -")
     if s.console_idle_timeout < 60 or s.console_session_lifetime < s.console_idle_timeout:
         raise ConfigError("console_idle_timeout must be at least 60 seconds and at most console_session_lifetime")
+    if not is_time_zone(s.console_time_zone):
+        raise ConfigError(
+            f"console_time_zone must be an IANA time zone such as Asia/Ho_Chi_Minh, not {s.console_time_zone!r}"
+        )
     from limits import parse_many
 
     for name in ("console_login_limit_per_address", "console_login_limit_global"):
