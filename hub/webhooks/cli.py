@@ -12,7 +12,7 @@ import sys
 import click
 
 from ..auth import clients as registry
-from ..clictx import hub_of as _hub
+from ..clictx import command_hub as _hub
 from ..store.db import transaction
 from . import subscriptions as webhooks
 
