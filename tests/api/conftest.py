@@ -6,6 +6,7 @@ import pytest
 
 from hub.curation.members import set_policy
 from hub.store.db import transaction
+from tests.api.contract import answers_match_the_document  # noqa: F401  (autouse, for every API test)
 from tests.auth.helpers import partner_headers
 
 READ_WRITE = ("exchange:read", "exchange:write")
@@ -37,3 +38,4 @@ def vn_reader(hub, client):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def th_reader(hub, client):  # type: ignore[no-untyped-def]
     return partner_headers(hub, client, "TH", ("exchange:read",))
+
