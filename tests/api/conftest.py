@@ -38,4 +38,3 @@ def vn_reader(hub, client):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def th_reader(hub, client):  # type: ignore[no-untyped-def]
     return partner_headers(hub, client, "TH", ("exchange:read",))
-
