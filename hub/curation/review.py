@@ -12,7 +12,7 @@ published version visible until it is approved. Every decision is in the audit l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, cast
+from typing import Any, Callable, Iterable, NamedTuple, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -22,8 +22,6 @@ from schemas.text import fold
 
 from ..actors import Actor
 from ..records.projection import names
-from ..records.representation import revision as shown_revision
-from ..records.representation import rfc3339
 from ..records.writepath import WritePath, WriteTxn
 from ..store.models import Member, Record, Revision
 
@@ -46,13 +44,48 @@ class ReviewError(Exception):
 
 @dataclass(frozen=True)
 class Decision:
+    """What a decision did (the API shows it as ``hub.api.reviews.DecisionResult``)."""
+
     uid: str
     version: int
     state: str
     published: bool
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"uid": self.uid, "version": self.version, "state": self.state, "published": self.published}
+
+class Queued(NamedTuple):
+    """A revision with its record, as the queue and ``include=own`` list them (the API
+    shows one as ``hub.api.reviews.ReviewItem``)."""
+
+    revision: Revision
+    record: Record
+
+    @property
+    def kind(self) -> str:
+        return split_uid(self.revision.uid)[1]
+
+    @property
+    def superseded(self) -> bool:
+        """A later version of the record exists."""
+        return self.revision.version < self.record.latest_version
+
+    @property
+    def warnings(self) -> list[dict[str, str]]:
+        return self.revision.warnings or []
+
+    @property
+    def reason(self) -> Reason | None:
+        """Why it was returned or rejected (or the note of another decision), else None."""
+        rev = self.revision
+        if rev.review_state in ("returned", "rejected") or rev.reason or rev.comment:
+            return Reason(rev.reason, reason_label(rev.reason), rev.comment)
+        return None
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str | None
+    label: str | None
+    comment: str | None
 
 
 def may_review(actor: Actor, country: str) -> bool:
@@ -419,7 +452,7 @@ def _matches(rev: Revision, query: Query, words: list[str]) -> bool:
 
 def queue(
     session: so.Session, actor: Actor, query: Query, *, limit: int = 100, after: int = 0
-) -> tuple[list[tuple[Revision, Record]], int | None]:
+) -> tuple[list[Queued], int | None]:
     """One page of revisions the actor may see, oldest first; keyset on the revision id.
 
     Returns the rows and the id to continue after (``None`` on the last page). Text and
@@ -428,7 +461,7 @@ def queue(
     """
     base = _select(actor, query)
     words = fold(query.q).split() if query.q else []
-    rows: list[tuple[Revision, Record]] = []
+    rows: list[Queued] = []
     cursor = after
     while len(rows) <= limit:
         chunk = session.execute(
@@ -436,7 +469,7 @@ def queue(
         ).all()
         for rev, rec in chunk:
             if _matches(rev, query, words):
-                rows.append((rev, rec))
+                rows.append(Queued(rev, rec))
                 if len(rows) > limit:
                     break
         if len(chunk) < (500 if words or query.warnings else limit + 1):
@@ -479,33 +512,6 @@ def reason_label(code: str | None, lang: str = "en") -> str | None:
     return labels.get(lang) or labels.get("en") or code
 
 
-def item(rev: Revision, rec: Record) -> dict[str, Any]:
-    """A revision in the queue, as the API shows it: state, who, when, why, the record."""
-    country, kind, local_id = split_uid(rev.uid)
-    out = {
-        "uid": rev.uid,
-        "kind": kind,
-        "country": country,
-        "id": local_id,
-        "version": rev.version,
-        "state": rev.review_state,
-        "submitted_at": rfc3339(rev.created_at),
-        "submitted_by": rev.actor,
-        "source": rev.source,
-        "decided_at": rfc3339(rev.decided_at),
-        "decided_by": rev.decided_by,
-        "reason": None,
-        "warnings": rev.warnings or [],
-        "published_version": rec.published_version,
-        "latest_version": rec.latest_version,
-        "superseded": rev.version < rec.latest_version,
-        "record": shown_revision(rev, kind),
-    }
-    if rev.review_state in ("returned", "rejected") or rev.reason or rev.comment:
-        out["reason"] = {"code": rev.reason, "label": reason_label(rev.reason), "comment": rev.comment}
-    return out
-
-
 def get(session: so.Session, actor: Actor, uid: str, version: int) -> tuple[Revision, Record]:
     """One revision the actor may see (review or own country), else ReviewError 404/403."""
     country, _ = _split(uid)
@@ -534,7 +540,7 @@ def next_pending(session: so.Session, actor: Actor, after_id: int) -> tuple[str,
     return (rows[0][0].uid, rows[0][0].version) if rows else None
 
 
-def own_outstanding(session: so.Session, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
+def own_outstanding(session: so.Session, actor: Actor, limit: int = 100) -> list[Queued]:
     """The change feed's ``include=own``: the latest revision of each of the actor's
     country's records that is pending, returned or rejected, newest first.
 
@@ -549,4 +555,4 @@ def own_outstanding(session: so.Session, actor: Actor, limit: int = 100) -> list
     if actor.country:
         s = s.where(Record.country == actor.country)
     rows = session.execute(s.order_by(Record.updated_at.desc(), Revision.id.desc()).limit(limit)).all()
-    return [item(rev, rec) for rev, rec in rows]
+    return [Queued(rev, rec) for rev, rec in rows]
