@@ -43,6 +43,7 @@ class Settings:
     instance_path: str = ""
     members: tuple[str, ...] = ASEAN + ("JP", "KR")
     default_review_policy: str = "required"
+    review_job_stale_after: int = 120
     batch_max_records: int = 1000
     batch_max_bytes: int = 10 * 1024 * 1024
     write_slots: int = 1
@@ -198,6 +199,8 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
         settings = replace(settings, secret_key=_instance_secret(Path(settings.instance_path)))
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
+    if settings.review_job_stale_after < 10:
+        raise ConfigError("review_job_stale_after must be at least 10 (seconds)")
     _check_jobs(settings)
     _check_console(settings)
     _check_security(settings)

@@ -153,8 +153,24 @@ def decide_set(submission_id: int) -> Response:
 @requires("review")
 def review_job(job_id: int) -> str:
     with hub_of().sessions() as s:
-        job = submissions.job(s, g.actor, job_id)
+        job = submissions.job(s, g.actor, job_id, hub_of().settings.review_job_stale_after)
         if job is None:
             abort(404)
         s.expunge(job)
     return render_template("console/reviews/job.html", job=job)
+
+
+@bp.post("/review-jobs/<int:job_id>/<any(resume, abandon):action>")
+@requires("review")
+def review_job_action(job_id: int, action: str) -> Response:
+    """Resume an interrupted job from where it got, or abandon it (both audited)."""
+    hub = hub_of()
+    try:
+        if action == "resume":
+            submissions.resume(hub.sessions, g.actor, job_id, stale_after=hub.settings.review_job_stale_after)
+        else:
+            submissions.abandon(hub.sessions, g.actor, job_id, hub.settings.review_job_stale_after)
+            flash(_("The decision was abandoned: the records it did not reach are still pending."), "success")
+    except submissions.JobError as exc:
+        flash(_("Nothing was done: %(reason)s", reason=str(exc)), "warning")
+    return redirect(url_for("console.review_job", job_id=job_id))

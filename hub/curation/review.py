@@ -336,6 +336,8 @@ def decide_many(
     decision: str,
     reason: str | None = None,
     comment: str | None = None,
+    *,
+    within: Callable[[so.Session, list[Decision | ReviewError]], None] | None = None,
 ) -> list[Decision | ReviewError]:
     """One decision for a set, in one transaction: each item is judged on its own, and each
     decision is audited on its own (``review.approve|return|reject``).
@@ -345,6 +347,8 @@ def decide_many(
     their versions. Only the latest revision of a record can be decided: one that a later
     revision superseded is refused (``superseded``), also when the later revision arrived
     after the set was chosen, since the state is read under the write lock.
+    ``within(session, results)`` runs in the same transaction before its commit (a
+    background job records its progress there; an exception it raises rolls all back).
     """
     comment = (comment or "").strip() or None
     state = _check(decision, reason, comment)
@@ -352,7 +356,10 @@ def decide_many(
     if not wanted:
         return []
     with WritePath(factory).transaction(actor, SOURCE) as txn:
-        return _decide_within(txn, wanted, decision, state, reason, comment)
+        results = _decide_within(txn, wanted, decision, state, reason, comment)
+        if within is not None:
+            within(txn.session, results)
+        return results
 
 
 def approve_in_chunks(

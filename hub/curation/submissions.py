@@ -7,12 +7,16 @@ and a sample; a reviewer opens one, narrows its pending revisions with filters a
 decides for the whole filtered set (approve all, approve all but the ticked ones, return
 all with one reason). Large sets are decided in the background (:func:`start`), chunk by
 chunk, with progress in ``review_jobs``; each revision's decision is audited on its own.
+A job whose runner stopped reporting is ``interrupted`` (:func:`job`) and can be resumed
+(:func:`resume`) or abandoned (:func:`abandon`).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cached_property
 from typing import Any, Iterable
 
@@ -22,8 +26,12 @@ import sqlalchemy.orm as so
 import schemas
 from schemas.text import fold
 
+from .. import processes
 from ..actors import Actor
 from ..records.projection import project_shown
+from ..store import audit
+from ..store.db import rowcount, transaction
+from ..store.locks import aware
 from ..store.models import Record, ReviewJob, Revision, Submission, SubmissionCount, utcnow
 from . import review
 
@@ -31,6 +39,9 @@ from . import review
 INLINE = 500
 CHUNK = 1000
 SAMPLE = 3
+#: Seconds without a heartbeat after which a running job is interrupted (the setting
+#: ``review_job_stale_after`` is passed by the doors; this is its default).
+STALE_AFTER = 120
 
 
 @dataclass(frozen=True)
@@ -217,6 +228,20 @@ def plan(items: list[Item], except_keys: Iterable[tuple[str, int]] = ()) -> list
 # -- decisions on a set ---------------------------------------------------------------
 
 
+class JobError(Exception):
+    """A job that cannot be resumed or abandoned (not interrupted, or someone was first)."""
+
+
+class JobLost(Exception):
+    """The runner's job was declared interrupted or taken over: its chunk is rolled back."""
+
+
+#: Runners of this process that are still at work: a job whose runner names this process
+#: but is not here lost its thread (and is interrupted without waiting for the bound).
+_LIVE: set[str] = set()
+_LIVE_LOCK = threading.Lock()
+
+
 def start(
     factory: so.sessionmaker[so.Session],
     actor: Actor,
@@ -232,7 +257,9 @@ def start(
     before this returns, large ones (more than :data:`INLINE`) in a thread. Returns the
     job's id. A bad decision or reason raises :class:`hub.review.ReviewError` at once."""
     review._check(decision, reason, (comment or "").strip() or None)
+    runner = processes.new_holder()
     with factory() as session, session.begin():
+        now = utcnow()
         job = ReviewJob(
             actor=actor.id,
             submission_id=submission,
@@ -241,51 +268,196 @@ def start(
             done=0,
             refused=0,
             state="running",
-            created_at=utcnow(),
+            created_at=now,
+            keys=[[uid, version] for uid, version in keys],
+            reason=reason,
+            comment=comment,
+            runner=runner,
+            heartbeat_at=now,
         )
         session.add(job)
         session.flush()
         job_id = job.id
+    _launch(factory, actor, job_id, runner, keys, 0, background if background is not None else len(keys) > INLINE)
+    return job_id
+
+
+def _launch(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    job_id: int,
+    runner: str,
+    keys: list[tuple[str, int]],
+    done: int,
+    background: bool,
+) -> None:
+    with _LIVE_LOCK:
+        _LIVE.add(runner)
 
     def run() -> None:
-        _run(factory, actor, job_id, keys, decision, reason, comment)
+        try:
+            _run(factory, actor, job_id, runner, keys, done)
+        finally:
+            with _LIVE_LOCK:
+                _LIVE.discard(runner)
 
-    if background if background is not None else len(keys) > INLINE:
+    if background:
         threading.Thread(target=run, name=f"review-job-{job_id}", daemon=True).start()
     else:
         run()
-    return job_id
 
 
 def _run(
     factory: so.sessionmaker[so.Session],
     actor: Actor,
     job_id: int,
+    runner: str,
     keys: list[tuple[str, int]],
-    decision: str,
-    reason: str | None,
-    comment: str | None,
+    done: int,
 ) -> None:
-    """Decide chunk by chunk (each its own transaction), recording progress after each."""
-    done = refused = 0
+    """Decide ``keys[done:]`` chunk by chunk, each its own transaction, which also records
+    the progress and the heartbeat, on condition that this runner still holds the job."""
+    with factory() as session:
+        row = session.get(ReviewJob, job_id)
+        assert row is not None
+        decision, reason, comment = row.decision, row.reason, row.comment
+
+    def progress(session: so.Session, results: list[review.Decision | review.ReviewError]) -> None:
+        refused = sum(1 for r in results if isinstance(r, review.ReviewError))
+        _held(
+            session,
+            job_id,
+            runner,
+            done=ReviewJob.done + len(results),
+            refused=ReviewJob.refused + refused,
+            heartbeat_at=utcnow(),
+        )
+
     state, message = "done", None
     try:
-        for start_at in range(0, len(keys), CHUNK):
-            results = review.decide_many(factory, actor, keys[start_at : start_at + CHUNK], decision, reason, comment)
-            done += len(results)
-            refused += sum(1 for r in results if isinstance(r, review.ReviewError))
-            _update(factory, job_id, done=done, refused=refused)
+        for start_at in range(done, len(keys), CHUNK):
+            chunk = keys[start_at : start_at + CHUNK]
+            review.decide_many(factory, actor, chunk, decision, reason, comment, within=progress)
+    except JobLost:
+        return  # interrupted meanwhile (or resumed by another runner): its chunk was rolled back
     except Exception as exc:  # noqa: BLE001 - recorded on the job and shown to the reviewer
         state, message = "failed", str(exc)[:1000]
-    _update(factory, job_id, state=state, message=message, finished_at=utcnow())
+    with transaction(factory) as session:
+        try:
+            _held(session, job_id, runner, state=state, message=message, finished_at=utcnow(), heartbeat_at=utcnow())
+        except JobLost:
+            pass
 
 
-def _update(factory: so.sessionmaker[so.Session], job_id: int, **values: Any) -> None:
-    with factory() as session, session.begin():
-        session.execute(sa.update(ReviewJob).where(ReviewJob.id == job_id).values(**values))
+def _held(session: so.Session, job_id: int, runner: str, **values: Any) -> None:
+    """Update the job if this runner still holds it running, else :class:`JobLost`."""
+    where = (ReviewJob.id == job_id, ReviewJob.runner == runner, ReviewJob.state == "running")
+    if rowcount(session, sa.update(ReviewJob).where(*where).values(**values)) != 1:
+        raise JobLost(f"review job {job_id} is no longer held by {runner}")
 
 
-def job(session: so.Session, actor: Actor, job_id: int) -> ReviewJob | None:
-    """A job the actor started (others' jobs are not shown)."""
+def _stopped(found: ReviewJob, stale_after: int) -> bool:
+    """Whether a running job's runner has stopped: no heartbeat within ``stale_after``
+    seconds, or a runner known to be gone (a process of this machine that ended, or a
+    thread of this process that ended without finishing)."""
+    beat = aware(found.heartbeat_at or found.created_at)
+    if beat < utcnow() - timedelta(seconds=stale_after):
+        return True
+    runner = found.runner or ""
+    if runner.startswith(f"{processes.HOST}:{os.getpid()}:"):
+        with _LIVE_LOCK:
+            return runner not in _LIVE
+    return processes.gone(runner) if runner else False
+
+
+def job(session: so.Session, actor: Actor, job_id: int, stale_after: int = STALE_AFTER) -> ReviewJob | None:
+    """A job the actor started (others' jobs are not shown), ``interrupted`` if its runner
+    stopped. That state is written (and the session committed) when found, by a
+    compare-and-set on the runner and progress read: a slow runner that comes back then
+    finds its job interrupted and stops, so a job shown interrupted never runs on unseen."""
     found = session.get(ReviewJob, job_id)
-    return found if found is not None and found.actor == actor.id else None
+    if found is None or found.actor != actor.id:
+        return None
+    if found.state == "running" and _stopped(found, stale_after):
+        seen = (ReviewJob.runner == found.runner) if found.runner else ReviewJob.runner.is_(None)
+        session.execute(
+            sa.update(ReviewJob)
+            .where(ReviewJob.id == job_id, ReviewJob.state == "running", seen, ReviewJob.done == found.done)
+            .values(state="interrupted")
+        )
+        session.commit()
+        session.refresh(found)
+    return found
+
+
+def resume(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    job_id: int,
+    *,
+    background: bool | None = None,
+    stale_after: int = STALE_AFTER,
+) -> None:
+    """Go on with an interrupted job from where it got: the keys it has not tried, by
+    ``actor`` (its starter). Revisions decided meanwhile (by anyone) and superseded ones
+    are refused by the decision itself, under the write lock, so nothing is decided
+    twice and nothing stale is published. Taking the job over is a compare-and-set on
+    its state, so of two resumes at once one wins; the other gets :class:`JobError`.
+    Audited as ``review.job.resume``."""
+    with factory() as session:
+        found = job(session, actor, job_id, stale_after)
+        if found is None:
+            raise JobError(f"no review job {job_id} of yours")
+        if found.state != "interrupted":
+            raise JobError(f"review job {job_id} is {found.state}, not interrupted")
+        if found.keys is None:
+            raise JobError(f"review job {job_id} predates resumable jobs: abandon it")
+    runner = processes.new_holder()
+    with transaction(factory) as session:
+        audit.lock(session)  # first, as the runner's chunks take it before the job's row
+        taken = rowcount(
+            session,
+            sa.update(ReviewJob)
+            .where(ReviewJob.id == job_id, ReviewJob.actor == actor.id, ReviewJob.state == "interrupted")
+            .values(state="running", runner=runner, heartbeat_at=utcnow(), finished_at=None),
+        )
+        if taken != 1:
+            raise JobError(f"review job {job_id} was resumed or abandoned just now")
+        row = session.get(ReviewJob, job_id, populate_existing=True)
+        assert row is not None and row.keys is not None
+        keys = [(str(uid), int(version)) for uid, version in row.keys]
+        done = row.done
+        audit.record(session, actor.id, "review.job.resume", f"review-job:{job_id}", _detail(row))
+    remaining = len(keys) - done
+    _launch(factory, actor, job_id, runner, keys, done, background if background is not None else remaining > INLINE)
+
+
+def abandon(factory: so.sessionmaker[so.Session], actor: Actor, job_id: int, stale_after: int = STALE_AFTER) -> None:
+    """Give up an interrupted job: what it decided stays decided, the rest stays pending
+    in its submission. Audited as ``review.job.abandon``."""
+    with factory() as session:
+        if job(session, actor, job_id, stale_after) is None:
+            raise JobError(f"no review job {job_id} of yours")
+    with transaction(factory) as session:
+        audit.lock(session)
+        taken = rowcount(
+            session,
+            sa.update(ReviewJob)
+            .where(ReviewJob.id == job_id, ReviewJob.actor == actor.id, ReviewJob.state == "interrupted")
+            .values(state="abandoned", finished_at=utcnow()),
+        )
+        if taken != 1:
+            raise JobError(f"review job {job_id} is not interrupted (resumed, abandoned or running)")
+        row = session.get(ReviewJob, job_id, populate_existing=True)
+        assert row is not None
+        audit.record(session, actor.id, "review.job.abandon", f"review-job:{job_id}", _detail(row))
+
+
+def _detail(row: ReviewJob) -> dict[str, Any]:
+    return {
+        "decision": row.decision,
+        "submission": row.submission_id,
+        "total": row.total,
+        "done": row.done,
+        "refused": row.refused,
+    }

@@ -141,7 +141,14 @@ class SubmissionCount(Base):
 
 
 class ReviewJob(Base):
-    """A decision on a set of revisions, run in the background; its progress."""
+    """A decision on a set of revisions, run in the background; its progress.
+
+    ``done`` counts the keys processed (decided or refused), committed in the same
+    transaction as their decisions, so ``keys[done:]`` is exactly what the job has not
+    tried yet. The runner (``host:pid:nonce``) renews ``heartbeat_at`` with every chunk;
+    a job whose heartbeat is older than ``review_job_stale_after`` (or whose runner is
+    known to be gone) becomes ``interrupted`` and can be resumed or abandoned
+    (migration 0016)."""
 
     __tablename__ = "review_jobs"
     id: so.Mapped[int] = so.mapped_column(primary_key=True, autoincrement=True)
@@ -151,10 +158,17 @@ class ReviewJob(Base):
     total: so.Mapped[int]
     done: so.Mapped[int] = so.mapped_column(default=0)
     refused: so.Mapped[int] = so.mapped_column(default=0)
-    state: so.Mapped[str] = so.mapped_column(sa.String(10))  # running, done, failed
+    #: running, done, failed, interrupted, abandoned
+    state: so.Mapped[str] = so.mapped_column(sa.String(12))
     message: so.Mapped[str | None] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime]
     finished_at: so.Mapped[datetime | None]
+    #: the (uid, version) pairs confirmed, in order (null for jobs older than 0016)
+    keys: so.Mapped[list[Any] | None]
+    reason: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    comment: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    runner: so.Mapped[str | None] = so.mapped_column(sa.String(200))
+    heartbeat_at: so.Mapped[datetime | None]
 
 
 class Revision(Base):
