@@ -249,3 +249,29 @@ def test_the_staleness_bound_is_a_checked_setting(tmp_path) -> None:  # type: ig
     assert config.Settings().review_job_stale_after == 120
     with pytest.raises(config.ConfigError, match="review_job_stale_after"):
         config.load(overrides={"review_job_stale_after": 5, "instance_path": str(tmp_path)}, env={})
+
+
+def test_the_migration_keeps_older_jobs_which_can_be_abandoned_not_resumed(hub) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    from hub.store import migrate
+
+    with hub.engine.begin() as conn:
+        command.downgrade(migrate._config(conn), "0015_submission_counts")
+        assert "heartbeat_at" not in {c["name"] for c in sa.inspect(conn).get_columns("review_jobs")}
+        conn.execute(
+            sa.text(
+                "INSERT INTO review_jobs (actor, submission_id, decision, total, done, refused, state, created_at)"
+                " VALUES (:actor, NULL, 'approve', 4000, 1000, 0, 'running', :at)"
+            ),
+            {"actor": VN_REVIEWER.id, "at": utcnow() - timedelta(hours=2)},
+        )
+    migrate.upgrade(hub.engine)
+    with hub.sessions() as s:
+        job_id = s.scalar(sa.select(sa.func.max(ReviewJob.id)))
+        job = submissions.job(s, VN_REVIEWER, job_id)
+        assert (job.state, job.done, job.keys, job.runner) == ("interrupted", 1000, None, None)
+    with pytest.raises(submissions.JobError, match="abandon it"):
+        submissions.resume(hub.sessions, VN_REVIEWER, job_id)
+    submissions.abandon(hub.sessions, VN_REVIEWER, job_id)
+    assert _audited(hub, "review.job.abandon") == [f"review-job:{job_id}"]
