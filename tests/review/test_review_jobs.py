@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from hub import config
+from hub.actors import Actor
 from hub.auth.users import actor_for_user
 from hub.curation import review, submissions
 from hub.store import audit
@@ -124,7 +125,8 @@ def test_resume_decides_what_is_left_once_and_never_the_stale_or_decided(hub, mo
     states = _states(hub, sub_id)
     assert states.pop("VN/products/p5@1") == "returned" and states.pop("VN/products/p6@1") == "superseded"
     with hub.sessions() as s:  # the later revision (another submission) was not in the confirmed set
-        assert s.scalar(sa.select(Revision.review_state).where(Revision.uid == "VN/products/p6", Revision.version == 2)) == "pending"
+        later = sa.select(Revision.review_state).where(Revision.uid == "VN/products/p6", Revision.version == 2)
+        assert s.scalar(later) == "pending"
     assert set(states.values()) == {"approved"} and len(states) == 8
     approved = _audited(hub, "review.approve")
     assert sorted(approved) == sorted(uid.partition("@")[0] for uid in states)  # each decided once
@@ -189,7 +191,7 @@ def test_a_slow_runner_that_comes_back_after_its_job_was_interrupted_stops(hub, 
 def test_an_interrupted_job_can_be_abandoned_once_and_is_then_not_resumed(hub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     sub_id, job_id = _interrupted_job(hub, monkeypatch)
     with pytest.raises(submissions.JobError):
-        submissions.abandon(hub.sessions, VN_REVIEWER.__class__("user:other@vn.example", "VN", VN_REVIEWER.scopes), job_id)
+        submissions.abandon(hub.sessions, Actor("user:other@vn.example", "VN", VN_REVIEWER.scopes), job_id)
     submissions.abandon(hub.sessions, VN_REVIEWER, job_id)
     with pytest.raises(submissions.JobError, match="abandoned"):
         submissions.resume(hub.sessions, VN_REVIEWER, job_id, background=False)
