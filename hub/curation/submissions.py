@@ -242,6 +242,20 @@ _LIVE: set[str] = set()
 _LIVE_LOCK = threading.Lock()
 
 
+def _runner() -> str:
+    """A new runner, registered as live before any row names it (else a reader of this
+    process could find the job it just took running without a live runner)."""
+    runner = processes.new_holder()
+    with _LIVE_LOCK:
+        _LIVE.add(runner)
+    return runner
+
+
+def _gone(runner: str) -> None:
+    with _LIVE_LOCK:
+        _LIVE.discard(runner)
+
+
 def start(
     factory: so.sessionmaker[so.Session],
     actor: Actor,
@@ -257,7 +271,26 @@ def start(
     before this returns, large ones (more than :data:`INLINE`) in a thread. Returns the
     job's id. A bad decision or reason raises :class:`hub.review.ReviewError` at once."""
     review._check(decision, reason, (comment or "").strip() or None)
-    runner = processes.new_holder()
+    runner = _runner()
+    try:
+        job_id = _create(factory, actor, submission, keys, decision, reason, comment, runner)
+    except BaseException:
+        _gone(runner)
+        raise
+    _launch(factory, actor, job_id, runner, keys, 0, background if background is not None else len(keys) > INLINE)
+    return job_id
+
+
+def _create(
+    factory: so.sessionmaker[so.Session],
+    actor: Actor,
+    submission: int | None,
+    keys: list[tuple[str, int]],
+    decision: str,
+    reason: str | None,
+    comment: str | None,
+    runner: str,
+) -> int:
     with factory() as session, session.begin():
         now = utcnow()
         job = ReviewJob(
@@ -277,9 +310,7 @@ def start(
         )
         session.add(job)
         session.flush()
-        job_id = job.id
-    _launch(factory, actor, job_id, runner, keys, 0, background if background is not None else len(keys) > INLINE)
-    return job_id
+        return job.id
 
 
 def _launch(
@@ -291,15 +322,13 @@ def _launch(
     done: int,
     background: bool,
 ) -> None:
-    with _LIVE_LOCK:
-        _LIVE.add(runner)
+    """Run ``keys[done:]`` as ``runner`` (from :func:`_runner`), here or in a thread."""
 
     def run() -> None:
         try:
             _run(factory, actor, job_id, runner, keys, done)
         finally:
-            with _LIVE_LOCK:
-                _LIVE.discard(runner)
+            _gone(runner)
 
     if background:
         threading.Thread(target=run, name=f"review-job-{job_id}", daemon=True).start()
@@ -412,7 +441,21 @@ def resume(
             raise JobError(f"review job {job_id} is {found.state}, not interrupted")
         if found.keys is None:
             raise JobError(f"review job {job_id} predates resumable jobs: abandon it")
-    runner = processes.new_holder()
+    runner = _runner()
+    try:
+        keys, done = _take_over(factory, actor, job_id, runner)
+    except BaseException:
+        _gone(runner)
+        raise
+    remaining = len(keys) - done
+    _launch(factory, actor, job_id, runner, keys, done, background if background is not None else remaining > INLINE)
+
+
+def _take_over(
+    factory: so.sessionmaker[so.Session], actor: Actor, job_id: int, runner: str
+) -> tuple[list[tuple[str, int]], int]:
+    """Compare-and-set the interrupted job to running under ``runner``; audited. Returns
+    its keys and how many of them it has done."""
     with transaction(factory) as session:
         audit.lock(session)  # first, as the runner's chunks take it before the job's row
         taken = rowcount(
@@ -428,8 +471,7 @@ def resume(
         keys = [(str(uid), int(version)) for uid, version in row.keys]
         done = row.done
         audit.record(session, actor.id, "review.job.resume", f"review-job:{job_id}", _detail(row))
-    remaining = len(keys) - done
-    _launch(factory, actor, job_id, runner, keys, done, background if background is not None else remaining > INLINE)
+    return keys, done
 
 
 def abandon(factory: so.sessionmaker[so.Session], actor: Actor, job_id: int, stale_after: int = STALE_AFTER) -> None:
