@@ -111,6 +111,34 @@ def test_a_job_without_a_heartbeat_within_the_bound_is_interrupted(hub) -> None:
         assert s.get(ReviewJob, stale).state == "interrupted"  # stored: every reader sees it
 
 
+def test_a_job_whose_process_on_this_machine_ended_is_interrupted_at_once(hub) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    from hub import processes
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    with transaction(hub.sessions) as s:
+        job = ReviewJob(
+            actor=VN_REVIEWER.id,
+            submission_id=None,
+            decision="approve",
+            total=5000,
+            done=1000,
+            refused=0,
+            state="running",
+            created_at=utcnow(),
+            keys=[],
+            runner=f"{processes.HOST}:{int(ended.stdout)}:0a1b2c3d",  # a recycled worker
+            heartbeat_at=utcnow(),
+        )
+        s.add(job)
+        s.flush()
+        job_id = job.id
+    with hub.sessions() as s:
+        assert submissions.job(s, VN_REVIEWER, job_id, stale_after=3600).state == "interrupted"
+
+
 def test_resume_decides_what_is_left_once_and_never_the_stale_or_decided(hub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     sub_id, job_id = _interrupted_job(hub, monkeypatch)
     review.decide(hub.sessions, VN_REVIEWER, "VN/products/p5", 1, "return", "wrong-area")  # decided meanwhile
