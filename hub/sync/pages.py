@@ -39,8 +39,27 @@ class Item:
     op: str = "upsert"
     kind: str | None = None
     stamp: str | None = None  # the since_field value of an incremental JSON item
-    #: findings that do not stop the record (``personal_data_suspected``), counted by the run
+    #: findings that do not stop the record (``personal_data_suspected``), counted by the run;
+    #: those of :data:`FLAGS` are also carried by the record's new revision (:attr:`flags`)
     warnings: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def flags(self) -> list[dict[str, str]]:
+        """The findings a reviewer sees on the revision (its warnings, with their JSON path)."""
+        return [w for w in self.warnings if w["code"] in FLAGS] if self.warnings else []
+
+    def reported(self, status: str, written: list[dict[str, str]]) -> list[str]:
+        """The run's warning keys (``path code``) for this item: the write path's, which
+        hold :attr:`flags` when a revision was written, and the item's other findings."""
+        own = [w for w in self.warnings if w["code"] not in FLAGS] if status in REVISED else self.warnings
+        return [f"{w['path']} {w['code']}" for w in [*written, *own]]
+
+
+#: warning codes of a mapped record that its revision carries (the reviewer sees them)
+PERSONAL_DATA = "personal_data_suspected"
+FLAGS = frozenset({PERSONAL_DATA})
+#: write statuses that make a new revision
+REVISED = frozenset({"created", "updated"})
 
 
 @dataclass
@@ -144,14 +163,17 @@ def suspected(record: dict[str, Any]) -> list[dict[str, str]]:
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
-            if len(value) >= 9 and _MAYBE.search(value) and (_EMAIL.search(value) or _phone(value)):
-                out.append(
-                    {
-                        "path": path,
-                        "code": "personal_data_suspected",
-                        "message": "looks like an e-mail address or a phone number",
-                    }
-                )
+            if len(value) >= 9 and _MAYBE.search(value):
+                what = "an e-mail address" if _EMAIL.search(value) else "a phone number" if _phone(value) else None
+                if what:
+                    out.append(
+                        {
+                            "path": path,
+                            "code": PERSONAL_DATA,
+                            "message": f"The text holds what looks like {what}: the standard carries no "
+                            "personal data (drop it at the source, or correct the record).",
+                        }
+                    )
         elif isinstance(value, dict):
             stack.extend((f"{path}.{k}", v) for k, v in value.items())
         elif isinstance(value, list):
