@@ -65,7 +65,9 @@ def dry_run(
             else:
                 by_kind.setdefault(item.kind or source.kind or "products", []).append(item)
         for kind, items in by_kind.items():
-            outcome = hub.writes.preview(source.actor, kind, [i.record for i in items], findings=[i.flags for i in items])
+            outcome = hub.writes.preview(
+                source.actor, kind, [i.record for i in items], findings=[i.flags for i in items]
+            )
             for result in outcome.results:
                 item = items[result.index]
                 if result.status in ("invalid", "forbidden"):

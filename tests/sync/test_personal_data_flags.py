@@ -119,6 +119,6 @@ def test_the_reviewer_sees_the_flagged_record_and_field(hub, client, tmp_path: P
     assert "3 pending records match" in page and "personal_data_suspected (3)" in page
     assert "pd-1" in page and "pd-4" in page and "pd-2" not in page
     revision = client.get("/console/reviews/VN/products/pd-4/1").get_data(as_text=True)
-    assert "<code>name.vi</code> <span class=\"wcode\">personal_data_suspected</span>" in revision
-    assert "<code>description.vi</code> <span class=\"wcode\">personal_data_suspected</span>" in revision
+    assert '<code>name.vi</code> <span class="wcode">personal_data_suspected</span>' in revision
+    assert '<code>description.vi</code> <span class="wcode">personal_data_suspected</span>' in revision
     assert "looks like a phone number" in revision
