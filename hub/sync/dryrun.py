@@ -50,6 +50,7 @@ def dry_run(
             verdict = verdicts.get(id(item))
             if item.skipped is not None or verdict == REPEAT:
                 counts["skipped"] += 1
+                item.skip(report)
             elif item.errors:
                 counts["invalid"] += 1
                 first = item.errors[0]

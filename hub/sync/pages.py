@@ -48,6 +48,14 @@ class Item:
         """The findings a reviewer sees on the revision (its warnings, with their JSON path)."""
         return [w for w in self.warnings if w["code"] in FLAGS] if self.warnings else []
 
+    def skip(self, report: dict[str, Any]) -> None:
+        """Count this skipped item under its reason in ``report["skipped"]`` (a ``[[skip]]``
+        rule's reason, an empty ``skip_if_empty`` column, or a repeat), so that every row a
+        run did not write is accounted for."""
+        reasons = report.setdefault("skipped", {})
+        reason = self.skipped if self.skipped is not None else REPEATED
+        reasons[reason] = reasons.get(reason, 0) + 1
+
     def reported(self, status: str, written: list[dict[str, str]]) -> list[str]:
         """The run's warning keys (``path code``) for this item: the write path's, which
         hold :attr:`flags` when a revision was written, and the item's other findings."""
@@ -58,6 +66,8 @@ class Item:
 #: warning codes of a mapped record that its revision carries (the reviewer sees them)
 PERSONAL_DATA = "personal_data_suspected"
 FLAGS = frozenset({PERSONAL_DATA})
+#: the skip reason of a record delivered again in one pass and not written again
+REPEATED = "repeat: the same record earlier in this pass"
 #: write statuses that make a new revision
 REVISED = frozenset({"created", "updated"})
 

@@ -271,6 +271,7 @@ class Runner:
             verdict = verdicts.get(id(item))
             if item.skipped is not None or verdict == REPEAT:
                 delta["skipped"] += 1
+                item.skip(self.report)
                 if verdict == REPEAT:
                     seen.extend([item.uid] if item.uid else [])
             elif item.errors:
