@@ -107,7 +107,7 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
     raw input is scrubbed of personal data when it is quarantined: :func:`scrub`.)"""
     missed: list[str] = []
     try:
-        if mapping.lookups.warns:
+        if mapping.watches_lookups:
             with lookups.watching() as missed:
                 mapped = mapping.map_row(row, line)
         else:
@@ -142,10 +142,12 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
         return Item(locator, raw, skipped=mapped.skipped, kind=mapping.kind)
     record = mapped.record
     assert record is not None
-    warnings = suspected(record) + [
-        {"path": f"lookups.{name}", "code": "lookup_missing", "message": f"a key is not in lookup '{name}'"}
-        for name in missed
-    ]
+    warnings = suspected(record, mapping.free_text)
+    if missed:
+        warnings.extend(
+            {"path": f"lookups.{name}", "code": "lookup_missing", "message": f"a key is not in lookup '{name}'"}
+            for name in missed
+        )
     return Item(
         locator,
         raw,
@@ -163,13 +165,32 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w.,])(?:\+\d{1,3}[ .-]?|0)\d{1,4}(?:[ .-]?\d{2,4}){2,4}(?![\w.,]*\d)")
 
 
-def suspected(record: dict[str, Any]) -> list[dict[str, str]]:
+def suspected(record: dict[str, Any], paths: tuple[tuple[str, ...], ...] | None = None) -> list[dict[str, str]]:
     """Text of a mapped record that looks like an e-mail address or a phone number: the
-    standard carries no personal data, so the run reports it for a person to look at."""
+    standard carries no personal data, so the run reports it for a person to look at.
+    ``paths`` (split target paths) limit the look to the fields that may hold free text
+    (:attr:`Mapping.free_text`); None looks at the whole record."""
     out: list[dict[str, str]] = []
-    if not _MAYBE.search(orjson.dumps(record).decode()):  # one C-speed look at all of it first
-        return out
-    stack: list[tuple[str, Any]] = [(k, v) for k, v in record.items() if k != "id"]
+    stack: list[tuple[str, Any]]
+    if paths is None:
+        if not _MAYBE.search(orjson.dumps(record).decode()):  # one C-speed look at all of it first
+            return out
+        stack = [(k, v) for k, v in record.items() if k != "id"]
+    else:
+        stack = []
+        for path in paths:
+            value: Any = record
+            for part in path:
+                if isinstance(value, dict):
+                    value = value.get(part)
+                elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                    value = value[int(part)]
+                else:
+                    value = None
+                    break
+            if value is None or (isinstance(value, str) and (len(value) < 9 or not _MAYBE.search(value))):
+                continue  # nothing there, or text too short or without an "@" or nine digits
+            stack.append((".".join(path), value))
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
