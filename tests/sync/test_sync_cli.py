@@ -48,7 +48,9 @@ def test_both_real_files_sync_with_a_clear_report(shub, shared_data, monkeypatch
         lines[0],
     ), lines[0]
     # every skipped row with its reason (the [[skip]] rule's)
-    assert lines[1] == "  skipped 10: city municipality, not a district (lies inside Mueang Songkhla or Hat Yai; reported as 0)"
+    assert lines[1] == (
+        "  skipped 10: city municipality, not a district (lies inside Mueang Songkhla or Hat Yai; reported as 0)"
+    )
     assert re.match(
         r"vn-buudien-ocop-products: succeeded in [\d.]+ s \([\d,]+ records/s\): fetched 1851, "
         r"created 1851, updated 0, unchanged 0, invalid 0, deleted 0, skipped 0, stale 0$",
