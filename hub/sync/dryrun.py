@@ -67,7 +67,10 @@ def dry_run(
                 by_kind.setdefault(item.kind or source.kind or "products", []).append(item)
         for kind, items in by_kind.items():
             outcome = hub.writes.preview(
-                source.actor, kind, [i.record for i in items], findings=[i.flags for i in items]
+                source.actor,
+                kind,
+                [i.record for i in items],
+                findings=[i.flags for i in items] if any(i.warnings for i in items) else None,
             )
             for result in outcome.results:
                 item = items[result.index]
