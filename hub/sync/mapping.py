@@ -653,9 +653,24 @@ def _field(
 #: whose last transform is one of them is not scanned for personal data
 CODED = frozenset(
     {
-        "number", "int", "be_year", "th_fiscal_year_start", "th_fiscal_year_end", "date", "date_be", "month",
-        "month_start", "month_end", "th_fiscal_month_start", "th_fiscal_month_end", "year", "amount", "scale",
-        "area_code", "slug", "hash",
+        "number",
+        "int",
+        "be_year",
+        "th_fiscal_year_start",
+        "th_fiscal_year_end",
+        "date",
+        "date_be",
+        "month",
+        "month_start",
+        "month_end",
+        "th_fiscal_month_start",
+        "th_fiscal_month_end",
+        "year",
+        "amount",
+        "scale",
+        "area_code",
+        "slug",
+        "hash",
     }
 )
 
