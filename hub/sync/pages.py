@@ -158,8 +158,15 @@ def map_item(mapping: Mapping, row: dict[str, str], locator: str, raw: Any, line
     )
 
 
-#: a quick test before the exact ones: an "@", or nine digits in a row once separators are ignored
-_MAYBE = re.compile(r"@|\d(?:[ .-]?\d){8}")
+#: a quick test before the exact ones (with ``"@" in text``): nine digits in a row once
+#: separators are ignored (this form of the pattern is the fastest of those measured)
+_NINE_DIGITS = re.compile(r"(?:\d[ .-]?){8}\d")
+
+
+def _maybe(text: str) -> bool:
+    return "@" in text or _NINE_DIGITS.search(text) is not None
+
+
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # a phone number: + or 0, then 8 to 13 more digits, grouped by spaces, dots or dashes
 _PHONE = re.compile(r"(?<![\w.,])(?:\+\d{1,3}[ .-]?|0)\d{1,4}(?:[ .-]?\d{2,4}){2,4}(?![\w.,]*\d)")
@@ -173,7 +180,7 @@ def suspected(record: dict[str, Any], paths: tuple[tuple[str, ...], ...] | None 
     out: list[dict[str, str]] = []
     stack: list[tuple[str, Any]]
     if paths is None:
-        if not _MAYBE.search(orjson.dumps(record).decode()):  # one C-speed look at all of it first
+        if not _maybe(orjson.dumps(record).decode()):  # one C-speed look at all of it first
             return out
         stack = [(k, v) for k, v in record.items() if k != "id"]
     else:
@@ -188,13 +195,13 @@ def suspected(record: dict[str, Any], paths: tuple[tuple[str, ...], ...] | None 
                 else:
                     value = None
                     break
-            if value is None or (isinstance(value, str) and (len(value) < 9 or not _MAYBE.search(value))):
+            if value is None or (isinstance(value, str) and (len(value) < 9 or not _maybe(value))):
                 continue  # nothing there, or text too short or without an "@" or nine digits
             stack.append((".".join(path), value))
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
-            if len(value) >= 9 and _MAYBE.search(value):
+            if len(value) >= 9 and _maybe(value):
                 what = "an e-mail address" if _EMAIL.search(value) else "a phone number" if _phone(value) else None
                 if what:
                     out.append(

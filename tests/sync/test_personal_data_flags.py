@@ -122,3 +122,25 @@ def test_the_reviewer_sees_the_flagged_record_and_field(hub, client, tmp_path: P
     assert '<code>name.vi</code> <span class="wcode">personal_data_suspected</span>' in revision
     assert '<code>description.vi</code> <span class="wcode">personal_data_suspected</span>' in revision
     assert "looks like a phone number" in revision
+
+
+def test_only_fields_that_may_hold_free_text_are_scanned() -> None:
+    from hub.sync.mapping import from_dict
+
+    mapping = from_dict(
+        {
+            "source": {"name": "t", "kind": "products", "country": "VN", "path": "t.csv"},
+            "id": {"template": "t-{ma}", "transforms": ["slug"]},
+            "fields": {
+                "name.vi": {"from": "ten", "transforms": ["nfc", "collapse"]},
+                "description.vi": {"template": "{ten} - {ghi_chu}"},
+                "category.scheme": {"value": "VN-OCOP-2023"},
+                "category.code": {"from": "ten", "rules": [{"code": "1.2.1", "keywords": ["gạo"]}]},
+                "price.amount": {"from": "gia", "transforms": ["number"]},
+                "price.currency": {"from": "tien", "map": {"đồng": "VND"}},
+                "origin.area": {"from": "tinh", "transforms": ["area_code:VN"]},
+            },
+        }
+    )
+    # a constant, a rule's or a map's code, a number, an area code: no free text to scan
+    assert mapping.free_text == (("name", "vi"), ("description", "vi"))
