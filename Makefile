@@ -48,11 +48,16 @@ bench-scale: install-dev
 	$(BIN)/python bench/scale.py $(SCALE_ARGS)
 
 # Console translations: extract the strings, merge them into each .po, compile the .mo
-# (both are committed; tests/console/test_i18n.py checks that they agree).
+# (both are committed; tests/console/test_i18n.py checks that they agree). No line
+# wrapping (long messages stay on one line, as the catalogues are written) and no fuzzy
+# matching: a guessed translation of a new message is marked fuzzy, which compile leaves
+# out, so the console would show English; new messages stay empty for a translator and
+# the i18n test names them.
 translations: install-dev
-	$(BIN)/pybabel extract -F hub/console/babel.cfg -k _l -k lazy_gettext --no-location \
+	$(BIN)/pybabel extract -F hub/console/babel.cfg -k _l -k lazy_gettext --no-location --no-wrap \
 		-o hub/console/translations/messages.pot hub/console
-	$(BIN)/pybabel update -i hub/console/translations/messages.pot -d hub/console/translations --ignore-obsolete
+	$(BIN)/pybabel update -i hub/console/translations/messages.pot -d hub/console/translations \
+		--ignore-obsolete --no-fuzzy-matching --no-wrap
 	$(BIN)/pybabel compile -d hub/console/translations --statistics
 
 clean:

@@ -13,11 +13,15 @@ def hub_of(ctx: click.Context) -> Hub:
 
     Disposing matters where commands run in one process (tests, scripts calling ``main``):
     pooled PostgreSQL connections would otherwise stay open until garbage-collected.
+    Only ``hub init`` may create the database: every other command refuses a missing one.
     """
     root = ctx.find_root()
     if root.obj is None:
         try:
-            root.obj = Hub(config.load())
+            settings = config.load()
+            if ctx.command.name != "init":
+                config.require_database(settings)
+            root.obj = Hub(settings)
         except config.ConfigError as exc:
             raise click.ClickException(str(exc)) from None
         root.call_on_close(root.obj.engine.dispose)

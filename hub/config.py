@@ -14,10 +14,21 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from .timezones import is_time_zone
 from .webhooks.destinations import networks
 
-#: where national source files are looked for when ``data_dir`` is not set
-DEFAULT_DATA_DIR = str(Path("..") / "shared" / "data")
+#: the per-user folder's name (platformdirs): the hub's home when no config file is given
+APP_NAME = "ovop-exchange-hub"
+#: settings naming a folder or file: a relative value is relative to the config file that
+#: sets it (or, from the environment, to the working directory), never to where a later
+#: command happens to run
+PATH_SETTINGS = ("instance_path", "sources_dir", "data_dir", "webhook_ca_file")
+#: defaults of the folders inside the hub's home (:func:`home`)
+HOME_FOLDERS = {"instance_path": "instance", "sources_dir": "sources", "data_dir": "data"}
 ASEAN = ("BN", "KH", "ID", "LA", "MY", "MM", "PH", "SG", "TH", "VN")
 
 
@@ -29,7 +40,7 @@ class Settings:
     database_pool_size: int = 5
     database_max_overflow: int = 10
     secret_key: str = ""
-    instance_path: str = "instance"
+    instance_path: str = ""
     members: tuple[str, ...] = ASEAN + ("JP", "KR")
     default_review_policy: str = "required"
     batch_max_records: int = 1000
@@ -46,7 +57,7 @@ class Settings:
     oauth_rate_limit_address: str = "120/minute"
     refused_rate_limit: str = "60/minute"
     data_dir: str = ""
-    sources_dir: str = "config/sources"
+    sources_dir: str = ""
     sync_timeout: int = 30
     sync_retries: int = 5
     sync_retry_budget: int = 50
@@ -78,6 +89,7 @@ class Settings:
     console_cookie_name: str = "hub_console"
     console_session_lifetime: int = 36_000
     console_idle_timeout: int = 1_800
+    console_time_zone: str = "UTC"
     console_login_limit_per_address: str = "5/minute;30/hour"
     console_login_limit_global: str = "30/minute"
     extra: dict[str, Any] = field(default_factory=dict)
@@ -109,8 +121,46 @@ def _coerce(current: Any, value: str) -> Any:
     return value
 
 
+def home(config_file: str | Path | None) -> Path:
+    """The folder unset locations default to: the config file's folder, else the per-user
+    data folder (``~/.local/share/ovop-exchange-hub`` on Linux), so every command finds the
+    same database whatever the working directory."""
+    if config_file:
+        return Path(config_file).resolve().parent
+    return platformdirs.user_data_path(APP_NAME)
+
+
+def _anchored(settings: Settings, names: set[str], base: Path) -> Settings:
+    """Relative paths among ``names`` (and a relative SQLite file) made absolute against ``base``."""
+    changed: dict[str, Any] = {}
+    for name in names & set(PATH_SETTINGS):
+        value = getattr(settings, name)
+        if value and not Path(value).expanduser().is_absolute():
+            changed[name] = str(base / value)
+        elif value:
+            changed[name] = str(Path(value).expanduser())
+    if "database_url" in names and settings.database_url:
+        changed["database_url"] = _anchored_sqlite(settings.database_url, base)
+    return replace(settings, **changed)
+
+
+def _anchored_sqlite(url: str, base: Path) -> str:
+    try:
+        file = sqlite_file(url)
+    except ArgumentError:
+        raise ConfigError(f"database_url {url!r} is not a database URL such as sqlite:///hub.sqlite3") from None
+    if file is None or file.is_absolute():
+        return url
+    return make_url(url).set(database=str(base / file)).render_as_string(hide_password=False)
+
+
 def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = None) -> Settings:
-    """Build settings: defaults < TOML file < environment < explicit ``overrides``."""
+    """Build settings: defaults < TOML file < environment < explicit ``overrides``.
+
+    Relative paths in the TOML file are relative to the file's folder; relative paths from
+    the environment to the working directory at load (both made absolute here). Unset
+    folders are inside :func:`home`.
+    """
     env = dict(os.environ if env is None else env)
     settings = Settings()
     names = {f.name for f in fields(Settings)}
@@ -122,7 +172,8 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
             raise ConfigError(f"cannot read HUB_CONFIG {config_file}: {exc}") from None
         hub = data.get("hub", data)
         known: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in hub.items() if k in names}
-        settings = replace(settings, **known)
+        settings = _anchored(replace(settings, **known), set(known), home(config_file))
+    from_env: set[str] = set()
     for name in names:
         value = env.get(f"HUB_{name.upper()}")
         if value is not None:
@@ -130,8 +181,13 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
                 settings = replace(settings, **{name: _coerce(getattr(settings, name), value)})
             except ValueError:
                 raise ConfigError(f"HUB_{name.upper()}={value!r} is not valid") from None
+            from_env.add(name)
+    settings = _anchored(settings, from_env, Path.cwd())
     if overrides:
         settings = replace(settings, **overrides)
+    where = home(config_file)
+    unset: dict[str, Any] = {n: str(where / folder) for n, folder in HOME_FOLDERS.items() if not getattr(settings, n)}
+    settings = replace(settings, **unset)
     if not settings.database_url:
         path = Path(settings.instance_path).resolve() / "hub.sqlite3"
         settings = replace(settings, database_url=f"sqlite:///{path}")
@@ -140,8 +196,6 @@ def load(overrides: dict[str, Any] | None = None, env: dict[str, str] | None = N
         settings = replace(settings, rate_limit_storage=f"machine://{path}")
     if not settings.secret_key:
         settings = replace(settings, secret_key=_instance_secret(Path(settings.instance_path)))
-    if not settings.data_dir:
-        settings = replace(settings, data_dir=DEFAULT_DATA_DIR)
     if settings.default_review_policy not in ("required", "auto"):
         raise ConfigError("default_review_policy must be 'required' or 'auto'")
     _check_jobs(settings)
@@ -188,6 +242,10 @@ def _check_console(s: Settings) -> None:
         raise ConfigError("console_cookie_name must be 1 to 64 letters, digits, _ or -")
     if s.console_idle_timeout < 60 or s.console_session_lifetime < s.console_idle_timeout:
         raise ConfigError("console_idle_timeout must be at least 60 seconds and at most console_session_lifetime")
+    if not is_time_zone(s.console_time_zone):
+        raise ConfigError(
+            f"console_time_zone must be an IANA time zone such as Asia/Ho_Chi_Minh, not {s.console_time_zone!r}"
+        )
     from limits import parse_many
 
     for name in ("console_login_limit_per_address", "console_login_limit_global"):
@@ -243,6 +301,27 @@ def _instance_secret(instance: Path) -> str:
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names (None for another engine or an in-memory database)."""
+    parsed = make_url(url)
+    db = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not db or db == ":memory:" or db.startswith("file:"):
+        return None
+    return Path(db)
+
+
+def require_database(settings: Settings) -> None:
+    """Refuse to go on without the SQLite database: only ``hub init`` creates one, so a
+    command run with other settings (another folder, another config file) cannot silently
+    start an empty second database."""
+    path = sqlite_file(settings.database_url)
+    if path is not None and not path.is_file():
+        raise ConfigError(
+            f"no database at {path.resolve()}: run 'hub init' to create it "
+            "(or point database_url or instance_path at the existing one)"
+        )
 
 
 class ConfigError(Exception):

@@ -185,6 +185,8 @@ class StaffUser(Base):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(200))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     disabled_at: so.Mapped[datetime | None]
+    #: IANA zone the console shows this person's times in; None: the hub's console_time_zone
+    time_zone: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
 
 class StaffSession(Base):

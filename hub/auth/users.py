@@ -18,6 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from ..actors import Actor
 from ..store import audit
 from ..store.models import Member, utcnow
+from ..timezones import is_time_zone
 from . import sessions
 from .models import StaffUser
 
@@ -118,6 +119,17 @@ def change_password(session: so.Session, user_id: int, current: str, new: str) -
     if new == current:
         raise UserError("the new password must differ from the current one")
     return _set_password(session, f"user:{user.email}", user, new, "user.password_change")
+
+
+def set_time_zone(session: so.Session, user_id: int, zone: str | None) -> None:
+    """A user's own time zone for the console (an IANA name; None: the hub's default).
+    Not audited: it changes how times are shown to that user, nothing else."""
+    if zone is not None and not is_time_zone(zone):
+        raise UserError(f"'{zone}' is not a time zone (an IANA name such as Asia/Ho_Chi_Minh)")
+    user = session.get(StaffUser, user_id)
+    if user is None:
+        raise UserError("there is no such staff account")
+    user.time_zone = zone
 
 
 def reset_password(session: so.Session, by: str, email: str, new: str) -> int:

@@ -11,6 +11,8 @@ from ..auth import sessions as staff_sessions
 from ..auth import users as staff
 from ..store import audit
 from ..store.db import transaction
+from ..store.models import utcnow
+from ..timezones import time_zones
 from .web import bp, current_session_id, current_user, session_limits, sign_in
 
 
@@ -21,8 +23,30 @@ def account() -> str:
     with hub_of().sessions() as s:
         rows = staff_sessions.active(s, session_limits(), user_id=user.id)
     return render_template(
-        "console/account.html", rows=rows, current=current_session_id(), min_password=staff.MIN_PASSWORD
+        "console/account.html",
+        rows=rows,
+        current=current_session_id(),
+        min_password=staff.MIN_PASSWORD,
+        zones=sorted(time_zones()),
+        default_zone=hub_of().settings.console_time_zone,
+        now=utcnow(),
     )
+
+
+@bp.post("/account/time-zone")
+def set_time_zone() -> Response:
+    """The zone the console shows this user's times in ("" goes back to the hub's)."""
+    user = current_user()
+    assert user is not None
+    zone = (request.form.get("time_zone") or "").strip() or None
+    try:
+        with transaction(hub_of().sessions) as s:
+            staff.set_time_zone(s, user.id, zone)
+    except staff.UserError as exc:
+        flash(_("The time zone was not changed: %(reason)s", reason=str(exc)), "error")
+    else:
+        flash(_("Times are now shown in %(zone)s.", zone=zone or hub_of().settings.console_time_zone), "success")
+    return redirect(url_for("console.account"))
 
 
 @bp.post("/account/password")

@@ -1,17 +1,33 @@
-"""Display helpers for console templates: names, labels, dates, states."""
+"""Display helpers for console templates: names, labels, dates, numbers, states.
+
+Dates and numbers are written by Babel in the console's language: the English console
+uses CLDR's international English (``en_001``: ``30 Nov 2026``, not the US ``11/30/26``),
+Vietnamese and Thai their own (``30 thg 11, 2026``, ``30 พ.ย. 2026``). Times are shown
+in the staff member's time zone (their profile), else the hub's ``console_time_zone``.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import zoneinfo
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
-from flask import Blueprint
-from flask_babel import format_datetime, get_locale
+import babel
+from babel import dates as babel_dates
+from babel import numbers as babel_numbers
+from flask import Blueprint, g
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from schemas import codelists
 
+from .. import hub_of
 from ..records.projection import NAME_FIELDS
+
+#: the Babel locale that writes dates and numbers for each console language
+FORMAT_LOCALES = {"en": "en_001", "vi": "vi", "th": "th"}
 
 STATE_LABELS = {
     "pending": _l("Pending"),
@@ -43,6 +59,10 @@ def register(bp: Blueprint) -> None:
     """Add the helpers to every console template."""
     bp.add_app_template_filter(display_name, "display_name")
     bp.add_app_template_filter(when, "when")
+    bp.add_app_template_filter(day, "day")
+    bp.add_app_template_filter(number, "number")
+    bp.add_app_template_filter(percent, "percent")
+    bp.add_app_template_global(zone_name, "time_zone")
     bp.add_app_template_filter(label, "label")
     bp.add_app_template_global(STATE_LABELS, "STATE_LABELS")  # type: ignore[arg-type]  # any value may be a global
     bp.add_app_template_global(KIND_LABELS, "KIND_LABELS")  # type: ignore[arg-type]  # any value may be a global
@@ -52,7 +72,8 @@ def register(bp: Blueprint) -> None:
     bp.add_app_template_global(lang, "current_lang")
 
 
-def _pick(text: Any) -> str | None:
+def pick(text: Any) -> str | None:
+    """A language text's value in the console's language, else English, else any."""
     if isinstance(text, str):
         return text
     if isinstance(text, dict) and text:
@@ -69,7 +90,7 @@ def display_name(doc: dict[str, Any] | None, fallback: str = "") -> str:
     if not doc:
         return fallback
     for key in NAME_FIELDS:
-        picked = _pick(doc.get(key))
+        picked = pick(doc.get(key))
         if picked:
             return picked
     if doc.get("indicator"):
@@ -86,21 +107,110 @@ def label(code: str | None, codelist: str) -> str:
     if not code:
         return ""
     item = codelists.item(codelist, code)
-    return (_pick(item.get("label")) if item else None) or code
+    return (pick(item.get("label")) if item else None) or code
 
 
 def codelist_items(name: str) -> list[tuple[str, str]]:
-    return [(i["code"], _pick(i.get("label")) or i["code"]) for i in codelists.codelist(name)["items"]]
+    return [(i["code"], pick(i.get("label")) or i["code"]) for i in codelists.codelist(name)["items"]]
+
+
+def format_locale() -> str:
+    """The Babel locale for dates and numbers in the console's language."""
+    return FORMAT_LOCALES.get(lang(), "en_001")
+
+
+@cache
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)
+
+
+def zone_name() -> str:
+    """The signed-in staff member's time zone, else the hub's ``console_time_zone``."""
+    user = g.get("staff")
+    return (user.time_zone if user is not None else None) or hub_of().settings.console_time_zone
 
 
 def when(at: datetime | str | None, fmt: str = "medium") -> str:
-    if at is None:
+    """A moment in the staff member's zone (stored times without an offset are UTC); a
+    timestamp kept as text (a record's ``source_updated_at``) is parsed first."""
+    if at is None or at == "":
         return ""
     if isinstance(at, str):
-        return at
+        text = at
+        try:
+            at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return text
     if at.tzinfo is None:
         at = at.replace(tzinfo=timezone.utc)
-    return format_datetime(at, fmt)
+    tz, loc = _zone(zone_name()), format_locale()
+    if fmt != "short":
+        return babel_dates.format_datetime(at, fmt, tzinfo=tz, locale=loc)
+    # CLDR's short date is numeric (11/30/26 in US English, ambiguous across members):
+    # "short" here is the medium date with the short time, joined as the locale joins them.
+    local = at.astimezone(tz)
+    joined = babel.Locale.parse(loc).datetime_formats["medium"]
+    return (
+        str(joined)
+        .replace("'", "")
+        .replace("{0}", babel_dates.format_time(local, "short", tzinfo=tz, locale=loc))
+        .replace("{1}", babel_dates.format_date(local.date(), "medium", locale=loc))
+    )
+
+
+def day(value: date | str | None, fmt: str = "medium") -> str:
+    """A calendar date (no time zone: it is a day, not a moment); the standard's partial
+    dates ``YYYY-MM`` and ``YYYY`` are written as a month or a year."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str):
+        text = value
+        try:
+            if len(text) == 4:
+                return babel_dates.format_skeleton("y", date(int(text), 1, 1), locale=format_locale())
+            if len(text) == 7:
+                return babel_dates.format_skeleton(
+                    "yMMM", date(int(text[:4]), int(text[5:7]), 1), locale=format_locale()
+                )
+            value = date.fromisoformat(text)
+        except ValueError:
+            return text
+    return babel_dates.format_date(value, fmt, locale=format_locale())
+
+
+def number(value: int | float | str | Decimal | None) -> str:
+    """A number with the locale's separators (``1,955`` / ``1.955``); amounts come as text."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        text = value
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            return text
+    return babel_numbers.format_decimal(value, locale=format_locale())
+
+
+def percent(share: float | None) -> str:
+    """A share (0.125) as the locale writes a percentage."""
+    if share is None:
+        return ""
+    return babel_numbers.format_percent(share, locale=format_locale())
+
+
+def money(amount: str | int | float | None, currency: str | None) -> str:
+    """An amount in its currency, as the locale writes it (``350.000 ₫``)."""
+    if amount is None or amount == "":
+        return ""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        return f"{amount} {currency or ''}".strip()
+    if not currency:
+        return number(value)
+    return babel_numbers.format_currency(value, currency, locale=format_locale())
 
 
 def actor_name(actor_id: str | None) -> str:

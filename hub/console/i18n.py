@@ -14,6 +14,8 @@ from pathlib import Path
 from flask import Flask, g, request, session
 from flask_babel import Babel
 
+from .format import zone_name
+
 LANGUAGES = {"en": "English", "vi": "Tiếng Việt", "th": "ไทย"}
 TRANSLATIONS = Path(__file__).with_name("translations")
 
@@ -28,4 +30,10 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "en")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
-    Babel(app, locale_selector=select_locale, default_translation_directories=str(TRANSLATIONS))
+    # Flask-Babel's own format_* functions agree with the console's (format.py).
+    Babel(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=zone_name,
+        default_translation_directories=str(TRANSLATIONS),
+    )

@@ -16,6 +16,7 @@ from .. import hub_of
 from ..curation import review, submissions
 from ..records import diff
 from ..web import KIND_RULE
+from . import reader
 from .format import display_name
 from .web import bp, requires, safe_next
 
@@ -107,12 +108,15 @@ def approve_selected() -> Response:
     return redirect(back)
 
 
-def _load(country: str, kind: str, local_id: str, version: int) -> tuple[Any, Any, Any]:
+def _load(country: str, kind: str, local_id: str, version: int) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """The revision, its record, the published revision and the records both name."""
     try:
         with hub_of().sessions() as s:
             rev, rec = review.get(s, g.actor, schemas.uid(country, kind, local_id), version)
             current = review.published_revision(s, rec)
-            return rev, rec, current
+            old = current.document if current is not None else None
+            refs = reader.resolve(s, g.actor, rec.country, reader.references(kind, rev.document, old))
+            return rev, rec, current, refs
     except review.ReviewError as exc:
         abort(exc.status if exc.status in (403, 404) else 404)
 
@@ -120,15 +124,25 @@ def _load(country: str, kind: str, local_id: str, version: int) -> tuple[Any, An
 @bp.get(f"/reviews/<country>/{KIND_RULE}/<local_id>/<int(max=2147483647):version>")
 @requires("review")
 def revision(country: str, kind: str, local_id: str, version: int) -> str:
-    rev, rec, current = _load(country, kind, local_id, version)
+    rev, rec, current, refs = _load(country, kind, local_id, version)
     old = current.document if current is not None and current.version != rev.version else None
     rows = diff.compare(old, rev.document, rev.warnings)
+    # what a reader sees for each coded value, beside the value as stored
+    labels = {
+        row.path: (
+            reader.describe(kind, row.path, reader.value_at(old, row.path), old, refs),
+            reader.describe(kind, row.path, reader.value_at(rev.document, row.path), rev.document, refs),
+        )
+        for row in rows
+    }
     return render_template(
         "console/reviews/revision.html",
         rev=rev,
         rec=rec,
         current=current,
         rows=rows,
+        labels=labels,
+        facts=reader.facts(kind, rev.document, refs),
         summary=diff.summary(rows),
         kind=kind,
         name=display_name(rev.document, rev.uid),

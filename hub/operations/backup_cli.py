@@ -24,6 +24,10 @@ def _settings() -> config.Settings:
 def backup_cmd(path: str) -> None:
     settings = _settings()
     try:
+        config.require_database(settings)
+    except config.ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
         done = backup.backup(settings.database_url, path, pg_bin_dir=settings.pg_bin_dir)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None

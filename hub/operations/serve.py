@@ -105,6 +105,7 @@ def serve(opts: ServerOptions) -> None:
         # fewer threads than writers may hold: keep one for reads (the workers inherit it)
         os.environ["HUB_WRITE_QUEUE"] = str(queue)
     os.environ["HUB_PUBLIC_URL"] = public_url(opts, settings)  # what every worker's app reads
+    config.require_database(settings)  # each worker would otherwise create an empty one
     folder = os.environ.get(metrics.ENV) or Path(settings.instance_path) / "metrics"
     try:
         metrics.use_directory(folder)

@@ -1,4 +1,4 @@
-"""Check a source without a database: ``python -m hub.sync config/sources/X.toml --show 3``.
+"""Check a source without a database: ``python -m hub.sync SOURCES_DIR/X.toml --show 3``.
 
 Every source type (files in any format, downloads, JSON APIs) is fetched by its own
 fetcher and goes through the same steps as a real run's dry run (:mod:`.dryrun`): the
@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data-dir",
         default=None,
-        help=f"folder of source files with a relative path (default: $HUB_DATA_DIR or {config.DEFAULT_DATA_DIR})",
+        help="folder of source files with a relative path (default: the data_dir setting, $HUB_DATA_DIR; "
+        "unset: 'data' in the hub's home, docs/operations.md)",
     )
     parser.add_argument("--show", type=int, default=0, metavar="N", help="print the first N records as JSON")
     parser.add_argument("--problems", type=int, default=20, metavar="N", help="print at most N problems (default 20)")

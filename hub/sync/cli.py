@@ -29,7 +29,7 @@ from ..store.syncruns import Quarantine, SyncRun
 from .progress import Progress
 from .runner import Runner, RunResult
 from .schedule import Scheduler, next_fire
-from .sources import Source, scan
+from .sources import Source, scan, shipped_examples
 
 
 def _sources(hub: Hub, names: tuple[str, ...]) -> tuple[list[Source], list[str]]:
@@ -73,7 +73,9 @@ def run(
     for message in errors:
         click.echo(f"Error: {message}", err=True)
     if not sources and not errors:
-        raise click.ClickException(f"no sources in {hub.settings.sources_dir} (setting sources_dir)")
+        raise click.ClickException(
+            f"no sources in {hub.settings.sources_dir} (setting sources_dir; example sources: hub sync examples)"
+        )
     if queue:
         if dry_run:
             raise click.ClickException("--dry-run runs here and writes nothing: it cannot be queued")
@@ -145,11 +147,16 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
     hub = _hub(ctx)
     folder = Path(hub.settings.sources_dir)
     notes: list[str] = []
-    if folder.is_dir() or names:
-        sources, errors = _sources(hub, names)
+    sources: list[Source] = []
+    errors: list[str] = []
+    if folder.is_dir():
+        found, errors = scan(folder)
+        sources = [found[n] for n in names if n in found] if names else list(found.values())
     else:  # an installed hub may have no sources folder: its run history is still shown
-        sources, errors = [], []
-        notes.append(f"no sources folder at {folder} (setting sources_dir): sources are shown from their runs")
+        notes.append(
+            f"no sources folder at {folder} (setting sources_dir): sources are shown from their runs; "
+            "example sources: hub sync examples"
+        )
     now = utcnow()
     out: dict[str, Any] = {}
     with hub.sessions() as session:
@@ -164,20 +171,25 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
                 "deletes": source.deletes,
                 **syncruns.status(session, source.name, hub.settings.sync_abandoned_max),
             }
-        if not names:  # sources that ran but have no file (any more): their history
-            ran = session.scalars(sa.select(SyncRun.source).distinct().order_by(SyncRun.source))
-            for name in ran:
-                if name not in out:
-                    out[name] = {
-                        "type": None,
-                        "kind": None,
-                        "country": None,
-                        "where": "no source file",
-                        "schedule": None,
-                        "next_run": None,
-                        "deletes": None,
-                        **syncruns.status(session, name, hub.settings.sync_abandoned_max),
-                    }
+        # sources that ran but have no file (any more): their history
+        ran = set(session.scalars(sa.select(SyncRun.source).distinct()))
+        for name in names or sorted(ran):
+            if name in out:
+                continue
+            if name not in ran:
+                known = ", ".join(sorted(set(out) | ran)) or "none"
+                errors.insert(0, f"unknown source '{name}': no source file and no runs (known: {known})")
+                continue
+            out[name] = {
+                "type": None,
+                "kind": None,
+                "country": None,
+                "where": "no source file",
+                "schedule": None,
+                "next_run": None,
+                "deletes": None,
+                **syncruns.status(session, name, hub.settings.sync_abandoned_max),
+            }
         for shown in out.values():
             shown["last_run"] = Run().dump(shown["last_run"]) if shown["last_run"] is not None else None
             shown["checkpoint_at"] = rfc3339(shown["checkpoint_at"])
@@ -215,6 +227,26 @@ def status(ctx: click.Context, names: tuple[str, ...], as_json: bool) -> None:
             click.echo(f"  running now: {s['running']}")
     if errors:
         ctx.exit(1)
+
+
+@sync.command("examples", help="Example sources shipped with the hub, one per shape of file (docs/sync.md).")
+@click.option("--path", "path_only", is_flag=True, help="Print only their folder (to copy from or --show them).")
+def examples(path_only: bool) -> None:
+    folder = shipped_examples()
+    if path_only:
+        click.echo(folder)
+        return
+    found, errors = scan(folder)
+    click.echo(f"example sources in {folder} (copy one into sources_dir to use it; check: python -m hub.sync FILE):")
+    for source in found.values():
+        what = source.type + (f", {source.kind} {source.country}" if source.kind else "")
+        click.echo(f"  {Path(source.origin).name}: {source.name} ({what})")
+        if source.description:
+            click.echo(f"      {source.description}")
+    for message in errors:  # a broken shipped example is a defect: say so rather than hide it
+        click.echo(f"Error: {message}", err=True)
+    if errors:
+        raise SystemExit(1)
 
 
 @sync.command(

@@ -23,6 +23,7 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
@@ -103,6 +104,12 @@ def load(path: str | Path) -> Source:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SourceConfigError(f"{path}: not valid TOML ({exc})") from None
     return from_data(data, origin=str(path), digest=hashlib.sha256(raw).hexdigest())
+
+
+def shipped_examples() -> Path:
+    """The example sources shipped inside the package (``hub/sync/examples``), one per
+    shape of national file: found wherever the hub is installed, never in ``sources_dir``."""
+    return Path(str(resources.files(__package__) / "examples"))
 
 
 def load_all(folder: str | Path) -> dict[str, Source]:

@@ -31,15 +31,15 @@ def test_a_2000_record_sync_submission_is_reviewed_in_under_ten_actions(page, li
     actions += 1
     page.click("section.submissions a:has-text('sync')")
     actions += 1
-    assert "2000 pending records match" in page.inner_text(".bulkbar")
+    assert "2,000 pending records match" in page.inner_text(".bulkbar")
     shot(page, "volume-1-submission")
     page.click("button:has-text('Approve all')")
     actions += 1
-    assert "This approves and publishes 2000 records (2000 versions)." in page.inner_text(".confirm-count")
+    assert "This approves and publishes 2,000 records (2,000 versions)." in page.inner_text(".confirm-count")
     page.click("button:has-text('Confirm')")
     actions += 1
     page.wait_for_selector("h1:has-text('Decision taken')", timeout=120_000)  # the page refreshes itself
-    assert "2000 of 2000 revisions decided" in page.inner_text(".job-progress")
+    assert "2,000 of 2,000 revisions decided" in page.inner_text(".job-progress")
     shot(page, "volume-2-done")
     assert actions < 10
     with live.hub.sessions() as s:

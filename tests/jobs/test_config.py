@@ -30,6 +30,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
         monkeypatch.setenv(key, value)
     for key in ("HUB_CONFIG", "HUB_JOBS", "HUB_CELERY_BROKER_URL", "HUB_CELERY_RESULT_BACKEND", "HUB_CELERY_QUEUE"):
         monkeypatch.delenv(key, raising=False)
+    (tmp_path / "hub.sqlite3").touch()  # a database exists (only `hub init` makes one); these refusals come first
     return values
 
 

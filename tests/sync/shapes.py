@@ -205,7 +205,7 @@ def th_types_csv(path: Path) -> Path:
 
 #: (product, description, expected TH-OTOP type or None: no rule matches, the row is
 #: quarantined). The comment names the rule a plain substring test would wrongly pick
-#: (rules in the order of config/sources/examples/th-otop-local-listing.toml:
+#: (rules in the order of hub/sync/examples/th-otop-local-listing.toml:
 #: textiles, herbal, beverages, food, utensils).
 TH_PRODUCTS: list[tuple[str, str, str | None]] = [
     ("น้ำพริกเผาชาววัง", "น้ำพริกสูตรโบราณ เผ็ดกลาง", "food"),  # ชา inside ชาววัง: beverages

@@ -1,5 +1,5 @@
 """Every example of docs/sync.md is executed: each transform example (`spec` `"in"` ->
-`"out"`) is run, and each TOML excerpt "from config/sources/examples/X.toml" is verbatim
+`"out"`) is run, and each TOML excerpt "from hub/sync/examples/X.toml" is verbatim
 in that file, which tests/sync/test_inputs.py runs on its fixture."""
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hub.sync.transforms import build
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "sync.md").read_text(encoding="utf-8")
 EXAMPLE = re.compile(r'`([a-z_]+(?::[^`]*)?)` `"([^`]*)"` -> `([^`]+)`')
-EXCERPT = re.compile(r"```toml\n# from (config/sources/examples/[\w.-]+\.toml)\n(.*?)```", re.S)
+EXCERPT = re.compile(r"```toml\n# from (hub/sync/examples/[\w.-]+\.toml)\n(.*?)```", re.S)
 
 
 def examples() -> list[tuple[str, str, str]]:

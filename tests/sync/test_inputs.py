@@ -16,7 +16,7 @@ from hub.sync.readers import FileOptions, SourceError
 from tests.sync import shapes
 from tests.sync.conftest import add_source, run, stored
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "sources" / "examples"
+EXAMPLES = sources.shipped_examples()
 
 
 def example(shub, name: str) -> sources.Source:  # type: ignore[no-untyped-def]

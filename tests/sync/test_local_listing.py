@@ -1,6 +1,6 @@
 """The keyless Thai listing at scale (3,000 product rows by local government, district and
 province, tests/sync/shapes.py) through one source file
-(config/sources/examples/th-otop-local-listing.toml): every row is written, quarantined
+(hub/sync/examples/th-otop-local-listing.toml): every row is written, quarantined
 with its reason, or skipped with its reason, none silently lost; ids come from a hash of
 named columns, so a reordered (and renumbered) file keeps them; product types come from
 word-segmented keyword rules, right where plain substrings misfire."""
@@ -13,11 +13,12 @@ from collections import Counter
 from pathlib import Path
 
 from hub.store import syncruns
+from hub.sync import sources
 from hub.sync.pages import REPEATED
 from tests.sync import shapes
 from tests.sync.conftest import add_source, run, stored
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "sources" / "examples" / "th-otop-local-listing.toml"
+EXAMPLE = sources.shipped_examples() / "th-otop-local-listing.toml"
 NAME = "th-otop-local-listing"
 
 

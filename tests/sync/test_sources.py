@@ -19,7 +19,7 @@ def test_the_shipped_sources_and_the_examples_load() -> None:
     vn = shipped["vn-buudien-ocop-products"]
     assert (vn.type, vn.snapshot, vn.deletes, vn.schedule) == ("csv", True, "report", "0 2 * * *")
     assert vn.actor.id == "sync:vn-buudien-ocop-products" and vn.actor.country == "VN"
-    examples = sources.load_all(CONFIG / "examples")
+    examples = sources.load_all(sources.shipped_examples())
     api, mirror = examples["th-otop-products-api"], examples["asean-hub"]
     assert (api.type, api.keys.pagination.style, api.keys.pagination.next_cursor, api.keys.auth.token_env) == (
         "json",

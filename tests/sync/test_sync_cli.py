@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from hub.cli import cli
 from hub.store import locks
+from hub.sync import sources
 from tests.sync.test_csv_sources import csv_source, rows
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "sources"
@@ -161,6 +162,28 @@ def test_status_shows_the_run_history_without_a_sources_folder(shub, monkeypatch
     assert "no sources folder at" in gone.stderr
     assert gone.stdout.splitlines()[0] == "files: no source file"
     assert "last run #1 succeeded" in gone.output
+
+
+def test_status_of_a_named_source_without_a_sources_folder_shows_its_runs(shub, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    files(shub)
+    assert invoke(shub, monkeypatch, "sync", "run").exit_code == 0
+    gone = invoke(shub, monkeypatch, "sync", "status", "files", SOURCES_DIR=str(tmp_path / "not-installed"))
+    assert gone.exit_code == 0, gone.output
+    assert gone.stdout.splitlines()[0] == "files: no source file" and "last run #1 succeeded" in gone.output
+    assert "example sources: hub sync examples" in gone.stderr
+    unknown = invoke(shub, monkeypatch, "sync", "status", "nope", SOURCES_DIR=str(tmp_path / "not-installed"))
+    assert unknown.exit_code == 1
+    assert "Error: unknown source 'nope': no source file and no runs (known: files)" in unknown.stderr
+
+
+def test_the_shipped_examples_are_listed_from_the_package(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    listed = invoke(shub, monkeypatch, "sync", "examples")
+    assert listed.exit_code == 0, listed.output
+    folder = Path(invoke(shub, monkeypatch, "sync", "examples", "--path").output.strip())
+    assert folder == Path(sources.__file__).parent / "examples"
+    for path in sorted(folder.glob("*.toml")):
+        assert f"  {path.name}: {path.stem} (" in listed.output
+    assert len(list(folder.glob("*.toml"))) == 6
 
 
 def test_phone_numbers_and_e_mail_in_free_text_are_reported_for_a_person(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]

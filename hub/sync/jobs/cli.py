@@ -58,6 +58,14 @@ def _settings() -> config.Settings:
         raise click.ClickException(str(exc)) from None
 
 
+def _require_database(settings: config.Settings) -> None:
+    """A worker or beat without the database would create an empty one: only `hub init` may."""
+    try:
+        config.require_database(settings)
+    except config.ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.command(
     "worker",
     context_settings=PASS_THROUGH,
@@ -68,6 +76,7 @@ def _settings() -> config.Settings:
 def worker(celery_args: tuple[str, ...]) -> None:
     settings = _settings()
     app = celery_app(settings)
+    _require_database(settings)
     _hub_logging(settings)
     app.worker_main(["worker", f"--loglevel={settings.log_level.upper()}", *celery_args])
 
@@ -83,6 +92,7 @@ def worker(celery_args: tuple[str, ...]) -> None:
 def beat(celery_args: tuple[str, ...]) -> None:
     settings = _settings()
     app = celery_app(settings)
+    _require_database(settings)
     args = list(celery_args)
     if not any(a in ("-s", "--schedule") or a.startswith("--schedule=") for a in args):
         Path(settings.instance_path).mkdir(parents=True, exist_ok=True)

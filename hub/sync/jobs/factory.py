@@ -98,6 +98,7 @@ def default_app() -> HubCelery:
                     'jobs is "embedded": set jobs = "celery" (HUB_JOBS=celery) '
                     "and celery_broker_url to use Celery workers"
                 )
+            config.require_database(settings)
             _default = make_app(settings)
         except config.ConfigError as exc:
             sys.exit(f"Error: {exc}")
