@@ -183,7 +183,7 @@ def test_the_shipped_examples_are_listed_from_the_package(shub, monkeypatch) -> 
     assert folder == Path(sources.__file__).parent / "examples"
     for path in sorted(folder.glob("*.toml")):
         assert f"  {path.name}: {path.stem} (" in listed.output
-    assert len(list(folder.glob("*.toml"))) == 6
+    assert len(list(folder.glob("*.toml"))) == 7
 
 
 def test_phone_numbers_and_e_mail_in_free_text_are_reported_for_a_person(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
