@@ -185,9 +185,9 @@ def suspected(record: dict[str, Any], paths: tuple[tuple[str, ...], ...] | None 
         stack = [(k, v) for k, v in record.items() if k != "id"]
     else:
         stack = []
-        for path in paths:
+        for parts in paths:
             value: Any = record
-            for part in path:
+            for part in parts:
                 if isinstance(value, dict):
                     value = value.get(part)
                 elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
@@ -197,7 +197,7 @@ def suspected(record: dict[str, Any], paths: tuple[tuple[str, ...], ...] | None 
                     break
             if value is None or (isinstance(value, str) and (len(value) < 9 or not _maybe(value))):
                 continue  # nothing there, or text too short or without an "@" or nine digits
-            stack.append((".".join(path), value))
+            stack.append((".".join(parts), value))
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):

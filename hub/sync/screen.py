@@ -69,14 +69,14 @@ def screen(
             stored = dict(session.execute(sa.select(Record.uid, Record.input_hash).where(Record.uid.in_(uids))).all())
         else:  # with who wrote the latest revision, in the same query
             stored = {}
-            mine = f"sync:{source}"
+            own = f"sync:{source}"
             for uid, ihash, actor in session.execute(
                 sa.select(Record.uid, Record.input_hash, Revision.actor)
                 .join(Revision, sa.and_(Revision.uid == Record.uid, Revision.version == Record.latest_version))
                 .where(Record.uid.in_(uids))
             ):
                 stored[uid] = ihash
-                if actor != mine and actor.startswith("sync:"):
+                if actor != own and actor.startswith("sync:"):
                     writers[uid] = actor
         stamps: dict[str, Any] = {}
         if any(i.record.get("source_updated_at") for i in candidates if i.record is not None):
