@@ -196,7 +196,8 @@ class FieldSpec:
             if self.rules or len(self.sources) > 1:
                 value, column = self._read(row, line)
             else:  # one column, no rules: the common case, without the fallback loop
-                value = self._transform(_cell(row, column, self.target, line), column, line)  # type: ignore[arg-type]
+                column = self.sources[0]
+                value = self._transform(_cell(row, column, self.target, line), column, line)
             if self.map is not None and not is_empty(value):
                 value = self._lookup(value, column, line)
             if self.template and not is_empty(value):
