@@ -189,8 +189,9 @@ def peak(rows: int, fmt: str = "csv") -> float:
     return round(float(out.stdout.strip().splitlines()[-1]), 1)
 
 
-def cpu_child(rows: int) -> None:
-    """Sync ``rows`` generated CSV rows fresh, then again; print the CPU seconds of each."""
+def cpu_child(rows: int, phases: str = "both") -> None:
+    """Sync ``rows`` generated CSV rows fresh, then again (``phases="fresh"``: only fresh);
+    print the CPU seconds of each."""
     with tempfile.TemporaryDirectory() as tmp:
         write_csv(Path(tmp) / "gen.csv", rows)
         # type "csv": the name older checkouts know (today an alias of "file")
@@ -199,7 +200,7 @@ def cpu_child(rows: int) -> None:
         hub = hub_in(tmp, tmp, tmp)
         source = sources.load(Path(tmp) / "gen.toml")
         out = {}
-        for label, restart in (("fresh", False), ("reread", True)):
+        for label, restart in (("fresh", False), ("reread", True))[: 1 if phases == "fresh" else 2]:
             started = time.process_time()
             result = Runner(hub, source, restart=restart).run()
             assert result is not None and result.ok and result.counts["fetched"] == rows, result
@@ -239,7 +240,12 @@ def main() -> int:
     parser.add_argument("--against", metavar="TREE",
                         help="compare the flat CSV path's CPU seconds with another checkout (see above)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each checkout (--against)")
-    parser.add_argument("--cpu-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--cpu-child", type=int, metavar="ROWS",
+                        help="sync ROWS generated CSV rows in this process and print its CPU seconds (of the "
+                             "checkout BENCH_HUB_TREE names, else this one): the unit --against runs, and what "
+                             "to run under valgrind --tool=callgrind")
+    parser.add_argument("--phases", choices=("fresh", "both"), default="both", help="--cpu-child: fresh only, or "
+                        "fresh then reread")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-format", default="csv", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -247,7 +253,7 @@ def main() -> int:
         child(args.child, args.child_format)
         return 0
     if args.cpu_child:
-        cpu_child(args.cpu_child)
+        cpu_child(args.cpu_child, args.phases)
         return 0
     figures: dict[str, float] = {}
     if args.against:
