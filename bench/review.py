@@ -67,8 +67,11 @@ def approve_set(records: list[dict[str, Any]], batch: int) -> dict[str, float]:
         wall, cpu = time.perf_counter(), time.process_time()
         with hub.sessions() as s:
             (summary,) = submissions.queue(s, REVIEWER)
-            items = submissions.select(
-                s, REVIEWER, submissions.Selection(summary.submission.id, kind="products", change="new")
+            items = submissions.select(  # as the console's decision does: only the keys are needed
+                s,
+                REVIEWER,
+                submissions.Selection(summary.submission.id, kind="products", change="new"),
+                documents=False,
             )
             keys = submissions.plan(items)
         job_id = submissions.start(hub.sessions, REVIEWER, summary.submission.id, keys, "approve", background=False)

@@ -16,7 +16,7 @@ import schemas
 
 from . import config
 from .actors import Actor
-from .clictx import hub_of as _hub
+from .clictx import command_hub as _hub
 from .curation import members
 from .records import exports
 from .store import audit

@@ -8,8 +8,9 @@ from . import config
 from .services import Hub
 
 
-def hub_of(ctx: click.Context) -> Hub:
-    """Build the hub from the settings on first use; dispose its engine when the command ends.
+def command_hub(ctx: click.Context) -> Hub:
+    """The hub of this ``hub`` command (``hub.hub_of()`` is a web request's): built from the
+    settings on first use, its engine disposed when the command ends.
 
     Disposing matters where commands run in one process (tests, scripts calling ``main``):
     pooled PostgreSQL connections would otherwise stay open until garbage-collected.

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, post_dump
 
 from .curation.flags import STATES as FLAG_STATES
+from .records import cursors
 from .records.representation import rfc3339
 from .store.syncruns import COUNTS, RUN_STATES
 
@@ -88,3 +89,41 @@ class Flag(Schema):
     resolved_at = Stamp(allow_none=True)
     resolved_by = fields.String(allow_none=True)
     resolution = fields.String(allow_none=True)
+
+
+class DeliveryCounts(Schema):
+    pending = fields.Integer()
+    delivered = fields.Integer()
+    dead = fields.Integer()
+
+
+class Subscription(Schema):
+    """A webhook subscription (:class:`hub.webhooks.subscriptions.Overview`: the stored
+    subscription, its delivery counts, and a generated secret once)."""
+
+    id = fields.String(attribute="subscription.id")
+    url = fields.String(attribute="subscription.url")
+    kinds = fields.List(fields.String(), attribute="subscription.kinds")
+    countries = fields.List(fields.String(), attribute="subscription.countries")
+    active = fields.Boolean(attribute="subscription.active")
+    created_at = Stamp(attribute="subscription.created_at")
+    created_by = fields.String(attribute="subscription.created_by")
+    owner = fields.String(
+        attribute="subscription.owner", allow_none=True, metadata={"description": "the client that owns it"}
+    )
+    cursor = fields.Function(
+        lambda o: cursors.encode(o.subscription.cursor),
+        metadata={
+            "type": "string",
+            "description": "change-feed position: changes after it are not yet delivered",
+        },
+    )
+    deliveries = fields.Nested(DeliveryCounts)
+    secret = fields.String(metadata={"description": "only in the answer to a creation without a secret"})
+
+    @post_dump
+    def _secret_once(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """No ``secret`` member at all unless the hub generated one just now."""
+        if data.get("secret") is None:
+            data.pop("secret", None)
+        return data

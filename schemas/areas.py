@@ -1,4 +1,4 @@
-"""Areas: versioned codes for countries, provinces and Viet Nam's 2025 provinces.
+"""Areas: versioned codes for countries, provinces, and Viet Nam's units before and after 2025.
 
 Records name places with ISO 3166-2 codes where ISO is current, and with national codes
 behind a scheme prefix where it is stale: Viet Nam merged 63 provinces into 34 on
@@ -6,8 +6,15 @@ behind a scheme prefix where it is stale: Viet Nam merged 63 provinces into 34 o
 ``VN-GSO:NN`` (two-digit national statistics codes). The old ISO codes stay valid for
 old records but carry an end date and their successor, so nothing already stored breaks.
 
+Viet Nam also abolished its districts and merged its communes that day: today's communes
+are ``VN-GSO:NNNNN``; the old districts and communes keep the codes of the old code list
+behind their own prefix, ``VN-GSO-2004:NNN`` and ``VN-GSO-2004:NNNNN`` (the new list reused
+old numbers for other units). Their table, with the old -> new commune conversion, is
+``codelists/areas-VN-2025-communes.json`` (written by ``tools/vn_2025_communes.py``).
+
 Feeds give places as free text in mixed Unicode forms; :func:`find` resolves such text
-accent- and case-insensitively and returns None rather than guess (communes, districts).
+accent- and case-insensitively and returns None rather than guess; :func:`find_unit`
+resolves a district or commune name within the unit above it.
 
 pycountry and vietnam_provinces are imported lazily and every table is built once, so
 importing :mod:`schemas` stays cheap.
@@ -21,7 +28,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
-from typing import Any
+from typing import Any, Callable
 
 from .codelists import codelist
 from .text import fold, nfc
@@ -33,6 +40,9 @@ VN_GSO_PREFIX = "VN-GSO:"
 VN_REORGANISED_ON = "2025-07-01"
 VN_OLD_VALID_TO = "2025-06-30"
 MERGER_CODELIST = "areas-VN-2025-merger"
+COMMUNES_CODELIST = "areas-VN-2025-communes"
+VN_GSO_2004 = "VN-GSO-2004"
+VN_GSO_2004_PREFIX = "VN-GSO-2004:"
 
 # ASEAN member states (Timor-Leste admitted in October 2025): the default scope of
 # area_codelist(); lookup() and find() accept any ISO country.
@@ -153,6 +163,25 @@ _PREFIXES = (
     "negeri",
 )
 _SUFFIXES = ("province", "provinsi")
+# Viet Nam's words for the units below the province, written out and abbreviated
+# ("Xã Hòa Phong", "P. 12", "Q.1", "TX Sơn Tây", "Đặc khu Phú Quốc").
+_UNIT_PREFIXES = (
+    "xã",
+    "phường",
+    "thị trấn",
+    "huyện",
+    "quận",
+    "thị xã",
+    "thành phố",
+    "đặc khu",
+    "tp",
+    "tx",
+    "tt",
+    "p",
+    "q",
+    "h",
+    "x",
+)
 _VN_SUFFIXES = ("city",)
 # pycountry types that group provinces (Indonesia's islands): a province of the same
 # name wins over them.
@@ -166,11 +195,13 @@ class Area:
     code: str
     country: str
     name: str
-    scheme: str  # "ISO-3166-1", "ISO-3166-2" or "VN-GSO-2025"
+    scheme: str  # "ISO-3166-1", "ISO-3166-2", "VN-GSO-2025" or "VN-GSO-2004"
     valid_from: str | None = None
     valid_to: str | None = None
     replaced_by: tuple[str, ...] = ()
     parent: str | None = None
+    level: str | None = None  # "district" or "commune" (Viet Nam's units below the province)
+    split: bool = False  # only a part of it went to each successor
 
     def as_item(self) -> dict[str, Any]:
         """The codelist item for this area (JSON-friendly)."""
@@ -183,6 +214,8 @@ class Area:
             "valid_to": self.valid_to,
             "replaced_by": list(self.replaced_by),
             **({"parent": self.parent} if self.parent else {}),
+            **({"level": self.level} if self.level else {}),
+            **({"split": True} if self.split else {}),
         }
 
 
@@ -212,6 +245,27 @@ def _vn_new() -> dict[str, Area]:
 def _vn_old() -> dict[str, dict[str, Any]]:
     """Items of the 63→34 merger table, by old ISO 3166-2 code."""
     return {it["code"]: it for it in codelist(MERGER_CODELIST)["items"]}
+
+
+@cache
+def _vn_units() -> dict[str, Area]:
+    """Viet Nam's districts and communes before 1 July 2025 and today's communes, by code."""
+    out: dict[str, Area] = {}
+    for it in codelist(COMMUNES_CODELIST)["items"]:
+        code = it["code"]
+        out[code] = Area(
+            code,
+            "VN",
+            it["name"],
+            VN_GSO_2004 if code.startswith(VN_GSO_2004_PREFIX) else VN_GSO_2025,
+            valid_from=it.get("valid_from"),
+            valid_to=it.get("valid_to"),
+            replaced_by=tuple(it.get("replaced_by", ())),
+            parent=it["parent"],
+            level=it["level"],
+            split=bool(it.get("split")),
+        )
+    return out
 
 
 @cache
@@ -253,12 +307,15 @@ def _country(alpha2: str) -> Area | None:
 
 # ---------------------------------------------------------------- lookup
 
-_GSO_RE = re.compile(r"VN-GSO:[0-9]{2}")  # always with fullmatch (\d would take other digits)
+# always with fullmatch (\d would take other digits)
+_GSO_RE = re.compile(r"VN-GSO:[0-9]{2}")
+_VN_RE = re.compile(r"VN-GSO:(?:[0-9]{2}|[0-9]{5})|VN-GSO-2004:(?:[0-9]{3}|[0-9]{5})")
 _ISO2_RE = re.compile(r"[A-Z]{2}-[A-Z0-9]{1,3}")
 
 
 def lookup(code: str) -> Area | None:
-    """Resolve a code: ``TH`` (country), ``TH-90`` / ``VN-27`` (ISO 3166-2), ``VN-GSO:01``.
+    """Resolve a code: ``TH`` (country), ``TH-90`` / ``VN-27`` (ISO 3166-2), ``VN-GSO:01``,
+    a Vietnamese commune ``VN-GSO:24112`` or an old district or commune ``VN-GSO-2004:643``.
 
     Old Vietnamese ISO codes resolve with ``valid_to`` and ``replaced_by`` set, so a
     validator can accept them for old periods and point to the successor.
@@ -266,8 +323,8 @@ def lookup(code: str) -> Area | None:
     if not isinstance(code, str):
         return None
     c = code.strip().upper()
-    if _GSO_RE.fullmatch(c):
-        return _vn_new().get(c)
+    if _VN_RE.fullmatch(c):  # one match for every Vietnamese statistics code
+        return _vn_new().get(c) or _vn_units().get(c)
     if len(c) == 2 and c.isalpha():
         return _country(c)
     if _ISO2_RE.fullmatch(c):
@@ -293,31 +350,51 @@ def successor(code: str) -> str | None:
 
 def current(code: str) -> str:
     """Today's area for ``code``: followed through ``replaced_by`` while a reorganisation
-    names exactly one successor (the reorganisation tables are data, e.g.
-    ``codelists/areas-VN-2025-merger.json``; any member's works the same way)."""
+    names exactly one successor that took the whole area; an area that ended otherwise
+    (split, or abolished like Viet Nam's districts) is today's area of the unit above it.
+    The reorganisation tables are data (``codelists/areas-VN-2025-merger.json``,
+    ``codelists/areas-VN-2025-communes.json``); any member's works the same way."""
     seen: set[str] = set()
     while code not in seen:
         area = lookup(code)
-        if area is None or len(area.replaced_by) != 1:
+        if area is None or not (area.valid_to or area.replaced_by):
             break
         seen.add(code)
-        code = area.replaced_by[0]
+        if len(area.replaced_by) == 1 and not area.split:
+            code = area.replaced_by[0]
+        elif area.valid_to and area.parent:
+            code = area.parent
+        else:
+            break
     return code
 
 
 @cache
+def _within(country: str) -> dict[str, tuple[str, ...]]:
+    """Today's area -> every code that is now inside it: its predecessors, and for a
+    province the communes in it with theirs (from the reorganisation tables)."""
+    out: dict[str, list[str]] = {}
+    old = [a.code for a in _subdivisions(country).values() if a.replaced_by]
+    units = list(_vn_units()) if country == "VN" else []
+    for code in (*old, *units):
+        node: str | None = current(code)
+        while node is not None:
+            out.setdefault(node, []).append(code)
+            above = lookup(node)
+            node = above.parent if above is not None and above.level and not above.valid_to else None
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@cache
 def same_place_codes(code: str) -> tuple[str, ...]:
-    """Every code that means today's area of ``code``: itself, its current successor and
-    the successor's predecessors (so a filter finds records written before and after a
-    reorganisation alike)."""
+    """Every code that means today's area of ``code`` or a place inside it: itself, its
+    current successor, the successor's predecessors and, for a Vietnamese province, its
+    communes old and new (so a filter finds records written before and after a
+    reorganisation, and at any level, alike)."""
     today = current(code)
     country = today[:2]
-    older = (
-        [a.code for a in _subdivisions(country).values() if a.replaced_by and current(a.code) == today]
-        if len(country) == 2 and country.isalpha()
-        else []
-    )
-    return tuple(dict.fromkeys([code, today, *older]))
+    inside = _within(country).get(today, ()) if len(country) == 2 and country.isalpha() else ()
+    return tuple(dict.fromkeys([code, today, *inside]))
 
 
 # ---------------------------------------------------------------- free text
@@ -331,20 +408,23 @@ def _key(text: str) -> str:
 
 
 @cache
-def _affixes(country: str, exact: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _affixes(country: str, exact: bool = False, units: bool = False) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Administrative words, keyed like the names they are stripped from (both spellings
     when exact: "tỉnh" and the unaccented "tinh" both occur in feeds)."""
     suffixes = _SUFFIXES + (_VN_SUFFIXES if country == "VN" else ())
     keys = (_key, _exact_key) if exact else (_key,)
     return (
-        tuple(dict.fromkeys(k(p) for p in _PREFIXES for k in keys)),
-        tuple(dict.fromkeys(k(s) for s in suffixes for k in keys)),
+        tuple(dict.fromkeys(k(p) for p in (_UNIT_PREFIXES if units else _PREFIXES) for k in keys)),
+        () if units else tuple(dict.fromkeys(k(s) for s in suffixes for k in keys)),
     )
 
 
-def _variants(key: str, country: str, exact: bool = False) -> list[str]:
-    """The key, then the key with administrative words removed, each also without spaces."""
-    prefixes, suffixes = _affixes(country, exact)
+def _variants(key: str, country: str, exact: bool = False, units: bool = False) -> list[str]:
+    """The key, then the key with administrative words removed, each also without spaces
+    (for units, numbers without leading zeros too: "Phường 01" is "Phường 1")."""
+    if units:
+        key = " ".join(str(int(w)) if w.isdigit() else w for w in key.split())
+    prefixes, suffixes = _affixes(country, exact, units)
     out = [key]
     current = key
     changed = True
@@ -442,15 +522,92 @@ def _exact_key(text: str) -> str:
 def _lookup_text(country: str, text: str) -> str | None:
     """Accent-insensitive only for input written without accents: input that has them
     must match them (tone placement aside), so a similar name elsewhere is not taken."""
+    return _lookup_in(text, country, lambda exact: _index(country, exact))
+
+
+def _lookup_in(
+    text: str, country: str, index_of: Callable[[bool], dict[str, str | None]], units: bool = False
+) -> str | None:
     plain = _key(text)
     exact = plain != " ".join(
         "".join(" " if unicodedata.category(ch)[0] in "PSZ" else ch for ch in nfc(text).casefold()).split()
     )
-    index = _index(country, exact)
-    for variant in _variants(_exact_key(text) if exact else plain, country, exact):
+    index = index_of(exact)
+    for variant in _variants(_exact_key(text) if exact else plain, country, exact, units):
         if variant in index:
             return index[variant]
     return None
+
+
+@cache
+def _children() -> dict[str, tuple[Area, ...]]:
+    """Viet Nam's units by the code of the unit above them (an old province's ISO code,
+    an old district, today's province)."""
+    out: dict[str, list[Area]] = {}
+    for area in _vn_units().values():
+        out.setdefault(area.parent or "", []).append(area)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def units_of(parent: str, level: str) -> tuple[Area, ...]:
+    """The districts or communes under ``parent``: an old province (``VN-33``: its old
+    districts, or the communes of all of them), an old district, today's province, or
+    ``VN`` (every one of the country, old and new)."""
+    if parent == "VN":
+        return tuple(a for a in _vn_units().values() if a.level == level)
+    direct = _children().get(parent, ())
+    if direct and direct[0].level == level:
+        return direct
+    return tuple(a for d in direct for a in _children().get(d.code, ()) if a.level == level)
+
+
+@cache
+def _unit_index(parent: str, level: str, exact: bool) -> dict[str, str | None]:
+    key = _exact_key if exact else _key
+    index: dict[str, tuple[int, str | None]] = {}
+    for area in units_of(parent, level):
+        for variant in _variants(key(area.name), "VN", exact, units=True):
+            _add(index, variant, area.code, 1)
+    return {k: v for k, (_, v) in index.items()}
+
+
+def find_unit(parent: str, text: str, level: str) -> str | None:
+    """A Vietnamese district or commune named ``text`` under ``parent`` (see
+    :func:`units_of`), or None when there is none or more than one ("Xã Hòa Phong" in
+    "VN-GSO-2004:651"; "P.12", "phường 12", "Phuong 12" alike)."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    return _lookup_in(text, "VN", lambda exact: _unit_index(parent, level, exact), units=True)
+
+
+@cache
+def _province_index(era: str, exact: bool) -> dict[str, str | None]:
+    """Names of Viet Nam's provinces of one era: ``old`` (the 63, by ISO code) or
+    ``new`` (the 34, by ``VN-GSO:NN``)."""
+    key = _exact_key if exact else _key
+    names: list[tuple[str, str]] = []
+    if era == "old":
+        for iso, it in _vn_old().items():
+            names.extend((n, iso) for n in (it["name"], *it.get("aliases", ())))
+            names.append((_pycountry().subdivisions.get(code=iso).name, iso))
+    else:
+        names.extend((a.name, code) for code, a in _vn_new().items())
+    index: dict[str, tuple[int, str | None]] = {}
+    for name, code in names:
+        for variant in _variants(key(name), "VN", exact):
+            _add(index, variant, code, 1)
+    return {k: v for k, (_, v) in index.items()}
+
+
+def find_vn_province(text: str, era: str) -> str | None:
+    """The Vietnamese province named ``text`` in one era: ``old`` gives the ISO code of
+    one of the 63 before July 2025, ``new`` the ``VN-GSO:NN`` code of one of today's 34."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    area = lookup(text)
+    if area is not None and area.country == "VN" and not area.level and area.scheme != ISO_3166_1:
+        return area.code if (era == "old") == bool(area.valid_to) else None
+    return _lookup_in(text, "VN", lambda exact: _province_index(era, exact))
 
 
 def find(country: str, text: str) -> str | None:
@@ -486,7 +643,8 @@ def _version() -> str:
         vn = getattr(vp, "__data_version__", None) or vp.__version__
     except ImportError:  # pragma: no cover
         vn = "unknown"
-    return f"iso3166-2:pycountry-{pc};vn-gso:{vn};vn-merger:{codelist(MERGER_CODELIST)['version']}"
+    merger, communes = codelist(MERGER_CODELIST)["version"], codelist(COMMUNES_CODELIST)["version"]
+    return f"iso3166-2:pycountry-{pc};vn-gso:{vn};vn-merger:{merger};vn-communes:{communes}"
 
 
 def areas(country: str) -> list[Area]:
@@ -512,7 +670,8 @@ def area_codelist(country: str | None = None) -> dict[str, Any]:
         "source": (
             "ISO 3166-1 and ISO 3166-2 through pycountry; Viet Nam's 34 provinces since 1 July 2025 with "
             "national statistics codes (VN-GSO:NN) through vietnam_provinces; old Vietnamese ISO codes are "
-            "dated and point to their successor (Resolution 202/2025/QH15)."
+            "dated and point to their successor (Resolution 202/2025/QH15). Viet Nam's districts and communes, "
+            "before and after 1 July 2025, are the codelist areas-VN-2025-communes."
         ),
         "items": items,
     }

@@ -89,6 +89,8 @@ def validate(kind: str, raw: Any, today: date | None = None) -> Result:
         _check_certifications(doc, today or _today(), warnings)
     if "coordinates" in doc:
         _check_coordinates(doc, warnings)
+    if kind == "producers" and "evidence" in doc:
+        _check_producer_type(doc, warnings)
     category = doc.get("category")
     if category and doc.get("certifications"):
         _check_scheme_in_force(category["scheme"], doc["certifications"], warnings)
@@ -295,6 +297,32 @@ def _check_scheme_in_force(scheme: str, certs: list[dict[str, Any]], warnings: l
                 )
             )
             return
+
+
+def _check_producer_type(doc: dict[str, Any], warnings: list[Finding]) -> None:
+    """``producer_type_not_in_force``: an official decision on the producer dated when its
+    type did not exist (``valid_from`` / ``valid_to`` in ``producer-types``)."""
+    kind = codelists.item("producer-types", doc["type"]) or {}
+    since, until = kind.get("valid_from"), kind.get("valid_to")
+    if not (since or until):
+        return
+    for i, ev in enumerate(doc["evidence"]):
+        when = ev.get("issued_on") if ev.get("type") == "official-decision" else None
+        if not when:
+            continue
+        if since and certainly_before(when, since):
+            said = f"exists only since {since}" + (f" ({kind['valid_from_act']})" if kind.get("valid_from_act") else "")
+        elif until and certainly_before(until, when):
+            said = f"ended on {until}"
+        else:
+            continue
+        warnings.append(
+            Finding(
+                f"evidence.{i}.issued_on",
+                "producer_type_not_in_force",
+                f"Producer type '{doc['type']}' {said}; the decision is of {when}.",
+            )
+        )
 
 
 def enrich(kind: str, doc: dict[str, Any], today: date | None = None) -> dict[str, Any]:

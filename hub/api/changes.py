@@ -37,7 +37,7 @@ class FeedPage(ChangesPage):
 def _with_own(body: bytes, limit: int) -> bytes:
     with hub_of().sessions() as session:
         own = review.own_outstanding(session, actor(), limit)
-    return body[:-1] + b',"own":' + orjson.dumps(own) + b"}"
+    return body[:-1] + b',"own":' + orjson.dumps(ReviewItem(many=True).dump(own)) + b"}"
 
 
 # ---------------------------------------------------------------------------------------

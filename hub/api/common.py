@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import orjson
 from flask import Response, g
@@ -37,9 +37,10 @@ def position(args: dict[str, Any], name: str = "cursor", start: int | None = Non
     return cursors.decode(args[name], int) if name in args else start
 
 
-def page(items: list[Any], last: int | None) -> Response:
-    """A page of items and the cursor of the next page (``None`` on the last)."""
-    return json_response({"items": items, "next_cursor": cursors.encode(last) if last else None})
+def page(items: Sequence[Any], last: int | None) -> dict[str, Any]:
+    """A page of items and the cursor of the next page (``None`` on the last), for the
+    operation's page schema to dump."""
+    return {"items": items, "next_cursor": cursors.encode(last) if last else None}
 
 
 def json_response(
@@ -77,7 +78,6 @@ PROBLEM_DOCS = {
     400: {"description": "Malformed body or parameter", **PROBLEM_REF},
     404: {"description": "No such record", **PROBLEM_REF},
     409: {"description": "Conflict", **PROBLEM_REF},
-    410: {"description": "Deleted: the body is the tombstone"},
     412: {"description": "If-Match does not match the current revision", **PROBLEM_REF},
     413: {"description": "More than 1,000 records or 10 MiB", **PROBLEM_REF},
     415: {"description": "Unsupported content type", **PROBLEM_REF},

@@ -14,13 +14,12 @@ from schemas import codelists
 
 from .. import hub_of
 from ..curation import flags
-from ..records import cursors
 from ..shapes import Flag
 from ..store.db import transaction
 from ..web import KIND_RULE
 from ..web.errors import problem
 from .bodies import Query
-from .common import actor, position, protected
+from .common import actor, page, position, protected
 
 blp = Blueprint("flags", __name__, url_prefix="/api/v1", description="Flags on records")
 
@@ -100,7 +99,7 @@ def listing(args: dict[str, Any]) -> dict[str, Any]:
     with hub_of().sessions() as session:
         rows = flags.listing(session, actor(), query, limit=limit + 1, after=after)
     nxt = rows[limit - 1].id if len(rows) > limit else None
-    return {"items": rows[:limit], "next_cursor": cursors.encode(nxt) if nxt else None}
+    return page(rows[:limit], nxt)
 
 
 @blp.route("/flags/<int(max=2147483647):flag_id>/resolve", methods=["POST"])

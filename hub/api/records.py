@@ -17,7 +17,7 @@ from ..records.writepath import Conflict, NotFound, Unparsed
 from ..web import KIND_RULE, liveness
 from ..web.errors import problem
 from . import admission, idempotency
-from .bodies import BatchBody, BatchResponse, ExportArgs, ListArgs, OneArgs, Page, Record
+from .bodies import BatchBody, BatchResponse, ExportArgs, ListArgs, OneArgs, Page, Record, Result, Tombstone
 from .common import actor, bad_request, etag, json_response, parse_etag, protected
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="Records of the seven kinds")
@@ -98,10 +98,12 @@ def _write_batch(kind: str, body: bytes, key: str | None, digest: str) -> Respon
     who = actor()
     writes = hub_of().writes
     prepared = writes.prepare(who, kind, records)
-    with writes.transaction(who, "api") as txn:
-        outcome = txn.write(prepared)
-        if key:  # the stored answer commits with the batch, or neither does
-            idempotency.save(txn.session, who.id, key, digest, outcome)
+    outcome = None if key else writes.settle(prepared, "api")  # nothing to write: no transaction
+    if outcome is None:
+        with writes.transaction(who, "api") as txn:
+            outcome = txn.write(prepared)
+            if key:  # the stored answer commits with the batch, or neither does
+                idempotency.save(txn.session, who.id, key, digest, outcome)
     return json_response(outcome.as_dict(), 200 if outcome.ok else 207)
 
 
@@ -147,9 +149,10 @@ def parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
 
 
 @blp.route(ONE, methods=["GET"])
-@protected(blp, "exchange:read", errors=(404, 410))
+@protected(blp, "exchange:read", errors=(404,))
 @blp.arguments(OneArgs, location="query", unknown=None)
 @blp.response(200, Record)
+@blp.alt_response(410, schema=Tombstone, description="Deleted: the body is the tombstone")
 def get_one(args: dict[str, Any], kind: str, country: str, local_id: str) -> Response:
     """One published record; `If-None-Match` with its ETag answers 304.
 
@@ -208,7 +211,8 @@ def _precondition_failed(kind: str, country: str, local_id: str) -> Response:
 @blp.route(ONE, methods=["PUT"])
 @protected(blp, "exchange:write", country_param="country", errors=(400, 412, 415, 422))
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": Record}}})
-@blp.response(200, BatchResponse, description="Created (201), updated or unchanged (200): the result of the record")
+@blp.response(200, Result, description="Updated or unchanged: the result of the record")
+@blp.alt_response(201, schema=Result, description="Created: the result of the record")
 def put_one(kind: str, country: str, local_id: str) -> Response:
     """Upsert one record; `If-Match` makes it conditional on the current revision."""
     if (request.mimetype or "") != "application/json":
@@ -247,7 +251,7 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
 
 @blp.route(ONE, methods=["DELETE"])
 @protected(blp, "exchange:write", country_param="country", errors=(404, 412))
-@blp.response(200, None, description="Tombstone written (or already deleted)")
+@blp.response(200, Result, description="Tombstone written (or already deleted): the result of the record")
 def delete_one(kind: str, country: str, local_id: str) -> Response:
     """Write a tombstone; afterwards GET answers 410 with it (once published)."""
     try:

@@ -18,11 +18,12 @@ import schemas as standard
 
 from .. import hub_of
 from ..curation import review
-from ..shapes import Finding
+from ..records import representation
+from ..shapes import Finding, Stamp
 from ..web import KIND_RULE
 from ..web.errors import problem
-from .bodies import Query, Record
-from .common import actor, json_response, page, position, protected
+from .bodies import Query, Record, Shown
+from .common import actor, page, position, protected
 
 blp = Blueprint("reviews", __name__, url_prefix="/api/v1", description="Review of revisions")
 
@@ -39,29 +40,34 @@ class ReviewArgs(Query):
 
 
 class Reason(Schema):
+    """Why a revision was returned or rejected (:class:`hub.curation.review.Reason`)."""
+
     code = fields.String(allow_none=True, metadata={"description": "codelist return-reasons"})
     label = fields.String(allow_none=True)
     comment = fields.String(allow_none=True, metadata={"description": "the reviewer's hint"})
 
 
 class ReviewItem(Schema):
-    uid = fields.String()
+    """A revision in the queue: state, who, when, why, the record; dumps a
+    :class:`hub.curation.review.Queued` (a revision with its record)."""
+
+    uid = fields.String(attribute="revision.uid")
     kind = fields.String()
-    country = fields.String()
-    id = fields.String()
-    version = fields.Integer()
-    state = fields.String(validate=validate.OneOf(review.STATES))
-    submitted_at = fields.String()
-    submitted_by = fields.String()
-    source = fields.String()
-    decided_at = fields.String(allow_none=True)
-    decided_by = fields.String(allow_none=True)
+    country = fields.String(attribute="record.country")
+    id = fields.String(attribute="record.local_id")
+    version = fields.Integer(attribute="revision.version")
+    state = fields.String(attribute="revision.review_state", validate=validate.OneOf(review.STATES))
+    submitted_at = Stamp(attribute="revision.created_at")
+    submitted_by = fields.String(attribute="revision.actor")
+    source = fields.String(attribute="revision.source")
+    decided_at = Stamp(attribute="revision.decided_at", allow_none=True)
+    decided_by = fields.String(attribute="revision.decided_by", allow_none=True)
     reason = fields.Nested(Reason, allow_none=True)
     warnings = fields.List(fields.Nested(Finding))
-    published_version = fields.Integer(allow_none=True)
-    latest_version = fields.Integer()
+    published_version = fields.Integer(attribute="record.published_version", allow_none=True)
+    latest_version = fields.Integer(attribute="record.latest_version")
     superseded = fields.Boolean(metadata={"description": "a later version of the record exists"})
-    record = fields.Nested(Record)
+    record = Shown(Record, lambda q: representation.revision(q.revision, q.kind))
 
 
 class ReviewPage(Schema):
@@ -87,6 +93,8 @@ class DecisionBody(Schema):
 
 
 class DecisionResult(Schema):
+    """What a decision did (:class:`hub.curation.review.Decision`)."""
+
     uid = fields.String()
     version = fields.Integer()
     state = fields.String()
@@ -103,7 +111,7 @@ def refused(exc: review.ReviewError) -> Response:
 @protected(blp, "exchange:read", errors=(400, 422))
 @blp.arguments(ReviewArgs, location="query", unknown=None)
 @blp.response(200, ReviewPage)
-def listing(args: dict[str, Any]) -> Response:
+def listing(args: dict[str, Any]) -> Response | dict[str, Any]:
     """Revisions by review state, oldest first. Needs scope `review` (to decide) or
     `exchange:write` (to follow one's own submissions) besides `exchange:read`; a caller
     sees its own country's revisions, the reasons of returned and rejected ones included."""
@@ -112,25 +120,23 @@ def listing(args: dict[str, Any]) -> Response:
     try:
         with hub_of().sessions() as session:
             rows, nxt = review.queue(session, actor(), query, limit=args["limit"], after=after)
-            items = [review.item(rev, rec) for rev, rec in rows]
     except review.ReviewError as exc:
         return refused(exc)
-    return page(items, nxt)
+    return page(rows, nxt)
 
 
 @blp.route(f"/reviews/<country>/{KIND_RULE}/<local_id>/<int(max=2147483647):version>", methods=["POST"])
 @protected(blp, "review", country_param="country", errors=(400, 404, 409, 422))
 @blp.arguments(DecisionBody)
 @blp.response(200, DecisionResult)
-def decide(body: dict[str, Any], country: str, kind: str, local_id: str, version: int) -> Response:
+def decide(body: dict[str, Any], country: str, kind: str, local_id: str, version: int) -> Response | review.Decision:
     """Approve, reject or return a pending revision of the caller's country. Returning
     needs a `reason` (codelist `return-reasons`); `comment` is a hint for the submitter.
     Approval publishes the revision (lists, exports, the change feed)."""
     uid = standard.uid(country, kind, local_id)
     try:
-        result = review.decide(
+        return review.decide(
             hub_of().sessions, actor(), uid, version, body["decision"], body.get("reason"), body.get("comment")
         )
     except review.ReviewError as exc:
         return refused(exc)
-    return json_response(result.as_dict())

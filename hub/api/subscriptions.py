@@ -19,12 +19,12 @@ from marshmallow import RAISE, Schema, fields, validate
 import schemas as standard
 
 from .. import hub_of
-from ..records import cursors
+from ..shapes import Stamp, Subscription
 from ..store.db import transaction
 from ..web.errors import problem
 from ..webhooks import subscriptions as webhooks
 from .bodies import Query
-from .common import actor, bad_request, json_response, protected
+from .common import actor, bad_request, page, position, protected
 
 blp = Blueprint("subscriptions", __name__, url_prefix="/api/v1", description="Webhook subscriptions")
 STATES = webhooks.STATES
@@ -87,26 +87,6 @@ class SubscriptionChange(Schema):
     )
 
 
-class DeliveryCounts(Schema):
-    pending = fields.Integer()
-    delivered = fields.Integer()
-    dead = fields.Integer()
-
-
-class Subscription(Schema):
-    id = fields.String()
-    url = fields.String()
-    kinds = fields.List(fields.String())
-    countries = fields.List(fields.String())
-    active = fields.Boolean()
-    created_at = fields.String()
-    created_by = fields.String()
-    owner = fields.String(allow_none=True, metadata={"description": "the client that owns it"})
-    cursor = fields.String(metadata={"description": "change-feed position: changes after it are not yet delivered"})
-    deliveries = fields.Nested(DeliveryCounts)
-    secret = fields.String(metadata={"description": "only in the answer to a creation without a secret"})
-
-
 class SubscriptionList(Schema):
     items = fields.List(fields.Nested(Subscription))
 
@@ -126,17 +106,19 @@ class Attempt(Schema):
 
 
 class Delivery(Schema):
+    """One delivery with its log (:class:`hub.webhooks.subscriptions.Delivery`)."""
+
     id = fields.Integer()
-    subscription = fields.String()
+    subscription = fields.String(attribute="subscription_id")
     status = fields.String(validate=validate.OneOf(STATES))
     first_seq = fields.Integer()
     last_seq = fields.Integer()
     count = fields.Integer()
     attempts = fields.Integer(metadata={"description": "attempts since it was claimed or last replayed"})
-    created_at = fields.String()
-    replayed_at = fields.String(allow_none=True, metadata={"description": "when its dead letter was last replayed"})
-    delivered_at = fields.String(allow_none=True)
-    next_attempt_at = fields.String(allow_none=True)
+    created_at = Stamp()
+    replayed_at = Stamp(allow_none=True, metadata={"description": "when its dead letter was last replayed"})
+    delivered_at = Stamp(allow_none=True)
+    next_attempt_at = Stamp(allow_none=True)
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
     log = fields.List(fields.Nested(Attempt))
@@ -160,7 +142,7 @@ def _owner() -> str:
 @protected(blp, "admin", errors=(400, 422))
 @blp.arguments(SubscriptionBody)
 @blp.response(201, Subscription)
-def create(body: dict[str, Any]) -> Response:
+def create(body: dict[str, Any]) -> Response | tuple[webhooks.Overview, int, dict[str, str]]:
     """Subscribe a URL to published changes, optionally of some kinds and countries."""
     hub = hub_of()
     try:
@@ -176,43 +158,40 @@ def create(body: dict[str, Any]) -> Response:
                 body.get("after"),
                 owner=_owner(),
             )
-            out = webhooks.as_dict(sub, {s: 0 for s in STATES})
     except webhooks.SubscriptionError as exc:
         if exc.status == 400:
             return bad_request(str(exc))
         return problem(422, "Unprocessable Content", str(exc))
-    if generated:
-        out["secret"] = generated
-    return json_response(out, 201, {"Location": f"/api/v1/subscriptions/{out['id']}"})
+    created = webhooks.Overview(sub, dict.fromkeys(STATES, 0), generated)
+    return created, 201, {"Location": f"/api/v1/subscriptions/{sub.id}"}
 
 
 @blp.route("/subscriptions", methods=["GET"])
 @protected(blp, "admin")
 @blp.response(200, SubscriptionList)
-def listing() -> Response:
+def listing() -> dict[str, list[webhooks.Overview]]:
     """The caller's active subscriptions with their delivery counts."""
     with hub_of().sessions() as session:
-        items = [webhooks.as_dict(s, webhooks.counts(session, s.id)) for s in webhooks.listing(session, _owner())]
-    return json_response({"items": items})
+        return {"items": [webhooks.overview(session, s) for s in webhooks.listing(session, _owner())]}
 
 
 @blp.route("/subscriptions/<sub_id>", methods=["GET"])
 @protected(blp, "admin")
 @blp.response(200, Subscription)
-def one(sub_id: str) -> Response:
+def one(sub_id: str) -> Response | webhooks.Overview:
     """One subscription (also a removed one: `active` is false)."""
     with hub_of().sessions() as session:
         sub = webhooks.get(session, sub_id, _owner())
         if sub is None:
             return _missing(sub_id)
-        return json_response(webhooks.as_dict(sub, webhooks.counts(session, sub.id)))
+        return webhooks.overview(session, sub)
 
 
 @blp.route("/subscriptions/<sub_id>", methods=["PATCH"])
 @protected(blp, "admin", errors=(400, 422))
 @blp.arguments(SubscriptionChange)
 @blp.response(200, Subscription)
-def change(body: dict[str, Any], sub_id: str) -> Response:
+def change(body: dict[str, Any], sub_id: str) -> Response | webhooks.Overview:
     """Change a subscription's URL, filters or secret; its feed position stays (audited)."""
     hub = hub_of()
     try:
@@ -228,12 +207,11 @@ def change(body: dict[str, Any], sub_id: str) -> Response:
                 countries=body.get("countries"),
                 secret=body.get("secret"),
             )
-            out = webhooks.as_dict(sub, webhooks.counts(session, sub.id))
+            return webhooks.overview(session, sub)
     except LookupError:
         return _missing(sub_id)
     except webhooks.SubscriptionError as exc:
         return problem(422, "Unprocessable Content", str(exc))
-    return json_response(out)
 
 
 @blp.route("/subscriptions/<sub_id>", methods=["DELETE"])
@@ -251,15 +229,11 @@ def remove(sub_id: str) -> Response:
 @protected(blp, "admin", errors=(400, 422))
 @blp.arguments(DeliveryArgs, location="query", unknown=None)
 @blp.response(200, DeliveryPage)
-def deliveries(args: dict[str, Any], sub_id: str) -> Response:
+def deliveries(args: dict[str, Any], sub_id: str) -> Response | dict[str, Any]:
     """The delivery log, newest first: every attempt with the receiver's status or the error."""
-    try:
-        before = cursors.decode(args["cursor"], int) if "cursor" in args else None
-    except cursors.BadCursor as exc:
-        return bad_request(str(exc))
+    before = position(args)
     with hub_of().sessions() as session:
         if webhooks.get(session, sub_id, _owner()) is None:
             return _missing(sub_id)
         rows, nxt = webhooks.deliveries(session, sub_id, args.get("status"), args["limit"], before)
-        items = [webhooks.delivery_dict(d) for d in rows]
-    return json_response({"items": items, "next_cursor": cursors.encode(nxt) if nxt else None})
+    return page(rows, nxt)

@@ -10,12 +10,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from .. import hub_of
-from ..records import cursors
 from ..shapes import Quarantined, Run
 from ..store import syncruns
 from ..store.syncruns import RUN_STATES
 from .bodies import Query
-from .common import position, protected
+from .common import page, position, protected
 
 blp = Blueprint("sync", __name__, url_prefix="/api/v1", description="Sync runs and quarantine")
 
@@ -53,7 +52,7 @@ def runs(args: dict[str, Any]) -> dict[str, Any]:
     before = position(args)
     with hub_of().sessions() as session:
         rows, nxt = syncruns.runs(session, args.get("source"), args.get("status"), args["limit"], before)
-        return {"items": rows, "next_cursor": cursors.encode(nxt) if nxt else None}
+    return page(rows, nxt)
 
 
 @blp.route("/sync/quarantine", methods=["GET"])
@@ -66,4 +65,4 @@ def quarantine(args: dict[str, Any]) -> dict[str, Any]:
     before = position(args)
     with hub_of().sessions() as session:
         rows, nxt = syncruns.quarantine(session, args.get("source"), args["state"], args["limit"], before)
-        return {"items": rows, "next_cursor": cursors.encode(nxt) if nxt else None}
+    return page(rows, nxt)

@@ -14,7 +14,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from ..clictx import hub_of as _hub
+from ..clictx import command_hub as _hub
 from ..store import audit
 from ..store.db import transaction
 from . import clients as registry

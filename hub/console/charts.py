@@ -89,3 +89,28 @@ def columns(
         h = room * value / biggest
         out.append(Column(key, value, i * (w + gap), 18 + room - h, w, h))
     return out
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One week of the trend: all received revisions and those with warnings, side by side."""
+
+    label: str
+    total: Column
+    warned: Column
+
+
+def pairs(values: dict[str, tuple[int, int]], width: float = 640, height: float = 200, gap: float = 10) -> list[Pair]:
+    """Paired vertical bars per key in order (weeks, oldest first), scaled to the largest."""
+    biggest = max((v[0] for v in values.values()), default=0) or 1
+    n = len(values) or 1
+    w = (width - gap * (n - 1)) / n / 2
+    room = height - 36
+    out = []
+    for i, (key, (total, warned)) in enumerate(values.items()):
+        x = i * (2 * w + gap)
+        ht, hw = room * total / biggest, room * warned / biggest
+        out.append(
+            Pair(key, Column(key, total, x, 18 + room - ht, w, ht), Column(key, warned, x + w, 18 + room - hw, w, hw))
+        )
+    return out

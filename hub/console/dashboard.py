@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
+import resvg_py
 import sqlalchemy.exc
-from flask import g, render_template
+from flask import Response, abort, g, render_template
 
 from .. import hub_of
 from ..curation import flags
@@ -15,6 +18,11 @@ from . import charts
 from .web import bp
 
 BANDS = ["1", "2", "3", "4", "5", "none"]
+#: The dashboard's charts, each drawn by ``console/charts/<name>.svg`` and downloadable.
+CHARTS = ("category", "band", "trend")
+#: The charts' downloads: SVG as drawn, PNG rendered from it on the server (no JavaScript
+#: needed, the same picture), CSV of the figures behind it.
+DOWNLOADS = ("svg", "png", "csv")
 
 
 def _sync_history() -> Any:
@@ -48,6 +56,15 @@ def _parked(session: Any) -> list[str]:
         return []
 
 
+def _charts(figures: overview.Overview) -> dict[str, Any]:
+    """The charts' geometry, from the figures (the page and the downloads draw the same)."""
+    return {
+        "by_category": charts.stacked(figures.products_by_category),
+        "by_band": charts.columns(figures.products_by_band, BANDS),
+        "trend": charts.pairs(figures.trend),
+    }
+
+
 @bp.get("/")
 def dashboard() -> str:
     actor = g.actor
@@ -67,6 +84,37 @@ def dashboard() -> str:
         open_flags=open_flags,
         runs=runs,
         parked=parked,
-        by_category=charts.stacked(figures.products_by_category),
-        by_band=charts.columns(figures.products_by_band, BANDS),
+        **_charts(figures),
     )
+
+
+def _rows(name: str, figures: overview.Overview) -> list[list[Any]]:
+    """A chart's figures as a table: header row first."""
+    if name == "category":
+        return [["country", "common_category", "published_products"]] + [
+            [c, key, n] for c, cats in figures.products_by_category.items() for key, n in cats.items()
+        ]
+    if name == "band":
+        return [["rating_band", "published_products"]] + [[b, figures.products_by_band.get(b, 0)] for b in BANDS]
+    return [["week", "received", "with_warnings"]] + [[w, n, warned] for w, (n, warned) in figures.trend.items()]
+
+
+@bp.get("/charts/<name>.<fmt>")
+def chart_download(name: str, fmt: str) -> Response:
+    """One chart of the dashboard as SVG, PNG or CSV, from the same figures the page shows."""
+    if name not in CHARTS or fmt not in DOWNLOADS:
+        abort(404)
+    with hub_of().sessions() as s:
+        figures = overview.overview(s, g.actor.country)
+    filename = f"dashboard-{name}-{(g.actor.country or 'all').lower()}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
+    if fmt == "csv":
+        out = io.StringIO()
+        out.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
+        csv.writer(out).writerows(_rows(name, figures))
+        return Response(out.getvalue(), mimetype="text/csv", headers=headers)
+    svg = render_template(f"console/charts/{name}.svg", figures=figures, **_charts(figures))
+    if fmt == "svg":
+        return Response(svg, mimetype="image/svg+xml", headers=headers)
+    png = resvg_py.svg_to_bytes(svg_string=svg, background="#ffffff", zoom=2)
+    return Response(bytes(png), mimetype="image/png", headers=headers)

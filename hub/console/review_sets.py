@@ -57,13 +57,14 @@ def _ticked(form: Any) -> list[tuple[str, int]]:
     return out
 
 
-def _load(submission_id: int, args: Any) -> tuple[Any, list[submissions.Item]]:
+def _load(submission_id: int, args: Any, documents: bool = True) -> tuple[Any, list[submissions.Item]]:
+    """The submission and its filtered set; ``documents=False`` when only the keys count."""
     with hub_of().sessions() as s:
         sub = submissions.get(s, submission_id)
         if sub is None:
             abort(404)
         try:
-            items = submissions.select(s, g.actor, _selection(submission_id, args))
+            items = submissions.select(s, g.actor, _selection(submission_id, args), documents=documents)
         except review.ReviewError as exc:
             abort(exc.status if exc.status in (403, 404) else 400)
         s.expunge_all()
@@ -90,7 +91,7 @@ def _plan(submission_id: int) -> tuple[Any, str, str, list[tuple[str, int]]]:
     action = request.form.get("action", "")
     if action not in ACTIONS:
         abort(400)
-    sub, items = _load(submission_id, request.form)
+    sub, items = _load(submission_id, request.form, documents=False)
     ticked = _ticked(request.form) if action == "approve_except" else []
     return sub, action, ACTIONS[action], submissions.plan(items, ticked)
 

@@ -12,7 +12,7 @@ published version visible until it is approved. Every decision is in the audit l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NamedTuple, cast
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -22,8 +22,6 @@ from schemas.text import fold
 
 from ..actors import Actor
 from ..records.projection import names
-from ..records.representation import revision as shown_revision
-from ..records.representation import rfc3339
 from ..records.writepath import WritePath, WriteTxn
 from ..store.models import Member, Record, Revision
 
@@ -46,13 +44,48 @@ class ReviewError(Exception):
 
 @dataclass(frozen=True)
 class Decision:
+    """What a decision did (the API shows it as ``hub.api.reviews.DecisionResult``)."""
+
     uid: str
     version: int
     state: str
     published: bool
 
-    def as_dict(self) -> dict[str, Any]:
-        return {"uid": self.uid, "version": self.version, "state": self.state, "published": self.published}
+
+class Queued(NamedTuple):
+    """A revision with its record, as the queue and ``include=own`` list them (the API
+    shows one as ``hub.api.reviews.ReviewItem``)."""
+
+    revision: Revision
+    record: Record
+
+    @property
+    def kind(self) -> str:
+        return split_uid(self.revision.uid)[1]
+
+    @property
+    def superseded(self) -> bool:
+        """A later version of the record exists."""
+        return self.revision.version < self.record.latest_version
+
+    @property
+    def warnings(self) -> list[dict[str, str]]:
+        return self.revision.warnings or []
+
+    @property
+    def reason(self) -> Reason | None:
+        """Why it was returned or rejected (or the note of another decision), else None."""
+        rev = self.revision
+        if rev.review_state in ("returned", "rejected") or rev.reason or rev.comment:
+            return Reason(rev.reason, reason_label(rev.reason), rev.comment)
+        return None
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str | None
+    label: str | None
+    comment: str | None
 
 
 def may_review(actor: Actor, country: str) -> bool:
@@ -84,7 +117,7 @@ def _split(uid: str) -> tuple[str, str]:
     return country, kind
 
 
-def _four_eyes(session: so.Session, actor: Actor, country: str, rev: Revision) -> None:
+def _four_eyes(session: so.Session, actor: Actor, country: str, rev: _Pending) -> None:
     """A member with ``four_eyes`` (the default) wants a reviewer other than the submitter:
     another client or a staff user. A client holding both ``exchange:write`` and
     ``review`` may decide on other clients' revisions, never on its own. Internal actors
@@ -101,49 +134,155 @@ def _four_eyes(session: so.Session, actor: Actor, country: str, rev: Revision) -
         )
 
 
+@dataclass
+class _Pending:
+    """What a decision reads of a revision (loaded under the write lock, plain columns:
+    no ORM object per revision), and its state as decisions of the same set change it."""
+
+    id: int
+    uid: str
+    version: int
+    review_state: str
+    actor: str
+    document: dict[str, Any]
+    content_hash: str
+    deleted: bool
+    warnings: list[Any]
+
+
+_COLUMNS = (
+    Revision.id,
+    Revision.uid,
+    Revision.version,
+    Revision.review_state,
+    Revision.actor,
+    Revision.document,
+    Revision.content_hash,
+    Revision.deleted,
+    Revision.warnings,
+)
+
+
+# mapped classes' tables, typed as FromClause
+_revisions, _records = cast(sa.Table, Revision.__table__), cast(sa.Table, Record.__table__)
+_DECIDED = (
+    sa.update(_revisions)
+    .where(_revisions.c.id == sa.bindparam("b_id"))
+    .values(
+        review_state=sa.bindparam("b_state"),
+        decided_at=sa.bindparam("b_at"),
+        decided_by=sa.bindparam("b_by"),
+        reason=sa.bindparam("b_reason"),
+        comment=sa.bindparam("b_comment"),
+    )
+)
+_LATEST_STATE = (
+    sa.update(_records).where(_records.c.uid == sa.bindparam("b_uid")).values(review_state=sa.bindparam("b_state"))
+)
+
+
+@dataclass
+class _Set:
+    """The revisions and records' latest versions of a set, and the state changes its
+    decisions make, written in a few statements (:meth:`write`)."""
+
+    revisions: dict[tuple[str, int], _Pending]
+    latest: dict[str, int]
+    decided: list[dict[str, Any]]
+    records: dict[str, str]
+
+    def write(self, session: so.Session) -> None:
+        # Core executemany by primary key: the ORM's bulk update costs more than the decisions
+        if self.decided:
+            session.execute(_DECIDED, self.decided)
+        if self.records:
+            session.execute(_LATEST_STATE, [{"b_uid": uid, "b_state": state} for uid, state in self.records.items()])
+        self.decided, self.records = [], {}
+
+
+def _load(session: so.Session, wanted: list[tuple[str, int]]) -> _Set:
+    """The revisions of a set and their records' latest versions, in a few queries under
+    the write lock (one query per item would cost more than the decisions)."""
+    revs: dict[tuple[str, int], _Pending] = {}
+    latest: dict[str, int] = {}
+    valid = sorted({(u, v) for u, v in wanted if 0 < v < MAX_VERSION})
+    for start in range(0, len(valid), 500):
+        chunk = valid[start : start + 500]
+        for row in session.execute(sa.select(*_COLUMNS).where(sa.tuple_(Revision.uid, Revision.version).in_(chunk))):
+            revs[(row.uid, row.version)] = _Pending(*row)
+        uids = sorted({u for u, _ in chunk})
+        latest.update(session.execute(sa.select(Record.uid, Record.latest_version).where(Record.uid.in_(uids))).all())
+    return _Set(revs, latest, [], {})
+
+
 def _apply(
     txn: WriteTxn,
+    loaded: _Set,
     uid: str,
     version: int,
     decision: str,
     state: str,
     reason: str | None,
     comment: str | None,
-    loaded: tuple[dict[tuple[str, int], Revision], dict[str, Record]] | None = None,
 ) -> Decision:
     """One decision inside an open write transaction; raises before changing anything.
-    ``loaded`` holds the revisions and records of a set, read beforehand (:func:`_load`)."""
+    The state changes are collected in ``loaded`` (written by :meth:`_Set.write`); the
+    publication goes to the transaction at once."""
     country, _ = _split(uid)
     if not may_review(txn.actor, country):
         raise ReviewError(f"{txn.actor.id} may not review records of {country}", 403)
-    session = txn.session
-    rev = None
-    if loaded is not None:
-        rev = loaded[0].get((uid, version))
-    elif 0 < version < MAX_VERSION:
-        rev = session.scalar(sa.select(Revision).where(Revision.uid == uid, Revision.version == version))
+    rev = loaded.revisions.get((uid, version))
     if rev is None:
         raise ReviewError(f"{uid} has no version {version}", 404)
-    rec = loaded[1].get(uid) if loaded is not None else session.get(Record, uid)
-    assert rec is not None
-    if rev.review_state == "superseded" or (rev.review_state == "pending" and rec.latest_version > version):
+    latest = loaded.latest[uid]
+    if rev.review_state == "superseded" or (rev.review_state == "pending" and latest > version):
         raise ReviewError(
-            f"{uid} version {version} is superseded by version {rec.latest_version}; "
-            "only the latest revision can be decided",
+            f"{uid} version {version} is superseded by version {latest}; only the latest revision can be decided",
             409,
             "superseded",
         )
     if rev.review_state != "pending":
         raise ReviewError(f"{uid} version {version} is already {rev.review_state}")
-    _four_eyes(session, txn.actor, country, rev)
-    rev.review_state, rev.decided_at, rev.decided_by = state, txn.now, txn.actor.id
-    rev.reason, rev.comment = reason, comment
-    if rec.latest_version == version:
-        rec.review_state = state
+    _four_eyes(txn.session, txn.actor, country, rev)
+    rev.review_state = state
+    loaded.decided.append(
+        {
+            "b_id": rev.id,
+            "b_state": state,
+            "b_at": txn.now,
+            "b_by": txn.actor.id,
+            "b_reason": reason,
+            "b_comment": comment,
+        }
+    )
+    if latest == version:
+        loaded.records[uid] = state
     if state == "approved":
         txn.publish(uid, version, rev.document, rev.content_hash, rev.deleted, rev.warnings)
     txn.note(f"review.{decision}", uid, {"version": version, "reason": reason, "comment": comment})
     return Decision(uid, version, state, state == "approved")
+
+
+def _decide_within(
+    txn: WriteTxn,
+    wanted: list[tuple[str, int]],
+    decision: str,
+    state: str,
+    reason: str | None,
+    comment: str | None,
+) -> list[Decision | ReviewError]:
+    """Decide each of ``wanted`` in ``txn``, in the order of their versions; results in
+    the order given."""
+    loaded = _load(txn.session, wanted)
+    results: list[Decision | ReviewError | None] = [None] * len(wanted)
+    for i in sorted(range(len(wanted)), key=lambda i: (wanted[i][1], i)):
+        uid, version = wanted[i]
+        try:
+            results[i] = _apply(txn, loaded, uid, version, decision, state, reason, comment)
+        except ReviewError as exc:
+            results[i] = exc
+    loaded.write(txn.session)
+    return [r for r in results if r is not None]
 
 
 def approve_within(txn: WriteTxn, pending: list[tuple[str, int]], comment: str | None = None) -> list[Decision]:
@@ -154,7 +293,11 @@ def approve_within(txn: WriteTxn, pending: list[tuple[str, int]], comment: str |
     flushed first, so that the decisions can read them.
     """
     txn.flush()
-    return [_apply(txn, uid, version, "approve", "approved", None, comment) for uid, version in pending]
+    results = _decide_within(txn, list(pending), "approve", "approved", None, comment)
+    for r in results:
+        if isinstance(r, ReviewError):
+            raise r
+    return [r for r in results if isinstance(r, Decision)]
 
 
 def decide(
@@ -173,7 +316,10 @@ def decide(
     if not may_review(actor, country):
         raise ReviewError(f"{actor.id} may not review records of {country}", 403)
     with WritePath(factory).transaction(actor, SOURCE) as txn:
-        return _apply(txn, uid, version, decision, state, reason, comment)
+        (result,) = _decide_within(txn, [(uid, version)], decision, state, reason, comment)
+        if isinstance(result, ReviewError):
+            raise result  # inside the transaction: nothing of it is kept
+        return result
 
 
 def approve_many(
@@ -203,45 +349,10 @@ def decide_many(
     comment = (comment or "").strip() or None
     state = _check(decision, reason, comment)
     wanted = list(items)
-    results: list[Decision | ReviewError | None] = [None] * len(wanted)
     if not wanted:
         return []
-    order = sorted(range(len(wanted)), key=lambda i: (wanted[i][1], i))
     with WritePath(factory).transaction(actor, SOURCE) as txn:
-        loaded = _load(txn.session, wanted)
-        for i in order:
-            uid, version = wanted[i]
-            try:
-                results[i] = _apply(txn, uid, version, decision, state, reason, comment, loaded)
-            except ReviewError as exc:
-                results[i] = exc
-    return [r for r in results if r is not None]
-
-
-def _load(
-    session: so.Session, wanted: list[tuple[str, int]]
-) -> tuple[dict[tuple[str, int], Revision], dict[str, Record]]:
-    """The revisions and records of a set, in a few queries under the write lock (one
-    query per item would cost more than the decisions)."""
-    revs: dict[tuple[str, int], Revision] = {}
-    recs: dict[str, Record] = {}
-    valid = [(u, v) for u, v in wanted if 0 < v < MAX_VERSION]
-    for start in range(0, len(valid), 500):
-        chunk = valid[start : start + 500]
-        uids = sorted({u for u, _ in chunk})
-        for rev in session.scalars(sa.select(Revision).where(sa.tuple_(Revision.uid, Revision.version).in_(chunk))):
-            revs[(rev.uid, rev.version)] = rev
-        for rec in session.scalars(
-            sa.select(Record)
-            .options(
-                so.load_only(  # what a decision reads
-                    Record.uid, Record.country, Record.latest_version, Record.published_version, Record.review_state
-                )
-            )
-            .where(Record.uid.in_(uids))
-        ):
-            recs[rec.uid] = rec
-    return revs, recs
+        return _decide_within(txn, wanted, decision, state, reason, comment)
 
 
 def approve_in_chunks(
@@ -341,7 +452,7 @@ def _matches(rev: Revision, query: Query, words: list[str]) -> bool:
 
 def queue(
     session: so.Session, actor: Actor, query: Query, *, limit: int = 100, after: int = 0
-) -> tuple[list[tuple[Revision, Record]], int | None]:
+) -> tuple[list[Queued], int | None]:
     """One page of revisions the actor may see, oldest first; keyset on the revision id.
 
     Returns the rows and the id to continue after (``None`` on the last page). Text and
@@ -350,7 +461,7 @@ def queue(
     """
     base = _select(actor, query)
     words = fold(query.q).split() if query.q else []
-    rows: list[tuple[Revision, Record]] = []
+    rows: list[Queued] = []
     cursor = after
     while len(rows) <= limit:
         chunk = session.execute(
@@ -358,7 +469,7 @@ def queue(
         ).all()
         for rev, rec in chunk:
             if _matches(rev, query, words):
-                rows.append((rev, rec))
+                rows.append(Queued(rev, rec))
                 if len(rows) > limit:
                     break
         if len(chunk) < (500 if words or query.warnings else limit + 1):
@@ -401,33 +512,6 @@ def reason_label(code: str | None, lang: str = "en") -> str | None:
     return labels.get(lang) or labels.get("en") or code
 
 
-def item(rev: Revision, rec: Record) -> dict[str, Any]:
-    """A revision in the queue, as the API shows it: state, who, when, why, the record."""
-    country, kind, local_id = split_uid(rev.uid)
-    out = {
-        "uid": rev.uid,
-        "kind": kind,
-        "country": country,
-        "id": local_id,
-        "version": rev.version,
-        "state": rev.review_state,
-        "submitted_at": rfc3339(rev.created_at),
-        "submitted_by": rev.actor,
-        "source": rev.source,
-        "decided_at": rfc3339(rev.decided_at),
-        "decided_by": rev.decided_by,
-        "reason": None,
-        "warnings": rev.warnings or [],
-        "published_version": rec.published_version,
-        "latest_version": rec.latest_version,
-        "superseded": rev.version < rec.latest_version,
-        "record": shown_revision(rev, kind),
-    }
-    if rev.review_state in ("returned", "rejected") or rev.reason or rev.comment:
-        out["reason"] = {"code": rev.reason, "label": reason_label(rev.reason), "comment": rev.comment}
-    return out
-
-
 def get(session: so.Session, actor: Actor, uid: str, version: int) -> tuple[Revision, Record]:
     """One revision the actor may see (review or own country), else ReviewError 404/403."""
     country, _ = _split(uid)
@@ -456,7 +540,7 @@ def next_pending(session: so.Session, actor: Actor, after_id: int) -> tuple[str,
     return (rows[0][0].uid, rows[0][0].version) if rows else None
 
 
-def own_outstanding(session: so.Session, actor: Actor, limit: int = 100) -> list[dict[str, Any]]:
+def own_outstanding(session: so.Session, actor: Actor, limit: int = 100) -> list[Queued]:
     """The change feed's ``include=own``: the latest revision of each of the actor's
     country's records that is pending, returned or rejected, newest first.
 
@@ -471,4 +555,4 @@ def own_outstanding(session: so.Session, actor: Actor, limit: int = 100) -> list
     if actor.country:
         s = s.where(Record.country == actor.country)
     rows = session.execute(s.order_by(Record.updated_at.desc(), Revision.id.desc()).limit(limit)).all()
-    return [item(rev, rec) for rev, rec in rows]
+    return [Queued(rev, rec) for rev, rec in rows]

@@ -12,7 +12,8 @@ chunk, with progress in ``review_jobs``; each revision's decision is audited on 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Iterable
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from schemas.text import fold
 
 from ..actors import Actor
 from ..records.projection import project_shown
-from ..store.models import Record, ReviewJob, Revision, Submission, utcnow
+from ..store.models import Record, ReviewJob, Revision, Submission, SubmissionCount, utcnow
 from . import review
 
 #: Sets up to this size are decided at once; larger ones in the background.
@@ -55,28 +56,30 @@ def _visible(query: Any, actor: Actor) -> Any:
 def queue(session: so.Session, actor: Actor, limit: int = 20) -> list[Summary]:
     """Submissions with pending revisions the actor may see, newest first.
 
-    *New* is a record's first version (the hub did not have it), *changed* a later one,
-    as the write counted them (created, updated or deleted). The counts read only the
-    covering ``ix_revisions_submission`` index."""
-    new = sa.func.sum(sa.case((Revision.version == 1, 1), else_=0))
-    q = _visible(
-        sa.select(Revision.submission_id, sa.func.count(), new).where(
-            Revision.review_state == "pending", Revision.submission_id.is_not(None)
-        ),
-        actor,
-    )
+    *New* is a record's first version (the hub did not have it), *changed* a later one.
+    The counts are rows of ``submission_counts`` (kept by triggers, see
+    :class:`hub.store.models.SubmissionCount`), so the page costs the same with ten or a
+    million revisions waiting; the sample reads the ``ix_revisions_submission`` index."""
+    country = review.visible_country(actor, None)
+    q = sa.select(
+        SubmissionCount.submission_id, sa.func.sum(SubmissionCount.pending), sa.func.sum(SubmissionCount.pending_new)
+    ).where(SubmissionCount.pending > 0)
+    if country:
+        q = q.where(SubmissionCount.country == country)
     rows = session.execute(
-        q.group_by(Revision.submission_id).order_by(Revision.submission_id.desc()).limit(limit)
+        q.group_by(SubmissionCount.submission_id).order_by(SubmissionCount.submission_id.desc()).limit(limit)
     ).all()
     subs = {s.id: s for s in session.scalars(sa.select(Submission).where(Submission.id.in_([r[0] for r in rows])))}
     out = []
     for sub_id, pending, fresh in rows:
         sample_q = _visible(
-            sa.select(Revision).where(Revision.submission_id == sub_id, Revision.review_state == "pending"), actor
+            sa.select(Revision.uid, Revision.document).where(
+                Revision.submission_id == sub_id, Revision.review_state == "pending"
+            ),
+            actor,
         )
-        sample = [
-            (r.uid, _name(r.document, r.uid)) for r in session.scalars(sample_q.order_by(Revision.id).limit(SAMPLE))
-        ]
+        # in the index's order (any few will do): no sort of the submission's pending revisions
+        sample = [(uid, _name(doc, uid)) for uid, doc in session.execute(sample_q.order_by(Revision.uid).limit(SAMPLE))]
         out.append(Summary(subs[sub_id], int(pending), int(fresh or 0), int(pending) - int(fresh or 0), sample))
     return out
 
@@ -112,16 +115,23 @@ class Selection:
 
 @dataclass
 class Item:
-    """A pending revision of the set, with what the filters read."""
+    """A pending revision of the set; its name and filter columns are read from the
+    document when first asked for (a set decided without such filters never reads it)."""
 
     rev: Revision
     rec: Record
-    name: str
-    columns: dict[str, Any] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, int]:
         return (self.rev.uid, self.rev.version)
+
+    @cached_property
+    def name(self) -> str:
+        return _name(self.rev.document, self.rev.uid)
+
+    @cached_property
+    def columns(self) -> dict[str, Any]:
+        return _columns(self.rev, self.rec.kind)
 
 
 def _columns(rev: Revision, kind: str) -> dict[str, Any]:
@@ -132,42 +142,50 @@ def _columns(rev: Revision, kind: str) -> dict[str, Any]:
 
 
 def _keep(item: Item, sel: Selection, words: list[str]) -> bool:
-    rec, cols = item.rec, item.columns
+    """The filters that read the document (kind, country and new/changed are SQL)."""
+    if sel.warning and sel.warning not in {w.get("code") for w in item.rev.warnings or []}:
+        return False
     if sel.category:
-        native = cols.get("native_category") or ""
+        native = item.columns.get("native_category") or ""
         if ":" in sel.category:
             if native != sel.category and not native.startswith(f"{sel.category}."):
                 return False
-        elif cols.get("common_category") != sel.category:
+        elif item.columns.get("common_category") != sel.category:
             return False
-    if sel.rating_min is not None and (cols.get("rating_band") or 0) < sel.rating_min:
+    if sel.rating_min is not None and (item.columns.get("rating_band") or 0) < sel.rating_min:
         return False
-    if sel.area and cols.get("area") != sel.area:
-        return False
-    if sel.warning and sel.warning not in {w.get("code") for w in item.rev.warnings or []}:
-        return False
-    if sel.change == "new" and item.rev.version != 1:
-        return False
-    if sel.change == "changed" and item.rev.version == 1:
+    if sel.area and item.columns.get("area") != sel.area:
         return False
     if words:
-        text = fold(" ".join([rec.uid, cols.get("name_folded") or "", item.name]))
+        text = fold(" ".join([item.rec.uid, item.columns.get("name_folded") or "", item.name]))
         if not all(w in text for w in words):
             return False
     return True
 
 
-def select(session: so.Session, actor: Actor, sel: Selection) -> list[Item]:
+#: What the set's pages and decisions read of a record (not its published document).
+_RECORD = so.load_only(Record.uid, Record.kind, Record.country, Record.latest_version, Record.published_version)
+
+
+def select(session: so.Session, actor: Actor, sel: Selection, *, documents: bool = True) -> list[Item]:
     """Every pending revision of the submission that the filters keep, oldest first.
 
-    Kind and country are filtered in SQL; the others read the revision's document (a
-    pending revision has no projection columns: those are the published one's)."""
+    Kind, country and new/changed are filtered in SQL; the others read the revision's
+    document (a pending revision has no projection columns: those are the published
+    one's). ``documents=False`` (a decision needs only the keys) leaves the documents
+    unread unless a filter needs them: the decision reads them once, under the write lock."""
+    needs = documents or bool(sel.category or sel.rating_min is not None or sel.area or sel.q)
     q = _visible(
         sa.select(Revision, Record)
         .join(Record, Record.uid == Revision.uid)
+        .options(_RECORD, *(() if needs else (so.defer(Revision.document),)))
         .where(Revision.submission_id == sel.submission, Revision.review_state == "pending"),
         actor,
     )
+    if sel.change == "new":
+        q = q.where(Revision.version == 1)
+    elif sel.change == "changed":
+        q = q.where(Revision.version > 1)
     if sel.kind:
         q = q.where(Record.kind == sel.kind)
     if sel.country:
@@ -175,7 +193,7 @@ def select(session: so.Session, actor: Actor, sel: Selection) -> list[Item]:
     words = fold(sel.q).split() if sel.q else []
     out = []
     for rev, rec in session.execute(q.order_by(Revision.id)):
-        item = Item(rev, rec, _name(rev.document, rev.uid), _columns(rev, rec.kind))
+        item = Item(rev, rec)
         if _keep(item, sel, words):
             out.append(item)
     return out

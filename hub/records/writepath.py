@@ -21,7 +21,6 @@ import sqlalchemy.orm as so
 
 import schemas
 from schemas import codelists
-from schemas.base import HUB_FIELDS
 from schemas.fields import ID_RE, MULTILATERAL
 
 from ..actors import Actor
@@ -30,13 +29,15 @@ from ..store import audit
 from ..store.db import Encoded, chunks, insert_many
 from ..store.models import Change, CodelistSet, Member, Record, Revision, Submission, WriteHead, utcnow
 from .projection import EMPTY, project_shown
+from .received import CHUNK, VALIDATED_WITH, rows_by_uid
+from .received import input_hash as input_hash  # the sync screen compares inputs with it too
 from .representation import rfc3339, shown
 
 STATUSES = ("created", "updated", "unchanged", "deleted", "invalid", "forbidden")
 log = logging.getLogger("hub.writepath")
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """The result for one input record, in the shape of SPEC 3.1."""
 
@@ -117,16 +118,6 @@ class NotFound(Exception):
     """The record does not exist (HTTP 404)."""
 
 
-def input_hash(raw: dict[str, Any]) -> str | None:
-    """Hash of the raw input (hub fields dropped): the cheap unchanged check."""
-    try:
-        clean = raw if HUB_FIELDS.isdisjoint(raw) else {k: v for k, v in raw.items() if k not in HUB_FIELDS}
-        body = orjson.dumps(clean, option=orjson.OPT_SORT_KEYS)
-    except (TypeError, orjson.JSONEncodeError):
-        return None
-    return hashlib.sha256(body).hexdigest()
-
-
 def _finding(path: str, code: str, message: str) -> dict[str, str]:
     return {"path": path, "code": code, "message": message}
 
@@ -161,11 +152,11 @@ class WritePath:
         if kind not in schemas.KINDS:
             raise ValueError(f"unknown kind '{kind}'")
         with self.factory() as session:
-            items = _prepare(session, actor, kind, records, today)
+            items, latest, snapshot = _prepare(session, actor, kind, records, today)
         if findings is not None:
             for item, found in zip(items, findings, strict=True):
                 item.findings = found
-        return Prepared(actor, kind, items, today)
+        return Prepared(actor, kind, items, today, latest, snapshot)
 
     @contextmanager
     def transaction(
@@ -200,8 +191,21 @@ class WritePath:
     ) -> BatchOutcome:
         """Upsert a batch of records of one kind; one transaction for the whole batch."""
         prepared = self.prepare(actor, kind, records, today=today)
+        if if_match is None and submission is None and (answer := self.settle(prepared, source)) is not None:
+            return answer
         with self.transaction(actor, source, today=today, submission=submission) as txn:
             return txn.write(prepared, if_match)
+
+    def settle(self, prepared: Prepared, source: str) -> BatchOutcome | None:
+        """Answer a batch without the write lock when nothing in it needs writing
+        (:meth:`Prepared.settled`): a re-delivery of what the hub holds costs no write
+        transaction (SQLite: no commit to disk). Counted and logged as a written batch;
+        None when the batch must go through :meth:`transaction`. A door that stores rows of
+        its own with the answer (an idempotent answer, a submission's counts) writes."""
+        answer = prepared.settled()
+        if answer is not None:
+            _committed(prepared.actor, prepared.kind, source, answer.results)
+        return answer
 
     def preview(
         self,
@@ -236,6 +240,31 @@ class Prepared:
     kind: str
     items: list[_Item]
     today: date | None
+    #: the latest revision of each record as read before the lock (:data:`_EXISTING`)
+    latest: dict[str, Any] = field(default_factory=dict)
+    #: whether :attr:`latest` was read in one statement (one snapshot)
+    snapshot: bool = False
+
+    def settled(self) -> BatchOutcome | None:
+        """The answer when no record needs the write lock: each was refused or invalid on
+        its own, or is exactly what the hub received last time (``unchanged``, as one
+        statement read them); None when any must be compared under the lock."""
+        if not self.snapshot:
+            return None
+        results = []
+        for it in self.items:
+            if it.outcome is not None:
+                results.append(it.outcome)
+                continue
+            rec = self.latest.get(it.uid or "")
+            if it.result is not None or rec is None or rec.input_hash != it.ihash:
+                return None
+            results.append(
+                Outcome(
+                    it.index, it.uid, "unchanged", rec.latest_version, rec.review_state, content_hash=rec.latest_hash
+                )
+            )
+        return BatchOutcome(results)
 
 
 def _committed(actor: Actor, kind: str, source: str, results: list[Outcome]) -> None:
@@ -258,7 +287,7 @@ def _committed(actor: Actor, kind: str, source: str, results: list[Outcome]) -> 
                 log.debug("%s %s %s: %s", source, kind, status, " ".join(uids))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Item:
     """One input record on its way through the write path."""
 
@@ -289,18 +318,30 @@ class _Item:
             self.outcome = Outcome(self.index, self.uid, "invalid", errors=[e.as_dict() for e in self.result.errors])
 
 
-def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any], today: date | None) -> list[_Item]:
+def _prepare(
+    session: so.Session, actor: Actor, kind: str, records: Sequence[Any], today: date | None
+) -> tuple[list[_Item], dict[str, Any], bool]:
     """Outside the write lock: screen, skip inputs identical to the last one received,
-    validate the rest. Only reads; :meth:`WriteTxn.write` re-checks under the lock."""
+    validate the rest. Only reads; :meth:`WriteTxn.write` re-checks under the lock.
+    Returns the items, the latest revisions read and whether one statement read them."""
     policies = dict(session.execute(sa.select(Member.country, Member.review_policy)).all())
+    refusals: dict[str, tuple[str, dict[str, str]] | None] = {}  # by country: the same for the whole batch
     items: list[_Item] = []
     seen: set[str] = set()
     for i, raw in enumerate(records):
-        early = _screen(i, raw, kind, actor, policies, today)
-        if early is not None:
-            items.append(_Item(i, early.uid, raw, outcome=early))
+        screened = _screen(i, raw, kind, today)
+        if isinstance(screened, Outcome):
+            items.append(_Item(i, None, raw, outcome=screened))
             continue
-        uid = schemas.uid(raw["country"], kind, raw["id"])
+        uid = screened
+        country = raw["country"]
+        if country in refusals:
+            refusal = refusals[country]
+        else:
+            refusal = refusals[country] = _refusal(country, actor, policies)
+        if refusal is not None:
+            items.append(_Item(i, uid, raw, outcome=Outcome(i, uid, refusal[0], errors=[dict(refusal[1])])))
+            continue
         item = _Item(i, uid, raw)
         if uid in seen:
             item.outcome = Outcome(
@@ -313,13 +354,13 @@ def _prepare(session: so.Session, actor: Actor, kind: str, records: Sequence[Any
             seen.add(uid)
             item.ihash = input_hash(raw)
         items.append(item)
-    last_input: dict[str, str | None] = {}
-    for chunk in chunks(sorted(seen), 500):
-        last_input.update(session.execute(sa.select(Record.uid, Record.input_hash).where(Record.uid.in_(chunk))).all())
+    latest = {row.uid: row for row in rows_by_uid(session, _EXISTING, list(seen))}
     for item in items:
-        if item.outcome is None and not (item.ihash and last_input.get(item.uid or "") == item.ihash):
+        if item.outcome is None and not (
+            item.ihash and (row := latest.get(item.uid or "")) and row.input_hash == item.ihash
+        ):
             item.validate(kind, today)
-    return items
+    return items, latest, len(seen) <= CHUNK
 
 
 def is_staff(actor: Actor) -> bool:
@@ -329,8 +370,8 @@ def is_staff(actor: Actor) -> bool:
     return not actor.scopes or (actor.country is None and actor.role in ("secretariat", "admin"))
 
 
-def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str], today: date | None) -> Outcome | None:
-    """Checks before validation: shape of the envelope and the actor's country."""
+def _screen(i: int, raw: Any, kind: str, today: date | None) -> Outcome | str:
+    """The envelope's shape before validation: the record's uid, or why it is invalid."""
     if isinstance(raw, Unparsed):
         return Outcome(i, None, "invalid", errors=[_finding("$", raw.code, raw.message)])
     if not isinstance(raw, dict):
@@ -348,33 +389,21 @@ def _screen(i: int, raw: Any, kind: str, actor: Actor, policies: dict[str, str],
             _finding("id", "pattern", "A record needs a valid 'id' and 'country'.")
         ]
         return Outcome(i, None, "invalid", errors=errors)
-    uid = schemas.uid(country, kind, rid)
+    return schemas.uid(country, kind, rid)
+
+
+def _refusal(country: str, actor: Actor, policies: dict[str, str]) -> tuple[str, dict[str, str]] | None:
+    """Whether ``actor`` may write records of ``country``: None, or the status and error."""
     if country == MULTILATERAL:  # multilateral records: the hub's staff only (docs/standard.md)
-        if not is_staff(actor):
-            return Outcome(
-                i,
-                uid,
-                "forbidden",
-                errors=[
-                    _finding(
-                        "country",
-                        "forbidden",
-                        f"{MULTILATERAL} (multilateral) records are written by the hub's staff only.",
-                    )
-                ],
-            )
-        return None
+        if is_staff(actor):
+            return None
+        return "forbidden", _finding(
+            "country", "forbidden", f"{MULTILATERAL} (multilateral) records are written by the hub's staff only."
+        )
     if not actor.may_write(country):
-        return Outcome(
-            i,
-            uid,
-            "forbidden",
-            errors=[_finding("country", "forbidden", f"This client writes records of {actor.country} only.")],
-        )
+        return "forbidden", _finding("country", "forbidden", f"This client writes records of {actor.country} only.")
     if country not in policies:
-        return Outcome(
-            i, uid, "forbidden", errors=[_finding("country", "not_member", f"{country} is not a member of the hub.")]
-        )
+        return "forbidden", _finding("country", "not_member", f"{country} is not a member of the hub.")
     return None
 
 
@@ -504,10 +533,8 @@ class WriteTxn:
 
     def _load_existing(self, uids: list[str]) -> None:
         """Only the columns the comparison needs: documents are not loaded."""
-        cols = (Record.uid, Record.latest_version, Record.latest_hash, Record.input_hash, Record.review_state)
-        for chunk in chunks(uids, 500):
-            for row in self.session.execute(sa.select(*cols).where(Record.uid.in_(chunk))):
-                self.existing[row.uid] = row
+        for row in rows_by_uid(self.session, _EXISTING, uids):
+            self.existing[row.uid] = row
 
     def _known_references(self, refs: list[list[tuple[str, str]]], in_batch: set[str]) -> set[str]:
         wanted = {ref for doc_refs in refs for _, ref in doc_refs}
@@ -703,7 +730,7 @@ class WriteTxn:
         self.trail.flush(self.session)  # the head's new sequence numbers are flushed with the commit
 
 
-VALIDATED_WITH = codelists.versions_key(schemas.STANDARD_VERSION)
+_EXISTING = "SELECT uid, latest_version, latest_hash, input_hash, review_state FROM records WHERE uid"
 _RECORDED: set[str] = set()  # databases (by URL) this process knows hold the key
 
 

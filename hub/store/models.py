@@ -111,6 +111,35 @@ class Submission(Base):
     flagged: so.Mapped[int] = so.mapped_column(default=0)
 
 
+class SubmissionCount(Base):
+    """How many revisions of a submission wait for review, per country (a reviewer sees
+    their country's): the review queue's first page reads these rows, not the revisions.
+
+    Kept true by database triggers on ``revisions`` (migration 0015), in the same
+    transaction as any change of a revision's state: a new pending revision, one that a
+    later revision supersedes, a decision. No code path can forget them; a migration that
+    rebuilds ``revisions`` on SQLite (batch mode) must create the triggers again
+    (``tests/review/test_submission_counts.py`` checks they exist)."""
+
+    __tablename__ = "submission_counts"
+    submission_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("submissions.id"), primary_key=True)
+    country: so.Mapped[str] = so.mapped_column(sa.String(2), primary_key=True)
+    #: pending revisions
+    pending: so.Mapped[int] = so.mapped_column(default=0)
+    #: of which first versions (records the hub did not have)
+    pending_new: so.Mapped[int] = so.mapped_column(default=0)
+
+    __table_args__ = (
+        sa.Index(
+            "ix_submission_counts_waiting",
+            "submission_id",
+            "country",
+            sqlite_where=sa.text("pending > 0"),
+            postgresql_where=sa.text("pending > 0"),
+        ),
+    )
+
+
 class ReviewJob(Base):
     """A decision on a set of revisions, run in the background; its progress."""
 
@@ -158,10 +187,13 @@ class Revision(Base):
         sa.Index("ix_revisions_submission", "submission_id", "review_state", "uid", "version"),
         # counts by state and country (uid begins with the country): an index range
         sa.Index("ix_revisions_state_uid", "review_state", "uid"),
-        # The review queue: only pending revisions are indexed (most are decided).
+        # The review queue, in id order: only pending revisions are indexed (most are
+        # decided), so its first page reads 50 entries, not every pending revision sorted.
+        # review_state leads so that SQLite prefers it to ix_revisions_state_uid here.
         sa.Index(
-            "ix_revisions_pending",
-            "created_at",
+            "ix_revisions_pending_id",
+            "review_state",
+            "id",
             sqlite_where=sa.text("review_state = 'pending'"),
             postgresql_where=sa.text("review_state = 'pending'"),
         ),

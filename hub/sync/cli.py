@@ -17,7 +17,7 @@ from typing import Any
 import click
 import sqlalchemy as sa
 
-from ..clictx import hub_of as _hub
+from ..clictx import command_hub as _hub
 from ..operations import logs
 from ..records.representation import rfc3339
 from ..services import Hub

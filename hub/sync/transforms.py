@@ -25,9 +25,14 @@ and text transforms apply to each element.
 ``date_be:FORMAT``              the same for Buddhist-era years: "05/03/2567" -> "2024-03-05"
 ``area:CC``                     place text -> ``{"place": text, "area": code}`` through
                                 :func:`schemas.areas.find` for country CC; an address is read
-                                from its end ("..., xã Hòa Phong, tỉnh Đắk Lắk" -> VN-GSO:66;
-                                a province before July 2025 gives today's); ``{"place": text}``
-                                when the text does not resolve (the hub warns ``area_unresolved``)
+                                from its end (:mod:`hub.sync.addresses`): "..., xã Hòa Phong,
+                                tỉnh Đắk Lắk" -> VN-GSO:66 (or today's commune when it is
+                                named); Viet Nam's units before July 2025 (63 provinces,
+                                districts, communes) give today's; ``{"place": text}`` when the
+                                text does not resolve (the hub warns ``area_unresolved``)
+``area:CC@DATE``                the same for a source of that date (2024, 2024-10, 2024-10-15):
+                                it says whose units the address names, and the old unit is
+                                kept as ``area_at_source`` {"area": "VN-GSO-2004:24463", "on": DATE}
 ``month:LANG``                  "month year" in a member's language -> "YYYY-MM" (year-month
                                 precision): ``month:th`` "ต.ค. 66" -> "2023-10", ``month:vi``
                                 "Tháng 10/2024", ``month:id`` "Okt 2024", ``month:lo``, ``month:km``,
@@ -41,8 +46,8 @@ and text transforms apply to each element.
                                 "12,5 triệu đồng" (``amount:,``) -> "12500000", "1.5 ล้านบาท" ->
                                 "1500000", "Rp 2 juta" -> "2000000"
 ``scale:N``                     multiply a number by N: a column "in millions" with ``scale:1000000``
-``area_code:CC``                place text -> the area code alone: "tỉnh Đắk Lắk" -> "VN-GSO:66";
-                                an error when the text does not resolve
+``area_code:CC``                place text -> today's area code alone: "tỉnh Đắk Lắk" -> "VN-GSO:66";
+                                an error when the text does not resolve (``area_code:CC@DATE`` too)
 ``slug``                        any script -> an ASCII id part, transliterated (anyascii):
                                 "Cà phê Hòa Phong" -> "ca-phe-hoa-phong", "ข้าวหอมมะลิ" ->
                                 "khawhommali"; the same text always gives the same slug
@@ -387,35 +392,21 @@ def scale(factor: str) -> Callable[[str], str]:
 # ------------------------------------------------------------------ places
 
 
-def area(country: str) -> Callable[[str], Any]:
-    """Free-text place -> a place object with the area code when it resolves."""
-    from schemas import areas  # lazy: the area tables load on first use
+def area(arg: str) -> Callable[[str], Any]:
+    """Free-text place -> a place object with the area code when it resolves
+    (``CC``, or ``CC@DATE``: the date of the source, which says whose units it names)."""
+    from . import addresses  # lazy: the area tables load on first use
 
+    country, at, on = arg.partition("@")
     code = country.strip().upper()
     if len(code) != 2 or not code.isalpha():
         raise ValueError(f"area: expected a two-letter country code, not '{country}'")
+    day = addresses.checked_date(on.strip()) if at else None
 
     def run(text: str) -> Any:
-        place = collapse(nfc(text))
-        found = areas.find(code, place) or _from_the_end(areas.find, code, place)
-        return {"place": place, "area": found} if found else {"place": place}
+        return addresses.place_object(code, collapse(nfc(text)), day)
 
     return run
-
-
-_PARTS = re.compile(r"\s*[,;]\s*|\s+-\s+")
-
-
-def _from_the_end(find: Callable[[str, str], str | None], country: str, place: str) -> str | None:
-    """An address names its first-level unit last ("Thôn 4, xã Hòa Phong, huyện Krông Bông,
-    tỉnh Đắk Lắk"): the last part that resolves, read from the end. A Vietnamese province
-    of before July 2025 resolves to its successor; the place keeps the text as written."""
-    parts = [p for p in _PARTS.split(place) if p]
-    for part in reversed(parts[1:] if len(parts) > 1 else []):
-        found = find(country, part)
-        if found:
-            return found
-    return None
 
 
 def area_code(country: str) -> Callable[[str], Any]:

@@ -11,8 +11,9 @@ import sys
 
 import click
 
+from .. import shapes
 from ..auth import clients as registry
-from ..clictx import hub_of as _hub
+from ..clictx import command_hub as _hub
 from ..store.db import transaction
 from . import subscriptions as webhooks
 
@@ -52,10 +53,10 @@ def subscriptions_create(
             sub, generated = webhooks.create(
                 session, hub.settings, BY, url, list(kinds), [c.upper() for c in countries], secret, owner=owner
             )
-            shown = webhooks.as_dict(sub)
     except (webhooks.SubscriptionError, registry.RegistryError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(json.dumps({**shown, **({"secret": generated} if generated else {})}, indent=2))
+    shown = shapes.Subscription(exclude=("deliveries",)).dump(webhooks.Overview(sub, secret=generated))
+    click.echo(json.dumps(shown, indent=2))
 
 
 @subscriptions.command("list", help="Active subscriptions with their owner and delivery counts.")

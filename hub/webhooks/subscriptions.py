@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,7 +29,6 @@ import schemas
 
 from ..config import Settings
 from ..records import cursors
-from ..records.representation import rfc3339
 from ..store import audit
 from ..store.models import Base, WriteHead, utcnow
 from . import destinations
@@ -387,37 +387,16 @@ def counts(session: so.Session, sub_id: str) -> dict[str, int]:
     return {s: found.get(s, 0) for s in STATES}
 
 
-def as_dict(sub: Subscription, delivery_counts: dict[str, int] | None = None) -> dict[str, Any]:
-    out = {
-        "id": sub.id,
-        "url": sub.url,
-        "kinds": sub.kinds,
-        "countries": sub.countries,
-        "active": sub.active,
-        "created_at": rfc3339(sub.created_at),
-        "created_by": sub.created_by,
-        "owner": sub.owner,
-        "cursor": cursors.encode(sub.cursor),
-    }
-    if delivery_counts is not None:
-        out["deliveries"] = delivery_counts
-    return out
+@dataclass(frozen=True)
+class Overview:
+    """A subscription as the doors show it (``hub.shapes.Subscription``): with its
+    deliveries counted by state, and the secret the hub generated, only in the answer to
+    a creation that gave none."""
+
+    subscription: Subscription
+    deliveries: dict[str, int] | None = None
+    secret: str | None = None
 
 
-def delivery_dict(d: Delivery) -> dict[str, Any]:
-    return {
-        "id": d.id,
-        "subscription": d.subscription_id,
-        "status": d.status,
-        "first_seq": d.first_seq,
-        "last_seq": d.last_seq,
-        "count": d.count,
-        "attempts": d.attempts,
-        "created_at": rfc3339(d.created_at),
-        "delivered_at": rfc3339(d.delivered_at),
-        "next_attempt_at": rfc3339(d.next_attempt_at),
-        "last_status_code": d.last_status_code,
-        "last_error": d.last_error,
-        "replayed_at": rfc3339(d.replayed_at),
-        "log": d.log,
-    }
+def overview(session: so.Session, sub: Subscription) -> Overview:
+    return Overview(sub, counts(session, sub.id))

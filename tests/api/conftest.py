@@ -6,6 +6,7 @@ import pytest
 
 from hub.curation.members import set_policy
 from hub.store.db import transaction
+from tests.api.contract import answers_match_the_document  # noqa: F401  (autouse, for every API test)
 from tests.auth.helpers import partner_headers
 
 READ_WRITE = ("exchange:read", "exchange:write")

@@ -102,6 +102,7 @@ def test_hub_serve_runs_threaded_workers_with_heartbeats_and_a_switch_for_the_ba
     ran = []
     monkeypatch.setattr("hub.operations.serve._Gunicorn.run", lambda self: ran.append(self.options))
     monkeypatch.setattr("hub.operations.metrics.use_directory", lambda folder: folder)
+    monkeypatch.setattr("hub.config.require_database", lambda settings: None)  # no database needed here
     monkeypatch.setenv("HUB_WRITE_SLOTS", "1")  # restored (to absent) after the test
     monkeypatch.setenv("HUB_PUBLIC_URL", "")  # serve() sets it for its workers: restored too
     from hub.operations.serve import serve

@@ -239,10 +239,15 @@ def test_nul_in_text_is_an_invalid_record_on_every_engine(client, vn_writer) -> 
 
 def test_the_area_filter_uses_todays_area_and_the_old_code_stays_searchable(client, vn_writer, vn_reader) -> None:  # type: ignore[no-untyped-def]
     """Standard 1.1: Kiên Giang (VN-47) merged into An Giang (VN-GSO:91) in July 2025."""
-    batch(client, vn_writer, [product(1, origin={"area": "VN-47"}),
-                              product(2, origin={"place": "Phú Quốc",
-                                                 "area_at_source": {"area": "VN-47", "on": "2024"}}),
-                              product(3, origin={"area": "VN-GSO:01"})])
+    batch(
+        client,
+        vn_writer,
+        [
+            product(1, origin={"area": "VN-47"}),
+            product(2, origin={"place": "Phú Quốc", "area_at_source": {"area": "VN-47", "on": "2024"}}),
+            product(3, origin={"area": "VN-GSO:01"}),
+        ],
+    )
 
     def ids(area: str) -> list[str]:
         r = client.get("/api/v1/products", query_string={"area": area}, headers=vn_reader)
@@ -257,13 +262,23 @@ def test_the_area_filter_uses_todays_area_and_the_old_code_stays_searchable(clie
 def test_nul_or_a_lone_surrogate_in_a_plain_string_field_is_invalid_per_record_not_a_500(client, vn_writer) -> None:  # type: ignore[no-untyped-def]
     """short_name, category_schemes, breakdown passed validation and broke the hash (a 500)."""
     org = {"id": "o1", "country": "VN", "name": {"en": "VCA"}, "type": "association", "short_name": "V\x00CA"}
-    r = client.post("/api/v1/organisations/batch", headers=vn_writer,
-                    json={"records": [org, {**org, "id": "o2", "short_name": "VCA"}]})
+    r = client.post(
+        "/api/v1/organisations/batch",
+        headers=vn_writer,
+        json={"records": [org, {**org, "id": "o2", "short_name": "VCA"}]},
+    )
     assert r.status_code == 207, r.get_data(as_text=True)
     assert [(i["status"], [e["code"] for e in i["errors"]]) for i in r.get_json()["results"]] == [
-        ("invalid", ["control_character"]), ("created", [])]
-    prog = {"id": "ocop", "country": "VN", "name": {"vi": "OCOP"}, "managing_agency": {"en": "MAE"},
-            "category_schemes": ["VN-OCOP-2023\ud800"]}
+        ("invalid", ["control_character"]),
+        ("created", []),
+    ]
+    prog = {
+        "id": "ocop",
+        "country": "VN",
+        "name": {"vi": "OCOP"},
+        "managing_agency": {"en": "MAE"},
+        "category_schemes": ["VN-OCOP-2023\ud800"],
+    }
     body = json.dumps({"records": [prog]})  # a lone surrogate travels as the JSON escape \ud800
     r = client.post("/api/v1/programmes/batch", headers={**vn_writer, "Content-Type": "application/json"}, data=body)
     assert r.status_code == 400 and "surrogate" in r.get_json()["detail"]  # the parser refuses it first

@@ -1,4 +1,5 @@
 """Standard 1.1 in exports: round trip, JSON-LD terms, CSV columns."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,12 +11,27 @@ from hub.records.tabular import Columns
 from tests.conftest import product
 
 TODAY = date(2026, 11, 29)
-FULL_1_1 = product(1, evidence=[{"type": "official-decision", "number": "1887/QĐ-UBND", "issued_on": "2024-10",
-                                 "issuer": {"vi": "UBND tỉnh Thanh Hóa"}}],
-                   notes={"vi": "Ghi chú"},
-                   origin={"place": "Phú Quốc", "area_at_source": {"area": "VN-47", "on": "2024"}},
-                   certifications=[{"scheme": "VN-OCOP", "rating": 3, "issued_on": "2024",
-                                    "decision": {"number": "1887/QĐ-UBND", "issued_on": "2024-10"}}])
+FULL_1_1 = product(
+    1,
+    evidence=[
+        {
+            "type": "official-decision",
+            "number": "1887/QĐ-UBND",
+            "issued_on": "2024-10",
+            "issuer": {"vi": "UBND tỉnh Thanh Hóa"},
+        }
+    ],
+    notes={"vi": "Ghi chú"},
+    origin={"place": "Phú Quốc", "area_at_source": {"area": "VN-47", "on": "2024"}},
+    certifications=[
+        {
+            "scheme": "VN-OCOP",
+            "rating": 3,
+            "issued_on": "2024",
+            "decision": {"number": "1887/QĐ-UBND", "issued_on": "2024-10"},
+        }
+    ],
+)
 
 
 def test_an_exported_1_1_record_imports_unchanged() -> None:
@@ -31,8 +47,13 @@ def test_json_ld_maps_evidence_to_is_based_on_and_periods_to_temporal_coverage()
     node = jsonld.to_jsonld("products", {**schemas.enrich("products", doc, TODAY), "uid": "VN/products/p1"})
     assert node["isBasedOn"][0]["identifier"] == "1887/QĐ-UBND" and node["isBasedOn"][0]["datePublished"] == "2024-10"
     assert node["hasCertification"][0]["certificationIdentification"] == "1887/QĐ-UBND"
-    prog = {"id": "asean-ovop", "country": "XM", "uid": "XM/programmes/asean-ovop", "name": {"en": "x"},
-            "started_on": "2021"}
+    prog = {
+        "id": "asean-ovop",
+        "country": "XM",
+        "uid": "XM/programmes/asean-ovop",
+        "name": {"en": "x"},
+        "started_on": "2021",
+    }
     assert jsonld.to_jsonld("programmes", prog)["temporalCoverage"] == "2021/.."
 
 

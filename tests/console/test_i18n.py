@@ -18,7 +18,7 @@ LANGS = ("vi", "th")
 
 
 def _extracted() -> set[str]:
-    method_map = [("**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [("**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.svg", "jinja2")]
     found = set()
     for _file, _line, message, _comments, _ctx in extract_from_dir(
         str(CONSOLE),

@@ -8,6 +8,7 @@ import re
 
 import sqlalchemy as sa
 
+from hub.api.reviews import ReviewItem
 from hub.auth.models import OAuthClient, StaffUser
 from hub.curation import flags, review
 from hub.records import reads
@@ -93,7 +94,7 @@ def test_return_needs_a_reason_and_reaches_the_submitter(hub, as_vn) -> None:  #
         page=REV,
     )
     with hub.sessions() as s:
-        own = review.own_outstanding(s, SECRETARIAT)
+        own = ReviewItem(many=True).dump(review.own_outstanding(s, SECRETARIAT))
     assert own[0]["reason"] == {
         "code": "missing-translation",
         "label": "Missing translation",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from hub.api.reviews import DecisionResult, ReviewItem
 from hub.curation import review
 from hub.curation.members import set_policy
 from hub.records import reads
@@ -47,7 +48,12 @@ def test_approval_publishes_and_feeds_the_revision(hub) -> None:  # type: ignore
     published_product(hub)
     submit(hub, product(1, name={"vi": "Mắc ca mới"}))
     decision = review.decide(hub.sessions, VN_REVIEWER, "VN/products/p1", 2, "approve")
-    assert decision.as_dict() == {"uid": "VN/products/p1", "version": 2, "state": "approved", "published": True}
+    assert DecisionResult().dump(decision) == {
+        "uid": "VN/products/p1",
+        "version": 2,
+        "state": "approved",
+        "published": True,
+    }
     with hub.sessions() as s:
         feed = reads.changes(s, 0, 10).changes()
     assert [(c["uid"], c["version"]) for c in feed] == [("VN/products/p1", 1), ("VN/products/p1", 2)]
@@ -194,7 +200,7 @@ def test_the_submitter_sees_its_outstanding_revisions_with_reasons(hub) -> None:
     review.decide(hub.sessions, VN_REVIEWER, "VN/products/p1", 2, "return", "missing-translation", "add en")
     review.decide(hub.sessions, VN_REVIEWER, "VN/products/p3", 1, "approve")
     with hub.sessions() as s:
-        own = review.own_outstanding(s, VN_WRITER)
+        own = ReviewItem(many=True).dump(review.own_outstanding(s, VN_WRITER))
         assert review.own_outstanding(s, TH_REVIEWER) == []
     by_uid = {o["uid"]: o for o in own}
     assert set(by_uid) == {"VN/products/p1", "VN/products/p2"}

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
+from hub.api.reviews import ReviewItem
 from hub.curation import review
 from hub.records import reads
 from hub.store import audit, migrate
@@ -44,7 +45,10 @@ def test_a_later_revision_supersedes_the_pending_one(hub) -> None:  # type: igno
         rows, _ = review.queue(s, SECRETARIAT, review.Query(state="pending"))
         assert [(r.uid, r.version) for r, _ in rows] == [("VN/products/p1", 3)]
         rows, _ = review.queue(s, SECRETARIAT, review.Query(state="superseded"))
-        assert [(r.version, review.item(r, rec)["state"]) for r, rec in rows] == [(1, "superseded"), (2, "superseded")]
+        assert [(r.version, ReviewItem().dump(review.Queued(r, rec))["state"]) for r, rec in rows] == [
+            (1, "superseded"),
+            (2, "superseded"),
+        ]
 
 
 def test_a_superseded_revision_cannot_be_decided(hub) -> None:  # type: ignore[no-untyped-def]

@@ -3,9 +3,11 @@
 Pins the outcome so that a change to a mapping, a codelist, the area resolver or the
 write path that alters what the hub makes of real data shows up here first:
 
-- Viet Nam Post OCOP products (1,851 rows): every row maps and validates; 196 origins
-  are communes or house numbers, kept as text with an ``area_unresolved`` warning; the
-  province spelled in NFC and in NFD becomes one text and one area code.
+- Viet Nam Post OCOP products (1,851 rows): every row maps and validates; 59 origins name
+  a commune alone that only one commune of the country bears (today's commune code); 137
+  are other communes, districts or house numbers, kept as text with an
+  ``area_unresolved`` warning; the province spelled in NFC and in NFD becomes one text
+  and one area code.
 - Songkhla OTOP revenue (90 rows): 80 district-year indicators; the two city
   municipalities (10 rows) are skipped by the mapping, as documented in docs/sync.md.
 - Loading the same file again gives only ``unchanged``.
@@ -23,6 +25,7 @@ from hub.actors import Actor
 from hub.services import Hub
 from hub.sync import mapping
 from hub.sync.readers import read_csv
+from schemas import areas
 
 SOURCES = Path(__file__).resolve().parents[2] / "config" / "sources"
 VN = Actor("sync:vn-buudien", "VN")
@@ -59,7 +62,7 @@ def test_vn_buudien_products_through_the_write_path(hub: Hub, shared_data: Path)
     assert Counter(r.status for r in results) == {"created": 1851}
     assert findings(results, "errors") == {}  # every product name matched a category rule
     # 195 recognitions carry no date: their validity cannot be computed (standard 1.1)
-    assert findings(results, "warnings") == {("origin.place", "area_unresolved"): 196,
+    assert findings(results, "warnings") == {("origin.place", "area_unresolved"): 137,
                                              ("certifications.0", "validity_unknown"): 195}
     assert Counter(r.review for r in results) == {"pending": 1851}  # Viet Nam's policy: "required"
 
@@ -71,11 +74,14 @@ def test_vn_buudien_products_what_the_mapping_makes(shared_data: Path) -> None:
     records = [r.record for r in mapped("vn-buudien-ocop-products", shared_data) if r.record]
     origins = [r.get("origin") for r in records]
     assert sum(1 for o in origins if o is None) == 100  # empty origin column
-    assert sum(1 for o in origins if o and "area" in o) == 1555  # resolved to a province
+    placed = [o["area"] for o in origins if o and "area" in o]
+    assert sum(1 for a in placed if len(a) == len("VN-GSO:NN")) == 1555  # resolved to a province
+    # a commune named alone, borne by no other commune of the country, old or new
+    assert sum(1 for a in placed if len(a) == len("VN-GSO:NNNNN")) == 59
     assert (
-        sum(1 for o in origins if o and "area" not in o) == 196
-    )  # communes ("Thạnh Hoá" is a district, not Thanh Hóa), "Số 8"
-    assert len({o["area"] for o in origins if o and "area" in o}) == 33
+        sum(1 for o in origins if o and "area" not in o) == 137
+    )  # other communes ("Hòa Phong" is borne by several), districts ("Thạnh Hoá"), "Số 8"
+    assert len({a if len(a) == 9 else areas.lookup(a).parent for a in placed}) == 33  # provinces
     ratings = Counter(r["certifications"][0]["rating"] for r in records if "certifications" in r)
     assert ratings == {3: 128, 4: 64, 5: 3}  # the 195 rated rows
     assert all(r["certifications"][0]["scheme"] == "VN-OCOP" for r in records if "certifications" in r)

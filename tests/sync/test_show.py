@@ -27,7 +27,9 @@ def test_a_workbook_is_shown_and_counted_as_the_real_run_counts(shub, capsys) ->
     code, out = show(EXAMPLES / "vn-daklak-ocop-appendix.toml", data, 2, capsys)
     assert code == 0
     first = json.loads(out[0])
-    assert first["name"] == {"vi": "Cà phê rang xay Hòa Phong"} and first["origin"]["area"] == "VN-GSO:66"
+    assert first["name"] == {"vi": "Cà phê rang xay Hòa Phong"} and first["origin"] == {
+        "place": "Thôn 4, xã Hòa Phong, huyện Krông Bông, tỉnh Đắk Lắk", "area": "VN-GSO:24478",
+        "area_at_source": {"area": "VN-GSO-2004:24463", "on": "2024-10-15"}}
     assert out[2] == "vn-daklak-ocop-appendix: 14 items -> 6 created, 8 skipped"
     real = run(shub, add_source(shub, (EXAMPLES / "vn-daklak-ocop-appendix.toml").read_text(encoding="utf-8")))
     assert (real.counts["created"], real.counts["skipped"]) == (6, 8)

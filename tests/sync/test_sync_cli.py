@@ -57,7 +57,8 @@ def test_both_real_files_sync_with_a_clear_report(shub, shared_data, monkeypatch
         r"created 1851, updated 0, unchanged 0, invalid 0, deleted 0, skipped 0, stale 0$",
         lines[2],
     ), lines[2]
-    assert lines[3] == "  warning origin.place area_unresolved: 196"
+    assert lines[3:5] == ["  warning certifications.0 validity_unknown: 195",
+                          "  warning origin.place area_unresolved: 137"]
 
     again = invoke(shub, monkeypatch, "sync", "run", **env)
     assert again.exit_code == 0

@@ -217,8 +217,10 @@ def test_a_scaled_cell_beyond_the_standard_s_numbers_is_an_error_not_a_billion_d
 
 
 def test_an_address_is_read_from_its_end_and_old_provinces_give_todays() -> None:
+    # the old commune Hòa Phong (district Krông Bông) is today's Xã Cư Pui: tests/sync/test_vn_addresses.py
     assert run("area:VN", "Thôn 4, xã Hòa Phong, huyện Krông Bông, tỉnh Đắk Lắk") == {
-        "place": "Thôn 4, xã Hòa Phong, huyện Krông Bông, tỉnh Đắk Lắk", "area": "VN-GSO:66"}
+        "place": "Thôn 4, xã Hòa Phong, huyện Krông Bông, tỉnh Đắk Lắk", "area": "VN-GSO:24478"}
+    assert run("area:VN", "Thôn 4, tỉnh Đắk Lắk") == {"place": "Thôn 4, tỉnh Đắk Lắk", "area": "VN-GSO:66"}
     # Bình Phước joined Đồng Nai on 1 July 2025: the old text stays, the code is today's
-    assert run("area:VN", "xã Tân Phú, huyện Đồng Phú, tỉnh Bình Phước")["area"] == "VN-GSO:75"
+    assert run("area:VN", "ấp 2, huyện Đồng Phú, tỉnh Bình Phước")["area"] == "VN-GSO:75"
     assert run("area_code:TH", "ต.ในเมือง อ.เมือง จ.หนองบัวลำภู, หนองบัวลำภู") == "TH-39"
