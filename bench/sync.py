@@ -16,6 +16,13 @@ database (WAL, synchronous=FULL), members on the default `required` review polic
   rows (a fifth of --rows, then --rows): about equal when memory is bounded;
 - `peak_rss_mb_csv_<n>` / `peak_rss_mb_xlsx_<n>`: the same for --big-csv rows of CSV and
   --big-xlsx rows of XLSX (target: under 300 MB each; 0 skips them).
+
+`--against TREE` compares the flat CSV path with another checkout of the hub instead (a
+`git worktree add /tmp/old COMMIT`): child processes of this tree and TREE alternate,
+--rounds times, each syncing --rows generated rows fresh and then again (--restart),
+and the CPU seconds of each sync are printed with the ratio of the means. CPU seconds
+of one process, taken in the same minutes, compare on a shared machine where wall
+times do not.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, os.environ.get("BENCH_HUB_TREE") or str(ROOT))  # --against runs another checkout
 
 from hub import config  # noqa: E402
 from hub.services import Hub  # noqa: E402
@@ -182,6 +189,44 @@ def peak(rows: int, fmt: str = "csv") -> float:
     return round(float(out.stdout.strip().splitlines()[-1]), 1)
 
 
+def cpu_child(rows: int, phases: str = "both") -> None:
+    """Sync ``rows`` generated CSV rows fresh, then again (``phases="fresh"``: only fresh);
+    print the CPU seconds of each."""
+    with tempfile.TemporaryDirectory() as tmp:
+        write_csv(Path(tmp) / "gen.csv", rows)
+        # type "csv": the name older checkouts know (today an alias of "file")
+        (Path(tmp) / "gen.toml").write_text(MAPPING.format(name="gen", type="csv", where='path = "gen.csv"',
+                                                           extra=""), encoding="utf-8")
+        hub = hub_in(tmp, tmp, tmp)
+        source = sources.load(Path(tmp) / "gen.toml")
+        out = {}
+        for label, restart in (("fresh", False), ("reread", True))[: 1 if phases == "fresh" else 2]:
+            started = time.process_time()
+            result = Runner(hub, source, restart=restart).run()
+            assert result is not None and result.ok and result.counts["fetched"] == rows, result
+            out[label] = round(time.process_time() - started, 3)
+        hub.engine.dispose()
+    print(json.dumps(out))
+
+
+def against(tree: str, rows: int, rounds: int) -> dict[str, float]:
+    """Alternate child runs of this checkout and ``tree``; the mean CPU seconds and ratios."""
+    runs: dict[str, list[dict[str, float]]] = {"this": [], "other": []}
+    for n in range(rounds):
+        for who in ("other", "this"):
+            env = {**os.environ, "BENCH_HUB_TREE": tree if who == "other" else str(ROOT)}
+            out = subprocess.run([sys.executable, __file__, "--cpu-child", str(rows)], env=env, capture_output=True,
+                                 text=True, check=True)
+            runs[who].append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(f"round {n + 1} {who:5}: {runs[who][-1]}", file=sys.stderr)
+    figures: dict[str, float] = {}
+    for label in ("fresh", "reread"):
+        for who in ("this", "other"):
+            figures[f"cpu_s_{label}_{who}"] = round(sum(r[label] for r in runs[who]) / rounds, 3)
+        figures[f"cpu_ratio_{label}"] = round(figures[f"cpu_s_{label}_this"] / figures[f"cpu_s_{label}_other"], 3)
+    return figures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -192,13 +237,31 @@ def main() -> int:
     parser.add_argument("--only", choices=("all", "files"), default="all",
                         help="files: only the CSV/XLSX rates and memory (no real files, no API)")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--against", metavar="TREE",
+                        help="compare the flat CSV path's CPU seconds with another checkout (see above)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each checkout (--against)")
+    parser.add_argument("--cpu-child", type=int, metavar="ROWS",
+                        help="sync ROWS generated CSV rows in this process and print its CPU seconds (of the "
+                             "checkout BENCH_HUB_TREE names, else this one): the unit --against runs, and what "
+                             "to run under valgrind --tool=callgrind")
+    parser.add_argument("--phases", choices=("fresh", "both"), default="both", help="--cpu-child: fresh only, or "
+                        "fresh then reread")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-format", default="csv", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.child_format)
         return 0
+    if args.cpu_child:
+        cpu_child(args.cpu_child, args.phases)
+        return 0
     figures: dict[str, float] = {}
+    if args.against:
+        figures = against(args.against, args.rows, args.rounds)
+        print(json.dumps(figures, indent=2))
+        if args.json:
+            Path(args.json).write_text(json.dumps(figures, indent=2))
+        return 0
     if args.only == "all":
         real_files(figures)
     generated_csv(args.rows, figures)

@@ -135,15 +135,28 @@ class WritePath:
     def __init__(self, factory: so.sessionmaker[so.Session]) -> None:
         self.factory = factory
 
-    def prepare(self, actor: Actor, kind: str, records: Sequence[Any], *, today: date | None = None) -> Prepared:
+    def prepare(
+        self,
+        actor: Actor,
+        kind: str,
+        records: Sequence[Any],
+        *,
+        today: date | None = None,
+        findings: Sequence[list[dict[str, str]]] | None = None,
+    ) -> Prepared:
         """Screen and validate a batch (the costly part) before the write lock is taken,
         so concurrent writers in several processes validate in parallel and hold the lock
-        only to compare and write."""
+        only to compare and write. ``findings[i]`` are warnings the caller found in record
+        ``i`` (a sync mapping's ``personal_data_suspected``): a new revision carries them
+        beside the validator's, so the reviewer sees them."""
         if kind not in schemas.KINDS:
             raise ValueError(f"unknown kind '{kind}'")
         with self.factory() as session:
             items, latest, snapshot = _prepare(session, actor, kind, records, today)
-            return Prepared(actor, kind, items, today, latest, snapshot)
+        if findings is not None:
+            for item, found in zip(items, findings, strict=True):
+                item.findings = found
+        return Prepared(actor, kind, items, today, latest, snapshot)
 
     @contextmanager
     def transaction(
@@ -194,10 +207,18 @@ class WritePath:
             _committed(prepared.actor, prepared.kind, source, answer.results)
         return answer
 
-    def preview(self, actor: Actor, kind: str, records: Sequence[Any], *, today: date | None = None) -> BatchOutcome:
+    def preview(
+        self,
+        actor: Actor,
+        kind: str,
+        records: Sequence[Any],
+        *,
+        today: date | None = None,
+        findings: Sequence[list[dict[str, str]]] | None = None,
+    ) -> BatchOutcome:
         """What :meth:`write` would answer now (validation, the member and actor checks,
         the comparison with the stored revisions), without the lock and without writing."""
-        prepared = self.prepare(actor, kind, records, today=today)
+        prepared = self.prepare(actor, kind, records, today=today, findings=findings)
         with self.factory() as session:  # never committed: the session is rolled back on close
             head = session.get(WriteHead, 1)
             assert head is not None, "the database is not initialised"
@@ -278,6 +299,7 @@ class _Item:
     canon: Encoded | None = None  # the canonical JSON that is stored, and its hash
     digest: str | None = None
     outcome: Outcome | None = None
+    findings: Sequence[dict[str, str]] = ()  # the caller's own warnings (WritePath.prepare)
 
     @property
     def document(self) -> dict[str, Any]:
@@ -459,6 +481,7 @@ class WriteTxn:
         known = self._known_references(refs, {it.uid for it in prepared if it.uid})
         for it, doc_refs in zip(valid, refs):
             warnings = [w.as_dict() for w in (it.result.warnings if it.result else ())]
+            warnings.extend(it.findings)
             for path, ref in doc_refs:
                 if ref not in known:
                     warnings.append(_finding(path, "reference_unknown", f"{ref} is not known to the hub (yet)."))

@@ -116,6 +116,8 @@ def _report(hub: Hub, result: RunResult) -> None:
         click.echo(f"  note: {note}")
     for text, n in (report.get("warnings") or {}).items():
         click.echo(f"  warning {text}: {n}")
+    for reason, n in (report.get("skipped") or {}).items():
+        click.echo(f"  skipped {n}: {reason}")
     for problem in report.get("problems", [])[:20]:
         click.echo(f"  problem: {problem}")
     deletes = report.get("deletes")

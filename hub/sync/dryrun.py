@@ -50,6 +50,7 @@ def dry_run(
             verdict = verdicts.get(id(item))
             if item.skipped is not None or verdict == REPEAT:
                 counts["skipped"] += 1
+                item.skip(report)
             elif item.errors:
                 counts["invalid"] += 1
                 first = item.errors[0]
@@ -65,7 +66,12 @@ def dry_run(
             else:
                 by_kind.setdefault(item.kind or source.kind or "products", []).append(item)
         for kind, items in by_kind.items():
-            outcome = hub.writes.preview(source.actor, kind, [i.record for i in items])
+            outcome = hub.writes.preview(
+                source.actor,
+                kind,
+                [i.record for i in items],
+                findings=[i.flags for i in items] if any(i.warnings for i in items) else None,
+            )
             for result in outcome.results:
                 item = items[result.index]
                 if result.status in ("invalid", "forbidden"):
@@ -77,7 +83,7 @@ def dry_run(
                     )
                 else:
                     counts[result.status] += 1
-                    warnings.update(f"{w['path']} {w['code']}" for w in [*result.warnings, *item.warnings])
+                    warnings.update(item.reported(result.status, result.warnings))
         on_page(page)
     gone = announced
     if fetcher.snapshot and source.deletes != "never":

@@ -18,6 +18,7 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -175,6 +176,9 @@ class FieldSpec:
     required: bool = False
     skip_if_empty: bool = False
     when: tuple[str, ...] = ()
+    #: whether the value can be free text (not a constant, a rule's or map's code, a
+    #: number, a date, an area code, a hash): only such values are scanned for personal data
+    free_text: bool = True
 
     @property
     def columns(self) -> set[str]:
@@ -189,7 +193,11 @@ class FieldSpec:
         if self.value is not None:
             value: Any = self.value
         elif self.sources:
-            value, column = self._read(row, line)
+            if self.rules or len(self.sources) > 1:
+                value, column = self._read(row, line)
+            else:  # one column, no rules: the common case, without the fallback loop
+                column = self.sources[0]
+                value = self._transform(_cell(row, column, self.target, line), column, line)
             if self.map is not None and not is_empty(value):
                 value = self._lookup(value, column, line)
             if self.template and not is_empty(value):
@@ -284,6 +292,16 @@ class Mapping:
     def format(self) -> str:
         return self.options.format
 
+    @cached_property
+    def watches_lookups(self) -> bool:
+        """Whether a missing lookup key is a warning (rows are then watched), decided once."""
+        return self.lookups.warns
+
+    @cached_property
+    def free_text(self) -> tuple[tuple[str, ...], ...]:
+        """The target paths, split, whose values may be free text (scanned for personal data)."""
+        return tuple(tuple(spec.target.split(".")) for spec in self.fields if spec.free_text)
+
     @property
     def row_ids(self) -> bool:
         """Whether the ids come from row numbers (the run says what that costs)."""
@@ -307,8 +325,10 @@ class Mapping:
         wanted = self.columns - made - {ROW}
         sparse = checked = self.format in SPARSE
         unpivot = self.unpivot
+        plain = not sparse and not numbered and unpivot is None
         spread: list[str] = []
-        for number, locator, row in inputs.rows(file, self.options, frozenset(wanted)):
+        source = inputs.rows(file, self.options, frozenset(wanted))
+        for number, locator, row in source:
             if not checked:
                 missing = sorted(wanted - set(row) - {EXTRA})
                 if missing:
@@ -327,6 +347,9 @@ class Mapping:
                 row[ROW] = str(number)
             if unpivot is None:
                 yield number, locator, row
+                if plain:  # the header is checked and no row needs more: the rest as read
+                    yield from source
+                    return
                 continue
             if EXTRA in row or any(skip.matches(row) for skip in self.skips):
                 yield number, locator, row  # reported or skipped once, not once per cell
@@ -608,7 +631,10 @@ def _field(
     for flag in ("required", "skip_if_empty"):
         if not isinstance(spec.get(flag, False), bool):
             raise bad(f"{where}: '{flag}' is true or false")
+    names = [t.partition(":")[0] for t in _list(spec.get("transforms"), where, bad) if isinstance(t, str)]
+    coded = bool(names) and names[-1] in CODED and template is None
     return FieldSpec(
+        free_text=not (has_value or rules or mapping is not None or coded),
         target=target,
         sources=tuple(sources or ()),
         value=spec.get("value"),
@@ -622,6 +648,32 @@ def _field(
         skip_if_empty=spec.get("skip_if_empty", False),
         when=tuple(when),
     )
+
+
+#: transforms whose result is no free text (a number, a date, a code, a hash): a field
+#: whose last transform is one of them is not scanned for personal data
+CODED = frozenset(
+    {
+        "number",
+        "int",
+        "be_year",
+        "th_fiscal_year_start",
+        "th_fiscal_year_end",
+        "date",
+        "date_be",
+        "month",
+        "month_start",
+        "month_end",
+        "th_fiscal_month_start",
+        "th_fiscal_month_end",
+        "year",
+        "amount",
+        "scale",
+        "area_code",
+        "slug",
+        "hash",
+    }
+)
 
 
 def _transform(spec: Any, tables: lookups.Tables | None) -> Transform:

@@ -271,6 +271,7 @@ class Runner:
             verdict = verdicts.get(id(item))
             if item.skipped is not None or verdict == REPEAT:
                 delta["skipped"] += 1
+                item.skip(self.report)
                 if verdict == REPEAT:
                     seen.extend([item.uid] if item.uid else [])
             elif item.errors:
@@ -294,7 +295,12 @@ class Runner:
         kind = next((i.kind for i in queued if i.kind), None) or self.source.kind or "products"
         warnings: Counter[str] = Counter()
         writes = self.hub.writes
-        prepared = writes.prepare(self.actor, kind, [i.record for i in queued])
+        prepared = writes.prepare(
+            self.actor,
+            kind,
+            [i.record for i in queued],
+            findings=[i.flags for i in queued] if any(i.warnings for i in queued) else None,
+        )
         with writes.transaction(self.actor, WRITE_SOURCE, submission=f"sync-run:{self.run_id}") as txn:
             outcome = txn.write(prepared)
             written, pending = [], []
@@ -307,7 +313,8 @@ class Runner:
                 elif result.uid is not None:
                     written.append(result.uid)
                     seen.append(result.uid)
-                    warnings.update(f"{w['path']} {w['code']}" for w in [*result.warnings, *item.warnings])
+                    if result.warnings or item.warnings:
+                        warnings.update(item.reported(result.status, result.warnings))
                     if result.status in ("created", "updated") and result.review == "pending":
                         pending.append((result.uid, result.version or 0))
             if pending and self.fetcher.trusts_review:  # publish what upstream published, atomically

@@ -62,23 +62,22 @@ def screen(
     candidates = [i for i in candidates if id(i) not in verdicts]
     uids = [i.uid for i in candidates]
     with factory() as session:
-        stored: dict[str, Any]
+        #: uid -> the hash of its last input; writers: uid -> another sync source that wrote it last
+        stored: dict[str, str | None]
+        writers: dict[str, str] = {}
         if group_of is None:
-            stored = {
-                row.uid: row
-                for row in session.execute(sa.select(Record.uid, Record.input_hash).where(Record.uid.in_(uids)))
-            }
-            writers: dict[str, str] = {}
+            stored = dict(session.execute(sa.select(Record.uid, Record.input_hash).where(Record.uid.in_(uids))).all())
         else:  # with who wrote the latest revision, in the same query
-            stored = {
-                row.uid: row
-                for row in session.execute(
-                    sa.select(Record.uid, Record.input_hash, Revision.actor)
-                    .join(Revision, sa.and_(Revision.uid == Record.uid, Revision.version == Record.latest_version))
-                    .where(Record.uid.in_(uids))
-                )
-            }
-            writers = {u: row.actor for u, row in stored.items() if row.actor.startswith("sync:")}
+            stored = {}
+            own = f"sync:{source}"
+            for uid, ihash, actor in session.execute(
+                sa.select(Record.uid, Record.input_hash, Revision.actor)
+                .join(Revision, sa.and_(Revision.uid == Record.uid, Revision.version == Record.latest_version))
+                .where(Record.uid.in_(uids))
+            ):
+                stored[uid] = ihash
+                if actor != own and actor.startswith("sync:"):
+                    writers[uid] = actor
         stamps: dict[str, Any] = {}
         if any(i.record.get("source_updated_at") for i in candidates if i.record is not None):
             stamps = dict(
@@ -99,7 +98,7 @@ def screen(
             )
     for item in candidates:
         record = item.record or {}
-        owner = _other_owner(writers.get(item.uid or ""), source, group_of, notes)
+        owner = _other_owner(writers[item.uid], source, group_of, notes) if item.uid in writers else None
         if owner:
             verdicts[id(item)] = owner
             continue
@@ -111,8 +110,7 @@ def screen(
             verdicts[id(item)] = STALE
             continue
         if item.uid in this_pass:
-            row = stored.get(item.uid)
-            same = row is not None and row.input_hash == input_hash(record)
+            same = item.uid in stored and stored[item.uid] == input_hash(record)
             newer = mine is not None and theirs is not None and mine > theirs
             if same or newer or repeats == "last":
                 continue

@@ -11,6 +11,10 @@ personal data: names of places are real, producers and products are made up).
 - :func:`th_listing_csv` and :func:`th_types_csv`: a keyless listing of products by
   sub-district, district and province (as a spreadsheet exports it), and the code table
   of product types it refers to, in a second file;
+- :func:`th_local_listing_csv`: the keyless listing at scale (3,000 product rows by local
+  government, district and province, with Thai names where plain substrings misfire,
+  subtotal rows, repeats, a misspelt province and a dropped phone column), generated
+  deterministically; :func:`th_local_listing` says what a run must make of each row;
 - :func:`ods`: the smallest OpenDocument spreadsheet a test needs (LibreOffice's format).
 
 ``python -m tests.sync.shapes FOLDER`` writes them all, to look at them.
@@ -18,8 +22,10 @@ personal data: names of places are real, producers and products are made up).
 from __future__ import annotations
 
 import json
+import random
 import sys
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -195,11 +201,181 @@ def th_types_csv(path: Path) -> Path:
     return path
 
 
+# ---------------------------------------------------------------- the listing at scale
+
+#: (product, description, expected TH-OTOP type or None: no rule matches, the row is
+#: quarantined). The comment names the rule a plain substring test would wrongly pick
+#: (rules in the order of hub/sync/examples/th-otop-local-listing.toml:
+#: textiles, herbal, beverages, food, utensils).
+TH_PRODUCTS: list[tuple[str, str, str | None]] = [
+    ("น้ำพริกเผาชาววัง", "น้ำพริกสูตรโบราณ เผ็ดกลาง", "food"),  # ชา inside ชาววัง: beverages
+    ("ขนมไทยชาววัง", "ขนมไทยโบราณ ทำใหม่ทุกวัน", "food"),  # ชา inside ชาววัง: beverages
+    ("ตุ๊กตาชาววัง", "ตุ๊กตาดินเผาปั้นมือ", "utensils-decorations-souvenirs"),  # ชา: beverages
+    ("ชามเบญจรงค์", "ลายน้ำทอง เขียนมือ", "utensils-decorations-souvenirs"),  # ชา inside ชาม: beverages
+    ("ชามดินเผา", "เคลือบขี้เถ้า", "utensils-decorations-souvenirs"),  # ชา inside ชาม: beverages
+    ("เสื่อกกหมู่บ้านทุ่งกุลา", "ทอมือ ย้อมสีธรรมชาติ", "utensils-decorations-souvenirs"),  # หมู inside หมู่: food
+    ("ตะกร้าจักสานหมู่บ้านโนนสูง", "ผักตบชวาอบแห้ง", "utensils-decorations-souvenirs"),  # หมู inside หมู่: food
+    ("หมอนยางพารา", "ยางพาราแท้ คืนตัวเร็ว", "utensils-decorations-souvenirs"),  # ยา inside ยาง: herbal
+    ("ที่นอนยางพารา", "ยางพาราธรรมชาติ", "utensils-decorations-souvenirs"),  # ยา inside ยาง: herbal
+    ("กล้วยไม้ประดิษฐ์", "ดอกไม้ประดิษฐ์จากผ้าใยบัว", "utensils-decorations-souvenirs"),  # กล้วย in กล้วยไม้: food
+    ("ผ้าฝ้ายพะเยา", "ทอมือ ลายน้ำไหล", "textiles-apparel"),
+    ("ผ้ามัดหมี่ลายโบราณ", "ผ้าไหมมัดหมี่ย้อมสีธรรมชาติ", "textiles-apparel"),  # holds หมี่ (noodles)
+    ("ผ้าไหมมัดหมี่", "ผ้าไหมแท้ ทอมือ", "textiles-apparel"),
+    ("เสื้อหม้อห้อม", "ผ้าฝ้ายย้อมคราม", "textiles-apparel"),
+    ("กระเป๋าผ้าขาวม้า", "ผ้าขาวม้าทอมือ", "textiles-apparel"),
+    ("หมี่กรอบโบราณ", "หมี่กรอบราดซอสมะขาม", "food"),
+    ("หมี่โคราช", "เส้นหมี่อบแห้ง", "food"),
+    ("หมูแดดเดียว", "หมูหมักสมุนไพร ทอดพร้อมทาน", "food"),
+    ("หมูยอ", "หมูยอสูตรดั้งเดิม", "food"),
+    ("แหนมหมู", "แหนมห่อใบตอง", "food"),
+    ("ข้าวหอมมะลิอินทรีย์", "ข้าวหอมมะลิ 105 ปลอดสารเคมี", "food"),
+    ("ข้าวเกรียบปลา", "ปลาสดผสมแป้งมัน", "food"),
+    ("ปลาร้าบอง", "ปลาร้าสับพร้อมทาน", "food"),
+    ("ปลาส้ม", "ปลาตะเพียนหมัก", "food"),
+    ("กล้วยตาก", "กล้วยน้ำว้าตากแดด", "food"),
+    ("ผลไม้อบแห้ง", "มะม่วงและสับปะรดอบ", "food"),  # ผลไม้ holds ไม้ (wood): food comes first
+    ("ทองม้วนกรอบ", "ทองม้วนกะทิสด", "food"),
+    ("น้ำตาลมะพร้าว", "น้ำตาลมะพร้าวแท้", "food"),
+    ("ไข่เค็มไชยา", "ไข่เป็ดพอกดิน", "food"),  # ยา inside ไชยา (a district): herbal
+    ("ชาเขียวใบหม่อน", "ชาใบหม่อนอบแห้ง", "beverages"),
+    ("ชาสมุนไพรใบเตย", "ชงดื่มร้อนหรือเย็น", "beverages"),
+    ("กาแฟหมู่บ้านดอยช้าง", "กาแฟอาราบิก้าคั่วกลาง", "beverages"),  # หมู inside หมู่
+    ("ไวน์กระเจี๊ยบ", "ไวน์ผลไม้พื้นบ้าน", "beverages"),
+    ("น้ำผลไม้รวม", "พาสเจอร์ไรส์", "beverages"),
+    ("น้ำมะพร้าว", "น้ำหอม สดจากสวน", "beverages"),
+    ("สบู่น้ำผึ้ง", "สบู่ก้อนทำมือ", "herbal-non-food"),  # น้ำผึ้ง (honey) is food: herbal comes first
+    ("ยาดมสมุนไพร", "พิมเสนและการบูร", "herbal-non-food"),
+    ("ยาหม่องไพล", "บรรเทาปวดเมื่อย", "herbal-non-food"),
+    ("ลูกประคบสมุนไพร", "ไพล ขมิ้น ตะไคร้", "herbal-non-food"),
+    ("แชมพูมะกรูด", "สกัดจากผิวมะกรูด", "herbal-non-food"),
+    ("ร่มบ่อสร้าง", "ร่มกระดาษสาเขียนลาย", "utensils-decorations-souvenirs"),
+    ("ไม้กวาดดอกหญ้า", "ด้ามไม้ไผ่", "utensils-decorations-souvenirs"),
+    ("ช้อนไม้สัก", "ไม้สักแกะมือ", "utensils-decorations-souvenirs"),
+    ("เครื่องปั้นดินเผาด่านเกวียน", "ดินด่านเกวียนเผาไฟสูง", "utensils-decorations-souvenirs"),
+    ("กะลามะพร้าวแกะสลัก", "โคมไฟและของที่ระลึก", "utensils-decorations-souvenirs"),
+    # no word of a rule in the name: the description decides (rules fall back to it)
+    ("ของฝากบ้านเรา", "ชาใบหม่อนอบแห้ง", "beverages"),
+    ("ชุดของขวัญปีใหม่", "ผ้าไหมทอมือพร้อมกล่อง", "textiles-apparel"),
+    # nothing a rule knows in either column: quarantined (category.code is required)
+    ("สินค้าชุมชนคุณภาพ", "สินค้าขายดีประจำตำบล", None),
+]
+#: (province as written, district, sub-districts): real places, so that area_code resolves them
+TH_PLACES: list[tuple[str, str, list[str]]] = [
+    ("จ.สงขลา", "อ.เมืองสงขลา", ["บ่อยาง", "เกาะแต้ว", "พะวง"]),
+    ("จ.สงขลา", "อ.หาดใหญ่", ["คอหงส์", "คลองแห", "น้ำน้อย"]),
+    ("จังหวัดสงขลา", "อ.สิงหนคร", ["ชะแล้", "ป่าขาด"]),
+    ("จ.หนองบัวลำภู", "อ.เมืองหนองบัวลำภู", ["หนองบัว", "นาคำไฮ", "โนนขมิ้น"]),
+    ("จ.หนองบัวลำภู", "อ.นากลาง", ["นากลาง", "ด่านช้าง"]),
+    ("จ.เชียงใหม่", "อ.สันกำแพง", ["ต้นเปา", "บวกค้าง", "ร้องวัวแดง"]),
+    ("จ.เชียงใหม่", "อ.แม่ริม", ["ริมใต้", "แม่แรม"]),
+    ("เชียงใหม่", "อ.เมืองเชียงใหม่", ["สุเทพ", "ป่าแดด"]),
+    ("จ.นครราชสีมา", "อ.โชคชัย", ["ด่านเกวียน", "ท่าอ่าง"]),
+    ("จ.นครราชสีมา", "อ.ปักธงชัย", ["เมืองปัก", "ตะคุ"]),
+    ("จ.ขอนแก่น", "อ.ชนบท", ["ชนบท", "โนนพะยอม"]),
+    ("จ.อุบลราชธานี", "อ.วารินชำราบ", ["คำน้ำแซบ", "ธาตุ"]),
+    ("จ.สุพรรณบุรี", "อ.อู่ทอง", ["อู่ทอง", "จรเข้สามพัน"]),
+    ("จ.ศรีสะเกษ", "อ.เมืองศรีสะเกษ", ["หญ้าปล้อง", "โพธิ์"]),
+    ("จ.พะเยา", "อ.เมืองพะเยา", ["แม่ต๋ำ", "บ้านต๋อม"]),
+    ("จ.แพร่", "อ.เมืองแพร่", ["ทุ่งโฮ้ง", "ป่าแมต"]),
+    ("จ.สกลนคร", "อ.พรรณานิคม", ["พรรณา", "ไร่"]),
+]
+#: brands of community groups (made up); none holds a word a rule looks for
+TH_BRANDS = ["บ้านสวน", "ดอยงาม", "สวนหลวง", "บ้านไร่", "ริมโขง", "บ้านเก่า", "ลำธาร", "โนนงาม", "คุ้มเก่า",
+             "บ้านทุ่ง", "เนินสูง", "หนองใหญ่"]
+TH_LOCAL_GOVERNMENTS = ["อบต.", "เทศบาลตำบล", "เทศบาลเมือง"]
+TH_LOCAL_HEADER = ["ลำดับ", "ชื่อผลิตภัณฑ์", "รายละเอียด", "อปท.", "อำเภอ", "จังหวัด", "โทรศัพท์"]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One data row of the scaled listing and what a run must make of it: ``written`` (a
+    record of ``category``), ``quarantined`` (``why``), or ``skipped`` (``why``)."""
+
+    row: dict[str, str]
+    outcome: str
+    category: str | None = None
+    why: str = ""
+    #: the row's description holds a (made-up) phone number: the record is flagged
+    flagged: bool = False
+
+
+def th_local_listing(count: int = 3000) -> list[Listed]:
+    """A keyless listing of ``count`` product rows by local government (อบต., เทศบาล),
+    district and province, generated deterministically, as a spreadsheet exports it: a
+    running number (ลำดับ, not a key: it changes when rows are sorted), a contact phone
+    column the mapping drops, a subtotal row after each district, and the mistakes such
+    files hold: the same row exported twice, a second row for a product with another
+    description, a misspelt province, a name no rule knows. Phone numbers start with
+    ``000`` (never assigned in Thailand); names of places are real, products made up."""
+    rng = random.Random(13)
+    combos = [(product, brand, place, tambon) for product in TH_PRODUCTS for brand in TH_BRANDS
+              for place in TH_PLACES for tambon in place[2]]
+    rng.shuffle(combos)
+    chosen = sorted(combos[:count], key=lambda c: (TH_PLACES.index(c[2]), c[2][2].index(c[3])))
+    out: list[Listed] = []
+    serial = 0
+
+    def row(name: str, description: str, place: tuple[str, str, list[str]], tambon: str, phone: str) -> dict[str, str]:
+        nonlocal serial
+        serial += 1
+        government = TH_LOCAL_GOVERNMENTS[sum(map(ord, tambon)) % len(TH_LOCAL_GOVERNMENTS)]
+        return {"ลำดับ": str(serial), "ชื่อผลิตภัณฑ์": name, "รายละเอียด": description,
+                "อปท.": f"{government}{tambon}", "อำเภอ": place[1], "จังหวัด": place[0], "โทรศัพท์": phone}
+
+    district = None
+    for n, ((name, description, category), brand, place, tambon) in enumerate(chosen):
+        if district is not None and place[1] != district[1]:
+            out.append(_subtotal(district, out))
+        district = place
+        phone = f"000-{n % 1000:03d}-{n % 10000:04d}"
+        full = f"{name} {brand}"
+        if n % 97 == 5:  # a contact number typed into the description: written, and flagged
+            out.append(Listed(row(full, f"{description} สั่งซื้อโทร {phone}", place, tambon, phone), "written",
+                              category, flagged=True))
+        elif n % 251 == 7 and category is not None:  # a misspelt province: quarantined with the reason
+            bad = (place[0] + "ร", place[1], place[2])
+            out.append(Listed(row(full, description, bad, tambon, phone), "quarantined", why="not an area of TH"))
+        elif category is None:
+            out.append(Listed(row(full, description, place, tambon, phone), "quarantined",
+                              why="required value is empty"))
+        else:
+            out.append(Listed(row(full, description, place, tambon, phone), "written", category))
+        if n % 211 == 3 and out[-1].outcome == "written" and not out[-1].flagged:  # exported twice
+            again = {**out[-1].row, "ลำดับ": str(serial + 1)}
+            serial += 1
+            out.append(Listed(again, "skipped", why="repeat: the same record earlier in this pass"))
+        elif n % 307 == 11 and out[-1].outcome == "written" and not out[-1].flagged:  # a second description
+            other = {**out[-1].row, "ลำดับ": str(serial + 1), "รายละเอียด": out[-1].row["รายละเอียด"] + " (ปรับปรุง)"}
+            serial += 1
+            out.append(Listed(other, "quarantined", why="duplicate_in_source"))
+    if district is not None:
+        out.append(_subtotal(district, out))
+    return out
+
+
+def _subtotal(place: tuple[str, str, list[str]], rows: list[Listed]) -> Listed:
+    """The row a spreadsheet puts after a district's products (no number, only a text)."""
+    n = sum(1 for r in rows[::-1] if r.row["อำเภอ"] == place[1] and r.row["ลำดับ"])
+    return Listed({**dict.fromkeys(TH_LOCAL_HEADER, ""), "ชื่อผลิตภัณฑ์": f"รวม {place[1]} {n} รายการ"}, "skipped",
+                  why="subtotal row")
+
+
+def th_local_listing_csv(path: Path, listed: list[Listed] | None = None) -> Path:
+    """Write the listing (``listed``: a reordered one) as a spreadsheet's CSV export."""
+    import csv
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.DictWriter(out, TH_LOCAL_HEADER, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(r.row for r in (th_local_listing() if listed is None else listed))
+    return path
+
+
 def write_all(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return [vn_appendix_xlsx(folder / "vn-ocop-appendix-2024.xlsx"), vn_portal_json(folder / "vn-ocop-portal.json"),
             th_monthly_sales_xlsx(folder / "th-otop-monthly-sales-2567.xlsx"),
-            th_listing_csv(folder / "th-otop-listing.csv"), th_types_csv(folder / "th-otop-types.csv")]
+            th_listing_csv(folder / "th-otop-listing.csv"), th_types_csv(folder / "th-otop-types.csv"),
+            th_local_listing_csv(folder / "th-otop-local-listing.csv")]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -48,12 +48,16 @@ def test_both_real_files_sync_with_a_clear_report(shub, shared_data, monkeypatch
         r"updated 0, unchanged 0, invalid 0, deleted 0, skipped 10, stale 0$",
         lines[0],
     ), lines[0]
+    # every skipped row with its reason (the [[skip]] rule's)
+    assert lines[1] == (
+        "  skipped 10: city municipality, not a district (lies inside Mueang Songkhla or Hat Yai; reported as 0)"
+    )
     assert re.match(
         r"vn-buudien-ocop-products: succeeded in [\d.]+ s \([\d,]+ records/s\): fetched 1851, "
         r"created 1851, updated 0, unchanged 0, invalid 0, deleted 0, skipped 0, stale 0$",
-        lines[1],
-    ), lines[1]
-    assert lines[2:4] == ["  warning certifications.0 validity_unknown: 195",
+        lines[2],
+    ), lines[2]
+    assert lines[3:5] == ["  warning certifications.0 validity_unknown: 195",
                           "  warning origin.place area_unresolved: 137"]
 
     again = invoke(shub, monkeypatch, "sync", "run", **env)
@@ -180,7 +184,7 @@ def test_the_shipped_examples_are_listed_from_the_package(shub, monkeypatch) -> 
     assert folder == Path(sources.__file__).parent / "examples"
     for path in sorted(folder.glob("*.toml")):
         assert f"  {path.name}: {path.stem} (" in listed.output
-    assert len(list(folder.glob("*.toml"))) == 6
+    assert len(list(folder.glob("*.toml"))) == 7
 
 
 def test_phone_numbers_and_e_mail_in_free_text_are_reported_for_a_person(shub, monkeypatch) -> None:  # type: ignore[no-untyped-def]
