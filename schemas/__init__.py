@@ -7,7 +7,18 @@ offline: ``python -m schemas validate products my-products.ndjson``.
 from .base import MAX_DEPTH
 from .errors import Finding
 from .fields import KINDS
-from .records import Result, best_band, canonical, content_hash, enrich, references, validate
+from .provenance import decision_date
+from .records import (
+    Result,
+    best_band,
+    canonical,
+    content_hash,
+    enrich,
+    outside_some_producer_type,
+    producer_type_out_of_force,
+    references,
+    validate,
+)
 from .uids import split_uid, uid
 
 STANDARD_VERSION = "1.1"  # 1.1: provenance, partial dates, places through time (docs/standard.md)
@@ -24,6 +35,9 @@ __all__ = [
     "canonical",
     "content_hash",
     "references",
+    "decision_date",
+    "producer_type_out_of_force",
+    "outside_some_producer_type",
     "uid",
     "split_uid",
 ]

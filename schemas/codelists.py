@@ -82,6 +82,15 @@ def item(name: str, code: str) -> dict[str, Any] | None:
 
 
 @cache
+def windows(name: str) -> tuple[tuple[str | None, str | None], ...]:
+    """The ``(valid_from, valid_to)`` of the items of a codelist that carry either."""
+    doc = codelists().get(name) or {"items": ()}
+    return tuple(
+        (it.get("valid_from"), it.get("valid_to")) for it in doc["items"] if it.get("valid_from") or it.get("valid_to")
+    )
+
+
+@cache
 def category_schemes() -> tuple[str, ...]:
     """Native category schemes known to the standard (e.g. ``VN-OCOP-2023``)."""
     return tuple(

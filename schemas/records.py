@@ -302,27 +302,39 @@ def _check_scheme_in_force(scheme: str, certs: list[dict[str, Any]], warnings: l
 def _check_producer_type(doc: dict[str, Any], warnings: list[Finding]) -> None:
     """``producer_type_not_in_force``: an official decision on the producer dated when its
     type did not exist (``valid_from`` / ``valid_to`` in ``producer-types``)."""
-    kind = codelists.item("producer-types", doc["type"]) or {}
-    since, until = kind.get("valid_from"), kind.get("valid_to")
-    if not (since or until):
-        return
     for i, ev in enumerate(doc["evidence"]):
         when = ev.get("issued_on") if ev.get("type") == "official-decision" else None
-        if not when:
-            continue
-        if since and certainly_before(when, since):
-            said = f"exists only since {since}" + (f" ({kind['valid_from_act']})" if kind.get("valid_from_act") else "")
-        elif until and certainly_before(until, when):
-            said = f"ended on {until}"
-        else:
-            continue
-        warnings.append(
-            Finding(
-                f"evidence.{i}.issued_on",
-                "producer_type_not_in_force",
-                f"Producer type '{doc['type']}' {said}; the decision is of {when}.",
+        if when and (said := producer_type_out_of_force(doc["type"], when)):
+            warnings.append(
+                Finding(
+                    f"evidence.{i}.issued_on",
+                    "producer_type_not_in_force",
+                    f"Producer type '{doc['type']}' {said}; the decision is of {when}.",
+                )
             )
-        )
+
+
+def producer_type_out_of_force(code: str, when: str) -> str | None:
+    """Why producer type ``code`` certainly did not exist on ``when`` (a partial date), or
+    None: the producer's own decisions (above) and its products' certificates (the write
+    path, which knows the producer) are checked with it."""
+    kind = codelists.item("producer-types", code) or {}
+    since, until = kind.get("valid_from"), kind.get("valid_to")
+    if since and certainly_before(when, since):
+        act = kind.get("valid_from_act")
+        return f"exists only since {since}" + (f" ({act})" if act else "")
+    if until and certainly_before(until, when):
+        return f"ended on {until}"
+    return None
+
+
+def outside_some_producer_type(when: str) -> bool:
+    """Whether any producer type did not exist on ``when``: a cheap screen before a
+    certificate's producer is looked up."""
+    return any(
+        (since and certainly_before(when, since)) or (until and certainly_before(until, when))
+        for since, until in codelists.windows("producer-types")
+    )
 
 
 def enrich(kind: str, doc: dict[str, Any], today: date | None = None) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from ..operations import metrics
 from ..store import audit
 from ..store.db import Encoded, chunks, insert_many
 from ..store.models import Change, CodelistSet, Member, Record, Revision, Submission, WriteHead, utcnow
+from . import coherence
 from .projection import EMPTY, project_shown
 from .received import CHUNK, VALIDATED_WITH, rows_by_uid
 from .received import input_hash as input_hash  # the sync screen compares inputs with it too
@@ -479,9 +480,15 @@ class WriteTxn:
         valid = [it for it in prepared if it.outcome is None]
         refs = [schemas.references(kind, it.document) for it in valid]
         known = self._known_references(refs, {it.uid for it in prepared if it.uid})
-        for it, doc_refs in zip(valid, refs):
+        across = (
+            coherence.product_findings(self.session, [(it.document, r) for it, r in zip(valid, refs)])
+            if kind == "products"
+            else [[] for _ in valid]
+        )
+        for it, doc_refs, more in zip(valid, refs, across):
             warnings = [w.as_dict() for w in (it.result.warnings if it.result else ())]
             warnings.extend(it.findings)
+            warnings.extend(more)
             for path, ref in doc_refs:
                 if ref not in known:
                     warnings.append(_finding(path, "reference_unknown", f"{ref} is not known to the hub (yet)."))
