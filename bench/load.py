@@ -444,9 +444,9 @@ def main() -> int:
         lags = [head - f["at_writes_end"] if f["at_writes_end"] is not None else head for f in fo["followers"]]
         figures["followers"] = {
             "feed_head_at_writes_end": head,
-            "lag_changes_max": max(lags),
-            "lag_s_of_writes_max": round(max(lags) / changes_per_s, 1) if changes_per_s else None,
-            "caught_up_s_max": max((f["caught_up_s"] or -1) for f in fo["followers"]),
+            "lag_changes_max": max(lags, default=0),  # no followers (--followers 0): no lag
+            "lag_s_of_writes_max": round(max(lags, default=0) / changes_per_s, 1) if changes_per_s else None,
+            "caught_up_s_max": max(((f["caught_up_s"] or -1) for f in fo["followers"]), default=-1),
             "gaps": sum(f["gaps"] for f in fo["followers"]),
             "complete": all(f["last"] == head and f["seen"] == head for f in fo["followers"]),
         }
