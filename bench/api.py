@@ -12,6 +12,10 @@ record) and once as NDJSON bytes made beforehand (``*_ndjson``: the hub's cost).
 one NDJSON batch of nearly 10 MiB is posted and the peak resident memory of the worker
 that took it is compared with the body's size (``VmHWM`` of every worker, reset through
 ``/proc/PID/clear_refs`` just before).
+
+``BENCH_SERVE_ARGS`` adds options to `hub serve`, e.g. ``--threads 1 --no-admission``
+for the sync workers without admission control (the serving configuration before issue
+18) against the defaults.
 """
 
 from __future__ import annotations
@@ -83,7 +87,17 @@ def start_server(tmp: str) -> tuple[subprocess.Popen[bytes], str, dict[str, str]
     )
     port = free_port()
     proc = subprocess.Popen(
-        [*HUB, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        [
+            *HUB,
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            *os.environ.get("BENCH_SERVE_ARGS", "").split(),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
