@@ -227,7 +227,10 @@ def writers(base: str, creds: list[dict[str, str]], batch: int, deadline: float,
     )
 
 
-def readers(base: str, creds: list[dict[str, str]], deadline: float, out: Any) -> None:
+def readers(base: str, creds: list[dict[str, str]], deadline: float, out: Any, rate: float = 0) -> None:
+    """Each reader asks again the moment it is answered (closed loop), or, with ``rate``,
+    starts a request every ``1 / rate`` seconds (open loop, as a partner system polling on
+    a schedule reads; a late answer delays the next start, it does not pile requests up)."""
     tally = Tally()
 
     def one(k: int, cred: dict[str, str]) -> None:
@@ -235,7 +238,12 @@ def readers(base: str, creds: list[dict[str, str]], deadline: float, out: Any) -
         uids: list[str] = []
         etags: dict[str, str] = {}
         cursor = None
+        due = time.time()
         while time.time() < deadline:
+            if rate:
+                due += 1 / rate
+                time.sleep(max(0.0, due - time.time()))
+                due = max(due, time.time() - 1 / rate)  # behind schedule: no burst to catch up
             roll = rnd.random()
             if roll < 0.4 and uids:
                 uid = rnd.choice(uids)
@@ -364,6 +372,9 @@ def main() -> int:
     ap.add_argument("--pg-url", default=PG_URL)
     ap.add_argument("--writers", type=int, default=8)
     ap.add_argument("--readers", type=int, default=4)
+    ap.add_argument(
+        "--read-rate", type=float, default=0, help="requests a second per reader (open loop); 0: closed loop"
+    )
     ap.add_argument("--followers", type=int, default=4)
     ap.add_argument("--duration", type=float, default=150)
     ap.add_argument("--batch", type=int, default=200)
@@ -381,7 +392,7 @@ def main() -> int:
         "engine": args.engine,
         "admission": not args.no_admission,
         "threads": args.threads or "default",
-        **{k: getattr(args, k) for k in ("writers", "readers", "followers", "duration", "batch", "seed")},
+        **{k: getattr(args, k) for k in ("writers", "readers", "read_rate", "followers", "duration", "batch", "seed")},
     }
     with tempfile.TemporaryDirectory() as tmp:
         url = args.pg_url if args.engine == "postgresql" else f"sqlite:///{tmp}/load.sqlite3"
@@ -398,7 +409,7 @@ def main() -> int:
             w, r = args.writers, args.readers
             procs = [
                 ctx.Process(target=writers, args=(base, creds[:w], args.batch, deadline, out)),
-                ctx.Process(target=readers, args=(base, creds[w : w + r], deadline, out)),
+                ctx.Process(target=readers, args=(base, creds[w : w + r], deadline, out, args.read_rate)),
                 ctx.Process(target=followers, args=(base, creds[w + r :], deadline, final_head, out)),
             ]
             for p in procs:
