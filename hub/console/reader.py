@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields
@@ -24,8 +23,8 @@ from schemas.fields import Code, Day, Ref, Timestamp
 from schemas.records import SCHEMAS
 
 from ..actors import Actor
+from ..records import browse
 from ..records.diff import flatten
-from ..store.models import Record, Revision
 from .format import day, display_name, label, lang, money, pick, when
 
 _INDEX = re.compile(r"\.\d+(?=\.|$)")
@@ -183,15 +182,7 @@ def resolve(session: so.Session, actor: Actor, country: str, refs: dict[str, tup
     uids = {ref: ref_uid(ref, country, kinds) for ref, kinds in refs.items()}
     if not uids:
         return {}
-    latest_rev, published_rev = so.aliased(Revision), so.aliased(Revision)
-    rows = session.execute(
-        sa.select(Record.uid, Record.country, published_rev.document, latest_rev.document)
-        .join(latest_rev, sa.and_(latest_rev.uid == Record.uid, latest_rev.version == Record.latest_version))
-        .outerjoin(
-            published_rev, sa.and_(published_rev.uid == Record.uid, published_rev.version == Record.published_version)
-        )
-        .where(Record.uid.in_(set(uids.values())))
-    ).all()
+    rows = browse.published_and_latest(session, set(uids.values()))
     found: dict[str, Target] = {}
     for uid, rec_country, published, latest in rows:
         if published is not None:

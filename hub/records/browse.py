@@ -64,7 +64,8 @@ def _base(f: Filters) -> sa.Select[Any]:
     return s
 
 
-def _latest_documents(session: so.Session, uids: list[str]) -> dict[str, dict[str, Any]]:
+def latest_documents(session: so.Session, uids: list[str]) -> dict[str, dict[str, Any]]:
+    """uid -> the document of each record's latest revision (a tombstone for a deleted one)."""
     out: dict[str, dict[str, Any]] = {}
     for start in range(0, len(uids), 500):
         chunk = uids[start : start + 500]
@@ -75,6 +76,23 @@ def _latest_documents(session: so.Session, uids: list[str]) -> dict[str, dict[st
         )
         out.update({uid: doc for uid, doc in rows})
     return out
+
+
+def published_and_latest(
+    session: so.Session, uids: set[str]
+) -> list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]]:
+    """``(uid, country, published document or None, latest document)`` of each record:
+    what a reviewer may be shown of a record another one refers to."""
+    latest_rev, published_rev = so.aliased(Revision), so.aliased(Revision)
+    rows = session.execute(
+        sa.select(Record.uid, Record.country, published_rev.document, latest_rev.document)
+        .join(latest_rev, sa.and_(latest_rev.uid == Record.uid, latest_rev.version == Record.latest_version))
+        .outerjoin(
+            published_rev, sa.and_(published_rev.uid == Record.uid, published_rev.version == Record.published_version)
+        )
+        .where(Record.uid.in_(uids))
+    )
+    return [(uid, country, published, latest) for uid, country, published, latest in rows]
 
 
 def search(session: so.Session, f: Filters, page: int = 1, per_page: int = 50) -> tuple[list[Row], int]:
@@ -98,7 +116,7 @@ def search(session: so.Session, f: Filters, page: int = 1, per_page: int = 50) -
         unpublished = list(
             session.scalars(_base(f).where(Record.published_version.is_(None)).order_by(Record.uid).limit(SCAN_LIMIT))
         )
-        docs = _latest_documents(session, [r.uid for r in unpublished])
+        docs = latest_documents(session, [r.uid for r in unpublished])
         for rec in unpublished:
             text = _names(docs.get(rec.uid, {})) + " " + fold(rec.local_id)
             if all(w in text for w in words):
@@ -107,7 +125,7 @@ def search(session: so.Session, f: Filters, page: int = 1, per_page: int = 50) -
         total = len(found)
         records = found[(page - 1) * per_page : page * per_page]
     missing = [r.uid for r in records if r.document is None]
-    latest = _latest_documents(session, missing) if missing else {}
+    latest = latest_documents(session, missing) if missing else {}
     return [Row(r, r.document if r.document is not None else latest.get(r.uid, {})) for r in records], total
 
 

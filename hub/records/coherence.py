@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 import schemas
 
-from ..store.models import Record, Revision
+from . import browse
 
 
 def _suspects(doc: dict[str, Any]) -> list[tuple[int, str]]:
@@ -29,15 +28,9 @@ def _suspects(doc: dict[str, Any]) -> list[tuple[int, str]]:
 
 
 def producer_types(session: so.Session, uids: set[str]) -> dict[str, str]:
-    """uid -> the ``type`` of each producer's latest revision (deleted ones left out)."""
-    if not uids:
-        return {}
-    rows = session.execute(
-        sa.select(Revision.uid, Revision.document)
-        .join(Record, sa.and_(Record.uid == Revision.uid, Record.latest_version == Revision.version))
-        .where(Revision.uid.in_(sorted(uids)), Record.deleted.is_(False))
-    )
-    return {uid: doc["type"] for uid, doc in rows if isinstance(doc, dict) and doc.get("type")}
+    """uid -> the ``type`` of each producer's latest revision (a deleted one has none)."""
+    docs = browse.latest_documents(session, sorted(uids)) if uids else {}
+    return {uid: doc["type"] for uid, doc in docs.items() if isinstance(doc, dict) and doc.get("type")}
 
 
 def product_findings(
