@@ -25,6 +25,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -212,6 +213,7 @@ def writers(base: str, creds: list[dict[str, str]], batch: int, deadline: float,
         t.start()
     for t in threads:
         t.join()
+    time.sleep(max(0.0, deadline - time.time()))  # --writers 0: the readers' run still lasts
     out.put(
         (
             "writers",
@@ -222,6 +224,7 @@ def writers(base: str, creds: list[dict[str, str]], batch: int, deadline: float,
                 "acked": acked,
                 "replays": replays,
                 "ended": time.time(),
+                "cpu_s": own_cpu(),
             },
         )
     )
@@ -278,12 +281,13 @@ def readers(base: str, creds: list[dict[str, str]], deadline: float, out: Any, r
         t.start()
     for t in threads:
         t.join()
-    out.put(("readers", {"ms": dict(tally.ms), "status": dict(tally.status)}))
+    out.put(("readers", {"ms": dict(tally.ms), "status": dict(tally.status), "cpu_s": own_cpu()}))
 
 
 def followers(base: str, creds: list[dict[str, str]], deadline: float, final_head: Any, out: Any) -> None:
     tally, lock = Tally(), threading.Lock()
     report: list[dict[str, Any]] = []
+    cpu_at_end: list[float] = []
 
     def one(cred: dict[str, str]) -> None:
         http, headers = requests.Session(), token(base, cred)
@@ -292,6 +296,8 @@ def followers(base: str, creds: list[dict[str, str]], deadline: float, final_hea
         while time.time() < give_up:
             if at_end is None and time.time() >= deadline:
                 at_end = last
+                with lock:
+                    cpu_at_end.append(own_cpu())
             if final_head.value and last >= final_head.value:
                 caught_up = time.time() - deadline
                 break
@@ -322,10 +328,55 @@ def followers(base: str, creds: list[dict[str, str]], deadline: float, final_hea
         t.start()
     for t in threads:
         t.join()
-    out.put(("followers", {"ms": dict(tally.ms), "status": dict(tally.status), "followers": report}))
+    out.put(
+        (
+            "followers",
+            {
+                "ms": dict(tally.ms),
+                "status": dict(tally.status),
+                "followers": report,
+                "cpu_s": min(cpu_at_end, default=own_cpu()),
+            },
+        )
+    )
 
 
 # -- checks and figures ---------------------------------------------------------------------------
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) of a process and its living descendants, from /proc:
+    the server's share of the machine, beside the clients' (which report their own)."""
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK)
+    tree, total = {root}, 0.0
+    for _ in range(4):  # master -> workers (-> their children)
+        tree |= {pid for pid, (ppid, _) in stats.items() if ppid in tree}
+    for pid in tree:
+        total += stats.get(pid, (0, 0.0))[1]
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks) - idle) / TICK, sum(ticks) / TICK
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 1)
 
 
 def feed_head(url: str) -> int:
@@ -414,10 +465,13 @@ def main() -> int:
             ]
             for p in procs:
                 p.start()
+            time.sleep(max(0.0, start - time.time()))
+            cpu_start, busy_start = cpu_seconds(proc.pid), machine_busy()
             results: dict[str, Any] = {}
             while "writers" not in results:
                 name, value = out.get()
                 results[name] = value
+            cpu_end, busy_end = cpu_seconds(proc.pid), machine_busy()
             head = feed_head(url)
             final_head.value = head
             while len(results) < 3:
@@ -434,6 +488,16 @@ def main() -> int:
         figures["write_records_per_s"] = round(wr["counts"]["records"] / elapsed, 1)
         figures["writes"] = {**wr["counts"], "seconds": round(elapsed, 1)}
         changes_per_s = (head - head_start) / elapsed
+        # CPU seconds while the writers ran: the hub's, each client process's, the machine's
+        figures["cpu_s"] = {
+            "server": round(cpu_end - cpu_start, 1),
+            **{name: results[name]["cpu_s"] for name in ("writers", "readers", "followers")},
+            "machine_busy": round(busy_end[0] - busy_start[0], 1),
+            "machine_total": round(busy_end[1] - busy_start[1], 1),
+        }
+        figures["server_cpu_ms_per_record"] = (
+            round(1000 * figures["cpu_s"]["server"] / wr["counts"]["records"], 3) if wr["counts"]["records"] else None
+        )
         figures["latency_ms"] = {}
         for part in (wr, results["readers"], fo):
             for endpoint, values in part["ms"].items():
