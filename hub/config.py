@@ -49,6 +49,7 @@ class Settings:
     write_slots: int = 1
     write_queue: int = 5
     write_wait_ms: int = 10_000
+    read_yield_ms: int = 100
     token_lifetime: int = 3600
     secret_rotation_grace: int = 86400
     public_url: str = ""

@@ -143,7 +143,7 @@ def init_app(app: Flask, settings: Any) -> None:
             },
         },
     )
-    admission.init_app(app, settings.write_slots, settings.write_queue, settings.write_wait_ms)
+    admission.init_app(app, settings.write_slots, settings.write_queue, settings.write_wait_ms, settings.read_yield_ms)
     api = ProblemApi(app)
     limits.init_app(app)
     for module in (records, changes, stats, codelists, reviews, flags, subscriptions, sync, standard):

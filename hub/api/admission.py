@@ -9,8 +9,17 @@ needs. The remaining threads of every worker are always free for reads and the c
 feed, which then wait only for the interpreter, not behind whole batches.
 
 The database's write lock serialises writes anyway, so one running batch per process
-keeps the write path busy; the queued ones start the moment it frees. ``write_slots =
-0`` (``hub serve --no-admission``) turns this off, for a baseline.
+keeps the write path busy; the queued ones start the moment it frees.
+
+Reads let the lock holder finish: a ``GET`` or ``HEAD`` that arrives while a batch holds
+the database's write lock (in any worker of ``hub serve``: :mod:`hub.store.writelock`)
+waits up to ``read_yield_ms`` for the commit before it starts. The lock is the one serial
+section of the hub: a read that shares the interpreter or a core with its holder makes
+every waiting writer wait longer, while its own wait is a few tens of milliseconds.
+Reads already running are not interrupted, and no read waits longer than
+``read_yield_ms``; health probes and ``/metrics`` never wait.
+
+``write_slots = 0`` (``hub serve --no-admission``) turns both off, for a baseline.
 """
 
 from __future__ import annotations
@@ -20,9 +29,12 @@ from contextlib import contextmanager
 from functools import wraps
 from typing import Any, Callable, Iterator
 
-from flask import Response, current_app, g
+from flask import Response, current_app, g, request
 
+from ..operations import metrics
+from ..store import writelock
 from ..web.errors import problem
+from ..web.requestid import PROBES
 
 RETRY_AFTER = 1  # seconds: a slot frees within one batch's time
 
@@ -58,11 +70,22 @@ class Admission:
             self._admitted.release()
 
 
-def init_app(app: Any, slots: int, queue: int, wait_ms: int) -> None:
+def init_app(app: Any, slots: int, queue: int, wait_ms: int, read_yield_ms: int = 0) -> None:
     """Call before :func:`hub.web.limits.init_app`: this hook then runs after the rate
     limiter's, which keeps ``Retry-After`` on 429 and 503 only; a short wait this module
-    sets (a 503 for load, a 409 for an Idempotency-Key in flight) is put back here."""
+    sets (a 503 for load, a 409 for an Idempotency-Key in flight) is put back here. The
+    reads' wait runs before the limiter and the token check, so a waiting read holds
+    nothing."""
     app.extensions["hub.admission"] = Admission(slots, queue, wait_ms / 1000)
+    if slots > 0 and read_yield_ms > 0:
+        yield_s = read_yield_ms / 1000
+
+        @app.before_request
+        def _let_the_writer_commit() -> None:
+            if request.method in ("GET", "HEAD") and request.path not in PROBES:
+                waited = writelock.wait_released(yield_s)
+                if waited:
+                    metrics.count_read_yield(waited)
 
     @app.after_request
     def _retry_after(resp: Response) -> Response:

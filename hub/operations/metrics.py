@@ -5,7 +5,9 @@ Counted in the process that does the work (``prometheus_client``):
 - ``hub_http_request_duration_seconds{route,method,status}``: latency of each request,
   labelled by the URL rule (``/api/v1/<kind>/batch``), never the raw path;
 - ``hub_records_written_total{status,door}``: the write path's per-record results, so
-  the API, console, CLI import and sync all count.
+  the API, console, CLI import and sync all count;
+- ``hub_read_yield_seconds_total``: time reads waited for a batch holding the write lock
+  to commit (setting ``read_yield_ms``).
 
 Read from the database at scrape time (the same whichever process or worker answers,
 and covering work done by other processes such as ``hub scheduler``):
@@ -65,6 +67,10 @@ def _get(name: str) -> Any:
                     ("route", "method", "status"),
                     buckets=BUCKETS,
                 )
+                _metrics["read_yield"] = Counter(
+                    "hub_read_yield_seconds",
+                    "Seconds reads waited for a batch holding the write lock to commit (read_yield_ms).",
+                )
                 _metrics["written"] = Counter(
                     "hub_records_written",
                     "Records through the write path, by result status and door (api, cli, sync, demo).",
@@ -82,6 +88,11 @@ def prepare() -> None:
 def observe_request(route: str, method: str, status: int, seconds: float) -> None:
     """Record one request; unknown methods are folded into OTHER (bounded cardinality)."""
     _get("latency").labels(route, method if method in METHODS else "OTHER", str(status)).observe(seconds)
+
+
+def count_read_yield(seconds: float) -> None:
+    """Add the time one read waited for the write lock's holder (:mod:`hub.api.admission`)."""
+    _get("read_yield").inc(seconds)
 
 
 def count_written(summary: Mapping[str, int], door: str) -> None:

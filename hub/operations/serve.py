@@ -3,11 +3,12 @@
 Settings worth knowing (docs/operations.md): ``workers`` processes (CPU-bound
 validation: about one per core), ``threads`` per worker (reads beside a batch write:
 with admission control, :mod:`hub.api.admission`, one batch per process runs, a few
-wait, and the other threads serve reads; ``admission=False`` turns it off), ``timeout`` (a
-worker silent this long is killed and replaced), ``graceful_timeout`` (on SIGTERM,
-requests in flight get this long to finish), ``max_requests`` (+ jitter: workers are
-recycled, bounding slow leaks), ``forwarded_allow_ips`` (proxies trusted for
-``X-Forwarded-Proto``).
+wait, the other threads serve reads, and a read arriving while a batch of any worker
+holds the write lock waits for its commit, up to ``read_yield_ms``; ``admission=False``
+turns it off), ``timeout`` (a worker silent this long is killed and replaced),
+``graceful_timeout`` (on SIGTERM, requests in flight get this long to finish),
+``max_requests`` (+ jitter: workers are recycled, bounding slow leaks),
+``forwarded_allow_ips`` (proxies trusted for ``X-Forwarded-Proto``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from .. import config
+from ..store import writelock
 from ..web import liveness
 from . import front_limits, logs, metrics
 
@@ -71,7 +73,13 @@ def gunicorn_options(opts: ServerOptions, settings: config.Settings) -> dict[str
         "worker_class": front_limits.worker_class(opts.threads),
         **front_limits.settings(),
         "post_worker_init": liveness.attach,
+        "child_exit": _child_exit,
     }
+
+
+def _child_exit(server: Any, worker: Any) -> None:
+    """gunicorn's master, after a worker ended: its write-lock mark, if any, goes too."""
+    writelock.forget(worker.pid)
 
 
 def public_url(opts: ServerOptions, settings: config.Settings) -> str:
@@ -111,4 +119,5 @@ def serve(opts: ServerOptions) -> None:
         metrics.use_directory(folder)
     except OSError as exc:
         raise RuntimeError(f"cannot use the metrics folder {folder}: {exc.strerror or exc}") from None
+    writelock.share()  # before the fork: a read in one worker waits for another's commit
     _Gunicorn(gunicorn_options(opts, settings)).run()

@@ -25,7 +25,7 @@ from schemas.fields import ID_RE, MULTILATERAL
 
 from ..actors import Actor
 from ..operations import metrics
-from ..store import audit
+from ..store import audit, writelock
 from ..store.db import Encoded, chunks, insert_many
 from ..store.models import Change, CodelistSet, Member, Record, Revision, Submission, WriteHead, utcnow
 from . import coherence
@@ -170,10 +170,11 @@ class WritePath:
         What it writes is one submission (:class:`hub.models.Submission`), or adds to the
         one named ``submission`` (an import's or a sync run's key) across transactions.
         """
-        with self.factory() as session, session.begin():
+        with writelock.holding() as mark, self.factory() as session, session.begin():
             txn = WriteTxn(
                 session, actor, source, audit.AuditBatch(audit.lock(session)), today, submission_key=submission
             )
+            mark()  # reads that arrive now let this transaction commit first (hub/store/writelock.py)
             yield txn
             txn.finish()
         for kind, results in txn.committed:
