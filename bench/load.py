@@ -347,9 +347,10 @@ def followers(base: str, creds: list[dict[str, str]], deadline: float, final_hea
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(root: int) -> float:
+def cpu_seconds(root: int) -> tuple[float, float]:
     """CPU seconds (user + system) of a process and its living descendants, from /proc:
-    the server's share of the machine, beside the clients' (which report their own)."""
+    the server's share of the machine, beside the clients' (which report their own); and
+    of the workers' children alone (the writer processes, hub/api/writers.py)."""
     stats: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -359,12 +360,12 @@ def cpu_seconds(root: int) -> float:
         except OSError:
             continue
         stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / TICK)
-    tree, total = {root}, 0.0
-    for _ in range(4):  # master -> workers (-> their children)
-        tree |= {pid for pid, (ppid, _) in stats.items() if ppid in tree}
-    for pid in tree:
-        total += stats.get(pid, (0, 0.0))[1]
-    return total
+    workers = {pid for pid, (ppid, _) in stats.items() if ppid == root}
+    tree, below = {root} | workers, set()
+    for _ in range(3):  # workers -> writers (-> their children)
+        below |= {pid for pid, (ppid, _) in stats.items() if ppid in workers | below}
+    total = sum(stats.get(pid, (0, 0.0))[1] for pid in tree | below)
+    return total, sum(stats[pid][1] for pid in below)
 
 
 def machine_busy() -> tuple[float, float]:
@@ -490,7 +491,8 @@ def main() -> int:
         changes_per_s = (head - head_start) / elapsed
         # CPU seconds while the writers ran: the hub's, each client process's, the machine's
         figures["cpu_s"] = {
-            "server": round(cpu_end - cpu_start, 1),
+            "server": round(cpu_end[0] - cpu_start[0], 1),
+            "server_writer_processes": round(cpu_end[1] - cpu_start[1], 1),
             **{name: results[name]["cpu_s"] for name in ("writers", "readers", "followers")},
             "machine_busy": round(busy_end[0] - busy_start[0], 1),
             "machine_total": round(busy_end[1] - busy_start[1], 1),

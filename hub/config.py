@@ -50,6 +50,7 @@ class Settings:
     write_queue: int = 5
     write_wait_ms: int = 10_000
     read_yield_ms: int = 100
+    write_processes: bool = True
     token_lifetime: int = 3600
     secret_rotation_grace: int = 86400
     public_url: str = ""

@@ -20,7 +20,21 @@ from schemas import STANDARD_VERSION
 
 from ..web import limits
 from ..web.errors import PROBLEM, problem
-from . import admission, changes, codelists, flags, openapi, records, reviews, standard, stats, subscriptions, sync
+from ..web.liveness import WORKER_HOOKS
+from . import (
+    admission,
+    changes,
+    codelists,
+    flags,
+    openapi,
+    records,
+    reviews,
+    standard,
+    stats,
+    subscriptions,
+    sync,
+    writers,
+)
 from .bodies import Problem
 
 PREFIX = "/api/v1"
@@ -144,6 +158,7 @@ def init_app(app: Flask, settings: Any) -> None:
         },
     )
     admission.init_app(app, settings.write_slots, settings.write_queue, settings.write_wait_ms, settings.read_yield_ms)
+    app.extensions.setdefault(WORKER_HOOKS, []).append(writers.start)  # under hub serve only
     api = ProblemApi(app)
     limits.init_app(app)
     for module in (records, changes, stats, codelists, reviews, flags, subscriptions, sync, standard):

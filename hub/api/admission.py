@@ -9,17 +9,19 @@ needs. The remaining threads of every worker are always free for reads and the c
 feed, which then wait only for the interpreter, not behind whole batches.
 
 The database's write lock serialises writes anyway, so one running batch per process
-keeps the write path busy; the queued ones start the moment it frees.
+keeps the write path busy; the queued ones start the moment it frees. Under ``hub
+serve`` the running batch is written in a writer process beside the worker
+(:mod:`hub.api.writers`), so it does not share the worker's interpreter with reads.
 
 Reads let the lock holder finish: a ``GET`` or ``HEAD`` that arrives while a batch holds
-the database's write lock (in any worker of ``hub serve``: :mod:`hub.store.writelock`)
-waits up to ``read_yield_ms`` for the commit before it starts. The lock is the one serial
-section of the hub: a read that shares the interpreter or a core with its holder makes
-every waiting writer wait longer, while its own wait is a few tens of milliseconds.
-Reads already running are not interrupted, and no read waits longer than
+the database's write lock (in any worker or writer process of ``hub serve``:
+:mod:`hub.store.writelock`) waits up to ``read_yield_ms`` for the commit before it
+starts. The lock is the one serial section of the hub: a read that takes a core from its
+holder makes every waiting writer wait longer, while its own wait is a few tens of
+milliseconds. Reads already running are not interrupted, and no read waits longer than
 ``read_yield_ms``; health probes and ``/metrics`` never wait.
 
-``write_slots = 0`` (``hub serve --no-admission``) turns both off, for a baseline.
+``write_slots = 0`` (``hub serve --no-admission``) turns all of it off, for a baseline.
 """
 
 from __future__ import annotations

@@ -6,23 +6,24 @@ import hashlib
 from typing import Any, Iterator
 
 import orjson
-from flask import Response, request, stream_with_context
+from flask import Response, current_app, request, stream_with_context
 from flask_smorest import Blueprint
 
 import schemas
 
 from .. import hub_of
 from ..records import exports, reads, representation
-from ..records.writepath import Conflict, NotFound, Unparsed
+from ..records.writepath import Conflict, NotFound
 from ..web import KIND_RULE, liveness
 from ..web.errors import problem
-from . import admission, idempotency
+from ..web.requestid import request_id
+from . import admission, idempotency, writers
 from .bodies import BatchBody, BatchResponse, ExportArgs, ListArgs, OneArgs, Page, Record, Result, Tombstone
 from .common import actor, bad_request, etag, json_response, parse_etag, protected
 
 blp = Blueprint("records", __name__, url_prefix="/api/v1", description="Records of the seven kinds")
 ONE = f"/{KIND_RULE}/<country>/<local_id>"
-NDJSON = "application/x-ndjson"
+NDJSON = writers.NDJSON
 
 
 @blp.route(f"/{KIND_RULE}", methods=["GET"])
@@ -89,63 +90,18 @@ def batch(kind: str) -> Response:
 
 @admission.admitted
 def _write_batch(kind: str, body: bytes, key: str | None, digest: str) -> Response:
-    records, failure = parse_batch(body)
-    if failure is not None:
-        return failure
-    limit = hub_of().settings.batch_max_records
-    if len(records) > limit:
-        return problem(413, "Payload Too Large", f"At most {limit} records per request; got {len(records)}.")
-    who = actor()
-    writes = hub_of().writes
-    prepared = writes.prepare(who, kind, records)
-    outcome = None if key else writes.settle(prepared, "api")  # nothing to write: no transaction
-    if outcome is None:
-        with writes.transaction(who, "api") as txn:
-            outcome = txn.write(prepared)
-            if key:  # the stored answer commits with the batch, or neither does
-                idempotency.save(txn.session, who.id, key, digest, outcome)
-    return json_response(outcome.as_dict(), 200 if outcome.ok else 207)
-
-
-def _unreadable(exc: orjson.JSONDecodeError) -> tuple[str, str]:
-    """``(code, message)`` for JSON that does not parse: past orjson's nesting limit of
-    1,024 levels it is ``too_deep`` (records may nest 32), else ``json``."""
-    if "depth" in str(exc) or "recursion" in str(exc).lower():
-        return "too_deep", f"Nested more than 1,024 levels deep (a record may nest {schemas.MAX_DEPTH}): not read."
-    return "json", f"Not valid JSON: {exc}"
-
-
-def _malformed(exc: orjson.JSONDecodeError) -> Response:
-    code, message = _unreadable(exc)
-    if code == "json":
-        return bad_request(f"Malformed JSON: {exc}")
-    return problem(400, "Bad Request", message, errors=[{"path": "$", "code": code, "message": message}])
-
-
-def parse_batch(body: bytes) -> tuple[list[Any], Response | None]:
-    """The records of a batch body (``/batch`` and ``/validate``), or the refusal."""
-    ctype = (request.mimetype or "").lower()
-    if ctype == NDJSON:
-        records: list[Any] = []
-        for number, line in enumerate(body.splitlines(), start=1):
-            if line.strip():
-                try:
-                    records.append(orjson.loads(line))
-                except orjson.JSONDecodeError as exc:
-                    code, message = _unreadable(exc)
-                    records.append(Unparsed(code, f"Line {number}: {message}"))
-        return records, None
-    if ctype != "application/json":
-        return [], problem(
-            415, "Unsupported Media Type", f"Send application/json or {NDJSON}, not '{ctype or 'nothing'}'."
-        )
+    """In one of the worker's writer processes under ``hub serve`` (:mod:`hub.api.writers`),
+    else in this thread."""
+    job = writers.BatchJob(kind, body, request.mimetype or "", actor(), key, digest, request_id())
+    pool = current_app.extensions.get("hub.writers")
+    if pool is None:
+        return writers.run_batch(hub_of(), job)
     try:
-        doc = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        return [], _malformed(exc)
-    if not isinstance(doc, dict) or not isinstance(doc.get("records"), list) or set(doc) != {"records"}:
-        return [], problem(422, "Unprocessable Content", 'The body must be {"records": [...]} and nothing else.')
-    return doc["records"], None
+        return pool.run(job).response()
+    except writers.WriterGone:
+        return admission.retry_after(
+            problem(503, "Service Unavailable", "The batch was interrupted and not written; send it again.")
+        )
 
 
 @blp.route(ONE, methods=["GET"])
@@ -220,7 +176,7 @@ def put_one(kind: str, country: str, local_id: str) -> Response:
     try:
         doc = orjson.loads(request.get_data(cache=False))
     except orjson.JSONDecodeError as exc:
-        return _malformed(exc)
+        return writers.malformed(exc)
     if not isinstance(doc, dict):
         return problem(422, "Unprocessable Content", "A record is a JSON object.")
     doc.setdefault("id", local_id)

@@ -26,7 +26,7 @@ from ..web.errors import problem
 from . import admission
 from .bodies import BatchResponse, Query
 from .common import PROBLEM_REF, actor, json_response, protected
-from .records import NDJSON, parse_batch
+from .writers import NDJSON, parse_batch
 
 blp = Blueprint(
     "standard",
@@ -89,7 +89,7 @@ def validate(kind: str) -> Response:
     The results are those `POST .../batch` would answer now: `created`, `updated` or
     `unchanged` for what it would accept, `invalid` or `forbidden` with the errors.
     """
-    records, failure = parse_batch(request.get_data(cache=False))
+    records, failure = parse_batch(request.get_data(cache=False), request.mimetype or "")
     if failure is not None:
         return failure
     limit = hub_of().settings.batch_max_records

@@ -9,9 +9,11 @@ no transaction is marked (admission control, :mod:`hub.api.admission`).
 
 Within one process the mark is a counter under a condition. :func:`share`, called by
 ``hub serve`` before gunicorn forks its workers, adds a table in shared memory with the
-pid of each process holding the lock, so that a read in one worker also waits while a
-batch of another worker holds it; the master clears the slot of a worker that dies while
-holding it (:func:`forget`, gunicorn's ``child_exit`` hook).
+pid of each process holding the lock (workers and their writer processes,
+:mod:`hub.api.writers`), so that a read in one worker also waits while a batch of
+another process holds it; a slot left by a process that died holding it is cleared by
+whoever sees it end (:func:`forget`: gunicorn's ``child_exit`` hook for a worker, the
+worker for one of its writer processes).
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from typing import Any, Callable, Iterator
 #: processes that may hold a slot at once (the lock has one holder; a commit and the next
 #: holder's mark may overlap, and a pid stays until its transaction has ended)
 SLOTS = 64
-#: seconds between looks at the shared table while a read waits
-POLL_S = 0.002
+#: seconds between looks at the shared table while a read waits: the first soon after,
+#: then doubling up to the last (a read waiting 100 ms wakes about 15 times)
+POLL_S = (0.001, 0.008)
 
 _cond = threading.Condition()
 _holders = 0  # threads of this process inside a marked transaction
@@ -37,10 +40,23 @@ _table_lock: Any = None
 
 
 def share() -> None:
-    """Share the marks with processes forked from now on (``hub serve``'s workers)."""
+    """Share the marks with processes started from now on: ``hub serve``'s workers inherit
+    them, its writer processes get them through :func:`shared` and :func:`adopt`."""
     global _table, _table_lock
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # objects a spawned process may receive too
     _table, _table_lock = ctx.RawArray("l", SLOTS), ctx.Lock()
+
+
+def shared() -> tuple[Any, Any] | None:
+    """The shared table and its lock, to hand to a process being spawned (or None)."""
+    return None if _table is None else (_table, _table_lock)
+
+
+def adopt(table: tuple[Any, Any] | None) -> None:
+    """In a spawned process: mark into the table :func:`shared` gave."""
+    global _table, _table_lock
+    if table is not None:
+        _table, _table_lock = table
 
 
 def forget(pid: int) -> None:
@@ -110,7 +126,8 @@ def wait_released(timeout: float) -> float:
         with _cond:
             _cond.wait_for(lambda: not _holders, timeout)
     else:
-        deadline = start + timeout
-        while held() and time.monotonic() < deadline:
-            time.sleep(POLL_S)
+        deadline, pause = start + timeout, POLL_S[0]
+        while held() and (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, POLL_S[1])
     return time.monotonic() - start

@@ -14,10 +14,18 @@ from typing import Any, Callable
 _notify: Callable[[], None] | None = None
 
 
+#: ``app.extensions`` key: functions of the app to call in each worker once gunicorn has
+#: made it (the API's writer processes, hub/api/writers.py)
+WORKER_HOOKS = "hub.worker_hooks"
+
+
 def attach(worker: Any) -> None:
-    """gunicorn's ``post_worker_init`` hook: remember this worker's heartbeat."""
+    """gunicorn's ``post_worker_init`` hook: remember this worker's heartbeat, then run
+    the app's :data:`WORKER_HOOKS`."""
     global _notify
     _notify = worker.notify
+    for hook in worker.wsgi.extensions.get(WORKER_HOOKS, ()):
+        hook(worker.wsgi)
 
 
 def beat() -> None:
