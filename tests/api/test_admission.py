@@ -105,6 +105,8 @@ def test_hub_serve_runs_threaded_workers_with_heartbeats_and_a_switch_for_the_ba
     monkeypatch.setattr("hub.config.require_database", lambda settings: None)  # no database needed here
     monkeypatch.setenv("HUB_WRITE_SLOTS", "1")  # restored (to absent) after the test
     monkeypatch.setenv("HUB_PUBLIC_URL", "")  # serve() sets it for its workers: restored too
+    monkeypatch.setattr("hub.store.writelock._table", None)  # serve() shares the lock marks: restored too
+    monkeypatch.setattr("hub.store.writelock._table_lock", None)
     from hub.operations.serve import serve
 
     serve(ServerOptions())
