@@ -26,7 +26,7 @@ import logging
 import multiprocessing
 import queue
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -42,6 +42,9 @@ from . import idempotency
 
 log = logging.getLogger("hub.writers")
 NDJSON = "application/x-ndjson"
+READY = "ready"
+#: seconds a new writer process gets to import the hub and open the database
+START_TIMEOUT_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -158,10 +161,24 @@ class Writer:
         )
         self.process.start()
         child.close()
+        self.ready = False
+
+    def wait_ready(self, timeout: float) -> None:
+        """Until the process has started (imported the hub): its first message."""
+        if self.ready:
+            return
+        try:
+            if not self.conn.poll(timeout) or self.conn.recv() != READY:
+                raise RuntimeError(f"a writer process did not start within {timeout:.0f} s")
+        except (EOFError, OSError):
+            raise WriterGone(f"a writer process ended as it started (exit code {self.process.exitcode})") from None
+        self.ready = True
 
     def run(self, job: BatchJob) -> Answer:
-        try:
-            self.conn.send(job)
+        self.wait_ready(START_TIMEOUT_S)
+        try:  # the body apart, as bytes: pickling it would copy it on both sides
+            self.conn.send(replace(job, body=b""))
+            self.conn.send_bytes(job.body)
             answer = self.conn.recv()
         except (EOFError, OSError) as exc:
             raise WriterGone(str(exc) or type(exc).__name__) from None
@@ -186,6 +203,8 @@ class Writers:
         self._lock = threading.Lock()
         for _ in range(max(count, 1)):
             self._add()
+        for writer in self._all:  # the worker serves once its writers can take a batch
+            writer.wait_ready(START_TIMEOUT_S)
 
     def _add(self) -> None:
         writer = Writer(self.settings)
@@ -248,9 +267,11 @@ def _serve(conn: Connection, settings: config.Settings, table: Any) -> None:
     logs.configure(settings.log_format, settings.log_level)
     writelock.adopt(table)
     hub = Hub(settings)
+    conn.send(READY)
     while not stopping:
         try:
-            job: BatchJob = conn.recv()
+            meta: BatchJob = conn.recv()
+            job = replace(meta, body=conn.recv_bytes())
         except (EOFError, OSError):  # the worker ended: so does its writer
             return
         busy = True
