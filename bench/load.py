@@ -7,7 +7,8 @@
 `hub serve` with its defaults (or `--no-admission`, the baseline) on a fresh database
 seeded with ``--seed`` products. Writers post batches of ``--batch`` products (70% new,
 20% updates, 10% re-deliveries) with an Idempotency-Key each, honour ``Retry-After``
-when refused for load, and replay every 25th batch to check the stored answer. Readers
+when refused for load (reconnecting after a 503, so that the retry may reach another
+worker), and replay every 25th batch to check the stored answer. Readers
 list, search and read single records with ETags; followers follow the change feed.
 Writers, readers and followers run in three processes, so one client's interpreter
 does not slow another's timings.
@@ -181,6 +182,8 @@ def writers(base: str, creds: list[dict[str, str]], batch: int, deadline: float,
                 if r.status_code in (429, 503) and "Retry-After" in r.headers:
                     with lock:
                         counts["refused"] += 1
+                    if r.status_code == 503:  # this server process is busy: a new connection
+                        http.close()  # may reach another (docs/api.md, "Reads beside writes")
                     time.sleep(float(r.headers["Retry-After"]))
                     continue
                 break
